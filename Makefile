@@ -1,0 +1,51 @@
+# fraudd — every target creates .venv and installs what it needs.
+#   make demo                 the whole loop on the embedded local stack (DEMO_SECONDS=60)
+#   make test                 the test suite (starts its own local stacks)
+#   make lint                 ruff + mypy
+#   make reliability          the full reliability suite (larger sizes)
+#   make bench                every benchmark scenario, JSON under bench/results/
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum | cut -d' ' -f1)
+NODE_DIR := fraudd/localstack/node
+NODE_STAMP := $(NODE_DIR)/node_modules/.installed
+DEMO_SECONDS ?= 60
+DEMO_RATE ?=
+PYTEST_ARGS ?=
+
+.PHONY: demo test lint reliability bench install clean
+
+install: $(STAMP) $(NODE_STAMP)
+
+$(STAMP): requirements.lock pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	rm -f $(VENV)/.installed-*
+	touch $@
+
+$(NODE_STAMP): $(NODE_DIR)/package-lock.json
+	cd $(NODE_DIR) && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+demo: install
+	$(BIN)/fraudd demo --seconds $(DEMO_SECONDS) $(if $(DEMO_RATE),--rate $(DEMO_RATE)) --json
+
+test: install
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check fraudd tests bench
+	$(BIN)/mypy
+
+reliability: install
+	$(BIN)/python -m tests.reliability.report
+
+bench: install
+	$(BIN)/python -m bench all
+
+clean:
+	-$(BIN)/fraudd local down --purge
+	rm -rf $(VENV) $(NODE_DIR)/node_modules

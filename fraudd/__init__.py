@@ -1,0 +1,3 @@
+"""fraudd: near-real-time card-fraud detection daemon."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,5 @@
+"""``python -m fraudd`` is the ``fraudd`` command."""
+
+from fraudd.cli import main
+
+main()

@@ -1,0 +1,285 @@
+"""Settings: one frozen model, read from a TOML file and overridden by ``FRAUDD_*`` variables.
+
+Precedence (highest first): keyword arguments, environment (``FRAUDD_SECTION__KEY``), the TOML file
+named by ``--config`` or ``FRAUDD_CONFIG``, defaults. Unknown keys are errors everywhere
+(``extra="forbid"``). Nothing here reads the environment at import time: call :func:`load_settings`.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, SecretStr, ValidationError
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+EX_CONFIG = 78
+"""Exit code for bad configuration (sysexits.h); systemd's ``RestartPreventExitStatus`` uses it."""
+
+Role = Literal["producer", "ingest", "consumer", "actions"]
+ALL_ROLES: tuple[Role, ...] = ("producer", "ingest", "consumer", "actions")
+
+_IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
+_AWS_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,256}$")
+
+
+def _sql_identifier(value: str) -> str:
+    """Invariant 7: identifiers from configuration are spliced into SQL, so they must be plain."""
+    if not _IDENTIFIER.fullmatch(value):
+        raise ValueError(f"must match {_IDENTIFIER.pattern} (lower-case SQL identifier)")
+    return value
+
+
+def _aws_name(value: str) -> str:
+    if not _AWS_NAME.fullmatch(value):
+        raise ValueError(f"must match {_AWS_NAME.pattern}")
+    return value
+
+
+SqlIdentifier = Annotated[str, AfterValidator(_sql_identifier)]
+AwsName = Annotated[str, AfterValidator(_aws_name)]
+
+
+class ConfigError(Exception):
+    """Raised for any invalid configuration; the CLI prints it on one line and exits 78."""
+
+
+class Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class AwsSettings(Section):
+    region: str = "eu-west-1"
+    endpoint_url: str | None = Field(
+        default=None, description="One endpoint for every AWS service (local stack); None = AWS."
+    )
+    access_key_id: SecretStr | None = Field(
+        default=None, description="Only for the local stack; on EC2 use the instance role."
+    )
+    secret_access_key: SecretStr | None = None
+    connect_timeout_s: float = Field(default=5.0, gt=0)
+    read_timeout_s: float = Field(default=10.0, gt=0)
+
+
+class KinesisSettings(Section):
+    stream_name: AwsName = "fraudd-transactions"
+    endpoint_url: str | None = None
+    shard_count: int = Field(default=2, ge=1, le=64, description="Used when creating the stream.")
+    put_batch_records: int = Field(default=500, ge=1, le=500)
+    put_max_attempts: int = Field(default=8, ge=1)
+    put_max_seconds: float = Field(default=30.0, gt=0)
+
+
+class SnsSettings(Section):
+    topic_name: AwsName = "fraudd-alerts"
+    topic_arn: str | None = Field(default=None, description="Overrides topic_name when set.")
+    endpoint_url: str | None = None
+    fifo: bool = False
+
+
+class SqsSettings(Section):
+    """Queue subscribed to the topic; used by the demo and tests to read alerts back."""
+
+    queue_name: AwsName = "fraudd-alerts-readback"
+    endpoint_url: str | None = None
+
+
+class WarehouseSettings(Section):
+    dialect: Literal["postgres", "redshift"] = "postgres"
+    driver: Literal["psycopg", "redshift_connector"] = "psycopg"
+    host: str = "127.0.0.1"
+    port: int = Field(default=5432, ge=1, le=65535)
+    database: str = "fraudd"
+    user: str = "fraudd"
+    password: SecretStr = SecretStr("")
+    sslmode: Literal["disable", "prefer", "require", "verify-ca", "verify-full"] = "prefer"
+    allow_insecure_tls: bool = Field(
+        default=False, description="Redshift only: permit sslmode weaker than verify-full."
+    )
+    schema_name: SqlIdentifier = Field(default="fraudd", alias="schema")
+    streaming_view: SqlIdentifier = "tx_stream"
+    refresh_view: bool = Field(
+        default=False, description="Redshift: REFRESH MATERIALIZED VIEW before each poll."
+    )
+    pool_size: int = Field(default=4, ge=1, le=64)
+    statement_timeout_s: float = Field(default=30.0, gt=0)
+    connect_timeout_s: float = Field(default=5.0, gt=0)
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class ProducerSettings(Section):
+    rate_tps: float = Field(default=200.0, gt=0)
+    customers: int = Field(default=5000, ge=1)
+    terminals: int = Field(default=10000, ge=1)
+    seed: int = 42
+    speedup: float = Field(default=1.0, gt=0, description="Simulated seconds per wall second.")
+    block_cache_ttl_s: float = Field(default=1.0, ge=0)
+    label_delay_days: float = Field(default=7.0, ge=0)
+
+
+class IngestSettings(Section):
+    poll_interval_s: float = Field(default=0.2, gt=0)
+    batch_records: int = Field(default=10000, ge=1, le=10000)
+
+
+class ConsumerSettings(Section):
+    group: SqlIdentifier = "default"
+    poll_interval_s: float = Field(default=0.2, gt=0)
+    batch_rows: int = Field(default=5000, ge=1)
+    instance_index: int = Field(default=0, ge=0)
+    instance_count: int = Field(default=1, ge=1)
+
+
+class ActionsSettings(Section):
+    poll_interval_s: float = Field(default=0.2, gt=0)
+    batch_alerts: int = Field(default=100, ge=1, le=1000)
+    block_hours: float = Field(default=24.0 * 30, gt=0)
+
+
+class RulesSettings(Section):
+    """Rules sit in front of the model: allow-list wins, then hard blocks, then thresholds."""
+
+    allow_cards: tuple[str, ...] = ()
+    block_cards: tuple[str, ...] = ()
+    review_amount: float = Field(default=500.0, gt=0)
+    block_amount: float = Field(default=2000.0, gt=0)
+    velocity_window_s: float = Field(default=60.0, gt=0)
+    velocity_max: int = Field(default=10, ge=1)
+
+
+class ScoringSettings(Section):
+    backend: Literal["rules", "local", "redshift-ml", "sagemaker"] = "rules"
+    review_threshold: float | None = Field(default=None, ge=0, le=1)
+    block_threshold: float | None = Field(default=None, ge=0, le=1)
+    model_poll_s: float = Field(default=30.0, gt=0)
+    sagemaker_endpoint: str | None = None
+    redshift_ml_function: SqlIdentifier = "fraudd_predict"
+    reason_codes: int = Field(default=3, ge=0, le=10)
+
+
+class HttpSettings(Section):
+    host: str = "127.0.0.1"
+    port: int = Field(default=9108, ge=0, le=65535)
+    heartbeat_timeout_s: float = Field(default=30.0, gt=0)
+
+
+class LocalStackSettings(Section):
+    state_dir: Path = Path(".fraudd")
+    kinesis_port: int = Field(default=4567, ge=1, le=65535)
+    moto_port: int = Field(default=4566, ge=1, le=65535)
+    postgres_port: int = Field(default=54329, ge=1, le=65535)
+
+
+class Settings(BaseSettings):
+    """The whole configuration of one fraudd process."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="FRAUDD_",
+        env_nested_delimiter="__",
+        extra="forbid",
+        frozen=True,
+        case_sensitive=False,
+    )
+
+    profile: Literal["local", "aws"] = "local"
+    roles: tuple[Role, ...] = ALL_ROLES
+    log_format: Literal["auto", "json", "console"] = "auto"
+    log_level: Literal["debug", "info", "warning", "error"] = "info"
+    grace_period_s: float = Field(default=20.0, gt=0)
+
+    aws: AwsSettings = AwsSettings()
+    kinesis: KinesisSettings = KinesisSettings()
+    sns: SnsSettings = SnsSettings()
+    sqs: SqsSettings = SqsSettings()
+    warehouse: WarehouseSettings = WarehouseSettings()
+    producer: ProducerSettings = ProducerSettings()
+    ingest: IngestSettings = IngestSettings()
+    consumer: ConsumerSettings = ConsumerSettings()
+    actions: ActionsSettings = ActionsSettings()
+    rules: RulesSettings = RulesSettings()
+    scoring: ScoringSettings = ScoringSettings()
+    http: HttpSettings = HttpSettings()
+    local: LocalStackSettings = LocalStackSettings()
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        toml_file = init_settings.init_kwargs.pop("_toml_file", None)  # type: ignore[attr-defined]
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        if toml_file is not None:
+            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=toml_file))
+        return tuple(sources)
+
+    def endpoint(self, service: Literal["kinesis", "sns", "sqs"]) -> str | None:
+        """The endpoint URL of one AWS service: its own override, else the shared one."""
+        own: str | None = getattr(self, service).endpoint_url
+        return own or self.aws.endpoint_url
+
+
+def _check_toml(path: Path) -> None:
+    try:
+        tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ConfigError(f"config file {path}: cannot read ({exc.strerror or exc})") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"config file {path}: not valid TOML ({exc})") from exc
+
+
+def _describe(exc: ValidationError) -> str:
+    first = exc.errors()[0]
+    key = ".".join(str(part) for part in first["loc"]) or "<root>"
+    problem = "unknown key" if first["type"] == "extra_forbidden" else first["msg"]
+    more = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
+    return f"{key}: {problem}{more}"
+
+
+def load_settings(config: Path | str | None = None, **overrides: Any) -> Settings:
+    """Load and validate settings; raise :class:`ConfigError` with one clear line on any problem.
+
+    ``config`` defaults to ``$FRAUDD_CONFIG``; with neither, only environment and defaults apply.
+    """
+    path_text = str(config) if config is not None else os.environ.get("FRAUDD_CONFIG")
+    path = Path(path_text) if path_text else None
+    if path is not None:
+        _check_toml(path)
+    try:
+        settings = Settings(_toml_file=path, **overrides)  # type: ignore[call-arg]
+    except ValidationError as exc:
+        raise ConfigError(f"invalid configuration: {_describe(exc)}") from None
+    _check_profile(settings)
+    return settings
+
+
+def _check_profile(settings: Settings) -> None:
+    """Cross-field rules that only make sense for a whole configuration."""
+    wh = settings.warehouse
+    if settings.profile == "aws" and wh.dialect == "redshift":
+        if wh.sslmode != "verify-full" and not wh.allow_insecure_tls:
+            raise ConfigError(
+                "invalid configuration: warehouse.sslmode: must be verify-full for Redshift "
+                "(set warehouse.allow_insecure_tls = true to override)"
+            )
+    if settings.consumer.instance_index >= settings.consumer.instance_count:
+        raise ConfigError(
+            "invalid configuration: consumer.instance_index: must be below consumer.instance_count"
+        )
+
+
+def redacted(settings: Settings) -> dict[str, Any]:
+    """The effective settings as plain data, secrets shown as ``**********``."""
+    return settings.model_dump(mode="json", by_alias=True)

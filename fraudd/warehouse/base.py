@@ -1,0 +1,92 @@
+"""The warehouse interface every driver implements: awaitable, asyncpg-style, ``%s`` placeholders.
+
+Rows come back as named tuples (index or attribute access). Values are always bound parameters;
+identifiers (schema, table names) come from validated settings and are rendered by
+:mod:`fraudd.warehouse.sqlfiles`, never from data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from contextlib import AbstractAsyncContextManager
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple, Protocol
+
+Dialect = Literal["postgres", "redshift"]
+if TYPE_CHECKING:
+
+    class Row(tuple[Any, ...]):
+        """A named tuple at run time: ``row.column`` works as well as ``row[0]``."""
+
+        def __getattr__(self, name: str) -> Any: ...
+
+        def _asdict(self) -> dict[str, Any]: ...
+
+else:
+    Row = tuple
+
+
+class WarehouseError(Exception):
+    """A warehouse operation failed; ``transient`` says whether a retry may succeed.
+
+    ``sqlstate`` is the server's five-character error code when there is one (``"23505"`` for a
+    unique violation, ...); the driver's own exception is kept as ``__cause__``.
+    """
+
+    def __init__(self, message: str, *, transient: bool, sqlstate: str | None = None) -> None:
+        super().__init__(message)
+        self.transient = transient
+        self.sqlstate = sqlstate
+
+
+class Connection(Protocol):
+    """One connection checked out of the pool. Not shared between tasks."""
+
+    async def execute(self, sql: str, *args: Any) -> int:
+        """Run one statement; return the affected row count (-1 when not applicable)."""
+
+    async def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        """Run one statement once per parameter row."""
+
+    async def fetch(self, sql: str, *args: Any) -> list[Row]:
+        """Run a query and return all rows."""
+
+    async def fetchrow(self, sql: str, *args: Any) -> Row | None:
+        """Run a query and return the first row, or None."""
+
+    async def fetchval(self, sql: str, *args: Any) -> Any:
+        """Run a query and return the first column of the first row, or None."""
+
+    async def copy_rows(
+        self, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]
+    ) -> int:
+        """Bulk-append rows (COPY on PostgreSQL, multi-row INSERT elsewhere); return the count."""
+
+    def transaction(self) -> AbstractAsyncContextManager[None]:
+        """Commit on normal exit, roll back on exception. Not re-entrant."""
+
+
+class Warehouse(Protocol):
+    """A pool of connections to one database, in one dialect."""
+
+    dialect: Dialect
+    schema: str
+
+    def acquire(self) -> AbstractAsyncContextManager[Connection]:
+        """Check a connection out of the pool for the duration of the block."""
+
+    async def ping(self) -> bool:
+        """True when a trivial query succeeds within the connect timeout."""
+
+    async def close(self) -> None:
+        """Close every connection."""
+
+
+class Migration(NamedTuple):
+    version: str
+    name: str
+    sql: str
+
+
+def rows_as_dicts(rows: Sequence[Row]) -> list[dict[str, Any]]:
+    """Named-tuple rows as plain dicts (for printing and JSON)."""
+    return [r._asdict() for r in rows]

@@ -1,0 +1,103 @@
+"""Validation of stream records: every malformed record gets a reason, none raises."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from fraudd.records import REJECT_REASONS, Rejected, Swipe, parse_record
+
+NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
+
+
+def good(**changes: object) -> dict[str, object]:
+    record: dict[str, object] = {
+        "schema_version": 1, "tx_id": "t-1", "tx_time": "2026-11-28T11:59:00Z",
+        "card_token": "tok_0123456789abcdef", "last4": "4242", "customer_id": "c1",
+        "terminal_id": "t9", "amount": 42.5, "currency": "EUR", "merchant_category": "5411",
+        "channel": "pos", "produced_at": "2026-11-28T11:59:01Z",
+    }
+    record.update(changes)
+    return record
+
+
+def parse(record: object) -> Swipe | Rejected:
+    return parse_record(json.dumps(record).encode(), NOW)
+
+
+def test_good_record_round_trips() -> None:
+    swipe = parse(good())
+    assert isinstance(swipe, Swipe)
+    assert parse_record(swipe.to_bytes(), NOW) == swipe
+    assert b"is_fraud" not in swipe.to_bytes()
+
+
+@pytest.mark.parametrize(
+    ("raw", "reason"),
+    [
+        (b"\xff\xfe\x00", "not_utf8"),
+        (b"{not json", "not_json"),
+        (b"[1, 2, 3]", "not_object"),
+        (b'"just a string"', "not_object"),
+        (json.dumps(good(schema_version=2)).encode(), "unknown_schema_version"),
+        (json.dumps(good(amount=-5)).encode(), "invalid_field"),
+        (json.dumps(good(amount=0)).encode(), "invalid_field"),
+        (json.dumps(good(amount=1e12)).encode(), "invalid_field"),
+        (json.dumps(good(amount="12")).encode(), "invalid_field"),
+        (json.dumps(good(tx_id=None)).encode(), "invalid_field"),
+        (json.dumps({k: v for k, v in good().items() if k != "card_token"}).encode(), "invalid_field"),
+        (json.dumps(good(card_token="4111111111111111")).encode(), "invalid_field"),
+        (json.dumps(good(tx_id="x'; DROP TABLE decisions; --")).encode(), "invalid_field"),
+        (json.dumps(good(tx_time="2026-11-28T11:59:00")).encode(), "invalid_field"),
+        (json.dumps(good(tx_time="1970-01-01T00:00:00Z")).encode(), "implausible_time"),
+        (json.dumps(good(tx_time="2999-01-01T00:00:00Z")).encode(), "implausible_time"),
+        (json.dumps(good(card_token="x" * 100_000)).encode(), "too_large"),
+        (json.dumps(good()).replace('42.5', 'NaN').encode(), "invalid_field"),
+        (json.dumps(good()).replace('42.5', 'Infinity').encode(), "invalid_field"),
+    ],
+)
+def test_bad_records_are_rejected_with_a_reason(raw: bytes, reason: str) -> None:
+    result = parse_record(raw, NOW)
+    assert isinstance(result, Rejected)
+    assert result.reason == reason
+    assert result.reason in REJECT_REASONS
+
+
+def test_integer_ids_are_accepted_as_text() -> None:
+    swipe = parse(good(customer_id=17, terminal_id=3))
+    assert isinstance(swipe, Swipe) and swipe.customer_id == "17"
+
+
+def test_future_tolerance() -> None:
+    soon = (NOW + timedelta(days=1)).isoformat()
+    assert isinstance(parse(good(tx_time=soon)), Swipe)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.binary(max_size=512))
+def test_arbitrary_bytes_never_raise(raw: bytes) -> None:
+    result = parse_record(raw, NOW)
+    assert isinstance(result, Rejected | Swipe)
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.floats() | st.integers() | st.text(max_size=20),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=10), inner, max_size=4),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.dictionaries(st.sampled_from(list(good())), json_values, max_size=12))
+def test_arbitrary_json_objects_are_decided_or_rejected(fields: dict[str, object]) -> None:
+    record = good() | fields
+    raw = json.dumps(record, allow_nan=True).encode()
+    result = parse_record(raw, NOW)
+    if isinstance(result, Rejected):
+        assert result.reason in REJECT_REASONS and result.detail
+    else:
+        assert result.amount > 0 and result.tx_time.tzinfo is not None

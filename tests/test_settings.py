@@ -1,0 +1,116 @@
+"""Settings: TOML + environment, frozen, extra keys refused, secrets redacted, exit 78."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from fraudd.settings import EX_CONFIG, ConfigError, load_settings, redacted
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "fraudd.toml"
+    path.write_text(text)
+    return path
+
+
+def test_toml_then_environment_precedence(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = write(tmp_path, "[warehouse]\nport = 6000\npool_size = 3\n")
+    monkeypatch.setenv("FRAUDD_WAREHOUSE__POOL_SIZE", "9")
+    s = load_settings(path)
+    assert s.warehouse.port == 6000
+    assert s.warehouse.pool_size == 9
+
+
+def test_config_path_from_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FRAUDD_CONFIG", str(write(tmp_path, "[kinesis]\nshard_count = 4\n")))
+    assert load_settings().kinesis.shard_count == 4
+
+
+def test_settings_are_frozen(tmp_path: Path) -> None:
+    s = load_settings(write(tmp_path, ""))
+    with pytest.raises(Exception, match="frozen"):
+        s.warehouse.port = 1  # type: ignore[misc]
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("[warehouse]\nnope = 1\n", "warehouse.nope: unknown key"),
+        ("bogus = true\n", "bogus: unknown key"),
+        ("[warehouse]\nport = 'abc'\n", "warehouse.port"),
+        ("[warehouse]\nschema = 'x; drop table'\n", "warehouse.schema"),
+        ("[kinesis]\nstream_name = 'a b'\n", "kinesis.stream_name"),
+        ("[consumer]\ninstance_index = 2\ninstance_count = 2\n", "consumer.instance_index"),
+        ("[warehouse\n", "not valid TOML"),
+    ],
+)
+def test_invalid_configuration_names_the_key(tmp_path: Path, text: str, message: str) -> None:
+    with pytest.raises(ConfigError, match=message.replace(".", r"\.").replace("(", r"\(")):
+        load_settings(write(tmp_path, text))
+
+
+def test_unknown_env_key_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FRAUDD_WAREHOUSE__NOPE", "1")
+    with pytest.raises(ConfigError, match="warehouse.nope: unknown key"):
+        load_settings()
+
+
+def test_unreadable_file(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="cannot read"):
+        load_settings(tmp_path / "missing.toml")
+
+
+def test_redshift_on_aws_requires_verify_full(tmp_path: Path) -> None:
+    base = "profile = 'aws'\n[warehouse]\ndialect = 'redshift'\n"
+    with pytest.raises(ConfigError, match="verify-full"):
+        load_settings(write(tmp_path, base + "sslmode = 'require'\n"))
+    assert load_settings(write(tmp_path, base + "sslmode = 'verify-full'\n")).warehouse.sslmode == "verify-full"
+    ok = load_settings(write(tmp_path, base + "sslmode = 'require'\nallow_insecure_tls = true\n"))
+    assert ok.warehouse.allow_insecure_tls
+
+
+def test_metrics_bind_to_loopback_by_default() -> None:
+    assert load_settings().http.host == "127.0.0.1"
+
+
+def test_secrets_are_redacted(tmp_path: Path) -> None:
+    path = write(tmp_path, "[warehouse]\npassword = 'hunter2-secret'\n[aws]\nsecret_access_key = 'abc-secret'\n")
+    s = load_settings(path)
+    shown = str(redacted(s))
+    assert "hunter2-secret" not in shown and "abc-secret" not in shown
+    assert "hunter2-secret" not in repr(s) and "hunter2-secret" not in str(s)
+    assert s.warehouse.password.get_secret_value() == "hunter2-secret"
+
+
+def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    import os
+
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith("FRAUDD_")} | (env or {})
+    return subprocess.run([sys.executable, "-m", "fraudd", *args], capture_output=True, text=True,
+                          env=full_env, timeout=60)
+
+
+def test_cli_unknown_key_exits_78_with_one_line(tmp_path: Path) -> None:
+    result = run_cli("--config", str(write(tmp_path, "[warehouse]\nnope = 1\n")), "config", "show")
+    assert result.returncode == EX_CONFIG
+    lines = result.stderr.strip().splitlines()
+    assert lines == ["fraudd: invalid configuration: warehouse.nope: unknown key"]
+
+
+def test_cli_config_show_redacts(tmp_path: Path) -> None:
+    result = run_cli("--config", str(write(tmp_path, "[warehouse]\npassword = 'pw-XYZ-123'\n")),
+                     "config", "show")
+    assert result.returncode == 0, result.stderr
+    assert "pw-XYZ-123" not in result.stdout
+    assert '"password": "**********"' in result.stdout
+
+
+def test_cli_help_lists_commands() -> None:
+    result = run_cli("--help")
+    assert result.returncode == 0
+    for command in ("run", "migrate", "config", "local", "demo"):
+        assert command in result.stdout
