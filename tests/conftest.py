@@ -1,0 +1,62 @@
+"""Shared fixtures of the test suite."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack
+from pathlib import Path
+
+import pytest
+from pydantic import SecretStr
+
+from fraudd import localstack
+from fraudd.localstack import StackInfo
+from fraudd.settings import LocalStackSettings, Settings, WarehouseSettings
+
+# --- Local stack ------------------------------------------------------------------------------
+# A whole local stack (kinesalite, moto server, PostgreSQL) for the session, on a temporary state
+# directory and on ports the kernel reports free, so it never clashes with a developer's own
+# `fraudd local up` (default ports, `.fraudd/`). It is purged at the end of the session.
+
+LOCAL_STACK_PASSWORD = "fraudd-test-password"
+
+
+def free_ports(count: int) -> list[int]:
+    """Ports that were free a moment ago (all sockets are held until every port is chosen)."""
+    with ExitStack() as stack:
+        sockets = [stack.enter_context(socket.socket()) for _ in range(count)]
+        for sock in sockets:
+            sock.bind(("127.0.0.1", 0))
+        return [sock.getsockname()[1] for sock in sockets]
+
+
+def local_stack_base_settings(state_dir: Path) -> Settings:
+    """Settings for a stack of its own under ``state_dir``, on fresh free ports."""
+    kinesis_port, moto_port, postgres_port = free_ports(3)
+    return Settings(
+        local=LocalStackSettings(
+            state_dir=state_dir,
+            kinesis_port=kinesis_port,
+            moto_port=moto_port,
+            postgres_port=postgres_port,
+        ),
+        warehouse=WarehouseSettings(password=SecretStr(LOCAL_STACK_PASSWORD), sslmode="disable"),
+    )
+
+
+@pytest.fixture(scope="session")
+def local_stack_settings_factory() -> Callable[[Path], Settings]:
+    """Make settings for an extra, private stack (tests of the stack itself use it)."""
+    return local_stack_base_settings
+
+
+@pytest.fixture(scope="session")
+def local_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Settings, StackInfo]]:
+    """``(settings, info)`` of a running local stack; the settings already point at it."""
+    base = local_stack_base_settings(tmp_path_factory.mktemp("local-stack"))
+    info = localstack.up(base)
+    try:
+        yield localstack.stack_settings(base, info), info
+    finally:
+        localstack.down(base, purge=True)
