@@ -3,6 +3,14 @@
 Rows come back as named tuples (index or attribute access). Values are always bound parameters;
 identifiers (schema, table names) come from validated settings and are rendered by
 :mod:`fraudd.warehouse.sqlfiles`, never from data.
+
+Placeholder rule (psycopg's, enforced for both drivers): when a statement has parameters, write
+every literal ``%`` as ``%%`` (also inside quotes); without parameters, write it as ``%``.
+
+Outside :meth:`Connection.transaction` every statement commits on its own. Both drivers return
+the same Python types: numeric -> Decimal, timestamptz -> aware datetime in UTC, bytea -> bytes,
+json/jsonb -> parsed JSON (dict/list), double -> float, smallint/integer/bigint -> int. A ``dict``
+parameter is sent as JSON text that the server casts to the column's type.
 """
 
 from __future__ import annotations

@@ -1,0 +1,100 @@
+"""Pieces both drivers share: which errors are worth a retry, bulk INSERT chunks, row types."""
+
+from __future__ import annotations
+
+import collections
+import functools
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import Any, cast
+
+from fraudd.warehouse.base import Row
+from fraudd.warehouse.sqlfiles import validate_identifier
+
+# SQLSTATEs after which the same statement may succeed on a retry (possibly on a new connection).
+# Beyond the classic set (connection exceptions, serialization failure, deadlock, admin/crash
+# shutdown, cannot connect now, too many connections) we include query_canceled (57014: a
+# statement timeout under load) and lock_not_available (55P03: lock timeout).
+TRANSIENT_SQLSTATES = frozenset(
+    {"40001", "40P01", "57P01", "57P02", "57P03", "53300", "57014", "55P03"}
+)
+# The connection itself is gone or unusable after these: drop it rather than reuse it.
+CONNECTION_LOST_SQLSTATES = frozenset({"57P01", "57P02", "57P03"})
+# Redshift reports its serialization conflicts as "1023 ... Serializable isolation violation".
+_REDSHIFT_SERIALIZATION = "serializable isolation violation"
+# PostgreSQL's wire protocol caps bound parameters per statement at 65535 (Int16 count, which
+# redshift_connector treats as signed); stay well below and keep statements small.
+MAX_PARAMS_PER_STATEMENT = 30000
+MAX_ROWS_PER_INSERT = 1000
+
+
+def sqlstate_is_transient(sqlstate: str | None, message: str = "") -> bool:
+    """True when a server error with this SQLSTATE (or Redshift message) may go away on retry."""
+    if sqlstate is not None and (sqlstate.startswith("08") or sqlstate in TRANSIENT_SQLSTATES):
+        return True
+    return _REDSHIFT_SERIALIZATION in message.lower()
+
+
+# libpq reports a refused login without a SQLSTATE; these say retrying cannot help.
+_PERMANENT_LOGIN_FAILURES = (
+    "password authentication failed",
+    "authentication failed",
+    "no pg_hba.conf entry",
+    "does not exist",
+    "permission denied",
+)
+
+
+def login_failure_is_permanent(message: str) -> bool:
+    """True when a failed connection attempt was refused for a reason a retry will not fix."""
+    lowered = message.lower()
+    return any(hint in lowered for hint in _PERMANENT_LOGIN_FAILURES)
+
+
+def qualified_table(table: str, default_schema: str) -> str:
+    """``name`` or ``schema.name`` -> validated ``schema.name`` (schema defaults to ours)."""
+    parts = table.split(".")
+    if len(parts) == 1:
+        parts = [default_schema, *parts]
+    if len(parts) != 2:
+        raise ValueError(f"table must be name or schema.name: {table!r}")
+    return ".".join(validate_identifier(p) for p in parts)
+
+
+def column_list(columns: Sequence[str]) -> str:
+    """Validated, comma-separated column names."""
+    if not columns:
+        raise ValueError("at least one column is required")
+    return ", ".join(validate_identifier(c) for c in columns)
+
+
+def insert_chunks(
+    table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]
+) -> Iterator[tuple[str, list[Any]]]:
+    """Multi-row ``INSERT ... VALUES (%s, ...), (...)`` statements with their flat parameters.
+
+    ``table`` must come from :func:`qualified_table`; columns are validated here. Full chunks
+    share one SQL text, so a server-side prepared statement is reused.
+    """
+    width = len(columns)
+    per_chunk = max(1, min(MAX_ROWS_PER_INSERT, MAX_PARAMS_PER_STATEMENT // width))
+    head = f"INSERT INTO {table} ({column_list(columns)}) VALUES "  # noqa: S608 - validated
+    group = "(" + ", ".join(["%s"] * width) + ")"
+    chunk: list[Any] = []
+    count = 0
+    for row in rows:
+        if len(row) != width:
+            raise ValueError(f"row has {len(row)} values, expected {width}")
+        chunk.extend(row)
+        count += 1
+        if count == per_chunk:
+            yield head + ", ".join([group] * count), chunk
+            chunk, count = [], 0
+    if count:
+        yield head + ", ".join([group] * count), chunk
+
+
+@functools.lru_cache(maxsize=512)
+def row_maker(names: tuple[str, ...]) -> Callable[[Iterable[Any]], Row]:
+    """Build named-tuple rows with these column names (invalid names become ``_0``, ...)."""
+    row_class = collections.namedtuple("Row", names, rename=True)  # type: ignore[misc]
+    return cast(Callable[[Iterable[Any]], Row], row_class._make)

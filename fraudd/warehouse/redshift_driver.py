@@ -1,0 +1,387 @@
+"""The redshift_connector driver, made awaitable: every call runs on a small thread pool.
+
+``redshift_connector`` is synchronous, so each connection's work runs on a
+``ThreadPoolExecutor`` with one thread per pooled connection and the event loop never blocks.
+The pool is an ``asyncio.LifoQueue`` of slots (an open connection, or None = connect on demand). A
+connection that failed at the connection level, or was abandoned by a cancelled task while its
+thread was still busy, is closed in the background once the thread is done and its slot
+reconnects on the next acquire. A connection idle for ``check_after_idle_s`` is checked with
+``SELECT 1`` before it is handed out.
+
+Protocol: the driver is asked for the plain PostgreSQL protocol (``client_protocol_version=0``:
+text numerics, classic RowDescription) instead of Redshift's "binary" extension, because that is
+the protocol the test suite can exercise against PostgreSQL; Redshift serves both.
+
+Types are made to match the psycopg driver: numeric -> Decimal, timestamptz -> aware datetime
+(UTC), bytea and Redshift VARBYTE -> bytes, json/jsonb and Redshift SUPER -> parsed JSON.
+Parameters: ``dict`` -> JSON text; ``bytes`` -> bytea hex text on the postgres dialect (the
+driver's own VARBYTE encoding on redshift). ``%s`` placeholders ('format' paramstyle).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import json
+import math
+import time
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import asynccontextmanager, suppress
+from typing import Any, TypeVar
+
+import redshift_connector
+import structlog
+from redshift_connector.config import FC_BINARY, FC_TEXT
+
+from fraudd.settings import WarehouseSettings
+from fraudd.warehouse.base import Dialect, Row, WarehouseError
+from fraudd.warehouse.common import (
+    CONNECTION_LOST_SQLSTATES,
+    insert_chunks,
+    login_failure_is_permanent,
+    qualified_table,
+    row_maker,
+    sqlstate_is_transient,
+)
+from fraudd.warehouse.sqlfiles import sql_segments
+
+log = structlog.get_logger(__name__)
+
+T = TypeVar("T")
+Raw = redshift_connector.Connection
+_BASE_PROTOCOL = 0  # redshift_connector.config.ClientProtocolVersion.BASE_SERVER
+_OID_BYTEA, _OID_JSONB, _OID_SUPER, _OID_VARBYTE = 17, 3802, 4000, 6551
+
+
+def _bytes_recv(data: bytes, offset: int, length: int) -> bytes:
+    return bytes(data[offset : offset + length])
+
+
+def _json_recv(data: bytes, offset: int, length: int) -> Any:
+    return json.loads(data[offset : offset + length])
+
+
+def _hex_recv(data: bytes, offset: int, length: int) -> bytes:
+    return bytes.fromhex(data[offset : offset + length].decode("ascii"))
+
+
+@functools.lru_cache(maxsize=1024)
+def driver_sql(sql: str) -> str:
+    """Our placeholder rules (psycopg's) in redshift_connector's dialect of 'format'.
+
+    With parameters, psycopg wants every literal ``%`` written ``%%``, quotes included, while
+    redshift_connector's scanner skips quoted strings, identifiers and comments and would keep
+    ``%%`` there verbatim. Un-double it in those places only.
+    """
+    return "".join(
+        text.replace("%%", "%") if kind in ("quote", "ident", "comment") else text
+        for kind, text in sql_segments(sql)
+    )
+
+
+def map_error(exc: BaseException) -> WarehouseError:
+    """A redshift_connector (or socket) exception as a WarehouseError.
+
+    Server errors carry a dict of ErrorResponse fields as ``args[0]`` (``C`` = SQLSTATE); errors
+    without one come from the client side: a broken or closed socket or a timeout is transient,
+    anything else (bad parameters, unsupported types) is not.
+    """
+    fields = exc.args[0] if exc.args and isinstance(exc.args[0], dict) else None
+    if fields is not None:
+        sqlstate, message = fields.get("C"), str(fields.get("M", ""))
+        transient = sqlstate_is_transient(sqlstate, message)
+        return WarehouseError(
+            f"{type(exc).__name__}: {message}", transient=transient, sqlstate=sqlstate
+        )
+    client_side = (redshift_connector.InterfaceError, redshift_connector.OperationalError, OSError)
+    message = " ".join(str(a) for a in exc.args) or type(exc).__name__
+    return WarehouseError(
+        f"{type(exc).__name__}: {message}", transient=isinstance(exc, client_side)
+    )
+
+
+def _connection_lost(error: WarehouseError) -> bool:
+    return error.transient and (
+        error.sqlstate is None
+        or error.sqlstate.startswith("08")
+        or error.sqlstate in CONNECTION_LOST_SQLSTATES
+    )
+
+
+def connect_sync(settings: WarehouseSettings) -> Raw:
+    """Open one autocommit connection (blocking: call it on the driver's thread pool)."""
+    ssl = settings.sslmode != "disable"
+    # the driver knows only verify-ca/verify-full; with SSL on it always checks the CA
+    sslmode = "verify-full" if settings.sslmode == "verify-full" else "verify-ca"
+    raw = redshift_connector.connect(
+        host=settings.host,
+        port=settings.port,
+        database=settings.database,
+        user=settings.user,
+        password=settings.password.get_secret_value(),
+        ssl=ssl,
+        sslmode=sslmode,
+        timeout=math.ceil(settings.connect_timeout_s),
+        application_name="fraudd",
+        client_protocol_version=_BASE_PROTOCOL,
+    )
+    # From now on the socket timeout is only a backstop behind the server's statement_timeout.
+    # The driver has no public setter; its own code uses this attribute the same way.
+    raw._usock.settimeout(settings.statement_timeout_s + settings.connect_timeout_s)
+    raw.redshift_types[_OID_BYTEA] = (FC_BINARY, _bytes_recv)
+    raw.redshift_types[_OID_JSONB] = (FC_TEXT, _json_recv)
+    raw.redshift_types[_OID_SUPER] = (FC_TEXT, _json_recv)
+    raw.redshift_types[_OID_VARBYTE] = (FC_TEXT, _hex_recv)
+    raw.autocommit = True
+    cursor = raw.cursor()
+    cursor.execute(f"SET statement_timeout TO {int(settings.statement_timeout_s * 1000)}")
+    cursor.execute("SET timezone TO 'UTC'")
+    return raw
+
+
+class RedshiftConnectorConnection:
+    """One pooled redshift_connector connection; see :class:`fraudd.warehouse.base.Connection`."""
+
+    def __init__(self, raw: Raw, owner: RedshiftConnectorWarehouse) -> None:
+        self._raw = raw
+        self._owner = owner
+        self._in_transaction = False
+        self._tx_failed = False
+        self.broken = False
+        self.pending: asyncio.Future[Any] | None = None
+
+    async def _call(self, fn: Callable[..., T], *args: Any) -> T:
+        if self.broken:
+            raise WarehouseError("connection is broken; acquire a new one", transient=True)
+        future = asyncio.get_running_loop().run_in_executor(self._owner.executor, fn, *args)
+        self.pending = future
+        try:
+            result = await asyncio.shield(future)
+        except asyncio.CancelledError:
+            self.broken = True  # its thread may still be using the socket
+            raise
+        except Exception as exc:
+            self.pending = None
+            error = exc if isinstance(exc, WarehouseError) else map_error(exc)
+            self.broken = self.broken or _connection_lost(error)
+            self._tx_failed = self._tx_failed or self._in_transaction
+            raise error from exc
+        self.pending = None
+        return result
+
+    def _adapt(self, value: Any) -> Any:
+        if isinstance(value, dict):
+            return json.dumps(value, separators=(",", ":"))
+        if isinstance(value, bytes | bytearray | memoryview) and self._owner.dialect == "postgres":
+            return "\\x" + bytes(value).hex()
+        return value
+
+    def _run(self, sql: str, args: Sequence[Any] | None) -> tuple[list[Row], int]:
+        cursor = self._raw.cursor()
+        cursor.paramstyle = "format"
+        if args:
+            cursor.execute(driver_sql(sql), [self._adapt(a) for a in args])
+        else:
+            cursor.execute(sql, None)
+        if not cursor.description:
+            return [], cursor.rowcount
+        make = row_maker(tuple(str(d[0]) for d in cursor.description))
+        return [make(r) for r in cursor.fetchall()], cursor.rowcount
+
+    def _run_many(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        cursor = self._raw.cursor()
+        cursor.paramstyle = "format"
+        cursor.executemany(driver_sql(sql), [[self._adapt(v) for v in row] for row in rows])
+
+    async def execute(self, sql: str, *args: Any) -> int:
+        """Run one statement; return the affected row count (-1 when not applicable)."""
+        return (await self._call(self._run, sql, args))[1]
+
+    async def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        """Run one statement once per parameter row (one round trip each)."""
+        if rows:
+            await self._call(self._run_many, sql, rows)
+
+    async def fetch(self, sql: str, *args: Any) -> list[Row]:
+        """Run a query and return all rows as named tuples."""
+        return (await self._call(self._run, sql, args))[0]
+
+    async def fetchrow(self, sql: str, *args: Any) -> Row | None:
+        """Run a query and return the first row, or None."""
+        rows = await self.fetch(sql, *args)
+        return rows[0] if rows else None
+
+    async def fetchval(self, sql: str, *args: Any) -> Any:
+        """Run a query and return the first column of the first row, or None."""
+        row = await self.fetchrow(sql, *args)
+        return None if row is None else row[0]
+
+    async def copy_rows(
+        self, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]
+    ) -> int:
+        """Bulk-append rows with multi-row INSERTs (the driver cannot COPY FROM STDIN)."""
+        target = qualified_table(table, self._owner.schema)
+        count = 0
+        for sql, params in insert_chunks(target, columns, rows):
+            await self.execute(sql, *params)
+            count += len(params) // len(columns)
+        return count
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[None]:
+        """BEGIN ... COMMIT; ROLLBACK when the block raises. Not re-entrant.
+
+        A statement that failed inside the block aborts the transaction even if the block caught
+        the error; COMMIT would then silently roll back, so this raises instead.
+        """
+        if self._in_transaction:
+            raise RuntimeError("transaction() is not re-entrant")
+        await self.execute("BEGIN")
+        self._in_transaction, self._tx_failed = True, False
+        try:
+            yield
+        except BaseException:
+            await self._rollback()
+            raise
+        finally:
+            self._in_transaction = False
+        if self._tx_failed:
+            await self._rollback()
+            raise WarehouseError(
+                "a statement in the transaction failed; rolled back", transient=False
+            )
+        await self.execute("COMMIT")
+
+    async def _rollback(self) -> None:
+        if self.broken:
+            return  # closing the connection rolls back on the server
+        try:
+            await self.execute("ROLLBACK")
+        except WarehouseError:
+            self.broken = True
+
+
+class RedshiftConnectorWarehouse:
+    """A pool of redshift_connector connections; see :class:`fraudd.warehouse.base.Warehouse`."""
+
+    check_after_idle_s = 1.0
+
+    def __init__(self, settings: WarehouseSettings) -> None:
+        self.dialect: Dialect = settings.dialect
+        self.schema: str = settings.schema_name
+        self.executor = ThreadPoolExecutor(settings.pool_size, thread_name_prefix="fraudd-rs")
+        self._settings = settings
+        # LIFO: the warmest connection is reused; idle ones age out into the idle check
+        self._slots: asyncio.LifoQueue[tuple[Raw, float] | None] = asyncio.LifoQueue()
+        for _ in range(settings.pool_size):
+            self._slots.put_nowait(None)
+        self._background: set[asyncio.Task[None]] = set()
+        self._closed = False
+
+    async def open(self) -> None:
+        """Open the first connection now, so bad settings fail at start-up."""
+        try:
+            async with self.acquire():
+                pass
+        except BaseException:
+            await self.close()
+            raise
+        log.info("warehouse.opened", driver="redshift_connector", dialect=self.dialect)
+
+    async def _connect(self) -> Raw:
+        loop = asyncio.get_running_loop()
+        try:
+            return await loop.run_in_executor(self.executor, connect_sync, self._settings)
+        except Exception as exc:
+            s = self._settings
+            error = map_error(exc)
+            raise WarehouseError(
+                f"cannot connect to {s.host}:{s.port}/{s.database} as {s.user}: {error}",
+                transient=error.transient and not login_failure_is_permanent(str(error)),
+                sqlstate=error.sqlstate,
+            ) from exc
+
+    async def _checked(self, slot: tuple[Raw, float] | None) -> Raw:
+        if slot is not None:
+            raw, last_used = slot
+            if time.monotonic() - last_used < self.check_after_idle_s:
+                return raw
+            probe = RedshiftConnectorConnection(raw, self)
+            try:
+                if await probe.fetchval("SELECT 1") == 1:
+                    return raw
+            except WarehouseError:
+                pass
+            except BaseException:  # cancelled mid-check: the thread may still hold the socket
+                self._discard(raw, probe.pending, put_back=False)
+                raise
+            self._discard(raw, None, put_back=False)
+        return await self._connect()
+
+    @asynccontextmanager
+    async def acquire(self) -> AsyncIterator[RedshiftConnectorConnection]:
+        """Check a connection out of the pool for the duration of the block."""
+        if self._closed:
+            raise WarehouseError("warehouse is closed", transient=False)
+        timeout = self._settings.statement_timeout_s + self._settings.connect_timeout_s
+        try:
+            slot = await asyncio.wait_for(self._slots.get(), timeout)
+        except TimeoutError:
+            raise WarehouseError(
+                f"no free connection within {timeout:g} s", transient=True
+            ) from None
+        try:
+            raw = await self._checked(slot)
+        except BaseException:
+            self._slots.put_nowait(None)
+            raise
+        conn = RedshiftConnectorConnection(raw, self)
+        try:
+            yield conn
+        finally:
+            self._release(conn)
+
+    def _release(self, conn: RedshiftConnectorConnection) -> None:
+        raw = conn._raw
+        if conn.broken or conn.pending is not None or raw.in_transaction or self._closed:
+            self._discard(raw, conn.pending, put_back=True)
+        else:
+            self._slots.put_nowait((raw, time.monotonic()))
+
+    def _discard(self, raw: Raw, pending: asyncio.Future[Any] | None, *, put_back: bool) -> None:
+        """Close ``raw`` once its thread is idle; then free its slot (if ``put_back``)."""
+
+        async def close_later() -> None:
+            if pending is not None:
+                with suppress(BaseException):
+                    await pending
+            with suppress(Exception):
+                await asyncio.get_running_loop().run_in_executor(self.executor, raw.close)
+            if put_back:
+                self._slots.put_nowait(None)
+
+        task = asyncio.get_running_loop().create_task(close_later())
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+        log.info("warehouse.connection_discarded", driver="redshift_connector")
+
+    async def ping(self) -> bool:
+        """True when ``SELECT 1`` succeeds within the connect timeout."""
+        try:
+            async with asyncio.timeout(self._settings.connect_timeout_s), self.acquire() as conn:
+                return bool(await conn.fetchval("SELECT 1") == 1)
+        except (WarehouseError, TimeoutError):
+            return False
+
+    async def close(self) -> None:
+        """Close every idle connection, wait for discarded ones, stop the threads."""
+        self._closed = True
+        await asyncio.gather(*self._background, return_exceptions=True)
+        while not self._slots.empty():
+            slot = self._slots.get_nowait()
+            if slot is not None:
+                with suppress(Exception):
+                    await asyncio.get_running_loop().run_in_executor(self.executor, slot[0].close)
+        self.executor.shutdown(wait=False, cancel_futures=True)
+        log.info("warehouse.closed", driver="redshift_connector")

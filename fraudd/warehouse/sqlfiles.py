@@ -1,0 +1,159 @@
+"""SQL files: where they live, which migrations a dialect has, and how identifiers are spliced in.
+
+Layout (repository top level)::
+
+    sql/common/NNNN_name.sql            migrations shared by every dialect
+    sql/<dialect>/NNNN_name.sql         dialect migrations; same NNNN overrides the common file
+    sql/common/queries/<name>.sql       named queries shared by every dialect
+    sql/<dialect>/queries/<name>.sql    dialect queries; override the common file of that name
+
+Placeholders are ``{name}`` with ``name`` in ``[a-z_]+``. Only identifiers are rendered this way
+(invariant 7): each value must be a plain lower-case SQL identifier, and a placeholder nobody
+supplied is an error, so a typo cannot reach the server. Other braces (JSON ``'{}'``, array
+literals with commas) are left alone. Values always travel as bound ``%s`` parameters.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import re
+from pathlib import Path
+
+from pydantic import TypeAdapter, ValidationError
+
+from fraudd.settings import SqlIdentifier
+from fraudd.warehouse.base import Dialect, Migration
+
+_PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
+_MIGRATION_FILE = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
+_QUERY_NAME = re.compile(r"^[a-z0-9_]+$")
+_IDENTIFIER: TypeAdapter[str] = TypeAdapter(SqlIdentifier)
+COMMON = "common"
+
+
+def sql_dir(root: Path | None = None) -> Path:
+    """The ``sql/`` directory: ``root`` when given, else the repository's top-level ``sql/``."""
+    return root if root is not None else Path(__file__).resolve().parents[2] / "sql"
+
+
+def validate_identifier(value: str) -> str:
+    """Return ``value`` if it is a plain lower-case SQL identifier, else raise ValueError."""
+    try:
+        return _IDENTIFIER.validate_python(value)
+    except ValidationError:
+        raise ValueError(f"not a valid SQL identifier: {value!r}") from None
+
+
+def render(sql_text: str, **identifiers: str) -> str:
+    """Replace ``{name}`` placeholders with validated identifiers; unknown names raise KeyError."""
+    checked = {key: validate_identifier(value) for key, value in identifiers.items()}
+
+    def substitute(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name not in checked:
+            raise KeyError(f"SQL placeholder {{{name}}} has no value (known: {sorted(checked)})")
+        return checked[name]
+
+    return _PLACEHOLDER.sub(substitute, sql_text)
+
+
+def checksum(sql_text: str) -> str:
+    """SHA-256 of a migration's unrendered text: renaming the schema is not a change."""
+    return hashlib.sha256(sql_text.encode("utf-8")).hexdigest()
+
+
+def _migration_files(folder: Path) -> dict[str, Path]:
+    if not folder.is_dir():
+        return {}
+    found: dict[str, Path] = {}
+    for path in folder.iterdir():
+        match = _MIGRATION_FILE.match(path.name)
+        if match is None:
+            continue
+        if match.group(1) in found:
+            raise ValueError(f"two migrations with version {match.group(1)} in {folder}")
+        found[match.group(1)] = path
+    return found
+
+
+def load_migrations(dialect: Dialect, root: Path | None = None) -> list[Migration]:
+    """The dialect's migrations (common ones included, dialect files win), ordered by version.
+
+    ``sql`` is the unrendered text; :func:`render` it with the schema's identifiers.
+    """
+    base = sql_dir(root)
+    files = _migration_files(base / COMMON) | _migration_files(base / dialect)
+    migrations = []
+    for version in sorted(files):
+        path = files[version]
+        name = _MIGRATION_FILE.match(path.name).group(2)  # type: ignore[union-attr]
+        migrations.append(Migration(version, name, path.read_text(encoding="utf-8")))
+    return migrations
+
+
+@functools.lru_cache(maxsize=256)
+def _read_query(base: Path, dialect: str, name: str) -> str:
+    for folder in (base / dialect / "queries", base / COMMON / "queries"):
+        path = folder / f"{name}.sql"
+        if path.is_file():
+            return path.read_text(encoding="utf-8")
+    raise FileNotFoundError(f"no query {name!r} for dialect {dialect} under {base}")
+
+
+def load_query(dialect: Dialect, name: str, *, root: Path | None = None, **identifiers: str) -> str:
+    """Load ``queries/<name>.sql`` (dialect first, then common) and render its identifiers.
+
+    Files are read once per process; call this at start-up rather than per batch anyway.
+    """
+    if not _QUERY_NAME.fullmatch(name):
+        raise ValueError(f"query name must match {_QUERY_NAME.pattern}: {name!r}")
+    return render(_read_query(sql_dir(root), dialect, name), **identifiers)
+
+
+_TOKEN = re.compile(
+    r"""
+    (?P<quote>(?<![A-Za-z0-9_])[Ee]'(?:[^'\\]|\\.|'')*'?   # E'..' with backslash escapes
+             |'(?:[^']|'')*'?)                            # '..' ('' escapes itself)
+   |(?P<ident>"(?:[^"]|"")*"?)
+   |(?P<comment>--[^\n]*|/\*.*?(?:\*/|\Z))
+   |(?P<dollar>(?<![A-Za-z0-9_$])\$(?P<tag>[A-Za-z_][A-Za-z0-9_]*|)\$.*?(?:\$(?P=tag)\$|\Z))
+    """,
+    re.S | re.X,
+)
+
+
+def sql_segments(sql_text: str) -> list[tuple[str, str]]:
+    """Split SQL into ``(kind, text)`` runs: code, quote, ident, comment or dollar (body)."""
+    segments: list[tuple[str, str]] = []
+    position = 0
+    for match in _TOKEN.finditer(sql_text):
+        if match.start() > position:
+            segments.append(("code", sql_text[position : match.start()]))
+        kind = next(k for k in ("quote", "ident", "comment", "dollar") if match.group(k))
+        segments.append((kind, match.group(0)))
+        position = match.end()
+    if position < len(sql_text):
+        segments.append(("code", sql_text[position:]))
+    return segments
+
+
+def split_statements(sql_text: str) -> list[str]:
+    """Split a script on top-level ``;`` (not inside quotes, comments or dollar quotes).
+
+    Needed because the extended query protocol (redshift_connector, bound parameters) accepts one
+    statement per call. Comment-only fragments are dropped.
+    """
+    statements: list[list[tuple[str, str]]] = [[]]
+    for kind, text in sql_segments(sql_text):
+        if kind != "code":
+            statements[-1].append((kind, text))
+            continue
+        first, *rest = text.split(";")
+        statements[-1].append((kind, first))
+        statements.extend([("code", part)] for part in rest)
+    return [
+        "".join(text for _, text in parts).strip()
+        for parts in statements
+        if any(kind != "comment" and text.strip() for kind, text in parts)
+    ]

@@ -1,0 +1,182 @@
+"""A wire-level shim that lets ``redshift_connector`` talk to stock PostgreSQL (a test fixture).
+
+What ``redshift_connector`` 2.2 does differently from a PostgreSQL client (read from its
+``core.py``) and what this shim or the driver does about it:
+
+* StartupMessage carries Redshift-only parameters next to ``user``/``database``/
+  ``application_name``: ``client_protocol_version``, ``driver_version``, ``os_version``,
+  ``driver_discovery_version`` always; ``plugin_name``, ``idp_type``, ``provider_name``,
+  ``identity_namespace``, ``token_type``, ``idc_client_display_name`` with IdP plugins.
+  PostgreSQL rejects each as an unknown configuration parameter (FATAL 42704). The shim keeps an
+  allow-list of PostgreSQL startup parameters and strips everything else, recording what it
+  stripped (``RedshiftShim.stripped``) so a test notices when a driver upgrade sends more.
+* ``server_version`` ParameterStatus is parsed with ``packaging.version.parse``; Debian's
+  ``"15.x (Debian 15.x-1.pgdg...)"`` raises ``InvalidVersion``. The shim rewrites it to the
+  leading dotted number. Only messages before the first ReadyForQuery are parsed; after that the
+  bytes are piped untouched (server_version never changes within a session).
+* SSL: with ``ssl=False`` the driver sends no SSLRequest; should one arrive, the shim answers
+  ``N`` (no SSL) and the driver fails clearly instead of hanging.
+* Authentication: SCRAM-SHA-256 fails with this driver against PostgreSQL, so the test cluster
+  uses md5 (``password_encryption=md5``); the shim does not touch authentication.
+* Protocol version: the server never reports ``server_protocol_version``, so the driver falls
+  back to the plain PostgreSQL protocol (text numerics, classic RowDescription). The production
+  driver asks for that same protocol explicitly (``fraudd.warehouse.redshift_driver``), so the
+  conversions tested here are the ones used against Redshift.
+* The driver runs no queries on connect (no catalog probes, no ``SET``), so nothing else needs
+  emulating. CancelRequest packets are forwarded unchanged.
+
+The shim runs its own event loop in a daemon thread, so sync and async tests can share it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import struct
+import threading
+from collections.abc import Coroutine
+from typing import Any
+
+_PROTOCOL_3 = 196608
+_SSL_REQUEST = 80877103
+_GSS_REQUEST = 80877104
+_CANCEL_REQUEST = 80877102
+# Startup parameters PostgreSQL itself understands (libpq sends these; any GUC is also legal,
+# but the driver sends none besides these).
+PG_STARTUP_PARAMS = frozenset(
+    {"user", "database", "options", "application_name", "replication", "client_encoding"}
+)
+_VERSION = re.compile(rb"^\d+(\.\d+)*")
+
+
+def _startup_params(body: bytes) -> list[tuple[bytes, bytes]]:
+    parts = body.split(b"\x00")
+    # body ends with "\0\0": the last two parts are empty
+    return [(parts[i], parts[i + 1]) for i in range(0, len(parts) - 2, 2) if parts[i]]
+
+
+def _startup_message(params: list[tuple[bytes, bytes]]) -> bytes:
+    body = struct.pack("!i", _PROTOCOL_3)
+    body += b"".join(k + b"\x00" + v + b"\x00" for k, v in params) + b"\x00"
+    return struct.pack("!i", len(body) + 4) + body
+
+
+def plain_server_version(value: bytes) -> bytes:
+    """``b"15.18 (Debian 15.18-0+deb12u1)"`` -> ``b"15.18"``; plain versions pass through."""
+    match = _VERSION.match(value)
+    return match.group(0) if match else value
+
+
+class RedshiftShim:
+    """TCP proxy on 127.0.0.1 in front of a PostgreSQL server; see the module docstring."""
+
+    def __init__(self, upstream_host: str, upstream_port: int) -> None:
+        self.upstream = (upstream_host, upstream_port)
+        self.port = 0
+        self.stripped: set[str] = set()
+        self.connections = 0
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
+        self._server: asyncio.base_events.Server | None = None
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    def start(self) -> int:
+        """Listen on a free port of 127.0.0.1; return the port."""
+        self._thread.start()
+        self._server = self._run(asyncio.start_server(self._serve, "127.0.0.1", 0))
+        self.port = self._server.sockets[0].getsockname()[1]
+        return self.port
+
+    def stop(self) -> None:
+        """Close the listener and every proxied connection, then stop the thread."""
+        if self._server is not None:
+            self._run(self._shutdown())
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(timeout=5)
+        self._loop.close()
+
+    def _run(self, coro: Coroutine[Any, Any, Any]) -> Any:
+        return asyncio.run_coroutine_threadsafe(coro, self._loop).result(timeout=10)
+
+    async def _shutdown(self) -> None:
+        assert self._server is not None
+        self._server.close()
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await self._server.wait_closed()
+
+    async def _serve(self, creader: asyncio.StreamReader, cwriter: asyncio.StreamWriter) -> None:
+        task = asyncio.current_task()
+        assert task is not None
+        self._tasks.add(task)
+        self.connections += 1
+        swriter: asyncio.StreamWriter | None = None
+        try:
+            first = await self._read_startup(creader, cwriter)
+            if first is None:
+                return
+            sreader, swriter = await asyncio.open_connection(*self.upstream)
+            swriter.write(first)
+            await swriter.drain()
+            await asyncio.gather(
+                self._pipe(creader, swriter), self._server_to_client(sreader, cwriter)
+            )
+        except (ConnectionError, asyncio.IncompleteReadError, OSError):
+            pass
+        finally:
+            self._tasks.discard(task)
+            for writer in (cwriter, swriter):
+                if writer is not None:
+                    writer.close()
+
+    async def _read_startup(
+        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+    ) -> bytes | None:
+        """Return the packet to send upstream: a cleaned StartupMessage, or a CancelRequest."""
+        while True:
+            (length,) = struct.unpack("!i", await reader.readexactly(4))
+            body = await reader.readexactly(length - 4)
+            (code,) = struct.unpack("!i", body[:4])
+            if code in (_SSL_REQUEST, _GSS_REQUEST):
+                writer.write(b"N")
+                await writer.drain()
+                continue
+            if code == _CANCEL_REQUEST:
+                return struct.pack("!i", length) + body
+            if code != _PROTOCOL_3:
+                return None
+            kept = []
+            for key, value in _startup_params(body[4:]):
+                if key.decode() in PG_STARTUP_PARAMS:
+                    kept.append((key, value))
+                else:
+                    self.stripped.add(key.decode())
+            return _startup_message(kept)
+
+    async def _server_to_client(
+        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+    ) -> None:
+        """Rewrite server_version until the first ReadyForQuery, then pipe raw bytes."""
+        while True:
+            header = await reader.readexactly(5)
+            kind, length = header[:1], struct.unpack("!i", header[1:])[0]
+            body = await reader.readexactly(length - 4)
+            if kind == b"S" and body.startswith(b"server_version\x00"):
+                value = plain_server_version(body[len(b"server_version\x00") : -1])
+                body = b"server_version\x00" + value + b"\x00"
+                header = kind + struct.pack("!i", len(body) + 4)
+            writer.write(header + body)
+            await writer.drain()
+            if kind in (b"Z", b"E"):
+                break
+        await self._pipe(reader, writer)
+
+    @staticmethod
+    async def _pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            while data := await reader.read(65536):
+                writer.write(data)
+                await writer.drain()
+        finally:
+            writer.close()

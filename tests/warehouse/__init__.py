@@ -1,0 +1,1 @@
+"""Tests of the warehouse layer (both drivers, migrations, SQL files)."""

@@ -1,0 +1,105 @@
+"""SQL file loading, identifier rendering and statement splitting."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from fraudd.warehouse import sqlfiles
+
+
+def test_render_replaces_known_identifiers_only() -> None:
+    sql = "SELECT '{}'::jsonb, '{a,b}'::text[] FROM {schema}.{stream_view}"
+    rendered = sqlfiles.render(sql, schema="fraudd", stream_view="tx_stream")
+    assert rendered == "SELECT '{}'::jsonb, '{a,b}'::text[] FROM fraudd.tx_stream"
+
+
+def test_render_refuses_unknown_placeholder() -> None:
+    with pytest.raises(KeyError, match="tabel"):
+        sqlfiles.render("SELECT * FROM {schema}.{tabel}", schema="fraudd")
+
+
+@pytest.mark.parametrize("bad", ["Fraudd", "fraudd; DROP TABLE x", "a.b", "1abc", "", "a" * 64])
+def test_render_refuses_unsafe_identifier_values(bad: str) -> None:
+    with pytest.raises(ValueError, match="not a valid SQL identifier"):
+        sqlfiles.render("SELECT 1 FROM {schema}.t", schema=bad)
+
+
+def _write(root: Path, relative: str, text: str) -> None:
+    path = root / relative
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+
+
+def test_dialect_migration_overrides_common_and_order_is_by_version(tmp_path: Path) -> None:
+    _write(tmp_path, "common/0002_shared.sql", "SELECT 2")
+    _write(tmp_path, "common/0001_init.sql", "SELECT 'common'")
+    _write(tmp_path, "postgres/0001_init.sql", "SELECT 'postgres'")
+    _write(tmp_path, "postgres/0003_more.sql", "SELECT 3")
+    _write(tmp_path, "postgres/notes.txt", "ignored")
+    found = sqlfiles.load_migrations("postgres", tmp_path)
+    assert [(m.version, m.name, m.sql) for m in found] == [
+        ("0001", "init", "SELECT 'postgres'"),
+        ("0002", "shared", "SELECT 2"),
+        ("0003", "more", "SELECT 3"),
+    ]
+    assert [m.version for m in sqlfiles.load_migrations("redshift", tmp_path)] == ["0001", "0002"]
+
+
+def test_duplicate_version_in_one_folder_is_an_error(tmp_path: Path) -> None:
+    _write(tmp_path, "postgres/0001_a.sql", "SELECT 1")
+    _write(tmp_path, "postgres/0001_b.sql", "SELECT 1")
+    with pytest.raises(ValueError, match="two migrations with version 0001"):
+        sqlfiles.load_migrations("postgres", tmp_path)
+
+
+def test_load_query_prefers_dialect_then_common(tmp_path: Path) -> None:
+    _write(tmp_path, "common/queries/features.sql", "SELECT 'common' FROM {schema}.t")
+    _write(tmp_path, "redshift/queries/features.sql", "SELECT 'redshift' FROM {schema}.t")
+    assert sqlfiles.load_query("postgres", "features", root=tmp_path, schema="s") == (
+        "SELECT 'common' FROM s.t"
+    )
+    assert sqlfiles.load_query("redshift", "features", root=tmp_path, schema="s") == (
+        "SELECT 'redshift' FROM s.t"
+    )
+    with pytest.raises(FileNotFoundError):
+        sqlfiles.load_query("postgres", "nope", root=tmp_path)
+    with pytest.raises(ValueError, match="query name"):
+        sqlfiles.load_query("postgres", "../postgres/0001_init", root=tmp_path)
+
+
+def test_repository_migrations_render_completely() -> None:
+    migrations = sqlfiles.load_migrations("postgres")
+    assert migrations and migrations[0].version == "0001"
+    for migration in migrations:
+        rendered = sqlfiles.render(migration.sql, schema="s1", stream_view="v1")
+        assert "{schema}" not in rendered and "{stream_view}" not in rendered
+        assert sqlfiles.split_statements(rendered)
+
+
+def test_split_statements_respects_quotes_comments_and_dollar_quotes() -> None:
+    script = """
+    -- a comment; with a semicolon
+    CREATE TABLE t (a text DEFAULT 'x;y', "we;ird" int);
+    /* block; comment */
+    INSERT INTO t VALUES ('it''s; fine', 1);
+    CREATE FUNCTION f() RETURNS int AS $body$ SELECT 1; $body$ LANGUAGE sql;
+    SELECT $$;$$;
+    -- trailing comment only
+    """
+    statements = sqlfiles.split_statements(script)
+    assert len(statements) == 4
+    assert statements[0].endswith("""CREATE TABLE t (a text DEFAULT 'x;y', "we;ird" int)""")
+    assert statements[1].endswith("INSERT INTO t VALUES ('it''s; fine', 1)")
+    assert (
+        statements[2] == "CREATE FUNCTION f() RETURNS int AS $body$ SELECT 1; $body$ LANGUAGE sql"
+    )
+    assert statements[3] == "SELECT $$;$$"
+
+
+def test_checksum_is_stable_and_sees_any_edit() -> None:
+    text = "CREATE TABLE {schema}.t (a int)"
+    assert sqlfiles.checksum(text) == sqlfiles.checksum(str(text))
+    assert len(sqlfiles.checksum(text)) == 64
+    assert sqlfiles.checksum(text) != sqlfiles.checksum(text + " ")
