@@ -1,0 +1,207 @@
+"""The CloudFormation template: lint-clean, least-privilege IAM, outputs that map to settings."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from cfnlint.decode import decode
+
+from fraudd.settings import Settings
+
+REPO = Path(__file__).resolve().parents[2]
+TEMPLATE = REPO / "deploy" / "aws" / "fraudd.yaml"
+
+# Actions AWS cannot scope to a resource (the Service Authorization Reference lists no resource
+# type for them), so an Allow needs Resource "*". Anything else with "*" is a finding.
+UNSCOPABLE_ACTIONS = {
+    # Redshift streaming ingestion lists streams when it maps the external schema; AWS's
+    # documented streaming-ingestion policy grants it on "*".
+    "kinesis:ListStreams",
+}
+
+
+def _cfn_lint() -> list[str]:
+    beside = Path(sys.executable).with_name("cfn-lint")
+    found = str(beside) if beside.exists() else shutil.which("cfn-lint")
+    if found is None:
+        pytest.skip("cfn-lint not installed (dev dependency)")
+    return [found]
+
+
+@pytest.fixture(scope="module")
+def template() -> dict[str, Any]:
+    tpl, matches = decode(str(TEMPLATE))
+    assert not matches, matches
+    assert tpl is not None
+    return dict(tpl)
+
+
+def _as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+def _statements(node: Any) -> Iterator[dict[str, Any]]:
+    """Statements of a policy document, through both branches of every Fn::If."""
+    for item in _as_list(node):
+        if isinstance(item, dict) and "Fn::If" in item:
+            _, yes, no = item["Fn::If"]
+            yield from _statements(yes)
+            yield from _statements(no)
+        elif isinstance(item, dict) and item != {"Ref": "AWS::NoValue"}:
+            yield item
+
+
+def _identity_statements(tpl: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
+    """(resource, statement) for every statement of every policy attached to an IAM identity."""
+    for name, res in tpl["Resources"].items():
+        props = res.get("Properties", {})
+        if res["Type"] == "AWS::IAM::Role":
+            for policy in props.get("Policies", []):
+                for st in _statements(policy["PolicyDocument"]["Statement"]):
+                    yield name, st
+        elif res["Type"] in ("AWS::IAM::Policy", "AWS::IAM::ManagedPolicy"):
+            for st in _statements(props["PolicyDocument"]["Statement"]):
+                yield name, st
+
+
+def test_cfn_lint_is_clean() -> None:
+    """Errors, warnings and informational findings all count."""
+    result = subprocess.run(
+        [*_cfn_lint(), "--include-checks", "I", "--", str(TEMPLATE)],
+        capture_output=True, text=True, timeout=300, check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.strip() == ""
+
+
+def test_no_wildcard_actions_in_identity_policies(template: dict[str, Any]) -> None:
+    statements = list(_identity_statements(template))
+    assert len(statements) >= 8  # the walk really found the policies
+    for name, st in statements:
+        assert "NotAction" not in st and "NotResource" not in st, (name, st)
+        for action in _as_list(st["Action"]):
+            assert action != "*" and not action.endswith(":*"), (name, action)
+
+
+def test_resource_star_only_for_unscopable_actions(template: dict[str, Any]) -> None:
+    starred = [
+        (name, action)
+        for name, st in _identity_statements(template)
+        if st["Effect"] == "Allow" and "*" in _as_list(st["Resource"])
+        for action in _as_list(st["Action"])
+    ]
+    assert starred == [("RedshiftStreamingRole", "kinesis:ListStreams")]
+    assert {action for _, action in starred} <= UNSCOPABLE_ACTIONS
+
+
+def test_key_policy_delegates_to_iam_only_for_the_account(template: dict[str, Any]) -> None:
+    """kms:* appears once: AWS's default statement for the account root (IAM then decides)."""
+    policy = template["Resources"]["Key"]["Properties"]["KeyPolicy"]
+    for st in _statements(policy["Statement"]):
+        if st["Action"] == "kms:*":
+            assert st["Principal"] == {
+                "AWS": {"Fn::Sub": "arn:${AWS::Partition}:iam::${AWS::AccountId}:root"}
+            }
+        else:
+            assert "Service" in st["Principal"]
+            assert "aws:SourceAccount" in st["Condition"]["StringEquals"]
+            assert not any(a.endswith("*") for a in _as_list(st["Action"]))
+
+
+def test_resource_policies_allow_only_named_services(template: dict[str, Any]) -> None:
+    for name, res in template["Resources"].items():
+        if res["Type"] != "AWS::SNS::TopicPolicy":
+            continue
+        for st in _statements(res["Properties"]["PolicyDocument"]["Statement"]):
+            if st["Principal"] == "*":
+                assert st["Effect"] == "Deny", name
+            else:
+                assert set(st["Principal"]) == {"Service"}, name
+                assert "aws:SourceAccount" in st["Condition"]["StringEquals"], name
+
+
+def test_only_the_producer_can_write_to_the_stream(template: dict[str, Any]) -> None:
+    policy = template["Resources"]["InstanceRole"]["Properties"]["Policies"][0]
+    gated = [
+        item["Fn::If"]
+        for item in policy["PolicyDocument"]["Statement"]
+        if isinstance(item, dict) and "Fn::If" in item
+    ]
+    writers = [cond for cond, yes, _ in gated if "kinesis:PutRecords" in yes.get("Action", [])]
+    assert writers == ["ProducerEnabled"]
+    unconditional = [st for st in policy["PolicyDocument"]["Statement"] if "Fn::If" not in st]
+    assert not any("kinesis:PutRecords" in _as_list(st["Action"]) for st in unconditional)
+
+
+def test_data_is_encrypted_with_the_stack_key(template: dict[str, Any]) -> None:
+    res = template["Resources"]
+    key_arn = {"Fn::GetAtt": ["Key", "Arn"]}
+    assert res["Stream"]["Properties"]["StreamEncryption"] == {
+        "EncryptionType": "KMS", "KeyId": key_arn,
+    }
+    assert res["AlertTopic"]["Properties"]["KmsMasterKeyId"] == key_arn
+    assert res["AlarmTopic"]["Properties"]["KmsMasterKeyId"] == key_arn
+    assert res["Key"]["Properties"]["EnableKeyRotation"] is True
+    assert res["Workgroup"]["Properties"]["PubliclyAccessible"] is False
+    assert res["Instance"]["Properties"]["MetadataOptions"]["HttpTokens"] == "required"
+
+
+def test_fifo_topic_name_gets_the_suffix(template: dict[str, Any]) -> None:
+    props = template["Resources"]["AlertTopic"]["Properties"]
+    cond, fifo_name, plain_name = props["TopicName"]["Fn::If"]
+    assert cond == "IsFifo"
+    assert fifo_name == {"Fn::Sub": "${TopicName}.fifo"}
+    assert plain_name == {"Ref": "TopicName"}
+    assert props["ContentBasedDeduplication"]["Fn::If"][1] is False
+
+
+def test_no_inbound_rules_by_default(template: dict[str, Any]) -> None:
+    sg = template["Resources"]["InstanceSecurityGroup"]["Properties"]
+    assert "SecurityGroupIngress" not in sg
+    assert template["Resources"]["MetricsIngress"]["Condition"] == "HasMetricsIngress"
+    ports = sorted(rule["FromPort"] for rule in sg["SecurityGroupEgress"])
+    assert ports == [443, 5439]
+
+
+def _settings_keys() -> set[str]:
+    keys = set()
+    for section, field in Settings.model_fields.items():
+        model = field.annotation
+        for sub, info in getattr(model, "model_fields", {}).items():
+            keys.add(f"{section}.{info.alias or sub}")
+    return keys
+
+
+def test_outputs_name_real_config_keys(template: dict[str, Any]) -> None:
+    """Each output says which setting it feeds (or that it feeds none), and the key exists."""
+    keys = _settings_keys()
+    named = set()
+    for name, output in template["Outputs"].items():
+        description = output["Description"]
+        match = re.fullmatch(r"config key: ([a-z_]+\.[a-z_]+)", description)
+        if match:
+            assert match.group(1) in keys, (name, description)
+            named.add(match.group(1))
+        else:
+            assert description.startswith("no config key: "), (name, description)
+    assert {"aws.region", "kinesis.stream_name", "sns.topic_arn", "warehouse.host"} <= named
+
+
+def test_user_data_env_file_uses_real_settings(template: dict[str, Any]) -> None:
+    """The FRAUDD_* lines UserData writes must name existing settings (extra keys are fatal)."""
+    script, variables = template["Resources"]["Instance"]["Properties"]["UserData"][
+        "Fn::Base64"]["Fn::Sub"]
+    text = script + repr(variables)
+    names = set(re.findall(r"FRAUDD_([A-Z_]+?)__([A-Z_]+)=", text))
+    assert names, "no FRAUDD_ variables found"
+    keys = _settings_keys()
+    for section, key in names:
+        assert f"{section.lower()}.{key.lower()}" in keys, (section, key)
+    assert "FRAUDD_PROFILE=aws" in script
