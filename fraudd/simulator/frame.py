@@ -1,0 +1,153 @@
+"""The columnar form of simulated transactions: one pandas DataFrame with fixed column types.
+
+Columns (in this order):
+
+========================  ======================  ==============================================
+column                    dtype                   meaning
+========================  ======================  ==============================================
+tx_id                     str                     ``<seed hex>-<day 5 digits>-<index 7 digits>``
+tx_time                   datetime64[us, UTC]     origin 00:00 UTC + tx_time_seconds
+customer_id               int64                   handbook CUSTOMER_ID
+terminal_id               int64                   handbook TERMINAL_ID
+amount                    float64                 cents (2 decimals), scenario 3 included
+is_fraud                  int8                    label (0/1): never on the stream
+fraud_scenario            int8                    0 genuine, 1/2/3 handbook scenario
+card_token                str                     ``tok_`` + 24 hex digits, one card per customer
+last4                     str                     4 digits shown for the card
+merchant_category         str                     ISO 18245 MCC of the terminal
+channel                   str                     ``pos`` / ``ecom`` / ``atm`` of the terminal
+currency                  str                     ISO 4217, always ``EUR``
+terminal_x, terminal_y    float64                 terminal position on the 100 × 100 map
+tx_time_seconds           int64                   handbook TX_TIME_SECONDS (since origin)
+tx_time_days              int64                   handbook TX_TIME_DAYS (day number)
+========================  ======================  ==============================================
+
+Ids are unique within a seed, sort in event-time order, and depend only on (seed, day, position
+in the day): the same transaction has the same id in a history and in live mode.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Final
+
+import numpy as np
+import pandas as pd
+
+from fraudd.simulator.days import SECONDS_PER_DAY
+from fraudd.simulator.profiles import Profiles
+
+SCHEMA_VERSION: Final[int] = 1
+"""Version of the transaction record the card application sends."""
+CURRENCY: Final[str] = "EUR"
+
+COLUMNS: Final[tuple[str, ...]] = (
+    "tx_id",
+    "tx_time",
+    "customer_id",
+    "terminal_id",
+    "amount",
+    "is_fraud",
+    "fraud_scenario",
+    "card_token",
+    "last4",
+    "merchant_category",
+    "channel",
+    "currency",
+    "terminal_x",
+    "terminal_y",
+    "tx_time_seconds",
+    "tx_time_days",
+)
+LABEL_COLUMNS: Final[tuple[str, ...]] = ("is_fraud", "fraud_scenario")
+STREAM_COLUMNS: Final[tuple[str, ...]] = (
+    "tx_id",
+    "tx_time",
+    "customer_id",
+    "terminal_id",
+    "amount",
+    "card_token",
+    "last4",
+    "merchant_category",
+    "channel",
+    "currency",
+    "terminal_x",
+    "terminal_y",
+)
+"""What a card application knows at swipe time: no label (invariant 6)."""
+
+
+@dataclass(frozen=True, eq=False)
+class TxArrays:
+    """Labelled transactions of consecutive days, grouped by day in canonical order."""
+
+    day: np.ndarray
+    second_of_day: np.ndarray
+    customer: np.ndarray
+    terminal: np.ndarray
+    amount: np.ndarray
+    scenario: np.ndarray
+
+    @classmethod
+    def empty(cls) -> TxArrays:
+        """No transactions (typed like real ones, so the frame gets the right dtypes)."""
+        ints = np.empty(0, dtype=np.int64)
+        return cls(ints, ints, ints, ints, np.empty(0), np.empty(0, dtype=np.int8))
+
+
+@dataclass(frozen=True, eq=False)
+class CardTable:
+    """Per-customer card token and last 4 digits (object arrays indexed by customer id)."""
+
+    token: np.ndarray
+    last4: np.ndarray
+
+
+def build_frame(
+    tx: TxArrays, profiles: Profiles, cards: CardTable, seed: int, origin: dt.date
+) -> pd.DataFrame:
+    """Assemble the DataFrame described in this module's docstring."""
+    seconds = tx.day * SECONDS_PER_DAY + tx.second_of_day
+    when = (np.datetime64(origin, "s") + seconds).astype("datetime64[us]")
+    mcc = profiles.merchant_category.astype(object)
+    channel = profiles.channel.astype(object)
+    columns = {
+        "tx_id": pd.array(_tx_ids(seed, tx.day), dtype="str"),
+        "tx_time": pd.DatetimeIndex(when).tz_localize("UTC"),
+        "customer_id": tx.customer.astype(np.int64),
+        "terminal_id": tx.terminal.astype(np.int64),
+        "amount": tx.amount.astype(np.float64),
+        "is_fraud": (tx.scenario > 0).astype(np.int8),
+        "fraud_scenario": tx.scenario.astype(np.int8),
+        "card_token": pd.array(cards.token[tx.customer], dtype="str"),
+        "last4": pd.array(cards.last4[tx.customer], dtype="str"),
+        "merchant_category": pd.array(mcc[tx.terminal], dtype="str"),
+        "channel": pd.array(channel[tx.terminal], dtype="str"),
+        "currency": pd.array(np.full(tx.day.size, CURRENCY, dtype=object), dtype="str"),
+        "terminal_x": profiles.terminal_x[tx.terminal],
+        "terminal_y": profiles.terminal_y[tx.terminal],
+        "tx_time_seconds": seconds.astype(np.int64),
+        "tx_time_days": tx.day.astype(np.int64),
+    }
+    return pd.DataFrame(columns)
+
+
+def _tx_ids(seed: int, day: np.ndarray) -> np.ndarray:
+    """Ids ``<seed hex>-<day>-<index in day>`` for rows grouped by day, as str objects."""
+    if day.size == 0:
+        return np.empty(0, dtype=object)
+    days, first_row = np.unique(day, return_index=True)
+    which = np.searchsorted(days, day)
+    index = np.arange(day.size) - first_row[which]
+    prefixes = np.array([f"{seed:x}-{d:05d}-" for d in days.tolist()])
+    suffixes = np.array([f"{i:07d}" for i in range(int(index.max()) + 1)])
+    # Vectorised string concatenation: ~10x faster than formatting each id in Python.
+    return np.strings.add(prefixes[which], suffixes[index]).astype(object)
+
+
+def split_labels(frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Split into (what goes on the stream, labels keyed by tx_id) so labels can be delayed."""
+    stream_part = frame.loc[:, list(STREAM_COLUMNS)]
+    labels = frame.loc[:, ["tx_id", "tx_time", *LABEL_COLUMNS]]
+    return stream_part, labels
