@@ -129,3 +129,33 @@ def test_customers_without_terminals_do_not_transact() -> None:
     assert idle.size > 0
     assert not frame["customer_id"].isin(idle).any()
     assert len(timeline.days(4, 4)) == 0
+
+
+def test_take_and_advance_mix_into_the_same_timeline() -> None:
+    """take(n) serves count-paced producers; mixed with advance it skips and repeats nothing."""
+    live = LiveSimulator(SPEC, SPEC.day_start(30))
+    rng = np.random.default_rng(1)
+    parts = []
+    while live.clock < SPEC.day_start(33):
+        if rng.random() < 0.5:
+            parts.append(live.take(int(rng.integers(1, 3000))))
+        else:
+            parts.append(live.advance(live.clock + dt.timedelta(seconds=rng.exponential(5000))))
+    parts.append(live.advance(SPEC.day_start(34)))
+    played = pd.concat(parts, ignore_index=True)
+    expected = Timeline(SPEC).days(30, 34)
+    pd.testing.assert_frame_equal(played, expected)
+
+
+def test_take_moves_clock_to_last_event() -> None:
+    live = LiveSimulator(SPEC, SPEC.day_start(3))
+    taken = live.take(10)
+    assert len(taken) == 10
+    assert live.clock == taken["tx_time"].iloc[-1].to_pydatetime()
+    assert len(live.take(0)) == 0
+
+
+def test_take_on_an_empty_timeline_fails_fast() -> None:
+    empty = SimulationSpec(origin=SPEC.origin, seed=1, customers=2, terminals=1, radius=0.001)
+    with pytest.raises(ValueError, match="timeline is empty"):
+        LiveSimulator(empty, empty.day_start(0)).take(1)
