@@ -1,0 +1,185 @@
+"""The feature definition: names, order, SQL for both paths, and investigator wording.
+
+One definition (DESIGN.md invariant 5): ``queries/features_select.sql`` holds one expression per
+feature, spliced into ``features_training.sql`` (window frames over a date range) and
+``features_serving.sql`` (index-bounded subqueries for a batch of tx_ids). Both compute the same
+per-transaction aggregates, so a transaction gets the same features on both paths.
+
+Conventions (both paths):
+
+* customer windows ``(t - n, t]`` include the transaction itself (it is in the table when it is
+  scored), so counts are >= 1 and means are defined;
+* terminal windows are delayed: ``(t - 7d - n, t - 7d]``; a fraud counts only if its label was
+  known at t (``labelled_at <= t``, invariant 6); risk = known frauds / transactions in the
+  window, 0 when the window is empty;
+* NULL (NaN in arrays) means "no such history": no earlier transaction of the card in 30 days,
+  no known terminal fraud, no terminal coordinates. XGBoost treats NaN as missing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Final
+
+import numpy as np
+import pandas as pd
+
+from fraudd.warehouse.base import Connection, Dialect
+from fraudd.warehouse.sqlfiles import load_query
+
+FEATURES: Final[tuple[str, ...]] = (
+    "amount",
+    "is_weekend",
+    "is_night",
+    "cust_count_1d",
+    "cust_mean_amount_1d",
+    "cust_count_7d",
+    "cust_mean_amount_7d",
+    "cust_count_30d",
+    "cust_mean_amount_30d",
+    "term_count_1d",
+    "term_risk_1d",
+    "term_count_7d",
+    "term_risk_7d",
+    "term_count_30d",
+    "term_risk_30d",
+    "amount_ratio_30d",
+    "amount_z_30d",
+    "cust_count_1h",
+    "secs_since_prev_tx",
+    "terminal_distance",
+    "term_count_recent_1d",
+    "term_frauds_30d",
+    "term_days_since_first_fraud",
+    "term_days_since_last_fraud",
+)
+"""Every feature, in model input order: the single source of truth for the list and its order."""
+
+REASONS: Final[Mapping[str, str]] = {
+    "amount": "amount {amount:.2f} is unusually high",
+    "is_weekend": "weekend transaction",
+    "is_night": "night-time transaction (before 07:00 UTC)",
+    "cust_count_1d": "card used {cust_count_1d:.0f} times in the last 24 hours",
+    "cust_mean_amount_1d": "card's average amount in the last 24 hours is "
+    "{cust_mean_amount_1d:.2f}",
+    "cust_count_7d": "card used {cust_count_7d:.0f} times in the last 7 days",
+    "cust_mean_amount_7d": "card's average amount in the last 7 days is "
+    "{cust_mean_amount_7d:.2f}",
+    "cust_count_30d": "card used {cust_count_30d:.0f} times in the last 30 days",
+    "cust_mean_amount_30d": "card's 30-day average amount is {cust_mean_amount_30d:.2f}",
+    "term_count_1d": "terminal had {term_count_1d:.0f} transactions on the day a week ago",
+    "term_risk_1d": "{term_risk_1d:.0%} of the terminal's transactions a week ago were "
+    "confirmed fraud",
+    "term_count_7d": "terminal had {term_count_7d:.0f} transactions in the week before last",
+    "term_risk_7d": "{term_risk_7d:.0%} of the terminal's transactions in the week before last "
+    "were confirmed fraud",
+    "term_count_30d": "terminal had {term_count_30d:.0f} transactions in the 30 days before "
+    "last week",
+    "term_risk_30d": "{term_risk_30d:.0%} of the terminal's transactions in the 30 days before "
+    "last week were confirmed fraud",
+    "amount_ratio_30d": "amount is {amount_ratio_30d:.1f}× the card's 30-day average",
+    "amount_z_30d": "amount is {amount_z_30d:.1f} standard deviations from the card's 30-day "
+    "average",
+    "cust_count_1h": "card used {cust_count_1h:.0f} times in the last hour",
+    "secs_since_prev_tx": "card's previous transaction was {secs_since_prev_tx:.0f} s earlier",
+    "terminal_distance": "terminal is {terminal_distance:.1f} map units from where the card is "
+    "usually used",
+    "term_count_recent_1d": "terminal had {term_count_recent_1d:.0f} transactions in the last "
+    "24 hours",
+    "term_frauds_30d": "terminal had {term_frauds_30d:.0f} confirmed frauds in the 30 days "
+    "before last week",
+    "term_days_since_first_fraud": "terminal's first confirmed fraud of the last 37 days was "
+    "{term_days_since_first_fraud:.0f} days ago",
+    "term_days_since_last_fraud": "terminal's latest confirmed fraud was "
+    "{term_days_since_last_fraud:.0f} days ago",
+}
+"""Investigator wording of each feature as a reason code, formatted with the row's values."""
+
+_SELECT_MARKER = "/*features_select*/"
+_BATCH_MARKER = "/*tx_ids*/%s"
+
+
+@dataclass(frozen=True)
+class FeatureQueries:
+    """The rendered feature SQL of one dialect and schema (load once, at start-up)."""
+
+    dialect: Dialect
+    serving: str
+    training: str
+
+
+def feature_queries(dialect: Dialect, schema: str, root: Path | None = None) -> FeatureQueries:
+    """Load ``features_{serving,training}.sql`` with ``features_select.sql`` spliced in."""
+    select = load_query(dialect, "features_select", root=root, schema=schema)
+    serving = load_query(dialect, "features_serving", root=root, schema=schema)
+    training = load_query(dialect, "features_training", root=root, schema=schema)
+    return FeatureQueries(
+        dialect=dialect,
+        serving=serving.replace(_SELECT_MARKER, select),
+        training=training.replace(_SELECT_MARKER, select),
+    )
+
+
+def _serving_call(queries: FeatureQueries, tx_ids: Sequence[str]) -> tuple[str, list[object]]:
+    """SQL and parameters for one batch: an array on PostgreSQL, an IN list on Redshift."""
+    if _BATCH_MARKER in queries.serving:
+        placeholders = ", ".join(["%s"] * len(tx_ids))
+        return queries.serving.replace(_BATCH_MARKER, placeholders), list(tx_ids)
+    return queries.serving, [list(tx_ids)]
+
+
+async def serving_features(
+    conn: Connection, tx_ids: Sequence[str], queries: FeatureQueries
+) -> np.ndarray:
+    """Features of transactions already in ``transactions``: float64 ``(len(tx_ids), n)``.
+
+    Rows follow ``tx_ids``; columns follow :data:`FEATURES`; NULL becomes NaN. Raises KeyError
+    if a tx_id is not in the table (the consumer inserts the batch first).
+    """
+    if not tx_ids:
+        return np.empty((0, len(FEATURES)), dtype=np.float64)
+    sql, params = _serving_call(queries, tx_ids)
+    rows = await conn.fetch(sql, *params)
+    by_id = {row[0]: row[1:] for row in rows}
+    missing = [t for t in tx_ids if t not in by_id]
+    if missing:
+        raise KeyError(f"{len(missing)} transactions not found, e.g. {missing[0]!r}")
+    return np.array([by_id[t] for t in tx_ids], dtype=np.float64).reshape(-1, len(FEATURES))
+
+
+TRAINING_COLUMNS: Final[tuple[str, ...]] = (
+    "tx_id", "tx_time", "customer_id", "card_token", *FEATURES, "is_fraud",
+)
+
+
+async def training_features(
+    conn: Connection, start: dt.datetime, end: dt.datetime, queries: FeatureQueries
+) -> pd.DataFrame:
+    """Features and labels of every transaction with ``start <= tx_time < end``.
+
+    Columns: :data:`TRAINING_COLUMNS` (features float64, ``is_fraud`` int8: a missing label
+    counts as genuine, as a transaction without chargeback). Sorted by (tx_time, tx_id).
+    For training and evaluation only: the label never comes from the stream.
+    """
+    rows = await conn.fetch(queries.training, start, end, start, end, start)
+    frame = pd.DataFrame(rows, columns=list(TRAINING_COLUMNS))
+    frame[list(FEATURES)] = frame[list(FEATURES)].astype(np.float64)
+    frame["is_fraud"] = frame["is_fraud"].astype(np.int8)
+    frame["tx_time"] = pd.to_datetime(frame["tx_time"], utc=True)
+    return frame
+
+
+def reason_text(name: str, values: Mapping[str, float]) -> str:
+    """Investigator wording of feature ``name`` for one transaction's feature ``values``."""
+    template = REASONS[name]
+    if any(math.isnan(values.get(key, math.nan)) for key in _keys(template)):
+        return name.replace("_", " ")
+    return template.format_map(values)
+
+
+def _keys(template: str) -> list[str]:
+    return [part.split("}")[0].split(":")[0] for part in template.split("{")[1:]]

@@ -1,0 +1,207 @@
+"""``fraudd train``: features of the labelled history -> XGBoost model -> thresholds -> registry.
+
+Windows (all UTC, ``train_end`` exclusive)::
+
+    [train_end - train_days ........ val_start - delay) [gap: delay) [val_start, train_end)
+     fit window (early stopping on validation AP)                      validation window
+
+The gap stands for the label delay: a model trained at time T only has labels up to T - delay.
+The served model is refit on the whole window (see :mod:`.fit`). The new model becomes active
+only if its validation Average Precision is not worse than the active model's on the same
+validation rows; otherwise it is kept inactive and the reason is stored in its metadata.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import structlog
+
+from fraudd.features import FEATURES, FeatureQueries, training_features
+from fraudd.model.evaluate import Evaluation, evaluate_scores
+from fraudd.model.fit import FitConfig, Fitted, fit
+from fraudd.model.protocol import TestWindow, pooled_scores
+from fraudd.model.registry import ModelRecord, Registry
+from fraudd.model.thresholds import ThresholdTargets, choose_thresholds
+from fraudd.scoring.decision import Thresholds
+from fraudd.warehouse.base import Connection
+
+log = structlog.get_logger(__name__)
+
+DAY = pd.Timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """What to train on and how."""
+
+    train_end: dt.datetime
+    train_days: int = 90
+    val_days: int = 7
+    delay_days: int = 7
+    fit: FitConfig = field(default_factory=FitConfig)
+    targets: ThresholdTargets = field(default_factory=ThresholdTargets)
+
+    @property
+    def end(self) -> pd.Timestamp:
+        """``train_end`` as a UTC timestamp (a date means its midnight)."""
+        stamp = pd.Timestamp(self.train_end)
+        return stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
+
+    @property
+    def start(self) -> pd.Timestamp:
+        """First instant of the training window."""
+        return self.end - self.train_days * DAY
+
+    @property
+    def val_start(self) -> pd.Timestamp:
+        """First instant of the validation window."""
+        return self.end - self.val_days * DAY
+
+    @property
+    def fit_end(self) -> pd.Timestamp:
+        """Exclusive end of the fit window (validation start minus the label delay)."""
+        return self.val_start - self.delay_days * DAY
+
+    def check(self) -> None:
+        """Raise ValueError if the fit window would be empty."""
+        if self.fit_end <= self.start:
+            raise ValueError(
+                f"train_days={self.train_days} leaves no fit window before the "
+                f"{self.delay_days}-day gap and {self.val_days} validation days"
+            )
+
+
+@dataclass(frozen=True)
+class TrainedModel:
+    """A fitted model before registration, with what registration needs."""
+
+    fitted: Fitted
+    thresholds: Thresholds
+    validation: Evaluation
+    val_frame: pd.DataFrame
+    metadata: dict[str, Any]
+
+
+def _xy(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    return frame.loc[:, list(FEATURES)].to_numpy(np.float32), frame["is_fraud"].to_numpy()
+
+
+def train_frame(frame: pd.DataFrame, config: TrainConfig) -> TrainedModel:
+    """Fit, validate and choose thresholds on a training-features frame (pure, no database)."""
+    config.check()
+    times = frame["tx_time"]
+    full = frame[(times >= config.start) & (times < config.end)]
+    fit_rows = full[full["tx_time"] < config.fit_end]
+    val_rows = full[full["tx_time"] >= config.val_start]
+    if fit_rows["is_fraud"].sum() == 0 or val_rows["is_fraud"].sum() == 0:
+        raise ValueError("the fit and validation windows both need labelled frauds")
+    fitted = fit(_xy(fit_rows), _xy(val_rows), _xy(full), list(FEATURES), config.fit)
+    window = TestWindow(config.val_start, config.val_days, config.delay_days)
+    frauds = full.loc[full["is_fraud"] > 0, ["tx_time", "card_token"]]
+    validation, _ = evaluate_scores(val_rows, fitted.val_scores, frauds, window)
+    thresholds = choose_thresholds(
+        fitted.val_scores, val_rows["is_fraud"].to_numpy(), config.val_days, config.targets
+    )
+    metadata = _metadata(config, fitted, thresholds, validation, full, fit_rows, val_rows)
+    return TrainedModel(fitted, thresholds, validation, val_rows, metadata)
+
+
+def _metadata(
+    config: TrainConfig, fitted: Fitted, thresholds: Thresholds, validation: Evaluation,
+    full: pd.DataFrame, fit_rows: pd.DataFrame, val_rows: pd.DataFrame,
+) -> dict[str, Any]:
+    return {
+        "features": list(FEATURES),
+        "training_window": {
+            "start": config.start.isoformat(), "end": config.end.isoformat(),
+            "fit_end": config.fit_end.isoformat(), "val_start": config.val_start.isoformat(),
+            "delay_days": config.delay_days,
+        },
+        "hyperparameters": config.fit.as_dict() | {"rounds": fitted.rounds},
+        "validation": {
+            "auc_roc": validation.auc_roc, "average_precision": validation.average_precision,
+            "card_precision_at_100": validation.card_precision_at_100,
+            "n_transactions": validation.n_transactions, "n_frauds": validation.n_frauds,
+        },
+        "thresholds": thresholds.as_dict(),
+        "targets": vars(config.targets).copy(),
+        "sizes": {
+            "rows": len(full), "frauds": int(full["is_fraud"].sum()), "fit_rows": len(fit_rows),
+            "val_rows": len(val_rows), "artifact_bytes": len(artifact_bytes(fitted)),
+        },
+        "timings": {
+            "fit_seconds": round(fitted.fit_seconds, 2),
+            "refit_seconds": round(fitted.refit_seconds, 2),
+        },
+        "created_at": dt.datetime.now(dt.UTC).isoformat(),
+    }
+
+
+def artifact_bytes(fitted: Fitted) -> bytes:
+    """The served booster as UBJSON (what the registry stores)."""
+    return bytes(fitted.booster.save_raw(raw_format="ubj"))
+
+
+def compare_with_active(
+    trained: TrainedModel, active: ModelRecord | None
+) -> tuple[bool, dict[str, Any]]:
+    """Activation rule: not worse than the active model's AP on the same validation rows."""
+    new_ap = trained.validation.average_precision
+    if active is None:
+        return True, {"reason": "no active model", "new_ap": new_ap}
+    missing = [f for f in active.features if f not in FEATURES]
+    if missing or active.backend != "local" or active.artifact is None:
+        reason = "active model cannot score current features" if missing else "not comparable"
+        return True, {"reason": reason, "compared_with": active.version, "new_ap": new_ap}
+    x = trained.val_frame.loc[:, list(active.features)].to_numpy(np.float32)
+    old_scores = np.asarray(active.booster().inplace_predict(x), dtype=np.float64)
+    _, old_ap = pooled_scores(trained.val_frame["is_fraud"].to_numpy(), old_scores)
+    better = bool(new_ap >= old_ap)
+    info = {
+        "compared_with": active.version, "new_ap": new_ap, "active_ap": old_ap,
+        "reason": "validation AP not worse than active" if better
+        else "validation AP worse than active: kept inactive",
+        "active_saw_validation": _saw(active, trained),
+    }
+    return better, info
+
+
+def _saw(active: ModelRecord, trained: TrainedModel) -> bool:
+    """Whether the active model's training window overlaps the new validation window."""
+    window = active.metadata.get("training_window", {})
+    end = window.get("end")
+    val_start = trained.metadata["training_window"]["val_start"]
+    return bool(end is not None and pd.Timestamp(end) > pd.Timestamp(val_start))
+
+
+async def train_and_register(
+    conn: Connection, queries: FeatureQueries, registry: Registry, config: TrainConfig,
+    *, activate: bool | None = None,
+) -> tuple[ModelRecord, TrainedModel]:
+    """Train on the warehouse's labelled history and register the model.
+
+    ``activate``: None applies the activation rule, True/False forces the outcome.
+    """
+    began = time.perf_counter()
+    frame = await training_features(
+        conn, config.start.to_pydatetime(), config.end.to_pydatetime(), queries
+    )
+    feature_seconds = time.perf_counter() - began
+    log.info("model.features_loaded", rows=len(frame), seconds=round(feature_seconds, 1))
+    trained = train_frame(frame, config)
+    trained.metadata["timings"]["feature_seconds"] = round(feature_seconds, 2)
+    rule_says, info = compare_with_active(trained, await registry.load_active(conn))
+    chosen = rule_says if activate is None else activate
+    trained.metadata["activation"] = info | {"activated": chosen, "forced": activate is not None}
+    record = await registry.register(
+        conn, backend="local", artifact=artifact_bytes(trained.fitted),
+        metadata=trained.metadata, activate=chosen,
+    )
+    log.info("model.trained", version=record.version, activated=chosen, **info)
+    return record, trained

@@ -1,0 +1,43 @@
+-- The feature definition shared by features_training.sql and features_serving.sql (spliced in at
+-- the marker /*features_select*/ by fraudd.features). One expression per name in
+-- fraudd.features.FEATURES, in that order, over the per-transaction aggregates `a` that both paths
+-- compute (training with window frames, serving with index-bounded LATERAL subqueries).
+-- Arithmetic stays in numeric until the final ::float8 so both paths give the same bits.
+-- Customer windows include the transaction itself (it is in the table when it is scored), so the
+-- counts are >= 1; "prev" quantities exclude it. NULL means "no history" (XGBoost: missing).
+      a.amount::float8                                                          AS amount
+    , CASE WHEN extract(dow FROM a.tx_time AT TIME ZONE 'UTC') IN (0, 6)
+           THEN 1.0 ELSE 0.0 END::float8                                        AS is_weekend
+    , CASE WHEN extract(hour FROM a.tx_time AT TIME ZONE 'UTC') <= 6
+           THEN 1.0 ELSE 0.0 END::float8                                        AS is_night
+    , a.c1_n::float8                                                            AS cust_count_1d
+    , (a.c1_sum / NULLIF(a.c1_n, 0))::float8                                    AS cust_mean_amount_1d
+    , a.c7_n::float8                                                            AS cust_count_7d
+    , (a.c7_sum / NULLIF(a.c7_n, 0))::float8                                    AS cust_mean_amount_7d
+    , a.c30_n::float8                                                           AS cust_count_30d
+    , (a.c30_sum / NULLIF(a.c30_n, 0))::float8                                  AS cust_mean_amount_30d
+    , a.td1_n::float8                                                           AS term_count_1d
+    , CASE WHEN a.td1_n > 0 THEN a.td1_f::float8 / a.td1_n ELSE 0 END           AS term_risk_1d
+    , a.td7_n::float8                                                           AS term_count_7d
+    , CASE WHEN a.td7_n > 0 THEN a.td7_f::float8 / a.td7_n ELSE 0 END           AS term_risk_7d
+    , a.td30_n::float8                                                          AS term_count_30d
+    , CASE WHEN a.td30_n > 0 THEN a.td30_f::float8 / a.td30_n ELSE 0 END        AS term_risk_30d
+    -- amount against the card's other transactions of the last 30 days
+    , (a.amount / NULLIF((a.c30_sum - a.amount) / NULLIF(a.c30_n - 1, 0), 0))::float8
+                                                                                AS amount_ratio_30d
+    , ((a.amount - (a.c30_sum - a.amount) / NULLIF(a.c30_n - 1, 0))
+       / NULLIF(sqrt(GREATEST(0,
+            ((a.c30_sumsq - a.amount * a.amount)
+             - (a.c30_sum - a.amount) * (a.c30_sum - a.amount) / NULLIF(a.c30_n - 1, 0))
+            / NULLIF(a.c30_n - 2, 0))), 0))::float8                             AS amount_z_30d
+    , a.c1h_n::float8                                                           AS cust_count_1h
+    , extract(epoch FROM a.tx_time - a.c_prev_time)::float8                     AS secs_since_prev_tx
+    -- distance from the centroid of the terminals the card used in the last 30 days
+    , sqrt(power(a.terminal_x::numeric - (a.c30_xsum - a.terminal_x::numeric)
+                 / NULLIF(a.c30_xn - 1, 0), 2)
+         + power(a.terminal_y::numeric - (a.c30_ysum - a.terminal_y::numeric)
+                 / NULLIF(a.c30_xn - 1, 0), 2))::float8                         AS terminal_distance
+    , a.tr1_n::float8                                                           AS term_count_recent_1d
+    , a.td30_f::float8                                                          AS term_frauds_30d
+    , (extract(epoch FROM a.tx_time - a.td_first_f) / 86400)::float8           AS term_days_since_first_fraud
+    , (extract(epoch FROM a.tx_time - a.td_last_f) / 86400)::float8            AS term_days_since_last_fraud

@@ -1,0 +1,66 @@
+-- Features of a batch of transactions already inserted into {schema}.transactions (the consumer
+-- runs this in the same database transaction as the insert). Parameter: the tx_ids (text[]).
+-- Same definition as features_training.sql (final expressions: features_select.sql). Each
+-- subquery is bounded by an index range (customer_id, tx_time) or (terminal_id, tx_time), so the
+-- cost per batch depends on the batch and the windows, never on the size of the history.
+-- Offsets in hours: timestamptz +/- days would follow the session time zone's DST changes.
+-- Terminal frauds (invariant 6): labels of transactions in the delayed window (t - 7d - n, t - 7d]
+-- that were known at t (labelled_at <= t).
+SELECT a.tx_id,
+/*features_select*/
+FROM (
+    SELECT b.tx_id, b.tx_time, b.amount, b.terminal_x, b.terminal_y,
+           c.c1h_n, c.c1_n, c.c1_sum, c.c7_n, c.c7_sum, c.c30_n, c.c30_sum, c.c30_sumsq,
+           c.c30_xn, c.c30_xsum, c.c30_ysum, c.c_prev_time,
+           r.tr1_n,
+           d.td1_n, d.td1_f, d.td7_n, d.td7_f, d.td30_n, d.td30_f, d.td_first_f, d.td_last_f
+    FROM {schema}.transactions b
+    CROSS JOIN LATERAL (
+        SELECT count(*) FILTER (WHERE u.tx_time > b.tx_time - interval '1 hour') AS c1h_n,
+               count(*) FILTER (WHERE u.tx_time > b.tx_time - interval '24 hours') AS c1_n,
+               sum(u.amount) FILTER (WHERE u.tx_time > b.tx_time - interval '24 hours')
+                   AS c1_sum,
+               count(*) FILTER (WHERE u.tx_time > b.tx_time - interval '168 hours') AS c7_n,
+               sum(u.amount) FILTER (WHERE u.tx_time > b.tx_time - interval '168 hours')
+                   AS c7_sum,
+               count(*) AS c30_n,
+               sum(u.amount) AS c30_sum,
+               sum(u.amount * u.amount) AS c30_sumsq,
+               count(*) FILTER (WHERE u.terminal_x IS NOT NULL AND u.terminal_y IS NOT NULL)
+                   AS c30_xn,
+               sum(u.terminal_x::numeric) FILTER (WHERE u.terminal_y IS NOT NULL) AS c30_xsum,
+               sum(u.terminal_y::numeric) FILTER (WHERE u.terminal_x IS NOT NULL) AS c30_ysum,
+               max(u.tx_time) FILTER (WHERE u.tx_time < b.tx_time) AS c_prev_time
+        FROM {schema}.transactions u
+        WHERE u.customer_id = b.customer_id
+          AND u.tx_time > b.tx_time - interval '720 hours'
+          AND u.tx_time <= b.tx_time
+    ) c
+    CROSS JOIN LATERAL (
+        SELECT count(*) AS tr1_n
+        FROM {schema}.transactions u
+        WHERE u.terminal_id = b.terminal_id
+          AND u.tx_time > b.tx_time - interval '24 hours'
+          AND u.tx_time <= b.tx_time
+    ) r
+    CROSS JOIN LATERAL (
+        SELECT count(*) FILTER (WHERE u.tx_time > b.tx_time - interval '192 hours') AS td1_n,
+               count(*) FILTER (WHERE u.tx_time > b.tx_time - interval '192 hours'
+                                  AND l.is_fraud AND l.labelled_at <= b.tx_time) AS td1_f,
+               count(*) FILTER (WHERE u.tx_time > b.tx_time - interval '336 hours') AS td7_n,
+               count(*) FILTER (WHERE u.tx_time > b.tx_time - interval '336 hours'
+                                  AND l.is_fraud AND l.labelled_at <= b.tx_time) AS td7_f,
+               count(*) AS td30_n,
+               count(*) FILTER (WHERE l.is_fraud AND l.labelled_at <= b.tx_time) AS td30_f,
+               min(u.tx_time) FILTER (WHERE l.is_fraud AND l.labelled_at <= b.tx_time)
+                   AS td_first_f,
+               max(u.tx_time) FILTER (WHERE l.is_fraud AND l.labelled_at <= b.tx_time)
+                   AS td_last_f
+        FROM {schema}.transactions u
+        LEFT JOIN {schema}.labels l ON l.tx_id = u.tx_id
+        WHERE u.terminal_id = b.terminal_id
+          AND u.tx_time > b.tx_time - interval '888 hours'
+          AND u.tx_time <= b.tx_time - interval '168 hours'
+    ) d
+    WHERE b.tx_id = ANY(%s)
+) a
