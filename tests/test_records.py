@@ -16,10 +16,18 @@ NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
 
 def good(**changes: object) -> dict[str, object]:
     record: dict[str, object] = {
-        "schema_version": 1, "tx_id": "t-1", "tx_time": "2026-11-28T11:59:00Z",
-        "card_token": "tok_0123456789abcdef", "last4": "4242", "customer_id": "c1",
-        "terminal_id": "t9", "amount": 42.5, "currency": "EUR", "merchant_category": "5411",
-        "channel": "pos", "produced_at": "2026-11-28T11:59:01Z",
+        "schema_version": 1,
+        "tx_id": "t-1",
+        "tx_time": "2026-11-28T11:59:00Z",
+        "card_token": "tok_0123456789abcdef",
+        "last4": "4242",
+        "customer_id": "c1",
+        "terminal_id": "t9",
+        "amount": 42.5,
+        "currency": "EUR",
+        "merchant_category": "5411",
+        "channel": "pos",
+        "produced_at": "2026-11-28T11:59:01Z",
     }
     record.update(changes)
     return record
@@ -49,15 +57,18 @@ def test_good_record_round_trips() -> None:
         (json.dumps(good(amount=1e12)).encode(), "invalid_field"),
         (json.dumps(good(amount="12")).encode(), "invalid_field"),
         (json.dumps(good(tx_id=None)).encode(), "invalid_field"),
-        (json.dumps({k: v for k, v in good().items() if k != "card_token"}).encode(), "invalid_field"),
+        (
+            json.dumps({k: v for k, v in good().items() if k != "card_token"}).encode(),
+            "invalid_field",
+        ),
         (json.dumps(good(card_token="4111111111111111")).encode(), "invalid_field"),
         (json.dumps(good(tx_id="x'; DROP TABLE decisions; --")).encode(), "invalid_field"),
         (json.dumps(good(tx_time="2026-11-28T11:59:00")).encode(), "invalid_field"),
         (json.dumps(good(tx_time="1970-01-01T00:00:00Z")).encode(), "implausible_time"),
         (json.dumps(good(tx_time="2999-01-01T00:00:00Z")).encode(), "implausible_time"),
         (json.dumps(good(card_token="x" * 100_000)).encode(), "too_large"),
-        (json.dumps(good()).replace('42.5', 'NaN').encode(), "invalid_field"),
-        (json.dumps(good()).replace('42.5', 'Infinity').encode(), "invalid_field"),
+        (json.dumps(good()).replace("42.5", "NaN").encode(), "invalid_field"),
+        (json.dumps(good()).replace("42.5", "Infinity").encode(), "invalid_field"),
     ],
 )
 def test_bad_records_are_rejected_with_a_reason(raw: bytes, reason: str) -> None:
@@ -86,7 +97,9 @@ def test_arbitrary_bytes_never_raise(raw: bytes) -> None:
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.floats() | st.integers() | st.text(max_size=20),
-    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=10), inner, max_size=4),
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=10), inner, max_size=4)
+    ),
     max_leaves=20,
 )
 

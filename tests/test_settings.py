@@ -55,7 +55,7 @@ def test_invalid_configuration_names_the_key(tmp_path: Path, text: str, message:
 
 def test_unknown_env_key_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("FRAUDD_WAREHOUSE__NOPE", "1")
-    with pytest.raises(ConfigError, match="warehouse.nope: unknown key"):
+    with pytest.raises(ConfigError, match=r"warehouse\.nope: unknown key"):
         load_settings()
 
 
@@ -68,7 +68,10 @@ def test_redshift_on_aws_requires_verify_full(tmp_path: Path) -> None:
     base = "profile = 'aws'\n[warehouse]\ndialect = 'redshift'\n"
     with pytest.raises(ConfigError, match="verify-full"):
         load_settings(write(tmp_path, base + "sslmode = 'require'\n"))
-    assert load_settings(write(tmp_path, base + "sslmode = 'verify-full'\n")).warehouse.sslmode == "verify-full"
+    assert (
+        load_settings(write(tmp_path, base + "sslmode = 'verify-full'\n")).warehouse.sslmode
+        == "verify-full"
+    )
     ok = load_settings(write(tmp_path, base + "sslmode = 'require'\nallow_insecure_tls = true\n"))
     assert ok.warehouse.allow_insecure_tls
 
@@ -78,7 +81,10 @@ def test_metrics_bind_to_loopback_by_default() -> None:
 
 
 def test_secrets_are_redacted(tmp_path: Path) -> None:
-    path = write(tmp_path, "[warehouse]\npassword = 'hunter2-secret'\n[aws]\nsecret_access_key = 'abc-secret'\n")
+    path = write(
+        tmp_path,
+        "[warehouse]\npassword = 'hunter2-secret'\n[aws]\nsecret_access_key = 'abc-secret'\n",
+    )
     s = load_settings(path)
     shown = str(redacted(s))
     assert "hunter2-secret" not in shown and "abc-secret" not in shown
@@ -90,8 +96,13 @@ def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.Complet
     import os
 
     full_env = {k: v for k, v in os.environ.items() if not k.startswith("FRAUDD_")} | (env or {})
-    return subprocess.run([sys.executable, "-m", "fraudd", *args], capture_output=True, text=True,
-                          env=full_env, timeout=60)
+    return subprocess.run(
+        [sys.executable, "-m", "fraudd", *args],
+        capture_output=True,
+        text=True,
+        env=full_env,
+        timeout=60,
+    )
 
 
 def test_cli_unknown_key_exits_78_with_one_line(tmp_path: Path) -> None:
@@ -102,8 +113,9 @@ def test_cli_unknown_key_exits_78_with_one_line(tmp_path: Path) -> None:
 
 
 def test_cli_config_show_redacts(tmp_path: Path) -> None:
-    result = run_cli("--config", str(write(tmp_path, "[warehouse]\npassword = 'pw-XYZ-123'\n")),
-                     "config", "show")
+    result = run_cli(
+        "--config", str(write(tmp_path, "[warehouse]\npassword = 'pw-XYZ-123'\n")), "config", "show"
+    )
     assert result.returncode == 0, result.stderr
     assert "pw-XYZ-123" not in result.stdout
     assert '"password": "**********"' in result.stdout

@@ -1,0 +1,95 @@
+"""aiobotocore clients for Kinesis, SNS, SQS and SageMaker runtime, built from settings.
+
+On AWS the default credential chain is used (EC2 instance role): no long-lived keys. Explicit keys
+exist only for the local stack. botocore's own retries are switched off so that every retry is
+ours: explicit, jittered, capped and counted (see :mod:`fraudd.retry`).
+"""
+
+from __future__ import annotations
+
+from contextlib import AsyncExitStack
+from typing import Any, Literal
+
+import aiohttp
+from aiobotocore.session import get_session
+from botocore.config import Config
+from botocore.exceptions import (
+    ClientError,
+    ConnectionClosedError,
+    ConnectTimeoutError,
+    EndpointConnectionError,
+    ReadTimeoutError,
+)
+
+from fraudd.settings import Settings
+
+Service = Literal["kinesis", "sns", "sqs", "sagemaker-runtime"]
+
+TRANSIENT_CODES = frozenset(
+    {
+        "ProvisionedThroughputExceededException",
+        "LimitExceededException",
+        "ThrottlingException",
+        "Throttling",
+        "ThrottledException",
+        "KMSThrottlingException",
+        "InternalFailure",
+        "InternalError",
+        "ServiceUnavailable",
+        "ServiceUnavailableException",
+        "RequestTimeout",
+        "RequestTimeoutException",
+        "InternalServerError",
+        "KMSInternalException",
+    }
+)
+_NETWORK_ERRORS = (
+    EndpointConnectionError,
+    ConnectTimeoutError,
+    ReadTimeoutError,
+    ConnectionClosedError,
+    aiohttp.ClientError,
+    ConnectionError,
+    TimeoutError,
+)
+
+
+def error_code(exc: BaseException) -> str:
+    """The AWS error code of a ClientError, else the exception's class name."""
+    if isinstance(exc, ClientError):
+        return str(exc.response.get("Error", {}).get("Code", "ClientError"))
+    return type(exc).__name__
+
+
+def is_transient(exc: BaseException) -> bool:
+    """True for throttling, 5xx and network errors: the only ones worth retrying."""
+    if isinstance(exc, ClientError):
+        status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
+        return error_code(exc) in TRANSIENT_CODES or int(status) >= 500
+    return isinstance(exc, _NETWORK_ERRORS)
+
+
+def _endpoint(settings: Settings, service: Service) -> str | None:
+    if service == "sagemaker-runtime":
+        return settings.aws.endpoint_url
+    return settings.endpoint(service)
+
+
+async def open_client(stack: AsyncExitStack, settings: Settings, service: Service) -> Any:
+    """Create one aiobotocore client whose lifetime is bound to ``stack``."""
+    aws = settings.aws
+    config = Config(
+        connect_timeout=aws.connect_timeout_s,
+        read_timeout=aws.read_timeout_s,
+        retries={"total_max_attempts": 1, "mode": "standard"},
+        max_pool_connections=20,
+    )
+    kwargs: dict[str, Any] = {"region_name": aws.region, "config": config}
+    endpoint = _endpoint(settings, service)
+    if endpoint:
+        kwargs["endpoint_url"] = endpoint
+    if aws.access_key_id is not None and aws.secret_access_key is not None:
+        kwargs["aws_access_key_id"] = aws.access_key_id.get_secret_value()
+        kwargs["aws_secret_access_key"] = aws.secret_access_key.get_secret_value()
+    session = get_session()
+    return await stack.enter_async_context(session.create_client(service, **kwargs))

@@ -1,0 +1,16 @@
+"""The ``fraudd`` command line: one module per group of commands, all on one typer app."""
+
+from __future__ import annotations
+
+import sys
+
+from fraudd.cli import daemon, demo, local  # noqa: F401  (each module registers its commands)
+from fraudd.cli.app import app
+
+
+def main() -> None:
+    """Console-script entry point."""
+    try:
+        app()
+    except KeyboardInterrupt:
+        sys.exit(130)

@@ -1,0 +1,61 @@
+"""Commands that run or prepare the daemon: ``run``, ``migrate``, ``config show``."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Annotated, Any
+
+import typer
+
+from fraudd.cli.app import app, config_app, parse_instance, parse_roles, settings_from
+from fraudd.settings import Settings, redacted
+
+
+@app.command()
+def run(
+    ctx: typer.Context,
+    roles: Annotated[
+        str | None, typer.Option(help="Comma-separated: producer,ingest,consumer,actions")
+    ] = None,
+    instance: Annotated[
+        str | None, typer.Option(help="Consumer partition I-of-N (systemd %i).")
+    ] = None,
+) -> None:
+    """Run the daemon with the configured (or given) roles until SIGTERM."""
+    from fraudd.daemon import serve
+
+    overrides: dict[str, Any] = {}
+    if roles is not None:
+        overrides["roles"] = parse_roles(roles)
+    if instance is not None:
+        base = settings_from(ctx)
+        overrides["consumer"] = base.consumer.model_copy(update=parse_instance(instance))
+    settings = settings_from(ctx, **overrides)
+    raise typer.Exit(asyncio.run(serve(settings, settings.roles)))
+
+
+@app.command()
+def migrate(ctx: typer.Context) -> None:
+    """Apply pending warehouse migrations (idempotent)."""
+    settings = settings_from(ctx)
+    applied = asyncio.run(_migrate(settings))
+    typer.echo(f"applied {len(applied)} migration(s): {', '.join(applied) or 'none pending'}")
+
+
+async def _migrate(settings: Settings) -> list[str]:
+    from fraudd.warehouse import connect
+    from fraudd.warehouse.migrate import migrate as apply
+
+    wh = await connect(settings.warehouse)
+    try:
+        return await apply(wh, settings)
+    finally:
+        await wh.close()
+
+
+@config_app.command("show")
+def config_show(ctx: typer.Context) -> None:
+    """Print the effective settings as JSON, secrets redacted."""
+    settings = settings_from(ctx)
+    typer.echo(json.dumps(redacted(settings), indent=2, default=str))

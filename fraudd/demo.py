@@ -1,0 +1,239 @@
+"""The demo: the whole loop on the local stack for N seconds, then a summary.
+
+It brings the stack up if needed, migrates, runs producer → Kinesis → ingest → consumer →
+actions in this process, stops the producer after ``seconds``, waits until every record that
+entered the stream is decided and every alert is published, reads the alerts back from the SQS
+queue subscribed to the topic, and reports.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from contextlib import AsyncExitStack
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import structlog
+
+from fraudd import aws
+from fraudd.daemon import TaskFn, install_signal_handlers, run_tasks
+from fraudd.deps import Deps, open_deps
+from fraudd.settings import Role, Settings
+from fraudd.tasks import producer
+
+log = structlog.get_logger(__name__)
+DRAIN_TIMEOUT_S = 120.0
+
+COUNTS_SQL = """
+SELECT
+  (SELECT count(*) FROM {schema}.{view} WHERE approximate_arrival_timestamp >= %s) AS in_stream,
+  (SELECT count(*) FROM {schema}.decisions WHERE produced_at >= %s) AS decided,
+  (SELECT count(*) FROM {schema}.dead_letters WHERE received_at >= %s) AS dead_lettered,
+  (SELECT count(*) FROM {schema}.alert_outbox WHERE created_at >= %s) AS alerts,
+  (SELECT count(*) FROM {schema}.alert_outbox WHERE created_at >= %s
+      AND published_at IS NOT NULL) AS alerts_published,
+  (SELECT count(*) FROM {schema}.card_blocks WHERE blocked_at >= %s) AS cards_blocked,
+  (SELECT count(*) FROM {schema}.decisions WHERE produced_at >= %s
+      AND decision = 'block') AS blocks_decided
+"""
+COUNT_NAMES = (
+    "in_stream",
+    "decided",
+    "dead_lettered",
+    "alerts",
+    "alerts_published",
+    "cards_blocked",
+    "blocks_decided",
+)
+LATENCY_SQL = """
+SELECT percentile_cont(ARRAY[0.5, 0.95, 0.99]) WITHIN GROUP (
+           ORDER BY extract(epoch FROM decided_at - produced_at) * 1000),
+       max(extract(epoch FROM decided_at - produced_at) * 1000)
+FROM {schema}.decisions WHERE produced_at >= %s
+"""
+
+
+@dataclass
+class DemoRun:
+    seconds: float
+    started: datetime
+    producer_state: producer.ProducerState | None = None
+    summary: dict[str, Any] | None = None
+
+
+async def counts(deps: Deps, since: datetime) -> dict[str, int]:
+    """Row counts of this run, straight from the warehouse."""
+    wh = deps.settings.warehouse
+    sql = COUNTS_SQL.format(schema=wh.schema_name, view=wh.streaming_view)
+    async with deps.warehouse.acquire() as conn:
+        row = await conn.fetchrow(sql, *([since] * sql.count("%s")))
+    assert row is not None
+    return {k: int(v) for k, v in zip(COUNT_NAMES, row, strict=True)}
+
+
+def metric(deps: Deps, name: str, **labels: str) -> float:
+    return deps.metrics.registry.get_sample_value(name, labels or None) or 0.0
+
+
+async def wait_drained(deps: Deps, run: DemoRun) -> dict[str, int]:
+    """Wait until every record sent is in the view and decided, and every alert published."""
+    deadline = time.monotonic() + DRAIN_TIMEOUT_S
+    while True:
+        c = await counts(deps, run.started)
+        sent = int(metric(deps, "fraudd_records_produced_total"))
+        settled = c["decided"] + c["dead_lettered"]
+        if (
+            c["in_stream"] >= sent
+            and settled >= c["in_stream"]
+            and c["alerts_published"] >= c["alerts"]
+            and c["cards_blocked"] >= min(1, c["blocks_decided"])
+        ):
+            return c
+        if time.monotonic() > deadline:
+            log.warning("demo.drain_timed_out", **c, sent=sent)
+            return c
+        await asyncio.sleep(0.25)
+
+
+async def read_back_alerts(settings: Settings, stack: AsyncExitStack, expected: int) -> int:
+    """Count the alert messages in the SQS queue subscribed to the topic (and delete them)."""
+    sqs = await aws.open_client(stack, settings, "sqs")
+    url = (await sqs.get_queue_url(QueueName=settings.sqs.queue_name))["QueueUrl"]
+    received: set[str] = set()
+    empty_polls = 0
+    while empty_polls < 3 and len(received) < expected + 1000:
+        resp = await sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=1)
+        messages = resp.get("Messages", [])
+        empty_polls = 0 if messages else empty_polls + 1
+        for m in messages:
+            received.add(_alert_id(m["Body"]))
+        if messages:
+            await sqs.delete_message_batch(
+                QueueUrl=url,
+                Entries=[
+                    {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]}
+                    for i, m in enumerate(messages)
+                ],
+            )
+    return len(received)
+
+
+def _alert_id(body: str) -> str:
+    import json
+
+    envelope = json.loads(body)
+    attrs = envelope.get("MessageAttributes", {})
+    return str(attrs.get("alert_id", {}).get("Value") or envelope.get("MessageId"))
+
+
+async def purge_queue(settings: Settings, stack: AsyncExitStack) -> None:
+    """Start from an empty read-back queue so the count belongs to this run."""
+    sqs = await aws.open_client(stack, settings, "sqs")
+    url = (await sqs.get_queue_url(QueueName=settings.sqs.queue_name))["QueueUrl"]
+    await sqs.purge_queue(QueueUrl=url)
+
+
+def summarise(
+    deps: Deps, c: dict[str, int], latency: tuple[Any, Any], received: int, run: DemoRun
+) -> dict[str, Any]:
+    """The demo's JSON summary."""
+    declined = {
+        f: int(metric(deps, "fraudd_swipes_declined_total", fraud=f))
+        for f in ("true", "false", "unknown")
+    }
+    pcts, worst = latency
+    state = run.producer_state
+    return {
+        "seconds": run.seconds,
+        "produced": state.taken if state else 0,
+        "sent_to_stream": int(metric(deps, "fraudd_records_produced_total")),
+        "declined": sum(declined.values()),
+        "fraud_declined": declined["true"],
+        "fraud_declined_amount": round(
+            metric(deps, "fraudd_swipes_declined_amount_total", fraud="true"), 2
+        ),
+        "legit_declined": declined["false"],
+        "decided": c["decided"],
+        "dead_lettered": c["dead_lettered"],
+        "alerts_published": c["alerts_published"],
+        "alerts_received": received,
+        "cards_blocked": c["cards_blocked"],
+        "latency_ms": {
+            "p50": _ms(pcts, 0),
+            "p95": _ms(pcts, 1),
+            "p99": _ms(pcts, 2),
+            "max": round(float(worst), 1) if worst is not None else None,
+        },
+    }
+
+
+def _ms(pcts: Any, i: int) -> float | None:
+    return round(float(pcts[i]), 1) if pcts else None
+
+
+async def latency(deps: Deps, since: datetime) -> tuple[Any, Any]:
+    sql = LATENCY_SQL.format(schema=deps.settings.warehouse.schema_name)
+    async with deps.warehouse.acquire() as conn:
+        row = await conn.fetchrow(sql, since)
+    return (row[0], row[1]) if row else (None, None)
+
+
+async def orchestrate(
+    deps: Deps,
+    stop: asyncio.Event,
+    run: DemoRun,
+    stack: AsyncExitStack,
+    producer_stop: asyncio.Event,
+) -> None:
+    """Let the producer run for ``run.seconds``, drain, read back, summarise, stop."""
+    try:
+        await asyncio.wait_for(stop.wait(), run.seconds)
+    except TimeoutError:
+        pass
+    producer_stop.set()
+    c = await wait_drained(deps, run)
+    received = await read_back_alerts(deps.settings, stack, c["alerts_published"])
+    run.summary = summarise(deps, c, await latency(deps, run.started), received, run)
+    stop.set()
+
+
+async def run_demo(
+    settings: Settings, seconds: float, on_progress: Callable[[Deps], None] | None = None
+) -> dict[str, Any]:
+    """Run the demo loop on an already prepared stack; return the summary."""
+    stop, producer_stop = asyncio.Event(), asyncio.Event()
+    install_signal_handlers(stop)
+    roles: tuple[Role, ...] = ("ingest", "consumer", "actions")
+    async with AsyncExitStack() as stack:
+        deps = await open_deps(settings, stack, ("producer", *roles))
+        await purge_queue(settings, stack)
+        run = DemoRun(seconds, deps.clock())
+        run.producer_state = producer.default_state(deps)
+
+        async def produce(d: Deps, _stop: asyncio.Event) -> None:
+            assert run.producer_state is not None
+            await producer.run(d, producer_stop, run.producer_state)
+
+        async def steer(d: Deps, s: asyncio.Event) -> None:
+            await orchestrate(d, s, run, stack, producer_stop)
+
+        extra: dict[str, TaskFn] = {"producer": produce, "demo": steer}
+        if on_progress is not None:
+            extra["progress"] = _progress_task(on_progress)
+        await run_tasks(deps, stop, roles, extra)
+    return run.summary or {}
+
+
+def _progress_task(on_progress: Callable[[Deps], None]) -> Any:
+    async def progress(deps: Deps, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            on_progress(deps)
+            try:
+                await asyncio.wait_for(stop.wait(), 0.5)
+            except TimeoutError:
+                pass
+
+    return progress

@@ -1,0 +1,1 @@
+"""Scoring: rules (the override layer) and model backends behind one interface."""

@@ -1,0 +1,1 @@
+"""The daemon's tasks. Each module exposes ``async def run(deps, stop) -> None``."""

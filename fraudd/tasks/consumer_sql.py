@@ -1,0 +1,92 @@
+"""The consumer's statements (PostgreSQL dialect). ``{schema}``/``{view}`` are validated names.
+
+Batches are bound as arrays and expanded with ``unnest`` so that one round trip writes a whole
+batch. Redshift has no arrays: its statements stage the batch in a temporary table instead
+(see :mod:`fraudd.tasks.consumer_redshift`).
+"""
+
+PENDING = """
+SELECT r.shard_id, r.sequence_number::text AS sequence_number, r.partition_key,
+       r.approximate_arrival_timestamp, r.kinesis_data
+FROM unnest(%s::text[], %s::numeric[]) AS w(shard_id, after_seq)
+CROSS JOIN LATERAL (
+    SELECT v.shard_id, v.sequence_number, v.partition_key, v.approximate_arrival_timestamp,
+           v.kinesis_data
+    FROM {schema}.{view} v
+    WHERE v.shard_id = w.shard_id AND v.sequence_number > w.after_seq
+    ORDER BY v.sequence_number
+    LIMIT %s
+) r
+"""
+
+# Loose index scan over the primary key: cheap however many rows the view holds.
+SHARDS = """
+WITH RECURSIVE s(shard_id) AS (
+    (SELECT shard_id FROM {schema}.{view} ORDER BY shard_id LIMIT 1)
+    UNION ALL
+    SELECT (SELECT v.shard_id FROM {schema}.{view} v WHERE v.shard_id > s.shard_id
+            ORDER BY v.shard_id LIMIT 1)
+    FROM s WHERE s.shard_id IS NOT NULL
+)
+SELECT shard_id FROM s WHERE shard_id IS NOT NULL
+"""
+
+WATERMARKS = """
+SELECT shard_id, sequence_number::text FROM {schema}.consumer_watermarks WHERE consumer_group = %s
+"""
+
+INSERT_TRANSACTIONS = """
+INSERT INTO {schema}.transactions
+    (tx_id, tx_time, customer_id, terminal_id, card_token, last4, amount, merchant_category,
+     channel, currency, terminal_x, terminal_y, produced_at, source)
+SELECT *, 'stream' FROM unnest(
+    %s::text[], %s::timestamptz[], %s::text[], %s::text[], %s::text[], %s::text[],
+    %s::numeric[], %s::text[], %s::text[], %s::text[], %s::float8[], %s::float8[],
+    %s::timestamptz[]
+)
+ON CONFLICT (tx_id) DO NOTHING
+RETURNING tx_id
+"""
+
+INSERT_DECISIONS = """
+INSERT INTO {schema}.decisions
+    (tx_id, shard_id, sequence_number, card_token, tx_time, amount, score, decision, reasons,
+     model_version, produced_at, consumer_group)
+SELECT *, %s FROM unnest(
+    %s::text[], %s::text[], %s::numeric[], %s::text[], %s::timestamptz[], %s::numeric[],
+    %s::float8[], %s::text[], %s::jsonb[], %s::text[], %s::timestamptz[]
+)
+"""
+
+INSERT_OUTBOX = """
+INSERT INTO {schema}.alert_outbox (alert_id, card_token, decision, score, payload)
+SELECT * FROM unnest(%s::text[], %s::text[], %s::text[], %s::float8[], %s::jsonb[])
+"""
+
+INSERT_DEAD_LETTERS = """
+INSERT INTO {schema}.dead_letters
+    (shard_id, sequence_number, partition_key, reason, detail, raw, consumer_group)
+SELECT *, %s FROM unnest(%s::text[], %s::numeric[], %s::text[], %s::text[], %s::text[], %s::bytea[])
+ON CONFLICT DO NOTHING
+"""
+
+# Optimistic advance: succeeds only from the watermark this batch was read at, so two consumers
+# that ever overlap on a shard cannot both commit the same rows (the loser rolls back).
+ADVANCE_WATERMARK = """
+UPDATE {schema}.consumer_watermarks SET sequence_number = %s, updated_at = clock_timestamp()
+WHERE consumer_group = %s AND shard_id = %s AND sequence_number = %s
+"""
+
+FIRST_WATERMARK = """
+INSERT INTO {schema}.consumer_watermarks (sequence_number, consumer_group, shard_id)
+VALUES (%s, %s, %s) ON CONFLICT DO NOTHING
+"""
+
+VELOCITY = """
+SELECT t.tx_id, (
+    SELECT count(*) FROM {schema}.transactions h
+    WHERE h.customer_id = t.customer_id
+      AND h.tx_time > t.tx_time - make_interval(secs => %s) AND h.tx_time <= t.tx_time
+) AS n
+FROM {schema}.transactions t WHERE t.tx_id = ANY(%s::text[])
+"""

@@ -1,0 +1,138 @@
+"""Local-stack stand-in for Redshift streaming ingestion.
+
+Reads every shard of the stream and appends the records, with the metadata columns of a Redshift
+streaming materialized view, to ``{schema}.{stream_view}``. The table itself is the checkpoint:
+on start each shard resumes after its highest stored sequence number, so a crash loses nothing
+and the primary key makes a repeated append harmless. Child shards are read only once their
+parents are finished, which keeps each card's swipes in order across resharding.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import structlog
+from botocore.exceptions import ClientError
+
+from fraudd.aws import error_code
+from fraudd.deps import Deps, Wakeups
+from fraudd.stream import Shard, Stream
+from fraudd.tasks.loop import poll_loop
+
+log = structlog.get_logger(__name__)
+SHARD_REFRESH_S = 10.0
+
+APPEND_SQL = """
+INSERT INTO {schema}.{view}
+    (approximate_arrival_timestamp, partition_key, shard_id, sequence_number, kinesis_data)
+SELECT * FROM unnest(%s::timestamptz[], %s::text[], %s::text[], %s::numeric[], %s::bytea[])
+ON CONFLICT DO NOTHING
+"""
+POSITION_SQL = "SELECT max(sequence_number)::text FROM {schema}.{view} WHERE shard_id = %s"
+
+
+@dataclass
+class IngestState:
+    shards: list[Shard] = field(default_factory=list)
+    shards_at: float = 0.0
+    positions: dict[str, str | None] = field(default_factory=dict)
+    iterators: dict[str, str] = field(default_factory=dict)
+    finished: set[str] = field(default_factory=set)
+
+
+async def run(deps: Deps, stop: asyncio.Event) -> None:
+    """Ingest until stopped."""
+    state = IngestState()
+    await poll_loop(
+        "ingest", deps, stop, lambda: step(deps, state), deps.settings.ingest.poll_interval_s
+    )
+
+
+async def step(deps: Deps, state: IngestState) -> bool:
+    """One pass over every readable shard; True when any record was appended."""
+    assert deps.stream is not None
+    if time.monotonic() - state.shards_at > SHARD_REFRESH_S:
+        state.shards = await deps.stream.shards()
+        state.shards_at = time.monotonic()
+    appended, behind_ms = 0, 0
+    for shard in readable(state):
+        try:
+            count, behind = await _ingest_shard(deps, deps.stream, state, shard.shard_id)
+        except BaseException:
+            state.iterators.pop(shard.shard_id, None)  # never advance past an uncommitted batch
+            raise
+        appended += count
+        behind_ms = max(behind_ms, behind)
+    deps.health.set_dependency("stream", True)
+    deps.metrics.ingest_behind.set(behind_ms / 1000)
+    if appended:
+        Wakeups.signal(deps.wakeups.consumer)
+    return appended > 0
+
+
+def readable(state: IngestState) -> list[Shard]:
+    """Unfinished shards whose parents (if still listed) are finished."""
+    listed = {s.shard_id for s in state.shards}
+    return [
+        s
+        for s in state.shards
+        if s.shard_id not in state.finished
+        and all(p in state.finished or p not in listed for p in s.parent_ids)
+    ]
+
+
+async def _ingest_shard(
+    deps: Deps, stream: Stream, state: IngestState, shard_id: str
+) -> tuple[int, int]:
+    iterator = state.iterators.get(shard_id) or await _fresh_iterator(deps, stream, state, shard_id)
+    try:
+        records, next_iterator, behind = await stream.read(
+            iterator, deps.settings.ingest.batch_records
+        )
+    except ClientError as exc:
+        if error_code(exc) != "ExpiredIteratorException":
+            raise
+        log.info("ingest.iterator_expired", shard_id=shard_id)
+        state.iterators.pop(shard_id, None)
+        return 0, 0
+    if records:
+        await _append(deps, shard_id, records)
+        state.positions[shard_id] = records[-1]["SequenceNumber"]
+    if next_iterator is None:
+        state.finished.add(shard_id)
+        state.iterators.pop(shard_id, None)
+        log.info("ingest.shard_finished", shard_id=shard_id)
+    else:
+        state.iterators[shard_id] = next_iterator
+    return len(records), behind
+
+
+async def _fresh_iterator(deps: Deps, stream: Stream, state: IngestState, shard_id: str) -> str:
+    if shard_id not in state.positions:
+        sql = POSITION_SQL.format(schema=deps.warehouse.schema, view=_view(deps))
+        async with deps.warehouse.acquire() as conn:
+            state.positions[shard_id] = await conn.fetchval(sql, shard_id)
+        deps.health.set_dependency("warehouse", True)
+    return await stream.iterator(shard_id, state.positions[shard_id])
+
+
+async def _append(deps: Deps, shard_id: str, records: list[dict[str, Any]]) -> None:
+    sql = APPEND_SQL.format(schema=deps.warehouse.schema, view=_view(deps))
+    args = (
+        [r["ApproximateArrivalTimestamp"] for r in records],
+        [r["PartitionKey"] for r in records],
+        [shard_id] * len(records),
+        [int(r["SequenceNumber"]) for r in records],
+        [bytes(r["Data"]) for r in records],
+    )
+    async with deps.warehouse.acquire() as conn:
+        await conn.execute(sql, *args)
+    deps.metrics.records_ingested.inc(len(records))
+    deps.metrics.batch_rows.labels(task="ingest").observe(len(records))
+
+
+def _view(deps: Deps) -> str:
+    return deps.settings.warehouse.streaming_view

@@ -1,0 +1,97 @@
+"""The poll loop every task shares: beat, do a step, back off on transient errors, stop cleanly."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+
+import structlog
+
+from fraudd.aws import is_transient as aws_transient
+from fraudd.deps import Deps, Wakeups
+from fraudd.retry import RetriesExhausted, RetryPolicy
+from fraudd.warehouse import WarehouseError
+
+log = structlog.get_logger(__name__)
+
+Step = Callable[[], Awaitable[bool]]
+_BACKOFF = RetryPolicy(max_attempts=1_000_000, max_seconds=float("inf"), base_s=0.1, cap_s=5.0)
+
+
+def is_transient(exc: BaseException) -> bool:
+    """Errors a task survives by backing off and trying again."""
+    if isinstance(exc, WarehouseError):
+        return exc.transient
+    return isinstance(exc, RetriesExhausted) or aws_transient(exc)
+
+
+def dependency_of(exc: BaseException) -> str:
+    """Which dependency an error says is down (an error may name it in ``dependency``)."""
+    named = getattr(exc, "dependency", None)
+    if isinstance(named, str):
+        return named
+    return "warehouse" if isinstance(exc, WarehouseError) else "stream"
+
+
+async def sleep_unless_stopped(stop: asyncio.Event, seconds: float) -> None:
+    """Sleep, but wake at once when ``stop`` is set."""
+    try:
+        await asyncio.wait_for(stop.wait(), seconds)
+    except TimeoutError:
+        pass
+
+
+async def poll_loop(
+    name: str,
+    deps: Deps,
+    stop: asyncio.Event,
+    step: Step,
+    interval_s: float,
+    wakeup: asyncio.Queue[None] | None = None,
+) -> None:
+    """Run ``step`` until ``stop``; a step returns True when it did work (then run again at once).
+
+    The heartbeat is recorded on every iteration, failed ones included: a task backing off from a
+    dependency outage is not stuck, only one hanging in an await is.
+    """
+    deps.health.register(name)
+    failures = 0
+    try:
+        while not stop.is_set():
+            started = time.perf_counter()
+            try:
+                busy = await step()
+                failures = 0
+            except Exception as exc:
+                if not is_transient(exc):
+                    raise
+                failures += 1
+                deps.health.set_dependency(dependency_of(exc), False)
+                pause = _BACKOFF.delay(min(failures, 6))
+                log.warning(
+                    f"{name}.step_failed",
+                    error=type(exc).__name__,
+                    detail=str(exc)[:200],
+                    failures=failures,
+                    retry_in_s=round(pause, 2),
+                )
+                deps.health.beat(name)
+                await sleep_unless_stopped(stop, pause)
+                continue
+            deps.health.beat(name)
+            if busy:
+                deps.metrics.batch_duration.labels(task=name).observe(time.perf_counter() - started)
+                await asyncio.sleep(0)
+            elif wakeup is not None:
+                await _wait_either(stop, wakeup, interval_s)
+            else:
+                await sleep_unless_stopped(stop, interval_s)
+    finally:
+        deps.health.unregister(name)
+
+
+async def _wait_either(stop: asyncio.Event, wakeup: asyncio.Queue[None], seconds: float) -> None:
+    if stop.is_set():
+        return
+    await Wakeups.wait(wakeup, seconds)

@@ -1,0 +1,168 @@
+"""The producer: the card application. Swipes go to Kinesis at a target rate; blocked cards are
+declined at the till and never reach the stream.
+
+Records that Kinesis keeps refusing stay in ``pending`` and are sent first on the next step:
+nothing is dropped (invariant 3). The producer also plays the bank's back office for the
+simulator: labels of live transactions reach the labels table after a (simulated) delay.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import structlog
+
+from fraudd.deps import Deps
+from fraudd.records import Swipe
+from fraudd.stream import Entry, PutIncomplete
+from fraudd.tasks.labels import LabelQueue
+from fraudd.tasks.loop import poll_loop
+from fraudd.tasks.sources import Draft, Source
+
+log = structlog.get_logger(__name__)
+TICK_S = 0.02
+MAX_STEP_RECORDS = 2000
+ACTIVE_BLOCKS = "SELECT card_token FROM {schema}.card_blocks WHERE expires_at > clock_timestamp()"
+
+
+@dataclass
+class BlockCache:
+    """The set of blocked cards, re-read from the warehouse at most every ``ttl_s`` seconds."""
+
+    ttl_s: float
+    cards: frozenset[str] = frozenset()
+    loaded_at: float = float("-inf")
+
+    async def current(self, deps: Deps) -> frozenset[str]:
+        if time.monotonic() - self.loaded_at >= self.ttl_s:
+            sql = ACTIVE_BLOCKS.format(schema=deps.settings.warehouse.schema_name)
+            async with deps.warehouse.acquire() as conn:
+                rows = await conn.fetch(sql)
+            self.cards = frozenset(r[0] for r in rows)
+            self.loaded_at = time.monotonic()
+        return self.cards
+
+
+@dataclass
+class ProducerState:
+    source: Source
+    rate_tps: float
+    blocks: BlockCache
+    labels: LabelQueue
+    started: float = field(default_factory=time.monotonic)
+    taken: int = 0
+    pending: list[Entry] = field(default_factory=list)
+    limit: int | None = None  # stop producing after this many swipes (benchmarks, tests)
+    on_sent: Callable[[list[Entry]], None] | None = None  # sees every accepted batch (tests)
+
+    @property
+    def done(self) -> bool:
+        """True once ``limit`` swipes were taken and nothing is left to send."""
+        return self.limit is not None and self.taken >= self.limit and not self.pending
+
+
+async def run(deps: Deps, stop: asyncio.Event, state: ProducerState | None = None) -> None:
+    """Produce until stopped (or until ``state.limit`` swipes have been taken and sent)."""
+    state = state or default_state(deps)
+    try:
+        await poll_loop("producer", deps, stop, lambda: step(deps, state), TICK_S)
+    finally:
+        log.info("producer.stopped", taken=state.taken, unsent=len(state.pending))
+
+
+def default_state(deps: Deps) -> ProducerState:
+    """The producer as configured: the live simulator continuing the stored history."""
+    from fraudd.tasks.sources import SimpleSource
+
+    p = deps.settings.producer
+    source = SimpleSource(p.customers, p.terminals, p.seed, deps.clock())
+    return ProducerState(
+        source, p.rate_tps, BlockCache(p.block_cache_ttl_s), LabelQueue(p.label_delay_days)
+    )
+
+
+async def step(deps: Deps, state: ProducerState) -> bool:
+    """Send what is due by now; True when anything was sent or labelled."""
+    if state.pending:
+        await _send(deps, state, state.pending)
+    due = _due(state)
+    labelled = await state.labels.flush(deps, state.source.clock())
+    if due <= 0:
+        return labelled > 0
+    drafts = state.source.take(due)
+    state.taken += len(drafts)
+    blocked = await state.blocks.current(deps)
+    await _send(deps, state, _admit(deps, drafts, blocked, state.labels))
+    return True
+
+
+async def _send(deps: Deps, state: ProducerState, entries: list[Entry]) -> None:
+    """Put entries; whatever Kinesis did not accept stays pending for the next step."""
+    assert deps.stream is not None
+    state.pending = entries
+    try:
+        await deps.stream.put(entries)
+    except PutIncomplete as exc:
+        state.pending = exc.remaining
+        _report_sent(state, entries, exc.remaining)
+        raise
+    state.pending = []
+    _report_sent(state, entries, [])
+
+
+def _report_sent(state: ProducerState, entries: list[Entry], remaining: list[Entry]) -> None:
+    if state.on_sent is not None:
+        left = {id(e) for e in remaining}
+        state.on_sent([e for e in entries if id(e) not in left])
+
+
+def _due(state: ProducerState) -> int:
+    target = int((time.monotonic() - state.started) * state.rate_tps)
+    if state.limit is not None:
+        target = min(target, state.limit)
+    return min(target - state.taken, MAX_STEP_RECORDS)
+
+
+def _admit(
+    deps: Deps, drafts: list[Draft], blocked: frozenset[str], labels: LabelQueue
+) -> list[Entry]:
+    """Decline swipes of blocked cards; stamp the rest with the production time."""
+    now = deps.clock()
+    entries = []
+    for d in drafts:
+        labels.add(d)
+        if d.card_token in blocked:
+            _count_decline(deps, d)
+            continue
+        entries.append(Entry(to_swipe(d, now).to_bytes(), d.card_token))
+    return entries
+
+
+def _count_decline(deps: Deps, draft: Draft) -> None:
+    fraud = "unknown" if draft.is_fraud is None else str(draft.is_fraud).lower()
+    deps.metrics.swipes_declined.labels(fraud=fraud).inc()
+    deps.metrics.declined_amount.labels(fraud=fraud).inc(draft.amount)
+
+
+def to_swipe(d: Draft, produced_at: datetime) -> Swipe:
+    """The wire record: everything but the simulator's ground truth."""
+    return Swipe.model_construct(
+        tx_id=d.tx_id,
+        tx_time=d.tx_time,
+        card_token=d.card_token,
+        last4=d.last4,
+        customer_id=d.customer_id,
+        terminal_id=d.terminal_id,
+        amount=d.amount,
+        currency="EUR",
+        merchant_category=d.merchant_category,
+        channel=d.channel,
+        terminal_x=d.terminal_x,
+        terminal_y=d.terminal_y,
+        produced_at=produced_at,
+        schema_version=1,
+    )

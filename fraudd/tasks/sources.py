@@ -1,0 +1,108 @@
+"""Where the producer's swipes come from: a seam for the simple generator and the simulator.
+
+A source yields swipe drafts in event-time order. Drafts carry the simulator's ground truth
+(``is_fraud``) for the producer's own bookkeeping — declines and delayed labels — but that truth
+never goes into the stream (invariant 6).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Protocol
+
+import numpy as np
+
+from fraudd.simulator.cards import card_last4, card_token
+
+
+@dataclass(frozen=True)
+class Draft:
+    """One swipe before it is stamped with its production time."""
+
+    tx_id: str
+    tx_time: datetime
+    card_token: str
+    last4: str
+    customer_id: str
+    terminal_id: str
+    amount: float
+    merchant_category: str | None
+    channel: str | None
+    terminal_x: float | None
+    terminal_y: float | None
+    is_fraud: bool | None = None
+    fraud_scenario: int | None = None
+
+
+class Source(Protocol):
+    def take(self, n: int) -> list[Draft]:
+        """The next ``n`` swipes in event-time order."""
+
+    def clock(self) -> datetime:
+        """The source's current (simulated) time: event time of the last swipe taken."""
+
+
+SWIPES_PER_CUSTOMER_DAY = 2.0
+
+
+class SimpleSource:
+    """A small self-contained generator: ordinary spending plus a few compromised cards.
+
+    Compromised cards make repeated large purchases, which the amount rules block, so the whole
+    loop (alerts, blocks, declines) is exercised without a trained model.
+    """
+
+    def __init__(
+        self,
+        customers: int,
+        terminals: int,
+        seed: int,
+        start: datetime,
+        fraud_share: float = 0.01,
+    ) -> None:
+        self.rng = np.random.default_rng(seed)
+        self.seed, self.customers, self.terminals = seed, customers, terminals
+        self.now = start.astimezone(UTC)
+        # Simulated time advances at the handbook's ~2 swipes per customer per day, whatever the
+        # production rate: per-card velocity stays realistic at any speed-up.
+        self.step = timedelta(seconds=86_400 / (customers * SWIPES_PER_CUSTOMER_DAY))
+        self.mean_amount = self.rng.uniform(5, 100, customers)
+        self.fraud_share = fraud_share
+        self.compromised: set[int] = set()
+        self.counter = 0
+
+    def clock(self) -> datetime:
+        return self.now
+
+    def take(self, n: int) -> list[Draft]:
+        return [self._one() for _ in range(n)]
+
+    def _one(self) -> Draft:
+        rng = self.rng
+        self.now += self.step
+        self.counter += 1
+        if rng.random() < self.fraud_share / 10:
+            self.compromised.add(int(rng.integers(self.customers)))
+        if self.compromised and rng.random() < self.fraud_share:
+            customer = sorted(self.compromised)[int(rng.integers(len(self.compromised)))]
+            amount, fraud = float(rng.uniform(2500, 5000)), True
+        else:
+            customer = int(rng.integers(self.customers))
+            amount, fraud = float(abs(rng.normal(self.mean_amount[customer], 20)) + 0.01), False
+        terminal = int(rng.integers(self.terminals))
+        return Draft(
+            tx_id=f"s{self.seed:x}-{self.counter:012d}",
+            tx_time=self.now,
+            card_token=card_token(self.seed, customer),
+            last4=card_last4(self.seed, customer),
+            customer_id=str(customer),
+            terminal_id=str(terminal),
+            amount=round(amount, 2),
+            merchant_category="5411",
+            channel="pos",
+            terminal_x=None,
+            terminal_y=None,
+            is_fraud=fraud,
+            fraud_scenario=1 if fraud else 0,
+        )
