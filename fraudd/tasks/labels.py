@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from fraudd.tasks.sources import Draft
+from fraudd.sources.base import Draft
 
 if TYPE_CHECKING:
     from fraudd.deps import Deps

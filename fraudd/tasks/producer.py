@@ -18,10 +18,10 @@ import structlog
 
 from fraudd.deps import Deps
 from fraudd.records import Swipe
+from fraudd.sources.base import Draft, Source
 from fraudd.stream import Entry, PutIncomplete
 from fraudd.tasks.labels import LabelQueue
 from fraudd.tasks.loop import poll_loop
-from fraudd.tasks.sources import Draft, Source
 
 log = structlog.get_logger(__name__)
 TICK_S = 0.02
@@ -76,7 +76,7 @@ async def run(deps: Deps, stop: asyncio.Event, state: ProducerState | None = Non
 
 def default_state(deps: Deps) -> ProducerState:
     """The producer as configured: the live simulator continuing the stored history."""
-    from fraudd.tasks.sources import SimpleSource
+    from fraudd.sources.simple import SimpleSource
 
     p = deps.settings.producer
     source = SimpleSource(p.customers, p.terminals, p.seed, deps.clock())

@@ -14,10 +14,10 @@ import pytest
 from fraudd.daemon import run_tasks
 from fraudd.deps import Deps, open_deps
 from fraudd.metrics import create_metrics
+from fraudd.sources.simple import SimpleSource
 from fraudd.stream import Entry
 from fraudd.tasks import producer
 from fraudd.tasks.labels import LabelQueue
-from fraudd.tasks.sources import SimpleSource
 from tests.e2e.harness import Env, decision_counts, make_env, read_alerts, run_until, scalar
 
 pytestmark = pytest.mark.timeout(240)

@@ -1,47 +1,13 @@
-"""Where the producer's swipes come from: a seam for the simple generator and the simulator.
-
-A source yields swipe drafts in event-time order. Drafts carry the simulator's ground truth
-(``is_fraud``) for the producer's own bookkeeping — declines and delayed labels — but that truth
-never goes into the stream (invariant 6).
-"""
+"""A small self-contained swipe generator for tests and the rules-only loop."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Protocol
 
 import numpy as np
 
 from fraudd.simulator.cards import card_last4, card_token
-
-
-@dataclass(frozen=True)
-class Draft:
-    """One swipe before it is stamped with its production time."""
-
-    tx_id: str
-    tx_time: datetime
-    card_token: str
-    last4: str
-    customer_id: str
-    terminal_id: str
-    amount: float
-    merchant_category: str | None
-    channel: str | None
-    terminal_x: float | None
-    terminal_y: float | None
-    is_fraud: bool | None = None
-    fraud_scenario: int | None = None
-
-
-class Source(Protocol):
-    def take(self, n: int) -> list[Draft]:
-        """The next ``n`` swipes in event-time order."""
-
-    def clock(self) -> datetime:
-        """The source's current (simulated) time: event time of the last swipe taken."""
-
+from fraudd.sources.base import Draft
 
 SWIPES_PER_CUSTOMER_DAY = 2.0
 
