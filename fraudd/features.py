@@ -165,7 +165,7 @@ async def training_features(
     counts as genuine, as a transaction without chargeback). Sorted by (tx_time, tx_id).
     For training and evaluation only: the label never comes from the stream.
     """
-    rows = await conn.fetch(queries.training, start, end, start, end, start)
+    rows = await conn.fetch(queries.training, start, end)
     frame = pd.DataFrame(rows, columns=list(TRAINING_COLUMNS))
     frame[list(FEATURES)] = frame[list(FEATURES)].astype(np.float64)
     frame["is_fraud"] = frame["is_fraud"].astype(np.int8)

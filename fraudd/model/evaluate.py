@@ -17,7 +17,7 @@ import structlog
 
 from fraudd.features import FeatureQueries, training_features
 from fraudd.model.protocol import (
-    TestWindow,
+    EvalWindow,
     card_precision_top_k,
     pooled_scores,
     remove_known_compromised,
@@ -59,7 +59,7 @@ class Evaluation:
 
 
 def evaluate_scores(
-    test: pd.DataFrame, scores: np.ndarray, frauds: pd.DataFrame, window: TestWindow,
+    test: pd.DataFrame, scores: np.ndarray, frauds: pd.DataFrame, window: EvalWindow,
     model_version: int | None = None,
 ) -> tuple[Evaluation, pd.DataFrame]:
     """Apply the protocol to scored test rows (``tx_time``, ``card_token``, ``is_fraud``).
@@ -85,7 +85,7 @@ def evaluate_scores(
 
 
 async def known_frauds(
-    conn: Connection, dialect: Dialect, schema: str, window: TestWindow
+    conn: Connection, dialect: Dialect, schema: str, window: EvalWindow
 ) -> pd.DataFrame:
     """Fraudulent (card_token, tx_time) the protocol treats as known before some test day."""
     sql = load_query(dialect, "known_frauds", schema=schema)
@@ -104,7 +104,7 @@ def model_scores(record: ModelRecord, frame: pd.DataFrame) -> np.ndarray:
 
 async def evaluate_model(
     conn: Connection, queries: FeatureQueries, schema: str, record: ModelRecord,
-    window: TestWindow,
+    window: EvalWindow,
 ) -> tuple[Evaluation, pd.DataFrame]:
     """Compute test features, score them with ``record``, apply the protocol."""
     test = await training_features(

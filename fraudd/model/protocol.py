@@ -31,7 +31,7 @@ DAY = pd.Timedelta(days=1)
 
 
 @dataclass(frozen=True)
-class TestWindow:
+class EvalWindow:
     """The test period and the protocol's delay, as UTC timestamps."""
 
     test_start: pd.Timestamp
@@ -43,7 +43,7 @@ class TestWindow:
     def of(
         cls, test_start: dt.date | dt.datetime | str, test_days: int = 7,
         delay_days: int = 7, known_days: int = 7,
-    ) -> TestWindow:
+    ) -> EvalWindow:
         """Build from a date (midnight UTC) or an aware timestamp."""
         start = pd.Timestamp(test_start)
         start = start.tz_localize("UTC") if start.tzinfo is None else start.tz_convert("UTC")
@@ -65,7 +65,7 @@ class TestWindow:
 
 
 def remove_known_compromised(
-    test: pd.DataFrame, frauds: pd.DataFrame, window: TestWindow, card: str = "card_token"
+    test: pd.DataFrame, frauds: pd.DataFrame, window: EvalWindow, card: str = "card_token"
 ) -> pd.DataFrame:
     """Drop, from each test day, the cards with a fraud in ``[known_start, day - delay)``.
 
@@ -86,7 +86,7 @@ def remove_known_compromised(
 
 
 def card_precision_top_k(
-    scored: pd.DataFrame, window: TestWindow, k: int = 100, card: str = "card_token"
+    scored: pd.DataFrame, window: EvalWindow, k: int = 100, card: str = "card_token"
 ) -> list[float]:
     """Card Precision@k for each test day (columns ``tx_time``, ``card``, ``score``, ``is_fraud``).
 

@@ -25,7 +25,7 @@ import structlog
 from fraudd.features import FEATURES, FeatureQueries, training_features
 from fraudd.model.evaluate import Evaluation, evaluate_scores
 from fraudd.model.fit import FitConfig, Fitted, fit
-from fraudd.model.protocol import TestWindow, pooled_scores
+from fraudd.model.protocol import EvalWindow, pooled_scores
 from fraudd.model.registry import ModelRecord, Registry
 from fraudd.model.thresholds import ThresholdTargets, choose_thresholds
 from fraudd.scoring.decision import Thresholds
@@ -102,7 +102,7 @@ def train_frame(frame: pd.DataFrame, config: TrainConfig) -> TrainedModel:
     if fit_rows["is_fraud"].sum() == 0 or val_rows["is_fraud"].sum() == 0:
         raise ValueError("the fit and validation windows both need labelled frauds")
     fitted = fit(_xy(fit_rows), _xy(val_rows), _xy(full), list(FEATURES), config.fit)
-    window = TestWindow(config.val_start, config.val_days, config.delay_days)
+    window = EvalWindow(config.val_start, config.val_days, config.delay_days)
     frauds = full.loc[full["is_fraud"] > 0, ["tx_time", "card_token"]]
     validation, _ = evaluate_scores(val_rows, fitted.val_scores, frauds, window)
     thresholds = choose_thresholds(

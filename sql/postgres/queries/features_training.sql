@@ -1,6 +1,6 @@
 -- Features of every transaction with start <= tx_time < end, plus its label, for training and
 -- evaluation (never for serving: the label column is not on the stream).
--- Parameters, in order: start, end, start, end, start.
+-- Parameters, in order: start, end.
 -- Same definition as features_serving.sql (the final expressions are features_select.sql); the
 -- aggregates come from window frames here. Frames are inclusive at both ends, so "(t - n, t]" is
 -- written "n - 1 microsecond PRECEDING" (timestamptz resolution). Offsets are in hours, not days:
@@ -9,7 +9,10 @@
 -- (t - 7d - n, t - 7d] whose label was known at t (labelled_at <= t). A label that came within
 -- 7 days of its transaction is known at t by construction and is counted by the window frames;
 -- the rare later labels are counted by the `late` join, which checks labelled_at <= t per row.
-WITH tx AS (
+WITH p AS (
+    SELECT %s::timestamptz AS start_at, %s::timestamptz AS end_at
+),
+tx AS (
     SELECT t.tx_id, t.tx_time, t.customer_id, t.terminal_id, t.card_token, t.amount,
            t.terminal_x, t.terminal_y,
            CASE WHEN t.terminal_x IS NOT NULL AND t.terminal_y IS NOT NULL THEN 1 ELSE 0 END
@@ -17,10 +20,10 @@ WITH tx AS (
            CASE WHEN l.is_fraud AND l.labelled_at <= t.tx_time + interval '168 hours'
                 THEN 1 ELSE 0 END AS timely_fraud,
            COALESCE(l.is_fraud, false) AS is_fraud
-    FROM {schema}.transactions t
+    FROM p
+    JOIN {schema}.transactions t
+      ON t.tx_time > p.start_at - interval '888 hours' AND t.tx_time < p.end_at
     LEFT JOIN {schema}.labels l ON l.tx_id = t.tx_id
-    WHERE t.tx_time > %s::timestamptz - interval '888 hours'
-      AND t.tx_time < %s::timestamptz
 ),
 w AS (
     SELECT tx.*,
@@ -34,9 +37,12 @@ w AS (
            sum(CASE WHEN has_xy = 1 THEN terminal_y::numeric END) OVER c30 AS c30_ysum,
            max(tx_time) OVER cprev AS c_prev_time,
            count(*) OVER r1 AS tr1_n,
-           count(*) OVER d1 AS td1_n, sum(timely_fraud) OVER d1 AS td1_f,
-           count(*) OVER d7 AS td7_n, sum(timely_fraud) OVER d7 AS td7_f,
-           count(*) OVER d30 AS td30_n, sum(timely_fraud) OVER d30 AS td30_f,
+           count(*) OVER d1 AS td1_n,
+           COALESCE(sum(timely_fraud) OVER d1, 0) AS td1_f,
+           count(*) OVER d7 AS td7_n,
+           COALESCE(sum(timely_fraud) OVER d7, 0) AS td7_f,
+           count(*) OVER d30 AS td30_n,
+           COALESCE(sum(timely_fraud) OVER d30, 0) AS td30_f,
            min(CASE WHEN timely_fraud = 1 THEN tx_time END) OVER d30 AS td_first_f,
            max(CASE WHEN timely_fraud = 1 THEN tx_time END) OVER d30 AS td_last_f
     FROM tx
@@ -64,11 +70,12 @@ w AS (
 ),
 late AS (
     SELECT u.terminal_id, u.tx_time, l.labelled_at
-    FROM {schema}.labels l
-    JOIN {schema}.transactions u ON u.tx_id = l.tx_id
+    FROM p
+    JOIN {schema}.transactions u
+      ON u.tx_time > p.start_at - interval '888 hours'
+     AND u.tx_time < p.end_at - interval '168 hours'
+    JOIN {schema}.labels l ON l.tx_id = u.tx_id
     WHERE l.is_fraud AND l.labelled_at > u.tx_time + interval '168 hours'
-      AND u.tx_time > %s::timestamptz - interval '888 hours'
-      AND u.tx_time < %s::timestamptz - interval '168 hours'
 ),
 late_agg AS (
     SELECT b.tx_id,
@@ -99,7 +106,8 @@ FROM (
            LEAST(w.td_first_f, la.first_f) AS td_first_f,
            GREATEST(w.td_last_f, la.last_f) AS td_last_f
     FROM w
+    CROSS JOIN p
     LEFT JOIN late_agg la ON la.tx_id = w.tx_id
-    WHERE w.tx_time >= %s::timestamptz
+    WHERE w.tx_time >= p.start_at
 ) a
 ORDER BY a.tx_time, a.tx_id

@@ -1,0 +1,85 @@
+"""Fixtures shared by tests/model and tests/test_features.py: a migrated schema of its own on the
+local stack's PostgreSQL, and a small simulated, labelled history loaded into it."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import AsyncIterator, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+import pytest
+
+from fraudd.features import FeatureQueries, feature_queries
+from fraudd.localstack import StackInfo
+from fraudd.settings import Settings
+from fraudd.simulator.history import generate_history
+from fraudd.warehouse import Connection, Warehouse, connect
+from fraudd.warehouse.migrate import migrate
+
+HISTORY_START = dt.date(2018, 4, 1)
+LABEL_DELAY = pd.Timedelta(days=7)
+TX_COLUMNS = (
+    "tx_id", "tx_time", "customer_id", "terminal_id", "card_token", "last4", "amount",
+    "merchant_category", "channel", "currency", "terminal_x", "terminal_y", "source",
+)
+
+
+@dataclass(frozen=True)
+class ModelDb:
+    """A warehouse pool on a fresh, migrated schema and that schema's feature SQL."""
+
+    wh: Warehouse
+    schema: str
+    queries: FeatureQueries
+
+
+@pytest.fixture(scope="session")
+def small_history() -> pd.DataFrame:
+    """60 days of 500 customers and 1000 terminals (about 55k transactions)."""
+    return generate_history(HISTORY_START, 60, customers=500, terminals=1000, seed=7)
+
+
+@pytest.fixture
+async def model_db(local_stack: tuple[Settings, StackInfo]) -> AsyncIterator[ModelDb]:
+    """A fresh schema with every migration applied; dropped afterwards."""
+    settings = local_stack[0]
+    schema = f"m_{uuid.uuid4().hex[:12]}"
+    wh_settings = settings.warehouse.model_copy(
+        update={"schema_name": schema, "statement_timeout_s": 120.0}
+    )
+    wh = await connect(wh_settings)
+    await migrate(wh, settings.model_copy(update={"warehouse": wh_settings}))
+    yield ModelDb(wh, schema, feature_queries("postgres", schema))
+    async with wh.acquire() as conn:
+        await conn.execute(f"DROP SCHEMA {schema} CASCADE")
+    await wh.close()
+
+
+def tx_rows(frame: pd.DataFrame, source: str = "history") -> Iterable[Sequence[Any]]:
+    """Rows of ``transactions`` for simulator output (ids as text, as the consumer writes)."""
+    for r in frame.itertuples(index=False):
+        yield (
+            r.tx_id, r.tx_time.to_pydatetime(), str(r.customer_id), str(r.terminal_id),
+            r.card_token, r.last4, round(float(r.amount), 2), r.merchant_category, r.channel,
+            r.currency, float(r.terminal_x), float(r.terminal_y), source,
+        )
+
+
+def label_rows(frame: pd.DataFrame, delay: pd.Timedelta = LABEL_DELAY) -> Iterable[Sequence[Any]]:
+    """Labels that arrive ``delay`` after their transaction (the simulator's chargebacks)."""
+    for r in frame.itertuples(index=False):
+        yield r.tx_id, bool(r.is_fraud), (r.tx_time + delay).to_pydatetime(), int(r.fraud_scenario)
+
+
+async def load_history(conn: Connection, schema: str, frame: pd.DataFrame) -> None:
+    """Insert transactions and their delayed labels, then refresh planner statistics."""
+    await conn.copy_rows(f"{schema}.transactions", TX_COLUMNS, tx_rows(frame))
+    await conn.copy_rows(
+        f"{schema}.labels", ("tx_id", "is_fraud", "labelled_at", "fraud_scenario"),
+        label_rows(frame),
+    )
+    await conn.execute(f"ANALYZE {schema}.transactions")
+    await conn.execute(f"ANALYZE {schema}.labels")

@@ -1,0 +1,213 @@
+"""One feature definition (invariant 5) and no label leakage (invariant 6), on real PostgreSQL.
+
+The same transactions get their features from the training path (window frames over a date
+range) and from the serving path (index-bounded subqueries for a batch of tx_ids); both must
+agree to 1e-9. Labels that arrive after t, and labels of transactions inside (t - 7d, t], must
+not move the features of a transaction at t; a label known in time must.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from fraudd.features import (
+    FEATURES,
+    REASONS,
+    feature_queries,
+    reason_text,
+    serving_features,
+    training_features,
+)
+from fraudd.warehouse import Connection
+from tests.model.fixtures import ModelDb, load_history, model_db, small_history
+
+__all__ = ["model_db", "small_history"]
+
+UTC = dt.UTC
+START = dt.datetime(2018, 5, 12, tzinfo=UTC)
+END = dt.datetime(2018, 5, 15, tzinfo=UTC)
+TERMINAL_FEATURES = [f for f in FEATURES if f.startswith("term_") and "recent" not in f]
+
+
+async def both_paths(
+    conn: Connection, db: ModelDb, start: dt.datetime, end: dt.datetime
+) -> tuple[pd.DataFrame, np.ndarray]:
+    training = await training_features(conn, start, end, db.queries)
+    serving = await serving_features(conn, training["tx_id"].tolist(), db.queries)
+    return training, serving
+
+
+def assert_same(training: pd.DataFrame, serving: np.ndarray) -> None:
+    expected = training.loc[:, list(FEATURES)].to_numpy(np.float64)
+    for i, name in enumerate(FEATURES):
+        np.testing.assert_allclose(
+            serving[:, i], expected[:, i], rtol=1e-9, atol=1e-9, equal_nan=True, err_msg=name
+        )
+
+
+async def test_training_and_serving_paths_agree(
+    model_db: ModelDb, small_history: pd.DataFrame
+) -> None:
+    async with model_db.wh.acquire() as conn:
+        await load_history(conn, model_db.schema, small_history)
+        training, serving = await both_paths(conn, model_db, START, END)
+    assert len(training) > 1000
+    assert_same(training, serving)
+    # The comparison is not vacuous: every feature varies, terminal frauds are present.
+    assert (training.loc[:, list(FEATURES)].nunique() > 1).all()
+    assert training["term_frauds_30d"].max() > 0
+    assert training["is_fraud"].sum() > 0
+
+
+async def test_history_free_and_coordinate_free_transactions(
+    model_db: ModelDb, small_history: pd.DataFrame
+) -> None:
+    """A new card at a new terminal without coordinates: defined values, never dropped."""
+    t = dt.datetime(2018, 5, 13, 12, tzinfo=UTC)
+    async with model_db.wh.acquire() as conn:
+        await load_history(conn, model_db.schema, small_history)
+        await conn.execute(
+            f"INSERT INTO {model_db.schema}.transactions (tx_id, tx_time, customer_id, "
+            "terminal_id, card_token, amount) VALUES ('new-1', %s, 'c-new', 't-new', "
+            "'tok_new', 12.5)",
+            t,
+        )
+        training, serving = await both_paths(conn, model_db, START, END)
+    assert_same(training, serving)
+    row = dict(zip(FEATURES, serving[training["tx_id"].tolist().index("new-1")], strict=True))
+    assert row["cust_count_1d"] == row["cust_count_30d"] == 1  # itself
+    assert row["cust_mean_amount_30d"] == 12.5
+    assert row["term_count_30d"] == 0 and row["term_risk_30d"] == 0
+    for name in (
+        "amount_ratio_30d",
+        "secs_since_prev_tx",
+        "terminal_distance",
+        "term_days_since_last_fraud",
+    ):
+        assert np.isnan(row[name]), name
+
+
+async def test_serving_rejects_unknown_transactions(model_db: ModelDb) -> None:
+    async with model_db.wh.acquire() as conn:
+        with pytest.raises(KeyError):
+            await serving_features(conn, ["nope"], model_db.queries)
+        empty = await serving_features(conn, [], model_db.queries)
+    assert empty.shape == (0, len(FEATURES))
+
+
+async def _terminal_case(conn: Connection, db: ModelDb) -> tuple[str, dt.datetime, str]:
+    """A transaction at t whose terminal has a genuine transaction in its delayed window."""
+    row = await conn.fetchrow(
+        f"SELECT b.tx_id, b.tx_time, b.terminal_id FROM {db.schema}.transactions b "
+        f"WHERE b.tx_time >= %s AND b.tx_time < %s AND EXISTS (SELECT 1 FROM "
+        f"{db.schema}.transactions u JOIN {db.schema}.labels l ON l.tx_id = u.tx_id "
+        "WHERE u.terminal_id = b.terminal_id AND NOT l.is_fraud "
+        "AND u.tx_time > b.tx_time - interval '37 days' "
+        "AND u.tx_time <= b.tx_time - interval '7 days') "
+        "AND NOT EXISTS (SELECT 1 FROM "
+        f"{db.schema}.transactions u JOIN {db.schema}.labels l ON l.tx_id = u.tx_id "
+        "WHERE u.terminal_id = b.terminal_id AND l.is_fraud "
+        "AND u.tx_time > b.tx_time - interval '60 days') ORDER BY b.tx_time LIMIT 1",
+        START,
+        END,
+    )
+    assert row is not None
+    return row[0], row[1], row[2]
+
+
+async def _features_of(
+    conn: Connection, db: ModelDb, tx_id: str, t: dt.datetime
+) -> tuple[np.ndarray, np.ndarray]:
+    training = await training_features(conn, t, t + dt.timedelta(seconds=1), db.queries)
+    trained = training.set_index("tx_id").loc[[tx_id], list(FEATURES)].to_numpy(np.float64)[0]
+    served = (await serving_features(conn, [tx_id], db.queries))[0]
+    np.testing.assert_allclose(served, trained, rtol=1e-9, atol=1e-9, equal_nan=True)
+    return served, trained
+
+
+async def _flip(
+    conn: Connection,
+    db: ModelDb,
+    terminal: str,
+    lo: str,
+    hi: str,
+    t: dt.datetime,
+    labelled_at: dt.datetime | None,
+) -> int:
+    """Mark the terminal's transactions in (t - lo, t - hi] as fraud, labelled at
+    ``labelled_at`` (None: one minute after each transaction)."""
+    return await conn.execute(
+        f"UPDATE {db.schema}.labels l SET is_fraud = true, "
+        "labelled_at = COALESCE(%s, u.tx_time + interval '1 minute') "
+        f"FROM {db.schema}.transactions u WHERE u.tx_id = l.tx_id AND u.terminal_id = %s "
+        f"AND u.tx_time > %s::timestamptz - interval '{lo}' "
+        f"AND u.tx_time <= %s::timestamptz - interval '{hi}'",
+        labelled_at,
+        terminal,
+        t,
+        t,
+    )
+
+
+async def test_labels_not_known_at_t_do_not_leak(
+    model_db: ModelDb, small_history: pd.DataFrame
+) -> None:
+    async with model_db.wh.acquire() as conn:
+        await load_history(conn, model_db.schema, small_history)
+        tx_id, t, terminal = await _terminal_case(conn, model_db)
+        before, _ = await _features_of(conn, model_db, tx_id, t)
+        assert before[FEATURES.index("term_frauds_30d")] == 0
+        # Frauds inside (t - 7d, t], even with labels known before t: not in the delayed window.
+        assert await _flip(conn, model_db, terminal, "7 days", "0 days", t, None) > 0
+        # Frauds in the delayed window, labelled one hour after t: not known at t (late labels).
+        late = t + dt.timedelta(hours=1)
+        assert await _flip(conn, model_db, terminal, "37 days", "7 days", t, late) > 0
+        after, _ = await _features_of(conn, model_db, tx_id, t)
+        np.testing.assert_array_equal(after, before)
+        # Positive control: the same late labels are known two hours after t.
+        later = t + dt.timedelta(hours=2)
+        await conn.execute(
+            f"INSERT INTO {model_db.schema}.transactions (tx_id, tx_time, customer_id, "
+            "terminal_id, card_token, amount) VALUES ('probe', %s, 'c-probe', %s, 'tok_p', 1)",
+            later,
+            terminal,
+        )
+        probe, _ = await _features_of(conn, model_db, "probe", later)
+    assert probe[FEATURES.index("term_frauds_30d")] > 0
+    assert probe[FEATURES.index("term_risk_30d")] > 0
+
+
+def test_every_feature_has_reason_wording() -> None:
+    assert set(REASONS) == set(FEATURES)
+    values = dict.fromkeys(FEATURES, 2.0) | {"amount_ratio_30d": 6.1}
+    assert reason_text("amount_ratio_30d", values) == "amount is 6.1× the card's 30-day average"
+    assert reason_text("amount_ratio_30d", {"amount_ratio_30d": float("nan")}) == (
+        "amount ratio 30d"
+    )
+    for name in FEATURES:
+        assert reason_text(name, values)
+
+
+async def test_redshift_definition_gives_the_same_features(
+    model_db: ModelDb, small_history: pd.DataFrame
+) -> None:
+    """The Redshift SQL (self-joins instead of RANGE frames) parses as Redshift and, run on
+    PostgreSQL, reproduces the PostgreSQL definition on both of its paths."""
+    sqlglot = pytest.importorskip("sqlglot")
+    redshift = feature_queries("redshift", model_db.schema)
+    for sql in (redshift.serving, redshift.training):
+        assert len(sqlglot.parse(sql.replace("%s", "'2018-05-01'"), read="redshift")) == 1
+    start, end = START, START + dt.timedelta(days=1)
+    async with model_db.wh.acquire() as conn:
+        await load_history(conn, model_db.schema, small_history)
+        expected = await training_features(conn, start, end, model_db.queries)
+        training = await training_features(conn, start, end, redshift)
+        serving = await serving_features(conn, expected["tx_id"].tolist(), redshift)
+    assert training["tx_id"].tolist() == expected["tx_id"].tolist()
+    assert training["is_fraud"].tolist() == expected["is_fraud"].tolist()
+    assert_same(expected, training.loc[:, list(FEATURES)].to_numpy(np.float64))
+    assert_same(expected, serving)
