@@ -129,13 +129,6 @@ def _alert_id(body: str) -> str:
     return str(attrs.get("alert_id", {}).get("Value") or envelope.get("MessageId"))
 
 
-async def purge_queue(settings: Settings, stack: AsyncExitStack) -> None:
-    """Start from an empty read-back queue so the count belongs to this run."""
-    sqs = await aws.open_client(stack, settings, "sqs")
-    url = (await sqs.get_queue_url(QueueName=settings.sqs.queue_name))["QueueUrl"]
-    await sqs.purge_queue(QueueUrl=url)
-
-
 def summarise(
     deps: Deps, c: dict[str, int], latency: tuple[Any, Any], received: int, run: DemoRun
 ) -> dict[str, Any]:
@@ -209,7 +202,6 @@ async def run_demo(
     roles: tuple[Role, ...] = ("ingest", "consumer", "actions")
     async with AsyncExitStack() as stack:
         deps = await open_deps(settings, stack, ("producer", *roles))
-        await purge_queue(settings, stack)
         run = DemoRun(seconds, deps.clock())
         run.producer_state = producer.default_state(deps)
 

@@ -14,6 +14,7 @@ from rich.live import Live
 from rich.table import Table
 
 from fraudd.cli.app import Globals, app, settings_from
+from fraudd.demo_setup import prepare
 from fraudd.deps import Deps
 from fraudd.settings import Settings
 
@@ -49,17 +50,6 @@ def _progress_table(deps: Deps) -> Table:
         )
     )
     return table
-
-
-def prepare(settings: Settings) -> Settings:
-    """Bring the local stack up (idempotent) and migrate; return settings pointing at it."""
-    from fraudd import localstack
-    from fraudd.cli.daemon import _migrate
-
-    info = localstack.up(settings)
-    stacked = localstack.stack_settings(settings, info)
-    asyncio.run(_migrate(stacked))
-    return stacked
 
 
 @app.command()

@@ -107,7 +107,8 @@ async def _refresh(deps: Deps, conn: Connection, state: ConsumerState) -> None:
     settings = deps.settings
     if settings.warehouse.refresh_view:
         await conn.execute(_sql(settings, "REFRESH MATERIALIZED VIEW {schema}.{view}"))
-    if time.monotonic() - state.shards_at > SHARD_REFRESH_S:
+    # Until the first rows arrive there is nothing to wait for: look for shards on every poll.
+    if not state.shards or time.monotonic() - state.shards_at > SHARD_REFRESH_S:
         c = settings.consumer
         rows = await conn.fetch(_sql(settings, q.SHARDS))
         state.shards = [r[0] for r in rows if owns(r[0], c.instance_index, c.instance_count)]
