@@ -16,7 +16,7 @@ from typing import Any
 
 import structlog
 
-from fraudd import __version__
+from fraudd import __version__, crashpoints
 from fraudd.deps import Deps, open_deps
 from fraudd.metrics import Metrics
 from fraudd.settings import Role, Settings
@@ -93,6 +93,7 @@ async def serve(
 ) -> int:
     """Open dependencies, run until stopped, close everything. Returns the exit code."""
     stop = stop or asyncio.Event()
+    crashpoints.configure()  # test-only fault hooks; inert unless FRAUDD_TEST_* are set
     install_signal_handlers(stop)
     async with AsyncExitStack() as stack:
         deps = await open_deps(settings, stack, roles, metrics)

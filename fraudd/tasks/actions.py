@@ -17,6 +17,7 @@ from typing import Any
 import structlog
 
 from fraudd.aws import error_code, is_transient
+from fraudd.crashpoints import crashpoint
 from fraudd.deps import Deps
 from fraudd.retry import RetriesExhausted
 from fraudd.tasks.loop import poll_loop
@@ -133,6 +134,7 @@ async def publish_alerts(deps: Deps, conn: Connection, topic_arn: str) -> int:
             return 0
         chunks = [rows[i : i + SNS_BATCH] for i in range(0, len(rows), SNS_BATCH)]
         results = await asyncio.gather(*(_publish(deps, topic_arn, c) for c in chunks))
+        crashpoint("actions.after_publish")
         ok = [a for accepted, _ in results for a in accepted]
         failed = [a for _, rejected in results for a in rejected]
         if ok:

@@ -19,6 +19,7 @@ from typing import Any
 
 import structlog
 
+from fraudd.crashpoints import crashpoint
 from fraudd.deps import Deps, Wakeups
 from fraudd.pan import redact_pans
 from fraudd.records import Rejected, Swipe, parse_record
@@ -95,6 +96,8 @@ async def step(deps: Deps, state: ConsumerState, engine: Engine) -> bool:
             started = time.perf_counter()
             async with conn.transaction():
                 outcome = await _decide(deps, conn, batch, engine)
+                crashpoint("consumer.before_commit")
+            crashpoint("consumer.after_commit")
             state.watermarks.update(_batch_heads(batch))
     except WarehouseError:
         state.loaded = False  # reload the watermarks: the transaction may not have committed

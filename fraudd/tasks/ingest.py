@@ -18,6 +18,7 @@ import structlog
 from botocore.exceptions import ClientError
 
 from fraudd.aws import error_code
+from fraudd.crashpoints import crashpoint
 from fraudd.deps import Deps, Wakeups
 from fraudd.stream import Shard, Stream
 from fraudd.tasks.loop import poll_loop
@@ -99,6 +100,7 @@ async def _ingest_shard(
         state.iterators.pop(shard_id, None)
         return 0, 0
     if records:
+        crashpoint("ingest.after_read")
         await _append(deps, shard_id, records)
         state.positions[shard_id] = records[-1]["SequenceNumber"]
     if next_iterator is None:

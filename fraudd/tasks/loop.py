@@ -9,6 +9,7 @@ from collections.abc import Awaitable, Callable
 import structlog
 
 from fraudd.aws import is_transient as aws_transient
+from fraudd.crashpoints import hangpoint
 from fraudd.deps import Deps, Wakeups
 from fraudd.retry import RetriesExhausted, RetryPolicy
 from fraudd.warehouse import WarehouseError
@@ -58,6 +59,7 @@ async def poll_loop(
     deps.health.register(name)
     failures = 0
     try:
+        await hangpoint(name)
         while not stop.is_set():
             started = time.perf_counter()
             try:
