@@ -29,6 +29,8 @@ ALL_ROLES: tuple[Role, ...] = ("producer", "ingest", "consumer", "actions")
 
 _IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 _AWS_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,256}$")
+_IAM_ROLE_ARN = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:role/[A-Za-z0-9+=,.@_/-]{1,512}$")
+_S3_BUCKET = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 
 
 def _sql_identifier(value: str) -> str:
@@ -44,8 +46,22 @@ def _aws_name(value: str) -> str:
     return value
 
 
+def _iam_role(value: str) -> str:
+    if value != "default" and not _IAM_ROLE_ARN.fullmatch(value):
+        raise ValueError('must be "default" or an IAM role ARN (arn:aws:iam::<id>:role/<name>)')
+    return value
+
+
+def _s3_bucket(value: str) -> str:
+    if not _S3_BUCKET.fullmatch(value):
+        raise ValueError(f"must be an S3 bucket name ({_S3_BUCKET.pattern})")
+    return value
+
+
 SqlIdentifier = Annotated[str, AfterValidator(_sql_identifier)]
 AwsName = Annotated[str, AfterValidator(_aws_name)]
+IamRole = Annotated[str, AfterValidator(_iam_role)]
+S3Bucket = Annotated[str, AfterValidator(_s3_bucket)]
 
 
 class ConfigError(Exception):
@@ -156,6 +172,33 @@ class RulesSettings(Section):
     velocity_max: int = Field(default=10, ge=1)
 
 
+class RedshiftSettings(Section):
+    """Objects only Redshift has; ``fraudd migrate`` creates them when warehouse.dialect = redshift.
+
+    Values are spliced into DDL (Redshift takes no bind parameters there), so each is validated.
+    """
+
+    external_schema: SqlIdentifier = Field(
+        default="fraudd_kinesis",
+        description="CREATE EXTERNAL SCHEMA ... FROM KINESIS: the stream is a relation in it.",
+    )
+    iam_role: IamRole = Field(
+        default="default",
+        description="IAM_ROLE of the external schema and CREATE MODEL: 'default' or a role ARN.",
+    )
+    auto_refresh: bool = Field(
+        default=True,
+        description="AUTO REFRESH of the streaming view; false needs warehouse.refresh_view.",
+    )
+    model_name: SqlIdentifier = Field(default="fraudd_model", description="Redshift ML model.")
+    training_table: SqlIdentifier = Field(
+        default="model_training", description="Table CREATE MODEL trains from (features + label)."
+    )
+    s3_bucket: S3Bucket | None = Field(
+        default=None, description="Bucket Redshift ML stages training data in (CREATE MODEL)."
+    )
+
+
 class ScoringSettings(Section):
     backend: Literal["rules", "local", "redshift-ml", "sagemaker"] = "rules"
     review_threshold: float | None = Field(default=None, ge=0, le=1)
@@ -207,6 +250,7 @@ class Settings(BaseSettings):
     actions: ActionsSettings = ActionsSettings()
     rules: RulesSettings = RulesSettings()
     scoring: ScoringSettings = ScoringSettings()
+    redshift: RedshiftSettings = RedshiftSettings()
     http: HttpSettings = HttpSettings()
     local: LocalStackSettings = LocalStackSettings()
 
@@ -274,9 +318,25 @@ def _check_profile(settings: Settings) -> None:
                 "invalid configuration: warehouse.sslmode: must be verify-full for Redshift "
                 "(set warehouse.allow_insecure_tls = true to override)"
             )
+    if wh.dialect == "redshift":
+        _check_redshift(settings)
     if settings.consumer.instance_index >= settings.consumer.instance_count:
         raise ConfigError(
             "invalid configuration: consumer.instance_index: must be below consumer.instance_count"
+        )
+
+
+def _check_redshift(settings: Settings) -> None:
+    rs, wh = settings.redshift, settings.warehouse
+    if rs.external_schema == wh.schema_name:
+        raise ConfigError(
+            "invalid configuration: redshift.external_schema: must differ from warehouse.schema "
+            "(it holds the stream, not fraudd's tables)"
+        )
+    if not rs.auto_refresh and not wh.refresh_view:
+        raise ConfigError(
+            "invalid configuration: redshift.auto_refresh: with false, set "
+            "warehouse.refresh_view = true or the streaming view never refreshes"
         )
 
 
