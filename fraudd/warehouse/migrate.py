@@ -43,9 +43,17 @@ _RECORD = (
 )
 
 
-def _identifiers(settings: Settings) -> dict[str, str]:
-    wh = settings.warehouse
-    return {"schema": wh.schema_name, "stream_view": wh.streaming_view}
+def identifiers(settings: Settings) -> dict[str, str]:
+    """Every configured name a migration may splice in (see :func:`sqlfiles.render`)."""
+    wh, rs = settings.warehouse, settings.redshift
+    return {
+        "schema": wh.schema_name,
+        "stream_view": wh.streaming_view,
+        "stream_name": settings.kinesis.stream_name,
+        "external_schema": rs.external_schema,
+        "iam_role": rs.iam_role,
+        "auto_refresh": "yes" if rs.auto_refresh else "no",
+    }
 
 
 def _lock_key(schema: str) -> int:
@@ -143,7 +151,7 @@ async def pending(wh: Warehouse, settings: Settings, *, root: Path | None = None
 async def migrate(wh: Warehouse, settings: Settings, *, root: Path | None = None) -> list[str]:
     """Apply pending migrations in version order; return the versions this call applied."""
     migrations = _load(wh, root)
-    identifiers = _identifiers(settings)
+    names = identifiers(settings)
     done: list[str] = []
     async with wh.acquire() as conn:
         await _ensure_table(conn, wh)
@@ -151,7 +159,7 @@ async def migrate(wh: Warehouse, settings: Settings, *, root: Path | None = None
         _check_history(migrations, applied)
         for migration in migrations:
             if migration.version not in applied and await _apply_one(
-                conn, wh, migration, identifiers
+                conn, wh, migration, names
             ):
                 done.append(migration.version)
     log.info("migrate.finished", applied=done, schema=wh.schema)

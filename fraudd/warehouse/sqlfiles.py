@@ -11,6 +11,13 @@ Placeholders are ``{name}`` with ``name`` in ``[a-z_]+``. Only identifiers are r
 (invariant 7): each value must be a plain lower-case SQL identifier, and a placeholder nobody
 supplied is an error, so a typo cannot reach the server. Other braces (JSON ``'{}'``, array
 literals with commas) are left alone. Values always travel as bound ``%s`` parameters.
+
+Redshift DDL takes no bind parameters, so a few configured names are spliced in another form,
+chosen by the placeholder (each value is checked against that form's pattern where it is used):
+
+    {name:quoted}     a double-quoted name, e.g. a Kinesis stream "fraudd-transactions"
+    {name:literal}    a single-quoted string, e.g. an S3 bucket (no quote, backslash or space)
+    {name:iam_role}   ``default`` as the keyword, anything else as a quoted ARN
 """
 
 from __future__ import annotations
@@ -25,7 +32,9 @@ from pydantic import TypeAdapter, ValidationError
 from fraudd.settings import SqlIdentifier
 from fraudd.warehouse.base import Dialect, Migration
 
-_PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
+_PLACEHOLDER = re.compile(r"\{([a-z_]+)(?::([a-z_]+))?\}")
+_QUOTED = re.compile(r"^[A-Za-z0-9_.-]{1,128}$")
+_LITERAL = re.compile(r"^[A-Za-z0-9_.:/@+=,-]{1,2048}$")
 _MIGRATION_FILE = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
 _QUERY_NAME = re.compile(r"^[a-z0-9_]+$")
 _IDENTIFIER: TypeAdapter[str] = TypeAdapter(SqlIdentifier)
@@ -45,15 +54,41 @@ def validate_identifier(value: str) -> str:
         raise ValueError(f"not a valid SQL identifier: {value!r}") from None
 
 
+def _quoted(value: str) -> str:
+    if not _QUOTED.fullmatch(value):
+        raise ValueError(f"not a safe quoted name: {value!r}")
+    return f'"{value}"'
+
+
+def _literal(value: str) -> str:
+    if not _LITERAL.fullmatch(value):
+        raise ValueError(f"not a safe SQL string literal: {value!r}")
+    return f"'{value}'"
+
+
+def _iam_role(value: str) -> str:
+    return "default" if value == "default" else _literal(value)
+
+
+_KINDS = {"": validate_identifier, "quoted": _quoted, "literal": _literal, "iam_role": _iam_role}
+
+
 def render(sql_text: str, **identifiers: str) -> str:
-    """Replace ``{name}`` placeholders with validated identifiers; unknown names raise KeyError."""
-    checked = {key: validate_identifier(value) for key, value in identifiers.items()}
+    """Replace ``{name}`` (or ``{name:kind}``) placeholders with checked values.
+
+    A value is checked where it is used, in the form its placeholder asks for; an unknown name or
+    kind raises KeyError, an unsafe value ValueError.
+    """
 
     def substitute(match: re.Match[str]) -> str:
-        name = match.group(1)
-        if name not in checked:
-            raise KeyError(f"SQL placeholder {{{name}}} has no value (known: {sorted(checked)})")
-        return checked[name]
+        name, kind = match.group(1), match.group(2) or ""
+        if name not in identifiers:
+            raise KeyError(
+                f"SQL placeholder {{{name}}} has no value (known: {sorted(identifiers)})"
+            )
+        if kind not in _KINDS:
+            raise KeyError(f"SQL placeholder {{{name}:{kind}}}: unknown kind")
+        return _KINDS[kind](identifiers[name])
 
     return _PLACEHOLDER.sub(substitute, sql_text)
 
