@@ -191,9 +191,6 @@ class RedshiftSettings(Section):
         description="AUTO REFRESH of the streaming view; false needs warehouse.refresh_view.",
     )
     model_name: SqlIdentifier = Field(default="fraudd_model", description="Redshift ML model.")
-    training_table: SqlIdentifier = Field(
-        default="model_training", description="Table CREATE MODEL trains from (features + label)."
-    )
     s3_bucket: S3Bucket | None = Field(
         default=None, description="Bucket Redshift ML stages training data in (CREATE MODEL)."
     )
