@@ -5,6 +5,7 @@ at least once: rows are claimed with ``FOR UPDATE SKIP LOCKED`` (several workers
 same row at once), published with ``PublishBatch``, and marked published in the same transaction;
 a crash after publishing and before the commit publishes them again, with the same stable id
 (``alert_id`` = tx id, the FIFO deduplication id).
+Redshift has no row locks: there, run one actions instance (see :mod:`actions_redshift`).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from fraudd.aws import error_code, is_transient
 from fraudd.crashpoints import crashpoint
 from fraudd.deps import Deps
 from fraudd.retry import RetriesExhausted
+from fraudd.tasks import actions_redshift
 from fraudd.tasks.loop import poll_loop
 from fraudd.warehouse import Connection, Row
 
@@ -92,6 +94,20 @@ def _sql(deps: Deps, text: str) -> str:
     return text.format(schema=deps.settings.warehouse.schema_name)
 
 
+async def _fetch(deps: Deps, conn: Connection, name: str, *args: Any) -> list[Row]:
+    """Run statement ``name`` of this module in the warehouse's dialect (same arguments)."""
+    if deps.settings.warehouse.dialect == "redshift":
+        return await actions_redshift.fetch(conn, deps.settings, name, *args)
+    return await conn.fetch(_sql(deps, globals()[name]), *args)
+
+
+async def _execute(deps: Deps, conn: Connection, name: str, *args: Any) -> int:
+    """Run statement ``name`` in the warehouse's dialect; the affected row count."""
+    if deps.settings.warehouse.dialect == "redshift":
+        return await actions_redshift.execute(conn, deps.settings, name, *args)
+    return await conn.execute(_sql(deps, globals()[name]), *args)
+
+
 async def step(deps: Deps, topic_arn: str) -> bool:
     """Apply pending blocks, then publish one batch of alerts. True when anything was done."""
     async with deps.warehouse.acquire() as conn:
@@ -114,14 +130,14 @@ async def apply_blocks(deps: Deps, conn: Connection) -> int:
     """Write pending block decisions to ``card_blocks``; return how many were applied."""
     hours = deps.settings.actions.block_hours
     async with conn.transaction():
-        rows = await conn.fetch(_sql(deps, PENDING_BLOCKS), deps.settings.actions.batch_alerts)
+        rows = await _fetch(deps, conn, "PENDING_BLOCKS", deps.settings.actions.batch_alerts)
         if not rows:
             return 0
         latest = {r.card_token: r.alert_id for r in rows}  # one upsert per card per statement
-        await conn.execute(
-            _sql(deps, UPSERT_BLOCKS), timedelta(hours=hours), list(latest), list(latest.values())
+        await _execute(
+            deps, conn, "UPSERT_BLOCKS", timedelta(hours=hours), list(latest), list(latest.values())
         )
-        await conn.execute(_sql(deps, MARK_BLOCKED), [r.alert_id for r in rows])
+        await _execute(deps, conn, "MARK_BLOCKED", [r.alert_id for r in rows])
     deps.metrics.blocks_written.inc(len(rows))
     return len(rows)
 
@@ -129,7 +145,7 @@ async def apply_blocks(deps: Deps, conn: Connection) -> int:
 async def publish_alerts(deps: Deps, conn: Connection, topic_arn: str) -> int:
     """Publish one batch of unpublished alerts; return how many SNS accepted."""
     async with conn.transaction():
-        rows = await conn.fetch(_sql(deps, PENDING_ALERTS), deps.settings.actions.batch_alerts)
+        rows = await _fetch(deps, conn, "PENDING_ALERTS", deps.settings.actions.batch_alerts)
         if not rows:
             return 0
         chunks = [rows[i : i + SNS_BATCH] for i in range(0, len(rows), SNS_BATCH)]
@@ -138,9 +154,9 @@ async def publish_alerts(deps: Deps, conn: Connection, topic_arn: str) -> int:
         ok = [a for accepted, _ in results for a in accepted]
         failed = [a for _, rejected in results for a in rejected]
         if ok:
-            await conn.execute(_sql(deps, MARK_PUBLISHED), ok)
+            await _execute(deps, conn, "MARK_PUBLISHED", ok)
         if failed:
-            await conn.execute(_sql(deps, MARK_FAILED), "publish failed", failed)
+            await _execute(deps, conn, "MARK_FAILED", "publish failed", failed)
     deps.metrics.alerts_published.inc(len(ok))
     deps.metrics.alert_publish_failures.inc(len(failed))
     if failed and not ok:
