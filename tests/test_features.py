@@ -63,9 +63,7 @@ async def test_training_and_serving_paths_agree(
     assert training["is_fraud"].sum() > 0
 
 
-async def test_history_free_and_coordinate_free_transactions(
-    model_db: ModelDb, small_history: pd.DataFrame
-) -> None:
+async def test_history_free_transactions(model_db: ModelDb, small_history: pd.DataFrame) -> None:
     """A new card at a new terminal without coordinates: defined values, never dropped."""
     t = dt.datetime(2018, 5, 13, 12, tzinfo=UTC)
     async with model_db.wh.acquire() as conn:
@@ -84,8 +82,8 @@ async def test_history_free_and_coordinate_free_transactions(
     assert row["term_count_30d"] == 0 and row["term_risk_30d"] == 0
     for name in (
         "amount_ratio_30d",
-        "secs_since_prev_tx",
-        "terminal_distance",
+        "amount_z_30d",
+        "term_days_since_first_fraud",
         "term_days_since_last_fraud",
     ):
         assert np.isnan(row[name]), name

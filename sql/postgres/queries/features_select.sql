@@ -30,14 +30,9 @@
             ((a.c30_sumsq - a.amount * a.amount)
              - (a.c30_sum - a.amount) * (a.c30_sum - a.amount) / NULLIF(a.c30_n - 1, 0))
             / NULLIF(a.c30_n - 2, 0))), 0))::float8                             AS amount_z_30d
-    , a.c1h_n::float8                                                           AS cust_count_1h
-    , extract(epoch FROM a.tx_time - a.c_prev_time)::float8                     AS secs_since_prev_tx
-    -- distance from the centroid of the terminals the card used in the last 30 days
-    , sqrt(power(a.terminal_x::numeric - (a.c30_xsum - a.terminal_x::numeric)
-                 / NULLIF(a.c30_xn - 1, 0), 2)
-         + power(a.terminal_y::numeric - (a.c30_ysum - a.terminal_y::numeric)
-                 / NULLIF(a.c30_xn - 1, 0), 2))::float8                         AS terminal_distance
     , a.tr1_n::float8                                                           AS term_count_recent_1d
+    -- known frauds of the delayed 30-day window, and when the first and latest happened: a
+    -- compromised terminal stays compromised for weeks, then stops (scenario 2)
     , a.td30_f::float8                                                          AS term_frauds_30d
     , (extract(epoch FROM a.tx_time - a.td_first_f) / 86400)::float8           AS term_days_since_first_fraud
     , (extract(epoch FROM a.tx_time - a.td_last_f) / 86400)::float8            AS term_days_since_last_fraud

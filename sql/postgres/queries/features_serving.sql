@@ -9,15 +9,13 @@
 SELECT a.tx_id,
 /*features_select*/
 FROM (
-    SELECT b.tx_id, b.tx_time, b.amount, b.terminal_x, b.terminal_y,
-           c.c1h_n, c.c1_n, c.c1_sum, c.c7_n, c.c7_sum, c.c30_n, c.c30_sum, c.c30_sumsq,
-           c.c30_xn, c.c30_xsum, c.c30_ysum, c.c_prev_time,
+    SELECT b.tx_id, b.tx_time, b.amount,
+           c.c1_n, c.c1_sum, c.c7_n, c.c7_sum, c.c30_n, c.c30_sum, c.c30_sumsq,
            r.tr1_n,
            d.td1_n, d.td1_f, d.td7_n, d.td7_f, d.td30_n, d.td30_f, d.td_first_f, d.td_last_f
     FROM {schema}.transactions b
     CROSS JOIN LATERAL (
-        SELECT count(*) FILTER (WHERE u.tx_time > b.tx_time - interval '1 hour') AS c1h_n,
-               count(*) FILTER (WHERE u.tx_time > b.tx_time - interval '24 hours') AS c1_n,
+        SELECT count(*) FILTER (WHERE u.tx_time > b.tx_time - interval '24 hours') AS c1_n,
                sum(u.amount) FILTER (WHERE u.tx_time > b.tx_time - interval '24 hours')
                    AS c1_sum,
                count(*) FILTER (WHERE u.tx_time > b.tx_time - interval '168 hours') AS c7_n,
@@ -25,12 +23,7 @@ FROM (
                    AS c7_sum,
                count(*) AS c30_n,
                sum(u.amount) AS c30_sum,
-               sum(u.amount * u.amount) AS c30_sumsq,
-               count(*) FILTER (WHERE u.terminal_x IS NOT NULL AND u.terminal_y IS NOT NULL)
-                   AS c30_xn,
-               sum(u.terminal_x::numeric) FILTER (WHERE u.terminal_y IS NOT NULL) AS c30_xsum,
-               sum(u.terminal_y::numeric) FILTER (WHERE u.terminal_x IS NOT NULL) AS c30_ysum,
-               max(u.tx_time) FILTER (WHERE u.tx_time < b.tx_time) AS c_prev_time
+               sum(u.amount * u.amount) AS c30_sumsq
         FROM {schema}.transactions u
         WHERE u.customer_id = b.customer_id
           AND u.tx_time > b.tx_time - interval '720 hours'

@@ -14,9 +14,6 @@ WITH p AS (
 ),
 tx AS (
     SELECT t.tx_id, t.tx_time, t.customer_id, t.terminal_id, t.card_token, t.amount,
-           t.terminal_x, t.terminal_y,
-           CASE WHEN t.terminal_x IS NOT NULL AND t.terminal_y IS NOT NULL THEN 1 ELSE 0 END
-               AS has_xy,
            CASE WHEN l.is_fraud AND l.labelled_at <= t.tx_time + interval '168 hours'
                 THEN 1 ELSE 0 END AS timely_fraud,
            COALESCE(l.is_fraud, false) AS is_fraud
@@ -27,15 +24,10 @@ tx AS (
 ),
 w AS (
     SELECT tx.*,
-           count(*) OVER c1h AS c1h_n,
            count(*) OVER c1 AS c1_n, sum(amount) OVER c1 AS c1_sum,
            count(*) OVER c7 AS c7_n, sum(amount) OVER c7 AS c7_sum,
            count(*) OVER c30 AS c30_n, sum(amount) OVER c30 AS c30_sum,
            sum(amount * amount) OVER c30 AS c30_sumsq,
-           sum(has_xy) OVER c30 AS c30_xn,
-           sum(CASE WHEN has_xy = 1 THEN terminal_x::numeric END) OVER c30 AS c30_xsum,
-           sum(CASE WHEN has_xy = 1 THEN terminal_y::numeric END) OVER c30 AS c30_ysum,
-           max(tx_time) OVER cprev AS c_prev_time,
            count(*) OVER r1 AS tr1_n,
            count(*) OVER d1 AS td1_n,
            COALESCE(sum(timely_fraud) OVER d1, 0) AS td1_f,
@@ -48,16 +40,12 @@ w AS (
     FROM tx
     WINDOW
         cust AS (PARTITION BY customer_id ORDER BY tx_time),
-        c1h AS (cust RANGE BETWEEN interval '1 hour' - interval '1 microsecond' PRECEDING
-                AND CURRENT ROW),
         c1 AS (cust RANGE BETWEEN interval '24 hours' - interval '1 microsecond' PRECEDING
                AND CURRENT ROW),
         c7 AS (cust RANGE BETWEEN interval '168 hours' - interval '1 microsecond' PRECEDING
                AND CURRENT ROW),
         c30 AS (cust RANGE BETWEEN interval '720 hours' - interval '1 microsecond' PRECEDING
                 AND CURRENT ROW),
-        cprev AS (cust RANGE BETWEEN interval '720 hours' - interval '1 microsecond' PRECEDING
-                  AND interval '1 microsecond' PRECEDING),
         term AS (PARTITION BY terminal_id ORDER BY tx_time),
         r1 AS (term RANGE BETWEEN interval '24 hours' - interval '1 microsecond' PRECEDING
                AND CURRENT ROW),
@@ -96,10 +84,8 @@ SELECT a.tx_id, a.tx_time, a.customer_id, a.card_token,
 /*features_select*/
      , a.is_fraud
 FROM (
-    SELECT w.tx_id, w.tx_time, w.customer_id, w.card_token, w.amount, w.terminal_x,
-           w.terminal_y, w.is_fraud,
-           w.c1h_n, w.c1_n, w.c1_sum, w.c7_n, w.c7_sum, w.c30_n, w.c30_sum, w.c30_sumsq,
-           w.c30_xn, w.c30_xsum, w.c30_ysum, w.c_prev_time, w.tr1_n,
+    SELECT w.tx_id, w.tx_time, w.customer_id, w.card_token, w.amount, w.is_fraud,
+           w.c1_n, w.c1_sum, w.c7_n, w.c7_sum, w.c30_n, w.c30_sum, w.c30_sumsq, w.tr1_n,
            w.td1_n, w.td1_f + COALESCE(la.f1, 0) AS td1_f,
            w.td7_n, w.td7_f + COALESCE(la.f7, 0) AS td7_f,
            w.td30_n, w.td30_f + COALESCE(la.f30, 0) AS td30_f,

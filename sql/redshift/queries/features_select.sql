@@ -29,11 +29,6 @@
              - CAST(a.c30_sum - a.amount AS FLOAT8) * CAST(a.c30_sum - a.amount AS FLOAT8)
                / NULLIF(a.c30_n - 1, 0))
             / NULLIF(a.c30_n - 2, 0))), 0)                                      AS amount_z_30d
-    , CAST(a.c1h_n AS FLOAT8)                                                   AS cust_count_1h
-    , EXTRACT(epoch FROM a.tx_time) - EXTRACT(epoch FROM a.c_prev_time)         AS secs_since_prev_tx
-    , SQRT(POWER(a.terminal_x - (a.c30_xsum - a.terminal_x) / NULLIF(a.c30_xn - 1, 0), 2)
-         + POWER(a.terminal_y - (a.c30_ysum - a.terminal_y) / NULLIF(a.c30_xn - 1, 0), 2))
-                                                                                AS terminal_distance
     , CAST(a.tr1_n AS FLOAT8)                                                   AS term_count_recent_1d
     , CAST(a.td30_f AS FLOAT8)                                                  AS term_frauds_30d
     , (EXTRACT(epoch FROM a.tx_time) - EXTRACT(epoch FROM a.td_first_f)) / 86400

@@ -4,15 +4,13 @@
 -- Same definition as features_training.sql (final expressions: features_select.sql): bounded
 -- self-joins per window, so the work depends on the batch and the windows, not on history size.
 WITH b AS (
-    SELECT t.tx_id, t.tx_time, t.customer_id, t.terminal_id, t.card_token, t.amount,
-           t.terminal_x, t.terminal_y
+    SELECT t.tx_id, t.tx_time, t.customer_id, t.terminal_id, t.card_token, t.amount
     FROM {schema}.transactions t
     WHERE t.tx_id IN (/*tx_ids*/%s)
 ),
 c AS (
     -- The card's transactions in (t - 30d, t], the transaction itself included.
     SELECT b.tx_id,
-           SUM(CASE WHEN u.tx_time > b.tx_time - interval '1 hour' THEN 1 ELSE 0 END) AS c1h_n,
            SUM(CASE WHEN u.tx_time > b.tx_time - interval '24 hours' THEN 1 ELSE 0 END) AS c1_n,
            SUM(CASE WHEN u.tx_time > b.tx_time - interval '24 hours' THEN u.amount END)
                AS c1_sum,
@@ -22,12 +20,7 @@ c AS (
                AS c7_sum,
            COUNT(u.tx_id) AS c30_n,
            SUM(u.amount) AS c30_sum,
-           SUM(u.amount * u.amount) AS c30_sumsq,
-           SUM(CASE WHEN u.terminal_x IS NOT NULL AND u.terminal_y IS NOT NULL THEN 1 ELSE 0 END)
-               AS c30_xn,
-           SUM(CASE WHEN u.terminal_y IS NOT NULL THEN u.terminal_x END) AS c30_xsum,
-           SUM(CASE WHEN u.terminal_x IS NOT NULL THEN u.terminal_y END) AS c30_ysum,
-           MAX(CASE WHEN u.tx_time < b.tx_time THEN u.tx_time END) AS c_prev_time
+           SUM(u.amount * u.amount) AS c30_sumsq
     FROM b
     LEFT JOIN {schema}.transactions u
       ON u.customer_id = b.customer_id
@@ -74,9 +67,7 @@ SELECT a.tx_id,
 /*features_select*/
 FROM (
     SELECT b.tx_id, b.tx_time, b.customer_id, b.card_token, b.amount,
-           CAST(b.terminal_x AS FLOAT8) AS terminal_x, CAST(b.terminal_y AS FLOAT8) AS terminal_y,
-           c.c1h_n, c.c1_n, c.c1_sum, c.c7_n, c.c7_sum, c.c30_n, c.c30_sum, c.c30_sumsq,
-           c.c30_xn, c.c30_xsum, c.c30_ysum, c.c_prev_time, r.tr1_n,
+           c.c1_n, c.c1_sum, c.c7_n, c.c7_sum, c.c30_n, c.c30_sum, c.c30_sumsq, r.tr1_n,
            d.td1_n, COALESCE(d.td1_f, 0) AS td1_f, d.td7_n, COALESCE(d.td7_f, 0) AS td7_f,
            d.td30_n, COALESCE(d.td30_f, 0) AS td30_f, d.td_first_f, d.td_last_f
     FROM b
