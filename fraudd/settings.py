@@ -197,7 +197,10 @@ class RedshiftSettings(Section):
 
 
 class ScoringSettings(Section):
-    backend: Literal["rules", "local", "redshift-ml", "sagemaker"] = "rules"
+    backend: Literal["rules", "local", "redshift-ml", "sagemaker"] = Field(
+        default="local",
+        description="local: the registry's active model (rules alone until one is trained).",
+    )
     review_threshold: float | None = Field(default=None, ge=0, le=1)
     block_threshold: float | None = Field(default=None, ge=0, le=1)
     model_poll_s: float = Field(default=30.0, gt=0)

@@ -1,15 +1,33 @@
-"""The scoring engine the consumer calls: rules in front, a model (when configured) behind."""
+"""The scoring engine the consumer calls: rules in front, a model (when configured) behind.
+
+Rules are the override layer: an allow-listed card is approved and a hard block is blocked
+whatever the model says; otherwise the model's decision stands, made stricter (never looser) by
+the amount and velocity rules. Until a model is registered, the rules decide alone.
+"""
 
 from __future__ import annotations
 
+import time
 from typing import Protocol
 
+import structlog
+
+from fraudd.features import FeatureQueries, feature_queries, serving_features
+from fraudd.metrics import Metrics
+from fraudd.model.registry import ModelRecord, Registry
 from fraudd.records import Swipe
-from fraudd.scoring.rules import Rules
-from fraudd.scoring.verdict import Verdict
+from fraudd.scoring.base import Scorer
+from fraudd.scoring.decision import decide
+from fraudd.scoring.local import LocalScorer
+from fraudd.scoring.rules import RuleHit, Rules
+from fraudd.scoring.verdict import Decision, Reason, Verdict, stronger
 from fraudd.settings import Settings
 from fraudd.tasks import consumer_sql as q
-from fraudd.warehouse import Connection
+from fraudd.warehouse import Connection, Dialect
+from fraudd.warehouse.sqlfiles import render
+
+log = structlog.get_logger(__name__)
+ACTIVE_VERSION = "SELECT max(version) FROM {schema}.models WHERE active"
 
 
 class Engine(Protocol):
@@ -33,11 +51,91 @@ class RulesEngine:
         self.schema = settings.warehouse.schema_name
         self.window_s = settings.rules.velocity_window_s
 
-    async def score_batch(self, conn: Connection, swipes: list[Swipe]) -> list[Verdict]:
+    async def hits(self, conn: Connection, swipes: list[Swipe]) -> list[RuleHit]:
+        """The rules' outcome for each swipe."""
         counts = await velocities(conn, self.schema, self.window_s, [s.tx_id for s in swipes])
-        return [self.rules.verdict(s, counts.get(s.tx_id, 1)) for s in swipes]
+        return [self.rules.evaluate(s, counts.get(s.tx_id, 1)) for s in swipes]
+
+    async def score_batch(self, conn: Connection, swipes: list[Swipe]) -> list[Verdict]:
+        hits = await self.hits(conn, swipes)
+        return [Verdict(h.score, h.decision, h.reasons, "rules") for h in hits]
 
 
-def build_engine(settings: Settings) -> Engine:
+class ModelEngine:
+    """The registry's active model behind the rules; picks up a newly activated model by itself."""
+
+    def __init__(
+        self, settings: Settings, dialect: Dialect, metrics: Metrics | None = None
+    ) -> None:
+        self.settings = settings
+        self.rules = RulesEngine(settings)
+        self.registry = Registry(settings.warehouse.schema_name, dialect)
+        self.queries: FeatureQueries = feature_queries(dialect, settings.warehouse.schema_name)
+        self.metrics = metrics
+        self.scorer: Scorer | None = None
+        self.checked_at = float("-inf")
+
+    async def score_batch(self, conn: Connection, swipes: list[Swipe]) -> list[Verdict]:
+        await self._refresh_model(conn)
+        hits = await self.rules.hits(conn, swipes)
+        if self.scorer is None:
+            return [Verdict(h.score, h.decision, h.reasons, "rules") for h in hits]
+        matrix = await serving_features(conn, [s.tx_id for s in swipes], self.queries)
+        result = await self.scorer.score(matrix)
+        decisions = decide(result.scores, self.scorer.thresholds)
+        return [
+            _combine(hit, float(score), decision, reasons, self.scorer.version)
+            for hit, score, decision, reasons in zip(
+                hits, result.scores, decisions, result.reasons, strict=True
+            )
+        ]
+
+    async def _refresh_model(self, conn: Connection) -> None:
+        """Load the active model at start and re-check every ``scoring.model_poll_s``."""
+        if time.monotonic() - self.checked_at < self.settings.scoring.model_poll_s:
+            return
+        self.checked_at = time.monotonic()
+        versions = await conn.fetchval(render(ACTIVE_VERSION, schema=self.registry.schema))
+        current = None if self.scorer is None else int(self.scorer.version)
+        if versions is None or int(versions) == current:
+            return
+        record = await self.registry.load_active(conn)
+        if record is not None:
+            self._use(record)
+
+    def _use(self, record: ModelRecord) -> None:
+        s = self.settings.scoring
+        thresholds = record.thresholds.overridden(s.review_threshold, s.block_threshold)
+        self.scorer = LocalScorer(record, reason_codes=s.reason_codes, thresholds=thresholds)
+        if self.metrics is not None:
+            self.metrics.model_info.clear()
+            self.metrics.model_info.labels(version=str(record.version), backend=record.backend).set(
+                1
+            )
+            self.metrics.model_created.set(record.created_at.timestamp())
+        log.info(
+            "scoring.model_loaded",
+            version=record.version,
+            review=thresholds.review,
+            block=thresholds.block,
+        )
+
+
+def _combine(
+    hit: RuleHit, score: float, decision: Decision, reasons: tuple[Reason, ...], version: str
+) -> Verdict:
+    """Rules in front: final rule hits stand; otherwise the stricter decision, reasons of both."""
+    if hit.final:
+        return Verdict(max(score, hit.score), hit.decision, hit.reasons, version)
+    return Verdict(score, stronger(decision, hit.decision), hit.reasons + reasons, version)
+
+
+def build_engine(
+    settings: Settings, dialect: Dialect = "postgres", metrics: Metrics | None = None
+) -> Engine:
     """The engine for ``settings.scoring.backend``."""
-    return RulesEngine(settings)
+    if settings.scoring.backend == "rules":
+        return RulesEngine(settings)
+    if settings.scoring.backend == "local":
+        return ModelEngine(settings, dialect, metrics)
+    raise NotImplementedError(f"scoring backend {settings.scoring.backend} is not wired yet")

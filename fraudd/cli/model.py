@@ -1,0 +1,192 @@
+"""``fraudd train | evaluate | model list | model activate | model export``."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from fraudd.cli.app import app, settings_from
+from fraudd.model import commands
+from fraudd.model.fit import FitConfig
+from fraudd.model.thresholds import ThresholdTargets
+from fraudd.settings import Settings
+
+model_app = typer.Typer(
+    help="The model registry: list, activate (roll back), export.", no_args_is_help=True
+)
+app.add_typer(model_app, name="model")
+
+DateOpt = Annotated[dt.datetime | None, typer.Option(formats=["%Y-%m-%d"])]
+
+
+def _day(value: dt.datetime | None, default: dt.date) -> dt.date:
+    return value.date() if value is not None else default
+
+
+@app.command()
+def train(
+    ctx: typer.Context,
+    train_end: Annotated[
+        dt.datetime | None,
+        typer.Option(
+            formats=["%Y-%m-%d"],
+            help="End of the training window (exclusive); default: today minus the label delay.",
+        ),
+    ] = None,
+    train_days: Annotated[int, typer.Option(help="Days of labelled history to train on.")] = 90,
+    delay_days: Annotated[
+        int, typer.Option(help="Label delay: days before train-end whose labels are not final.")
+    ] = 7,
+    backend: Annotated[str, typer.Option(help="local | redshift-ml")] = "local",
+    alerts_per_day: Annotated[
+        float,
+        typer.Option(help="Alerts per day investigators can handle (sets the review threshold)."),
+    ] = 100.0,
+    block_precision: Annotated[
+        float, typer.Option(help="Minimum validation precision for automatic blocks.")
+    ] = 0.9,
+    force_activate: Annotated[
+        bool, typer.Option(help="Activate even if validation is worse than the active model.")
+    ] = False,
+) -> None:
+    """Train a gradient-boosted model on labelled history and register it (versioned)."""
+    settings = settings_from(ctx)
+    end = _day(train_end, dt.datetime.now(dt.UTC).date() - dt.timedelta(days=delay_days))
+    if backend == "redshift-ml":
+        _redshift_ml(settings, end, train_days)
+        return
+    if backend != "local":
+        raise typer.BadParameter("backend must be local or redshift-ml", param_hint="--backend")
+    targets = ThresholdTargets(alerts_per_day=alerts_per_day, block_min_precision=block_precision)
+    record = asyncio.run(
+        commands.train_command(
+            settings,
+            train_end=end,
+            train_days=train_days,
+            delay_days=delay_days,
+            targets=targets,
+            fit=FitConfig(),
+            activate=True if force_activate else None,
+        )
+    )
+    meta = record.metadata
+    typer.echo(
+        json.dumps(
+            {
+                "version": record.version,
+                "active": record.active,
+                "validation": meta.get("validation"),
+                "thresholds": meta.get("thresholds"),
+                "activation": meta.get("activation"),
+            },
+            default=str,
+        )
+    )
+
+
+def _redshift_ml(settings: Settings, end: dt.date, train_days: int) -> None:
+    from fraudd.model.export import render_create_model
+
+    bucket = settings.redshift.s3_bucket
+    if settings.warehouse.dialect != "redshift" or bucket is None:
+        typer.echo(
+            "fraudd: --backend redshift-ml needs warehouse.dialect = redshift and "
+            "redshift.s3_bucket",
+            err=True,
+        )
+        raise typer.Exit(2)
+    sql = render_create_model(
+        settings,
+        dt.datetime(end.year, end.month, end.day, tzinfo=dt.UTC),
+        train_days,
+        s3_bucket=bucket,
+        model_name=settings.redshift.model_name,
+    )
+    asyncio.run(_run_statement(settings, sql))
+    typer.echo(
+        f"CREATE MODEL submitted: {settings.redshift.model_name}; SHOW MODEL shows its progress"
+    )
+
+
+async def _run_statement(settings: Settings, sql: str) -> None:
+    from fraudd.warehouse import connect
+
+    wh = await connect(settings.warehouse)
+    try:
+        async with wh.acquire() as conn:
+            await conn.execute(sql)
+    finally:
+        await wh.close()
+
+
+@app.command()
+def evaluate(
+    ctx: typer.Context,
+    test_start: Annotated[dt.datetime, typer.Option(formats=["%Y-%m-%d"], help="First test day.")],
+    test_days: Annotated[int, typer.Option()] = 7,
+    delay_days: Annotated[int, typer.Option()] = 7,
+    version: Annotated[int | None, typer.Option(help="Model version (default: active).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="End with one JSON line.")] = False,
+    report: Annotated[
+        Path | None, typer.Option(help="Write PNG plots and summary.md here.")
+    ] = None,
+) -> None:
+    """Score a test period with a model and report the handbook's metrics (no training)."""
+    settings = settings_from(ctx)
+    evaluation = asyncio.run(
+        commands.evaluate_command(
+            settings,
+            test_start=test_start.date(),
+            test_days=test_days,
+            delay_days=delay_days,
+            version=version,
+            report_dir=report,
+        )
+    )
+    if as_json:
+        sys.stdout.write(json.dumps(evaluation.as_dict(), sort_keys=True) + "\n")
+    else:
+        typer.echo(evaluation.as_json())
+
+
+@model_app.command("list")
+def model_list(ctx: typer.Context) -> None:
+    """Every registered model version, its state and validation metrics."""
+    records = asyncio.run(commands.list_command(settings_from(ctx)))
+    for r in records:
+        typer.echo(
+            json.dumps(
+                {
+                    "version": r.version,
+                    "backend": r.backend,
+                    "active": r.active,
+                    "created_at": r.created_at.isoformat(),
+                    "validation": r.metadata.get("validation"),
+                },
+                default=str,
+            )
+        )
+
+
+@model_app.command("activate")
+def model_activate(ctx: typer.Context, version: int) -> None:
+    """Make VERSION the active model (consumers pick it up within scoring.model_poll_s)."""
+    asyncio.run(commands.activate_command(settings_from(ctx), version))
+    typer.echo(f"model {version} is active")
+
+
+@model_app.command("export")
+def model_export(
+    ctx: typer.Context,
+    out: Annotated[Path, typer.Option(help="Where to write model.tar.gz.")] = Path("model.tar.gz"),
+    version: Annotated[int | None, typer.Option()] = None,
+) -> None:
+    """Write a SageMaker XGBoost-container artifact (model.tar.gz) of a model."""
+    path = asyncio.run(commands.export_command(settings_from(ctx), out, version))
+    typer.echo(str(path))
