@@ -320,6 +320,7 @@ def _check_profile(settings: Settings) -> None:
             )
     if wh.dialect == "redshift":
         _check_redshift(settings)
+    _check_scoring(settings)
     if settings.consumer.instance_index >= settings.consumer.instance_count:
         raise ConfigError(
             "invalid configuration: consumer.instance_index: must be below consumer.instance_count"
@@ -343,3 +344,22 @@ def _check_redshift(settings: Settings) -> None:
 def redacted(settings: Settings) -> dict[str, Any]:
     """The effective settings as plain data, secrets shown as ``**********``."""
     return settings.model_dump(mode="json", by_alias=True)
+
+
+def _check_scoring(settings: Settings) -> None:
+    s = settings.scoring
+    if s.backend == "sagemaker" and not s.sagemaker_endpoint:
+        raise ConfigError(
+            "invalid configuration: scoring.sagemaker_endpoint: required for backend sagemaker"
+        )
+    if s.backend == "redshift-ml":
+        if settings.warehouse.dialect != "redshift":
+            raise ConfigError(
+                "invalid configuration: scoring.backend: "
+                "redshift-ml needs warehouse.dialect = redshift"
+            )
+        if s.review_threshold is None or s.block_threshold is None:
+            raise ConfigError(
+                "invalid configuration: scoring.review_threshold: backend redshift-ml needs "
+                "review_threshold and block_threshold"
+            )

@@ -46,6 +46,8 @@ def test_settings_are_frozen(tmp_path: Path) -> None:
         ("[kinesis]\nstream_name = 'a b'\n", "kinesis.stream_name"),
         ("[consumer]\ninstance_index = 2\ninstance_count = 2\n", "consumer.instance_index"),
         ("[warehouse\n", "not valid TOML"),
+        ("[scoring]\nbackend = 'sagemaker'\n", "scoring.sagemaker_endpoint"),
+        ("[scoring]\nbackend = 'redshift-ml'\n", "scoring.backend"),
     ],
 )
 def test_invalid_configuration_names_the_key(tmp_path: Path, text: str, message: str) -> None:

@@ -8,18 +8,21 @@ the amount and velocity rules. Until a model is registered, the rules decide alo
 from __future__ import annotations
 
 import time
-from typing import Protocol
+from typing import Any, Protocol
 
+import numpy as np
 import structlog
 
-from fraudd.features import FeatureQueries, feature_queries, serving_features
+from fraudd.features import FEATURES, FeatureQueries, feature_queries, serving_features
 from fraudd.metrics import Metrics
 from fraudd.model.registry import ModelRecord, Registry
 from fraudd.records import Swipe
-from fraudd.scoring.base import Scorer
-from fraudd.scoring.decision import decide
+from fraudd.scoring.base import Scorer, ScoreResult
+from fraudd.scoring.decision import Thresholds, decide
 from fraudd.scoring.local import LocalScorer
+from fraudd.scoring.redshift_ml import RedshiftMLScoring
 from fraudd.scoring.rules import RuleHit, Rules
+from fraudd.scoring.sagemaker import SageMakerScorer
 from fraudd.scoring.verdict import Decision, Reason, Verdict, stronger
 from fraudd.settings import Settings
 from fraudd.tasks import consumer_sql as q
@@ -62,16 +65,22 @@ class RulesEngine:
 
 
 class ModelEngine:
-    """The registry's active model behind the rules; picks up a newly activated model by itself."""
+    """A model behind the rules: the registry's active model scored in process (``local``) or on
+    a SageMaker endpoint (``sagemaker``). A newly activated model is picked up by itself."""
 
     def __init__(
-        self, settings: Settings, dialect: Dialect, metrics: Metrics | None = None
+        self,
+        settings: Settings,
+        dialect: Dialect,
+        metrics: Metrics | None = None,
+        sagemaker: Any = None,
     ) -> None:
         self.settings = settings
         self.rules = RulesEngine(settings)
         self.registry = Registry(settings.warehouse.schema_name, dialect)
         self.queries: FeatureQueries = feature_queries(dialect, settings.warehouse.schema_name)
         self.metrics = metrics
+        self.sagemaker = sagemaker
         self.scorer: Scorer | None = None
         self.checked_at = float("-inf")
 
@@ -82,13 +91,7 @@ class ModelEngine:
             return [Verdict(h.score, h.decision, h.reasons, "rules") for h in hits]
         matrix = await serving_features(conn, [s.tx_id for s in swipes], self.queries)
         result = await self.scorer.score(matrix)
-        decisions = decide(result.scores, self.scorer.thresholds)
-        return [
-            _combine(hit, float(score), decision, reasons, self.scorer.version)
-            for hit, score, decision, reasons in zip(
-                hits, result.scores, decisions, result.reasons, strict=True
-            )
-        ]
+        return combine_all(hits, result, self.scorer.thresholds, self.scorer.version)
 
     async def _refresh_model(self, conn: Connection) -> None:
         """Load the active model at start and re-check every ``scoring.model_poll_s``."""
@@ -106,19 +109,55 @@ class ModelEngine:
     def _use(self, record: ModelRecord) -> None:
         s = self.settings.scoring
         thresholds = record.thresholds.overridden(s.review_threshold, s.block_threshold)
-        self.scorer = LocalScorer(record, reason_codes=s.reason_codes, thresholds=thresholds)
+        if s.backend == "sagemaker":
+            columns = np.array([FEATURES.index(f) for f in record.features], dtype=np.intp)
+            self.scorer = SageMakerScorer(
+                self.sagemaker, s.sagemaker_endpoint or "", str(record.version), thresholds, columns
+            )
+        else:
+            self.scorer = LocalScorer(record, reason_codes=s.reason_codes, thresholds=thresholds)
         if self.metrics is not None:
             self.metrics.model_info.clear()
-            self.metrics.model_info.labels(version=str(record.version), backend=record.backend).set(
-                1
-            )
+            self.metrics.model_info.labels(version=str(record.version), backend=s.backend).set(1)
             self.metrics.model_created.set(record.created_at.timestamp())
         log.info(
             "scoring.model_loaded",
             version=record.version,
+            backend=s.backend,
             review=thresholds.review,
             block=thresholds.block,
         )
+
+
+class RedshiftMLEngine:
+    """``redshift-ml``: Redshift computes the features and the score in one statement."""
+
+    def __init__(self, settings: Settings, dialect: Dialect) -> None:
+        s = settings.scoring
+        self.rules = RulesEngine(settings)
+        queries = feature_queries(dialect, settings.warehouse.schema_name)
+        self.sql = RedshiftMLScoring(
+            queries, settings, Thresholds(s.review_threshold, s.block_threshold)
+        )
+
+    async def score_batch(self, conn: Connection, swipes: list[Swipe]) -> list[Verdict]:
+        hits = await self.rules.hits(conn, swipes)
+        _, scores = await self.sql.features_and_scores(conn, [s.tx_id for s in swipes])
+        result = ScoreResult(scores, [()] * len(scores))
+        return combine_all(hits, result, self.sql.thresholds, self.sql.version)
+
+
+def combine_all(
+    hits: list[RuleHit], result: ScoreResult, thresholds: Thresholds, version: str
+) -> list[Verdict]:
+    """Model scores → decisions, with the rules in front."""
+    decisions = decide(result.scores, thresholds)
+    return [
+        _combine(hit, float(score), decision, reasons, version)
+        for hit, score, decision, reasons in zip(
+            hits, result.scores, decisions, result.reasons, strict=True
+        )
+    ]
 
 
 def _combine(
@@ -131,11 +170,15 @@ def _combine(
 
 
 def build_engine(
-    settings: Settings, dialect: Dialect = "postgres", metrics: Metrics | None = None
+    settings: Settings,
+    dialect: Dialect = "postgres",
+    metrics: Metrics | None = None,
+    sagemaker: Any = None,
 ) -> Engine:
     """The engine for ``settings.scoring.backend``."""
-    if settings.scoring.backend == "rules":
+    backend = settings.scoring.backend
+    if backend == "rules":
         return RulesEngine(settings)
-    if settings.scoring.backend == "local":
-        return ModelEngine(settings, dialect, metrics)
-    raise NotImplementedError(f"scoring backend {settings.scoring.backend} is not wired yet")
+    if backend == "redshift-ml":
+        return RedshiftMLEngine(settings, dialect)
+    return ModelEngine(settings, dialect, metrics, sagemaker)

@@ -32,7 +32,11 @@ class LocalScorer:
     """Scores feature matrices with one registered model."""
 
     def __init__(
-        self, record: ModelRecord, *, reason_codes: int = 3, n_jobs: int = 2,
+        self,
+        record: ModelRecord,
+        *,
+        reason_codes: int = 3,
+        n_jobs: int = 2,
         thresholds: Thresholds | None = None,
     ) -> None:
         missing = [f for f in record.features if f not in FEATURES]
@@ -84,10 +88,13 @@ class LocalScorer:
         for values, row in zip(features, contribs, strict=True):
             named = dict(zip(FEATURES, values.tolist(), strict=True))
             order = np.argsort(-row, kind="stable")[: self.reason_codes]
-            out.append(tuple(
-                Reason(code=self._names[i], text=reason_text(self._names[i], named))
-                for i in order if row[i] > 0
-            ))
+            out.append(
+                tuple(
+                    Reason(code=self._names[i], text=reason_text(self._names[i], named))
+                    for i in order
+                    if row[i] > 0
+                )
+            )
         return out
 
     def close(self) -> None:

@@ -68,7 +68,7 @@ def owns(shard_id: str, index: int, count: int) -> bool:
 async def run(deps: Deps, stop: asyncio.Event) -> None:
     """Consume until stopped."""
     state = ConsumerState()
-    engine = build_engine(deps.settings, deps.warehouse.dialect, deps.metrics)
+    engine = build_engine(deps.settings, deps.warehouse.dialect, deps.metrics, deps.sagemaker)
     await poll_loop(
         "consumer",
         deps,
