@@ -1,0 +1,220 @@
+"""The consumer and actions with their Redshift statements (warehouse.dialect = "redshift"), run
+on PostgreSQL through the common-subset rewriter (tests/redshift/pg_subset.py), against tables
+made from sql/redshift/0001_init.sql and a stand-in for the streaming view with Redshift's column
+types (sequence_number VARCHAR(128), shard_id CHAR(20))."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from fraudd.deps import Deps, open_deps
+from fraudd.metrics import create_metrics
+from fraudd.records import Swipe
+from fraudd.scoring.engine import build_engine
+from fraudd.settings import Settings
+from fraudd.tasks import actions, consumer, consumer_redshift
+from fraudd.tasks import consumer_sql as q
+from fraudd.warehouse import Connection
+from fraudd.warehouse.migrate import identifiers
+from fraudd.warehouse.sqlfiles import load_migrations, render, split_statements
+from tests.e2e.harness import Env, make_env, read_alerts
+from tests.redshift.pg_subset import JSON_PARSE_FUNCTION, PgSubsetWarehouse, to_postgres
+
+pytestmark = pytest.mark.timeout(120)
+
+SHARD_A, SHARD_B = "shardId-000000000000", "shardId-000000000001"
+# Shard A crosses from 2 to 3 digits: as strings "100" < "95", as (length, string) it is not.
+SEQ_A = [str(n) for n in range(95, 108)]
+SEQ_B = [str(49590338271490256608559692538361571095921575989136588898 + 7 * n) for n in range(12)]
+
+STREAM_VIEW = """
+CREATE TABLE {schema}.tx_stream (
+    approximate_arrival_timestamp timestamptz  NOT NULL,
+    partition_key                 varchar(256) NOT NULL,
+    shard_id                      char(20)     NOT NULL,
+    sequence_number               varchar(128) NOT NULL,
+    refresh_time                  timestamptz  NOT NULL DEFAULT clock_timestamp(),
+    kinesis_data                  bytea        NOT NULL,
+    payload                       jsonb
+)
+"""
+APPEND = (
+    "INSERT INTO {schema}.tx_stream (approximate_arrival_timestamp, partition_key, shard_id, "
+    "sequence_number, kinesis_data) VALUES (%s, %s, %s, %s, %s)"
+)
+
+
+@dataclass
+class RsEnv:
+    env: Env
+    settings: Settings
+    deps: Deps
+
+    @property
+    def schema(self) -> str:
+        return self.settings.warehouse.schema_name
+
+    async def rows(self, sql: str, *args: Any) -> list[Any]:
+        async with self.deps.warehouse.acquire() as conn:
+            return await conn.fetch(render(sql, schema=self.schema), *args)
+
+
+async def _create_schema(conn: Connection, settings: Settings) -> None:
+    schema = settings.warehouse.schema_name
+    for migration in load_migrations("redshift"):
+        for statement in split_statements(render(migration.sql, **identifiers(settings))):
+            pg = to_postgres(statement, schema)
+            if pg is not None:
+                await conn.execute(pg)
+    await conn.execute(render(JSON_PARSE_FUNCTION, schema=schema))
+    await conn.execute(render(STREAM_VIEW, schema=schema))
+
+
+@pytest.fixture
+async def rs(local_stack: Any) -> AsyncIterator[RsEnv]:
+    env = await make_env(local_stack, shards=1)
+    base = env.settings
+    settings = base.model_copy(update={
+        "warehouse": base.warehouse.model_copy(
+            update={"dialect": "redshift", "schema_name": f"t_rs_{uuid.uuid4().hex[:10]}"}
+        ),
+        "consumer": base.consumer.model_copy(update={"group": "rs", "batch_rows": 8}),
+    })
+    async with AsyncExitStack() as stack:
+        deps = await open_deps(settings, stack, ("consumer", "actions"), create_metrics())
+        deps.warehouse = PgSubsetWarehouse(deps.warehouse)
+        async with deps.warehouse.acquire() as conn:
+            await _create_schema(conn, settings)
+        yield RsEnv(env, settings, deps)
+
+
+def swipe(tx_id: str, amount: float, card: str = "card-abc-001") -> bytes:
+    now = datetime.now(UTC)
+    return Swipe(
+        tx_id=tx_id, tx_time=now, card_token=card, last4="4242", customer_id=f"cust-{card}",
+        terminal_id="term-1", amount=amount, produced_at=now,
+    ).to_bytes()
+
+
+async def append(rs: RsEnv, shard: str, records: list[tuple[str, bytes]]) -> None:
+    async with rs.deps.warehouse.acquire() as conn:
+        for seq, data in records:
+            await conn.execute(
+                render(APPEND, schema=rs.schema), datetime.now(UTC), "pk", shard, seq, data
+            )
+
+
+async def drain(rs: RsEnv, state: consumer.ConsumerState) -> int:
+    engine, batches = build_engine(rs.settings), 0
+    while await consumer.step(rs.deps, state, engine):
+        batches += 1
+        assert batches < 50
+    return batches
+
+
+def wave(first: int, last: int) -> tuple[list[tuple[str, bytes]], list[tuple[str, bytes]]]:
+    """Records first..last-1 of each shard: A's tx a<i>, B's tx b<i>; a few review/block."""
+    def amount(i: int) -> float:
+        return 2500.0 if i % 5 == 0 else 700.0 if i % 5 == 1 else 20.0 + i
+
+    a = [(SEQ_A[i], swipe(f"a{i}", amount(i), "card-blocked-1" if i % 5 == 0 else f"card-a{i:04d}"))
+         for i in range(first, last)]
+    b = [(SEQ_B[i], swipe(f"b{i}", amount(i), f"card-b{i:04d}")) for i in range(first, last)]
+    return a, b
+
+
+async def test_consumer_decides_every_record_once_with_the_redshift_statements(rs: RsEnv) -> None:
+    state = consumer.ConsumerState()
+    a, b = wave(0, 6)
+    a.append((SEQ_A[6], b"not json at all"))
+    await append(rs, SHARD_A, a)
+    await append(rs, SHARD_B, b)
+    assert await drain(rs, state) >= 2  # 8 rows per batch: the first wave takes two batches
+    assert await actions.step(rs.deps, rs.env.topic_arn)
+    first_block = await rs.rows("SELECT tx_id, expires_at FROM {schema}.card_blocks")
+
+    a, b = wave(7, 12)
+    reused = (SEQ_A[7], swipe("a3", 5.0))  # a reused tx_id is quarantined, never re-decided
+    await append(rs, SHARD_A, [reused, *[(SEQ_A[i + 1], data) for i, (_, data) in
+                                          zip(range(7, 12), a, strict=True)]])
+    await append(rs, SHARD_B, b)
+    await drain(rs, state)
+    while await actions.step(rs.deps, rs.env.topic_arn):
+        pass
+
+    decided = await rs.rows(
+        "SELECT tx_id, shard_id, sequence_number, reasons FROM {schema}.decisions"
+    )
+    expected = {f"{s}{i}" for s in "ab" for i in range(12) if i != 6}
+    assert sorted(r.tx_id for r in decided) == sorted(expected), "lost or doubled decisions"
+    by_tx = {r.tx_id: r for r in decided}
+    assert by_tx["a10"].sequence_number == SEQ_A[11] and by_tx["b9"].sequence_number == SEQ_B[9]
+    assert all(isinstance(r.reasons, list) for r in decided)  # JSON_PARSE'd, not a string
+    dead = await rs.rows("SELECT reason, sequence_number FROM {schema}.dead_letters ORDER BY 1")
+    assert [(d.reason, d.sequence_number) for d in dead] == [
+        ("duplicate_tx_id", SEQ_A[7]), ("not_json", SEQ_A[6])
+    ]
+    marks = await rs.rows("SELECT shard_id, sequence_number FROM {schema}.consumer_watermarks")
+    assert {m.shard_id: m.sequence_number for m in marks} == {
+        SHARD_A: SEQ_A[12], SHARD_B: SEQ_B[11]
+    }
+
+    sent = [sql for sql in rs.deps.warehouse.seen  # type: ignore[attr-defined]
+            if "velocity" not in sql.lower() and "make_interval" not in sql]  # engine.py's own
+    assert any("fraudd_stage_tx" in sql for sql in sent)
+    postgres_only = re.compile(r"unnest|ON CONFLICT|RETURNING|= ANY|FOR UPDATE")
+    assert not [sql for sql in sent if postgres_only.search(sql)]
+
+    # actions: every alert published once, the card blocked twice keeps one row, later expiry
+    outbox = await rs.rows("SELECT alert_id, payload, published_at FROM {schema}.alert_outbox")
+    alerts = {r.alert_id for r in outbox}
+    assert alerts and all(r.published_at is not None for r in outbox)
+    assert all(r.payload["card_last4"] == "4242" for r in outbox)
+    assert set(read_alerts(rs.env)) == alerts
+    blocks = await rs.rows("SELECT card_token, tx_id, expires_at FROM {schema}.card_blocks")
+    blocked_card = [b for b in blocks if b.card_token == "card-blocked-1"]
+    assert len(blocked_card) == 1 and blocked_card[0].tx_id == "a10"
+    assert blocked_card[0].expires_at >= first_block[0].expires_at
+    assert first_block[0].expires_at > datetime.now(UTC) + timedelta(days=29)
+
+
+async def test_an_overlapping_consumer_is_refused_by_the_optimistic_watermark(rs: RsEnv) -> None:
+    a, b = wave(0, 3)
+    await append(rs, SHARD_A, a)
+    await append(rs, SHARD_B, b)
+    engine = build_engine(rs.settings)
+    late = consumer.ConsumerState()
+    async with rs.deps.warehouse.acquire() as conn:
+        await consumer._refresh(rs.deps, conn, late)
+        batch = await consumer._read(rs.deps, conn, late)
+    assert len(batch.rows) == 6
+    await drain(rs, consumer.ConsumerState())  # another instance decides the same rows first
+    async with rs.deps.warehouse.acquire() as conn:
+        with pytest.raises(consumer.WatermarkConflict):
+            async with conn.transaction():
+                await consumer._decide(rs.deps, conn, batch, engine)
+    decided = await rs.rows("SELECT tx_id FROM {schema}.decisions")
+    assert sorted(r.tx_id for r in decided) == ["a0", "a1", "a2", "b0", "b1", "b2"]
+    assert await rs.rows("SELECT * FROM {schema}.dead_letters") == []  # rolled back with it
+
+
+async def test_velocity_in_redshift_form_counts_like_postgres(rs: RsEnv) -> None:
+    a, _ = wave(0, 6)
+    await append(rs, SHARD_A, a)
+    await drain(rs, consumer.ConsumerState())
+    tx_ids = [f"a{i}" for i in range(6)]
+    async with rs.deps.warehouse.acquire() as conn:
+        pg = await conn.fetch(q.VELOCITY.format(schema=rs.schema), 3600.0, tx_ids)
+        redshift = await consumer_redshift.fetch(
+            conn, rs.settings, "VELOCITY", 3600.0, tx_ids
+        )
+    assert sorted((r[0], int(r[1])) for r in redshift) == sorted((r[0], int(r[1])) for r in pg)
+    assert max(int(r[1]) for r in redshift) == 2  # card-blocked-1 swiped twice (a0 and a5)
