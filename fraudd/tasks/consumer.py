@@ -61,8 +61,16 @@ class Batch:
 
 
 def owns(shard_id: str, index: int, count: int) -> bool:
-    """Stable shard assignment for instance ``index`` of ``count`` (survives resharding)."""
-    return zlib.crc32(shard_id.encode()) % count == index
+    """Stable shard assignment for instance ``index`` of ``count`` (survives resharding).
+
+    Kinesis shard ids end in a number that grows with every resharding (shardId-000000000007),
+    so number mod count deals the shards out round-robin. crc32 of such ids is not balanced:
+    shardId-0..3 all have the same crc32 parity, which would leave instance 1 of 2 idle on a
+    4-shard stream. Ids without a numeric suffix fall back to crc32.
+    """
+    suffix = shard_id.strip().rsplit("-", 1)[-1]
+    key = int(suffix) if suffix.isascii() and suffix.isdigit() else zlib.crc32(shard_id.encode())
+    return key % count == index
 
 
 async def run(deps: Deps, stop: asyncio.Event) -> None:
