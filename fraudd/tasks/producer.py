@@ -93,9 +93,11 @@ async def step(deps: Deps, state: ProducerState) -> bool:
     labelled = await state.labels.flush(deps, state.source.clock())
     if due <= 0:
         return labelled > 0
+    # Blocks first: once drafts are taken from the source, nothing may fail before they are
+    # pending, or a warehouse outage would silently lose them.
+    blocked = await state.blocks.current(deps)
     drafts = state.source.take(due)
     state.taken += len(drafts)
-    blocked = await state.blocks.current(deps)
     await _send(deps, state, _admit(deps, drafts, blocked, state.labels))
     return True
 
