@@ -109,6 +109,7 @@ EXPECTED_LAYOUT = {
     "card_blocks": ("ALL", None, ["card_token"]),
     "dead_letters": ("EVEN", None, ["received_at"]),
     "models": ("ALL", None, None),
+    "simulations": ("ALL", None, ["loaded_at"]),
 }
 
 
