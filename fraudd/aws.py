@@ -1,4 +1,4 @@
-"""aiobotocore clients for Kinesis, SNS, SQS and SageMaker runtime, built from settings.
+"""aiobotocore clients for Kinesis, SNS, SQS, SageMaker runtime and S3, built from settings.
 
 On AWS the default credential chain is used (EC2 instance role): no long-lived keys. Explicit keys
 exist only for the local stack. botocore's own retries are switched off so that every retry is
@@ -23,7 +23,7 @@ from botocore.exceptions import (
 
 from fraudd.settings import Settings
 
-Service = Literal["kinesis", "sns", "sqs", "sagemaker-runtime"]
+Service = Literal["kinesis", "sns", "sqs", "sagemaker-runtime", "s3"]
 
 TRANSIENT_CODES = frozenset(
     {
@@ -70,7 +70,7 @@ def is_transient(exc: BaseException) -> bool:
 
 
 def _endpoint(settings: Settings, service: Service) -> str | None:
-    if service == "sagemaker-runtime":
+    if service == "sagemaker-runtime" or service == "s3":
         return settings.aws.endpoint_url
     return settings.endpoint(service)
 

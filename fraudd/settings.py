@@ -58,8 +58,19 @@ def _s3_bucket(value: str) -> str:
     return value
 
 
+_S3_PREFIX = re.compile(r"^s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]/([A-Za-z0-9!_.*()/=-]+/)?$")
+
+
+def _s3_prefix(value: str) -> str:
+    """Spliced into Redshift's COPY (no parameters there): a strict pattern, no quotes."""
+    if not _S3_PREFIX.fullmatch(value):
+        raise ValueError("must be s3://bucket/ or s3://bucket/prefix/ (ending in /)")
+    return value
+
+
 SqlIdentifier = Annotated[str, AfterValidator(_sql_identifier)]
 AwsName = Annotated[str, AfterValidator(_aws_name)]
+S3Prefix = Annotated[str, AfterValidator(_s3_prefix)]
 IamRole = Annotated[str, AfterValidator(_iam_role)]
 S3Bucket = Annotated[str, AfterValidator(_s3_bucket)]
 
@@ -128,6 +139,12 @@ class WarehouseSettings(Section):
     pool_size: int = Field(default=4, ge=1, le=64)
     statement_timeout_s: float = Field(default=30.0, gt=0)
     connect_timeout_s: float = Field(default=5.0, gt=0)
+    s3_staging_uri: S3Prefix | None = Field(
+        default=None,
+        description="Redshift bulk loads (simulate history, history import): S3 prefix where "
+        "CSV.gz files are staged for COPY ... IAM_ROLE <redshift.iam_role>, which needs "
+        "s3:GetObject and s3:ListBucket on it; e.g. s3://my-bucket/fraudd/staging/.",
+    )
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
