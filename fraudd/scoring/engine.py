@@ -25,7 +25,7 @@ from fraudd.scoring.rules import RuleHit, Rules
 from fraudd.scoring.sagemaker import SageMakerScorer
 from fraudd.scoring.verdict import Decision, Reason, Verdict, stronger
 from fraudd.settings import Settings
-from fraudd.tasks import consumer_sql as q
+from fraudd.tasks import statements
 from fraudd.warehouse import Connection, Dialect
 from fraudd.warehouse.sqlfiles import render
 
@@ -38,11 +38,11 @@ class Engine(Protocol):
         """One verdict per swipe, in order. Runs inside the consumer's batch transaction."""
 
 
-async def velocities(
-    conn: Connection, schema: str, window_s: float, tx_ids: list[str]
-) -> dict[str, int]:
+async def velocities(conn: Connection, settings: Settings, tx_ids: list[str]) -> dict[str, int]:
     """Swipes of each transaction's card within the velocity window (itself included)."""
-    rows = await conn.fetch(q.VELOCITY.format(schema=schema), window_s, tx_ids)
+    rows = await statements.fetch(
+        conn, settings, "VELOCITY", settings.rules.velocity_window_s, tx_ids
+    )
     return {r[0]: int(r[1]) for r in rows}
 
 
@@ -51,12 +51,11 @@ class RulesEngine:
 
     def __init__(self, settings: Settings) -> None:
         self.rules = Rules(settings.rules)
-        self.schema = settings.warehouse.schema_name
-        self.window_s = settings.rules.velocity_window_s
+        self.settings = settings
 
     async def hits(self, conn: Connection, swipes: list[Swipe]) -> list[RuleHit]:
         """The rules' outcome for each swipe."""
-        counts = await velocities(conn, self.schema, self.window_s, [s.tx_id for s in swipes])
+        counts = await velocities(conn, self.settings, [s.tx_id for s in swipes])
         return [self.rules.evaluate(s, counts.get(s.tx_id, 1)) for s in swipes]
 
     async def score_batch(self, conn: Connection, swipes: list[Swipe]) -> list[Verdict]:

@@ -26,8 +26,7 @@ from fraudd.records import Rejected, Swipe, parse_record
 from fraudd.scoring.engine import Engine, build_engine
 from fraudd.scoring.verdict import Verdict
 from fraudd.settings import Settings
-from fraudd.tasks import consumer_redshift
-from fraudd.tasks import consumer_sql as q
+from fraudd.tasks import statements
 from fraudd.tasks.loop import poll_loop
 from fraudd.warehouse import Connection, Row, WarehouseError
 
@@ -87,25 +86,6 @@ async def run(deps: Deps, stop: asyncio.Event) -> None:
     )
 
 
-def _sql(settings: Settings, text: str) -> str:
-    wh = settings.warehouse
-    return text.format(schema=wh.schema_name, view=wh.streaming_view)
-
-
-async def _fetch(conn: Connection, settings: Settings, name: str, *args: Any) -> list[Row]:
-    """Run consumer_sql statement ``name`` in the warehouse's dialect (same arguments)."""
-    if settings.warehouse.dialect == "redshift":
-        return await consumer_redshift.fetch(conn, settings, name, *args)
-    return await conn.fetch(_sql(settings, getattr(q, name)), *args)
-
-
-async def _execute(conn: Connection, settings: Settings, name: str, *args: Any) -> int:
-    """Run consumer_sql statement ``name`` in the warehouse's dialect; affected row count."""
-    if settings.warehouse.dialect == "redshift":
-        return await consumer_redshift.execute(conn, settings, name, *args)
-    return await conn.execute(_sql(settings, getattr(q, name)), *args)
-
-
 async def step(deps: Deps, state: ConsumerState, engine: Engine) -> bool:
     """One poll: decide at most one batch. True when rows were decided."""
     try:
@@ -132,15 +112,15 @@ async def step(deps: Deps, state: ConsumerState, engine: Engine) -> bool:
 async def _refresh(deps: Deps, conn: Connection, state: ConsumerState) -> None:
     settings = deps.settings
     if settings.warehouse.refresh_view:
-        await conn.execute(_sql(settings, "REFRESH MATERIALIZED VIEW {schema}.{view}"))
+        await conn.execute(statements.render(settings, "REFRESH MATERIALIZED VIEW {schema}.{view}"))
     # Until the first rows arrive there is nothing to wait for: look for shards on every poll.
     if not state.shards or time.monotonic() - state.shards_at > SHARD_REFRESH_S:
         c = settings.consumer
-        rows = await _fetch(conn, settings, "SHARDS")
+        rows = await statements.fetch(conn, settings, "SHARDS")
         state.shards = [r[0] for r in rows if owns(r[0], c.instance_index, c.instance_count)]
         state.shards_at = time.monotonic()
     if not state.loaded:
-        rows = await _fetch(conn, settings, "WATERMARKS", settings.consumer.group)
+        rows = await statements.fetch(conn, settings, "WATERMARKS", settings.consumer.group)
         state.watermarks = {r[0]: r[1] for r in rows}
         state.loaded = True
 
@@ -150,7 +130,7 @@ async def _read(deps: Deps, conn: Connection, state: ConsumerState) -> Batch:
         return Batch([], [], [])
     per_shard = max(1, deps.settings.consumer.batch_rows // len(state.shards))
     after = [int(state.watermarks.get(s) or -1) for s in state.shards]
-    rows = await _fetch(conn, deps.settings, "PENDING", state.shards, after, per_shard)
+    rows = await statements.fetch(conn, deps.settings, "PENDING", state.shards, after, per_shard)
     swipes, rejected = [], []
     for row in rows:
         parsed = parse_record(bytes(row.kinesis_data), row.approximate_arrival_timestamp)
@@ -221,7 +201,7 @@ async def _store_transactions(
         [s.terminal_y for s in swipes],
         [s.produced_at for s in swipes],
     )
-    rows = await _fetch(conn, settings, "INSERT_TRANSACTIONS", *cols)
+    rows = await statements.fetch(conn, settings, "INSERT_TRANSACTIONS", *cols)
     return {r[0] for r in rows}
 
 
@@ -263,7 +243,7 @@ async def _write_decisions(
         [v.model_version for _, _, v in decided],
         [s.produced_at for _, s, _ in decided],
     )
-    await _execute(conn, settings, "INSERT_DECISIONS", settings.consumer.group, *cols)
+    await statements.execute(conn, settings, "INSERT_DECISIONS", settings.consumer.group, *cols)
 
 
 async def _write_outbox(
@@ -279,7 +259,7 @@ async def _write_outbox(
         [v.score for _, v in alerts],
         [json.dumps(alert_payload(s, v)) for s, v in alerts],
     )
-    await _execute(conn, settings, "INSERT_OUTBOX", *cols)
+    await statements.execute(conn, settings, "INSERT_OUTBOX", *cols)
 
 
 async def _write_dead_letters(
@@ -295,7 +275,7 @@ async def _write_dead_letters(
         [x.detail for _, x in dead],
         [redact_pans(bytes(r.kinesis_data)) for r, _ in dead],
     )
-    await _execute(conn, settings, "INSERT_DEAD_LETTERS", settings.consumer.group, *cols)
+    await statements.execute(conn, settings, "INSERT_DEAD_LETTERS", settings.consumer.group, *cols)
 
 
 def _batch_heads(batch: Batch) -> dict[str, str]:
@@ -315,9 +295,11 @@ async def _advance_watermarks(
     for shard_id, head in heads.items():
         old = batch.after.get(shard_id)
         if old is None:
-            n = await _execute(conn, settings, "FIRST_WATERMARK", int(head), group, shard_id)
+            n = await statements.execute(
+                conn, settings, "FIRST_WATERMARK", int(head), group, shard_id
+            )
         else:
-            n = await _execute(
+            n = await statements.execute(
                 conn, settings, "ADVANCE_WATERMARK", int(head), group, shard_id, int(old)
             )
         if n != 1:
