@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import collections
+import csv
 import functools
-from collections.abc import Callable, Iterable, Iterator, Sequence
+import io
+from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable, Iterator, Sequence
 from typing import Any, cast
 
 from fraudd.warehouse.base import Row
@@ -98,3 +100,23 @@ def row_maker(names: tuple[str, ...]) -> Callable[[Iterable[Any]], Row]:
     """Build named-tuple rows with these column names (invalid names become ``_0``, ...)."""
     row_class = collections.namedtuple("Row", names, rename=True)  # type: ignore[misc]
     return cast(Callable[[Iterable[Any]], Row], row_class._make)
+
+
+async def text_chunks(chunks: Iterable[str] | AsyncIterable[str]) -> AsyncIterator[str]:
+    """Iterate over CSV text chunks given either as a plain or as an async iterable."""
+    if isinstance(chunks, AsyncIterable):
+        async for chunk in chunks:
+            yield chunk
+    else:
+        for chunk in chunks:
+            yield chunk
+
+
+def csv_rows(text: str) -> Iterator[list[str | None]]:
+    """Records of a CSV chunk as COPY's CSV format reads them: an empty field is NULL.
+
+    (COPY keeps a quoted empty string ``""`` as an empty string; callers of the INSERT fallback
+    must not rely on that distinction.)
+    """
+    for record in csv.reader(io.StringIO(text)):
+        yield [value if value != "" else None for value in record]

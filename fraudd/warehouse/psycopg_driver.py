@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import json
 import math
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterable, AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -31,10 +31,12 @@ from fraudd.settings import WarehouseSettings
 from fraudd.warehouse.base import Dialect, Row, WarehouseError
 from fraudd.warehouse.common import (
     column_list,
+    csv_rows,
     insert_chunks,
     login_failure_is_permanent,
     qualified_table,
     sqlstate_is_transient,
+    text_chunks,
 )
 
 log = structlog.get_logger(__name__)
@@ -130,6 +132,27 @@ class PsycopgConnection:
                 await copy.write_row(row)
                 count += 1
         return count
+
+    async def copy_csv(
+        self, table: str, columns: Sequence[str], chunks: Iterable[str] | AsyncIterable[str]
+    ) -> int:
+        """Bulk-append CSV text: ``COPY ... (FORMAT csv)`` on PostgreSQL, INSERTs on Redshift.
+
+        Whole chunks go to the server in one write each: no per-row Python work, which makes it
+        several times faster than :meth:`copy_rows` for millions of rows.
+        """
+        target = qualified_table(table, self._schema)
+        if self._dialect == "redshift":
+            count = 0
+            async for chunk in text_chunks(chunks):
+                count += await self._insert_rows(target, columns, csv_rows(chunk))
+            return count
+        statement = f"COPY {target} ({column_list(columns)}) FROM STDIN (FORMAT csv)"
+        async with _mapped(), self._conn.cursor() as cur:
+            async with cur.copy(statement) as copy:
+                async for chunk in text_chunks(chunks):
+                    await copy.write(chunk)
+            return cur.rowcount
 
     async def _insert_rows(
         self, target: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]

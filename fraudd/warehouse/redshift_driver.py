@@ -25,7 +25,7 @@ import functools
 import json
 import math
 import time
-from collections.abc import AsyncIterator, Callable, Iterable, Sequence
+from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager, suppress
 from typing import Any, TypeVar
@@ -38,11 +38,13 @@ from fraudd.settings import WarehouseSettings
 from fraudd.warehouse.base import Dialect, Row, WarehouseError
 from fraudd.warehouse.common import (
     CONNECTION_LOST_SQLSTATES,
+    csv_rows,
     insert_chunks,
     login_failure_is_permanent,
     qualified_table,
     row_maker,
     sqlstate_is_transient,
+    text_chunks,
 )
 from fraudd.warehouse.sqlfiles import sql_segments
 
@@ -226,6 +228,19 @@ class RedshiftConnectorConnection:
         for sql, params in insert_chunks(target, columns, rows):
             await self.execute(sql, *params)
             count += len(params) // len(columns)
+        return count
+
+    async def copy_csv(
+        self, table: str, columns: Sequence[str], chunks: Iterable[str] | AsyncIterable[str]
+    ) -> int:
+        """Bulk-append CSV text with multi-row INSERTs (an empty field is NULL).
+
+        The driver cannot COPY FROM STDIN; for bulk loads into Redshift stage files on S3 and
+        run ``COPY ... FROM 's3://...'`` instead (see :mod:`fraudd.history.s3stage`).
+        """
+        count = 0
+        async for chunk in text_chunks(chunks):
+            count += await self.copy_rows(table, columns, csv_rows(chunk))
         return count
 
     @asynccontextmanager
