@@ -19,10 +19,12 @@ import structlog
 import xgboost as xgb
 
 from fraudd.features import FEATURES, reason_text
-from fraudd.model.registry import ModelRecord
+from fraudd.model.registry import ModelRecord, Registry
 from fraudd.scoring.base import ScoreResult
 from fraudd.scoring.decision import Thresholds
 from fraudd.scoring.verdict import Reason
+from fraudd.settings import ScoringSettings
+from fraudd.warehouse.base import Connection
 
 log = structlog.get_logger(__name__)
 
@@ -103,3 +105,19 @@ class LocalScorer:
     def close(self) -> None:
         """Stop the worker thread."""
         self._executor.shutdown(wait=False)
+
+
+async def load_local_scorer(
+    conn: Connection, registry: Registry, settings: ScoringSettings, *, n_jobs: int = 2
+) -> LocalScorer | None:
+    """A scorer for the newest active ``local`` model (None if there is none), with the
+    configured threshold overrides and number of reason codes."""
+    record = await registry.load_active(conn)
+    if record is None or record.backend != "local":
+        return None
+    thresholds = record.thresholds.overridden(settings.review_threshold, settings.block_threshold)
+    log.info("model.loaded", version=record.version, review=thresholds.review,
+             block=thresholds.block)
+    return LocalScorer(
+        record, reason_codes=settings.reason_codes, n_jobs=n_jobs, thresholds=thresholds
+    )

@@ -16,6 +16,10 @@ from fraudd.model.fit import FitConfig
 from fraudd.model.protocol import EvalWindow
 from fraudd.model.registry import Registry
 from fraudd.model.train import TrainConfig, train_and_register
+from fraudd.scoring.decision import Thresholds
+from fraudd.scoring.local import load_local_scorer
+from fraudd.settings import ScoringSettings
+from tests.model import helpers
 from tests.model.fixtures import ModelDb, load_history
 
 CONFIG = TrainConfig(
@@ -63,20 +67,26 @@ async def test_activate_switches_the_single_active_model(model_db: ModelDb) -> N
     registry = Registry(model_db.schema)
     async with model_db.wh.acquire() as conn:
         assert await registry.load_active(conn) is None
-        a = await registry.register(conn, backend="local", artifact=b"a", metadata={"x": 1},
-                                    activate=True)
+        model = helpers.record({"review": 0.4, "block": None})
+        a = await registry.register(conn, backend="local", artifact=model.artifact,
+                                    metadata=model.metadata, activate=True)
         b = await registry.register(conn, backend="sagemaker", artifact=None,
                                     metadata={"thresholds": {"review": 0.5, "block": None}},
                                     activate=False)
+        scorer = await load_local_scorer(conn, registry, ScoringSettings(block_threshold=0.99))
         await registry.activate(conn, b.version)
         active = await registry.load_active(conn)
+        assert await load_local_scorer(conn, registry, ScoringSettings()) is None  # sagemaker
         with pytest.raises(KeyError):
             await registry.activate(conn, 99)
         again = await registry.get(conn, a.version)
         listed = await registry.list_models(conn)
     assert active is not None and active.version == b.version and active.artifact is None
     assert active.thresholds.review == 0.5 and active.activated_at is not None
-    assert again is not None and again.artifact == b"a" and again.metadata == {"x": 1}
+    assert again is not None and again.metadata == model.metadata
+    assert again.artifact == model.artifact
+    assert scorer is not None and scorer.version == str(a.version)
+    assert scorer.thresholds == Thresholds(review=0.4, block=0.99)  # override wins
     assert [m.active for m in listed] == [False, True]
 
 
