@@ -1,0 +1,113 @@
+"""Staging for Redshift: CSV chunks gzip-compressed to S3, then one ``COPY ... FROM 's3://...'``.
+
+Redshift cannot ``COPY FROM STDIN``, and row-by-row INSERTs of millions of rows take hours:
+its bulk path is COPY from S3, which loads every file under a prefix in parallel on all slices.
+Each load writes its files under a fresh prefix (``<warehouse.s3_staging_uri>fraudd-load-<id>/``)
+and deletes them afterwards. The cluster reads them with ``redshift.iam_role``.
+
+COPY takes no bind parameters, so the S3 URI and role are spliced in: both come from settings
+validated against strict patterns (no quotes possible) and are checked again here.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gzip
+import re
+import uuid
+from collections.abc import AsyncIterable, Sequence
+from dataclasses import dataclass
+from typing import Any, Final
+
+import structlog
+
+from fraudd.history.columns import NORMAL_COLUMNS
+from fraudd.settings import Settings
+from fraudd.warehouse import Connection
+from fraudd.warehouse.common import column_list
+from fraudd.warehouse.sqlfiles import validate_identifier
+
+log = structlog.get_logger(__name__)
+
+_URI = re.compile(r"^s3://([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])/([A-Za-z0-9!_.*()/=-]*)$")
+_ROLE = re.compile(r"^(default|arn:aws[a-z-]*:iam::\d{12}:role/[A-Za-z0-9+=,.@_/-]{1,512})$")
+_REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d$")
+GZIP_LEVEL: Final[int] = 1
+
+
+class StagingConfigError(ValueError):
+    """Redshift bulk loads need ``warehouse.s3_staging_uri``; the message says what is wrong."""
+
+
+def copy_statement(
+    table: str, columns: Sequence[str], uri: str, iam_role: str, region: str
+) -> str:
+    """``COPY table (columns) FROM 'uri' IAM_ROLE ... CSV GZIP ...`` for the staged files."""
+    if not _URI.fullmatch(uri) or not uri.endswith("/"):
+        raise ValueError(f"not an S3 prefix URI: {uri!r}")
+    if not _ROLE.fullmatch(iam_role):
+        raise ValueError(f"not an IAM role ARN or 'default': {iam_role!r}")
+    if not _REGION.fullmatch(region):
+        raise ValueError(f"not an AWS region: {region!r}")
+    role = "default" if iam_role == "default" else f"'{iam_role}'"
+    return (
+        f"COPY {validate_identifier(table)} ({column_list(columns)}) FROM '{uri}' "
+        f"IAM_ROLE {role} FORMAT AS CSV GZIP EMPTYASNULL TIMEFORMAT 'auto' REGION '{region}'"
+    )
+
+
+def staging_uri(settings: Settings) -> str:
+    """``warehouse.s3_staging_uri``, or :class:`StagingConfigError` when it is not set."""
+    uri = settings.warehouse.s3_staging_uri
+    if uri is None:
+        raise StagingConfigError(
+            "warehouse.s3_staging_uri: required for bulk loads into Redshift "
+            "(an S3 prefix the cluster can read with redshift.iam_role)"
+        )
+    return uri
+
+
+@dataclass
+class S3Stager:
+    """A :class:`~fraudd.history.loader.Stager` writing to S3 and loading with COPY."""
+
+    client: Any
+    """An aiobotocore S3 client (:func:`fraudd.aws.open_client`)."""
+    staging_uri: str
+    iam_role: str
+    region: str
+
+    @classmethod
+    def from_settings(cls, client: Any, settings: Settings) -> S3Stager:
+        """Raise :class:`StagingConfigError` when the staging prefix is not configured."""
+        return cls(client, staging_uri(settings), settings.redshift.iam_role, settings.aws.region)
+
+    async def stage(self, conn: Connection, table: str, chunks: AsyncIterable[str]) -> int:
+        """Upload every chunk as a CSV.gz part, COPY them all, delete them."""
+        match = _URI.fullmatch(self.staging_uri)
+        if match is None:
+            raise ValueError(f"not an S3 prefix URI: {self.staging_uri!r}")
+        bucket, prefix = match.group(1), f"{match.group(2)}fraudd-load-{uuid.uuid4().hex}/"
+        keys: list[str] = []
+        rows = 0
+        try:
+            async for text in chunks:
+                if not text:
+                    continue  # every row of the chunk was rejected
+                body = await asyncio.to_thread(gzip.compress, text.encode(), GZIP_LEVEL)
+                keys.append(f"{prefix}part-{len(keys):05d}.csv.gz")
+                await self.client.put_object(Bucket=bucket, Key=keys[-1], Body=body)
+                rows += text.count("\n")
+            if keys:  # COPY fails on a prefix without files
+                uri = f"s3://{bucket}/{prefix}"
+                statement = copy_statement(table, NORMAL_COLUMNS, uri, self.iam_role, self.region)
+                await conn.execute(statement)
+        finally:
+            await self._delete(bucket, keys)
+        log.info("history.staged_on_s3", bucket=bucket, prefix=prefix, files=len(keys), rows=rows)
+        return rows
+
+    async def _delete(self, bucket: str, keys: list[str]) -> None:
+        for start in range(0, len(keys), 1000):  # DeleteObjects takes up to 1000 keys
+            batch = [{"Key": key} for key in keys[start : start + 1000]]
+            await self.client.delete_objects(Bucket=bucket, Delete={"Objects": batch})

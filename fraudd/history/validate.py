@@ -1,0 +1,245 @@
+"""Vectorised validation of history rows: each row is either normalised or rejected with a reason.
+
+A rejected row gets the first reason that applies, in the order of :data:`REASONS`. Checks on
+columns with few distinct values (customer, terminal, amount, ...) run once per distinct value.
+Validated text never contains a comma, quote or line break (every text column must match a
+strict pattern), which is what lets :mod:`fraudd.history.csvtext` write it without quoting.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Final
+
+import numpy as np
+import pandas as pd
+
+from fraudd.history.columns import (
+    DEFAULT_CURRENCY,
+    DEFAULT_LAST4,
+    MAX_AMOUNT,
+    NORMAL_COLUMNS,
+    derived_card_token,
+    label_delays,
+)
+from fraudd.history.reader import RawChunk
+from fraudd.pan import find_pans
+
+REASONS: Final[tuple[str, ...]] = (
+    "malformed_line",  # wrong number of fields, unbalanced quotes
+    "missing_id",  # tx_id, customer_id or terminal_id empty
+    "bad_id",  # an id with characters or a length the wire record refuses
+    "pan_like_id",  # an id that could be a full card number
+    "bad_time",  # unparseable, before 1990 or more than 30 days ahead
+    "bad_amount",  # not a number
+    "non_positive_amount",
+    "absurd_amount",  # above MAX_AMOUNT
+    "bad_label",  # is_fraud not 0 or 1
+    "pan_like_card_token",  # digits only, or a run of 13+ digits
+    "bad_card_token",
+    "bad_field",  # an optional column with an invalid value
+    "duplicate_in_file",  # tx_id seen on an earlier line (found by the loader)
+    "already_loaded",  # tx_id already in the warehouse (found by the loader)
+)
+_CODE = {reason: code for code, reason in enumerate(REASONS, start=1)}
+EARLIEST_TX_TIME: Final[pd.Timestamp] = pd.Timestamp("1990-01-01", tz="UTC")
+MAX_FUTURE: Final[pd.Timedelta] = pd.Timedelta(days=30)
+_IDENT = r"[A-Za-z0-9_.:-]{1,64}"
+_TOKEN = r"[A-Za-z0-9_-]{8,64}"
+_DIGIT_RUN = re.compile(r"\d{13}")
+
+
+@dataclass(frozen=True, eq=False)
+class Validated:
+    """Normalised rows (:data:`NORMAL_COLUMNS`) and the rejected lines with their reasons."""
+
+    rows: pd.DataFrame
+    rejects: pd.DataFrame
+    """Columns ``line`` (int64) and ``reason`` (str)."""
+
+
+class _Flags:
+    """First reason per row wins: flag the most important checks first."""
+
+    def __init__(self, n: int) -> None:
+        self.code = np.zeros(n, dtype=np.int8)
+
+    def flag(self, mask: np.ndarray, reason: str) -> None:
+        self.code[(self.code == 0) & mask] = _CODE[reason]
+
+
+class _Column:
+    """One text column as an object array; per-distinct-value work goes through :meth:`map`."""
+
+    def __init__(self, values: np.ndarray) -> None:
+        self.values = values
+        self._factorized: tuple[np.ndarray, np.ndarray] | None = None
+
+    @property
+    def empty(self) -> np.ndarray:
+        return np.asarray(self.values == "", dtype=bool)
+
+    def map(self, fn: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:
+        """``fn`` applied to the distinct values only, spread back to every row."""
+        if self._factorized is None:
+            codes, uniques = pd.factorize(self.values)
+            self._factorized = (codes, np.asarray(uniques, dtype=object))
+        codes, uniques = self._factorized
+        return np.asarray(fn(uniques))[codes]
+
+
+def _matching(pattern: str) -> Callable[[np.ndarray], np.ndarray]:
+    match = re.compile(pattern).fullmatch
+    return lambda values: np.fromiter(
+        (match(v) is not None for v in values), dtype=bool, count=len(values)
+    )
+
+
+def _has_pan(values: np.ndarray) -> np.ndarray:
+    """True where a value holds a Luhn-valid run of 13-19 digits (regex first: it is rare)."""
+    search = _DIGIT_RUN.search
+    found = np.fromiter((search(v) is not None for v in values), dtype=bool, count=len(values))
+    candidates = np.flatnonzero(found)
+    found[candidates] = [bool(find_pans(values[i].encode())) for i in candidates]
+    return found
+
+
+def _numbers(values: np.ndarray) -> np.ndarray:
+    return np.asarray(pd.to_numeric(pd.Series(values, dtype=object), errors="coerce"), float)
+
+
+def _times(values: np.ndarray) -> pd.Series:
+    parsed = pd.to_datetime(
+        pd.Series(values, dtype=object), utc=True, format="ISO8601", errors="coerce"
+    )
+    return parsed.dt.as_unit("us")
+
+
+class _Checker:
+    """Validates one chunk: each ``check_*`` flags its rows and returns the normalised column."""
+
+    def __init__(self, raw: pd.DataFrame) -> None:
+        self.n = len(raw)
+        self.flags = _Flags(self.n)
+        self.cols = {name: _Column(raw[name].to_numpy(dtype=object)) for name in raw.columns}
+
+    def col(self, name: str) -> _Column:
+        if name not in self.cols:  # an optional column the file does not have
+            self.cols[name] = _Column(np.full(self.n, "", dtype=object))
+        return self.cols[name]
+
+    def check_ids(self) -> None:
+        names = ("tx_id", "customer_id", "terminal_id")
+        for name in names:
+            self.flags.flag(self.col(name).empty, "missing_id")
+        self.flags.flag(~_matching(_IDENT)(self.col("tx_id").values), "bad_id")  # all distinct
+        for name in names[1:]:
+            self.flags.flag(~self.col(name).map(_matching(_IDENT)), "bad_id")
+        self.flags.flag(_has_pan(self.col("tx_id").values), "pan_like_id")
+        for name in names[1:]:
+            self.flags.flag(self.col(name).map(_has_pan), "pan_like_id")
+
+    def check_time(self, now: dt.datetime) -> pd.Series:
+        tx_time = _times(self.col("tx_time").values)
+        latest = pd.Timestamp(now).tz_convert("UTC") + MAX_FUTURE
+        bad = tx_time.isna() | (tx_time < EARLIEST_TX_TIME) | (tx_time > latest)
+        self.flags.flag(bad.to_numpy(dtype=bool), "bad_time")
+        return tx_time
+
+    def check_amount(self) -> np.ndarray:
+        amount = self.col("amount").map(_numbers)
+        with np.errstate(invalid="ignore"):
+            self.flags.flag(~np.isfinite(amount), "bad_amount")
+            self.flags.flag(amount <= 0, "non_positive_amount")
+            self.flags.flag(amount > MAX_AMOUNT, "absurd_amount")
+        return np.round(amount, 2)
+
+    def check_label(self) -> np.ndarray:
+        label = self.col("is_fraud").values
+        self.flags.flag(~((label == "0") | (label == "1")), "bad_label")
+        return np.asarray(label == "1", dtype=bool)
+
+    def check_card_token(self) -> np.ndarray:
+        token = self.col("card_token")
+        digits_only = token.map(_matching(r"\d+"))
+        self.flags.flag(digits_only | token.map(_has_digit_run), "pan_like_card_token")
+        self.flags.flag(~token.empty & ~token.map(_matching(_TOKEN)), "bad_card_token")
+        derived = self.col("customer_id").map(
+            lambda ids: np.array([derived_card_token(c) for c in ids], dtype=object)
+        )
+        return np.where(token.empty, derived, token.values)
+
+    def check_text(self, name: str, pattern: str, default: str | None) -> np.ndarray:
+        column = self.col(name)
+        self.flags.flag(~column.empty & ~column.map(_matching(pattern)), "bad_field")
+        return np.where(column.empty, np.array(default, dtype=object), column.values)
+
+    def check_coordinate(self, name: str) -> np.ndarray:
+        column = self.col(name)
+        number = column.map(_numbers)
+        with np.errstate(invalid="ignore"):
+            bad = ~column.empty & ~(np.isfinite(number) & (np.abs(number) <= 1e6))
+        self.flags.flag(bad, "bad_field")
+        return number
+
+    def check_scenario(self) -> pd.Series:
+        column = self.col("fraud_scenario")
+        ok = column.map(_matching(r"\d{1,4}"))
+        self.flags.flag(~column.empty & ~ok, "bad_field")
+        return pd.Series(column.map(_numbers)).where(ok).astype("Int16")
+
+    def check_labelled_at(self, tx_time: pd.Series, max_delay_days: float) -> pd.Series:
+        delays = pd.Series(label_delays(self.col("tx_id").values, max_delay_days))
+        derived = tx_time + delays.dt.as_unit("us")
+        column = self.col("labelled_at")
+        if column.empty.all():
+            return derived
+        given = _times(column.values)
+        bad = ~column.empty & (given.isna() | (given < tx_time)).to_numpy(dtype=bool)
+        self.flags.flag(bad, "bad_field")
+        return given.where(~column.empty, derived)
+
+
+def _has_digit_run(values: np.ndarray) -> np.ndarray:
+    search = _DIGIT_RUN.search
+    return np.fromiter((search(v) is not None for v in values), dtype=bool, count=len(values))
+
+
+def validate_chunk(chunk: RawChunk, now: dt.datetime, max_delay_days: float) -> Validated:
+    """Check every row of ``chunk``; normalise the good ones (defaults filled in)."""
+    c = _Checker(chunk.frame)
+    c.check_ids()
+    tx_time = c.check_time(now)
+    columns: dict[str, Any] = {
+        "line": chunk.lines,
+        "tx_id": c.col("tx_id").values,
+        "tx_time": tx_time,
+        "customer_id": c.col("customer_id").values,
+        "terminal_id": c.col("terminal_id").values,
+        "amount": c.check_amount(),
+        "is_fraud": c.check_label(),
+        "card_token": c.check_card_token(),
+        "last4": c.check_text("last4", r"\d{4}", DEFAULT_LAST4),
+        "merchant_category": c.check_text("merchant_category", r"\d{4}", None),
+        "channel": c.check_text("channel", r"[a-z_]{1,16}", None),
+        "currency": c.check_text("currency", r"[A-Z]{3}", DEFAULT_CURRENCY),
+        "terminal_x": c.check_coordinate("terminal_x"),
+        "terminal_y": c.check_coordinate("terminal_y"),
+        "labelled_at": c.check_labelled_at(tx_time, max_delay_days),
+        "fraud_scenario": c.check_scenario(),
+    }
+    frame = pd.DataFrame(columns, columns=list(NORMAL_COLUMNS))
+    good = c.flags.code == 0
+    return Validated(frame.loc[good].reset_index(drop=True), _rejects(chunk, c.flags))
+
+
+def _rejects(chunk: RawChunk, flags: _Flags) -> pd.DataFrame:
+    bad = np.flatnonzero(flags.code)
+    reasons = np.asarray(REASONS, dtype=object)[flags.code[bad] - 1]
+    lines = np.concatenate([chunk.lines[bad], chunk.malformed])
+    names = np.concatenate([reasons, np.full(chunk.malformed.size, REASONS[0], dtype=object)])
+    order = np.argsort(lines, kind="stable")
+    return pd.DataFrame({"line": lines[order], "reason": names[order]})

@@ -1,0 +1,178 @@
+"""``history import`` against the local stack's PostgreSQL: round trips, layouts, bad rows."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import subprocess
+import sys
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from fraudd.history.columns import derived_card_token, label_delays
+from fraudd.history.importer import import_history
+from fraudd.simulator import write_csv, write_handbook_csv
+from tests.history.conftest import HistoryDb
+from tests.history.test_validate import write_mixed
+
+TX = (
+    "tx_id, tx_time, customer_id, terminal_id, card_token, last4, amount, merchant_category, "
+    "channel, currency, terminal_x, terminal_y, source"
+)
+
+
+async def fetch(db: HistoryDb, sql: str) -> list[Any]:
+    async with db.wh.acquire() as conn:
+        return await conn.fetch(sql.format(schema=db.schema))
+
+
+def expected_transactions(frame: pd.DataFrame) -> list[tuple[Any, ...]]:
+    """What ``transactions`` must hold for simulator rows (ids as text, as the consumer writes)."""
+    return [
+        (
+            r.tx_id, r.tx_time.to_pydatetime(), str(r.customer_id), str(r.terminal_id),
+            r.card_token, r.last4, Decimal(f"{r.amount:.2f}"), r.merchant_category, r.channel,
+            r.currency, r.terminal_x, r.terminal_y, "history",
+        )
+        for r in frame.itertuples(index=False)
+    ]  # fmt: skip
+
+
+async def test_fraudd_file_round_trips_into_transactions_and_labels(
+    history_db: HistoryDb, small_frame: pd.DataFrame, tmp_path: Path
+) -> None:
+    path = tmp_path / "history.csv.gz"
+    write_csv(small_frame, path)
+    summary = await import_history(history_db.wh, history_db.settings, path, chunk_rows=5000)
+    # the simulator can round an amount to 0.00, which no card application sends
+    kept = small_frame[small_frame["amount"] > 0]
+    assert summary.layout == "fraudd" and summary.rows_read == len(small_frame)
+    assert summary.loaded == summary.labels == len(kept) > 10_000
+    assert summary.rejected_total == len(small_frame) - len(kept)
+    rows = await fetch(history_db, f"SELECT {TX} FROM {{schema}}.transactions ORDER BY tx_id")
+    assert [tuple(r) for r in rows] == expected_transactions(kept.sort_values("tx_id"))
+    labels = await fetch(
+        history_db,
+        "SELECT tx_id, is_fraud, labelled_at, fraud_scenario, source "
+        "FROM {schema}.labels ORDER BY tx_id",
+    )
+    ordered = kept.sort_values("tx_id")
+    due = ordered["tx_time"] + label_delays(ordered["tx_id"], 7.0)
+    assert [tuple(r) for r in labels] == [
+        (t, bool(f), d.to_pydatetime(), int(s), "history")
+        for t, f, d, s in zip(
+            ordered["tx_id"], ordered["is_fraud"], due, ordered["fraud_scenario"], strict=True
+        )
+    ]
+    assert int(ordered["is_fraud"].sum()) > 50
+
+
+async def test_handbook_file_is_recognised_without_a_flag(
+    history_db: HistoryDb, small_frame: pd.DataFrame, tmp_path: Path
+) -> None:
+    frame = small_frame.iloc[:3000]
+    path = tmp_path / "handbook.csv"
+    write_handbook_csv(frame, path)
+    summary = await import_history(history_db.wh, history_db.settings, path)
+    kept = np.flatnonzero(frame["amount"].to_numpy() > 0)
+    assert summary.layout == "handbook" and summary.loaded == len(kept)
+    rows = await fetch(
+        history_db,
+        "SELECT t.tx_id, t.tx_time, t.customer_id, t.amount, t.card_token, t.last4, "
+        "t.currency, t.merchant_category, l.is_fraud, l.fraud_scenario "
+        "FROM {schema}.transactions t JOIN {schema}.labels l USING (tx_id) "
+        "ORDER BY t.tx_id::int",
+    )
+    expected = [
+        (
+            str(i), frame["tx_time"].iloc[i].to_pydatetime(), str(frame["customer_id"].iloc[i]),
+            Decimal(f"{frame['amount'].iloc[i]:.2f}"),
+            derived_card_token(str(frame["customer_id"].iloc[i])),
+            "0000", "EUR", None, bool(frame["is_fraud"].iloc[i]),
+            int(frame["fraud_scenario"].iloc[i]),
+        )
+        for i in kept
+    ]  # fmt: skip
+    assert [tuple(r) for r in rows] == expected
+
+
+def cli_env(db: HistoryDb) -> dict[str, str]:
+    """Environment pointing ``python -m fraudd`` at the test's schema (no config file)."""
+    wh = db.settings.warehouse
+    env = os.environ | {
+        "FRAUDD_WAREHOUSE__HOST": wh.host,
+        "FRAUDD_WAREHOUSE__PORT": str(wh.port),
+        "FRAUDD_WAREHOUSE__PASSWORD": wh.password.get_secret_value(),
+        "FRAUDD_WAREHOUSE__SSLMODE": wh.sslmode,
+        "FRAUDD_WAREHOUSE__SCHEMA": db.schema,
+        "FRAUDD_LOG_LEVEL": "warning",
+    }
+    env.pop("FRAUDD_CONFIG", None)
+    return env
+
+
+async def run_cli(db: HistoryDb, *args: str) -> subprocess.CompletedProcess[str]:
+    """Run ``python -m fraudd *args`` in a subprocess (off the event loop)."""
+    return await asyncio.to_thread(
+        subprocess.run,
+        [sys.executable, "-m", "fraudd", *args],
+        env=cli_env(db), capture_output=True, text=True, timeout=240, check=False,
+    )  # fmt: skip
+
+
+def last_json(done: subprocess.CompletedProcess[str]) -> dict[str, Any]:
+    lines = done.stdout.strip().splitlines()
+    assert lines, done.stderr
+    return dict(json.loads(lines[-1]))
+
+
+async def test_bad_rows_are_reported_good_rows_load_and_the_exit_code_is_1(
+    history_db: HistoryDb, tmp_path: Path
+) -> None:
+    path = tmp_path / "mixed.csv"
+    good_ids, bad = write_mixed(path)
+    with path.open("a") as f:  # a repeat of a good id, after everything else
+        f.write("t0,2018-04-02T00:00:00Z,c,t,1.00,0,,\n")
+    bad[len(path.read_text().splitlines())] = "duplicate_in_file"
+    done = await run_cli(history_db, "history", "import", str(path), "--show", "50", "--json")
+    summary = last_json(done)
+    assert done.returncode == 1
+    assert summary["loaded"] == summary["labels"] == len(good_ids)
+    assert summary["rows_read"] == len(good_ids) + len(bad)
+    assert {r["line"]: r["reason"] for r in summary["first_rejects"]} == bad
+    assert sum(summary["rejected_by_reason"].values()) == summary["rejected"] == len(bad)
+    ids = await fetch(history_db, "SELECT tx_id FROM {schema}.transactions")
+    assert sorted(r[0] for r in ids) == sorted(good_ids)
+
+
+async def test_importing_the_same_file_again_reports_every_row_as_already_loaded(
+    history_db: HistoryDb, small_frame: pd.DataFrame, tmp_path: Path
+) -> None:
+    frame = small_frame[small_frame["amount"] > 0].iloc[:2000]
+    path = tmp_path / "again.csv"
+    write_csv(frame, path)
+    first = await import_history(history_db.wh, history_db.settings, path)
+    done = await run_cli(history_db, "history", "import", str(path), "--json")
+    again = last_json(done)
+    assert first.loaded == 2000 and first.rejected_total == 0
+    assert done.returncode == 1 and again["loaded"] == 0
+    assert again["rejected_by_reason"] == {"already_loaded": 2000}
+    assert [r["line"] for r in again["first_rejects"]] == list(range(2, 22))
+    count = await fetch(history_db, "SELECT count(*) FROM {schema}.labels")
+    assert count[0][0] == 2000
+
+
+async def test_a_file_with_an_unknown_header_exits_2_and_loads_nothing(
+    history_db: HistoryDb, tmp_path: Path
+) -> None:
+    path = tmp_path / "other.csv"
+    path.write_text("a,b,c\n1,2,3\n")
+    done = await run_cli(history_db, "history", "import", str(path))
+    assert done.returncode == 2 and "unrecognised header" in done.stderr
+    count = await fetch(history_db, "SELECT count(*) FROM {schema}.transactions")
+    assert count[0][0] == 0

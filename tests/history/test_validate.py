@@ -1,0 +1,149 @@
+"""Reading and validating history files, without a warehouse: layouts, reasons, line numbers."""
+
+from __future__ import annotations
+
+import datetime as dt
+import gzip
+import io
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from fraudd.history.columns import LayoutError, derived_card_token, detect_layout, label_delays
+from fraudd.history.csvtext import csv_text
+from fraudd.history.reader import HistoryFile
+from fraudd.history.validate import REASONS, validate_chunk
+
+NOW = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+HEADER = "tx_id,tx_time,customer_id,terminal_id,amount,is_fraud,card_token,last4"
+GOOD = "t{n},2018-04-01T10:00:{n:02d}Z,c{n},term{n},12.50,0,tok_abcdefgh,1234"
+# (line text, the reason it must be rejected for); lines start at 2 (1 is the header)
+BAD_LINES = [
+    ("b1,2018-13-45 00:00:00,c,t,1.00,0,,", "bad_time"),
+    ("b2,1989-12-31T23:59:59Z,c,t,1.00,0,,", "bad_time"),
+    ("b3,2018-04-01T00:00:00Z,c,t,-5,0,,", "non_positive_amount"),
+    ("b4,2018-04-01T00:00:00Z,c,t,abc,0,,", "bad_amount"),
+    ("b5,2018-04-01T00:00:00Z,c,t,5000000,0,,", "absurd_amount"),
+    (",2018-04-01T00:00:00Z,c,t,1.00,0,,", "missing_id"),
+    ("b7,2018-04-01T00:00:00Z,c,t,1.00,2,,", "bad_label"),
+    ("b8,2018-04-01T00:00:00Z,c,t,1.00,0,4111111111111111,", "pan_like_card_token"),
+    ("b9,2018-04-01T00:00:00Z,a b,t,1.00,0,,", "bad_id"),
+    ("b10,2018-04-01T00:00:00Z,4111111111111111,t,1.00,0,,", "pan_like_id"),
+    ("b11,2018-04-01T00:00:00Z,c,t,1.00,0,,12a4", "bad_field"),
+    ("b12,x", "malformed_line"),
+    ('b13,"2018-04-01,c,t,1.00,0,,', "malformed_line"),
+    ("b14,2018-04-01T00:00:00Z,c,t,1.00,0,tok_ab,", "bad_card_token"),
+]
+
+
+def write_mixed(path: Path) -> tuple[list[str], dict[int, str]]:
+    """Good lines with every kind of bad line in between; returns good ids, bad line -> reason."""
+    lines, good_ids, bad = [HEADER], [], {}
+    for n, (text, reason) in enumerate(BAD_LINES):
+        good_ids.append(f"t{n}")
+        lines.append(GOOD.format(n=n))
+        lines.append(text)
+        bad[len(lines)] = reason  # 1-based line number of the bad line
+    lines.append("")  # a blank line is skipped, not reported
+    good_ids.append("t99")
+    lines.append(GOOD.format(n=59).replace("t59", "t99", 1))
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return good_ids, bad
+
+
+def read_all(path: Path, chunk_rows: int = 7) -> tuple[pd.DataFrame, pd.DataFrame]:
+    with HistoryFile(path, chunk_rows) as f:
+        parts = [validate_chunk(c, NOW, 7.0) for c in f.chunks()]
+    rows = pd.concat([p.rows for p in parts], ignore_index=True)
+    rejects = pd.concat([p.rejects for p in parts], ignore_index=True)
+    return rows, rejects
+
+
+def test_every_kind_of_bad_line_is_rejected_with_its_line_number(tmp_path: Path) -> None:
+    good_ids, bad = write_mixed(tmp_path / "mixed.csv")
+    rows, rejects = read_all(tmp_path / "mixed.csv")
+    assert rows["tx_id"].tolist() == good_ids
+    assert dict(zip(rejects["line"].tolist(), rejects["reason"].tolist(), strict=True)) == bad
+    assert set(bad.values()) <= set(REASONS)
+
+
+def test_defaults_are_filled_in(tmp_path: Path) -> None:
+    path = tmp_path / "minimal.csv"
+    path.write_text(
+        "tx_id,tx_time,customer_id,terminal_id,amount,is_fraud\n"
+        "x1,2018-04-01 10:00:00,42,7,3.456,1\n"
+    )
+    rows, rejects = read_all(path)
+    assert rejects.empty
+    row = rows.iloc[0]
+    assert row["tx_time"] == pd.Timestamp("2018-04-01 10:00:00", tz="UTC")  # naive is UTC
+    assert row["card_token"] == derived_card_token("42")
+    assert row["card_token"].startswith("tok_") and not any(
+        ch.isdigit() for ch in row["card_token"]
+    )
+    assert (row["last4"], row["currency"], row["amount"]) == ("0000", "EUR", 3.46)
+    assert row["merchant_category"] is None and np.isnan(row["terminal_x"])
+    delay = row["labelled_at"] - row["tx_time"]
+    assert pd.Timedelta(days=1) <= delay <= pd.Timedelta(days=7) and row["is_fraud"]
+
+
+def test_label_delays_are_deterministic_and_bounded() -> None:
+    ids = np.array([f"id-{i}" for i in range(20_000)], dtype=object)
+    delays = label_delays(ids, 7.0).astype("timedelta64[s]").astype(np.int64)
+    assert (delays >= 86_400).all() and (delays <= 7 * 86_400).all()
+    assert delays.std() > 86_400  # spread over the range, not a constant
+    assert (label_delays(ids[::-1], 7.0)[::-1] == label_delays(ids, 7.0)).all()
+    short = label_delays(ids, 0.5).astype("timedelta64[s]").astype(np.int64)
+    assert short.max() <= 43_200
+
+
+def test_explicit_label_time_is_kept_and_checked(tmp_path: Path) -> None:
+    path = tmp_path / "labelled.csv"
+    path.write_text(
+        "tx_id,tx_time,customer_id,terminal_id,amount,is_fraud,label_time\n"
+        "a,2018-04-01T00:00:00Z,1,1,1.00,1,2018-05-01T00:00:00Z\n"
+        "b,2018-04-01T00:00:00Z,1,1,1.00,0,2018-03-01T00:00:00Z\n"
+    )
+    rows, rejects = read_all(path)
+    assert rows["labelled_at"].tolist() == [pd.Timestamp("2018-05-01", tz="UTC")]
+    assert rejects.to_dict("records") == [{"line": 3, "reason": "bad_field"}]
+
+
+def test_handbook_header_is_recognised_and_gzip_detected(tmp_path: Path) -> None:
+    path = tmp_path / "hb.csv"  # no .gz suffix: detected by the magic bytes
+    text = (
+        ",TRANSACTION_ID,TX_DATETIME,CUSTOMER_ID,TERMINAL_ID,TX_AMOUNT,TX_TIME_SECONDS,"
+        "TX_TIME_DAYS,TX_FRAUD,TX_FRAUD_SCENARIO\n"
+        "0,0,2018-04-01 00:00:31,596,3156,57.16,31,0,0,0\n"
+        "1,1,2018-04-01 00:02:10,4961,3412,81.51,130,0,1,2\n"
+    )
+    path.write_bytes(gzip.compress(text.encode()))
+    with HistoryFile(path) as f:
+        assert f.layout is not None and f.layout.name == "handbook"
+    rows, _ = read_all(path)
+    assert rows["tx_id"].tolist() == ["0", "1"]
+    assert rows["fraud_scenario"].tolist() == [0, 2] and rows["is_fraud"].tolist() == [False, True]
+
+
+def test_unknown_header_names_what_is_missing() -> None:
+    with pytest.raises(LayoutError, match="amount"):
+        detect_layout(["tx_id", "tx_time", "customer_id", "terminal_id", "is_fraud"])
+
+
+def test_csv_text_round_trips_through_pandas(tmp_path: Path) -> None:
+    good_ids, _ = write_mixed(tmp_path / "mixed.csv")
+    rows, _ = read_all(tmp_path / "mixed.csv")
+    text = csv_text(rows, list(rows.columns))
+    back = pd.read_csv(
+        io.StringIO(text),
+        header=None,
+        names=list(rows.columns),
+        dtype=str,
+        keep_default_na=False,
+    )
+    assert back["tx_id"].tolist() == good_ids
+    assert back["tx_time"].iloc[0] == "2018-04-01T10:00:00Z"
+    assert back["amount"].iloc[0] == "12.50" and back["is_fraud"].iloc[0] == "f"
+    assert back["terminal_x"].iloc[0] == ""  # NULL
