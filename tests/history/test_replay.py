@@ -1,0 +1,107 @@
+"""``fraudd replay`` through the real local stack: every row into Kinesis once, labels delayed."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import json
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+
+from fraudd.history.replay import run_replay
+from fraudd.localstack import StackInfo
+from fraudd.localstack import aws as local_aws
+from fraudd.metrics import create_metrics
+from fraudd.settings import Settings
+from fraudd.simulator import Timeline, write_handbook_csv
+from fraudd.stream import Entry
+from fraudd.warehouse import connect
+from tests.e2e.harness import make_env
+from tests.history.conftest import SMALL
+
+pytestmark = pytest.mark.timeout(240)
+LABEL_DELAY_DAYS = 1.0
+
+
+def stream_tx_ids(settings: Settings) -> Counter[str]:
+    """Every record in the stream (all shards, from the start), counted by tx_id."""
+    kinesis = local_aws.client("kinesis", settings, settings.kinesis.endpoint_url or "")
+    name = settings.kinesis.stream_name
+    seen: Counter[str] = Counter()
+    for shard in kinesis.list_shards(StreamName=name)["Shards"]:
+        it = kinesis.get_shard_iterator(
+            StreamName=name, ShardId=shard["ShardId"], ShardIteratorType="TRIM_HORIZON"
+        )["ShardIterator"]
+        while it:
+            resp = kinesis.get_records(ShardIterator=it, Limit=10_000)
+            seen.update(json.loads(r["Data"])["tx_id"] for r in resp["Records"])
+            if not resp["Records"] and resp.get("MillisBehindLatest", 0) == 0:
+                break
+            it = resp.get("NextShardIterator")
+    return seen
+
+
+async def test_replay_streams_every_row_once_and_writes_delayed_labels(
+    local_stack: tuple[Settings, StackInfo], tmp_path: Path
+) -> None:
+    env = await make_env(local_stack, shards=2, producer={"label_delay_days": LABEL_DELAY_DAYS})
+    frame = replay_frame().reset_index(drop=True)
+    path = tmp_path / "replay.csv.gz"
+    write_handbook_csv(frame, path)
+    valid = frame[frame["amount"] > 0]  # the simulator can round an amount to 0.00
+    metrics = create_metrics()
+    written_while_sending: list[float] = []
+
+    def sent(_entries: list[Entry]) -> None:
+        written_while_sending.append(
+            metrics.registry.get_sample_value("fraudd_labels_written_total") or 0.0
+        )
+
+    summary = await run_replay(env.settings, path, rate=3000, metrics=metrics, on_sent=sent)
+    seen = await asyncio.to_thread(stream_tx_ids, env.settings)
+    expected_ids = [str(i) for i in valid.index]  # handbook TRANSACTION_ID = row number
+    assert summary.taken == summary.sent == len(valid) and not summary.stopped_early
+    assert set(seen) == set(expected_ids) and max(seen.values()) == 1
+    assert sum(summary.rejected.values()) == len(frame) - len(valid)
+    # labels of the first days went out while later days were still being sent
+    assert 0 < written_while_sending[-1] < len(valid)
+    labels = await _labels(env.settings)
+    assert set(labels) == set(expected_ids) and summary.labels == len(valid)
+    delay = dt.timedelta(days=LABEL_DELAY_DAYS)
+    for tx_id, (is_fraud, labelled_at) in labels.items():
+        row = valid.loc[int(tx_id)]
+        assert is_fraud == bool(row["is_fraud"])
+        assert labelled_at == row["tx_time"].to_pydatetime() + delay
+
+
+async def test_replay_stops_at_the_limit(
+    local_stack: tuple[Settings, StackInfo], tmp_path: Path
+) -> None:
+    env = await make_env(local_stack, shards=1)
+    path = tmp_path / "limited.csv"
+    write_handbook_csv(replay_frame().iloc[:500], path)
+    summary = await run_replay(env.settings, path, rate=5000, limit=120)
+    seen = await asyncio.to_thread(stream_tx_ids, env.settings)
+    assert summary.taken == 120 and sum(seen.values()) == summary.sent <= 120
+    assert summary.labels == 120  # every taken swipe's label, written at the end
+
+
+def replay_frame() -> pd.DataFrame:
+    """Four days of the small timeline: with a one-day label delay, most labels come early."""
+    return Timeline(SMALL).days(0, 4)
+
+
+async def _labels(settings: Settings) -> dict[str, Any]:
+    wh = await connect(settings.warehouse)
+    try:
+        async with wh.acquire() as conn:
+            rows = await conn.fetch(
+                f"SELECT tx_id, is_fraud, labelled_at FROM {settings.warehouse.schema_name}.labels"
+            )
+    finally:
+        await wh.close()
+    return {r.tx_id: (r.is_fraud, r.labelled_at) for r in rows}
