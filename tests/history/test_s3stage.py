@@ -1,0 +1,112 @@
+"""Redshift staging: CSV.gz parts on S3 (moto server of the local stack) and the COPY statement."""
+
+from __future__ import annotations
+
+import gzip
+from contextlib import AsyncExitStack
+from typing import Any
+
+import pytest
+from pydantic import ValidationError
+
+from fraudd import aws
+from fraudd.history.columns import NORMAL_COLUMNS
+from fraudd.history.s3stage import S3Stager, StagingConfigError, copy_statement, staging_uri
+from fraudd.localstack import StackInfo
+from fraudd.settings import RedshiftSettings, Settings, WarehouseSettings
+
+ROLE = "arn:aws:iam::123456789012:role/fraudd-copy"
+
+
+def test_copy_statement_names_the_prefix_role_and_format() -> None:
+    sql = copy_statement(
+        "fraudd_history_staging", ("line", "tx_id"), "s3://b-1/p/x/", ROLE, "eu-west-1"
+    )
+    assert sql == (
+        "COPY fraudd_history_staging (line, tx_id) FROM 's3://b-1/p/x/' "
+        f"IAM_ROLE '{ROLE}' FORMAT AS CSV GZIP EMPTYASNULL TIMEFORMAT 'auto' REGION 'eu-west-1'"
+    )
+    default = copy_statement("t", ("a",), "s3://bucket/", "default", "us-east-1")
+    assert "IAM_ROLE default FORMAT" in default
+
+
+@pytest.mark.parametrize(
+    ("uri", "role", "region"),
+    [
+        ("s3://b-1/p'; DROP TABLE x; --/", ROLE, "eu-west-1"),
+        ("s3://b-1/no-slash", ROLE, "eu-west-1"),
+        ("https://b-1/p/", ROLE, "eu-west-1"),
+        ("s3://b-1/p/", "arn:aws:iam::1:role/x' --", "eu-west-1"),
+        ("s3://b-1/p/", ROLE, "eu-west-1' --"),
+    ],
+)
+def test_copy_statement_refuses_anything_that_could_break_out(
+    uri: str, role: str, region: str
+) -> None:
+    with pytest.raises(ValueError, match="not an"):
+        copy_statement("t", ("a",), uri, role, region)
+
+
+def test_staging_prefix_is_validated_and_required_for_redshift() -> None:
+    with pytest.raises(ValidationError):
+        WarehouseSettings(s3_staging_uri="s3://bucket/x'/")
+    with pytest.raises(StagingConfigError, match="s3_staging_uri"):
+        staging_uri(Settings(warehouse=WarehouseSettings(dialect="redshift")))
+
+
+class RecordingConnection:
+    """Stands in for Redshift: records the COPY and what the staged files hold at that moment."""
+
+    def __init__(self, s3: Any, bucket: str) -> None:
+        self.s3, self.bucket = s3, bucket
+        self.statements: list[str] = []
+        self.staged: dict[str, str] = {}
+
+    async def execute(self, sql: str, *args: Any) -> int:
+        self.statements.append(sql)
+        listing = await self.s3.list_objects_v2(Bucket=self.bucket)
+        for item in listing.get("Contents", []):
+            body = await (await self.s3.get_object(Bucket=self.bucket, Key=item["Key"]))[
+                "Body"
+            ].read()
+            self.staged[item["Key"]] = gzip.decompress(body).decode()
+        return 0
+
+
+async def test_stager_uploads_parts_copies_them_once_and_deletes_them(
+    local_stack: tuple[Settings, StackInfo],
+) -> None:
+    base = local_stack[0]
+    settings = base.model_copy(
+        update={
+            "aws": base.aws.model_copy(update={"endpoint_url": local_stack[1].moto_endpoint}),
+            "warehouse": base.warehouse.model_copy(
+                update={"dialect": "redshift", "s3_staging_uri": "s3://fraudd-staging/loads/"}
+            ),
+            "redshift": RedshiftSettings(iam_role=ROLE),
+        }
+    )
+    chunks = ["1,a\n2,b\n", "", "3,c\n"]
+
+    async def text() -> Any:
+        for chunk in chunks:
+            yield chunk
+
+    async with AsyncExitStack() as stack:
+        s3 = await aws.open_client(stack, settings, "s3")
+        await s3.create_bucket(
+            Bucket="fraudd-staging", CreateBucketConfiguration={"LocationConstraint": "eu-west-1"}
+        )
+        conn = RecordingConnection(s3, "fraudd-staging")
+        rows = await S3Stager.from_settings(s3, settings).stage(
+            conn, "fraudd_history_staging", text()
+        )
+        left = await s3.list_objects_v2(Bucket="fraudd-staging")
+    assert rows == 3 and len(conn.statements) == 1
+    (prefix,) = {key.rsplit("/", 1)[0] + "/" for key in conn.staged}
+    assert prefix.startswith("loads/fraudd-load-")
+    assert sorted(conn.staged.values()) == ["1,a\n2,b\n", "3,c\n"]  # the empty chunk is skipped
+    assert conn.statements[0] == copy_statement(
+        "fraudd_history_staging", NORMAL_COLUMNS, f"s3://fraudd-staging/{prefix}", ROLE, "eu-west-1"
+    )
+    assert left.get("KeyCount", 0) == 0
