@@ -1,0 +1,170 @@
+"""Driving a run: the producer (in this process, never killed: it is the ground truth of what was
+written), waiting until everything written is settled, and progress probes for recovery times."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections.abc import Awaitable, Callable
+from contextlib import AsyncExitStack
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from fraudd.deps import Deps, open_deps
+from fraudd.metrics import create_metrics
+from fraudd.sources.simple import SimpleSource
+from fraudd.stream import Entry
+from fraudd.tasks import producer
+from fraudd.tasks.labels import LabelQueue
+from fraudd.warehouse import WarehouseError
+from tests.e2e.harness import Env, make_env, scalar
+
+CUSTOMERS, TERMINALS = 2000, 5000
+
+
+@dataclass
+class Production:
+    """A producer run: ``sent`` lists every tx_id Kinesis accepted, in order."""
+
+    state: producer.ProducerState
+    sent: list[str] = field(default_factory=list)
+    stop: asyncio.Event = field(default_factory=asyncio.Event)
+    task: asyncio.Task[None] | None = None
+    target: int | None = None
+
+    @property
+    def done(self) -> bool:
+        """Every swipe up to the final target was taken and sent (``state.limit`` may be lowered
+        for a while to release records in slices; the target is the run's total)."""
+        target = self.target if self.target is not None else self.state.limit
+        return self.state.taken >= (target or 0) and not self.state.pending
+
+    def release(self, count: int) -> None:
+        """Let the producer take up to ``count`` swipes in total (never beyond the target)."""
+        self.state.limit = min(count, self.target or count)
+
+
+def producer_state(env: Env, limit: int, rate: float, fraud_share: float, seed: int = 7) -> Any:
+    """A count-limited producer over :class:`SimpleSource` (big-amount fraud → block alerts)."""
+    source = SimpleSource(CUSTOMERS, TERMINALS, seed, datetime.now(UTC), fraud_share=fraud_share)
+    return producer.ProducerState(
+        source,
+        rate,
+        producer.BlockCache(0.5),
+        LabelQueue(env.settings.producer.label_delay_days),
+        limit=limit,
+    )
+
+
+def production(env: Env, limit: int, rate: float, fraud_share: float) -> Production:
+    """A producer whose accepted records are recorded in ``sent``."""
+    prod = Production(producer_state(env, limit, rate, fraud_share), target=limit)
+
+    def record(entries: list[Entry]) -> None:
+        prod.sent.extend(json.loads(e.data)["tx_id"] for e in entries)
+
+    prod.state.on_sent = record
+    return prod
+
+
+async def start_producer(
+    env: Env, stack: AsyncExitStack, limit: int, rate: float, fraud_share: float
+) -> tuple[Production, Deps]:
+    """Run a producer in this process (its own clients) until it has sent ``limit`` swipes."""
+    deps = await open_deps(env.settings, stack, ("producer",), create_metrics())
+    prod = production(env, limit, rate, fraud_share)
+
+    async def run() -> None:
+        runner = asyncio.create_task(producer.run(deps, prod.stop, prod.state))
+        await until(lambda: _true(prod.done), timeout_s=3600, every_s=0.1)
+        prod.stop.set()
+        await runner
+
+    prod.task = asyncio.create_task(run(), name="test-producer")
+    stack.push_async_callback(_stop_producer, prod)
+    return prod, deps
+
+
+async def _true(value: bool) -> bool:
+    return value
+
+
+async def _stop_producer(prod: Production) -> None:
+    prod.stop.set()
+    if prod.task is not None:
+        prod.task.cancel()
+        await asyncio.gather(prod.task, return_exceptions=True)
+
+
+async def until(
+    condition: Callable[[], Awaitable[bool]], timeout_s: float, every_s: float = 0.25
+) -> bool:
+    """Poll ``condition()`` until true (True) or timeout (False).
+
+    Warehouse errors mean "not yet" (the warehouse may be the fault under test)."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        try:
+            if await condition():
+                return True
+        except WarehouseError:
+            pass
+        await asyncio.sleep(every_s)
+    return False
+
+
+async def counts(env: Env) -> dict[str, int]:
+    """Rows in the view, decisions, dead letters and unpublished alerts, in one round trip."""
+    row = await scalar(
+        env,
+        "SELECT json_build_object("
+        "'stream', (SELECT count(*) FROM {schema}.tx_stream),"
+        "'decided', (SELECT count(*) FROM {schema}.decisions),"
+        "'dead', (SELECT count(*) FROM {schema}.dead_letters),"
+        "'unpublished', (SELECT count(*) FROM {schema}.alert_outbox WHERE published_at IS NULL))",
+    )
+    return {k: int(v) for k, v in row.items()}
+
+
+async def settled(env: Env, prod: Production, extra: int = 0) -> bool:
+    """Producer done, everything it (and the test: ``extra``) wrote is in the view and has an
+    outcome, and every alert is published."""
+    if not prod.done:
+        return False
+    c = await counts(env)
+    return (
+        c["stream"] >= len(prod.sent) + extra
+        and c["decided"] + c["dead"] == c["stream"]
+        and c["unpublished"] == 0
+    )
+
+
+PROGRESS = {"decided": ("decided_at", "decisions"), "published": ("published_at", "alert_outbox")}
+
+
+async def first_progress_after(env: Env, at: float, what: str = "decided") -> float | None:
+    """Seconds from ``at`` (epoch) to the first decision (or published alert) after it."""
+    column, table = PROGRESS[what]
+    sql = (
+        f"SELECT extract(epoch FROM min({column}) - to_timestamp(%s))::float8 "
+        f"FROM {{schema}}.{table} WHERE {column} > to_timestamp(%s)"
+    )
+    value = await scalar(env, sql, at, at)
+    return None if value is None else round(float(value), 3)
+
+
+async def isolated_env(stack: Any, shards: int = 2, **sections: dict[str, Any]) -> Env:
+    """A fresh environment with section overrides applied on top of its isolated names.
+
+    (``harness.make_env`` applies overrides to the base settings, so a ``warehouse`` override
+    would silently drop the environment's own schema.)
+    """
+    env = await make_env(stack, shards=shards)
+    update = {
+        name: getattr(env.settings, name).model_copy(update=values)
+        for name, values in sections.items()
+    }
+    env.settings = env.settings.model_copy(update=update)
+    return env
