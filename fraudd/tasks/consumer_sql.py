@@ -1,7 +1,9 @@
 """The consumer's statements (PostgreSQL dialect). ``{schema}``/``{view}`` are validated names.
 
 Batches are bound as arrays and expanded with ``unnest`` so that one round trip writes a whole
-batch. Redshift has no arrays: its statements stage the batch in a temporary table instead
+batch. The batch arrays are bound in binary (``%b``, psycopg): encoding them as text array
+literals cost about 14 µs per row of a 13-column insert, binary about 3. Redshift has no arrays:
+its statements stage the batch in a temporary table instead
 (see :mod:`fraudd.tasks.consumer_redshift`).
 """
 
@@ -40,9 +42,9 @@ INSERT INTO {schema}.transactions
     (tx_id, tx_time, customer_id, terminal_id, card_token, last4, amount, merchant_category,
      channel, currency, terminal_x, terminal_y, produced_at, source)
 SELECT *, 'stream' FROM unnest(
-    %s::text[], %s::timestamptz[], %s::text[], %s::text[], %s::text[], %s::text[],
-    %s::numeric[], %s::text[], %s::text[], %s::text[], %s::float8[], %s::float8[],
-    %s::timestamptz[]
+    %b::text[], %b::timestamptz[], %b::text[], %b::text[], %b::text[], %b::text[],
+    %b::numeric[], %b::text[], %b::text[], %b::text[], %b::float8[], %b::float8[],
+    %b::timestamptz[]
 )
 ON CONFLICT (tx_id) DO NOTHING
 RETURNING tx_id
@@ -53,20 +55,20 @@ INSERT INTO {schema}.decisions
     (tx_id, shard_id, sequence_number, card_token, tx_time, amount, score, decision, reasons,
      model_version, produced_at, consumer_group)
 SELECT *, %s FROM unnest(
-    %s::text[], %s::text[], %s::numeric[], %s::text[], %s::timestamptz[], %s::numeric[],
-    %s::float8[], %s::text[], %s::jsonb[], %s::text[], %s::timestamptz[]
+    %b::text[], %b::text[], %b::numeric[], %b::text[], %b::timestamptz[], %b::numeric[],
+    %b::float8[], %b::text[], %b::jsonb[], %b::text[], %b::timestamptz[]
 )
 """
 
 INSERT_OUTBOX = """
 INSERT INTO {schema}.alert_outbox (alert_id, card_token, decision, score, payload)
-SELECT * FROM unnest(%s::text[], %s::text[], %s::text[], %s::float8[], %s::jsonb[])
+SELECT * FROM unnest(%b::text[], %b::text[], %b::text[], %b::float8[], %b::jsonb[])
 """
 
 INSERT_DEAD_LETTERS = """
 INSERT INTO {schema}.dead_letters
     (shard_id, sequence_number, partition_key, reason, detail, raw, consumer_group)
-SELECT *, %s FROM unnest(%s::text[], %s::numeric[], %s::text[], %s::text[], %s::text[], %s::bytea[])
+SELECT *, %s FROM unnest(%b::text[], %b::numeric[], %b::text[], %b::text[], %b::text[], %b::bytea[])
 ON CONFLICT DO NOTHING
 """
 

@@ -29,7 +29,7 @@ SHARD_REFRESH_S = 10.0
 APPEND_SQL = """
 INSERT INTO {schema}.{view}
     (approximate_arrival_timestamp, partition_key, shard_id, sequence_number, kinesis_data)
-SELECT * FROM unnest(%s::timestamptz[], %s::text[], %s::text[], %s::numeric[], %s::bytea[])
+SELECT * FROM unnest(%b::timestamptz[], %b::text[], %b::text[], %b::numeric[], %b::bytea[])
 ON CONFLICT DO NOTHING
 """
 POSITION_SQL = "SELECT max(sequence_number)::text FROM {schema}.{view} WHERE shard_id = %s"
