@@ -203,7 +203,7 @@ async def run_demo(
     async with AsyncExitStack() as stack:
         deps = await open_deps(settings, stack, ("producer", *roles))
         run = DemoRun(seconds, deps.clock())
-        run.producer_state = producer.default_state(deps)
+        run.producer_state = await producer.default_state(deps)
 
         async def produce(d: Deps, _stop: asyncio.Event) -> None:
             assert run.producer_state is not None

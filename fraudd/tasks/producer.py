@@ -67,19 +67,24 @@ class ProducerState:
 
 async def run(deps: Deps, stop: asyncio.Event, state: ProducerState | None = None) -> None:
     """Produce until stopped (or until ``state.limit`` swipes have been taken and sent)."""
-    state = state or default_state(deps)
+    state = state or await default_state(deps)
     try:
         await poll_loop("producer", deps, stop, lambda: step(deps, state), TICK_S)
     finally:
         log.info("producer.stopped", taken=state.taken, unsent=len(state.pending))
 
 
-def default_state(deps: Deps) -> ProducerState:
-    """The producer as configured: the live simulator continuing the stored history."""
+async def default_state(deps: Deps) -> ProducerState:
+    """The producer as configured: live mode continuing the simulated history stored in the
+    warehouse (``fraudd simulate history``), else the small self-contained generator."""
+    from fraudd.sources.live import live_source_from_warehouse
     from fraudd.sources.simple import SimpleSource
 
     p = deps.settings.producer
-    source = SimpleSource(p.customers, p.terminals, p.seed, deps.clock())
+    source: Source | None = await live_source_from_warehouse(deps.warehouse, deps.settings)
+    if source is None:
+        log.info("producer.simple_source", reason="no simulated history in the warehouse")
+        source = SimpleSource(p.customers, p.terminals, p.seed, deps.clock())
     return ProducerState(
         source, p.rate_tps, BlockCache(p.block_cache_ttl_s), LabelQueue(p.label_delay_days)
     )
