@@ -9,6 +9,7 @@ queue subscribed to the topic, and reports.
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import time
 from collections.abc import Callable
 from contextlib import AsyncExitStack
@@ -39,6 +40,15 @@ SELECT
   (SELECT count(*) FROM {schema}.decisions WHERE produced_at >= %s
       AND decision = 'block') AS blocks_decided
 """
+CAUGHT_SQL = """
+SELECT count(*) FILTER (WHERE l.is_fraud) AS fraud_decided,
+       count(*) FILTER (WHERE l.is_fraud AND d.decision <> 'approve') AS fraud_caught,
+       count(*) FILTER (WHERE l.is_fraud AND d.decision = 'block') AS fraud_blocked,
+       count(*) FILTER (WHERE NOT l.is_fraud AND d.decision <> 'approve') AS legit_alerted
+FROM {schema}.decisions d JOIN {schema}.labels l ON l.tx_id = d.tx_id
+WHERE d.produced_at >= %s
+"""
+CAUGHT_NAMES = ("fraud_decided", "fraud_caught", "fraud_blocked", "legit_alerted")
 COUNT_NAMES = (
     "in_stream",
     "decided",
@@ -154,6 +164,7 @@ def summarise(
         "alerts_published": c["alerts_published"],
         "alerts_received": received,
         "cards_blocked": c["cards_blocked"],
+        **{k: c.get(k, 0) for k in CAUGHT_NAMES},
         "latency_ms": {
             "p50": _ms(pcts, 0),
             "p95": _ms(pcts, 1),
@@ -165,6 +176,16 @@ def summarise(
 
 def _ms(pcts: Any, i: int) -> float | None:
     return round(float(pcts[i]), 1) if pcts else None
+
+
+async def caught(deps: Deps, since: datetime) -> dict[str, int]:
+    """Frauds among this run's decisions (ground truth: the simulator's labels) and how many the
+    model and rules flagged (review or block)."""
+    sql = CAUGHT_SQL.format(schema=deps.settings.warehouse.schema_name)
+    async with deps.warehouse.acquire() as conn:
+        row = await conn.fetchrow(sql, since)
+    assert row is not None
+    return {k: int(v or 0) for k, v in zip(CAUGHT_NAMES, row, strict=True)}
 
 
 async def latency(deps: Deps, since: datetime) -> tuple[Any, Any]:
@@ -188,6 +209,9 @@ async def orchestrate(
         pass
     producer_stop.set()
     c = await wait_drained(deps, run)
+    if run.producer_state is not None:  # the chargebacks still in the future, to score the run
+        await run.producer_state.labels.flush(deps, dt.datetime.max.replace(tzinfo=dt.UTC))
+    c |= await caught(deps, run.started)
     received = await read_back_alerts(deps.settings, stack, c["alerts_published"])
     run.summary = summarise(deps, c, await latency(deps, run.started), received, run)
     stop.set()

@@ -7,20 +7,29 @@ data a user loaded into the configured schema, and every run starts from the sam
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import time
 from typing import Any
 
 import structlog
 
 from fraudd import localstack
+from fraudd.history.simulate import simulate_into_warehouse
 from fraudd.localstack import aws as local_aws
 from fraudd.localstack import kinesis as local_kinesis
+from fraudd.model.commands import train_command
+from fraudd.model.fit import FitConfig
 from fraudd.settings import Settings
+from fraudd.simulator import SimulationSpec
 from fraudd.warehouse import connect
 from fraudd.warehouse.migrate import migrate
 
 log = structlog.get_logger(__name__)
 DEMO_SCHEMA = "demo"
+# Short enough to load and train in seconds, long enough for 30-day windows and a validation week.
+HISTORY_DAYS = 60
+HISTORY_CUSTOMERS = 2000
+HISTORY_TERMINALS = 4000
 
 
 def demo_settings(settings: Settings) -> Settings:
@@ -76,8 +85,36 @@ async def fresh_schema(settings: Settings) -> list[str]:
         await wh.close()
 
 
-def prepare(settings: Settings) -> Settings:
-    """Local stack up (idempotent), then a fresh demo stream, queue and schema."""
+async def seed_and_train(settings: Settings, today: dt.date) -> dict[str, Any]:
+    """A short simulated history ending today, and a model trained on it (the demo's first)."""
+    spec = SimulationSpec(
+        origin=today - dt.timedelta(days=HISTORY_DAYS),
+        seed=settings.producer.seed,
+        customers=HISTORY_CUSTOMERS,
+        terminals=HISTORY_TERMINALS,
+    )
+    wh = await connect(settings.warehouse)
+    try:
+        summary = await simulate_into_warehouse(wh, settings, spec, HISTORY_DAYS)
+    finally:
+        await wh.close()
+    record = await train_command(
+        settings,
+        train_end=today - dt.timedelta(days=7),
+        train_days=HISTORY_DAYS,
+        activate=True,
+        fit=FitConfig(refit=False),  # the demo should start fast: skip the refit on all rows
+    )
+    return {
+        "history_transactions": summary.transactions,
+        "history_frauds": summary.frauds,
+        "model_version": record.version,
+        "model_validation": record.metadata.get("validation"),
+    }
+
+
+def prepare(settings: Settings) -> tuple[Settings, dict[str, Any]]:
+    """Local stack up (idempotent); a fresh demo stream, queue and schema; history and a model."""
     info = localstack.up(settings)
     stacked = demo_settings(localstack.stack_settings(settings, info))
     fresh_stream(stacked)
@@ -90,4 +127,6 @@ def prepare(settings: Settings) -> Settings:
         migrations=len(applied),
         stale_alerts_drained=drained,
     )
-    return stacked
+    seeded = asyncio.run(seed_and_train(stacked, dt.datetime.now(dt.UTC).date()))
+    log.info("demo.model_trained", **seeded)
+    return stacked, seeded

@@ -77,9 +77,9 @@ def demo(
         settings = settings.model_copy(
             update={"producer": settings.producer.model_copy(update={"rate_tps": rate})}
         )
-    settings = prepare(settings)
+    settings, seeded = prepare(settings)
     tty = sys.stdout.isatty() and not as_json
-    summary = _run(settings, seconds, tty)
+    summary = seeded | _run(settings, seconds, tty)
     _print(summary, as_json)
     ok = summary.get("decided", -1) == summary.get("sent_to_stream", -2) - summary.get(
         "dead_lettered", 0
