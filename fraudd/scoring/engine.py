@@ -30,6 +30,11 @@ from fraudd.warehouse import Connection, Dialect
 from fraudd.warehouse.sqlfiles import render
 
 log = structlog.get_logger(__name__)
+SCORER_THREADS = 1
+"""XGBoost threads for the consumer's batches (hundreds to a few thousand rows). A second
+OpenMP thread costs more in synchronisation than it saves at that size, and far more when the
+host's cores are shared with the warehouse: 1,000 rows took 16.2 ms with two threads and 1.8 ms
+with one on a 2-core machine under load (``python -m bench scoring``)."""
 ACTIVE_VERSION = "SELECT max(version) FROM {schema}.models WHERE active"
 
 
@@ -114,7 +119,9 @@ class ModelEngine:
                 self.sagemaker, s.sagemaker_endpoint or "", str(record.version), thresholds, columns
             )
         else:
-            self.scorer = LocalScorer(record, reason_codes=s.reason_codes, thresholds=thresholds)
+            self.scorer = LocalScorer(
+                record, reason_codes=s.reason_codes, thresholds=thresholds, n_jobs=SCORER_THREADS
+            )
         if self.metrics is not None:
             self.metrics.model_info.clear()
             self.metrics.model_info.labels(version=str(record.version), backend=s.backend).set(1)
