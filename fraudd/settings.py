@@ -136,6 +136,17 @@ class WarehouseSettings(Section):
     refresh_view: bool = Field(
         default=False, description="Redshift: REFRESH MATERIALIZED VIEW before each poll."
     )
+    iam_auth: bool = Field(
+        default=False,
+        description="Redshift with redshift_connector: log in with temporary credentials of the "
+        "instance role (GetCredentials); user and password are then not used.",
+    )
+    serverless_workgroup: str | None = Field(
+        default=None, description="IAM login to Redshift Serverless: the workgroup name."
+    )
+    cluster_identifier: str | None = Field(
+        default=None, description="IAM login to a provisioned cluster: its identifier."
+    )
     pool_size: int = Field(default=4, ge=1, le=64)
     statement_timeout_s: float = Field(default=30.0, gt=0)
     connect_timeout_s: float = Field(default=5.0, gt=0)

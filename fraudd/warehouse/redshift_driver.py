@@ -111,23 +111,35 @@ def _connection_lost(error: WarehouseError) -> bool:
     )
 
 
-def connect_sync(settings: WarehouseSettings) -> Raw:
-    """Open one autocommit connection (blocking: call it on the driver's thread pool)."""
-    ssl = settings.sslmode != "disable"
+def connect_kwargs(settings: WarehouseSettings) -> dict[str, Any]:
+    """redshift_connector's arguments: password login, or IAM login with the instance role."""
     # the driver knows only verify-ca/verify-full; with SSL on it always checks the CA
     sslmode = "verify-full" if settings.sslmode == "verify-full" else "verify-ca"
-    raw = redshift_connector.connect(
-        host=settings.host,
-        port=settings.port,
-        database=settings.database,
-        user=settings.user,
-        password=settings.password.get_secret_value(),
-        ssl=ssl,
-        sslmode=sslmode,
-        timeout=math.ceil(settings.connect_timeout_s),
-        application_name="fraudd",
-        client_protocol_version=_BASE_PROTOCOL,
-    )
+    kwargs: dict[str, Any] = {
+        "host": settings.host,
+        "port": settings.port,
+        "database": settings.database,
+        "ssl": settings.sslmode != "disable",
+        "sslmode": sslmode,
+        "timeout": math.ceil(settings.connect_timeout_s),
+        "application_name": "fraudd",
+        "client_protocol_version": _BASE_PROTOCOL,
+    }
+    if not settings.iam_auth:
+        return kwargs | {"user": settings.user, "password": settings.password.get_secret_value()}
+    # Temporary credentials from the default AWS chain (the EC2 instance role): no secret here.
+    kwargs |= {"iam": True}
+    if settings.serverless_workgroup:
+        return kwargs | {
+            "is_serverless": True,
+            "serverless_work_group": settings.serverless_workgroup,
+        }
+    return kwargs | {"cluster_identifier": settings.cluster_identifier, "db_user": settings.user}
+
+
+def connect_sync(settings: WarehouseSettings) -> Raw:
+    """Open one autocommit connection (blocking: call it on the driver's thread pool)."""
+    raw = redshift_connector.connect(**connect_kwargs(settings))
     # From now on the socket timeout is only a backstop behind the server's statement_timeout.
     # The driver has no public setter; its own code uses this attribute the same way.
     raw._usock.settimeout(settings.statement_timeout_s + settings.connect_timeout_s)
