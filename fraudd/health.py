@@ -43,7 +43,14 @@ class Health:
         self.metrics.dependency_up.labels(dependency=name).set(1 if up else 0)
 
     def stale_tasks(self) -> list[str]:
-        """Tasks that have not beaten within the timeout."""
+        """Tasks that have not beaten within the timeout.
+
+        None while a dependency is down: a task waiting for it (a pool's acquire timeout can
+        exceed the heartbeat timeout) is not stuck, and systemd must not restart the service
+        for an outage it cannot fix. A stuck event loop still stops the watchdog pings.
+        """
+        if not all(self.dependencies.values()):
+            return []
         now = self.clock()
         return sorted(t for t, at in self.beats.items() if now - at > self.timeout_s)
 
