@@ -10,7 +10,7 @@ distinct values (amounts, ids, coordinates) are formatted once per distinct valu
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Literal
 
 import numpy as np
@@ -39,18 +39,16 @@ def _column_text(name: str, values: pd.Series) -> np.ndarray:
         if isinstance(dtype, pd.api.extensions.ExtensionDtype) and values.hasnans:
             filled = values.astype("Int64").astype(object)
             return np.array(["" if v is pd.NA else str(v) for v in filled], dtype=object)
-        return _distinct_text(values.to_numpy(dtype=np.int64), str)
+        return np.array(list(map(str, values.to_numpy(dtype=np.int64).tolist())), dtype=object)
     return values.to_numpy(dtype=object, na_value="")
 
 
-def _distinct_text(values: np.ndarray, fmt: object) -> np.ndarray:
+def _distinct_text(values: np.ndarray, fmt: Callable[[float], str]) -> np.ndarray:
     """Format each distinct value once; NaN becomes the empty field (NULL)."""
     distinct, inverse = np.unique(values, return_inverse=True)
-    formatted = [
-        "" if isinstance(v, float) and v != v else fmt(v)  # type: ignore[operator]
-        for v in distinct.tolist()
-    ]
-    return np.asarray(formatted, dtype=object)[inverse]
+    formatted = np.array([fmt(v) for v in distinct.tolist()], dtype=object)
+    formatted[np.isnan(distinct)] = ""
+    return formatted[inverse]
 
 
 def _time_text(values: pd.Series) -> np.ndarray:
