@@ -18,7 +18,14 @@ from fraudd.crashpoints import CRASH_VAR
 from tests.conftest import free_ports
 from tests.e2e.harness import scalar
 from tests.reliability.daemon import DaemonProcess
-from tests.reliability.driver import Production, isolated_env, settled, start_producer, until
+from tests.reliability.driver import (
+    Production,
+    close_env,
+    isolated_env,
+    settled,
+    start_producer,
+    until,
+)
 from tests.reliability.ledger import Tally, tally
 from tests.reliability.scale import Scale
 
@@ -108,6 +115,7 @@ async def crash_recovery(stack: Any, scale: Scale, workdir: Path, seed: int = 5)
         final_start = await _final_run(env, daemon, prod, scale)
     t = await tally(env, "crash recovery (SIGKILL)", prod.sent)
     await _recovery(env, t, lives, final_start)
+    await close_env(env)
     t.details["kills"] = [
         f"{lf.kill.point or f'random@{lf.kill.after_s:.1f}s'}: {lf.how}" for lf in lives
     ]

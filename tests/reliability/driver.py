@@ -168,3 +168,10 @@ async def isolated_env(stack: Any, shards: int = 2, **sections: dict[str, Any]) 
     }
     env.settings = env.settings.model_copy(update=update)
     return env
+
+
+async def close_env(env: Env) -> None:
+    """Close the pool ``harness.scalar`` opened for the environment."""
+    if env.warehouse is not None:
+        await env.warehouse.close()
+        env.warehouse = None

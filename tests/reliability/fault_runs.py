@@ -6,6 +6,7 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from tests.conftest import free_ports
 from tests.reliability import faults
 from tests.reliability.driver import first_progress_after, until
 from tests.reliability.inprocess import Run, run_scenario
@@ -16,17 +17,21 @@ Stack = tuple[Any, Any]
 
 
 async def put_records_faults(stack: Stack, scale: Scale) -> Tally:
-    """10 % of PutRecords entries fail (HTTP 200, FailedRecordCount) and 5 % of calls throttle."""
+    """10 % of PutRecords entries fail (HTTP 200, FailedRecordCount), every 7th call is
+    throttled and every 5th successful call loses its reply after Kinesis stored the records
+    (the producer must resend them: the copies are quarantined as duplicate_tx_id, never
+    decided twice)."""
 
     async def script(run: Run) -> None:
         assert run.deps.stream is not None
-        hook = faults.put_records_faults(run.deps.stream.client, 0.10, 0.05, seed=11)
+        client = run.deps.stream.client
+        hook = faults.put_records_faults(client, 0.10, 11, throttle_every=7, lose_reply_every=5)
         await run.wait_produced(1.0)
         await _until_sent(run)
         hook.remove()
         run.notes["injected"] = dict(hook.counts)
 
-    name = "PutRecords 10% failed + throttled"
+    name = "PutRecords 10% failed, throttled, lost replies"
     return await run_scenario(stack, scale, name, script, scale.fault_records)
 
 
@@ -76,22 +81,31 @@ async def postgres_restart(stack: Stack, scale: Scale) -> Tally:
         figures=_outage_figures("decided"),
         busy_s=(scale.pg_outage_s + 3) * 1.5,
         # Short timeouts: waiting for a connection fails within the outage, so every task's
-        # error path runs (with the defaults, 35 s, tasks would just wait the outage out).
+        # error path runs (with the defaults, 35 s, tasks would just wait the outage out). The
+        # heartbeat timeout is shorter than that wait, as in production (30 s < 35 s): a task
+        # waiting for the warehouse must not look stuck (/healthz, systemd's watchdog).
         warehouse={"statement_timeout_s": 3.0, "connect_timeout_s": 2.0},
+        http={"port": free_ports(1)[0], "heartbeat_timeout_s": 4.0},
     )
 
 
 async def sns_outage(stack: Stack, scale: Scale) -> Tally:
-    """SNS unreachable (connection refused) for ``scale.sns_outage_s`` while alerts keep coming."""
+    """SNS unreachable (connection refused) for ``scale.sns_outage_s`` while alerts keep coming;
+    before and after, 10 % of PublishBatch entries fail (reported under ``Failed``)."""
 
     async def script(run: Run) -> None:
+        partial = faults.publish_batch_faults(run.deps.sns, 0.10, seed=13)
         await run.wait_produced(0.2)
         hook = faults.sns_unreachable(run.deps.sns)
         run.watch.mark("down")
         await asyncio.sleep(scale.sns_outage_s)
         hook.remove()
         run.watch.mark("up")
-        run.notes["injected"] = dict(hook.counts)
+        await run.wait_produced(1.0)
+        partial.remove()
+        run.notes["injected"] = dict(hook.counts) | {
+            f"publish_{k}": v for k, v in partial.counts.items()
+        }
 
     name = f"SNS down {scale.sns_outage_s:.0f}s"
     return await run_scenario(
@@ -102,6 +116,7 @@ async def sns_outage(stack: Stack, scale: Scale) -> Tally:
         scale.fault_records,
         figures=_outage_figures("published"),
         busy_s=scale.sns_outage_s * 1.5,
+        fraud_share=SNS_FRAUD_SHARE,
     )
 
 
@@ -135,6 +150,7 @@ async def slow_warehouse(stack: Stack, scale: Scale) -> Tally:
     )
 
 
+SNS_FRAUD_SHARE = 0.05  # enough alerts to pile up in the outbox while SNS is down
 STATEMENT_TIMEOUT_S = 2.0
 STALL_S = 3.0  # longer than the statement timeout: every decision batch is cancelled
 
@@ -149,6 +165,7 @@ def _outage_figures(progress: str) -> Callable[[Tally, Run], Awaitable[None]]:
         t.details["catch_up_s"] = round(run.watch.marks.get("settled", up) - up, 1)
         t.details["not_ready_after_s"] = run.readiness.not_ready_after(down, up)
         t.details["ready_again_s"] = run.readiness.ready_after(up)
+        t.details["not_live_answers_during_outage"] = run.readiness.not_live_within(down, up)
 
     return figures
 

@@ -27,7 +27,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from botocore.exceptions import EndpointConnectionError
+from botocore.exceptions import EndpointConnectionError, ReadTimeoutError
 
 from fraudd.localstack import postgres, state
 from fraudd.localstack.stack import StackInfo, _cluster
@@ -70,8 +70,13 @@ class Hook:
         self.handlers.clear()
 
 
-def put_records_faults(client: Any, fail_share: float, throttle_share: float, seed: int) -> Hook:
-    """Fail ``fail_share`` of PutRecords entries and throttle ``throttle_share`` of the calls."""
+def put_records_faults(
+    client: Any, fail_share: float, seed: int, throttle_every: int, lose_reply_every: int
+) -> Hook:
+    """Fail ``fail_share`` of PutRecords entries; throttle every ``throttle_every``-th call; let
+    every ``lose_reply_every``-th successful call lose its reply after Kinesis stored the records
+    (a read timeout), so the producer must resend records that are already in the stream.
+    Every-n-th (not random) so that even a short run meets each fault."""
     hook, rng = Hook(client), random.Random(seed)
 
     def drop(params: dict[str, Any], context: dict[str, Any], **_: Any) -> None:
@@ -84,7 +89,8 @@ def put_records_faults(client: Any, fail_share: float, throttle_share: float, se
         hook.counts["entries_failed"] += len(dropped)
 
     def throttle(**_: Any) -> Any:
-        if rng.random() < throttle_share:
+        hook.counts["calls"] += 1
+        if hook.counts["calls"] % throttle_every == 0:
             hook.counts["calls_throttled"] += 1
             return aws_error("ProvisionedThroughputExceededException")
         return None
@@ -92,6 +98,12 @@ def put_records_faults(client: Any, fail_share: float, throttle_share: float, se
     def reinsert(
         http_response: Any, parsed: dict[str, Any], context: dict[str, Any], **_: Any
     ) -> None:
+        if http_response.status_code == 200:
+            hook.counts["successes"] += 1
+        if http_response.status_code == 200 and hook.counts["successes"] % lose_reply_every == 0:
+            hook.counts["replies_lost"] += 1
+            hook.counts["entries_in_lost_replies"] += len(parsed["Records"])
+            raise ReadTimeoutError(endpoint_url=client.meta.endpoint_url)
         dropped = context.get("fraudd_dropped") or []
         if http_response.status_code != 200 or not dropped:
             return
@@ -136,6 +148,34 @@ def sns_unreachable(client: Any) -> Hook:
         raise EndpointConnectionError(endpoint_url=client.meta.endpoint_url)
 
     hook.on("before-call.sns", refuse)
+    return hook
+
+
+def publish_batch_faults(client: Any, fail_share: float, seed: int) -> Hook:
+    """Fail ``fail_share`` of PublishBatch entries: removed from the request (SNS never sees
+    them) and reported back under ``Failed``, as SNS does for a partly failed batch."""
+    hook, rng = Hook(client), random.Random(seed)
+
+    def drop(params: dict[str, Any], context: dict[str, Any], **_: Any) -> None:
+        entries = params["PublishBatchRequestEntries"]
+        dropped = [e["Id"] for e in entries if rng.random() < fail_share][: len(entries) - 1]
+        context["fraudd_dropped"] = dropped
+        params["PublishBatchRequestEntries"] = [e for e in entries if e["Id"] not in dropped]
+        hook.counts["entries_failed"] += len(dropped)
+
+    def report(
+        http_response: Any, parsed: dict[str, Any], context: dict[str, Any], **_: Any
+    ) -> None:
+        dropped = context.get("fraudd_dropped") or []
+        if http_response.status_code == 200 and dropped:
+            failed = [
+                {"Id": i, "Code": "InternalError", "Message": INJECTED, "SenderFault": False}
+                for i in dropped
+            ]
+            parsed["Failed"] = [*parsed.get("Failed", []), *failed]
+
+    hook.on("before-parameter-build.sns.PublishBatch", drop)
+    hook.on("after-call.sns.PublishBatch", report)
     return hook
 
 

@@ -20,7 +20,14 @@ from fraudd.metrics import Metrics, create_metrics
 from fraudd.tasks import producer
 from tests.conftest import free_ports
 from tests.e2e.harness import Env
-from tests.reliability.driver import Production, isolated_env, production, settled, until
+from tests.reliability.driver import (
+    Production,
+    close_env,
+    isolated_env,
+    production,
+    settled,
+    until,
+)
 from tests.reliability.faults import Stopwatch
 from tests.reliability.ledger import Tally, tally
 from tests.reliability.scale import Scale
@@ -30,9 +37,15 @@ READY_PROBE_S = 0.2
 
 @dataclass
 class Readiness:
-    """(epoch, HTTP status) samples of ``/readyz``; status 0 means no answer."""
+    """(epoch, HTTP status) samples of ``/readyz`` (and of ``/healthz`` in ``live``); status 0
+    means no answer."""
 
     samples: list[tuple[float, int]] = field(default_factory=list)
+    live: list[tuple[float, int]] = field(default_factory=list)
+
+    def not_live_within(self, start: float, end: float) -> int:
+        """How many /healthz answers between ``start`` and ``end`` were not 200."""
+        return sum(1 for t, s in self.live if start <= t <= end and s != 200)
 
     def not_ready_after(self, start: float, end: float) -> float | None:
         """Seconds from ``start`` to the first not-ready answer before ``end`` (None: none)."""
@@ -94,12 +107,13 @@ async def _probe(port: int, stop: asyncio.Event, readiness: Readiness) -> None:
     timeout = aiohttp.ClientTimeout(total=1.0)
     async with aiohttp.ClientSession(timeout=timeout) as session:
         while not stop.is_set():
-            try:
-                async with session.get(f"http://127.0.0.1:{port}/readyz") as resp:
-                    status = resp.status
-            except (aiohttp.ClientError, TimeoutError):
-                status = 0
-            readiness.samples.append((time.time(), status))
+            for path, samples in (("/readyz", readiness.samples), ("/healthz", readiness.live)):
+                try:
+                    async with session.get(f"http://127.0.0.1:{port}{path}") as resp:
+                        status = resp.status
+                except (aiohttp.ClientError, TimeoutError):
+                    status = 0
+                samples.append((time.time(), status))
             await asyncio.sleep(READY_PROBE_S)
 
 
@@ -112,6 +126,7 @@ async def run_scenario(
     settle_timeout_s: float = 180.0,
     figures: Callable[[Tally, Run], Awaitable[None]] | None = None,
     busy_s: float | None = None,
+    fraud_share: float | None = None,
     **sections: dict[str, Any],
 ) -> Tally:
     """Produce ``records`` through the loop while ``script`` injects its fault; then tally
@@ -126,7 +141,7 @@ async def run_scenario(
         deps = await open_deps(env.settings, st, roles, metrics)  # type: ignore[arg-type]
         # With ``busy_s``, production is spread over that long so the fault hits a running loop.
         rate = records / busy_s if busy_s else scale.rate_tps
-        prod = production(env, records, rate, scale.fraud_share)
+        prod = production(env, records, rate, fraud_share or scale.fraud_share)
         run = Run(env, stack[1], deps, prod, scale, metrics)
 
         async def produce(d: Deps, _s: asyncio.Event) -> None:
@@ -154,8 +169,7 @@ async def run_scenario(
     t.details.update(run.notes)
     if figures is not None:
         await figures(t, run)
-    if env.warehouse is not None:
-        await env.warehouse.close()
+    await close_env(env)
     t.seconds = round(time.monotonic() - began, 1)
     return t
 

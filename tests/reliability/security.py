@@ -32,7 +32,7 @@ from fraudd.pan import find_pans
 from tests.conftest import free_ports
 from tests.e2e.harness import fetch_all
 from tests.reliability.daemon import DaemonProcess
-from tests.reliability.driver import counts, isolated_env, until
+from tests.reliability.driver import close_env, counts, isolated_env, until
 from tests.reliability.hostile import PAN, corpus, put_hostile
 from tests.reliability.ledger import Tally, read_back_alerts, read_stream, tally
 from tests.reliability.scale import Scale
@@ -143,6 +143,7 @@ async def security_run(stack: Any, scale: Scale, workdir: Path) -> tuple[Tally, 
     scan.add("/metrics", metrics_text.encode(), secret_values)
     await scan_tables(env, scan, secret_values)
     t = await tally(env, "security scan run", [], stream, received)
+    await close_env(env)
     notes["pans_written_by_test"] = len(injected)
     t.details |= notes
     t.seconds = round(time.monotonic() - began, 1)

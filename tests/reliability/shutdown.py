@@ -14,7 +14,7 @@ from typing import Any
 from tests.conftest import free_ports
 from tests.reliability import faults
 from tests.reliability.daemon import DaemonProcess
-from tests.reliability.driver import counts, isolated_env, settled, start_producer, until
+from tests.reliability.driver import close_env, counts, isolated_env, settled, start_producer, until
 from tests.reliability.ledger import Tally, tally
 from tests.reliability.scale import Scale
 
@@ -63,6 +63,7 @@ async def sigterm_drain(stack: Any, scale: Scale, workdir: Path) -> Tally:
         daemon.signal(signal.SIGTERM)
         final_rc = await daemon.wait_exit(GRACE_S + 10)
     t = await tally(env, "SIGTERM drain + restart", prod.sent)
+    await close_env(env)
     t.details |= {
         "exit_code": rc,
         "exit_s": round(exit_s, 2),
