@@ -6,6 +6,8 @@
 -- Offsets in hours: timestamptz +/- days would follow the session time zone's DST changes.
 -- Terminal frauds (invariant 6): labels of transactions in the delayed window (t - 7d - n, t - 7d]
 -- that were known at t (labelled_at <= t).
+-- Only fraud labels are joined (the others count like no label), so the lookups use the small
+-- partial index labels_known_frauds (migration 0003); the results are the same.
 SELECT a.tx_id,
 /*features_select*/
 FROM (
@@ -50,7 +52,7 @@ FROM (
                max(u.tx_time) FILTER (WHERE l.is_fraud AND l.labelled_at <= b.tx_time)
                    AS td_last_f
         FROM {schema}.transactions u
-        LEFT JOIN {schema}.labels l ON l.tx_id = u.tx_id
+        LEFT JOIN {schema}.labels l ON l.tx_id = u.tx_id AND l.is_fraud
         WHERE u.terminal_id = b.terminal_id
           AND u.tx_time > b.tx_time - interval '888 hours'
           AND u.tx_time <= b.tx_time - interval '168 hours'
