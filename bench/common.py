@@ -1,0 +1,239 @@
+"""What every scenario shares: the machine description, result files, and the local stack.
+
+Each scenario writes ``bench/results/<scenario>.json``: the command that produced it, the
+machine, the versions, the parameters, the figures and each target with its verdict. The README
+table is rendered from these files (:mod:`bench.table`), so the two cannot drift apart.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import platform
+import shlex
+import socket
+import subprocess
+import sys
+import tempfile
+import uuid
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import asdict, dataclass, field
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from pydantic import SecretStr
+
+from fraudd import localstack
+from fraudd.localstack import StackInfo
+from fraudd.localstack import aws as local_aws
+from fraudd.localstack import kinesis as local_kinesis
+from fraudd.localstack import moto as local_moto
+from fraudd.localstack import state as local_state
+from fraudd.settings import LocalStackSettings, Settings, WarehouseSettings
+from fraudd.warehouse import connect
+from fraudd.warehouse.migrate import migrate
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS_DIR = Path(__file__).resolve().parent / "results"
+PASSWORD = "fraudd-bench"
+PACKAGES = (
+    "fraudd", "psycopg", "psycopg-binary", "aiobotocore", "botocore", "pydantic", "numpy",
+    "pandas", "xgboost-cpu", "moto", "structlog",
+)
+
+
+@dataclass(frozen=True)
+class Target:
+    """One target of the issue: what was asked, what was measured, and whether it was met."""
+
+    name: str
+    wanted: str
+    measured: float | None
+    met: bool | None
+    note: str = ""
+
+
+@dataclass
+class Result:
+    """Everything one scenario publishes."""
+
+    scenario: str
+    parameters: dict[str, Any]
+    figures: dict[str, Any]
+    targets: list[Target] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+def machine() -> dict[str, Any]:
+    """CPU, memory and OS of this machine."""
+    model = ""
+    for line in Path("/proc/cpuinfo").read_text().splitlines():
+        if line.startswith("model name"):
+            model = line.split(":", 1)[1].strip()
+            break
+    mem_kb = next(
+        int(line.split()[1])
+        for line in Path("/proc/meminfo").read_text().splitlines()
+        if line.startswith("MemTotal")
+    )
+    return {
+        "cpus": os.cpu_count(),
+        "cpu_model": model,
+        "memory_gib": round(mem_kb / 2**20, 1),
+        "os": platform.platform(),
+        "python": platform.python_version(),
+    }
+
+
+def versions(postgres_version: str | None = None) -> dict[str, Any]:
+    """Versions of the packages, the emulators and the code under test."""
+    found: dict[str, Any] = {}
+    for name in PACKAGES:
+        try:
+            found[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            continue
+    kinesalite = ROOT / "fraudd/localstack/node/node_modules/kinesalite/package.json"
+    if kinesalite.is_file():
+        found["kinesalite"] = json.loads(kinesalite.read_text())["version"]
+    found["node"] = _output(["node", "--version"])
+    found["postgresql"] = postgres_version
+    found["git_commit"] = _output(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"])
+    dirty = _output(["git", "-C", str(ROOT), "status", "--porcelain", "--", "fraudd", "sql"])
+    found["git_dirty"] = bool(dirty)
+    return found
+
+
+def _output(argv: list[str]) -> str | None:
+    try:
+        done = subprocess.run(argv, capture_output=True, text=True, check=False, timeout=10)
+    except OSError:
+        return None
+    return done.stdout.strip() or None
+
+
+def command_line() -> str:
+    """The command that is running, as a user would type it."""
+    args = " ".join(shlex.quote(a) for a in sys.argv[1:])
+    return f"python -m bench {args}".strip()
+
+
+def write_result(result: Result, started: dt.datetime, postgres_version: str | None) -> Path:
+    """Write ``bench/results/<scenario>.json`` (atomically) and return its path."""
+    RESULTS_DIR.mkdir(exist_ok=True)
+    payload = {
+        "scenario": result.scenario,
+        "command": command_line(),
+        "started_at": started.isoformat(timespec="seconds"),
+        "finished_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "machine": machine(),
+        "versions": versions(postgres_version),
+        "parameters": result.parameters,
+        "figures": result.figures,
+        "targets": [asdict(t) for t in result.targets],
+        "notes": result.notes,
+    }
+    path = RESULTS_DIR / f"{result.scenario}.json"
+    tmp = path.with_suffix(".json.tmp")
+    tmp.write_text(json.dumps(payload, indent=2, default=str) + "\n")
+    tmp.replace(path)
+    return path
+
+
+def free_ports(count: int) -> list[int]:
+    """Ports the kernel reported free (all held until every one is chosen)."""
+    with ExitStack() as stack:
+        socks = [stack.enter_context(socket.socket()) for _ in range(count)]
+        for sock in socks:
+            sock.bind(("127.0.0.1", 0))
+        return [sock.getsockname()[1] for sock in socks]
+
+
+@dataclass(frozen=True)
+class Stack:
+    """A running local stack of the benchmark's own: settings pointing at it, and its PIDs."""
+
+    settings: Settings
+    info: StackInfo
+
+    def pids(self) -> dict[str, int]:
+        """PIDs of kinesalite, moto and the PostgreSQL postmaster."""
+        current = local_state.load(self.info.state_dir)
+        out = {}
+        for name in ("kinesis", "moto", "postgres"):
+            component = getattr(current, name)
+            if component is not None and component.process is not None:
+                out[name] = component.process.pid
+        return out
+
+    async def postgres_version(self) -> str:
+        wh = await connect(self.settings.warehouse)
+        try:
+            async with wh.acquire() as conn:
+                return str(await conn.fetchval("SHOW server_version"))
+        finally:
+            await wh.close()
+
+
+@contextmanager
+def local_stack() -> Iterator[Stack]:
+    """Kinesalite, moto and PostgreSQL on free ports under a temporary directory; purged after."""
+    with tempfile.TemporaryDirectory(prefix="fraudd-bench-") as tmp:
+        kinesis_port, moto_port, postgres_port = free_ports(3)
+        base = Settings(
+            local=LocalStackSettings(
+                state_dir=Path(tmp),
+                kinesis_port=kinesis_port,
+                moto_port=moto_port,
+                postgres_port=postgres_port,
+            ),
+            warehouse=WarehouseSettings(password=SecretStr(PASSWORD), sslmode="disable"),
+            log_level="warning",
+        )
+        info = localstack.up(base)
+        try:
+            yield Stack(localstack.stack_settings(base, info), info)
+        finally:
+            localstack.down(base, purge=True)
+
+
+def isolated(stack: Stack, shards: int, schema: str | None = None, **sections: Any) -> Settings:
+    """Settings with their own stream (``shards`` shards), topic, queue and schema names."""
+    base = stack.settings
+    tag = uuid.uuid4().hex[:8]
+    update: dict[str, Any] = {
+        "kinesis": base.kinesis.model_copy(
+            update={"stream_name": f"bench-{tag}", "shard_count": shards}
+        ),
+        "sns": base.sns.model_copy(update={"topic_name": f"bench-{tag}", "topic_arn": None}),
+        "sqs": base.sqs.model_copy(update={"queue_name": f"bench-{tag}"}),
+        "warehouse": base.warehouse.model_copy(update={"schema_name": schema or f"b_{tag}"}),
+        "http": base.http.model_copy(update={"port": 0}),
+    }
+    for name, values in sections.items():
+        update[name] = getattr(base, name).model_copy(update=values)
+    return base.model_copy(update=update)
+
+
+def create_aws_resources(settings: Settings, stack: Stack) -> Settings:
+    """Create the stream, topic and read-back queue; return settings with the topic ARN."""
+    kinesis = local_aws.client("kinesis", settings, stack.info.kinesis_endpoint)
+    local_kinesis.ensure_stream(kinesis, settings.kinesis.stream_name, settings.kinesis.shard_count)
+    sns = local_aws.client("sns", settings, stack.info.moto_endpoint)
+    sqs = local_aws.client("sqs", settings, stack.info.moto_endpoint)
+    topic_arn, _queue = local_moto.ensure_resources(sns, sqs, settings.sns, settings.sqs)
+    return settings.model_copy(
+        update={"sns": settings.sns.model_copy(update={"topic_arn": topic_arn})}
+    )
+
+
+async def migrated(settings: Settings) -> None:
+    """Apply every migration to the settings' schema."""
+    wh = await connect(settings.warehouse)
+    try:
+        await migrate(wh, settings)
+    finally:
+        await wh.close()
