@@ -15,6 +15,7 @@ from fraudd.settings import Settings
 from fraudd.simulator import SimulationSpec, Timeline
 from fraudd.warehouse import Warehouse, connect
 from fraudd.warehouse.migrate import migrate
+from tests.warehouse.conftest import pg_cluster, shim  # noqa: F401  (fixtures, used by name)
 
 SMALL = SimulationSpec(
     origin=dt.date(2018, 4, 1), seed=11, customers=300, terminals=600, radius=10.0

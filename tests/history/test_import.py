@@ -16,9 +16,14 @@ import pandas as pd
 
 from fraudd.history.columns import derived_card_token, label_delays
 from fraudd.history.importer import import_history
+from fraudd.localstack import StackInfo
+from fraudd.settings import Settings
 from fraudd.simulator import write_csv, write_handbook_csv
-from tests.history.conftest import HistoryDb
+from fraudd.warehouse import connect
+from fraudd.warehouse.migrate import migrate
+from tests.history.conftest import HistoryDb, schema_settings
 from tests.history.test_validate import write_mixed
+from tests.shim.redshift_shim import RedshiftShim
 
 TX = (
     "tx_id, tx_time, customer_id, terminal_id, card_token, last4, amount, merchant_category, "
@@ -176,3 +181,34 @@ async def test_a_file_with_an_unknown_header_exits_2_and_loads_nothing(
     assert done.returncode == 2 and "unrecognised header" in done.stderr
     count = await fetch(history_db, "SELECT count(*) FROM {schema}.transactions")
     assert count[0][0] == 0
+
+
+async def test_import_through_the_redshift_connector_driver(
+    local_stack: tuple[Settings, StackInfo],
+    shim: RedshiftShim,
+    small_frame: pd.DataFrame,
+    tmp_path: Path,
+) -> None:
+    """The loader only uses the Connection interface: the other driver loads the same rows."""
+    settings = schema_settings(local_stack[0], "hr")
+    wh_settings = settings.warehouse.model_copy(
+        update={"driver": "redshift_connector", "port": shim.port, "sslmode": "disable"}
+    )
+    settings = settings.model_copy(update={"warehouse": wh_settings})
+    wh = await connect(wh_settings)
+    try:
+        await migrate(wh, settings)
+        frame = small_frame[small_frame["amount"] > 0].iloc[:1500]
+        path = tmp_path / "rc.csv"
+        write_csv(frame, path)
+        summary = await import_history(wh, settings, path, chunk_rows=400)
+        db = HistoryDb(settings, wh)
+        rows = await fetch(db, f"SELECT {TX} FROM {{schema}}.transactions ORDER BY tx_id")
+        timeout = await fetch(db, "SHOW statement_timeout")
+    finally:
+        async with wh.acquire() as conn:
+            await conn.execute(f"DROP SCHEMA {settings.warehouse.schema_name} CASCADE")
+        await wh.close()
+    assert summary.loaded == summary.labels == 1500 and summary.rejected_total == 0
+    assert [tuple(r) for r in rows] == expected_transactions(frame.sort_values("tx_id"))
+    assert timeout[0][0] == "1min"  # restored after the load
