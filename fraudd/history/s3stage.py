@@ -39,9 +39,7 @@ class StagingConfigError(ValueError):
     """Redshift bulk loads need ``warehouse.s3_staging_uri``; the message says what is wrong."""
 
 
-def copy_statement(
-    table: str, columns: Sequence[str], uri: str, iam_role: str, region: str
-) -> str:
+def copy_statement(table: str, columns: Sequence[str], uri: str, iam_role: str, region: str) -> str:
     """``COPY table (columns) FROM 'uri' IAM_ROLE ... CSV GZIP ...`` for the staged files."""
     if not _URI.fullmatch(uri) or not uri.endswith("/"):
         raise ValueError(f"not an S3 prefix URI: {uri!r}")
