@@ -21,6 +21,7 @@ from fraudd.features import (
     reason_text,
     serving_features,
     training_features,
+    training_features_parallel,
 )
 from fraudd.warehouse import Connection
 from tests.model.fixtures import ModelDb, load_history, model_db, small_history
@@ -209,3 +210,13 @@ async def test_redshift_definition_gives_the_same_features(
     assert training["is_fraud"].tolist() == expected["is_fraud"].tolist()
     assert_same(expected, training.loc[:, list(FEATURES)].to_numpy(np.float64))
     assert_same(expected, serving)
+
+
+async def test_parallel_training_features_equal_one_query(
+    model_db: ModelDb, small_history: pd.DataFrame
+) -> None:
+    async with model_db.wh.acquire() as conn:
+        await load_history(conn, model_db.schema, small_history)
+        whole = await training_features(conn, START, END, model_db.queries)
+    parts = await training_features_parallel(model_db.wh, START, END, model_db.queries, parts=3)
+    pd.testing.assert_frame_equal(parts, whole)

@@ -8,11 +8,12 @@ of history run for tens of seconds, far beyond the consumer's per-batch timeout.
 from __future__ import annotations
 
 import datetime as dt
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from fraudd.features import feature_queries
+from fraudd.features import feature_queries, training_features_parallel
 from fraudd.model.evaluate import Evaluation, evaluate_model
 from fraudd.model.export import export_sagemaker
 from fraudd.model.fit import FitConfig
@@ -22,23 +23,30 @@ from fraudd.model.report import write_report
 from fraudd.model.thresholds import ThresholdTargets
 from fraudd.model.train import TrainConfig, train_and_register
 from fraudd.settings import Settings
-from fraudd.warehouse import Connection, connect
+from fraudd.warehouse import Connection, Warehouse, connect
 
 BATCH_JOB_TIMEOUT_S = 3600.0
+FEATURE_PARTS = 2
+"""Training features are computed in this many date ranges at once (one per server core)."""
 
 
 @asynccontextmanager
-async def _session(settings: Settings) -> AsyncIterator[tuple[Connection, Registry]]:
+async def _pool(settings: Settings) -> AsyncIterator[Warehouse]:
     wh_settings = settings.warehouse.model_copy(
         update={"statement_timeout_s": max(settings.warehouse.statement_timeout_s,
                                            BATCH_JOB_TIMEOUT_S)}
     )
     wh = await connect(wh_settings)
     try:
-        async with wh.acquire() as conn:
-            yield conn, Registry(wh.schema, wh.dialect)
+        yield wh
     finally:
         await wh.close()
+
+
+@asynccontextmanager
+async def _session(settings: Settings) -> AsyncIterator[tuple[Connection, Registry]]:
+    async with _pool(settings) as wh, wh.acquire() as conn:
+        yield conn, Registry(wh.schema, wh.dialect)
 
 
 def _utc(day: dt.date | dt.datetime) -> dt.datetime:
@@ -59,8 +67,17 @@ async def train_command(
         delay_days=delay_days, fit=fit or FitConfig(), targets=targets or ThresholdTargets(),
     )
     queries = feature_queries(settings.warehouse.dialect, settings.warehouse.schema_name)
-    async with _session(settings) as (conn, registry):
-        record, _ = await train_and_register(conn, queries, registry, config, activate=activate)
+    async with _pool(settings) as wh:
+        began = time.perf_counter()
+        frame = await training_features_parallel(
+            wh, config.start.to_pydatetime(), config.end.to_pydatetime(), queries,
+            parts=min(FEATURE_PARTS, settings.warehouse.pool_size),
+        )
+        async with wh.acquire() as conn:
+            record, _ = await train_and_register(
+                conn, queries, Registry(wh.schema, wh.dialect), config, activate=activate,
+                frame=frame, feature_seconds=time.perf_counter() - began,
+            )
     return record
 
 

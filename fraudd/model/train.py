@@ -182,17 +182,21 @@ def _saw(active: ModelRecord, trained: TrainedModel) -> bool:
 
 async def train_and_register(
     conn: Connection, queries: FeatureQueries, registry: Registry, config: TrainConfig,
-    *, activate: bool | None = None,
+    *, activate: bool | None = None, frame: pd.DataFrame | None = None,
+    feature_seconds: float = 0.0,
 ) -> tuple[ModelRecord, TrainedModel]:
     """Train on the warehouse's labelled history and register the model.
 
     ``activate``: None applies the activation rule, True/False forces the outcome.
+    ``frame``: training features already loaded, in ``feature_seconds`` (else they are
+    computed on ``conn``).
     """
-    began = time.perf_counter()
-    frame = await training_features(
-        conn, config.start.to_pydatetime(), config.end.to_pydatetime(), queries
-    )
-    feature_seconds = time.perf_counter() - began
+    if frame is None:
+        began = time.perf_counter()
+        frame = await training_features(
+            conn, config.start.to_pydatetime(), config.end.to_pydatetime(), queries
+        )
+        feature_seconds = time.perf_counter() - began
     log.info("model.features_loaded", rows=len(frame), seconds=round(feature_seconds, 1))
     trained = train_frame(frame, config)
     trained.metadata["timings"]["feature_seconds"] = round(feature_seconds, 2)
