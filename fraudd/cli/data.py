@@ -66,6 +66,7 @@ def _run(coro_fn: Callable[[], Any]) -> Any:
     """Run a coroutine; warehouse, staging and input errors become one line and an exit code."""
     from fraudd.history.columns import LayoutError
     from fraudd.history.s3stage import StagingConfigError
+    from fraudd.history.simulations import SimulationConflict
     from fraudd.warehouse import WarehouseError
 
     try:
@@ -78,6 +79,9 @@ def _run(coro_fn: Callable[[], Any]) -> Any:
         raise typer.Exit(EX_USAGE) from None
     except WarehouseError as exc:
         typer.echo(f"fraudd: warehouse: {exc}", err=True)
+        raise typer.Exit(EX_DATAERR) from None
+    except SimulationConflict as exc:
+        typer.echo(f"fraudd: {exc}", err=True)
         raise typer.Exit(EX_DATAERR) from None
 
 

@@ -21,7 +21,7 @@ import structlog
 from fraudd.history.columns import NORMAL_COLUMNS, label_delays
 from fraudd.history.csvtext import csv_text
 from fraudd.history.loader import HistoryLoader, LoadResult, ProgressFn, Stager, threaded
-from fraudd.history.simulations import StoredSimulation, insert_statement
+from fraudd.history.simulations import StoredSimulation, check_seed_is_free, insert_statement
 from fraudd.settings import Settings
 from fraudd.simulator import SimulationSpec, Timeline
 from fraudd.warehouse import Warehouse
@@ -108,14 +108,20 @@ async def simulate_into_warehouse(
     stager: Stager | None = None,
     progress: ProgressFn | None = None,
 ) -> SimulateSummary:
-    """Generate ``days`` days of ``spec`` and load transactions, labels and the spec."""
+    """Generate ``days`` days of ``spec`` and load transactions, labels and the spec.
+
+    Raises :class:`~fraudd.history.simulations.SimulationConflict` before generating anything
+    when the seed already names another timeline in the warehouse.
+    """
+    schema = settings.warehouse.schema_name
+    async with wh.acquire() as conn:
+        await check_seed_is_free(conn, schema, spec)
     began = time.perf_counter()
     frame = await asyncio.to_thread(generate, spec, days)
     summary = _summary(spec, days, frame)
     summary.seconds["generate"] = round(time.perf_counter() - began, 3)
     max_delay = settings.producer.label_delay_days
     stored = StoredSimulation(spec, days, summary.transactions, summary.frauds)
-    schema = settings.warehouse.schema_name
     began = time.perf_counter()
     async with (
         wh.acquire() as conn,

@@ -24,9 +24,16 @@ INSERT_SIMULATION = """
 INSERT INTO {schema}.simulations (simulation_id, seed, customers, terminals, radius, origin, days,
     transactions, frauds, label_delay_max_days)
 VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"""
+SAME_SEED = """
+SELECT seed, customers, terminals, radius, origin, days, transactions, frauds
+FROM {schema}.simulations WHERE seed = %s ORDER BY loaded_at"""
 LATEST_SIMULATION = """
 SELECT seed, customers, terminals, radius, origin, days, transactions, frauds, loaded_at
 FROM {schema}.simulations ORDER BY loaded_at DESC LIMIT 1"""
+
+
+class SimulationConflict(ValueError):
+    """Another timeline with the same seed is stored: transaction ids would collide."""
 
 
 @dataclass(frozen=True)
@@ -71,15 +78,39 @@ def insert_statement(
 
 async def latest_simulation(conn: Connection, schema: str) -> StoredSimulation | None:
     """The newest recorded simulation, or None (also when the table does not exist yet)."""
+    rows = await _fetch(conn, render(LATEST_SIMULATION, schema=schema))
+    return _stored(rows[0]) if rows else None
+
+
+async def check_seed_is_free(conn: Connection, schema: str, spec: SimulationSpec) -> None:
+    """Raise :class:`SimulationConflict` when ``spec.seed`` names another stored timeline.
+
+    Simulated ids are ``<seed>-<day>-<index>``: two timelines with one seed (another origin or
+    size) share ids, and the second would be skipped as already loaded. The same spec again
+    (with any number of days) is fine: its rows are the same rows.
+    """
+    for row in await _fetch(conn, render(SAME_SEED, schema=schema), spec.seed):
+        other = _stored(row)
+        if other.spec != spec:
+            raise SimulationConflict(
+                f"seed {spec.seed} already names another simulated timeline in this warehouse "
+                f"(origin {other.spec.origin}, {other.spec.customers} customers, "
+                f"{other.spec.terminals} terminals): transaction ids would collide; "
+                "choose another --seed"
+            )
+
+
+async def _fetch(conn: Connection, sql: str, *args: Any) -> list[Any]:
     try:
-        row = await conn.fetchrow(render(LATEST_SIMULATION, schema=schema))
+        return await conn.fetch(sql, *args)
     except WarehouseError as exc:
         if exc.sqlstate != UNDEFINED_TABLE:
             raise
-        log.warning("history.simulations_missing", schema=schema, hint="run fraudd migrate")
-        return None
-    if row is None:
-        return None
+        log.warning("history.simulations_missing", hint="run fraudd migrate")
+        return []
+
+
+def _stored(row: Any) -> StoredSimulation:
     spec = SimulationSpec(
         origin=row.origin,
         seed=int(row.seed),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -13,7 +14,7 @@ from fraudd.history import loader
 from fraudd.history.columns import label_delays
 from fraudd.history.loader import HistoryLoader
 from fraudd.history.simulate import simulate_into_warehouse
-from fraudd.history.simulations import latest_simulation
+from fraudd.history.simulations import SimulationConflict, latest_simulation
 from fraudd.simulator import read_csv
 from fraudd.warehouse import WarehouseError
 from tests.history.conftest import SMALL, SMALL_DAYS, HistoryDb
@@ -117,3 +118,20 @@ async def test_the_cli_loads_a_small_history_and_writes_files(
     async with history_db.wh.acquire() as conn:
         n = await conn.fetchval(f"SELECT count(*) FROM {history_db.schema}.transactions")
     assert n == loaded["transactions"]
+
+
+async def test_a_longer_run_adds_days_and_another_timeline_needs_another_seed(
+    history_db: HistoryDb,
+) -> None:
+    short = await simulate_into_warehouse(history_db.wh, history_db.settings, SMALL, 2)
+    longer = await simulate_into_warehouse(history_db.wh, history_db.settings, SMALL, 4)
+    other = dataclasses.replace(SMALL, origin=dt.date(2019, 1, 1))
+    with pytest.raises(SimulationConflict, match="choose another --seed"):
+        await simulate_into_warehouse(history_db.wh, history_db.settings, other, 2)
+    assert longer.load is not None
+    assert longer.load.rejected == {"already_loaded": short.transactions}
+    assert longer.load.loaded == longer.transactions - short.transactions > 0
+    async with history_db.wh.acquire() as conn:
+        n = await conn.fetchval(f"SELECT count(*) FROM {history_db.schema}.transactions")
+        stored = await latest_simulation(conn, history_db.schema)
+    assert n == longer.transactions and stored is not None and stored.days == 4
