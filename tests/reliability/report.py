@@ -65,9 +65,10 @@ SCENARIOS: dict[str, Runner] = {
 }
 
 COLUMNS = (
-    ("scenario", 40),
+    ("scenario", 48),
     ("records in", 10),
     ("decisions", 9),
+    ("quarantined", 11),
     ("lost", 4),
     ("doubled", 7),
     ("alerts exp/recv/dup", 19),
@@ -79,7 +80,8 @@ COLUMNS = (
 def row(t: Tally) -> list[str]:
     alerts = f"{t.alerts_expected}/{t.alerts_received}/{t.alerts_duplicated}"
     recovery = "-" if t.recovery_s is None else f"{t.recovery_s:.1f}"
-    cells = [t.scenario, t.records_in, t.decisions, t.lost, t.doubled, alerts, recovery]
+    cells = [t.scenario, t.records_in, t.decisions, t.dead_letters, t.lost, t.doubled]
+    cells += [alerts, recovery]
     return [str(c) for c in [*cells, f"{t.seconds:.0f}"]]
 
 
