@@ -4,7 +4,9 @@ Reads every shard of the stream and appends the records, with the metadata colum
 streaming materialized view, to ``{schema}.{stream_view}``. The table itself is the checkpoint:
 on start each shard resumes after its highest stored sequence number, so a crash loses nothing
 and the primary key makes a repeated append harmless. Child shards are read only once their
-parents are finished, which keeps each card's swipes in order across resharding.
+parents are finished, which keeps each card's swipes in order across resharding. Every readable
+shard is read at once and one pass is appended in one statement: one round trip and one commit
+per pass instead of one per shard.
 """
 
 from __future__ import annotations
@@ -53,22 +55,28 @@ async def run(deps: Deps, stop: asyncio.Event) -> None:
 
 
 async def step(deps: Deps, state: IngestState) -> bool:
-    """One pass over every readable shard; True when any record was appended."""
+    """One pass: read every readable shard at once, append what came in one statement (one
+    commit), then advance the iterators. True when any record was appended."""
     assert deps.stream is not None
     if time.monotonic() - state.shards_at > SHARD_REFRESH_S:
         state.shards = await deps.stream.shards()
         state.shards_at = time.monotonic()
-    appended, behind_ms = 0, 0
-    for shard in readable(state):
-        try:
-            count, behind = await _ingest_shard(deps, deps.stream, state, shard.shard_id)
-        except BaseException:
-            state.iterators.pop(shard.shard_id, None)  # never advance past an uncommitted batch
-            raise
-        appended += count
-        behind_ms = max(behind_ms, behind)
+    shards = [s.shard_id for s in readable(state)]
+    try:
+        reads = await asyncio.gather(*(_read(deps, deps.stream, state, s) for s in shards))
+        batch = [r for r in reads if r.records]
+        if batch:
+            crashpoint("ingest.after_read")
+            await _append(deps, batch)
+    except BaseException:
+        for shard_id in shards:  # never advance past an uncommitted batch
+            state.iterators.pop(shard_id, None)
+        raise
+    for read in reads:
+        _advance(state, read)
+    appended = sum(len(r.records) for r in batch)
     deps.health.set_dependency("stream", True)
-    deps.metrics.ingest_behind.set(behind_ms / 1000)
+    deps.metrics.ingest_behind.set(max((r.behind_ms for r in reads), default=0) / 1000)
     if appended:
         Wakeups.signal(deps.wakeups.consumer)
     return appended > 0
@@ -85,9 +93,18 @@ def readable(state: IngestState) -> list[Shard]:
     ]
 
 
-async def _ingest_shard(
-    deps: Deps, stream: Stream, state: IngestState, shard_id: str
-) -> tuple[int, int]:
+@dataclass
+class ShardRead:
+    """One GetRecords of one shard, applied to the state only once its records are stored."""
+
+    shard_id: str
+    records: list[dict[str, Any]]
+    next_iterator: str | None
+    behind_ms: int
+    expired: bool = False
+
+
+async def _read(deps: Deps, stream: Stream, state: IngestState, shard_id: str) -> ShardRead:
     iterator = state.iterators.get(shard_id) or await _fresh_iterator(deps, stream, state, shard_id)
     try:
         records, next_iterator, behind = await stream.read(
@@ -97,19 +114,24 @@ async def _ingest_shard(
         if error_code(exc) != "ExpiredIteratorException":
             raise
         log.info("ingest.iterator_expired", shard_id=shard_id)
+        return ShardRead(shard_id, [], None, 0, expired=True)
+    return ShardRead(shard_id, records, next_iterator, behind)
+
+
+def _advance(state: IngestState, read: ShardRead) -> None:
+    """After the commit: remember the position and the next iterator (or that the shard ended)."""
+    shard_id = read.shard_id
+    if read.expired:
         state.iterators.pop(shard_id, None)
-        return 0, 0
-    if records:
-        crashpoint("ingest.after_read")
-        await _append(deps, shard_id, records)
-        state.positions[shard_id] = records[-1]["SequenceNumber"]
-    if next_iterator is None:
+        return
+    if read.records:
+        state.positions[shard_id] = read.records[-1]["SequenceNumber"]
+    if read.next_iterator is None:
         state.finished.add(shard_id)
         state.iterators.pop(shard_id, None)
         log.info("ingest.shard_finished", shard_id=shard_id)
     else:
-        state.iterators[shard_id] = next_iterator
-    return len(records), behind
+        state.iterators[shard_id] = read.next_iterator
 
 
 async def _fresh_iterator(deps: Deps, stream: Stream, state: IngestState, shard_id: str) -> str:
@@ -121,14 +143,16 @@ async def _fresh_iterator(deps: Deps, stream: Stream, state: IngestState, shard_
     return await stream.iterator(shard_id, state.positions[shard_id])
 
 
-async def _append(deps: Deps, shard_id: str, records: list[dict[str, Any]]) -> None:
+async def _append(deps: Deps, batch: list[ShardRead]) -> None:
+    """Append the records of every shard read in one statement."""
     sql = APPEND_SQL.format(schema=deps.warehouse.schema, view=_view(deps))
+    records = [(read.shard_id, r) for read in batch for r in read.records]
     args = (
-        [r["ApproximateArrivalTimestamp"] for r in records],
-        [r["PartitionKey"] for r in records],
-        [shard_id] * len(records),
-        [int(r["SequenceNumber"]) for r in records],
-        [bytes(r["Data"]) for r in records],
+        [r["ApproximateArrivalTimestamp"] for _, r in records],
+        [r["PartitionKey"] for _, r in records],
+        [shard_id for shard_id, _ in records],
+        [int(r["SequenceNumber"]) for _, r in records],
+        [bytes(r["Data"]) for _, r in records],
     )
     async with deps.warehouse.acquire() as conn:
         await conn.execute(sql, *args)
