@@ -181,6 +181,12 @@ class ConsumerSettings(Section):
     batch_rows: int = Field(default=5000, ge=1)
     instance_index: int = Field(default=0, ge=0)
     instance_count: int = Field(default=1, ge=1)
+    max_future_days: float = Field(
+        default=30.0,
+        gt=0,
+        description="Quarantine swipes whose event time leads their arrival by more than this "
+        "(simulated traffic at a high speed-up needs more).",
+    )
 
 
 class ActionsSettings(Section):

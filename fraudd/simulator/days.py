@@ -68,4 +68,6 @@ def _draw_amounts(profiles: Profiles, customer: np.ndarray, rng: np.random.Gener
     amount = rng.normal(mean, profiles.std_amount[customer])
     negative = np.flatnonzero(amount < 0)
     amount[negative] = rng.uniform(0, 2 * mean[negative])
-    return np.round(amount, 2)
+    # The handbook rounds a tiny redraw to 0.00 (~2 in 100,000 swipes); a card application never
+    # sends a zero purchase, and fraudd quarantines one, so the floor is one cent.
+    return np.maximum(np.round(amount, 2), 0.01)

@@ -15,6 +15,7 @@ import json
 import time
 import zlib
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 import structlog
@@ -132,8 +133,9 @@ async def _read(deps: Deps, conn: Connection, state: ConsumerState) -> Batch:
     after = [int(state.watermarks.get(s) or -1) for s in state.shards]
     rows = await statements.fetch(conn, deps.settings, "PENDING", state.shards, after, per_shard)
     swipes, rejected = [], []
+    ahead = timedelta(days=deps.settings.consumer.max_future_days)
     for row in rows:
-        parsed = parse_record(bytes(row.kinesis_data), row.approximate_arrival_timestamp)
+        parsed = parse_record(bytes(row.kinesis_data), row.approximate_arrival_timestamp, ahead)
         if isinstance(parsed, Swipe):
             swipes.append((row, parsed))
         else:
