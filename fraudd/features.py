@@ -73,8 +73,7 @@ REASONS: Final[Mapping[str, str]] = {
     "cust_mean_amount_1d": "card's average amount in the last 24 hours is "
     "{cust_mean_amount_1d:.2f}",
     "cust_count_7d": "card used {cust_count_7d:.0f} times in the last 7 days",
-    "cust_mean_amount_7d": "card's average amount in the last 7 days is "
-    "{cust_mean_amount_7d:.2f}",
+    "cust_mean_amount_7d": "card's average amount in the last 7 days is {cust_mean_amount_7d:.2f}",
     "cust_count_30d": "card used {cust_count_30d:.0f} times in the last 30 days",
     "cust_mean_amount_30d": "card's 30-day average amount is {cust_mean_amount_30d:.2f}",
     "term_count_1d": "terminal had {term_count_1d:.0f} transactions on the day a week ago",
@@ -154,7 +153,12 @@ async def serving_features(
 
 
 TRAINING_COLUMNS: Final[tuple[str, ...]] = (
-    "tx_id", "tx_time", "customer_id", "card_token", *FEATURES, "is_fraud",
+    "tx_id",
+    "tx_time",
+    "customer_id",
+    "card_token",
+    *FEATURES,
+    "is_fraud",
 )
 
 

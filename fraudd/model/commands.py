@@ -33,8 +33,9 @@ FEATURE_PARTS = 2
 @asynccontextmanager
 async def _pool(settings: Settings) -> AsyncIterator[Warehouse]:
     wh_settings = settings.warehouse.model_copy(
-        update={"statement_timeout_s": max(settings.warehouse.statement_timeout_s,
-                                           BATCH_JOB_TIMEOUT_S)}
+        update={
+            "statement_timeout_s": max(settings.warehouse.statement_timeout_s, BATCH_JOB_TIMEOUT_S)
+        }
     )
     wh = await connect(wh_settings)
     try:
@@ -56,34 +57,57 @@ def _utc(day: dt.date | dt.datetime) -> dt.datetime:
 
 
 async def train_command(
-    settings: Settings, *, train_end: dt.date | dt.datetime, train_days: int = 90,
-    val_days: int = 7, delay_days: int = 7, targets: ThresholdTargets | None = None,
-    fit: FitConfig | None = None, activate: bool | None = None,
+    settings: Settings,
+    *,
+    train_end: dt.date | dt.datetime,
+    train_days: int = 90,
+    val_days: int = 7,
+    delay_days: int = 7,
+    targets: ThresholdTargets | None = None,
+    fit: FitConfig | None = None,
+    activate: bool | None = None,
 ) -> ModelRecord:
     """Train on ``[train_end - train_days, train_end)`` and register (activation rule applies
     unless ``activate`` forces it)."""
     config = TrainConfig(
-        train_end=_utc(train_end), train_days=train_days, val_days=val_days,
-        delay_days=delay_days, fit=fit or FitConfig(), targets=targets or ThresholdTargets(),
+        train_end=_utc(train_end),
+        train_days=train_days,
+        val_days=val_days,
+        delay_days=delay_days,
+        fit=fit or FitConfig(),
+        targets=targets or ThresholdTargets(),
     )
     queries = feature_queries(settings.warehouse.dialect, settings.warehouse.schema_name)
     async with _pool(settings) as wh:
         began = time.perf_counter()
         frame = await training_features_parallel(
-            wh, config.start.to_pydatetime(), config.end.to_pydatetime(), queries,
+            wh,
+            config.start.to_pydatetime(),
+            config.end.to_pydatetime(),
+            queries,
             parts=min(FEATURE_PARTS, settings.warehouse.pool_size),
         )
         async with wh.acquire() as conn:
             record, _ = await train_and_register(
-                conn, queries, Registry(wh.schema, wh.dialect), config, activate=activate,
-                frame=frame, feature_seconds=time.perf_counter() - began,
+                conn,
+                queries,
+                Registry(wh.schema, wh.dialect),
+                config,
+                activate=activate,
+                frame=frame,
+                feature_seconds=time.perf_counter() - began,
             )
     return record
 
 
 async def evaluate_command(
-    settings: Settings, *, test_start: dt.date | dt.datetime, test_days: int = 7,
-    delay_days: int = 7, known_days: int = 7, version: int | None = None,
+    settings: Settings,
+    *,
+    test_start: dt.date | dt.datetime,
+    test_days: int = 7,
+    delay_days: int = 7,
+    known_days: int = 7,
+    version: int | None = None,
     report_dir: Path | None = None,
 ) -> Evaluation:
     """Evaluate model ``version`` (default: the active one); write a report if asked."""

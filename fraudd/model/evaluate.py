@@ -59,7 +59,10 @@ class Evaluation:
 
 
 def evaluate_scores(
-    test: pd.DataFrame, scores: np.ndarray, frauds: pd.DataFrame, window: EvalWindow,
+    test: pd.DataFrame,
+    scores: np.ndarray,
+    frauds: pd.DataFrame,
+    window: EvalWindow,
     model_version: int | None = None,
 ) -> tuple[Evaluation, pd.DataFrame]:
     """Apply the protocol to scored test rows (``tx_time``, ``card_token``, ``is_fraud``).
@@ -73,13 +76,19 @@ def evaluate_scores(
     auc, ap = pooled_scores(labels, kept["score"].to_numpy())
     per_day = card_precision_top_k(kept, window, CP_K)
     evaluation = Evaluation(
-        auc_roc=auc, average_precision=ap, card_precision_at_100=float(np.mean(per_day)),
-        n_transactions=len(kept), n_frauds=int(labels.sum()),
+        auc_roc=auc,
+        average_precision=ap,
+        card_precision_at_100=float(np.mean(per_day)),
+        n_transactions=len(kept),
+        n_frauds=int(labels.sum()),
         n_cards=int(kept["card_token"].nunique()),
         n_removed_known=len(scored) - len(kept),
-        test_start=window.test_start.isoformat(), test_days=window.test_days,
-        delay_days=window.delay_days, known_days=window.known_days,
-        card_precision_per_day=per_day, model_version=model_version,
+        test_start=window.test_start.isoformat(),
+        test_days=window.test_days,
+        delay_days=window.delay_days,
+        known_days=window.known_days,
+        card_precision_per_day=per_day,
+        model_version=model_version,
     )
     return evaluation, kept
 
@@ -103,7 +112,10 @@ def model_scores(record: ModelRecord, frame: pd.DataFrame) -> np.ndarray:
 
 
 async def evaluate_model(
-    conn: Connection, queries: FeatureQueries, schema: str, record: ModelRecord,
+    conn: Connection,
+    queries: FeatureQueries,
+    schema: str,
+    record: ModelRecord,
     window: EvalWindow,
 ) -> tuple[Evaluation, pd.DataFrame]:
     """Compute test features, score them with ``record``, apply the protocol."""
@@ -115,9 +127,12 @@ async def evaluate_model(
         test, model_scores(record, test), frauds, window, record.version
     )
     log.info(
-        "model.evaluated", version=record.version, auc_roc=round(evaluation.auc_roc, 4),
+        "model.evaluated",
+        version=record.version,
+        auc_roc=round(evaluation.auc_roc, 4),
         average_precision=round(evaluation.average_precision, 4),
         card_precision_at_100=round(evaluation.card_precision_at_100, 4),
-        transactions=evaluation.n_transactions, frauds=evaluation.n_frauds,
+        transactions=evaluation.n_transactions,
+        frauds=evaluation.n_frauds,
     )
     return evaluation, kept

@@ -78,9 +78,16 @@ def _bucket(name: str) -> str:
 
 
 def render_create_model(
-    settings: Settings, train_end: dt.datetime, train_days: int, *, s3_bucket: str,
-    num_round: int = 300, max_depth: int = 6, eta: float = 0.1,
-    model_name: str = "fraudd_model", max_runtime_s: int = 5400,
+    settings: Settings,
+    train_end: dt.datetime,
+    train_days: int,
+    *,
+    s3_bucket: str,
+    num_round: int = 300,
+    max_depth: int = 6,
+    eta: float = 0.1,
+    model_name: str = "fraudd_model",
+    max_runtime_s: int = 5400,
 ) -> str:
     """``CREATE MODEL`` for Redshift ML over ``[train_end - train_days, train_end)``.
 

@@ -84,8 +84,12 @@ def fit(
     val_m = _matrix(*val_xy, features)
     began = time.perf_counter()
     holdout = xgb.train(
-        params, train_m, num_boost_round=config.max_rounds, evals=[(val_m, "validation")],
-        early_stopping_rounds=config.early_stopping_rounds, verbose_eval=False,
+        params,
+        train_m,
+        num_boost_round=config.max_rounds,
+        evals=[(val_m, "validation")],
+        early_stopping_rounds=config.early_stopping_rounds,
+        verbose_eval=False,
     )
     rounds = int(holdout.best_iteration) + 1
     val_scores = holdout.predict(val_m, iteration_range=(0, rounds))
@@ -96,8 +100,9 @@ def fit(
     began = time.perf_counter()
     served = xgb.train(params, _matrix(*full_xy, features), num_boost_round=rounds)
     refit_seconds = time.perf_counter() - began
-    log.info("model.refitted", rounds=rounds, rows=int(full_xy[1].size),
-             seconds=round(refit_seconds, 1))
+    log.info(
+        "model.refitted", rounds=rounds, rows=int(full_xy[1].size), seconds=round(refit_seconds, 1)
+    )
     return Fitted(served, rounds, val_scores, fit_seconds, refit_seconds)
 
 

@@ -41,8 +41,11 @@ class EvalWindow:
 
     @classmethod
     def of(
-        cls, test_start: dt.date | dt.datetime | str, test_days: int = 7,
-        delay_days: int = 7, known_days: int = 7,
+        cls,
+        test_start: dt.date | dt.datetime | str,
+        test_days: int = 7,
+        delay_days: int = 7,
+        known_days: int = 7,
     ) -> EvalWindow:
         """Build from a date (midnight UTC) or an aware timestamp."""
         start = pd.Timestamp(test_start)

@@ -95,8 +95,13 @@ class Registry:
         return render(text, schema=self.schema)
 
     async def register(
-        self, conn: Connection, *, backend: str, artifact: bytes | None,
-        metadata: dict[str, Any], activate: bool,
+        self,
+        conn: Connection,
+        *,
+        backend: str,
+        artifact: bytes | None,
+        metadata: dict[str, Any],
+        activate: bool,
     ) -> ModelRecord:
         """Store a new version (optionally activating it) and return it."""
         now = dt.datetime.now(dt.UTC)
@@ -105,7 +110,11 @@ class Registry:
             version = int(await conn.fetchval(self._sql(_NEXT_VERSION)))
             await conn.execute(
                 self._sql(_INSERT[self.dialect]),
-                version, backend, now, artifact, json.dumps(metadata),
+                version,
+                backend,
+                now,
+                artifact,
+                json.dumps(metadata),
             )
             if activate:
                 await self._switch(conn, version, now)
@@ -149,6 +158,11 @@ def _record(row: Row, *, with_artifact: bool) -> ModelRecord:
         metadata = json.loads(metadata)
     artifact = bytes(row[6]) if with_artifact and row[6] is not None else None
     return ModelRecord(
-        version=int(row[0]), backend=str(row[1]), created_at=row[2], active=bool(row[3]),
-        activated_at=row[4], metadata=dict(metadata or {}), artifact=artifact,
+        version=int(row[0]),
+        backend=str(row[1]),
+        created_at=row[2],
+        active=bool(row[3]),
+        activated_at=row[4],
+        metadata=dict(metadata or {}),
+        artifact=artifact,
     )

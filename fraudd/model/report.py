@@ -31,8 +31,11 @@ def _pr(labels: np.ndarray, scores: np.ndarray, ev: Evaluation, path: Path) -> N
     fig, ax = _axes()
     ax.plot(recall, precision)
     ax.axhline(labels.mean(), linestyle="--", color="grey", label="fraud rate")
-    ax.set(xlabel="recall", ylabel="precision",
-           title=f"Precision-recall (AP {ev.average_precision:.3f})")
+    ax.set(
+        xlabel="recall",
+        ylabel="precision",
+        title=f"Precision-recall (AP {ev.average_precision:.3f})",
+    )
     ax.legend()
     _save(fig, path)
 
@@ -42,8 +45,11 @@ def _roc(labels: np.ndarray, scores: np.ndarray, ev: Evaluation, path: Path) -> 
     fig, ax = _axes()
     ax.plot(fpr, tpr)
     ax.plot([0, 1], [0, 1], linestyle="--", color="grey")
-    ax.set(xlabel="false positive rate", ylabel="true positive rate",
-           title=f"ROC (AUC {ev.auc_roc:.3f})")
+    ax.set(
+        xlabel="false positive rate",
+        ylabel="true positive rate",
+        title=f"ROC (AUC {ev.auc_roc:.3f})",
+    )
     _save(fig, path)
 
 
@@ -69,9 +75,7 @@ def _per_day(ev: Evaluation, path: Path) -> None:
 
 def summary_markdown(ev: Evaluation) -> str:
     """The summary page."""
-    days = "\n".join(
-        f"| {i} | {value:.2f} |" for i, value in enumerate(ev.card_precision_per_day)
-    )
+    days = "\n".join(f"| {i} | {value:.2f} |" for i, value in enumerate(ev.card_precision_per_day))
     return (
         f"# Evaluation of model {ev.model_version}\n\n"
         f"Test period: {ev.test_days} days from {ev.test_start}; delay {ev.delay_days} days; "
@@ -85,8 +89,7 @@ def summary_markdown(ev: Evaluation) -> str:
         f"| frauds | {ev.n_frauds} |\n"
         f"| cards | {ev.n_cards} |\n\n"
         "| test day | CP@100 |\n|---|---|\n"
-        f"{days}\n\n"
-        + "".join(f"![{name}]({name})\n" for name in PLOTS)
+        f"{days}\n\n" + "".join(f"![{name}]({name})\n" for name in PLOTS)
     )
 
 

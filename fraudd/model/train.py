@@ -113,27 +113,39 @@ def train_frame(frame: pd.DataFrame, config: TrainConfig) -> TrainedModel:
 
 
 def _metadata(
-    config: TrainConfig, fitted: Fitted, thresholds: Thresholds, validation: Evaluation,
-    full: pd.DataFrame, fit_rows: pd.DataFrame, val_rows: pd.DataFrame,
+    config: TrainConfig,
+    fitted: Fitted,
+    thresholds: Thresholds,
+    validation: Evaluation,
+    full: pd.DataFrame,
+    fit_rows: pd.DataFrame,
+    val_rows: pd.DataFrame,
 ) -> dict[str, Any]:
     return {
         "features": list(FEATURES),
         "training_window": {
-            "start": config.start.isoformat(), "end": config.end.isoformat(),
-            "fit_end": config.fit_end.isoformat(), "val_start": config.val_start.isoformat(),
+            "start": config.start.isoformat(),
+            "end": config.end.isoformat(),
+            "fit_end": config.fit_end.isoformat(),
+            "val_start": config.val_start.isoformat(),
             "delay_days": config.delay_days,
         },
         "hyperparameters": config.fit.as_dict() | {"rounds": fitted.rounds},
         "validation": {
-            "auc_roc": validation.auc_roc, "average_precision": validation.average_precision,
+            "auc_roc": validation.auc_roc,
+            "average_precision": validation.average_precision,
             "card_precision_at_100": validation.card_precision_at_100,
-            "n_transactions": validation.n_transactions, "n_frauds": validation.n_frauds,
+            "n_transactions": validation.n_transactions,
+            "n_frauds": validation.n_frauds,
         },
         "thresholds": thresholds.as_dict(),
         "targets": vars(config.targets).copy(),
         "sizes": {
-            "rows": len(full), "frauds": int(full["is_fraud"].sum()), "fit_rows": len(fit_rows),
-            "val_rows": len(val_rows), "artifact_bytes": len(artifact_bytes(fitted)),
+            "rows": len(full),
+            "frauds": int(full["is_fraud"].sum()),
+            "fit_rows": len(fit_rows),
+            "val_rows": len(val_rows),
+            "artifact_bytes": len(artifact_bytes(fitted)),
         },
         "timings": {
             "fit_seconds": round(fitted.fit_seconds, 2),
@@ -185,9 +197,13 @@ def compare_with_active(
         basis = "active model's stored validation AP (it was trained on these days)"
     better = bool(new_ap + margin >= old_ap)
     return better, {
-        "compared_with": active.version, "new_ap": new_ap, "active_ap": old_ap, "basis": basis,
+        "compared_with": active.version,
+        "new_ap": new_ap,
+        "active_ap": old_ap,
+        "basis": basis,
         "margin": margin,
-        "reason": "validation AP not worse than active" if better
+        "reason": "validation AP not worse than active"
+        if better
         else "validation AP worse than active: kept inactive",
     }
 
@@ -201,8 +217,13 @@ def _unseen(active: ModelRecord, val_frame: pd.DataFrame) -> np.ndarray:
 
 
 async def train_and_register(
-    conn: Connection, queries: FeatureQueries, registry: Registry, config: TrainConfig,
-    *, activate: bool | None = None, frame: pd.DataFrame | None = None,
+    conn: Connection,
+    queries: FeatureQueries,
+    registry: Registry,
+    config: TrainConfig,
+    *,
+    activate: bool | None = None,
+    frame: pd.DataFrame | None = None,
     feature_seconds: float = 0.0,
 ) -> tuple[ModelRecord, TrainedModel]:
     """Train on the warehouse's labelled history and register the model.
@@ -224,8 +245,11 @@ async def train_and_register(
     chosen = rule_says if activate is None else activate
     trained.metadata["activation"] = info | {"activated": chosen, "forced": activate is not None}
     record = await registry.register(
-        conn, backend="local", artifact=artifact_bytes(trained.fitted),
-        metadata=trained.metadata, activate=chosen,
+        conn,
+        backend="local",
+        artifact=artifact_bytes(trained.fitted),
+        metadata=trained.metadata,
+        activate=chosen,
     )
     log.info("model.trained", version=record.version, activated=chosen, **info)
     return record, trained

@@ -116,8 +116,9 @@ async def load_local_scorer(
     if record is None or record.backend != "local":
         return None
     thresholds = record.thresholds.overridden(settings.review_threshold, settings.block_threshold)
-    log.info("model.loaded", version=record.version, review=thresholds.review,
-             block=thresholds.block)
+    log.info(
+        "model.loaded", version=record.version, review=thresholds.review, block=thresholds.block
+    )
     return LocalScorer(
         record, reason_codes=settings.reason_codes, n_jobs=n_jobs, thresholds=thresholds
     )

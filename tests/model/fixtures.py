@@ -22,8 +22,19 @@ from fraudd.warehouse.migrate import migrate
 HISTORY_START = dt.date(2018, 4, 1)
 LABEL_DELAY = pd.Timedelta(days=7)
 TX_COLUMNS = (
-    "tx_id", "tx_time", "customer_id", "terminal_id", "card_token", "last4", "amount",
-    "merchant_category", "channel", "currency", "terminal_x", "terminal_y", "source",
+    "tx_id",
+    "tx_time",
+    "customer_id",
+    "terminal_id",
+    "card_token",
+    "last4",
+    "amount",
+    "merchant_category",
+    "channel",
+    "currency",
+    "terminal_x",
+    "terminal_y",
+    "source",
 )
 
 
@@ -62,9 +73,19 @@ def tx_rows(frame: pd.DataFrame, source: str = "history") -> Iterable[Sequence[A
     """Rows of ``transactions`` for simulator output (ids as text, as the consumer writes)."""
     for r in frame.itertuples(index=False):
         yield (
-            r.tx_id, r.tx_time.to_pydatetime(), str(r.customer_id), str(r.terminal_id),
-            r.card_token, r.last4, round(float(r.amount), 2), r.merchant_category, r.channel,
-            r.currency, float(r.terminal_x), float(r.terminal_y), source,
+            r.tx_id,
+            r.tx_time.to_pydatetime(),
+            str(r.customer_id),
+            str(r.terminal_id),
+            r.card_token,
+            r.last4,
+            round(float(r.amount), 2),
+            r.merchant_category,
+            r.channel,
+            r.currency,
+            float(r.terminal_x),
+            float(r.terminal_y),
+            source,
         )
 
 
@@ -78,7 +99,8 @@ async def load_history(conn: Connection, schema: str, frame: pd.DataFrame) -> No
     """Insert transactions and their delayed labels, then refresh planner statistics."""
     await conn.copy_rows(f"{schema}.transactions", TX_COLUMNS, tx_rows(frame))
     await conn.copy_rows(
-        f"{schema}.labels", ("tx_id", "is_fraud", "labelled_at", "fraud_scenario"),
+        f"{schema}.labels",
+        ("tx_id", "is_fraud", "labelled_at", "fraud_scenario"),
         label_rows(frame),
     )
     await conn.execute(f"ANALYZE {schema}.transactions")

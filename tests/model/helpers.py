@@ -33,7 +33,11 @@ def record(thresholds: dict[str, float | None], version: int = 7) -> ModelRecord
         num_boost_round=30,
     )
     return ModelRecord(
-        version=version, backend="local", created_at=dt.datetime.now(dt.UTC), active=True,
-        activated_at=None, artifact=bytes(booster.save_raw(raw_format="ubj")),
+        version=version,
+        backend="local",
+        created_at=dt.datetime.now(dt.UTC),
+        active=True,
+        activated_at=None,
+        artifact=bytes(booster.save_raw(raw_format="ubj")),
         metadata={"features": list(FEATURES), "thresholds": thresholds},
     )

@@ -19,13 +19,19 @@ VAL_START = pd.Timestamp("2018-05-17", tz="UTC")
 
 def trained_with(scores: np.ndarray, x: np.ndarray, y: np.ndarray) -> TrainedModel:
     frame = pd.DataFrame(x, columns=list(FEATURES)).assign(
-        is_fraud=y, card_token=[f"c{i}" for i in range(len(y))],
+        is_fraud=y,
+        card_token=[f"c{i}" for i in range(len(y))],
         tx_time=VAL_START + pd.to_timedelta(np.arange(len(y)) % (7 * 86400), unit="s"),
     )
     no_frauds = pd.DataFrame({"tx_time": pd.to_datetime([], utc=True), "card_token": []})
     validation, _ = evaluate_scores(frame, scores, no_frauds, EvalWindow(VAL_START))
-    fitted = Fitted(booster=None, rounds=1, val_scores=scores,  # type: ignore[arg-type]
-                    fit_seconds=0.0, refit_seconds=0.0)
+    fitted = Fitted(
+        booster=None,
+        rounds=1,
+        val_scores=scores,  # type: ignore[arg-type]
+        fit_seconds=0.0,
+        refit_seconds=0.0,
+    )
     return TrainedModel(fitted, Thresholds(None, None), validation, frame, {})
 
 

@@ -27,7 +27,7 @@ def test_sagemaker_archive_holds_one_loadable_model(tmp_path: Path) -> None:
         assert tar.getnames() == [MODEL_MEMBER]  # the container loads every file it finds
         tar.extractall(tmp_path / "unpacked", filter="data")
     member = tmp_path / "unpacked" / MODEL_MEMBER
-    assert member.read_bytes().startswith(b"{\"")  # JSON, recognised by content
+    assert member.read_bytes().startswith(b'{"')  # JSON, recognised by content
     loaded = xgb.Booster()
     loaded.load_model(str(member))
     x, _ = synthetic(100, seed=4)
@@ -42,13 +42,25 @@ def test_sagemaker_archive_holds_one_loadable_model(tmp_path: Path) -> None:
 def test_create_model_statement() -> None:
     sqlglot = pytest.importorskip("sqlglot")
     settings = Settings.model_validate({"warehouse": {"schema": "fraud", "dialect": "redshift"}})
-    sql = render_create_model(settings, dt.datetime(2018, 7, 31, tzinfo=dt.UTC), 90,
-                              s3_bucket="my-ml-bucket", num_round=250)
+    sql = render_create_model(
+        settings,
+        dt.datetime(2018, 7, 31, tzinfo=dt.UTC),
+        90,
+        s3_bucket="my-ml-bucket",
+        num_round=250,
+    )
     assert sql.startswith("CREATE MODEL fraud.fraudd_model\nFROM (SELECT ")
-    for clause in ("TARGET is_fraud", "FUNCTION fraudd_predict", "IAM_ROLE default",
-                   "AUTO OFF", "MODEL_TYPE XGBOOST", "OBJECTIVE 'binary:logistic'",
-                   "PREPROCESSORS 'none'", "HYPERPARAMETERS DEFAULT EXCEPT (NUM_ROUND '250'",
-                   "SETTINGS (S3_BUCKET 'my-ml-bucket'"):
+    for clause in (
+        "TARGET is_fraud",
+        "FUNCTION fraudd_predict",
+        "IAM_ROLE default",
+        "AUTO OFF",
+        "MODEL_TYPE XGBOOST",
+        "OBJECTIVE 'binary:logistic'",
+        "PREPROCESSORS 'none'",
+        "HYPERPARAMETERS DEFAULT EXCEPT (NUM_ROUND '250'",
+        "SETTINGS (S3_BUCKET 'my-ml-bucket'",
+    ):
         assert clause in sql
     assert "%s" not in sql
     assert "CAST('2018-05-02 00:00:00+00:00' AS TIMESTAMPTZ)" in sql

@@ -33,8 +33,7 @@ async def test_scores_and_reason_codes(scorer: LocalScorer) -> None:
     assert decisions.count("approve") == int((result.scores < 0.5).sum())
 
 
-async def test_large_batches_score_off_the_loop_with_the_same_result(scorer: LocalScorer
-                                                                     ) -> None:
+async def test_large_batches_score_off_the_loop_with_the_same_result(scorer: LocalScorer) -> None:
     x, _ = synthetic(INLINE_ROWS * 3, seed=2)
     threaded = await scorer.score(x)
     inline = scorer.score_sync(x)
@@ -43,8 +42,9 @@ async def test_large_batches_score_off_the_loop_with_the_same_result(scorer: Loc
 
 
 def test_configured_thresholds_override_and_disabled_explanations() -> None:
-    quiet = LocalScorer(record({"review": None, "block": None}),
-                        thresholds=Thresholds(review=None, block=None))
+    quiet = LocalScorer(
+        record({"review": None, "block": None}), thresholds=Thresholds(review=None, block=None)
+    )
     x, _ = synthetic(50, seed=3)
     result = quiet.score_sync(x)
     assert result.reasons == [()] * 50

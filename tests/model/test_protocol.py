@@ -46,11 +46,14 @@ def test_known_compromised_cards_are_removed_per_test_day() -> None:
             "card_token": ["before", "train", "delay1", "delay2"],
         }
     )
-    test = frame([
-        (day, card, 0, 0.1)
-        for day in ("2018-08-08", "2018-08-09", "2018-08-10")
-        for card in ("before", "train", "delay1", "delay2", "clean")
-    ] + [("2018-08-11", "clean", 0, 0.1)])  # after the test period: dropped
+    test = frame(
+        [
+            (day, card, 0, 0.1)
+            for day in ("2018-08-08", "2018-08-09", "2018-08-10")
+            for card in ("before", "train", "delay1", "delay2", "clean")
+        ]
+        + [("2018-08-11", "clean", 0, 0.1)]
+    )  # after the test period: dropped
     kept = remove_known_compromised(test, frauds, WINDOW)
     by_day = kept.groupby(kept["tx_time"].dt.day)["card_token"].apply(set).to_dict()
     # Fraud before the known period: never known. Training-period fraud: known from day 0.
@@ -62,14 +65,20 @@ def test_known_compromised_cards_are_removed_per_test_day() -> None:
 
 
 def test_card_precision_groups_by_card_and_skips_detected_cards() -> None:
-    scored = frame([
-        # day 0: card a (fraud) twice, b genuine high, c fraud low
-        ("2018-08-08", "a", 0, 0.9), ("2018-08-08", "a", 1, 0.2),
-        ("2018-08-08", "b", 0, 0.8), ("2018-08-08", "c", 1, 0.1),
-        # day 1: a again (already detected: ignored), c now ranks first
-        ("2018-08-09", "a", 1, 0.99), ("2018-08-09", "c", 1, 0.7), ("2018-08-09", "b", 0, 0.6),
-        # day 2: nothing
-    ])
+    scored = frame(
+        [
+            # day 0: card a (fraud) twice, b genuine high, c fraud low
+            ("2018-08-08", "a", 0, 0.9),
+            ("2018-08-08", "a", 1, 0.2),
+            ("2018-08-08", "b", 0, 0.8),
+            ("2018-08-08", "c", 1, 0.1),
+            # day 1: a again (already detected: ignored), c now ranks first
+            ("2018-08-09", "a", 1, 0.99),
+            ("2018-08-09", "c", 1, 0.7),
+            ("2018-08-09", "b", 0, 0.6),
+            # day 2: nothing
+        ]
+    )
     per_day = card_precision_top_k(scored, WINDOW, k=2)
     # day 0: top-2 cards a (max label 1) and b -> 1/2; day 1: c and b -> 1/2; day 2: 0/2.
     assert per_day == [0.5, 0.5, 0.0]

@@ -17,11 +17,13 @@ def test_report_files(tmp_path: Path) -> None:
     rng = np.random.default_rng(0)
     window = EvalWindow.of("2018-08-08", test_days=3)
     n = 3000
-    test = pd.DataFrame({
-        "tx_time": window.test_start + pd.to_timedelta(rng.integers(0, 3 * 86400, n), unit="s"),
-        "card_token": [f"tok_{i}" for i in rng.integers(0, 500, n)],
-        "is_fraud": (rng.random(n) < 0.02).astype(int),
-    })
+    test = pd.DataFrame(
+        {
+            "tx_time": window.test_start + pd.to_timedelta(rng.integers(0, 3 * 86400, n), unit="s"),
+            "card_token": [f"tok_{i}" for i in rng.integers(0, 500, n)],
+            "is_fraud": (rng.random(n) < 0.02).astype(int),
+        }
+    )
     scores = np.clip(test["is_fraud"] * 0.6 + rng.random(n) * 0.5, 0, 1).to_numpy()
     frauds = pd.DataFrame({"tx_time": [window.known_start], "card_token": ["tok_1"]})
     evaluation, kept = evaluate_scores(test, scores, frauds, window, model_version=3)

@@ -52,13 +52,20 @@ def test_block_threshold_counts_ties_together() -> None:
 def test_choose_thresholds_and_decide() -> None:
     scores = np.linspace(0, 1, 1001)
     labels = (scores > 0.95).astype(int)
-    found = choose_thresholds(scores, labels, days=1, targets=ThresholdTargets(
-        alerts_per_day=100, block_min_precision=0.9, block_min_support=5))
+    found = choose_thresholds(
+        scores,
+        labels,
+        days=1,
+        targets=ThresholdTargets(alerts_per_day=100, block_min_precision=0.9, block_min_support=5),
+    )
     assert found.review is not None and found.block is not None
     assert 0.89 < found.review < 0.91
     assert 0.94 < found.block < 0.951
     assert decide(np.array([0.1, found.review, found.block]), found) == [
-        "approve", "review", "block"]
+        "approve",
+        "review",
+        "block",
+    ]
 
 
 def test_disabled_thresholds_and_overrides() -> None:

@@ -23,7 +23,9 @@ from tests.model import helpers
 from tests.model.fixtures import ModelDb, load_history
 
 CONFIG = TrainConfig(
-    train_end=dt.datetime(2018, 5, 24, tzinfo=dt.UTC), train_days=40, val_days=7,
+    train_end=dt.datetime(2018, 5, 24, tzinfo=dt.UTC),
+    train_days=40,
+    val_days=7,
     fit=FitConfig(max_rounds=80, early_stopping_rounds=20),
 )
 WEAK = dataclasses.replace(CONFIG, fit=FitConfig(max_depth=1, max_rounds=1, refit=False))
@@ -46,9 +48,12 @@ async def test_train_register_and_activation_rule(
     assert meta["validation"]["auc_roc"] > 0.7
     assert meta["validation"]["average_precision"] > 0.3
     assert meta["thresholds"]["review"] is not None
-    assert meta["activation"] == {"reason": "no active model", "activated": True,
-                                  "forced": False, "new_ap": pytest.approx(
-                                      meta["validation"]["average_precision"])}
+    assert meta["activation"] == {
+        "reason": "no active model",
+        "activated": True,
+        "forced": False,
+        "new_ap": pytest.approx(meta["validation"]["average_precision"]),
+    }
     # The stored artifact is the trained booster.
     x = trained.val_frame.loc[:, list(FEATURES)].to_numpy(np.float32)
     np.testing.assert_allclose(
@@ -59,8 +64,10 @@ async def test_train_register_and_activation_rule(
     assert weak.metadata["activation"]["compared_with"] == 1
     assert "worse" in weak.metadata["activation"]["reason"]
     assert active is not None and active.version == 1
-    assert [(m.version, m.active, m.artifact) for m in listed] == [(1, True, None),
-                                                                  (2, False, None)]
+    assert [(m.version, m.active, m.artifact) for m in listed] == [
+        (1, True, None),
+        (2, False, None),
+    ]
 
 
 async def test_activate_switches_the_single_active_model(model_db: ModelDb) -> None:
@@ -68,11 +75,16 @@ async def test_activate_switches_the_single_active_model(model_db: ModelDb) -> N
     async with model_db.wh.acquire() as conn:
         assert await registry.load_active(conn) is None
         model = helpers.record({"review": 0.4, "block": None})
-        a = await registry.register(conn, backend="local", artifact=model.artifact,
-                                    metadata=model.metadata, activate=True)
-        b = await registry.register(conn, backend="sagemaker", artifact=None,
-                                    metadata={"thresholds": {"review": 0.5, "block": None}},
-                                    activate=False)
+        a = await registry.register(
+            conn, backend="local", artifact=model.artifact, metadata=model.metadata, activate=True
+        )
+        b = await registry.register(
+            conn,
+            backend="sagemaker",
+            artifact=None,
+            metadata={"thresholds": {"review": 0.5, "block": None}},
+            activate=False,
+        )
         scorer = await load_local_scorer(conn, registry, ScoringSettings(block_threshold=0.99))
         await registry.activate(conn, b.version)
         active = await registry.load_active(conn)
@@ -90,17 +102,21 @@ async def test_activate_switches_the_single_active_model(model_db: ModelDb) -> N
     assert [m.active for m in listed] == [False, True]
 
 
-async def test_evaluate_applies_the_protocol(model_db: ModelDb, small_history: pd.DataFrame
-                                             ) -> None:
+async def test_evaluate_applies_the_protocol(
+    model_db: ModelDb, small_history: pd.DataFrame
+) -> None:
     registry = Registry(model_db.schema)
     window = EvalWindow.of("2018-05-24", test_days=6, delay_days=7, known_days=7)
     async with model_db.wh.acquire() as conn:
         await load_history(conn, model_db.schema, small_history)
         record, _ = await train_and_register(conn, model_db.queries, registry, CONFIG)
         evaluation, kept = await evaluate_model(
-            conn, model_db.queries, model_db.schema, record, window)
-    in_period = small_history[(small_history["tx_time"] >= window.test_start)
-                              & (small_history["tx_time"] < window.test_end)]
+            conn, model_db.queries, model_db.schema, record, window
+        )
+    in_period = small_history[
+        (small_history["tx_time"] >= window.test_start)
+        & (small_history["tx_time"] < window.test_end)
+    ]
     assert evaluation.n_transactions == len(kept)
     assert evaluation.n_transactions + evaluation.n_removed_known == len(in_period)
     assert evaluation.n_removed_known > 0
