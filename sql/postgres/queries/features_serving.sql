@@ -57,5 +57,5 @@ FROM (
           AND u.tx_time > b.tx_time - interval '888 hours'
           AND u.tx_time <= b.tx_time - interval '168 hours'
     ) d
-    WHERE b.tx_id = ANY(%s)
+    WHERE b.tx_id = ANY(%s::text[])
 ) a
