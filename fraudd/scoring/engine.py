@@ -113,6 +113,8 @@ class ModelEngine:
     def _use(self, record: ModelRecord) -> None:
         s = self.settings.scoring
         thresholds = record.thresholds.overridden(s.review_threshold, s.block_threshold)
+        if isinstance(self.scorer, LocalScorer):
+            self.scorer.close()  # the replaced model's worker thread
         if s.backend == "sagemaker":
             columns = np.array([FEATURES.index(f) for f in record.features], dtype=np.intp)
             self.scorer = SageMakerScorer(

@@ -42,8 +42,12 @@ def producer_state(
     )
 
 
-async def run_loop(env: Env, limit: int, rate: float) -> tuple[list[str], Any]:
-    """Run producer, ingest, consumer and actions until ``limit`` swipes are all decided."""
+async def run_loop(
+    env: Env, limit: int, rate: float, make_state: Any = None
+) -> tuple[list[str], Any]:
+    """Run producer, ingest, consumer and actions until ``limit`` swipes are all decided.
+
+    ``make_state(deps, sent)`` may supply the producer (default: the simple generator)."""
     sent: list[str] = []
     stop, producer_stop = asyncio.Event(), asyncio.Event()
     metrics = create_metrics()
@@ -51,7 +55,10 @@ async def run_loop(env: Env, limit: int, rate: float) -> tuple[list[str], Any]:
         deps = await open_deps(
             env.settings, stack, ("producer", "ingest", "consumer", "actions"), metrics
         )
-        state = producer_state(env, deps, limit, rate, sent)
+        if make_state is None:
+            state = producer_state(env, deps, limit, rate, sent)
+        else:
+            state = await make_state(deps, sent)
 
         async def produce(d: Deps, _s: asyncio.Event) -> None:
             await producer.run(d, producer_stop, state)
