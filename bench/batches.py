@@ -29,6 +29,7 @@ class Poll:
     tx_ids: list[str]
     seconds: float
     stages: dict[str, float]
+    stage_cpu: dict[str, float]
     cpu_s: float
     postgres_cpu_s: float
 
@@ -53,6 +54,10 @@ class Polls:
             "poll_ms_median": round(self.median("poll") * 1000, 1),
             "stage_ms_median": {s: round(self.median(s) * 1000, 1) for s in stages},
             "consumer_cpu_us_per_row": round(sum(p.cpu_s for p in self.polls) * 1e6 / n, 1),
+            "consumer_cpu_us_per_row_by_stage": {
+                s: round(sum(p.stage_cpu.get(s, 0.0) for p in self.polls) * 1e6 / n, 1)
+                for s in stages
+            },
             "postgres_cpu_us_per_row": round(
                 sum(p.postgres_cpu_s for p in self.polls) * 1e6 / n, 1
             ),
@@ -77,7 +82,9 @@ async def run_polls(ctx: Context, history: LoadedHistory, batch: int, count: int
             seconds = await timed_poll(deps, state, engine, times)
             cpu, pg = time.process_time() - cpu, tree_cpu_seconds(postgres) - pg
             if i >= WARMUP_POLLS:
-                out.polls.append(Poll(tx_ids, seconds, dict(times.seconds), cpu, pg))
+                out.polls.append(
+                    Poll(tx_ids, seconds, dict(times.seconds), dict(times.cpu), cpu, pg)
+                )
     finally:
         await wh.close()
     return out

@@ -9,10 +9,10 @@ from pathlib import Path
 
 from bench.common import Stack, isolated, migrated
 from bench.history import HistorySpec, Loaded, load_history
-from bench.source import SimulatorSource
 from bench.stages import StreamFiller
 from bench.template import Template, copy_models, prepare
 from fraudd.settings import Settings
+from fraudd.sources.live import LiveSource
 
 HISTORIES = {
     # Same per-customer and per-terminal rates (2 terminals per customer, ~1.9 swipes per
@@ -59,7 +59,7 @@ class Context:
             await migrated(settings)
             loaded = await load_history(settings, spec)
             await copy_models(template, settings)
-            filler = StreamFiller(SimulatorSource(spec.simulation(), spec.end()))
+            filler = StreamFiller(LiveSource(spec.simulation(), spec.end()))
             self._histories[name] = LoadedHistory(name, settings, spec, loaded, filler)
         return self._histories[name]
 

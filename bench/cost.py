@@ -6,18 +6,21 @@ transactions decided in it. The producer and ingest stand in for work Kinesis an
 AWS; the target counts every fraudd task (producer + ingest + consumer + actions), not the
 emulators (kinesalite, moto) nor PostgreSQL; the daemon's own share on AWS (consumer + actions)
 is reported beside it. With py-spy installed, each fraudd process is also sampled through the
-window and the top functions are kept as evidence.
+window and the top functions are kept as evidence, and the Kinesis client's own CPU per record
+is measured alone (:mod:`bench.kinesis_client`): the floor under the producer and ingest.
 """
 
 from __future__ import annotations
 
+import asyncio
 import shutil
 import sys
 from pathlib import Path
 
-from bench.common import Result, Target
+from bench.common import Result, Target, create_aws_resources, isolated
 from bench.context import Context
-from bench.loop import BENCH_SECTIONS, RunConfig, run_fixed_rate
+from bench.kinesis_client import client_floor
+from bench.loop import DEFAULT_SECTIONS, RunConfig, run_fixed_rate
 from bench.profiles import summarise
 
 RATE = 1000.0
@@ -37,6 +40,8 @@ async def run(ctx: Context, rate: float = RATE, profile: bool = True) -> Result:
     config = RunConfig(rate=rate, window_s=20.0 if ctx.quick else 60.0, profile_dir=profile_dir)
     figures = await run_fixed_rate(ctx.stack, template, config, workdir)
     figures.pop("logs", None)
+    probe = await asyncio.to_thread(create_aws_resources, isolated(ctx.stack, 4), ctx.stack)
+    floor = await client_floor(probe)
     per = figures["cpu_us_per_decided"]
     total = figures["fraudd_cpu_us_per_decided"]
     profiles = {}
@@ -51,13 +56,14 @@ async def run(ctx: Context, rate: float = RATE, profile: bool = True) -> Result:
             "rate": rate,
             "window_s": config.window_s,
             "shards": config.shards,
-            "settings": BENCH_SECTIONS,
+            "settings": DEFAULT_SECTIONS,
             "profiled_with": "py-spy record --rate 100 --nonblocking" if profiles else None,
         },
         figures={
             "fraudd_cpu_us_per_decided": total,
             "daemon_cpu_us_per_decided": figures["daemon_cpu_us_per_decided"],
             "cpu_us_per_decided": per,
+            "kinesis_client_cpu_us_per_record": floor,
             "run": figures,
             "profiles": profiles,
         },

@@ -44,11 +44,31 @@ SELECT extract(epoch FROM to_timestamp(%s) - min(produced_at))
 FROM {schema}.decisions WHERE produced_at < to_timestamp(%s) AND decided_at >= to_timestamp(%s)
 """
 COUNT_DECIDED = "SELECT count(*) FROM {schema}.decisions"
+STAGE_LATENCY = """
+SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM
+           s.approximate_arrival_timestamp - d.produced_at) * 1000) AS producer_to_kinesis,
+       percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM
+           s.refresh_time - s.approximate_arrival_timestamp) * 1000) AS kinesis_to_view,
+       percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM
+           d.decided_at - s.refresh_time) * 1000) AS view_to_decision
+FROM {schema}.decisions d
+JOIN {schema}.{view} s ON s.shard_id = d.shard_id AND s.sequence_number = d.sequence_number
+WHERE d.produced_at >= to_timestamp(%s) AND d.produced_at < to_timestamp(%s)
+"""
+STAGE_NAMES = ("producer_to_kinesis", "kinesis_to_view", "view_to_decision")
 
 
 def sent_per_second(summary: Path) -> dict[int, int]:
     """Records Kinesis accepted in each wall-clock second (the producer's summary)."""
     return {int(s): int(n) for s, n in json.loads(summary.read_text())["sent_per_second"]}
+
+
+def taken_in(summary: Path, t0: int, t1: int) -> int:
+    """Swipes the card application made in [t0, t1) (sent, or declined for a blocked card)."""
+    taken = {int(s): int(n) for s, n in json.loads(summary.read_text())["taken_at"]}
+    before = [n for s, n in sorted(taken.items()) if s <= t0]
+    until = [n for s, n in sorted(taken.items()) if s <= t1]
+    return (until[-1] if until else 0) - (before[-1] if before else 0)
 
 
 def sent_total(summary: Path) -> int:
@@ -73,7 +93,8 @@ async def drain(settings: Settings, summary: Path, timeout_s: float) -> bool:
 
 
 def _sql(settings: Settings, text: str) -> str:
-    return text.format(schema=settings.warehouse.schema_name)
+    wh = settings.warehouse
+    return text.format(schema=wh.schema_name, view=wh.streaming_view)
 
 
 def _slope(values: list[float]) -> float:
@@ -117,21 +138,24 @@ async def figures(
                 _sql(settings, DECIDED_PER_SECOND))}
             latency = await conn.fetchrow(_sql(settings, LATENCY), t0, t1)
             oldest = await conn.fetchval(_sql(settings, OLDEST_UNDECIDED_AT), t1, t1, t1)
+            stages = await conn.fetchrow(_sql(settings, STAGE_LATENCY), t0, t1)
     finally:
         await wh.close()
     assert latency is not None
     count, pcts, worst = latency
     produced = sum(n for s, n in sent.items() if t0 <= s < t1)
+    taken = taken_in(summary, t0, t1)
     decided_n = sum(n for s, n in decided.items() if t0 <= s < t1)
     backlog = backlog_series(sent, decided, t0, t1)
     growth = _slope([float(b) for b in backlog])
     lag_s = float(oldest or 0.0)
     produced_rate = produced / seconds
+    taken_rate = taken / seconds
     bounded = (
         drained
         and lag_s <= LAG_BOUND_S
         and growth <= GROWTH_BOUND * config.rate
-        and produced_rate >= 0.97 * config.rate
+        and taken_rate >= 0.97 * config.rate
     )
     fraudd_cpu = {k: v for k, v in cpu.items() if k in FRAUDD_TASKS}
     machine = cpu.pop("machine", 0.0)
@@ -139,12 +163,17 @@ async def figures(
     return {
         "rate": config.rate,
         "window_s": seconds,
+        "swipes_per_s": round(taken_rate, 1),
         "produced_per_s": round(produced_rate, 1),
         "decided_per_s": round(decided_n / seconds, 1),
         "latency_ms": {
             "decisions": int(count),
             "p50": _round(pcts, 0), "p95": _round(pcts, 1), "p99": _round(pcts, 2),
             "max": round(float(worst), 1) if worst is not None else None,
+        },
+        "latency_p50_ms_by_stage": {
+            name: round(float(v), 1) if v is not None else None
+            for name, v in zip(STAGE_NAMES, stages or (None,) * 3, strict=True)
         },
         "lag_end": {"records": backlog[-1], "seconds": round(lag_s, 3)},
         "backlog_growth_per_s": round(growth, 2),

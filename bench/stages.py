@@ -19,7 +19,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from bench.source import SimulatorSource
 from fraudd.deps import Deps
 from fraudd.health import Health
 from fraudd.metrics import create_metrics
@@ -27,6 +26,7 @@ from fraudd.scoring import engine as engine_module
 from fraudd.scoring.engine import Engine, build_engine
 from fraudd.scoring.local import LocalScorer
 from fraudd.settings import Settings
+from fraudd.sources.live import LiveSource
 from fraudd.stream import Entry
 from fraudd.tasks import consumer
 from fraudd.tasks.producer import to_swipe
@@ -51,21 +51,23 @@ STAGES = {
 
 @dataclass
 class StageTimes:
-    """Seconds spent in each stage, summed over the polls measured."""
+    """Wall seconds and this process's CPU seconds in each stage, summed over the polls."""
 
     seconds: dict[str, float] = field(default_factory=lambda: defaultdict(float))
+    cpu: dict[str, float] = field(default_factory=lambda: defaultdict(float))
 
-    def add(self, name: str, seconds: float) -> None:
+    def add(self, name: str, seconds: float, cpu: float = 0.0) -> None:
         self.seconds[name] += seconds
+        self.cpu[name] += cpu
 
 
 def _timed(times: StageTimes, name: str, fn: Callable[..., Awaitable[Any]]) -> Any:
     async def wrapper(*args: Any, **kwargs: Any) -> Any:
-        began = time.perf_counter()
+        began, cpu = time.perf_counter(), time.process_time()
         try:
             return await fn(*args, **kwargs)
         finally:
-            times.add(name, time.perf_counter() - began)
+            times.add(name, time.perf_counter() - began, time.process_time() - cpu)
 
     return wrapper
 
@@ -89,7 +91,7 @@ def timed_stages(times: StageTimes) -> Iterator[None]:
 class StreamFiller:
     """Appends wire records continuing the history to the stream view, as ingest would."""
 
-    def __init__(self, source: SimulatorSource) -> None:
+    def __init__(self, source: LiveSource) -> None:
         self.source = source
         self.sequence = 10**20
 
@@ -124,11 +126,11 @@ async def timed_poll(
     deps: Deps, state: consumer.ConsumerState, engine: Engine, times: StageTimes
 ) -> float:
     """One consumer poll with its stages timed; returns the poll's wall seconds."""
-    began = time.perf_counter()
+    began, cpu = time.perf_counter(), time.process_time()
     with timed_stages(times):
         busy = await consumer.step(deps, state, engine)
     elapsed = time.perf_counter() - began
     if not busy:
         raise RuntimeError("the consumer found nothing to decide")
-    times.add("poll", elapsed)
+    times.add("poll", elapsed, time.process_time() - cpu)
     return elapsed

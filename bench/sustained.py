@@ -12,7 +12,7 @@ from typing import Any
 
 from bench.common import Result, Target
 from bench.context import Context
-from bench.loop import BENCH_SECTIONS, RunConfig, run_fixed_rate
+from bench.loop import LATENCY_SECTIONS, RunConfig, run_fixed_rate
 
 RATES = (500.0, 1000.0, 2000.0, 4000.0)
 TARGET_TPS = 2000.0
@@ -28,9 +28,8 @@ async def run(ctx: Context, rates: tuple[float, ...] = RATES, window_s: float = 
     for rate in rates:
         workdir = ctx.workdir / f"sustained-{int(rate)}"
         workdir.mkdir(parents=True, exist_ok=True)
-        figures = await run_fixed_rate(
-            ctx.stack, template, RunConfig(rate=rate, window_s=window), workdir
-        )
+        config = RunConfig(rate=rate, window_s=window, sections=LATENCY_SECTIONS)
+        figures = await run_fixed_rate(ctx.stack, template, config, workdir)
         figures.pop("logs", None)
         runs.append(figures)
     bounded = [r["rate"] for r in runs if r["lag_bounded"]]
@@ -57,7 +56,7 @@ async def run(ctx: Context, rates: tuple[float, ...] = RATES, window_s: float = 
             "shards": RunConfig(rate=0).shards,
             "processes": "one per role: fraudd run --roles ingest|consumer|actions, "
             "python -m bench.produce (the producer task with the simulator's live mode)",
-            "settings": BENCH_SECTIONS,
+            "settings": LATENCY_SECTIONS,
             "template": template.describe(),
         },
         figures={"sustained_tx_per_s": sustained, "runs": runs},

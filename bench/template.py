@@ -8,7 +8,6 @@ stream, and live traffic continues the history where it ends.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import time
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -22,7 +21,7 @@ from fraudd.settings import Settings
 from fraudd.warehouse.psycopg_driver import conninfo
 
 LIVE_HISTORY = HistorySpec(customers=2000, terminals=4000, days=60)
-COPIED = ("transactions", "labels", "models")
+COPIED = ("transactions", "labels", "models", "simulations")
 
 
 @dataclass(frozen=True)
@@ -34,18 +33,6 @@ class Template:
     loaded: Loaded
     model_version: int
     train_s: float
-
-    def spec_json(self) -> str:
-        """What :mod:`bench.produce` needs to continue the history."""
-        return json.dumps(
-            {
-                "origin": self.spec.start().isoformat(),
-                "seed": self.spec.seed,
-                "customers": self.spec.customers,
-                "terminals": self.spec.terminals,
-                "days": self.spec.days,
-            }
-        )
 
     def describe(self) -> dict[str, Any]:
         return {
