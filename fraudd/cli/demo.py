@@ -14,7 +14,6 @@ from rich.live import Live
 from rich.table import Table
 
 from fraudd.cli.app import Globals, app, settings_from
-from fraudd.demo_setup import prepare
 from fraudd.deps import Deps
 from fraudd.settings import Settings
 
@@ -77,6 +76,8 @@ def demo(
         settings = settings.model_copy(
             update={"producer": settings.producer.model_copy(update={"rate_tps": rate})}
         )
+    from fraudd.demo_setup import prepare  # heavy (training): only when the demo runs
+
     settings, seeded = prepare(settings)
     tty = sys.stdout.isatty() and not as_json
     summary = seeded | _run(settings, seconds, tty)

@@ -7,20 +7,27 @@ import datetime as dt
 import json
 import sys
 from pathlib import Path
+from types import ModuleType
 from typing import Annotated
 
 import typer
 
 from fraudd.cli.app import app, settings_from
-from fraudd.model import commands
-from fraudd.model.fit import FitConfig
-from fraudd.model.thresholds import ThresholdTargets
 from fraudd.settings import Settings
 
 model_app = typer.Typer(
     help="The model registry: list, activate (roll back), export.", no_args_is_help=True
 )
 app.add_typer(model_app, name="model")
+
+
+def _commands() -> ModuleType:
+    """fraudd.model.commands, imported on use: it loads scikit-learn and XGBoost, which every
+    other command (above all ``fraudd run``'s start-up) should not wait for."""
+    from fraudd.model import commands
+
+    return commands
+
 
 DateOpt = Annotated[dt.datetime | None, typer.Option(formats=["%Y-%m-%d"])]
 
@@ -63,9 +70,12 @@ def train(
         return
     if backend != "local":
         raise typer.BadParameter("backend must be local or redshift-ml", param_hint="--backend")
+    from fraudd.model.fit import FitConfig
+    from fraudd.model.thresholds import ThresholdTargets
+
     targets = ThresholdTargets(alerts_per_day=alerts_per_day, block_min_precision=block_precision)
     record = asyncio.run(
-        commands.train_command(
+        _commands().train_command(
             settings,
             train_end=end,
             train_days=train_days,
@@ -140,7 +150,7 @@ def evaluate(
     """Score a test period with a model and report the handbook's metrics (no training)."""
     settings = settings_from(ctx)
     evaluation = asyncio.run(
-        commands.evaluate_command(
+        _commands().evaluate_command(
             settings,
             test_start=test_start.date(),
             test_days=test_days,
@@ -158,7 +168,7 @@ def evaluate(
 @model_app.command("list")
 def model_list(ctx: typer.Context) -> None:
     """Every registered model version, its state and validation metrics."""
-    records = asyncio.run(commands.list_command(settings_from(ctx)))
+    records = asyncio.run(_commands().list_command(settings_from(ctx)))
     for r in records:
         typer.echo(
             json.dumps(
@@ -177,7 +187,7 @@ def model_list(ctx: typer.Context) -> None:
 @model_app.command("activate")
 def model_activate(ctx: typer.Context, version: int) -> None:
     """Make VERSION the active model (consumers pick it up within scoring.model_poll_s)."""
-    asyncio.run(commands.activate_command(settings_from(ctx), version))
+    asyncio.run(_commands().activate_command(settings_from(ctx), version))
     typer.echo(f"model {version} is active")
 
 
@@ -188,5 +198,5 @@ def model_export(
     version: Annotated[int | None, typer.Option()] = None,
 ) -> None:
     """Write a SageMaker XGBoost-container artifact (model.tar.gz) of a model."""
-    path = asyncio.run(commands.export_command(settings_from(ctx), out, version))
+    path = asyncio.run(_commands().export_command(settings_from(ctx), out, version))
     typer.echo(str(path))

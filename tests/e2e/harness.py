@@ -48,7 +48,7 @@ def isolated_settings(base: Settings, shards: int = 2, **sections: dict[str, Any
         "http": base.http.model_copy(update={"port": 0}),
     }
     for name, values in sections.items():
-        update[name] = getattr(base, name).model_copy(update=values)
+        update[name] = update.get(name, getattr(base, name)).model_copy(update=values)
     return base.model_copy(update=update)
 
 
