@@ -230,6 +230,15 @@ def create_aws_resources(settings: Settings, stack: Stack) -> Settings:
     )
 
 
+def delete_stream(settings: Settings, stack: Stack) -> None:
+    """Delete the settings' stream (kinesalite counts shards against an account limit)."""
+    kinesis = local_aws.client("kinesis", settings, stack.info.kinesis_endpoint)
+    try:
+        kinesis.delete_stream(StreamName=settings.kinesis.stream_name)
+    except kinesis.exceptions.ResourceNotFoundException:
+        pass
+
+
 async def migrated(settings: Settings) -> None:
     """Apply every migration to the settings' schema."""
     wh = await connect(settings.warehouse)

@@ -17,7 +17,7 @@ import shutil
 import sys
 from pathlib import Path
 
-from bench.common import Result, Target, create_aws_resources, isolated
+from bench.common import Result, Target, create_aws_resources, delete_stream, isolated
 from bench.context import Context
 from bench.kinesis_client import client_floor
 from bench.loop import DEFAULT_SECTIONS, RunConfig, run_fixed_rate
@@ -41,7 +41,10 @@ async def run(ctx: Context, rate: float = RATE, profile: bool = True) -> Result:
     figures = await run_fixed_rate(ctx.stack, template, config, workdir)
     figures.pop("logs", None)
     probe = await asyncio.to_thread(create_aws_resources, isolated(ctx.stack, 4), ctx.stack)
-    floor = await client_floor(probe)
+    try:
+        floor = await client_floor(probe)
+    finally:
+        await asyncio.to_thread(delete_stream, probe, ctx.stack)
     per = figures["cpu_us_per_decided"]
     total = figures["fraudd_cpu_us_per_decided"]
     profiles = {}

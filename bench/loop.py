@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import measure
-from bench.common import Stack, create_aws_resources, isolated, migrated
+from bench.common import Stack, create_aws_resources, delete_stream, isolated, migrated
 from bench.procs import (
     Roles,
     cpu_seconds,
@@ -125,6 +125,7 @@ async def run_fixed_rate(
         ) | {"logs": {n: str(r.log_path) for n, r in roles.running.items()}}
     finally:
         roles.stop_all()
+        await asyncio.to_thread(delete_stream, settings, stack)
 
 
 def _profile(roles: Roles, config: RunConfig) -> list[subprocess.Popen[bytes]]:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import signal
 import time
 from collections import Counter
 from contextlib import AsyncExitStack
@@ -29,7 +30,7 @@ FIRST_SENT = "bench.producer_first_sent"
 
 
 async def produce(config: Path, rate: float, seconds: float) -> dict[str, object]:
-    """Run the producer until ``rate * seconds`` swipes were taken and sent."""
+    """Run the producer for ``seconds`` (or until ``rate * seconds`` swipes were sent)."""
     settings = load_settings(config)
     per_second: Counter[int] = Counter()
     taken_at: dict[int, int] = {}
@@ -47,9 +48,13 @@ async def produce(config: Path, rate: float, seconds: float) -> dict[str, object
             raise RuntimeError("no simulated history in the warehouse to continue")
         state.rate_tps, state.limit, state.on_sent = rate, int(rate * seconds), sent
 
+        deadline = time.monotonic() + seconds
+        asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
+
         async def until_done() -> None:
-            # The producer's state has no event for "done": poll it.
-            while not state.done:
+            # Done when every swipe is sent, or when the time is up even if the producer fell
+            # behind the rate (the summary then shows it); SIGTERM also ends the run cleanly.
+            while not (state.done or stop.is_set() or time.monotonic() > deadline):
                 taken_at[int(time.time())] = state.taken
                 await asyncio.sleep(0.05)
             stop.set()
