@@ -14,7 +14,7 @@ from bench.common import Result, Target
 from bench.context import Context
 from bench.loop import LATENCY_SECTIONS, RunConfig, run_fixed_rate
 
-RATES = (500.0, 1000.0, 2000.0, 4000.0)
+RATES = (500.0, 1000.0, 1500.0, 2000.0, 4000.0)
 TARGET_TPS = 2000.0
 LATENCY_RATE = 1000.0
 TARGET_P50_MS = 300.0
