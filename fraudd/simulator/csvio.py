@@ -26,21 +26,11 @@ from typing import IO, Final
 import numpy as np
 import pandas as pd
 
-FRAUDD_COLUMNS: Final[tuple[str, ...]] = (
-    "tx_id",
-    "tx_time",
-    "customer_id",
-    "terminal_id",
-    "amount",
-    "is_fraud",
-    "fraud_scenario",
-    "card_token",
-    "last4",
-    "merchant_category",
-    "channel",
-    "currency",
-    "terminal_x",
-    "terminal_y",
+from fraudd.simulator.frame import COLUMNS
+
+# The simulator's columns minus the handbook's derived day/second counters.
+FRAUDD_COLUMNS: Final[tuple[str, ...]] = tuple(
+    c for c in COLUMNS if c not in ("tx_time_seconds", "tx_time_days")
 )
 HANDBOOK_COLUMNS: Final[tuple[str, ...]] = (
     "TRANSACTION_ID",
