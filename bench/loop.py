@@ -66,6 +66,8 @@ class RunConfig:
     shards: int = 4
     sections: dict[str, dict[str, Any]] = field(default_factory=lambda: dict(DEFAULT_SECTIONS))
     """Settings given to every role (poll intervals, batch sizes...)."""
+    roles: tuple[str, ...] = FRAUDD_ROLES
+    """The fraudd roles started besides the producer (without ``actions``: no SNS traffic)."""
     profile_dir: Path | None = None
     """If set, py-spy samples every fraudd process through the window (raw stacks there)."""
 
@@ -101,9 +103,9 @@ async def run_fixed_rate(
     toml = write_config(settings, workdir / "fraudd.toml", **config.sections)
     roles = Roles(workdir)
     try:
-        for role in FRAUDD_ROLES:
+        for role in config.roles:
             roles.start_fraudd(role, toml)
-        for role in FRAUDD_ROLES:
+        for role in config.roles:
             wait_for_log(roles.running[role], "daemon.started")
         total_s = config.warmup_s + config.window_s + PRODUCE_PAST_WINDOW_S
         summary_path = workdir / "producer.json"

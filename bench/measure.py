@@ -55,6 +55,10 @@ FROM {schema}.decisions d
 JOIN {schema}.{view} s ON s.shard_id = d.shard_id AND s.sequence_number = d.sequence_number
 WHERE d.produced_at >= to_timestamp(%s) AND d.produced_at < to_timestamp(%s)
 """
+DECISIONS = """
+SELECT decision, count(*) FROM {schema}.decisions
+WHERE produced_at >= to_timestamp(%s) AND produced_at < to_timestamp(%s) GROUP BY decision
+"""
 STAGE_NAMES = ("producer_to_kinesis", "kinesis_to_view", "view_to_decision")
 
 
@@ -139,6 +143,8 @@ async def figures(
             latency = await conn.fetchrow(_sql(settings, LATENCY), t0, t1)
             oldest = await conn.fetchval(_sql(settings, OLDEST_UNDECIDED_AT), t1, t1, t1)
             stages = await conn.fetchrow(_sql(settings, STAGE_LATENCY), t0, t1)
+            outcomes = {str(r[0]): int(r[1]) for r in await conn.fetch(
+                _sql(settings, DECISIONS), t0, t1)}
     finally:
         await wh.close()
     assert latency is not None
@@ -171,6 +177,7 @@ async def figures(
             "p50": _round(pcts, 0), "p95": _round(pcts, 1), "p99": _round(pcts, 2),
             "max": round(float(worst), 1) if worst is not None else None,
         },
+        "decisions_by_outcome": outcomes,
         "latency_p50_ms_by_stage": {
             name: round(float(v), 1) if v is not None else None
             for name, v in zip(STAGE_NAMES, stages or (None,) * 3, strict=True)

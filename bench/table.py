@@ -52,18 +52,24 @@ def _targets(results: dict[str, dict[str, Any]]) -> list[str]:
 def _sustained(data: dict[str, Any]) -> list[str]:
     lines = [
         "| rate tx/s | produced/s | decided/s | p50 ms | p95 ms | p99 ms | max ms | lag at end "
-        "| bounded | fraudd CPU µs/tx | PostgreSQL µs/tx | kinesalite µs/tx | machine busy |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "| bounded | fraudd CPU µs/tx | PostgreSQL µs/tx | kinesalite µs/tx | moto µs/tx "
+        "| machine busy |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
-    for r in data["figures"]["runs"]:
+    runs = list(data["figures"]["runs"])
+    if data["figures"].get("without_actions"):
+        runs.append(data["figures"]["without_actions"] | {"label": "without actions (no SNS)"})
+    for r in runs:
         lat, per = r["latency_ms"], r["cpu_us_per_decided"]
+        rate = f"{int(r['rate']):,}" + (f" {r['label']}" if "label" in r else "")
         lag = f"{r['lag_end']['records']:,} rec / {r['lag_end']['seconds']:.1f} s"
         lines.append(
-            f"| {_fmt(r['rate'])} | {_fmt(r['produced_per_s'])} | {_fmt(r['decided_per_s'])} "
+            f"| {rate} | {_fmt(r['produced_per_s'])} | {_fmt(r['decided_per_s'])} "
             f"| {_fmt(lat['p50'])} | {_fmt(lat['p95'])} | {_fmt(lat['p99'])} | {_fmt(lat['max'])} "
             f"| {lag} | {'yes' if r['lag_bounded'] else 'no'} "
             f"| {_fmt(r['fraudd_cpu_us_per_decided'])} | {_fmt(per.get('postgres'))} "
-            f"| {_fmt(per.get('kinesis'))} | {r.get('machine_cpu_busy_share', 0):.0%} |"
+            f"| {_fmt(per.get('kinesis'))} | {_fmt(per.get('moto'))} "
+            f"| {r.get('machine_cpu_busy_share', 0):.0%} |"
         )
     return lines
 
