@@ -54,8 +54,12 @@ def _producer_state(env: Env, limit: int, rate: float, sent: list[str]) -> produ
         sent.extend(json.loads(e.data)["tx_id"] for e in entries)
 
     return producer.ProducerState(
-        source, rate, producer.BlockCache(0.2), LabelQueue(env.settings.producer.label_delay_days),
-        limit=limit, on_sent=record,
+        source,
+        rate,
+        producer.BlockCache(0.2),
+        LabelQueue(env.settings.producer.label_delay_days),
+        limit=limit,
+        on_sent=record,
     )
 
 
@@ -71,9 +75,13 @@ async def run_instances(
         state = _producer_state(env, limit, rate, sent)
         consumers: list[Deps] = []
         for index, count in instances:
-            settings = env.settings.model_copy(update={"consumer": env.settings.consumer.model_copy(
-                update={"instance_index": index, "instance_count": count}
-            )})
+            settings = env.settings.model_copy(
+                update={
+                    "consumer": env.settings.consumer.model_copy(
+                        update={"instance_index": index, "instance_count": count}
+                    )
+                }
+            )
             consumers.append(await open_deps(settings, stack, ("consumer",), create_metrics()))
 
         async def settled() -> bool:
@@ -135,8 +143,11 @@ async def test_two_instances_owning_the_same_shards_still_decide_each_record_onc
 
     counts = await decision_counts(env)
     assert set(counts) == set(outcome.sent) and max(counts.values()) == 1
-    conflicts = [e for e in logs
-                 if e["event"] == "consumer.step_failed" and e.get("error") == "WatermarkConflict"]
+    conflicts = [
+        e
+        for e in logs
+        if e["event"] == "consumer.step_failed" and e.get("error") == "WatermarkConflict"
+    ]
     assert conflicts, "the two instances never overlapped: the test proved nothing"
     # the loser's whole batch was rolled back: nothing was quarantined as a "duplicate"
     assert await scalar(env, "SELECT count(*) FROM {schema}.dead_letters") == 0
