@@ -99,6 +99,14 @@ async def _applied(conn: Connection, schema: str) -> dict[str, str]:
 
 
 def _check_history(migrations: list[Migration], applied: dict[str, str]) -> None:
+    """Refuse edited migrations; warn about applied versions this code does not know."""
+    _check_checksums(migrations, applied)
+    unknown = sorted(set(applied) - {m.version for m in migrations})
+    if unknown:
+        log.warning("migrate.unknown_versions", versions=unknown)
+
+
+def _check_checksums(migrations: list[Migration], applied: dict[str, str]) -> None:
     for migration in migrations:
         recorded = applied.get(migration.version)
         if recorded is not None and recorded != checksum(migration.sql):
@@ -107,9 +115,6 @@ def _check_history(migrations: list[Migration], applied: dict[str, str]) -> None
                 "applied (checksum differs); add a new migration instead of editing it",
                 transient=False,
             )
-    unknown = sorted(set(applied) - {m.version for m in migrations})
-    if unknown:
-        log.warning("migrate.unknown_versions", versions=unknown)
 
 
 async def _apply_one(
@@ -119,7 +124,7 @@ async def _apply_one(
     async with conn.transaction():
         await _lock(conn, wh)
         applied = await _applied(conn, wh.schema)
-        _check_history([migration], applied)
+        _check_checksums([migration], applied)
         if migration.version in applied:
             return False
         for statement in split_statements(render(migration.sql, **identifiers)):
