@@ -219,12 +219,18 @@ def isolated(stack: Stack, shards: int, schema: str | None = None, **sections: A
 
 
 def create_aws_resources(settings: Settings, stack: Stack) -> Settings:
-    """Create the stream, topic and read-back queue; return settings with the topic ARN."""
+    """Create the stream and the alert topic; return settings with the topic ARN.
+
+    No SQS queue is subscribed to the topic: nothing would read it, and moto recounts every
+    stored message of a queue on each delivery (``Queue.attributes``), so an unread subscribed
+    queue makes each PublishBatch slower as it fills — measured 195 ms per batch of 10 at 1,000
+    queued messages and 1.7 s at 6,000, against 4–5 ms with no subscriber. On AWS the fan-out
+    costs the publisher nothing; fraudd's part (PublishBatch accepted) is the same either way.
+    """
     kinesis = local_aws.client("kinesis", settings, stack.info.kinesis_endpoint)
     local_kinesis.ensure_stream(kinesis, settings.kinesis.stream_name, settings.kinesis.shard_count)
     sns = local_aws.client("sns", settings, stack.info.moto_endpoint)
-    sqs = local_aws.client("sqs", settings, stack.info.moto_endpoint)
-    topic_arn, _queue = local_moto.ensure_resources(sns, sqs, settings.sns, settings.sqs)
+    topic_arn = local_moto.ensure_topic(sns, settings.sns)
     return settings.model_copy(
         update={"sns": settings.sns.model_copy(update={"topic_arn": topic_arn})}
     )

@@ -16,7 +16,6 @@ from bench.loop import LATENCY_SECTIONS, RunConfig, run_fixed_rate
 
 RATES = (500.0, 1000.0, 1500.0, 2000.0, 4000.0)
 TARGET_TPS = 2000.0
-NO_SNS_RATE = 2000.0
 LATENCY_RATE = 1000.0
 TARGET_P50_MS = 300.0
 TARGET_P99_MS = 1000.0
@@ -26,7 +25,6 @@ async def run(ctx: Context, rates: tuple[float, ...] = RATES, window_s: float = 
     template = await ctx.template()
     window = 20.0 if ctx.quick else window_s
     runs: list[dict[str, Any]] = []
-    extra: dict[str, Any] | None = None
     for rate in rates:
         workdir = ctx.workdir / f"sustained-{int(rate)}"
         workdir.mkdir(parents=True, exist_ok=True)
@@ -34,15 +32,6 @@ async def run(ctx: Context, rates: tuple[float, ...] = RATES, window_s: float = 
         figures = await run_fixed_rate(ctx.stack, template, config, workdir)
         figures.pop("logs", None)
         runs.append(figures)
-    if NO_SNS_RATE in rates:
-        # The same rate without the actions role: SNS alerts are what moto spends its CPU on,
-        # and moto shares the machine's two cores with everything else.
-        workdir = ctx.workdir / f"sustained-{int(NO_SNS_RATE)}-no-actions"
-        workdir.mkdir(parents=True, exist_ok=True)
-        config = RunConfig(rate=NO_SNS_RATE, window_s=window, sections=LATENCY_SECTIONS,
-                           roles=("ingest", "consumer"))
-        extra = await run_fixed_rate(ctx.stack, template, config, workdir)
-        extra.pop("logs", None)
     bounded = [r["rate"] for r in runs if r["lag_bounded"]]
     sustained = max(bounded) if bounded else 0.0
     at = next((r for r in runs if r["rate"] == LATENCY_RATE), None)
@@ -73,7 +62,6 @@ async def run(ctx: Context, rates: tuple[float, ...] = RATES, window_s: float = 
         figures={
             "sustained_tx_per_s": sustained,
             "runs": runs,
-            "without_actions": extra,
         },
         targets=targets,
     )

@@ -57,8 +57,6 @@ def _sustained(data: dict[str, Any]) -> list[str]:
         "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     runs = list(data["figures"]["runs"])
-    if data["figures"].get("without_actions"):
-        runs.append(data["figures"]["without_actions"] | {"label": "without actions (no SNS)"})
     for r in runs:
         lat, per = r["latency_ms"], r["cpu_us_per_decided"]
         rate = f"{int(r['rate']):,}" + (f" {r['label']}" if "label" in r else "")
