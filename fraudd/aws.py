@@ -7,6 +7,7 @@ ours: explicit, jittered, capped and counted (see :mod:`fraudd.retry`).
 
 from __future__ import annotations
 
+import datetime as dt
 from contextlib import AsyncExitStack
 from typing import Any, Literal
 
@@ -20,6 +21,7 @@ from botocore.exceptions import (
     EndpointConnectionError,
     ReadTimeoutError,
 )
+from botocore.utils import parse_timestamp
 
 from fraudd.settings import Settings
 
@@ -75,6 +77,20 @@ def _endpoint(settings: Settings, service: Service) -> str | None:
     return settings.endpoint(service)
 
 
+def fast_timestamp(value: Any) -> dt.datetime:
+    """botocore's timestamp parser with a fast path for epoch seconds, which is how the JSON
+    protocols (Kinesis: ``ApproximateArrivalTimestamp`` of every record) send them.
+
+    botocore's own parser builds a dateutil ``tzlocal`` for each value: measured at 15–20 µs of
+    the 35–45 µs per record that GetRecords costs the client. The result is the same instant,
+    as an aware UTC datetime.
+    """
+    if isinstance(value, int | float):
+        return dt.datetime.fromtimestamp(value, tz=dt.UTC)
+    result: dt.datetime = parse_timestamp(value)
+    return result
+
+
 async def open_client(stack: AsyncExitStack, settings: Settings, service: Service) -> Any:
     """Create one aiobotocore client whose lifetime is bound to ``stack``."""
     aws = settings.aws
@@ -92,4 +108,7 @@ async def open_client(stack: AsyncExitStack, settings: Settings, service: Servic
         kwargs["aws_access_key_id"] = aws.access_key_id.get_secret_value()
         kwargs["aws_secret_access_key"] = aws.secret_access_key.get_secret_value()
     session = get_session()
+    session.get_component("response_parser_factory").set_parser_defaults(
+        timestamp_parser=fast_timestamp
+    )
     return await stack.enter_async_context(session.create_client(service, **kwargs))
