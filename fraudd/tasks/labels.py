@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 
 INSERT_LABELS = """
 INSERT INTO {schema}.labels (tx_id, is_fraud, labelled_at, fraud_scenario, source)
-SELECT *, 'live' FROM unnest(%s::text[], %s::bool[], %s::timestamptz[], %s::int2[])
+SELECT *, 'live' FROM unnest(%b::text[], %b::bool[], %b::timestamptz[], %b::int2[])
 ON CONFLICT (tx_id) DO NOTHING
 """
 
