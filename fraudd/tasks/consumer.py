@@ -294,18 +294,25 @@ async def _advance_watermarks(
     conn: Connection, settings: Settings, batch: Batch, heads: dict[str, str]
 ) -> None:
     group = settings.consumer.group
-    for shard_id, head in heads.items():
-        old = batch.after.get(shard_id)
-        if old is None:
-            n = await statements.execute(
-                conn, settings, "FIRST_WATERMARK", int(head), group, shard_id
-            )
-        else:
-            n = await statements.execute(
-                conn, settings, "ADVANCE_WATERMARK", int(head), group, shard_id, int(old)
-            )
+    moved = [s for s in heads if batch.after.get(s) is not None]
+    for shard_id in (s for s in heads if batch.after.get(s) is None):
+        n = await statements.execute(
+            conn, settings, "FIRST_WATERMARK", int(heads[shard_id]), group, shard_id
+        )
         if n != 1:
             raise WatermarkConflict(shard_id)
+    if moved:
+        n = await statements.execute(
+            conn,
+            settings,
+            "ADVANCE_WATERMARKS",
+            moved,
+            [int(heads[s]) for s in moved],
+            [int(batch.after[s] or 0) for s in moved],
+            group,
+        )
+        if n != len(moved):
+            raise WatermarkConflict(", ".join(moved))
 
 
 def _after_commit(deps: Deps, batch: Batch, outcome: Outcome, seconds: float) -> None:

@@ -285,12 +285,21 @@ async def _insert_dead_letters(
     return await conn.execute(_sql(settings, INSERT_DEAD_LETTERS), group)
 
 
-async def _advance_watermark(
-    conn: Connection, settings: Settings, head: int, group: str, shard_id: str, old: int
+async def _advance_watermarks(
+    conn: Connection,
+    settings: Settings,
+    shard_ids: list[str],
+    heads: list[int],
+    olds: list[int],
+    group: str,
 ) -> int:
-    return await conn.execute(
-        _sql(settings, ADVANCE_WATERMARK), _seq(head), group, shard_id, _seq(old)
-    )
+    """One UPDATE per shard (no arrays on Redshift); the rows moved in total."""
+    moved = 0
+    for shard_id, head, old in zip(shard_ids, heads, olds, strict=True):
+        moved += await conn.execute(
+            _sql(settings, ADVANCE_WATERMARK), _seq(head), group, shard_id, _seq(old)
+        )
+    return moved
 
 
 async def _first_watermark(
@@ -312,7 +321,7 @@ _EXECUTE: dict[str, Callable[..., Awaitable[int]]] = {
     "INSERT_DECISIONS": _insert_decisions,
     "INSERT_OUTBOX": _insert_outbox,
     "INSERT_DEAD_LETTERS": _insert_dead_letters,
-    "ADVANCE_WATERMARK": _advance_watermark,
+    "ADVANCE_WATERMARKS": _advance_watermarks,
     "FIRST_WATERMARK": _first_watermark,
 }
 STATEMENTS = frozenset(_FETCH) | frozenset(_EXECUTE)

@@ -74,9 +74,12 @@ ON CONFLICT DO NOTHING
 
 # Optimistic advance: succeeds only from the watermark this batch was read at, so two consumers
 # that ever overlap on a shard cannot both commit the same rows (the loser rolls back).
-ADVANCE_WATERMARK = """
-UPDATE {schema}.consumer_watermarks SET sequence_number = %s, updated_at = clock_timestamp()
-WHERE consumer_group = %s AND shard_id = %s AND sequence_number = %s
+# Every shard of the batch in one statement (one round trip, not one per shard); each row moves
+# only from the watermark the batch was read at, so the count tells a conflict.
+ADVANCE_WATERMARKS = """
+UPDATE {schema}.consumer_watermarks w SET sequence_number = v.head, updated_at = clock_timestamp()
+FROM unnest(%b::text[], %b::numeric[], %b::numeric[]) AS v (shard_id, head, old)
+WHERE w.consumer_group = %s AND w.shard_id = v.shard_id AND w.sequence_number = v.old
 """
 
 FIRST_WATERMARK = """
