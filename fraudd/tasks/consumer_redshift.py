@@ -21,7 +21,7 @@ from typing import Any
 
 from fraudd.settings import Settings
 from fraudd.warehouse import Connection, Row
-from fraudd.warehouse.common import insert_chunks
+from fraudd.warehouse.common import insert_rows
 from fraudd.warehouse.sqlfiles import render
 
 SEQ = "VARCHAR(128)"
@@ -203,11 +203,7 @@ async def stage(
     """Empty the session's temp table ``table`` (created by ``ddl``) and fill it with ``rows``."""
     await conn.execute(ddl)
     await conn.execute(f"DELETE FROM {table}")  # noqa: S608 - a constant of this module
-    count = 0
-    for sql, params in insert_chunks(table, columns, rows):
-        count += len(params) // len(columns)
-        await conn.execute(sql, *params)
-    return count
+    return await insert_rows(conn.execute, table, columns, rows)
 
 
 def _numbered(*columns: Sequence[Any]) -> Iterable[tuple[Any, ...]]:

@@ -6,7 +6,15 @@ import collections
 import csv
 import functools
 import io
-from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable, Iterator, Sequence
+from collections.abc import (
+    AsyncIterable,
+    AsyncIterator,
+    Awaitable,
+    Callable,
+    Iterable,
+    Iterator,
+    Sequence,
+)
 from typing import Any, cast
 
 from fraudd.warehouse.base import Row
@@ -93,6 +101,20 @@ def insert_chunks(
             chunk, count = [], 0
     if count:
         yield head + ", ".join([group] * count), chunk
+
+
+async def insert_rows(
+    execute: Callable[..., Awaitable[int]],
+    table: str,
+    columns: Sequence[str],
+    rows: Iterable[Sequence[Any]],
+) -> int:
+    """Run the :func:`insert_chunks` of ``rows`` with ``execute`` (a connection's); rows sent."""
+    count = 0
+    for sql, params in insert_chunks(table, columns, rows):
+        await execute(sql, *params)
+        count += len(params) // len(columns)
+    return count
 
 
 @functools.lru_cache(maxsize=512)

@@ -32,7 +32,7 @@ from fraudd.warehouse.base import Dialect, Row, WarehouseError
 from fraudd.warehouse.common import (
     column_list,
     csv_rows,
-    insert_chunks,
+    insert_rows,
     login_failure_is_permanent,
     qualified_table,
     sqlstate_is_transient,
@@ -157,11 +157,7 @@ class PsycopgConnection:
     async def _insert_rows(
         self, target: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]
     ) -> int:
-        count = 0
-        for sql, params in insert_chunks(target, columns, rows):
-            count += len(params) // len(columns)
-            await self.execute(sql, *params)
-        return count
+        return await insert_rows(self.execute, target, columns, rows)
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[None]:

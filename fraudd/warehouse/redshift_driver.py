@@ -39,7 +39,7 @@ from fraudd.warehouse.base import Dialect, Row, WarehouseError
 from fraudd.warehouse.common import (
     CONNECTION_LOST_SQLSTATES,
     csv_rows,
-    insert_chunks,
+    insert_rows,
     login_failure_is_permanent,
     qualified_table,
     row_maker,
@@ -235,12 +235,9 @@ class RedshiftConnectorConnection:
         self, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]
     ) -> int:
         """Bulk-append rows with multi-row INSERTs (the driver cannot COPY FROM STDIN)."""
-        target = qualified_table(table, self._owner.schema)
-        count = 0
-        for sql, params in insert_chunks(target, columns, rows):
-            await self.execute(sql, *params)
-            count += len(params) // len(columns)
-        return count
+        return await insert_rows(
+            self.execute, qualified_table(table, self._owner.schema), columns, rows
+        )
 
     async def copy_csv(
         self, table: str, columns: Sequence[str], chunks: Iterable[str] | AsyncIterable[str]
