@@ -12,6 +12,9 @@ Conventions (both paths):
 * terminal windows are delayed: ``(t - 7d - n, t - 7d]``; a fraud counts only if its label was
   known at t (``labelled_at <= t``, invariant 6); risk = known frauds / transactions in the
   window, 0 when the window is empty;
+* the terminal's recent window ``(t - 7d, t)`` counts only frauds whose label had arrived by t
+  (labels take 1 to 7 days, so some have); strictly before t, so a transaction's own label
+  never feeds its features;
 * NULL (NaN in arrays) means "no such history": no earlier transaction of the card in 30 days
   (amount ratio and z-score), no known terminal fraud (days since first/latest fraud). XGBoost
   treats NaN as missing.
@@ -21,6 +24,15 @@ features plus the amount against the card's history (ratio, z-score), the termin
 and their timing, and the terminal's recent traffic. Also measured and dropped because they did
 not help there: card velocity in the last hour, time since the card's previous transaction, and
 distance from the card's usual terminals (the simulator has no fraud of those kinds).
+
+The terminal's frauds of the last 7 days already confirmed, and the days since its latest
+confirmed fraud in either window, catch compromised terminals (scenario 2) days before the
+delayed window sees them: on three test weeks (test starts 2018-07-25, 08-08, 08-22; 90
+training days) Card Precision@100 rose from 0.321/0.287/0.274 to 0.357/0.320/0.340 and AP from
+0.757/0.750/0.706 to 0.835/0.810/0.834. Measured and dropped: the card's confirmed frauds of the
+last 14 days and the days since the latest (scenario 3; no gain, the evaluation already drops
+cards known to be compromised), the terminal's recent risk (known frauds / transactions), its
+7-day traffic and its first recent known fraud (no gain over the two kept).
 """
 
 from __future__ import annotations
@@ -62,6 +74,8 @@ FEATURES: Final[tuple[str, ...]] = (
     "term_frauds_30d",
     "term_days_since_first_fraud",
     "term_days_since_last_fraud",
+    "term_known_frauds_recent_7d",
+    "term_days_since_known_fraud",
 )
 """Every feature, in model input order: the single source of truth for the list and its order."""
 
@@ -95,8 +109,12 @@ REASONS: Final[Mapping[str, str]] = {
     "before last week",
     "term_days_since_first_fraud": "terminal's first confirmed fraud of the last 37 days was "
     "{term_days_since_first_fraud:.0f} days ago",
-    "term_days_since_last_fraud": "terminal's latest confirmed fraud was "
+    "term_days_since_last_fraud": "terminal's latest confirmed fraud before last week was "
     "{term_days_since_last_fraud:.0f} days ago",
+    "term_known_frauds_recent_7d": "terminal had {term_known_frauds_recent_7d:.0f} confirmed "
+    "frauds in the last 7 days",
+    "term_days_since_known_fraud": "terminal's latest confirmed fraud was "
+    "{term_days_since_known_fraud:.1f} days ago",
 }
 """Investigator wording of each feature as a reason code, formatted with the row's values."""
 

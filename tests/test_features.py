@@ -2,8 +2,10 @@
 
 The same transactions get their features from the training path (window frames over a date
 range) and from the serving path (index-bounded subqueries for a batch of tx_ids); both must
-agree to 1e-9. Labels that arrive after t, and labels of transactions inside (t - 7d, t], must
-not move the features of a transaction at t; a label known in time must.
+agree to 1e-9. Labels arrive 1 to 7 days after their transaction (as in ``fraudd simulate
+history``), so the recent-window terminal features have known frauds to compare. Labels that
+arrive after t (in the delayed window or the recent one), and the transaction's own label even
+when known at t, must not move the features of a transaction at t; a label known in time must.
 """
 
 from __future__ import annotations
@@ -54,13 +56,14 @@ async def test_training_and_serving_paths_agree(
     model_db: ModelDb, small_history: pd.DataFrame
 ) -> None:
     async with model_db.wh.acquire() as conn:
-        await load_history(conn, model_db.schema, small_history)
+        await load_history(conn, model_db.schema, small_history, spread_labels=True)
         training, serving = await both_paths(conn, model_db, START, END)
     assert len(training) > 1000
     assert_same(training, serving)
     # The comparison is not vacuous: every feature varies, terminal frauds are present.
     assert (training.loc[:, list(FEATURES)].nunique() > 1).all()
     assert training["term_frauds_30d"].max() > 0
+    assert training["term_known_frauds_recent_7d"].max() > 0
     assert training["is_fraud"].sum() > 0
 
 
@@ -68,7 +71,7 @@ async def test_history_free_transactions(model_db: ModelDb, small_history: pd.Da
     """A new card at a new terminal without coordinates: defined values, never dropped."""
     t = dt.datetime(2018, 5, 13, 12, tzinfo=UTC)
     async with model_db.wh.acquire() as conn:
-        await load_history(conn, model_db.schema, small_history)
+        await load_history(conn, model_db.schema, small_history, spread_labels=True)
         await conn.execute(
             f"INSERT INTO {model_db.schema}.transactions (tx_id, tx_time, customer_id, "
             "terminal_id, card_token, amount) VALUES ('new-1', %s, 'c-new', 't-new', "
@@ -81,11 +84,13 @@ async def test_history_free_transactions(model_db: ModelDb, small_history: pd.Da
     assert row["cust_count_1d"] == row["cust_count_30d"] == 1  # itself
     assert row["cust_mean_amount_30d"] == 12.5
     assert row["term_count_30d"] == 0 and row["term_risk_30d"] == 0
+    assert row["term_known_frauds_recent_7d"] == 0
     for name in (
         "amount_ratio_30d",
         "amount_z_30d",
         "term_days_since_first_fraud",
         "term_days_since_last_fraud",
+        "term_days_since_known_fraud",
     ):
         assert np.isnan(row[name]), name
 
@@ -156,18 +161,26 @@ async def test_labels_not_known_at_t_do_not_leak(
     model_db: ModelDb, small_history: pd.DataFrame
 ) -> None:
     async with model_db.wh.acquire() as conn:
-        await load_history(conn, model_db.schema, small_history)
+        await load_history(conn, model_db.schema, small_history, spread_labels=True)
         tx_id, t, terminal = await _terminal_case(conn, model_db)
         before, _ = await _features_of(conn, model_db, tx_id, t)
         assert before[FEATURES.index("term_frauds_30d")] == 0
-        # Frauds inside (t - 7d, t], even with labels known before t: not in the delayed window.
-        assert await _flip(conn, model_db, terminal, "7 days", "0 days", t, None) > 0
-        # Frauds in the delayed window, labelled one hour after t: not known at t (late labels).
+        assert before[FEATURES.index("term_known_frauds_recent_7d")] == 0
+        # Frauds in the delayed window and in (t - 7d, t), labelled one hour after t: not known
+        # at t (late labels), in either window.
         late = t + dt.timedelta(hours=1)
         assert await _flip(conn, model_db, terminal, "37 days", "7 days", t, late) > 0
+        assert await _flip(conn, model_db, terminal, "7 days", "1 second", t, late) > 0
+        # The transaction's own label, even known at t exactly.
+        await conn.execute(
+            f"UPDATE {model_db.schema}.labels SET is_fraud = true, labelled_at = %s "
+            "WHERE tx_id = %s",
+            t,
+            tx_id,
+        )
         after, _ = await _features_of(conn, model_db, tx_id, t)
         np.testing.assert_array_equal(after, before)
-        # Positive control: the same late labels are known two hours after t.
+        # Positive control: the same late labels are known two hours after t, in both windows.
         later = t + dt.timedelta(hours=2)
         await conn.execute(
             f"INSERT INTO {model_db.schema}.transactions (tx_id, tx_time, customer_id, "
@@ -178,6 +191,9 @@ async def test_labels_not_known_at_t_do_not_leak(
         probe, _ = await _features_of(conn, model_db, "probe", later)
     assert probe[FEATURES.index("term_frauds_30d")] > 0
     assert probe[FEATURES.index("term_risk_30d")] > 0
+    assert probe[FEATURES.index("term_known_frauds_recent_7d")] > 0
+    # the latest known fraud is now the probed transaction itself, two hours earlier
+    assert probe[FEATURES.index("term_days_since_known_fraud")] == pytest.approx(2 / 24)
 
 
 def test_every_feature_has_reason_wording() -> None:
@@ -202,7 +218,7 @@ async def test_redshift_definition_gives_the_same_features(
         assert len(sqlglot.parse(sql.replace("%s", "'2018-05-01'"), read="redshift")) == 1
     start, end = START, START + dt.timedelta(days=1)
     async with model_db.wh.acquire() as conn:
-        await load_history(conn, model_db.schema, small_history)
+        await load_history(conn, model_db.schema, small_history, spread_labels=True)
         expected = await training_features(conn, start, end, model_db.queries)
         training = await training_features(conn, start, end, redshift)
         serving = await serving_features(conn, expected["tx_id"].tolist(), redshift)
@@ -216,7 +232,7 @@ async def test_parallel_training_features_equal_one_query(
     model_db: ModelDb, small_history: pd.DataFrame
 ) -> None:
     async with model_db.wh.acquire() as conn:
-        await load_history(conn, model_db.schema, small_history)
+        await load_history(conn, model_db.schema, small_history, spread_labels=True)
         whole = await training_features(conn, START, END, model_db.queries)
     parts = await training_features_parallel(model_db.wh, START, END, model_db.queries, parts=3)
     pd.testing.assert_frame_equal(parts, whole)

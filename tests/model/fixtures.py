@@ -9,10 +9,12 @@ from collections.abc import AsyncIterator, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pytest
 
 from fraudd.features import FeatureQueries, feature_queries
+from fraudd.history.columns import label_delays
 from fraudd.localstack import StackInfo
 from fraudd.settings import Settings
 from fraudd.simulator.history import generate_history
@@ -89,19 +91,29 @@ def tx_rows(frame: pd.DataFrame, source: str = "history") -> Iterable[Sequence[A
         )
 
 
-def label_rows(frame: pd.DataFrame, delay: pd.Timedelta = LABEL_DELAY) -> Iterable[Sequence[Any]]:
-    """Labels that arrive ``delay`` after their transaction (the simulator's chargebacks)."""
-    for r in frame.itertuples(index=False):
-        yield r.tx_id, bool(r.is_fraud), (r.tx_time + delay).to_pydatetime(), int(r.fraud_scenario)
+def label_rows(
+    frame: pd.DataFrame, delay: pd.Timedelta = LABEL_DELAY, *, spread: bool = False
+) -> Iterable[Sequence[Any]]:
+    """Labels that arrive ``delay`` after their transaction (the handbook's chargebacks), or
+    with ``spread`` 1 to ``delay`` days after it, per tx_id (as ``fraudd simulate history``)."""
+    if spread:
+        delays = pd.to_timedelta(label_delays(frame["tx_id"], delay / pd.Timedelta(days=1)))
+    else:
+        delays = pd.to_timedelta(np.full(len(frame), delay.value, dtype="timedelta64[ns]"))
+    for r, late in zip(frame.itertuples(index=False), delays, strict=True):
+        yield r.tx_id, bool(r.is_fraud), (r.tx_time + late).to_pydatetime(), int(r.fraud_scenario)
 
 
-async def load_history(conn: Connection, schema: str, frame: pd.DataFrame) -> None:
-    """Insert transactions and their delayed labels, then refresh planner statistics."""
+async def load_history(
+    conn: Connection, schema: str, frame: pd.DataFrame, *, spread_labels: bool = False
+) -> None:
+    """Insert transactions and their delayed labels (``spread_labels``: see :func:`label_rows`),
+    then refresh planner statistics."""
     await conn.copy_rows(f"{schema}.transactions", TX_COLUMNS, tx_rows(frame))
     await conn.copy_rows(
         f"{schema}.labels",
         ("tx_id", "is_fraud", "labelled_at", "fraud_scenario"),
-        label_rows(frame),
+        label_rows(frame, spread=spread_labels),
     )
     await conn.execute(f"ANALYZE {schema}.transactions")
     await conn.execute(f"ANALYZE {schema}.labels")

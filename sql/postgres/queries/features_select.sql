@@ -36,3 +36,9 @@
     , a.td30_f::float8                                                          AS term_frauds_30d
     , (extract(epoch FROM a.tx_time - a.td_first_f) / 86400)::float8           AS term_days_since_first_fraud
     , (extract(epoch FROM a.tx_time - a.td_last_f) / 86400)::float8            AS term_days_since_last_fraud
+    -- known frauds of the recent window (t - 7d, t): labels arrive 1 to 7 days after the fraud,
+    -- so a terminal compromised a few days ago already shows some; and the latest known fraud
+    -- of (t - 37d, t), recent or delayed
+    , a.tk7_f::float8                                                           AS term_known_frauds_recent_7d
+    , (extract(epoch FROM a.tx_time - COALESCE(a.tk_last_f, a.td_last_f)) / 86400)::float8
+                                                                                AS term_days_since_known_fraud

@@ -5,7 +5,8 @@
 -- cost per batch depends on the batch and the windows, never on the size of the history.
 -- Offsets in hours: timestamptz +/- days would follow the session time zone's DST changes.
 -- Terminal frauds (invariant 6): labels of transactions in the delayed window (t - 7d - n, t - 7d]
--- that were known at t (labelled_at <= t).
+-- that were known at t (labelled_at <= t); and, in the recent window (t - 7d, t), the frauds
+-- whose label had already arrived by t (labels take 1 to 7 days).
 -- Only fraud labels are joined (the others count like no label), so the lookups use the small
 -- partial index labels_known_frauds (migration 0003); the results are the same.
 SELECT a.tx_id,
@@ -14,7 +15,8 @@ FROM (
     SELECT b.tx_id, b.tx_time, b.amount,
            c.c1_n, c.c1_sum, c.c7_n, c.c7_sum, c.c30_n, c.c30_sum, c.c30_sumsq,
            r.tr1_n,
-           d.td1_n, d.td1_f, d.td7_n, d.td7_f, d.td30_n, d.td30_f, d.td_first_f, d.td_last_f
+           d.td1_n, d.td1_f, d.td7_n, d.td7_f, d.td30_n, d.td30_f, d.td_first_f, d.td_last_f,
+           k.tk7_f, k.tk_last_f
     FROM {schema}.transactions b
     CROSS JOIN LATERAL (
         SELECT count(*) FILTER (WHERE u.tx_time > b.tx_time - interval '24 hours') AS c1_n,
@@ -57,5 +59,15 @@ FROM (
           AND u.tx_time > b.tx_time - interval '888 hours'
           AND u.tx_time <= b.tx_time - interval '168 hours'
     ) d
+    CROSS JOIN LATERAL (
+        -- Strictly before t: a transaction's own label never feeds its features.
+        SELECT count(*) AS tk7_f, max(u.tx_time) AS tk_last_f
+        FROM {schema}.transactions u
+        JOIN {schema}.labels l ON l.tx_id = u.tx_id AND l.is_fraud
+        WHERE u.terminal_id = b.terminal_id
+          AND u.tx_time > b.tx_time - interval '168 hours'
+          AND u.tx_time < b.tx_time
+          AND l.labelled_at <= b.tx_time
+    ) k
     WHERE b.tx_id = ANY(%s::text[])
 ) a

@@ -4,8 +4,9 @@
 -- the counts and sums come from window frames. Frames are inclusive at both ends, so "(t - n, t]"
 -- is written "n - 1 microsecond PRECEDING" (timestamptz resolution). Offsets are in hours, not
 -- days: timestamptz +/- days follows the session time zone's daylight-saving changes.
--- Terminal frauds (invariant 6): a fraud counts for a transaction at t only if it happened in the
--- delayed window (t - 7d - n, t - 7d] and its label was known at t (labelled_at <= t). Frauds are
+-- Terminal frauds (invariant 6): a fraud counts for a transaction at t only if its label was
+-- known at t (labelled_at <= t): in the delayed window (t - 7d - n, t - 7d], and in the recent
+-- window (t - 7d, t), where only some labels have arrived (they take 1 to 7 days). Frauds are
 -- few, so they are joined per transaction (bounded by terminal and time) rather than framed:
 -- that checks labelled_at against each t exactly, as the serving path does.
 WITH p AS (
@@ -52,7 +53,7 @@ frauds AS (
     FROM p
     JOIN {schema}.transactions u
       ON u.tx_time > p.start_at - interval '888 hours'
-     AND u.tx_time < p.end_at - interval '168 hours'
+     AND u.tx_time < p.end_at
     JOIN {schema}.labels l ON l.tx_id = u.tx_id
     WHERE l.is_fraud
 ),
@@ -71,6 +72,18 @@ known AS (
      AND f.tx_time <= b.tx_time - interval '168 hours'
      AND f.labelled_at <= b.tx_time
     GROUP BY b.tx_id
+),
+recent AS (
+    -- strictly before t, as on the serving path: a transaction's own label never counts
+    SELECT b.tx_id, count(*) AS f7, max(f.tx_time) AS last_f
+    FROM p
+    JOIN tx b ON b.tx_time >= p.start_at
+    JOIN frauds f
+      ON f.terminal_id = b.terminal_id
+     AND f.tx_time > b.tx_time - interval '168 hours'
+     AND f.tx_time < b.tx_time
+     AND f.labelled_at <= b.tx_time
+    GROUP BY b.tx_id
 )
 SELECT a.tx_id, a.tx_time, a.customer_id, a.card_token,
 /*features_select*/
@@ -83,10 +96,13 @@ FROM (
            w.td7_n, COALESCE(k.f7, 0) AS td7_f,
            w.td30_n, COALESCE(k.f30, 0) AS td30_f,
            k.first_f AS td_first_f,
-           k.last_f AS td_last_f
+           k.last_f AS td_last_f,
+           COALESCE(kr.f7, 0) AS tk7_f,
+           kr.last_f AS tk_last_f
     FROM w
     CROSS JOIN p
     LEFT JOIN known k ON k.tx_id = w.tx_id
+    LEFT JOIN recent kr ON kr.tx_id = w.tx_id
     LEFT JOIN {schema}.labels lb ON lb.tx_id = w.tx_id
     WHERE w.tx_time >= p.start_at
 ) a

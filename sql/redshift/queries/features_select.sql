@@ -35,3 +35,6 @@
                                                                                 AS term_days_since_first_fraud
     , (EXTRACT(epoch FROM a.tx_time) - EXTRACT(epoch FROM a.td_last_f)) / 86400
                                                                                 AS term_days_since_last_fraud
+    , CAST(a.tk7_f AS FLOAT8)                                                   AS term_known_frauds_recent_7d
+    , (EXTRACT(epoch FROM a.tx_time) - EXTRACT(epoch FROM COALESCE(a.tk_last_f, a.td_last_f)))
+      / 86400                                                                   AS term_days_since_known_fraud

@@ -62,6 +62,21 @@ d AS (
      AND u.tx_time <= b.tx_time - interval '168 hours'
     LEFT JOIN {schema}.labels l ON l.tx_id = u.tx_id
     GROUP BY b.tx_id
+),
+k AS (
+    -- The terminal's recent window (t - 7d, t): frauds whose label had arrived by t. Strictly
+    -- before t: a transaction's own label never feeds its features.
+    SELECT b.tx_id,
+           SUM(CASE WHEN l.is_fraud AND l.labelled_at <= b.tx_time THEN 1 ELSE 0 END) AS tk7_f,
+           MAX(CASE WHEN l.is_fraud AND l.labelled_at <= b.tx_time THEN u.tx_time END)
+               AS tk_last_f
+    FROM b
+    LEFT JOIN {schema}.transactions u
+      ON u.terminal_id = b.terminal_id
+     AND u.tx_time > b.tx_time - interval '168 hours'
+     AND u.tx_time < b.tx_time
+    LEFT JOIN {schema}.labels l ON l.tx_id = u.tx_id
+    GROUP BY b.tx_id
 )
 SELECT a.tx_id,
 /*features_select*/
@@ -69,9 +84,11 @@ FROM (
     SELECT b.tx_id, b.tx_time, b.customer_id, b.card_token, b.amount,
            c.c1_n, c.c1_sum, c.c7_n, c.c7_sum, c.c30_n, c.c30_sum, c.c30_sumsq, r.tr1_n,
            d.td1_n, COALESCE(d.td1_f, 0) AS td1_f, d.td7_n, COALESCE(d.td7_f, 0) AS td7_f,
-           d.td30_n, COALESCE(d.td30_f, 0) AS td30_f, d.td_first_f, d.td_last_f
+           d.td30_n, COALESCE(d.td30_f, 0) AS td30_f, d.td_first_f, d.td_last_f,
+           COALESCE(k.tk7_f, 0) AS tk7_f, k.tk_last_f
     FROM b
     JOIN c ON c.tx_id = b.tx_id
     JOIN r ON r.tx_id = b.tx_id
     JOIN d ON d.tx_id = b.tx_id
+    JOIN k ON k.tx_id = b.tx_id
 ) a
