@@ -29,7 +29,7 @@ from fraudd.sources.replay import ReplaySource
 from fraudd.stream import Entry
 from fraudd.tasks import producer
 from fraudd.tasks.labels import LabelQueue
-from fraudd.tasks.loop import poll_loop
+from fraudd.tasks.loop import Pass, poll_loop
 
 log = structlog.get_logger(__name__)
 
@@ -119,14 +119,14 @@ async def _drive(
     """The producer's own step in the shared poll loop (backoff on outages), until done."""
     done = asyncio.Event()
 
-    async def step() -> bool:
+    async def step() -> Pass:
         taken = state.taken
         await producer.step(deps, state)
         busy = state.taken > taken  # a paced source often has nothing due: do not spin
         if not state.pending and (state.done or (not busy and source.exhausted)):
             finished.set()
             done.set()
-        return busy
+        return Pass.MORE if busy else Pass.IDLE
 
     async def relay_stop() -> None:
         await stop.wait()

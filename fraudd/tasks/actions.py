@@ -22,7 +22,7 @@ from fraudd.crashpoints import crashpoint
 from fraudd.deps import Deps
 from fraudd.retry import RetriesExhausted
 from fraudd.tasks import actions_redshift
-from fraudd.tasks.loop import poll_loop
+from fraudd.tasks.loop import Pass, poll_loop
 from fraudd.warehouse import Connection, Row
 
 log = structlog.get_logger(__name__)
@@ -70,7 +70,7 @@ async def run(deps: Deps, stop: asyncio.Event) -> None:
     """Apply blocks and publish alerts until stopped."""
     topic: list[str] = []
 
-    async def one_step() -> bool:
+    async def one_step() -> Pass:
         if not topic:
             topic.append(await resolve_topic(deps))
         return await step(deps, topic[0])
@@ -108,8 +108,8 @@ async def _execute(deps: Deps, conn: Connection, name: str, *args: Any) -> int:
     return await conn.execute(_sql(deps, globals()[name]), *args)
 
 
-async def step(deps: Deps, topic_arn: str) -> bool:
-    """Apply pending blocks, then publish one batch of alerts. True when anything was done."""
+async def step(deps: Deps, topic_arn: str) -> Pass:
+    """Apply pending blocks, then publish one batch of alerts (MORE when a batch was full)."""
     async with deps.warehouse.acquire() as conn:
         blocked = await apply_blocks(deps, conn)
         published = await publish_alerts(deps, conn, topic_arn)
@@ -123,7 +123,10 @@ async def step(deps: Deps, topic_arn: str) -> bool:
             alerts_published=published,
             outbox_pending=pending,
         )
-    return bool(blocked or published)
+    if not (blocked or published):
+        return Pass.IDLE
+    batch = deps.settings.actions.batch_alerts
+    return Pass.MORE if max(blocked, published) >= batch else Pass.CAUGHT_UP
 
 
 async def apply_blocks(deps: Deps, conn: Connection) -> int:

@@ -14,6 +14,7 @@ import asyncio
 import json
 import time
 import zlib
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -28,7 +29,7 @@ from fraudd.scoring.engine import Engine, build_engine
 from fraudd.scoring.verdict import Verdict
 from fraudd.settings import Settings
 from fraudd.tasks import statements
-from fraudd.tasks.loop import poll_loop
+from fraudd.tasks.loop import Pass, poll_loop
 from fraudd.warehouse import Connection, Row, WarehouseError
 
 log = structlog.get_logger(__name__)
@@ -58,6 +59,7 @@ class Batch:
     swipes: list[tuple[Row, Swipe]]
     rejected: list[tuple[Row, Rejected]]
     after: dict[str, str | None] = field(default_factory=dict)  # watermarks it was read at
+    full: bool = False  # some shard had more rows than one batch takes
 
 
 def owns(shard_id: str, index: int, count: int) -> bool:
@@ -87,8 +89,8 @@ async def run(deps: Deps, stop: asyncio.Event) -> None:
     )
 
 
-async def step(deps: Deps, state: ConsumerState, engine: Engine) -> bool:
-    """One poll: decide at most one batch. True when rows were decided."""
+async def step(deps: Deps, state: ConsumerState, engine: Engine) -> Pass:
+    """One poll: decide at most one batch (MORE when a shard had more than it could take)."""
     try:
         async with deps.warehouse.acquire() as conn:
             await _refresh(deps, conn, state)
@@ -96,7 +98,7 @@ async def step(deps: Deps, state: ConsumerState, engine: Engine) -> bool:
             deps.health.set_dependency("warehouse", True)
             if not batch.rows:
                 deps.metrics.consumer_lag.set(0)
-                return False
+                return Pass.IDLE
             started = time.perf_counter()
             async with conn.transaction():
                 outcome = await _decide(deps, conn, batch, engine)
@@ -107,7 +109,7 @@ async def step(deps: Deps, state: ConsumerState, engine: Engine) -> bool:
         state.loaded = False  # reload the watermarks: the transaction may not have committed
         raise
     _after_commit(deps, batch, outcome, time.perf_counter() - started)
-    return True
+    return Pass.MORE if batch.full else Pass.CAUGHT_UP
 
 
 async def _refresh(deps: Deps, conn: Connection, state: ConsumerState) -> None:
@@ -144,7 +146,9 @@ async def _read(deps: Deps, conn: Connection, state: ConsumerState) -> Batch:
         oldest = min(r.approximate_arrival_timestamp for r in rows)
         deps.metrics.consumer_lag.set(max(0.0, (deps.clock() - oldest).total_seconds()))
     deps.metrics.consumer_lag_records.set(len(rows))
-    return Batch(rows, swipes, rejected, {s: state.watermarks.get(s) for s in state.shards})
+    per_shard_rows = Counter(r.shard_id for r in rows)
+    full = any(n >= per_shard for n in per_shard_rows.values())
+    return Batch(rows, swipes, rejected, {s: state.watermarks.get(s) for s in state.shards}, full)
 
 
 @dataclass

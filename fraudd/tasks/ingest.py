@@ -23,7 +23,7 @@ from fraudd.aws import error_code
 from fraudd.crashpoints import crashpoint
 from fraudd.deps import Deps, Wakeups
 from fraudd.stream import Shard, Stream
-from fraudd.tasks.loop import poll_loop
+from fraudd.tasks.loop import Pass, poll_loop
 
 log = structlog.get_logger(__name__)
 SHARD_REFRESH_S = 10.0
@@ -54,9 +54,9 @@ async def run(deps: Deps, stop: asyncio.Event) -> None:
     )
 
 
-async def step(deps: Deps, state: IngestState) -> bool:
+async def step(deps: Deps, state: IngestState) -> Pass:
     """One pass: read every readable shard at once, append what came in one statement (one
-    commit), then advance the iterators. True when any record was appended."""
+    commit), then advance the iterators. MORE when a shard returned a full read."""
     assert deps.stream is not None
     if time.monotonic() - state.shards_at > SHARD_REFRESH_S:
         state.shards = await deps.stream.shards()
@@ -77,9 +77,11 @@ async def step(deps: Deps, state: IngestState) -> bool:
     appended = sum(len(r.records) for r in batch)
     deps.health.set_dependency("stream", True)
     deps.metrics.ingest_behind.set(max((r.behind_ms for r in reads), default=0) / 1000)
-    if appended:
-        Wakeups.signal(deps.wakeups.consumer)
-    return appended > 0
+    if not appended:
+        return Pass.IDLE
+    Wakeups.signal(deps.wakeups.consumer)
+    limit = deps.settings.ingest.batch_records
+    return Pass.MORE if any(len(r.records) >= limit for r in reads) else Pass.CAUGHT_UP
 
 
 def readable(state: IngestState) -> list[Shard]:

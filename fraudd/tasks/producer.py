@@ -21,7 +21,7 @@ from fraudd.records import Swipe
 from fraudd.sources.base import Draft, Source
 from fraudd.stream import Entry, PutIncomplete
 from fraudd.tasks.labels import LabelQueue
-from fraudd.tasks.loop import poll_loop
+from fraudd.tasks.loop import Pass, poll_loop
 
 log = structlog.get_logger(__name__)
 TICK_S = 0.02
@@ -97,14 +97,14 @@ async def default_state(deps: Deps) -> ProducerState:
     )
 
 
-async def step(deps: Deps, state: ProducerState) -> bool:
-    """Send what is due by now; True when anything was sent or labelled."""
+async def step(deps: Deps, state: ProducerState) -> Pass:
+    """Send what is due by now; MORE when anything was sent or labelled (it paces itself)."""
     if state.pending:
         await _send(deps, state, state.pending)
     due = _due(state)
     labelled = await state.labels.flush(deps, state.source.clock())
     if due <= 0 or time.monotonic() - state.sent_at < BATCH_WINDOW_S:
-        return labelled > 0
+        return Pass.MORE if labelled > 0 else Pass.IDLE
     # Blocks first: once drafts are taken from the source, nothing may fail before they are
     # pending, or a warehouse outage would silently lose them.
     blocked = await state.blocks.current(deps)
@@ -113,7 +113,7 @@ async def step(deps: Deps, state: ProducerState) -> bool:
     state.taken += len(drafts)
     state.sent_at = time.monotonic()
     await _send(deps, state, _admit(deps, drafts, stamps, blocked, state.labels))
-    return True
+    return Pass.MORE
 
 
 async def _send(deps: Deps, state: ProducerState, entries: list[Entry]) -> None:
