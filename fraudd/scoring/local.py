@@ -56,7 +56,7 @@ class LocalScorer:
         self._columns = np.array([FEATURES.index(f) for f in record.features], dtype=np.intp)
         self._n_jobs = n_jobs
         self._serial = record.booster(1)
-        self._parallel = record.booster(n_jobs)
+        self._parallel = self._serial if n_jobs == 1 else record.booster(n_jobs)
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="fraudd-score")
 
     @property
