@@ -13,6 +13,7 @@ import asyncio
 import subprocess
 import sys
 import time
+import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -46,14 +47,20 @@ reach the stream (measured: 28 % of swipes at 2,000 tx/s), which would understat
 actions task still writes every block."""
 DEFAULT_SECTIONS: dict[str, dict[str, Any]] = {"scoring": {"backend": "local"}, **NO_DECLINES}
 """fraudd's defaults, with the local model scoring: what the cost scenario runs."""
-LATENCY_SECTIONS: dict[str, dict[str, Any]] = {
-    **DEFAULT_SECTIONS,
-    "consumer": {"poll_interval_s": 0.05},
-    "ingest": {"poll_interval_s": 0.1},
-}
-"""What the sustained scenario runs: idle polls every 50 ms (consumer) and 100 ms (ingest)
-instead of 200 ms. Separate processes cannot wake each other, so an idle poll interval is
-latency; shorter ones cost CPU in empty polls (measured: at 1,000 tx/s p50 439 -> 282 ms)."""
+LOCAL_PROFILE = Path(__file__).resolve().parents[1] / "config" / "local.toml"
+
+
+def latency_sections() -> dict[str, dict[str, Any]]:
+    """What the sustained scenario runs: the defaults with the local profile's idle polls
+    (``config/local.toml``: 50 ms consumer, 100 ms ingest) instead of 200 ms. Separate
+    processes cannot wake each other, so an idle poll interval is latency; shorter ones cost
+    CPU in empty polls (measured: at 1,000 tx/s p50 439 -> 282 ms)."""
+    profile = tomllib.loads(LOCAL_PROFILE.read_text(encoding="utf-8"))
+    polls = {
+        role: {"poll_interval_s": profile[role]["poll_interval_s"]}
+        for role in ("consumer", "ingest")
+    }
+    return {**DEFAULT_SECTIONS, **polls}
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from typing import Any
 
 from bench.common import Result, Target
 from bench.context import Context
-from bench.loop import LATENCY_SECTIONS, RunConfig, run_fixed_rate
+from bench.loop import RunConfig, latency_sections, run_fixed_rate
 
 RATES = (500.0, 1000.0, 1500.0, 2000.0, 4000.0)
 TARGET_TPS = 2000.0
@@ -28,7 +28,7 @@ async def run(ctx: Context, rates: tuple[float, ...] = RATES, window_s: float = 
     for rate in rates:
         workdir = ctx.workdir / f"sustained-{int(rate)}"
         workdir.mkdir(parents=True, exist_ok=True)
-        config = RunConfig(rate=rate, window_s=window, sections=LATENCY_SECTIONS)
+        config = RunConfig(rate=rate, window_s=window, sections=latency_sections())
         figures = await run_fixed_rate(ctx.stack, template, config, workdir)
         figures.pop("logs", None)
         runs.append(figures)
@@ -56,7 +56,7 @@ async def run(ctx: Context, rates: tuple[float, ...] = RATES, window_s: float = 
             "shards": RunConfig(rate=0).shards,
             "processes": "one per role: fraudd run --roles ingest|consumer|actions, "
             "python -m bench.produce (the producer task with the simulator's live mode)",
-            "settings": LATENCY_SECTIONS,
+            "settings": latency_sections(),
             "template": template.describe(),
         },
         figures={
