@@ -102,7 +102,7 @@ def versions(postgres_version: str | None = None) -> dict[str, Any]:
     found["node"] = _output(["node", "--version"])
     found["postgresql"] = postgres_version
     found["git_commit"] = _output(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"])
-    dirty = _output(["git", "-C", str(ROOT), "status", "--porcelain", "--", "fraudd", "sql"])
+    dirty = _output(["git", "-C", str(ROOT), "status", "--porcelain", "--", "fraudd"])
     found["git_dirty"] = bool(dirty)
     return found
 

@@ -1,6 +1,6 @@
 """SQL files: where they live, which migrations a dialect has, and how identifiers are spliced in.
 
-Layout (repository top level)::
+Layout (``fraudd/warehouse/sql/``, package data, so the installed wheel carries it)::
 
     sql/common/NNNN_name.sql            migrations shared by every dialect
     sql/<dialect>/NNNN_name.sql         dialect migrations; same NNNN overrides the common file
@@ -42,8 +42,8 @@ COMMON = "common"
 
 
 def sql_dir(root: Path | None = None) -> Path:
-    """The ``sql/`` directory: ``root`` when given, else the repository's top-level ``sql/``."""
-    return root if root is not None else Path(__file__).resolve().parents[2] / "sql"
+    """The ``sql/`` directory: ``root`` when given, else the package's own ``sql/``."""
+    return root if root is not None else Path(__file__).resolve().parent / "sql"
 
 
 def validate_identifier(value: str) -> str:
