@@ -19,7 +19,7 @@ from bench.procs import tree_cpu_seconds
 from bench.stages import StageTimes, consumer_deps, consumer_engine, timed_poll
 from fraudd.features import feature_queries
 from fraudd.tasks import consumer
-from fraudd.warehouse import Warehouse, connect
+from fraudd.warehouse import Pool, connect
 
 WARMUP_POLLS = 2
 
@@ -97,7 +97,7 @@ def _scans(node: dict[str, Any]) -> list[dict[str, Any]]:
     return found
 
 
-async def explain(wh: Warehouse, schema: str, tx_ids: list[str]) -> dict[str, Any]:
+async def explain(wh: Pool, schema: str, tx_ids: list[str]) -> dict[str, Any]:
     """Rows and buffers the serving feature query reads for ``tx_ids`` (EXPLAIN ANALYZE)."""
     queries = feature_queries("postgres", schema)
     async with wh.acquire() as conn:

@@ -30,7 +30,7 @@ from fraudd.sources.live import LiveSource
 from fraudd.stream import Entry
 from fraudd.tasks import consumer
 from fraudd.tasks.producer import to_swipe
-from fraudd.warehouse import Warehouse
+from fraudd.warehouse import Pool
 
 SHARDS = 4
 APPEND = """
@@ -95,7 +95,7 @@ class StreamFiller:
         self.source = source
         self.sequence = 10**20
 
-    async def append(self, wh: Warehouse, settings: Settings, n: int) -> list[str]:
+    async def append(self, wh: Pool, settings: Settings, n: int) -> list[str]:
         """Append ``n`` records spread over the shards by card; return their tx ids."""
         drafts = self.source.take(n)
         now = dt.datetime.now(dt.UTC)
@@ -112,7 +112,7 @@ class StreamFiller:
         return [d.tx_id for d in drafts]
 
 
-def consumer_deps(settings: Settings, wh: Warehouse) -> Deps:
+def consumer_deps(settings: Settings, wh: Pool) -> Deps:
     """What the consumer task needs, without the AWS clients it does not use."""
     metrics = create_metrics()
     return Deps(settings, metrics, Health(metrics=metrics, timeout_s=60.0), wh)

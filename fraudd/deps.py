@@ -15,7 +15,7 @@ from fraudd.metrics import Metrics, create_metrics
 from fraudd.retry import RetryPolicy
 from fraudd.settings import Role, Settings
 from fraudd.stream import Stream
-from fraudd.warehouse import Warehouse, connect
+from fraudd.warehouse import Warehouse, open_warehouse
 
 
 def utc_now() -> datetime:
@@ -70,7 +70,7 @@ async def open_deps(
     """Open the clients and the pool the given roles need; all are closed with ``stack``."""
     metrics = metrics or create_metrics()
     health = Health(metrics=metrics, timeout_s=settings.http.heartbeat_timeout_s)
-    warehouse = await connect(settings.warehouse)
+    warehouse = await open_warehouse(settings)
     stack.push_async_callback(warehouse.close)
     deps = Deps(settings=settings, metrics=metrics, health=health, warehouse=warehouse)
     if {"producer", "ingest"} & set(roles):

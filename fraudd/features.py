@@ -42,15 +42,13 @@ import datetime as dt
 import itertools
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Final
 
 import numpy as np
 import pandas as pd
 
-from fraudd.warehouse.base import Connection, Dialect, Warehouse
-from fraudd.warehouse.sqlfiles import load_query
+from fraudd.warehouse.base import Connection, Pool
+from fraudd.warehouse.shared.features import FeatureQueries, feature_queries
 
 FEATURES: Final[tuple[str, ...]] = (
     "amount",
@@ -118,51 +116,18 @@ REASONS: Final[Mapping[str, str]] = {
 }
 """Investigator wording of each feature as a reason code, formatted with the row's values."""
 
-_SELECT_MARKER = "/*features_select*/"
-_BATCH_MARKER = "/*tx_ids*/%s"
+# The SQL assembly lives with the warehouse (one owner); re-exported for the training path.
+__all__ = ["FEATURES", "REASONS", "FeatureQueries", "feature_matrix", "feature_queries"]
 
 
-@dataclass(frozen=True)
-class FeatureQueries:
-    """The rendered feature SQL of one dialect and schema (load once, at start-up)."""
+def feature_matrix(rows: Sequence[Sequence[object]], tx_ids: Sequence[str]) -> np.ndarray:
+    """``(tx_id, *features)`` rows as float64 ``(len(tx_ids), n)`` in the order of ``tx_ids``.
 
-    dialect: Dialect
-    serving: str
-    training: str
-
-
-def feature_queries(dialect: Dialect, schema: str, root: Path | None = None) -> FeatureQueries:
-    """Load ``features_{serving,training}.sql`` with ``features_select.sql`` spliced in."""
-    select = load_query(dialect, "features_select", root=root, schema=schema)
-    serving = load_query(dialect, "features_serving", root=root, schema=schema)
-    training = load_query(dialect, "features_training", root=root, schema=schema)
-    return FeatureQueries(
-        dialect=dialect,
-        serving=serving.replace(_SELECT_MARKER, select),
-        training=training.replace(_SELECT_MARKER, select),
-    )
-
-
-def _serving_call(queries: FeatureQueries, tx_ids: Sequence[str]) -> tuple[str, list[object]]:
-    """SQL and parameters for one batch: an array on PostgreSQL, an IN list on Redshift."""
-    if _BATCH_MARKER in queries.serving:
-        placeholders = ", ".join(["%s"] * len(tx_ids))
-        return queries.serving.replace(_BATCH_MARKER, placeholders), list(tx_ids)
-    return queries.serving, [list(tx_ids)]
-
-
-async def serving_features(
-    conn: Connection, tx_ids: Sequence[str], queries: FeatureQueries
-) -> np.ndarray:
-    """Features of transactions already in ``transactions``: float64 ``(len(tx_ids), n)``.
-
-    Rows follow ``tx_ids``; columns follow :data:`FEATURES`; NULL becomes NaN. Raises KeyError
-    if a tx_id is not in the table (the consumer inserts the batch first).
+    Columns follow :data:`FEATURES`; NULL becomes NaN. Raises KeyError if a tx_id has no row
+    (the consumer inserts the batch first).
     """
     if not tx_ids:
         return np.empty((0, len(FEATURES)), dtype=np.float64)
-    sql, params = _serving_call(queries, tx_ids)
-    rows = await conn.fetch(sql, *params)
     by_id = {row[0]: row[1:] for row in rows}
     missing = [t for t in tx_ids if t not in by_id]
     if missing:
@@ -198,7 +163,7 @@ async def training_features(
 
 
 async def training_features_parallel(
-    wh: Warehouse, start: dt.datetime, end: dt.datetime, queries: FeatureQueries, parts: int = 2
+    wh: Pool, start: dt.datetime, end: dt.datetime, queries: FeatureQueries, parts: int = 2
 ) -> pd.DataFrame:
     """:func:`training_features` over ``parts`` consecutive sub-ranges on as many pooled
     connections at once: the window queries are single-threaded per connection, so this uses

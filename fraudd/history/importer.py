@@ -24,7 +24,7 @@ from fraudd.history.loader import HistoryLoader, LoadResult, ProgressFn, Stager,
 from fraudd.history.reader import CHUNK_ROWS, HistoryFile
 from fraudd.history.validate import REASONS, validate_chunk
 from fraudd.settings import Settings
-from fraudd.warehouse import Warehouse
+from fraudd.warehouse import Pool
 
 log = structlog.get_logger(__name__)
 
@@ -91,7 +91,7 @@ class _Reading:
 
 
 async def import_history(
-    wh: Warehouse,
+    wh: Pool,
     settings: Settings,
     path: str | Path,
     *,

@@ -24,7 +24,7 @@ from fraudd.history.loader import HistoryLoader, LoadResult, ProgressFn, Stager,
 from fraudd.history.simulations import StoredSimulation, check_seed_is_free, insert_statement
 from fraudd.settings import Settings
 from fraudd.simulator import SimulationSpec, Timeline
-from fraudd.warehouse import Warehouse
+from fraudd.warehouse import Pool
 
 log = structlog.get_logger(__name__)
 CHUNK_ROWS: Final[int] = 100_000
@@ -100,7 +100,7 @@ def _chunks(
 
 
 async def simulate_into_warehouse(
-    wh: Warehouse,
+    wh: Pool,
     settings: Settings,
     spec: SimulationSpec,
     days: int,

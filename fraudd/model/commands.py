@@ -23,7 +23,7 @@ from fraudd.model.report import write_report
 from fraudd.model.thresholds import ThresholdTargets
 from fraudd.model.train import TrainConfig, train_and_register
 from fraudd.settings import Settings
-from fraudd.warehouse import Connection, Warehouse, connect
+from fraudd.warehouse import Connection, Pool, connect
 
 BATCH_JOB_TIMEOUT_S = 3600.0
 FEATURE_PARTS = 2
@@ -31,7 +31,7 @@ FEATURE_PARTS = 2
 
 
 @asynccontextmanager
-async def _pool(settings: Settings) -> AsyncIterator[Warehouse]:
+async def _pool(settings: Settings) -> AsyncIterator[Pool]:
     wh_settings = settings.warehouse.model_copy(
         update={
             "statement_timeout_s": max(settings.warehouse.statement_timeout_s, BATCH_JOB_TIMEOUT_S)

@@ -13,7 +13,7 @@ from typing import Any, Protocol
 import numpy as np
 import structlog
 
-from fraudd.features import FEATURES, FeatureQueries, feature_queries, serving_features
+from fraudd.features import FEATURES, feature_matrix
 from fraudd.metrics import Metrics
 from fraudd.model.registry import ModelRecord, Registry
 from fraudd.records import Swipe
@@ -25,9 +25,7 @@ from fraudd.scoring.rules import RuleHit, Rules
 from fraudd.scoring.sagemaker import SageMakerScorer
 from fraudd.scoring.verdict import Decision, Reason, Verdict, stronger
 from fraudd.settings import Settings
-from fraudd.tasks import statements
-from fraudd.warehouse import Connection, Dialect
-from fraudd.warehouse.sqlfiles import render
+from fraudd.warehouse import Session
 
 log = structlog.get_logger(__name__)
 SCORER_THREADS = 1
@@ -35,20 +33,11 @@ SCORER_THREADS = 1
 OpenMP thread costs more in synchronisation than it saves at that size, and far more when the
 host's cores are shared with the warehouse: 1,000 rows took 16.2 ms with two threads and 1.8 ms
 with one on a 2-core machine under load (``python -m bench scoring``)."""
-ACTIVE_VERSION = "SELECT max(version) FROM {schema}.models WHERE active"
 
 
 class Engine(Protocol):
-    async def score_batch(self, conn: Connection, swipes: list[Swipe]) -> list[Verdict]:
+    async def score_batch(self, session: Session, swipes: list[Swipe]) -> list[Verdict]:
         """One verdict per swipe, in order. Runs inside the consumer's batch transaction."""
-
-
-async def velocities(conn: Connection, settings: Settings, tx_ids: list[str]) -> dict[str, int]:
-    """Swipes of each transaction's card within the velocity window (itself included)."""
-    rows = await statements.fetch(
-        conn, settings, "VELOCITY", settings.rules.velocity_window_s, tx_ids
-    )
-    return {r[0]: int(r[1]) for r in rows}
 
 
 class RulesEngine:
@@ -58,13 +47,13 @@ class RulesEngine:
         self.rules = Rules(settings.rules)
         self.settings = settings
 
-    async def hits(self, conn: Connection, swipes: list[Swipe]) -> list[RuleHit]:
+    async def hits(self, session: Session, swipes: list[Swipe]) -> list[RuleHit]:
         """The rules' outcome for each swipe."""
-        counts = await velocities(conn, self.settings, [s.tx_id for s in swipes])
+        counts = await session.velocities(swipes, self.settings.rules.velocity_window_s)
         return [self.rules.evaluate(s, counts.get(s.tx_id, 1)) for s in swipes]
 
-    async def score_batch(self, conn: Connection, swipes: list[Swipe]) -> list[Verdict]:
-        hits = await self.hits(conn, swipes)
+    async def score_batch(self, session: Session, swipes: list[Swipe]) -> list[Verdict]:
+        hits = await self.hits(session, swipes)
         return [Verdict(h.score, h.decision, h.reasons, "rules") for h in hits]
 
 
@@ -75,38 +64,38 @@ class ModelEngine:
     def __init__(
         self,
         settings: Settings,
-        dialect: Dialect,
         metrics: Metrics | None = None,
         sagemaker: Any = None,
     ) -> None:
         self.settings = settings
         self.rules = RulesEngine(settings)
-        self.registry = Registry(settings.warehouse.schema_name, dialect)
-        self.queries: FeatureQueries = feature_queries(dialect, settings.warehouse.schema_name)
         self.metrics = metrics
         self.sagemaker = sagemaker
         self.scorer: Scorer | None = None
         self.checked_at = float("-inf")
 
-    async def score_batch(self, conn: Connection, swipes: list[Swipe]) -> list[Verdict]:
-        await self._refresh_model(conn)
-        hits = await self.rules.hits(conn, swipes)
+    async def score_batch(self, session: Session, swipes: list[Swipe]) -> list[Verdict]:
+        await self._refresh_model(session)
+        hits = await self.rules.hits(session, swipes)
         if self.scorer is None:
             return [Verdict(h.score, h.decision, h.reasons, "rules") for h in hits]
-        matrix = await serving_features(conn, [s.tx_id for s in swipes], self.queries)
+        tx_ids = [s.tx_id for s in swipes]
+        matrix = feature_matrix(await session.serving_rows(tx_ids), tx_ids)
         result = await self.scorer.score(matrix)
         return combine_all(hits, result, self.scorer.thresholds, self.scorer.version)
 
-    async def _refresh_model(self, conn: Connection) -> None:
+    async def _refresh_model(self, session: Session) -> None:
         """Load the active model at start and re-check every ``scoring.model_poll_s``."""
         if time.monotonic() - self.checked_at < self.settings.scoring.model_poll_s:
             return
         self.checked_at = time.monotonic()
-        versions = await conn.fetchval(render(ACTIVE_VERSION, schema=self.registry.schema))
+        version = await session.active_model_version()
         current = None if self.scorer is None else int(self.scorer.version)
-        if versions is None or int(versions) == current:
+        if version is None or version == current:
             return
-        record = await self.registry.load_active(conn)
+        # Transitional until the model registry is an area of the seam.
+        registry = Registry(self.settings.warehouse.schema_name, session.dialect)  # type: ignore[attr-defined]
+        record = await registry.load_active(session.conn)
         if record is not None:
             self._use(record)
 
@@ -140,17 +129,14 @@ class ModelEngine:
 class RedshiftMLEngine:
     """``redshift-ml``: Redshift computes the features and the score in one statement."""
 
-    def __init__(self, settings: Settings, dialect: Dialect) -> None:
+    def __init__(self, settings: Settings) -> None:
         s = settings.scoring
         self.rules = RulesEngine(settings)
-        queries = feature_queries(dialect, settings.warehouse.schema_name)
-        self.sql = RedshiftMLScoring(
-            queries, settings, Thresholds(s.review_threshold, s.block_threshold)
-        )
+        self.sql = RedshiftMLScoring(settings, Thresholds(s.review_threshold, s.block_threshold))
 
-    async def score_batch(self, conn: Connection, swipes: list[Swipe]) -> list[Verdict]:
-        hits = await self.rules.hits(conn, swipes)
-        _, scores = await self.sql.features_and_scores(conn, [s.tx_id for s in swipes])
+    async def score_batch(self, session: Session, swipes: list[Swipe]) -> list[Verdict]:
+        hits = await self.rules.hits(session, swipes)
+        _, scores = await self.sql.features_and_scores(session, [s.tx_id for s in swipes])
         result = ScoreResult(scores, [()] * len(scores))
         return combine_all(hits, result, self.sql.thresholds, self.sql.version)
 
@@ -178,15 +164,12 @@ def _combine(
 
 
 def build_engine(
-    settings: Settings,
-    dialect: Dialect = "postgres",
-    metrics: Metrics | None = None,
-    sagemaker: Any = None,
+    settings: Settings, metrics: Metrics | None = None, sagemaker: Any = None
 ) -> Engine:
     """The engine for ``settings.scoring.backend``."""
     backend = settings.scoring.backend
     if backend == "rules":
         return RulesEngine(settings)
     if backend == "redshift-ml":
-        return RedshiftMLEngine(settings, dialect)
-    return ModelEngine(settings, dialect, metrics, sagemaker)
+        return RedshiftMLEngine(settings)
+    return ModelEngine(settings, metrics, sagemaker)

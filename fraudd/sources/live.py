@@ -22,7 +22,7 @@ from fraudd.history.simulations import StoredSimulation, latest_simulation
 from fraudd.settings import Settings
 from fraudd.simulator import LiveSimulator, SimulationSpec
 from fraudd.sources.base import Draft
-from fraudd.warehouse import Warehouse
+from fraudd.warehouse import Pool, Warehouse
 from fraudd.warehouse.sqlfiles import render
 
 log = structlog.get_logger(__name__)
@@ -74,7 +74,7 @@ def drafts_from_frame(frame: pd.DataFrame) -> list[Draft]:
     ]
 
 
-async def live_source_from_warehouse(wh: Warehouse, settings: Settings) -> LiveSource | None:
+async def live_source_from_warehouse(wh: Pool | Warehouse, settings: Settings) -> LiveSource | None:
     """A live source continuing the newest simulated history in the warehouse, or None."""
     schema = settings.warehouse.schema_name
     async with wh.acquire() as conn:

@@ -5,7 +5,7 @@ at least once: rows are claimed with ``FOR UPDATE SKIP LOCKED`` (several workers
 same row at once), published with ``PublishBatch``, and marked published in the same transaction;
 a crash after publishing and before the commit publishes them again, with the same stable id
 (``alert_id`` = tx id, the FIFO deduplication id).
-Redshift has no row locks: there, run one actions instance (see :mod:`actions_redshift`).
+Redshift has no row locks: there, run one actions instance (see the Redshift actions statements).
 """
 
 from __future__ import annotations
@@ -21,43 +21,12 @@ from fraudd.aws import error_code, is_transient
 from fraudd.crashpoints import crashpoint
 from fraudd.deps import Deps
 from fraudd.retry import RetriesExhausted
-from fraudd.tasks import actions_redshift
 from fraudd.tasks.loop import Pass, poll_loop
-from fraudd.warehouse import Connection, Row
+from fraudd.warehouse import Session
+from fraudd.warehouse.api.actions import PendingAlert
 
 log = structlog.get_logger(__name__)
 SNS_BATCH = 10
-
-PENDING_BLOCKS = """
-SELECT alert_id, card_token FROM {schema}.alert_outbox
-WHERE decision = 'block' AND block_applied_at IS NULL
-ORDER BY created_at LIMIT %s FOR UPDATE SKIP LOCKED
-"""
-UPSERT_BLOCKS = """
-INSERT INTO {schema}.card_blocks (card_token, tx_id, reason, expires_at)
-SELECT c, t, 'fraudd decision', clock_timestamp() + %s::interval
-FROM unnest(%s::text[], %s::text[]) AS b(c, t)
-ON CONFLICT (card_token) DO UPDATE
-    SET tx_id = EXCLUDED.tx_id, blocked_at = clock_timestamp(),
-        expires_at = GREATEST({schema}.card_blocks.expires_at, EXCLUDED.expires_at)
-"""
-MARK_BLOCKED = """
-UPDATE {schema}.alert_outbox SET block_applied_at = clock_timestamp()
-WHERE alert_id = ANY(%s::text[])
-"""
-PENDING_ALERTS = """
-SELECT alert_id, card_token, decision, score, payload FROM {schema}.alert_outbox
-WHERE published_at IS NULL ORDER BY created_at LIMIT %s FOR UPDATE SKIP LOCKED
-"""
-MARK_PUBLISHED = """
-UPDATE {schema}.alert_outbox SET published_at = clock_timestamp(), attempts = attempts + 1
-WHERE alert_id = ANY(%s::text[])
-"""
-MARK_FAILED = """
-UPDATE {schema}.alert_outbox SET attempts = attempts + 1, last_error = %s
-WHERE alert_id = ANY(%s::text[])
-"""
-COUNT_PENDING = "SELECT count(*) FROM {schema}.alert_outbox WHERE published_at IS NULL"
 
 
 class PublishFailed(RetriesExhausted):
@@ -90,31 +59,13 @@ async def resolve_topic(deps: Deps) -> str:
     return str(resp["TopicArn"])
 
 
-def _sql(deps: Deps, text: str) -> str:
-    return text.format(schema=deps.settings.warehouse.schema_name)
-
-
-async def _fetch(deps: Deps, conn: Connection, name: str, *args: Any) -> list[Row]:
-    """Run statement ``name`` of this module in the warehouse's dialect (same arguments)."""
-    if deps.settings.warehouse.dialect == "redshift":
-        return await actions_redshift.fetch(conn, deps.settings, name, *args)
-    return await conn.fetch(_sql(deps, globals()[name]), *args)
-
-
-async def _execute(deps: Deps, conn: Connection, name: str, *args: Any) -> int:
-    """Run statement ``name`` in the warehouse's dialect; the affected row count."""
-    if deps.settings.warehouse.dialect == "redshift":
-        return await actions_redshift.execute(conn, deps.settings, name, *args)
-    return await conn.execute(_sql(deps, globals()[name]), *args)
-
-
 async def step(deps: Deps, topic_arn: str) -> Pass:
     """Apply pending blocks, then publish one batch of alerts (MORE when a batch was full)."""
-    async with deps.warehouse.acquire() as conn:
-        blocked = await apply_blocks(deps, conn)
-        published = await publish_alerts(deps, conn, topic_arn)
-        pending = await conn.fetchval(_sql(deps, COUNT_PENDING))
-    deps.metrics.outbox_pending.set(pending or 0)
+    async with deps.warehouse.session() as session:
+        blocked = await apply_blocks(deps, session)
+        published = await publish_alerts(deps, session, topic_arn)
+        pending = await session.alerts_pending()
+    deps.metrics.outbox_pending.set(pending)
     deps.health.set_dependency("warehouse", True)
     if blocked or published:
         log.info(
@@ -129,26 +80,22 @@ async def step(deps: Deps, topic_arn: str) -> Pass:
     return Pass.MORE if max(blocked, published) >= batch else Pass.CAUGHT_UP
 
 
-async def apply_blocks(deps: Deps, conn: Connection) -> int:
+async def apply_blocks(deps: Deps, session: Session) -> int:
     """Write pending block decisions to ``card_blocks``; return how many were applied."""
     hours = deps.settings.actions.block_hours
-    async with conn.transaction():
-        rows = await _fetch(deps, conn, "PENDING_BLOCKS", deps.settings.actions.batch_alerts)
-        if not rows:
+    async with session.transaction():
+        blocks = await session.claim_blocks(deps.settings.actions.batch_alerts)
+        if not blocks:
             return 0
-        latest = {r.card_token: r.alert_id for r in rows}  # one upsert per card per statement
-        await _execute(
-            deps, conn, "UPSERT_BLOCKS", timedelta(hours=hours), list(latest), list(latest.values())
-        )
-        await _execute(deps, conn, "MARK_BLOCKED", [r.alert_id for r in rows])
-    deps.metrics.blocks_written.inc(len(rows))
-    return len(rows)
+        await session.apply_blocks(blocks, timedelta(hours=hours))
+    deps.metrics.blocks_written.inc(len(blocks))
+    return len(blocks)
 
 
-async def publish_alerts(deps: Deps, conn: Connection, topic_arn: str) -> int:
+async def publish_alerts(deps: Deps, session: Session, topic_arn: str) -> int:
     """Publish one batch of unpublished alerts; return how many SNS accepted."""
-    async with conn.transaction():
-        rows = await _fetch(deps, conn, "PENDING_ALERTS", deps.settings.actions.batch_alerts)
+    async with session.transaction():
+        rows = await session.claim_alerts(deps.settings.actions.batch_alerts)
         if not rows:
             return 0
         chunks = [rows[i : i + SNS_BATCH] for i in range(0, len(rows), SNS_BATCH)]
@@ -157,9 +104,9 @@ async def publish_alerts(deps: Deps, conn: Connection, topic_arn: str) -> int:
         ok = [a for accepted, _ in results for a in accepted]
         failed = [a for _, rejected in results for a in rejected]
         if ok:
-            await _execute(deps, conn, "MARK_PUBLISHED", ok)
+            await session.mark_published(ok)
         if failed:
-            await _execute(deps, conn, "MARK_FAILED", "publish failed", failed)
+            await session.mark_failed(failed, "publish failed")
     deps.metrics.alerts_published.inc(len(ok))
     deps.metrics.alert_publish_failures.inc(len(failed))
     if failed and not ok:
@@ -168,9 +115,9 @@ async def publish_alerts(deps: Deps, conn: Connection, topic_arn: str) -> int:
     return len(ok)
 
 
-def sns_entry(index: int, row: Row, fifo: bool) -> dict[str, Any]:
+def sns_entry(index: int, row: PendingAlert, fifo: bool) -> dict[str, Any]:
     """One PublishBatch entry: the alert JSON plus attributes subscribers can filter on."""
-    payload = row.payload if isinstance(row.payload, dict) else json.loads(row.payload)
+    payload = row.payload
     entry: dict[str, Any] = {
         "Id": f"m{index}",
         "Message": json.dumps(payload, sort_keys=True),
@@ -188,7 +135,9 @@ def sns_entry(index: int, row: Row, fifo: bool) -> dict[str, Any]:
     return entry
 
 
-async def _publish(deps: Deps, topic_arn: str, rows: list[Row]) -> tuple[list[str], list[str]]:
+async def _publish(
+    deps: Deps, topic_arn: str, rows: list[PendingAlert]
+) -> tuple[list[str], list[str]]:
     fifo = deps.settings.sns.fifo
     entries = [sns_entry(i, r, fifo) for i, r in enumerate(rows)]
     try:

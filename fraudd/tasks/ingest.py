@@ -24,17 +24,10 @@ from fraudd.crashpoints import crashpoint
 from fraudd.deps import Deps, Wakeups
 from fraudd.stream import Shard, Stream
 from fraudd.tasks.loop import Pass, poll_loop
+from fraudd.warehouse.api.stream import StreamRecord
 
 log = structlog.get_logger(__name__)
 SHARD_REFRESH_S = 10.0
-
-APPEND_SQL = """
-INSERT INTO {schema}.{view}
-    (approximate_arrival_timestamp, partition_key, shard_id, sequence_number, kinesis_data)
-SELECT * FROM unnest(%b::timestamptz[], %b::text[], %b::text[], %b::numeric[], %b::bytea[])
-ON CONFLICT DO NOTHING
-"""
-POSITION_SQL = "SELECT max(sequence_number)::text FROM {schema}.{view} WHERE shard_id = %s"
 
 
 @dataclass
@@ -138,29 +131,23 @@ def _advance(state: IngestState, read: ShardRead) -> None:
 
 async def _fresh_iterator(deps: Deps, stream: Stream, state: IngestState, shard_id: str) -> str:
     if shard_id not in state.positions:
-        sql = POSITION_SQL.format(schema=deps.warehouse.schema, view=_view(deps))
-        async with deps.warehouse.acquire() as conn:
-            state.positions[shard_id] = await conn.fetchval(sql, shard_id)
+        async with deps.warehouse.session() as session:
+            state.positions[shard_id] = await session.stream_position(shard_id)
         deps.health.set_dependency("warehouse", True)
     return await stream.iterator(shard_id, state.positions[shard_id])
 
 
 async def _append(deps: Deps, batch: list[ShardRead]) -> None:
     """Append the records of every shard read in one statement."""
-    sql = APPEND_SQL.format(schema=deps.warehouse.schema, view=_view(deps))
-    records = [(read.shard_id, r) for read in batch for r in read.records]
-    args = (
-        [r["ApproximateArrivalTimestamp"] for _, r in records],
-        [r["PartitionKey"] for _, r in records],
-        [shard_id for shard_id, _ in records],
-        [int(r["SequenceNumber"]) for _, r in records],
-        [bytes(r["Data"]) for _, r in records],
-    )
-    async with deps.warehouse.acquire() as conn:
-        await conn.execute(sql, *args)
+    records = [
+        StreamRecord(
+            read.shard_id, r["SequenceNumber"], r["PartitionKey"],
+            r["ApproximateArrivalTimestamp"], bytes(r["Data"]),
+        )
+        for read in batch
+        for r in read.records
+    ]  # fmt: skip
+    async with deps.warehouse.session() as session:
+        await session.append_records(records)
     deps.metrics.records_ingested.inc(len(records))
     deps.metrics.batch_rows.labels(task="ingest").observe(len(records))
-
-
-def _view(deps: Deps) -> str:
-    return deps.settings.warehouse.streaming_view

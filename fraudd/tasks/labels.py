@@ -9,15 +9,10 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from fraudd.sources.base import Draft
+from fraudd.warehouse.api.labels import Label
 
 if TYPE_CHECKING:
     from fraudd.deps import Deps
-
-INSERT_LABELS = """
-INSERT INTO {schema}.labels (tx_id, is_fraud, labelled_at, fraud_scenario, source)
-SELECT *, 'live' FROM unnest(%b::text[], %b::bool[], %b::timestamptz[], %b::int2[])
-ON CONFLICT (tx_id) DO NOTHING
-"""
 
 
 @dataclass
@@ -41,16 +36,10 @@ class LabelQueue:
             due.append(heapq.heappop(self.heap))
         if not due:
             return 0
-        sql = INSERT_LABELS.format(schema=deps.settings.warehouse.schema_name)
+        labels = [Label(tx_id, fraud, due_at, scenario) for due_at, tx_id, fraud, scenario in due]
         try:
-            async with deps.warehouse.acquire() as conn:
-                await conn.execute(
-                    sql,
-                    [d[1] for d in due],
-                    [d[2] for d in due],
-                    [d[0] for d in due],
-                    [d[3] for d in due],
-                )
+            async with deps.warehouse.session() as session:
+                await session.insert_labels(labels, "live")
         except BaseException:
             for item in due:  # keep them for the next try: a label is never lost
                 heapq.heappush(self.heap, item)

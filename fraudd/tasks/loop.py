@@ -18,7 +18,6 @@ from fraudd.warehouse import WarehouseError
 log = structlog.get_logger(__name__)
 
 
-
 class Pass(enum.IntEnum):
     """What one step did, and so when the loop runs it again. Truthy when it did work."""
 

@@ -32,7 +32,6 @@ by default (RecordMaxBufferedTime 100 ms): about 100 records per PutRecords at 1
 instead of about 15, which divides the per-call cost (signing, HTTP, the stream's own work).
 Each swipe still carries the moment it was due as ``produced_at``, so the buffering counts in
 the end-to-end latency."""
-ACTIVE_BLOCKS = "SELECT card_token FROM {schema}.card_blocks WHERE expires_at > clock_timestamp()"
 
 
 @dataclass
@@ -45,10 +44,8 @@ class BlockCache:
 
     async def current(self, deps: Deps) -> frozenset[str]:
         if time.monotonic() - self.loaded_at >= self.ttl_s:
-            sql = ACTIVE_BLOCKS.format(schema=deps.settings.warehouse.schema_name)
-            async with deps.warehouse.acquire() as conn:
-                rows = await conn.fetch(sql)
-            self.cards = frozenset(r[0] for r in rows)
+            async with deps.warehouse.session() as session:
+                self.cards = await session.active_blocks()
             self.loaded_at = time.monotonic()
         return self.cards
 

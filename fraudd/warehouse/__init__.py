@@ -1,36 +1,49 @@
-"""The warehouse layer: one awaitable interface over psycopg and redshift_connector.
+"""The warehouse layer: the product's warehouse operations behind one typed seam.
 
-``await connect(settings.warehouse)`` returns an open :class:`Warehouse`; choose the driver with
-``warehouse.driver`` and the SQL dialect with ``warehouse.dialect``.
+``await open_warehouse(settings)`` opens a pool with the configured driver (``warehouse.driver``:
+psycopg or redshift_connector) and returns a :class:`Warehouse` whose sessions speak the
+configured dialect (``warehouse.dialect``: PostgreSQL or Redshift). That is the only place the
+dialect is chosen; callers use the operations of :class:`fraudd.warehouse.api.Session`.
 """
 
 from __future__ import annotations
 
-from fraudd.settings import WarehouseSettings
+from collections.abc import AsyncIterator
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from typing import TYPE_CHECKING
+
+from fraudd.settings import Settings, WarehouseSettings
+from fraudd.warehouse.api import Session, Warehouse
+from fraudd.warehouse.api.stream import WatermarkConflict
 from fraudd.warehouse.base import (
     Connection,
     Dialect,
     Migration,
+    Pool,
     Row,
-    Warehouse,
     WarehouseError,
     rows_as_dicts,
 )
+from fraudd.warehouse.session import SessionBase, Statements
 
 __all__ = [
     "Connection",
     "Dialect",
     "Migration",
+    "Pool",
     "Row",
+    "Session",
     "Warehouse",
     "WarehouseError",
+    "WatermarkConflict",
     "connect",
+    "open_warehouse",
     "rows_as_dicts",
 ]
 
 
-async def connect(settings: WarehouseSettings) -> Warehouse:
-    """Open a connection pool with the configured driver; raise WarehouseError if unreachable."""
+async def connect(settings: WarehouseSettings) -> Pool:
+    """Open a driver's connection pool; raise WarehouseError if unreachable."""
     if settings.driver == "redshift_connector":
         from fraudd.warehouse.redshift_driver import RedshiftConnectorWarehouse
 
@@ -42,3 +55,52 @@ async def connect(settings: WarehouseSettings) -> Warehouse:
     pg = PsycopgWarehouse(settings)
     await pg.open()
     return pg
+
+
+class DialectWarehouse:
+    """A pool whose sessions are the dialect's :class:`Session` class."""
+
+    def __init__(self, pool: Pool, settings: Settings, session_class: type[SessionBase]) -> None:
+        self.pool = pool
+        self.settings = settings
+        self.schema = pool.schema
+        self.dialect: Dialect = session_class.dialect
+        self._session_class = session_class
+        self._statements = Statements(session_class.dialect, settings)
+
+    @asynccontextmanager
+    async def session(self) -> AsyncIterator[Session]:
+        async with self.pool.acquire() as conn:
+            session = self._session_class(conn, self.settings, self._statements)
+            yield session  # type: ignore[misc]  # each dialect's class is a Session: see below
+
+    def acquire(self) -> AbstractAsyncContextManager[Connection]:
+        return self.pool.acquire()
+
+    async def ping(self) -> bool:
+        return await self.pool.ping()
+
+    async def close(self) -> None:
+        await self.pool.close()
+
+
+async def open_warehouse(settings: Settings) -> DialectWarehouse:
+    """Open the configured pool and pick the dialect's session class (the one place it is)."""
+    if settings.warehouse.dialect == "redshift":
+        from fraudd.warehouse.redshift import RedshiftSession
+
+        session_class: type[SessionBase] = RedshiftSession
+    else:
+        from fraudd.warehouse.postgres import PostgresSession
+
+        session_class = PostgresSession
+    return DialectWarehouse(await connect(settings.warehouse), settings, session_class)
+
+
+if TYPE_CHECKING:
+    from fraudd.warehouse.postgres import PostgresSession
+    from fraudd.warehouse.redshift import RedshiftSession
+
+    def _both_implement_the_seam(pg: PostgresSession, rs: RedshiftSession) -> list[Session]:
+        """mypy proves here that each dialect's session has every operation of the seam."""
+        return [pg, rs]

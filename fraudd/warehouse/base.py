@@ -83,8 +83,8 @@ class Connection(Protocol):
         """Commit on normal exit, roll back on exception. Not re-entrant."""
 
 
-class Warehouse(Protocol):
-    """A pool of connections to one database, in one dialect."""
+class Pool(Protocol):
+    """A driver's pool of connections to one database (psycopg or redshift_connector)."""
 
     dialect: Dialect
     schema: str

@@ -35,6 +35,11 @@ _REDSHIFT_SERIALIZATION = "serializable isolation violation"
 # redshift_connector treats as signed); stay well below and keep statements small.
 MAX_PARAMS_PER_STATEMENT = 30000
 MAX_ROWS_PER_INSERT = 1000
+# Redshift's largest statement is 16 MB (Amazon Redshift quotas and limits: "Maximum size of a
+# single SQL statement"). A chunk's parameters are kept under half of that, counting bytes as
+# the hex text they travel as, so a batch of large dead letters never makes a statement that
+# fails on every retry (a poison batch).
+MAX_STATEMENT_BYTES = 8 * 1024 * 1024
 
 
 def sqlstate_is_transient(sqlstate: str | None, message: str = "") -> bool:
@@ -90,17 +95,31 @@ def insert_chunks(
     head = f"INSERT INTO {table} ({column_list(columns)}) VALUES "  # noqa: S608 - validated
     group = "(" + ", ".join(["%s"] * width) + ")"
     chunk: list[Any] = []
-    count = 0
+    count = size = 0
     for row in rows:
         if len(row) != width:
             raise ValueError(f"row has {len(row)} values, expected {width}")
+        row_size = sum(_wire_size(v) for v in row)
+        if count and size + row_size > MAX_STATEMENT_BYTES:
+            yield head + ", ".join([group] * count), chunk
+            chunk, count, size = [], 0, 0
         chunk.extend(row)
         count += 1
+        size += row_size
         if count == per_chunk:
             yield head + ", ".join([group] * count), chunk
-            chunk, count = [], 0
+            chunk, count, size = [], 0, 0
     if count:
         yield head + ", ".join([group] * count), chunk
+
+
+def _wire_size(value: Any) -> int:
+    """About how many bytes a parameter takes in a statement (bytes travel as hex text)."""
+    if isinstance(value, bytes | bytearray | memoryview):
+        return 2 * len(value) + 4
+    if isinstance(value, str):
+        return len(value.encode("utf-8")) + 4
+    return 32
 
 
 async def insert_rows(

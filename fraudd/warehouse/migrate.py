@@ -17,7 +17,7 @@ from pathlib import Path
 import structlog
 
 from fraudd.settings import Settings
-from fraudd.warehouse.base import Connection, Migration, Warehouse, WarehouseError
+from fraudd.warehouse.base import Connection, Migration, Pool, WarehouseError
 from fraudd.warehouse.sqlfiles import (
     checksum,
     load_migrations,
@@ -62,7 +62,7 @@ def _lock_key(schema: str) -> int:
     return int.from_bytes(digest[:8], "big", signed=True)
 
 
-async def _lock(conn: Connection, wh: Warehouse) -> None:
+async def _lock(conn: Connection, wh: Pool) -> None:
     """Serialise migrators until the current transaction ends."""
     if wh.dialect == "postgres":
         await conn.execute("SELECT pg_advisory_xact_lock(%s)", _lock_key(wh.schema))
@@ -70,7 +70,7 @@ async def _lock(conn: Connection, wh: Warehouse) -> None:
         await conn.execute(render("LOCK {schema}.schema_migrations", schema=wh.schema))
 
 
-async def _ensure_table(conn: Connection, wh: Warehouse) -> None:
+async def _ensure_table(conn: Connection, wh: Pool) -> None:
     async with conn.transaction():
         if wh.dialect == "postgres":  # CREATE ... IF NOT EXISTS races without the lock
             await _lock(conn, wh)
@@ -84,7 +84,7 @@ _TABLE_EXISTS = (
 )
 
 
-def _load(wh: Warehouse, root: Path | None) -> list[Migration]:
+def _load(wh: Pool, root: Path | None) -> list[Migration]:
     migrations = load_migrations(wh.dialect, root)
     if not migrations:
         raise WarehouseError(
@@ -118,7 +118,7 @@ def _check_checksums(migrations: list[Migration], applied: dict[str, str]) -> No
 
 
 async def _apply_one(
-    conn: Connection, wh: Warehouse, migration: Migration, identifiers: dict[str, str]
+    conn: Connection, wh: Pool, migration: Migration, identifiers: dict[str, str]
 ) -> bool:
     """Apply one migration under the lock; False when another process applied it first."""
     async with conn.transaction():
@@ -140,7 +140,7 @@ async def _apply_one(
     return True
 
 
-async def pending(wh: Warehouse, settings: Settings, *, root: Path | None = None) -> list[str]:
+async def pending(wh: Pool, settings: Settings, *, root: Path | None = None) -> list[str]:
     """Versions not yet applied (refuses, like :func:`migrate`, if history was edited).
 
     Read-only: a database never migrated simply has everything pending.
@@ -153,7 +153,7 @@ async def pending(wh: Warehouse, settings: Settings, *, root: Path | None = None
     return [m.version for m in migrations if m.version not in applied]
 
 
-async def migrate(wh: Warehouse, settings: Settings, *, root: Path | None = None) -> list[str]:
+async def migrate(wh: Pool, settings: Settings, *, root: Path | None = None) -> list[str]:
     """Apply pending migrations in version order; return the versions this call applied."""
     migrations = _load(wh, root)
     names = identifiers(settings)
@@ -163,9 +163,7 @@ async def migrate(wh: Warehouse, settings: Settings, *, root: Path | None = None
         applied = await _applied(conn, wh.schema)
         _check_history(migrations, applied)
         for migration in migrations:
-            if migration.version not in applied and await _apply_one(
-                conn, wh, migration, names
-            ):
+            if migration.version not in applied and await _apply_one(conn, wh, migration, names):
                 done.append(migration.version)
     log.info("migrate.finished", applied=done, schema=wh.schema)
     return done

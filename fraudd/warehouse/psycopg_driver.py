@@ -202,7 +202,7 @@ def conninfo(settings: WarehouseSettings) -> str:
 
 
 class PsycopgWarehouse:
-    """A psycopg_pool of autocommit connections; see :class:`fraudd.warehouse.base.Warehouse`."""
+    """A psycopg_pool of autocommit connections; see :class:`fraudd.warehouse.base.Pool`."""
 
     def __init__(self, settings: WarehouseSettings) -> None:
         self.dialect: Dialect = settings.dialect

@@ -287,7 +287,7 @@ class RedshiftConnectorConnection:
 
 
 class RedshiftConnectorWarehouse:
-    """A pool of redshift_connector connections; see :class:`fraudd.warehouse.base.Warehouse`."""
+    """A pool of redshift_connector connections; see :class:`fraudd.warehouse.base.Pool`."""
 
     check_after_idle_s = 1.0
 

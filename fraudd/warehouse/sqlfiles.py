@@ -6,6 +6,9 @@ Layout (``fraudd/warehouse/sql/``, package data, so the installed wheel carries 
     sql/<dialect>/NNNN_name.sql         dialect migrations; same NNNN overrides the common file
     sql/common/queries/<name>.sql       named queries shared by every dialect
     sql/<dialect>/queries/<name>.sql    dialect queries; override the common file of that name
+    sql/common/statements/<area>.sql    the seam's statements of one area, each after a
+    sql/<dialect>/statements/<area>.sql ``-- name: <name>`` line; a dialect's statement
+                                        overrides the common one of that name
 
 Placeholders are ``{name}`` with ``name`` in ``[a-z_]+``. Only identifiers are rendered this way
 (invariant 7): each value must be a plain lower-case SQL identifier, and a placeholder nobody
@@ -192,3 +195,45 @@ def split_statements(sql_text: str) -> list[str]:
         for parts in statements
         if any(kind != "comment" and text.strip() for kind, text in parts)
     ]
+
+
+_STATEMENT_NAME = re.compile(r"^--\s*name:\s*([a-z0-9_]+)\s*$", re.M)
+
+
+def _parse_statements(path: Path) -> dict[str, str]:
+    """``-- name: x`` blocks of one file (text up to the next name line, comments kept)."""
+    if not path.is_file():
+        return {}
+    text = path.read_text(encoding="utf-8")
+    parts = _STATEMENT_NAME.split(text)
+    found: dict[str, str] = {}
+    for name, body in zip(parts[1::2], parts[2::2], strict=True):
+        if name in found:
+            raise ValueError(f"statement {name!r} appears twice in {path}")
+        found[name] = body.strip().rstrip(";")
+    return found
+
+
+@functools.lru_cache(maxsize=64)
+def _area_statements(base: Path, dialect: str, area: str) -> dict[str, str]:
+    folder = "statements"
+    common = _parse_statements(base / COMMON / folder / f"{area}.sql")
+    return common | _parse_statements(base / dialect / folder / f"{area}.sql")
+
+
+def load_statement(
+    dialect: Dialect, area: str, name: str, *, root: Path | None = None, **identifiers: str
+) -> str:
+    """Statement ``name`` of ``statements/<area>.sql`` (dialect first, then common), rendered."""
+    for part in (area, name):
+        if not _QUERY_NAME.fullmatch(part):
+            raise ValueError(f"statement names must match {_QUERY_NAME.pattern}: {part!r}")
+    found = _area_statements(sql_dir(root), dialect, area)
+    if name not in found:
+        raise KeyError(f"no statement {area}.{name} for dialect {dialect}")
+    return render(found[name], **identifiers)
+
+
+def statement_names(dialect: Dialect, area: str, root: Path | None = None) -> list[str]:
+    """Every statement name of an area in a dialect (common ones included)."""
+    return sorted(_area_statements(sql_dir(root), dialect, area))

@@ -13,7 +13,7 @@ import pytest
 from fraudd.localstack import StackInfo
 from fraudd.settings import Settings
 from fraudd.simulator import SimulationSpec, Timeline
-from fraudd.warehouse import Warehouse, connect
+from fraudd.warehouse import Pool, connect
 from fraudd.warehouse.migrate import migrate
 from tests.warehouse.conftest import pg_cluster, shim  # noqa: F401  (fixtures, used by name)
 
@@ -28,7 +28,7 @@ class HistoryDb:
     """Settings pointing at a schema of the test's own, and an open pool on it."""
 
     settings: Settings
-    wh: Warehouse
+    wh: Pool
 
     @property
     def schema(self) -> str:

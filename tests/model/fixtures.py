@@ -18,7 +18,7 @@ from fraudd.history.columns import label_delays
 from fraudd.localstack import StackInfo
 from fraudd.settings import Settings
 from fraudd.simulator.history import generate_history
-from fraudd.warehouse import Connection, Warehouse, connect
+from fraudd.warehouse import Connection, Pool, connect
 from fraudd.warehouse.migrate import migrate
 
 HISTORY_START = dt.date(2018, 4, 1)
@@ -44,7 +44,7 @@ TX_COLUMNS = (
 class ModelDb:
     """A warehouse pool on a fresh, migrated schema and that schema's feature SQL."""
 
-    wh: Warehouse
+    wh: Pool
     schema: str
     queries: FeatureQueries
 

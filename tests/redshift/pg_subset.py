@@ -23,7 +23,7 @@ from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
-from fraudd.warehouse import Connection, Row, Warehouse
+from fraudd.warehouse import Connection, Row, Pool
 
 REDSHIFT_ONLY = (
     re.compile(r"^\s*CREATE\s+EXTERNAL\s+SCHEMA\b", re.I),
@@ -98,7 +98,7 @@ class PgSubsetConnection:
 class PgSubsetWarehouse:
     """A warehouse whose connections are :class:`PgSubsetConnection` (dialect stays redshift)."""
 
-    def __init__(self, warehouse: Warehouse) -> None:
+    def __init__(self, warehouse: Pool) -> None:
         self._warehouse = warehouse
         self.dialect = warehouse.dialect
         self.schema = warehouse.schema

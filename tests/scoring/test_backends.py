@@ -9,12 +9,10 @@ from typing import Any
 
 import numpy as np
 import pytest
-import sqlglot
 
 from fraudd import aws
-from fraudd.features import FEATURES, feature_queries
+from fraudd.features import FEATURES
 from fraudd.scoring.decision import Thresholds
-from fraudd.scoring.redshift_ml import render_scoring_sql
 from fraudd.scoring.sagemaker import SageMakerScorer, parse_scores, to_csv
 from fraudd.settings import Settings
 
@@ -57,9 +55,3 @@ async def test_sagemaker_scorer_round_trip_on_moto(local_stack: tuple[Settings, 
     assert result.reasons == [(), (), ()]
 
 
-def test_redshift_ml_scoring_sql_parses_and_calls_the_function() -> None:
-    settings = Settings()
-    sql = render_scoring_sql(feature_queries("redshift", "fraudd"), settings)
-    assert "fraudd.fraudd_predict(f.amount, f.is_weekend" in sql
-    parsed = sqlglot.parse_one(sql.replace("/*tx_ids*/%s", "'t1'"), read="redshift")
-    assert parsed is not None

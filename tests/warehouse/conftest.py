@@ -15,7 +15,7 @@ from pydantic import SecretStr
 
 from fraudd.localstack import StackInfo
 from fraudd.settings import Settings, WarehouseSettings
-from fraudd.warehouse import Warehouse, connect
+from fraudd.warehouse import Pool, connect
 from tests.shim.redshift_shim import RedshiftShim
 
 
@@ -114,7 +114,7 @@ def full_settings(wh_settings: WarehouseSettings) -> Settings:
 
 
 @pytest.fixture
-async def wh(wh_settings: WarehouseSettings) -> AsyncIterator[Warehouse]:
+async def wh(wh_settings: WarehouseSettings) -> AsyncIterator[Pool]:
     """An open pool with the test's schema created; dropped afterwards."""
     warehouse = await connect(wh_settings)
     async with warehouse.acquire() as conn:

@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from decimal import Decimal
 
-from fraudd.warehouse import Warehouse
+from fraudd.warehouse import Pool
 
 COLUMNS = ("k", "at", "amount", "x", "flag", "small", "name")
 TEXT = (
@@ -15,7 +15,7 @@ TEXT = (
 )
 
 
-async def _table(wh: Warehouse) -> None:
+async def _table(wh: Pool) -> None:
     async with wh.acquire() as conn:
         await conn.execute(
             f"""CREATE TABLE {wh.schema}.c (k bigint, at timestamptz, amount numeric(14,2),
@@ -23,7 +23,7 @@ async def _table(wh: Warehouse) -> None:
         )
 
 
-async def test_copy_csv_loads_typed_values_and_nulls(wh: Warehouse) -> None:
+async def test_copy_csv_loads_typed_values_and_nulls(wh: Pool) -> None:
     await _table(wh)
     async with wh.acquire() as conn:
         assert await conn.copy_csv("c", COLUMNS, [TEXT[:43], TEXT[43:]]) == 2
@@ -35,7 +35,7 @@ async def test_copy_csv_loads_typed_values_and_nulls(wh: Warehouse) -> None:
     ]
 
 
-async def test_copy_csv_takes_async_chunks_and_counts_many_rows(wh: Warehouse) -> None:
+async def test_copy_csv_takes_async_chunks_and_counts_many_rows(wh: Pool) -> None:
     await _table(wh)
 
     async def chunks() -> AsyncIterator[str]:  # 3 chunks: several INSERTs on the fallback path

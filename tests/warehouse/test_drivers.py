@@ -14,12 +14,12 @@ import pytest
 from pydantic import SecretStr
 
 from fraudd.settings import WarehouseSettings
-from fraudd.warehouse import Warehouse, WarehouseError, connect, rows_as_dicts
+from fraudd.warehouse import Pool, WarehouseError, connect, rows_as_dicts
 
 SettingsFactory = Callable[..., WarehouseSettings]
 
 
-async def test_execute_fetch_and_named_tuple_rows(wh: Warehouse) -> None:
+async def test_execute_fetch_and_named_tuple_rows(wh: Pool) -> None:
     s = wh.schema
     async with wh.acquire() as conn:
         await conn.execute(f"CREATE TABLE {s}.kv (k text PRIMARY KEY, v integer)")
@@ -56,7 +56,7 @@ EXPECTED_TYPES = {
 }
 
 
-async def _types_table(wh: Warehouse) -> None:
+async def _types_table(wh: Pool) -> None:
     async with wh.acquire() as conn:
         await conn.execute(
             f"""CREATE TABLE {wh.schema}.types (
@@ -86,7 +86,7 @@ def _check_sample(row: Any) -> None:
     assert row.at.utcoffset() == timedelta(0)
 
 
-async def test_types_round_trip_through_bound_parameters(wh: Warehouse) -> None:
+async def test_types_round_trip_through_bound_parameters(wh: Pool) -> None:
     await _types_table(wh)
     async with wh.acquire() as conn:
         placeholders = ", ".join(["%s"] * len(COLUMNS))
@@ -99,7 +99,7 @@ async def test_types_round_trip_through_bound_parameters(wh: Warehouse) -> None:
     assert nulls is not None and tuple(nulls) == (None, None, None, None)
 
 
-async def test_copy_rows_appends_every_row_with_the_same_types(wh: Warehouse) -> None:
+async def test_copy_rows_appends_every_row_with_the_same_types(wh: Pool) -> None:
     await _types_table(wh)
     rows = [SAMPLE] * 2500 + [(None,) * len(COLUMNS)]
     async with wh.acquire() as conn:
@@ -113,7 +113,7 @@ async def test_copy_rows_appends_every_row_with_the_same_types(wh: Warehouse) ->
     _check_sample(fetched[-1])
 
 
-async def test_copy_rows_refuses_unsafe_names(wh: Warehouse) -> None:
+async def test_copy_rows_refuses_unsafe_names(wh: Pool) -> None:
     async with wh.acquire() as conn:
         with pytest.raises(ValueError, match="not a valid SQL identifier"):
             await conn.copy_rows("types; DROP TABLE x", ["a"], [(1,)])
@@ -121,7 +121,7 @@ async def test_copy_rows_refuses_unsafe_names(wh: Warehouse) -> None:
             await conn.copy_rows("types", ['a") --'], [(1,)])
 
 
-async def test_transaction_commits_and_rolls_back(wh: Warehouse) -> None:
+async def test_transaction_commits_and_rolls_back(wh: Pool) -> None:
     s = wh.schema
     async with wh.acquire() as conn:
         await conn.execute(f"CREATE TABLE {s}.t (k text PRIMARY KEY)")
@@ -140,7 +140,7 @@ async def test_transaction_commits_and_rolls_back(wh: Warehouse) -> None:
     assert keys == ["copied", "kept"]
 
 
-async def test_swallowed_error_inside_transaction_does_not_commit_silently(wh: Warehouse) -> None:
+async def test_swallowed_error_inside_transaction_does_not_commit_silently(wh: Pool) -> None:
     s = wh.schema
     async with wh.acquire() as conn:
         await conn.execute(f"CREATE TABLE {s}.t (k text PRIMARY KEY)")
@@ -153,7 +153,7 @@ async def test_swallowed_error_inside_transaction_does_not_commit_silently(wh: W
         assert await conn.fetchval(f"SELECT count(*) FROM {s}.t") == 0
 
 
-async def test_server_errors_are_mapped_and_not_transient(wh: Warehouse) -> None:
+async def test_server_errors_are_mapped_and_not_transient(wh: Pool) -> None:
     async with wh.acquire() as conn:
         with pytest.raises(WarehouseError) as syntax:
             await conn.execute("SELEC 1")
@@ -165,12 +165,12 @@ async def test_server_errors_are_mapped_and_not_transient(wh: Warehouse) -> None
     assert syntax.value.__cause__ is not None
 
 
-async def _terminate(wh: Warehouse, pid: int) -> None:
+async def _terminate(wh: Pool, pid: int) -> None:
     async with wh.acquire() as killer:
         assert await killer.fetchval("SELECT pg_terminate_backend(%s)", pid) is True
 
 
-async def test_terminated_connection_is_transient_and_pool_recovers(wh: Warehouse) -> None:
+async def test_terminated_connection_is_transient_and_pool_recovers(wh: Pool) -> None:
     async with wh.acquire() as conn:
         victim = await conn.fetchval("SELECT pg_backend_pid()")
         await _terminate(wh, victim)
@@ -182,7 +182,7 @@ async def test_terminated_connection_is_transient_and_pool_recovers(wh: Warehous
             assert await conn.fetchval("SELECT pg_backend_pid()") != victim
 
 
-async def test_connection_killed_while_idle_is_replaced_on_acquire(wh: Warehouse) -> None:
+async def test_connection_killed_while_idle_is_replaced_on_acquire(wh: Pool) -> None:
     if hasattr(wh, "check_after_idle_s"):
         wh.check_after_idle_s = 0.0  # check every hand-out, as psycopg_pool does
     async with wh.acquire() as killer:
@@ -196,7 +196,7 @@ async def test_connection_killed_while_idle_is_replaced_on_acquire(wh: Warehouse
     assert victim not in pids and len(set(pids)) == 3
 
 
-async def test_cancelled_query_frees_its_slot(wh: Warehouse) -> None:
+async def test_cancelled_query_frees_its_slot(wh: Pool) -> None:
     async def sleeper() -> None:
         async with wh.acquire() as conn:
             await conn.execute("SELECT pg_sleep(0.5)")
@@ -212,7 +212,7 @@ async def test_cancelled_query_frees_its_slot(wh: Warehouse) -> None:
     assert values == [0, 1, 2]
 
 
-async def test_queries_never_block_the_event_loop(wh: Warehouse) -> None:
+async def test_queries_never_block_the_event_loop(wh: Pool) -> None:
     gaps: list[float] = []
 
     async def ticker() -> None:
@@ -280,7 +280,7 @@ async def test_psycopg_with_redshift_dialect_uses_plain_inserts(
         await wh.close()
 
 
-async def test_copy_rows_of_a_stream_batch_is_quick(wh: Warehouse) -> None:
+async def test_copy_rows_of_a_stream_batch_is_quick(wh: Pool) -> None:
     """5,000 stream-view rows (300-byte payloads) in one COPY; prints the time for the report."""
     s = wh.schema
     async with wh.acquire() as conn:

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from fraudd.settings import Settings, WarehouseSettings
-from fraudd.warehouse import Warehouse, WarehouseError, connect
+from fraudd.warehouse import Pool, WarehouseError, connect
 from fraudd.warehouse.migrate import migrate, pending
 from fraudd.warehouse.sqlfiles import load_migrations, sql_dir
 
@@ -28,7 +28,7 @@ TABLES_0001 = {
 }
 
 
-async def _tables(wh: Warehouse) -> set[str]:
+async def _tables(wh: Pool) -> set[str]:
     async with wh.acquire() as conn:
         rows = await conn.fetch(
             "SELECT table_name FROM information_schema.tables WHERE table_schema = %s", wh.schema
@@ -36,7 +36,7 @@ async def _tables(wh: Warehouse) -> set[str]:
     return {r.table_name for r in rows}
 
 
-async def test_migrate_applies_everything_once(wh: Warehouse, full_settings: Settings) -> None:
+async def test_migrate_applies_everything_once(wh: Pool, full_settings: Settings) -> None:
     expected = [m.version for m in load_migrations("postgres")]
     assert await pending(wh, full_settings) == expected
     assert await _tables(wh) == set()  # pending() only reads
@@ -54,7 +54,7 @@ async def test_migrate_applies_everything_once(wh: Warehouse, full_settings: Set
 
 
 async def test_migrate_refuses_an_edited_migration(
-    wh: Warehouse, full_settings: Settings, tmp_path: Path
+    wh: Pool, full_settings: Settings, tmp_path: Path
 ) -> None:
     root = tmp_path / "sql"
     shutil.copytree(sql_dir(), root)
@@ -69,7 +69,7 @@ async def test_migrate_refuses_an_edited_migration(
 
 
 async def test_failed_migration_leaves_nothing_behind(
-    wh: Warehouse, full_settings: Settings, tmp_path: Path
+    wh: Pool, full_settings: Settings, tmp_path: Path
 ) -> None:
     root = tmp_path / "sql"
     (root / "postgres").mkdir(parents=True)
@@ -112,7 +112,7 @@ async def test_concurrent_migrations_apply_once(
 
 
 async def test_a_dialect_without_migrations_is_refused(
-    wh: Warehouse, full_settings: Settings, tmp_path: Path
+    wh: Pool, full_settings: Settings, tmp_path: Path
 ) -> None:
     (tmp_path / "redshift").mkdir()
     with pytest.raises(WarehouseError, match="no migrations for dialect postgres"):

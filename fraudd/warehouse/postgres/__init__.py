@@ -1,0 +1,20 @@
+"""The PostgreSQL implementation of the warehouse seam (the local stack's stand-in)."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from fraudd.warehouse.base import Dialect
+from fraudd.warehouse.postgres.actions import PostgresActions
+from fraudd.warehouse.postgres.ingest import PostgresIngest
+from fraudd.warehouse.postgres.labels import PostgresLabels
+from fraudd.warehouse.postgres.scoring import PostgresScoring
+from fraudd.warehouse.postgres.stream import PostgresStream
+
+
+class PostgresSession(
+    PostgresStream, PostgresActions, PostgresLabels, PostgresIngest, PostgresScoring
+):
+    """Every operation of :class:`fraudd.warehouse.api.Session`, in PostgreSQL's dialect."""
+
+    dialect: ClassVar[Dialect] = "postgres"

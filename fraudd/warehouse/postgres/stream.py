@@ -1,0 +1,137 @@
+"""The consumer's operations on PostgreSQL: arrays in, one round trip per statement.
+
+The primary keys are enforced, so ``ON CONFLICT`` and the optimistic watermark ``UPDATE`` make
+an overlapping consumer roll back instead of deciding a row twice, at any isolation level.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+
+from fraudd.records import Swipe
+from fraudd.warehouse.api.stream import (
+    Advance,
+    DeadLetter,
+    Decided,
+    StreamRecord,
+    Watermark,
+    WatermarkConflict,
+)
+from fraudd.warehouse.session import SessionBase
+from fraudd.warehouse.shared.stream import SharedStream, transaction_columns
+
+AREA = "stream"
+
+
+class PostgresStream(SharedStream, SessionBase):
+    async def stream_shards(self, since: datetime | None) -> list[str]:
+        """Every shard in the stand-in table (a loose index scan; ``since`` is not needed)."""
+        return [r[0] for r in await self.conn.fetch(self.sql(AREA, "shards"))]
+
+    async def pending(
+        self, after: Mapping[str, Watermark | None], per_shard: int
+    ) -> list[StreamRecord]:
+        shards = list(after)
+        if not shards:
+            return []
+        seqs = [int(w.sequence_number) if w else -1 for w in after.values()]
+        rows = await self.conn.fetch(self.sql(AREA, "pending"), shards, seqs, per_shard)
+        return [StreamRecord(r[0], r[1], r[2], r[3], bytes(r[4]), r[5]) for r in rows]
+
+    async def begin_decide(self) -> None:
+        """Nothing to do: enforced keys already make overlapping consumers conflict."""
+
+    async def store_transactions(self, swipes: Sequence[Swipe]) -> set[str]:
+        if not swipes:
+            return set()
+        rows = await self.conn.fetch(
+            self.sql(AREA, "insert_transactions"), *transaction_columns(swipes)
+        )
+        return {r[0] for r in rows}
+
+    async def record_batch(
+        self,
+        group: str,
+        decided: Sequence[Decided],
+        dead: Sequence[DeadLetter],
+        advances: Sequence[Advance],
+    ) -> None:
+        await self._decisions(group, decided)
+        await self._outbox(decided)
+        await self._dead_letters(group, dead)
+        await self._advance(group, advances)
+
+    async def _decisions(self, group: str, decided: Sequence[Decided]) -> None:
+        if not decided:
+            return
+        cols = _decision_columns(decided)
+        await self.conn.execute(self.sql(AREA, "insert_decisions"), group, *cols)
+
+    async def _outbox(self, decided: Sequence[Decided]) -> None:
+        alerts = [d for d in decided if d.alert is not None]
+        if not alerts:
+            return
+        cols = (
+            [d.swipe.tx_id for d in alerts],
+            [d.swipe.card_token for d in alerts],
+            [d.decision for d in alerts],
+            [d.score for d in alerts],
+            [json.dumps(d.alert) for d in alerts],
+        )
+        await self.conn.execute(self.sql(AREA, "insert_outbox"), *cols)
+
+    async def _dead_letters(self, group: str, dead: Sequence[DeadLetter]) -> None:
+        if not dead:
+            return
+        cols = (
+            [d.record.shard_id for d in dead],
+            [int(d.record.sequence_number) for d in dead],
+            [d.record.partition_key for d in dead],
+            [d.reason for d in dead],
+            [d.detail for d in dead],
+            [d.raw for d in dead],
+        )
+        await self.conn.execute(self.sql(AREA, "insert_dead_letters"), group, *cols)
+
+    async def _advance(self, group: str, advances: Sequence[Advance]) -> None:
+        for a in (a for a in advances if a.old is None):
+            n = await self.conn.execute(
+                self.sql(AREA, "first_watermark"),
+                int(a.head.sequence_number),
+                a.head.refreshed_at,
+                group,
+                a.shard_id,
+            )
+            if n != 1:
+                raise WatermarkConflict(a.shard_id)
+        moved = [a for a in advances if a.old is not None]
+        if not moved:
+            return
+        n = await self.conn.execute(
+            self.sql(AREA, "advance_watermarks"),
+            [a.shard_id for a in moved],
+            [int(a.head.sequence_number) for a in moved],
+            [a.head.refreshed_at for a in moved],
+            [int(a.old.sequence_number) for a in moved if a.old is not None],
+            group,
+        )
+        if n != len(moved):
+            raise WatermarkConflict(", ".join(a.shard_id for a in moved))
+
+
+def _decision_columns(decided: Sequence[Decided]) -> tuple[list[object], ...]:
+    return (
+        [d.swipe.tx_id for d in decided],
+        [d.record.shard_id for d in decided],
+        [int(d.record.sequence_number) for d in decided],
+        [d.swipe.card_token for d in decided],
+        [d.swipe.tx_time for d in decided],
+        [d.swipe.amount for d in decided],
+        [d.score for d in decided],
+        [d.decision for d in decided],
+        [json.dumps(d.reasons) for d in decided],
+        [d.model_version for d in decided],
+        [d.swipe.produced_at for d in decided],
+    )

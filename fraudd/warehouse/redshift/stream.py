@@ -1,0 +1,187 @@
+"""The consumer's operations on Redshift: staged batches, explicit dedup, one decide lock.
+
+Redshift has no arrays, no ``ON CONFLICT``/``RETURNING`` and does not enforce primary keys, and
+new databases run SNAPSHOT isolation, which does not prevent write-skew inserts (two
+``INSERT ... WHERE NOT EXISTS`` of the same key both commit). So every decide transaction starts
+with ``LOCK`` on the watermark table (:meth:`RedshiftStream.begin_decide`): overlapping
+consumers then decide one after the other and each sees what the other committed, whatever the
+isolation level. The lock is held for one batch's transaction; consumers of one group that do
+not overlap wait for each other only for that long (one statement more per batch).
+
+Polls never scan the whole streaming view (it only grows and has no index): every read is
+bounded by a constant ``refresh_time`` predicate, which zone maps prune. A row past a shard's
+watermark was ingested in the same refresh as the watermark's row or a later one, so
+``refresh_time >= watermark's refresh_time - REFRESH_MARGIN`` cannot skip a row; the margin
+covers clock differences between refreshes.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from fraudd.records import Swipe
+from fraudd.warehouse.api.stream import (
+    Advance,
+    DeadLetter,
+    Decided,
+    StreamRecord,
+    Watermark,
+    WatermarkConflict,
+)
+from fraudd.warehouse.redshift.staging import stage
+from fraudd.warehouse.session import SessionBase
+from fraudd.warehouse.shared.stream import SharedStream, as_utc, transaction_columns
+
+AREA = "stream"
+REFRESH_MARGIN = timedelta(hours=1)
+EPOCH = datetime(1970, 1, 1)
+_NO_WATERMARK = ""  # shorter than any sequence number, so every row is past it
+
+
+def naive_utc(value: datetime | None) -> datetime:
+    """A bound for the view's TIMESTAMP columns (UTC, no time zone); None is the epoch."""
+    if value is None:
+        return EPOCH
+    return value.astimezone(UTC).replace(tzinfo=None) if value.tzinfo else value
+
+
+def _seq(value: int | str) -> str:
+    return str(int(value))
+
+
+class RedshiftStream(SharedStream, SessionBase):
+    async def stream_shards(self, since: datetime | None) -> list[str]:
+        bound = naive_utc(since - REFRESH_MARGIN if since else None)
+        return [r[0] for r in await self.conn.fetch(self.sql(AREA, "shards"), bound)]
+
+    async def pending(
+        self, after: Mapping[str, Watermark | None], per_shard: int
+    ) -> list[StreamRecord]:
+        if not after:
+            return []
+        pairs = [
+            value
+            for shard, mark in after.items()
+            for value in (shard, _seq(mark.sequence_number) if mark else _NO_WATERMARK)
+        ]
+        lows = [m.refreshed_at if m else None for m in after.values()]
+        low = None if None in lows else min(x for x in lows if x is not None)
+        bound = naive_utc(low - REFRESH_MARGIN if low else None)
+        sql = self._pending_sql(len(after))
+        rows = await self.conn.fetch(sql, *pairs, bound, per_shard)
+        return [
+            StreamRecord(r[0].strip(), r[1], r[2], _aware(r[3]), bytes(r[4]), as_utc(r[5]))
+            for r in rows
+        ]
+
+    def _pending_sql(self, shards: int) -> str:
+        rows = " UNION ALL ".join([self.sql(AREA, "watermark_row")] * shards)
+        return self.sql(AREA, "pending").replace("/*watermarks*/", rows)
+
+    async def begin_decide(self) -> None:
+        await self.conn.execute(self.sql(AREA, "begin_decide"))
+
+    async def store_transactions(self, swipes: Sequence[Swipe]) -> set[str]:
+        if not swipes:
+            return set()
+        names = ("ord", "tx_id", "tx_time", "customer_id", "terminal_id", "card_token", "last4",
+                 "amount", "merchant_category", "channel", "currency", "terminal_x",
+                 "terminal_y", "produced_at")  # fmt: skip
+        rows = _numbered(*transaction_columns(swipes))
+        await stage(self, "stage_transactions", "fraudd_stage_tx", names, rows)
+        fresh = await self.conn.fetch(self.sql(AREA, "new_transactions"))
+        await self.conn.execute(self.sql(AREA, "insert_transactions"))
+        return {r[0] for r in fresh}
+
+    async def record_batch(
+        self,
+        group: str,
+        decided: Sequence[Decided],
+        dead: Sequence[DeadLetter],
+        advances: Sequence[Advance],
+    ) -> None:
+        await self._decisions(group, decided)
+        await self._outbox(decided)
+        await self._dead_letters(group, dead)
+        await self._advance(group, advances)
+
+    async def _decisions(self, group: str, decided: Sequence[Decided]) -> None:
+        if not decided:
+            return
+        names = ("ord", "tx_id", "shard_id", "sequence_number", "card_token", "tx_time", "amount",
+                 "score", "decision", "reasons", "model_version", "produced_at")  # fmt: skip
+        rows = _numbered(
+            [d.swipe.tx_id for d in decided],
+            [d.record.shard_id for d in decided],
+            [_seq(d.record.sequence_number) for d in decided],
+            [d.swipe.card_token for d in decided],
+            [d.swipe.tx_time for d in decided],
+            [d.swipe.amount for d in decided],
+            [d.score for d in decided],
+            [d.decision for d in decided],
+            [json.dumps(d.reasons) for d in decided],
+            [d.model_version for d in decided],
+            [d.swipe.produced_at for d in decided],
+        )
+        await stage(self, "stage_decisions", "fraudd_stage_decisions", names, rows)
+        await self.conn.execute(self.sql(AREA, "insert_decisions"), group)
+
+    async def _outbox(self, decided: Sequence[Decided]) -> None:
+        alerts = [d for d in decided if d.alert is not None]
+        if not alerts:
+            return
+        names = ("ord", "alert_id", "card_token", "decision", "score", "payload")
+        rows = _numbered(
+            [d.swipe.tx_id for d in alerts],
+            [d.swipe.card_token for d in alerts],
+            [d.decision for d in alerts],
+            [d.score for d in alerts],
+            [json.dumps(d.alert) for d in alerts],
+        )
+        await stage(self, "stage_outbox", "fraudd_stage_outbox", names, rows)
+        await self.conn.execute(self.sql(AREA, "insert_outbox"))
+
+    async def _dead_letters(self, group: str, dead: Sequence[DeadLetter]) -> None:
+        if not dead:
+            return
+        names = ("ord", "shard_id", "sequence_number", "partition_key", "reason", "detail", "raw")
+        rows = _numbered(
+            [d.record.shard_id for d in dead],
+            [_seq(d.record.sequence_number) for d in dead],
+            [d.record.partition_key for d in dead],
+            [d.reason for d in dead],
+            [d.detail for d in dead],
+            [d.raw for d in dead],
+        )
+        await stage(self, "stage_dead_letters", "fraudd_stage_dead", names, rows)
+        await self.conn.execute(self.sql(AREA, "insert_dead_letters"), group)
+
+    async def _advance(self, group: str, advances: Sequence[Advance]) -> None:
+        """One statement per shard (no arrays); each must move exactly one row."""
+        for a in advances:
+            head = (_seq(a.head.sequence_number), _naive(a.head.refreshed_at))
+            if a.old is None:
+                args: tuple[Any, ...] = (*head, group, a.shard_id, group, a.shard_id)
+                n = await self.conn.execute(self.sql(AREA, "first_watermark"), *args)
+            else:
+                args = (*head, group, a.shard_id, _seq(a.old.sequence_number))
+                n = await self.conn.execute(self.sql(AREA, "advance_watermark"), *args)
+            if n != 1:
+                raise WatermarkConflict(a.shard_id)
+
+
+def _naive(value: datetime | None) -> datetime | None:
+    return None if value is None else naive_utc(value)
+
+
+def _aware(value: datetime) -> datetime:
+    aware = as_utc(value)
+    assert aware is not None
+    return aware
+
+
+def _numbered(*columns: Sequence[Any]) -> Iterable[tuple[Any, ...]]:
+    return zip(range(len(columns[0])), *columns, strict=True)

@@ -1,0 +1,1 @@
+"""Code both dialects' sessions share (statements that agree, row conversions)."""

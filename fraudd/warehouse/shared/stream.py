@@ -1,0 +1,55 @@
+"""The consumer's operations that are the same on both dialects, and row conversions."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+from fraudd.records import Swipe
+from fraudd.warehouse.api.stream import Watermark
+from fraudd.warehouse.session import SessionBase
+
+AREA = "stream"
+
+
+def as_utc(value: datetime | None) -> datetime | None:
+    """An aware UTC datetime. Redshift's streaming view has TIMESTAMP (no time zone) columns in
+    UTC, which the driver returns naive; comparing those with aware times raises TypeError."""
+    if value is None:
+        return None
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def transaction_columns(swipes: Sequence[Swipe]) -> tuple[list[object], ...]:
+    """The swipes as the columns of ``transactions``, in the statements' order."""
+    return (
+        [s.tx_id for s in swipes],
+        [s.tx_time for s in swipes],
+        [s.customer_id for s in swipes],
+        [s.terminal_id for s in swipes],
+        [s.card_token for s in swipes],
+        [s.last4 for s in swipes],
+        [s.amount for s in swipes],
+        [s.merchant_category for s in swipes],
+        [s.channel for s in swipes],
+        [s.currency for s in swipes],
+        [s.terminal_x for s in swipes],
+        [s.terminal_y for s in swipes],
+        [s.produced_at for s in swipes],
+    )
+
+
+class SharedStream(SessionBase):
+    async def refresh_view(self) -> None:
+        await self.conn.execute(self.sql(AREA, "refresh_view"))
+
+    async def view_refreshable(self) -> bool:
+        wh = self.settings.warehouse
+        mine = await self.conn.fetchval(
+            self.sql(AREA, "view_owner"), wh.schema_name, wh.streaming_view
+        )
+        return bool(mine)
+
+    async def watermarks(self, group: str) -> dict[str, Watermark]:
+        rows = await self.conn.fetch(self.sql(AREA, "watermarks"), group)
+        return {r[0]: Watermark(str(r[1]), as_utc(r[2])) for r in rows}

@@ -1,0 +1,2 @@
+-- name: active_model_version
+SELECT max(version) FROM {schema}.models WHERE active
