@@ -23,7 +23,7 @@ from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
-from fraudd.warehouse import Connection, Row, Pool
+from fraudd.warehouse import Connection, Pool, Row
 
 REDSHIFT_ONLY = (
     re.compile(r"^\s*CREATE\s+EXTERNAL\s+SCHEMA\b", re.I),

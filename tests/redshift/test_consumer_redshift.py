@@ -1,7 +1,8 @@
 """The consumer and actions with their Redshift statements (warehouse.dialect = "redshift"), run
 on PostgreSQL through the common-subset rewriter (tests/redshift/pg_subset.py), against tables
 made from fraudd/warehouse/sql/redshift/0001_init.sql and a stand-in for the streaming view with Redshift's column
-types (sequence_number VARCHAR(128), shard_id CHAR(20))."""
+types (sequence_number VARCHAR(128), shard_id CHAR(20), TIMESTAMP without time zone for
+approximate_arrival_timestamp and refresh_time: the driver returns those naive)."""
 
 from __future__ import annotations
 
@@ -20,9 +21,8 @@ from fraudd.metrics import create_metrics
 from fraudd.records import Swipe
 from fraudd.scoring.engine import build_engine
 from fraudd.settings import Settings
-from fraudd.tasks import actions, consumer, consumer_redshift
-from fraudd.tasks import consumer_sql as q
-from fraudd.warehouse import Connection
+from fraudd.tasks import actions, consumer
+from fraudd.warehouse import Connection, WatermarkConflict
 from fraudd.warehouse.migrate import identifiers
 from fraudd.warehouse.sqlfiles import load_migrations, render, split_statements
 from tests.e2e.harness import Env, make_env, read_alerts
@@ -37,11 +37,12 @@ SEQ_B = [str(49590338271490256608559692538361571095921575989136588898 + 7 * n) f
 
 STREAM_VIEW = """
 CREATE TABLE {schema}.tx_stream (
-    approximate_arrival_timestamp timestamptz  NOT NULL,
+    approximate_arrival_timestamp timestamp    NOT NULL,
     partition_key                 varchar(256) NOT NULL,
     shard_id                      char(20)     NOT NULL,
     sequence_number               varchar(128) NOT NULL,
-    refresh_time                  timestamptz  NOT NULL DEFAULT clock_timestamp(),
+    refresh_time                  timestamp    NOT NULL
+                                  DEFAULT (clock_timestamp() AT TIME ZONE 'UTC'),
     kinesis_data                  bytea        NOT NULL,
     payload                       jsonb
 )
@@ -82,15 +83,17 @@ async def _create_schema(conn: Connection, settings: Settings) -> None:
 async def rs(local_stack: Any) -> AsyncIterator[RsEnv]:
     env = await make_env(local_stack, shards=1)
     base = env.settings
-    settings = base.model_copy(update={
-        "warehouse": base.warehouse.model_copy(
-            update={"dialect": "redshift", "schema_name": f"t_rs_{uuid.uuid4().hex[:10]}"}
-        ),
-        "consumer": base.consumer.model_copy(update={"group": "rs", "batch_rows": 8}),
-    })
+    settings = base.model_copy(
+        update={
+            "warehouse": base.warehouse.model_copy(
+                update={"dialect": "redshift", "schema_name": f"t_rs_{uuid.uuid4().hex[:10]}"}
+            ),
+            "consumer": base.consumer.model_copy(update={"group": "rs", "batch_rows": 8}),
+        }
+    )
     async with AsyncExitStack() as stack:
         deps = await open_deps(settings, stack, ("consumer", "actions"), create_metrics())
-        deps.warehouse = PgSubsetWarehouse(deps.warehouse)
+        deps.warehouse.pool = PgSubsetWarehouse(deps.warehouse.pool)  # type: ignore[attr-defined]
         async with deps.warehouse.acquire() as conn:
             await _create_schema(conn, settings)
         yield RsEnv(env, settings, deps)
@@ -99,8 +102,14 @@ async def rs(local_stack: Any) -> AsyncIterator[RsEnv]:
 def swipe(tx_id: str, amount: float, card: str = "card-abc-001") -> bytes:
     now = datetime.now(UTC)
     return Swipe(
-        tx_id=tx_id, tx_time=now, card_token=card, last4="4242", customer_id=f"cust-{card}",
-        terminal_id="term-1", amount=amount, produced_at=now,
+        tx_id=tx_id,
+        tx_time=now,
+        card_token=card,
+        last4="4242",
+        customer_id=f"cust-{card}",
+        terminal_id="term-1",
+        amount=amount,
+        produced_at=now,
     ).to_bytes()
 
 
@@ -122,11 +131,14 @@ async def drain(rs: RsEnv, state: consumer.ConsumerState) -> int:
 
 def wave(first: int, last: int) -> tuple[list[tuple[str, bytes]], list[tuple[str, bytes]]]:
     """Records first..last-1 of each shard: A's tx a<i>, B's tx b<i>; a few review/block."""
+
     def amount(i: int) -> float:
         return 2500.0 if i % 5 == 0 else 700.0 if i % 5 == 1 else 20.0 + i
 
-    a = [(SEQ_A[i], swipe(f"a{i}", amount(i), "card-blocked-1" if i % 5 == 0 else f"card-a{i:04d}"))
-         for i in range(first, last)]
+    a = [
+        (SEQ_A[i], swipe(f"a{i}", amount(i), "card-blocked-1" if i % 5 == 0 else f"card-a{i:04d}"))
+        for i in range(first, last)
+    ]
     b = [(SEQ_B[i], swipe(f"b{i}", amount(i), f"card-b{i:04d}")) for i in range(first, last)]
     return a, b
 
@@ -143,8 +155,11 @@ async def test_consumer_decides_every_record_once_with_the_redshift_statements(r
 
     a, b = wave(7, 12)
     reused = (SEQ_A[7], swipe("a3", 5.0))  # a reused tx_id is quarantined, never re-decided
-    await append(rs, SHARD_A, [reused, *[(SEQ_A[i + 1], data) for i, (_, data) in
-                                          zip(range(7, 12), a, strict=True)]])
+    await append(
+        rs,
+        SHARD_A,
+        [reused, *[(SEQ_A[i + 1], data) for i, (_, data) in zip(range(7, 12), a, strict=True)]],
+    )
     await append(rs, SHARD_B, b)
     await drain(rs, state)
     while await actions.step(rs.deps, rs.env.topic_arn):
@@ -160,15 +175,20 @@ async def test_consumer_decides_every_record_once_with_the_redshift_statements(r
     assert all(isinstance(r.reasons, list) for r in decided)  # JSON_PARSE'd, not a string
     dead = await rs.rows("SELECT reason, sequence_number FROM {schema}.dead_letters ORDER BY 1")
     assert [(d.reason, d.sequence_number) for d in dead] == [
-        ("duplicate_tx_id", SEQ_A[7]), ("not_json", SEQ_A[6])
+        ("duplicate_tx_id", SEQ_A[7]),
+        ("not_json", SEQ_A[6]),
     ]
     marks = await rs.rows("SELECT shard_id, sequence_number FROM {schema}.consumer_watermarks")
     assert {m.shard_id: m.sequence_number for m in marks} == {
-        SHARD_A: SEQ_A[12], SHARD_B: SEQ_B[11]
+        SHARD_A: SEQ_A[12],
+        SHARD_B: SEQ_B[11],
     }
 
-    sent = [sql for sql in rs.deps.warehouse.seen  # type: ignore[attr-defined]
-            if "velocity" not in sql.lower() and "make_interval" not in sql]  # engine.py's own
+    sent = [
+        sql
+        for sql in rs.deps.warehouse.pool.seen  # type: ignore[attr-defined]
+        if "velocity" not in sql.lower() and "make_interval" not in sql
+    ]  # engine.py's own
     assert any("fraudd_stage_tx" in sql for sql in sent)
     postgres_only = re.compile(r"unnest|ON CONFLICT|RETURNING|= ANY|FOR UPDATE")
     assert not [sql for sql in sent if postgres_only.search(sql)]
@@ -192,15 +212,15 @@ async def test_an_overlapping_consumer_is_refused_by_the_optimistic_watermark(rs
     await append(rs, SHARD_B, b)
     engine = build_engine(rs.settings)
     late = consumer.ConsumerState()
-    async with rs.deps.warehouse.acquire() as conn:
-        await consumer._refresh(rs.deps, conn, late)
-        batch = await consumer._read(rs.deps, conn, late)
+    async with rs.deps.warehouse.session() as session:
+        await consumer._refresh(rs.deps, session, late)
+        batch = await consumer._read(rs.deps, session, late)
     assert len(batch.rows) == 6
     await drain(rs, consumer.ConsumerState())  # another instance decides the same rows first
-    async with rs.deps.warehouse.acquire() as conn:
-        with pytest.raises(consumer.WatermarkConflict):
-            async with conn.transaction():
-                await consumer._decide(rs.deps, conn, batch, engine)
+    async with rs.deps.warehouse.session() as session:
+        with pytest.raises(WatermarkConflict):
+            async with session.transaction():
+                await consumer._decide(rs.deps, session, batch, engine)
     decided = await rs.rows("SELECT tx_id FROM {schema}.decisions")
     assert sorted(r.tx_id for r in decided) == ["a0", "a1", "a2", "b0", "b1", "b2"]
     assert await rs.rows("SELECT * FROM {schema}.dead_letters") == []  # rolled back with it
@@ -210,11 +230,21 @@ async def test_velocity_in_redshift_form_counts_like_postgres(rs: RsEnv) -> None
     a, _ = wave(0, 6)
     await append(rs, SHARD_A, a)
     await drain(rs, consumer.ConsumerState())
-    tx_ids = [f"a{i}" for i in range(6)]
-    async with rs.deps.warehouse.acquire() as conn:
-        pg = await conn.fetch(q.VELOCITY.format(schema=rs.schema), 3600.0, tx_ids)
-        redshift = await consumer_redshift.fetch(
-            conn, rs.settings, "VELOCITY", 3600.0, tx_ids
+    swipes = [Swipe.model_validate_json(data) for _, data in a]
+    pg_settings = (
+        rs.settings.derive(warehouse={"dialect": "postgres"})
+        if hasattr(rs.settings, "derive")
+        else rs.settings.model_copy(
+            update={"warehouse": rs.settings.warehouse.model_copy(update={"dialect": "postgres"})}
         )
-    assert sorted((r[0], int(r[1])) for r in redshift) == sorted((r[0], int(r[1])) for r in pg)
-    assert max(int(r[1]) for r in redshift) == 2  # card-blocked-1 swiped twice (a0 and a5)
+    )
+    from fraudd.warehouse.postgres import PostgresSession
+    from fraudd.warehouse.session import Statements
+
+    async with rs.deps.warehouse.session() as session:
+        redshift = await session.velocities(swipes, 3600.0)
+        pg = await PostgresSession(
+            session.conn, pg_settings, Statements("postgres", pg_settings)
+        ).velocities(swipes, 3600.0)
+    assert redshift == pg
+    assert max(redshift.values()) == 2  # card-blocked-1 swiped twice (a0 and a5)
