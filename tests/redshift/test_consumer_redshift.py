@@ -1,6 +1,6 @@
 """The consumer and actions with their Redshift statements (warehouse.dialect = "redshift"), run
 on PostgreSQL through the common-subset rewriter (tests/redshift/pg_subset.py), against tables
-made from fraudd/warehouse/sql/redshift/0001_init.sql and a stand-in for the streaming view with Redshift's column
+made from the Redshift migrations and a stand-in for the streaming view with Redshift's column
 types (sequence_number VARCHAR(128), shard_id CHAR(20), TIMESTAMP without time zone for
 approximate_arrival_timestamp and refresh_time: the driver returns those naive)."""
 
