@@ -6,10 +6,12 @@ approximate_arrival_timestamp and refresh_time: the driver returns those naive).
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import re
 import uuid
 from collections.abc import AsyncIterator
-from contextlib import AsyncExitStack
+from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -248,3 +250,76 @@ async def test_velocity_in_redshift_form_counts_like_postgres(rs: RsEnv) -> None
         ).velocities(swipes, 3600.0)
     assert redshift == pg
     assert max(redshift.values()) == 2  # card-blocked-1 swiped twice (a0 and a5)
+
+
+# ------------------------------------------------------------- snapshot isolation, no keys
+
+
+class SnapshotPgSubset(PgSubsetWarehouse):
+    """Sessions at REPEATABLE READ: PostgreSQL's snapshot isolation, Redshift's SNAPSHOT (the
+    default of new databases)."""
+
+    @asynccontextmanager
+    async def acquire(self) -> AsyncIterator[Any]:
+        async with super().acquire() as conn:
+            await conn.execute(
+                "SET SESSION CHARACTERISTICS AS TRANSACTION ISOLATION LEVEL REPEATABLE READ"
+            )
+            yield conn
+
+
+DROP_KEYS = """
+SELECT format('ALTER TABLE %%I.%%I DROP CONSTRAINT %%I', n.nspname, c.relname, k.conname)
+FROM pg_constraint k JOIN pg_class c ON c.oid = k.conrelid
+JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE n.nspname = %s AND k.contype IN ('p', 'u')
+"""
+
+
+@pytest.fixture
+async def rs_snapshot(rs: RsEnv) -> RsEnv:
+    """``rs`` as Redshift behaves by default: keys declared but not enforced, SNAPSHOT."""
+    pool = rs.deps.warehouse.pool  # type: ignore[attr-defined]
+    async with pool.acquire() as conn:
+        for (statement,) in await conn.fetch(DROP_KEYS, rs.schema):
+            await conn.execute(statement)
+    rs.deps.warehouse.pool = SnapshotPgSubset(pool._warehouse)  # type: ignore[attr-defined]
+    return rs
+
+
+class MeetingEngine:
+    """Scores only once the other consumer is scoring too (or after a second): both then hold
+    a snapshot taken before either committed — the window in which write skew happens."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+        self.barrier = asyncio.Barrier(2)
+
+    async def score_batch(self, session: Any, swipes: list[Swipe]) -> Any:
+        with contextlib.suppress(TimeoutError, asyncio.BrokenBarrierError):
+            await asyncio.wait_for(self.barrier.wait(), 1.0)
+        return await self.inner.score_batch(session, swipes)
+
+
+async def test_two_consumers_on_a_new_shard_decide_each_record_once_under_snapshot(
+    rs_snapshot: RsEnv,
+) -> None:
+    """Invariant 1 where Redshift enforces no key and SNAPSHOT allows write-skew inserts: two
+    instances that briefly own the same new shard (a child shard after resharding) both read
+    it from the start. Exactly one commits; the other rolls back whole."""
+    rs = rs_snapshot
+    a, _ = wave(0, 4)
+    await append(rs, SHARD_A, a)
+    engine = MeetingEngine(build_engine(rs.settings))
+    states = [consumer.ConsumerState(), consumer.ConsumerState()]
+    results = await asyncio.gather(
+        *(consumer.step(rs.deps, state, engine) for state in states), return_exceptions=True
+    )
+    decided = await rs.rows("SELECT tx_id, count(*) AS n FROM {schema}.decisions GROUP BY tx_id")
+    assert sorted((r.tx_id, r.n) for r in decided) == [(f"a{i}", 1) for i in range(4)]
+    assert [type(r).__name__ for r in results].count("WatermarkConflict") == 1, results
+    marks = await rs.rows("SELECT sequence_number FROM {schema}.consumer_watermarks")
+    assert [m.sequence_number for m in marks] == [SEQ_A[3]]
+    stored = await rs.rows("SELECT count(*) AS n FROM {schema}.transactions")
+    assert stored[0].n == 4
+    assert await rs.rows("SELECT * FROM {schema}.dead_letters") == []
