@@ -16,7 +16,7 @@ from typing import Any
 
 import structlog
 
-from fraudd import __version__, crashpoints
+from fraudd import __version__, crashpoints, startup
 from fraudd.deps import Deps, open_deps
 from fraudd.metrics import Metrics
 from fraudd.settings import Role, Settings
@@ -97,6 +97,7 @@ async def serve(
     install_signal_handlers(stop)
     async with AsyncExitStack() as stack:
         deps = await open_deps(settings, stack, roles, metrics)
+        await startup.check(deps, roles)
         deps.metrics.build.info({"version": __version__})
         log.info("daemon.started", roles=list(roles), version=__version__)
         await run_tasks(deps, stop, roles)

@@ -19,13 +19,14 @@ import pytest
 from fraudd.features import (
     FEATURES,
     REASONS,
+    feature_matrix,
     feature_queries,
     reason_text,
-    serving_features,
     training_features,
     training_features_parallel,
 )
 from fraudd.warehouse import Connection
+from fraudd.warehouse.shared.features import FeatureQueries, serving_call
 from tests.model.fixtures import ModelDb, load_history, model_db, small_history
 
 __all__ = ["model_db", "small_history"]
@@ -42,6 +43,16 @@ async def both_paths(
     training = await training_features(conn, start, end, db.queries)
     serving = await serving_features(conn, training["tx_id"].tolist(), db.queries)
     return training, serving
+
+
+async def serving_features(
+    conn: Connection, tx_ids: list[str], queries: FeatureQueries
+) -> np.ndarray:
+    """The serving path as the scoring session runs it (serving SQL, then the matrix)."""
+    if not tx_ids:
+        return feature_matrix([], [])
+    sql, params = serving_call(queries.serving, tx_ids)
+    return feature_matrix(await conn.fetch(sql, *params), tx_ids)
 
 
 def assert_same(training: pd.DataFrame, serving: np.ndarray) -> None:

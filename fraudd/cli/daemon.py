@@ -9,7 +9,7 @@ from typing import Annotated, Any
 import typer
 
 from fraudd.cli.app import app, config_app, parse_instance, parse_roles, settings_from
-from fraudd.settings import Settings, redacted
+from fraudd.settings import EX_CONFIG, Settings, redacted
 
 
 @app.command()
@@ -24,6 +24,7 @@ def run(
 ) -> None:
     """Run the daemon with the configured (or given) roles until SIGTERM."""
     from fraudd.daemon import serve
+    from fraudd.startup import StartupError
 
     overrides: dict[str, Any] = {}
     if roles is not None:
@@ -32,7 +33,12 @@ def run(
         base = settings_from(ctx)
         overrides["consumer"] = base.consumer.model_copy(update=parse_instance(instance))
     settings = settings_from(ctx, **overrides)
-    raise typer.Exit(asyncio.run(serve(settings, settings.roles)))
+    try:
+        code = asyncio.run(serve(settings, settings.roles))
+    except StartupError as exc:
+        typer.echo(f"fraudd: {exc}", err=True)
+        raise typer.Exit(EX_CONFIG) from None
+    raise typer.Exit(code)
 
 
 @app.command()

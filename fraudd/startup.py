@@ -1,0 +1,27 @@
+"""Checks at start-up that turn a deployment mistake into one clear line (exit 78), instead of
+a task that fails on its first poll and is restarted by systemd in a loop."""
+
+from __future__ import annotations
+
+from fraudd.deps import Deps
+from fraudd.settings import Role
+
+
+class StartupError(Exception):
+    """The deployment cannot work as configured; the message says what to change."""
+
+
+async def check(deps: Deps, roles: tuple[Role, ...]) -> None:
+    """Raise :class:`StartupError` when a configured role cannot work against this warehouse."""
+    settings = deps.settings
+    wh = settings.warehouse
+    if "consumer" in roles and wh.refresh_view:
+        async with deps.warehouse.session() as session:
+            refreshable = await session.view_refreshable()
+        if not refreshable:
+            raise StartupError(
+                f"warehouse.refresh_view = true, but user {wh.user!r} does not own the streaming "
+                f"view {wh.schema_name}.{wh.streaming_view}, and only its owner may REFRESH it: "
+                "create it as this user (run `fraudd migrate` with warehouse.user set to it) or "
+                "turn on redshift.auto_refresh and set warehouse.refresh_view = false"
+            )
