@@ -13,7 +13,8 @@ from fraudd.aws import is_transient as aws_transient
 from fraudd.crashpoints import hangpoint
 from fraudd.deps import Deps, Wakeups
 from fraudd.retry import RetriesExhausted, RetryPolicy
-from fraudd.warehouse import WarehouseError
+from fraudd.warehouse import WarehouseError, WatermarkConflict
+from fraudd.warehouse.common import is_serialization_conflict
 
 log = structlog.get_logger(__name__)
 
@@ -41,6 +42,17 @@ def is_transient(exc: BaseException) -> bool:
     if isinstance(exc, WarehouseError):
         return exc.transient
     return isinstance(exc, RetriesExhausted) or aws_transient(exc)
+
+
+def retry_reason(exc: BaseException) -> str:
+    """Why a step is retried, for ``fraudd_retries_total{operation="<task>.<reason>"}``: a
+    serialization conflict (Redshift's error 1023, PostgreSQL's 40001) or another consumer's
+    watermark advance are expected under concurrency; anything else is an outage."""
+    if isinstance(exc, WatermarkConflict):
+        return "watermark_conflict"
+    if isinstance(exc, WarehouseError) and is_serialization_conflict(exc):
+        return "serialization_conflict"
+    return "transient"
 
 
 def dependency_of(exc: BaseException) -> str:
@@ -86,6 +98,7 @@ async def poll_loop(
                 if not is_transient(exc):
                     raise
                 failures += 1
+                deps.metrics.retries.labels(operation=f"{name}.{retry_reason(exc)}").inc()
                 deps.health.set_dependency(dependency_of(exc), False)
                 pause = _BACKOFF.delay(min(failures, 6))
                 log.warning(

@@ -49,6 +49,14 @@ def sqlstate_is_transient(sqlstate: str | None, message: str = "") -> bool:
     return _REDSHIFT_SERIALIZATION in message.lower()
 
 
+def is_serialization_conflict(error: Exception) -> bool:
+    """True for a serialization failure: PostgreSQL's 40001, or Redshift's error 1023
+    ("Serializable isolation violation", SQLSTATE XX000, the number in the message field)."""
+    sqlstate = getattr(error, "sqlstate", None)
+    text = str(error).lower()
+    return sqlstate == "40001" or _REDSHIFT_SERIALIZATION in text or ": 1023" in text
+
+
 # libpq reports a refused login without a SQLSTATE; these say retrying cannot help.
 _PERMANENT_LOGIN_FAILURES = (
     "password authentication failed",

@@ -1,0 +1,151 @@
+"""One environment per warehouse implementation, for the contract suite.
+
+* ``postgres``: the PostgreSQL implementation through psycopg, on the schema ``fraudd migrate``
+  makes (the local stack's stand-in table for the streaming view, filled with the ingest
+  operations);
+* ``redshift-snapshot`` / ``redshift-serializable``: the Redshift implementation on a schema
+  made from the Redshift migrations the way Redshift makes it — keys declared but not enforced,
+  the streaming view's metadata columns in Redshift's types (TIMESTAMP without time zone,
+  VARCHAR(128) sequence numbers, CHAR(20) shard ids) — with every session at REPEATABLE READ
+  (PostgreSQL's snapshot isolation, Redshift's SNAPSHOT, the default of new databases) or
+  SERIALIZABLE. Streaming ingestion is played by :meth:`ContractEnv.append`.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator, Sequence
+from contextlib import AsyncExitStack, asynccontextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from fraudd.deps import Deps, open_deps
+from fraudd.metrics import create_metrics
+from fraudd.settings import Role, Settings
+from fraudd.warehouse.api.stream import StreamRecord
+from fraudd.warehouse.sqlfiles import render
+from tests.e2e.harness import Env, make_env
+from tests.redshift.pg_subset import PgSubsetWarehouse
+
+IMPLEMENTATIONS = ("postgres", "redshift-snapshot", "redshift-serializable")
+ISOLATION = {"redshift-snapshot": "REPEATABLE READ", "redshift-serializable": "SERIALIZABLE"}
+
+STREAM_VIEW = """
+CREATE TABLE {schema}.tx_stream (
+    approximate_arrival_timestamp timestamp    NOT NULL,
+    partition_key                 varchar(256) NOT NULL,
+    shard_id                      char(20)     NOT NULL,
+    sequence_number               varchar(128) NOT NULL,
+    refresh_time                  timestamp    NOT NULL,
+    kinesis_data                  bytea        NOT NULL,
+    payload                       jsonb
+)
+"""
+STREAM_VIEW_ZONE_MAP = "CREATE INDEX ON {schema}.tx_stream USING brin (refresh_time)"
+APPEND = (
+    "INSERT INTO {schema}.tx_stream (approximate_arrival_timestamp, partition_key, shard_id, "
+    "sequence_number, refresh_time, kinesis_data) VALUES (%s, %s, %s, %s, %s, %s)"
+)
+DROP_KEYS = """
+SELECT format('ALTER TABLE %%I.%%I DROP CONSTRAINT %%I', n.nspname, c.relname, k.conname)
+FROM pg_constraint k JOIN pg_class c ON c.oid = k.conrelid
+JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE n.nspname = %s AND k.contype IN ('p', 'u')
+"""
+
+
+class IsolatedPgSubset(PgSubsetWarehouse):
+    """Every session at the given isolation level."""
+
+    def __init__(self, warehouse: Any, isolation: str) -> None:
+        super().__init__(warehouse)
+        self.isolation = isolation
+
+    @asynccontextmanager
+    async def acquire(self) -> AsyncIterator[Any]:
+        async with super().acquire() as conn:
+            await conn.execute(
+                f"SET SESSION CHARACTERISTICS AS TRANSACTION ISOLATION LEVEL {self.isolation}"
+            )
+            yield conn
+
+
+@dataclass
+class ContractEnv:
+    implementation: str
+    env: Env
+    settings: Settings
+    deps: Deps
+    stack: AsyncExitStack
+    refreshes: int = field(default=0)
+
+    @property
+    def schema(self) -> str:
+        return self.settings.warehouse.schema_name
+
+    @property
+    def redshift(self) -> bool:
+        return self.implementation.startswith("redshift")
+
+    async def rows(self, sql: str, *args: Any) -> list[Any]:
+        async with self.deps.warehouse.acquire() as conn:
+            return await conn.fetch(render(sql, schema=self.schema), *args)
+
+    async def append(self, records: Sequence[StreamRecord]) -> None:
+        """What streaming ingestion does: append records with one refresh time per call."""
+        if not self.redshift:
+            async with self.deps.warehouse.session() as session:
+                await session.append_records(records)
+            return
+        self.refreshes += 1
+        refreshed = datetime.now(UTC).replace(tzinfo=None)
+        raw = self.deps.warehouse.pool._warehouse  # type: ignore[attr-defined]
+        async with raw.acquire() as conn:
+            for r in records:
+                arrived = r.arrived_at.astimezone(UTC).replace(tzinfo=None)
+                await conn.execute(
+                    render(APPEND, schema=self.schema), arrived, r.partition_key, r.shard_id,
+                    r.sequence_number, refreshed, r.data,
+                )  # fmt: skip
+
+
+async def open_contract_env(
+    local_stack: Any,
+    implementation: str,
+    roles: tuple[Role, ...],
+    shards: int = 2,
+    **sections: dict[str, Any],
+) -> ContractEnv:
+    """A fresh environment for one implementation; close it with ``env.stack.aclose()``."""
+    env = await make_env(local_stack, shards=shards, **sections)
+    settings = env.settings
+    if implementation != "postgres":
+        schema = f"t_rs_{uuid.uuid4().hex[:10]}"
+        settings = settings.model_copy(update={
+            "warehouse": settings.warehouse.model_copy(
+                update={"dialect": "redshift", "schema_name": schema}
+            )
+        })  # fmt: skip
+    stack = AsyncExitStack()
+    deps = await open_deps(settings, stack, roles, create_metrics())
+    if implementation != "postgres":
+        await _redshift_schema(deps, settings)
+        deps.warehouse.pool = IsolatedPgSubset(  # type: ignore[attr-defined]
+            deps.warehouse.pool,
+            ISOLATION[implementation],  # type: ignore[attr-defined]
+        )
+    return ContractEnv(implementation, env, settings, deps, stack)
+
+
+async def _redshift_schema(deps: Deps, settings: Settings) -> None:
+    from tests.redshift.test_consumer_redshift import _create_schema
+
+    schema = settings.warehouse.schema_name
+    async with deps.warehouse.acquire() as conn:
+        await _create_schema(conn, settings)
+        await conn.execute(f"DROP TABLE {schema}.tx_stream")
+        await conn.execute(render(STREAM_VIEW, schema=schema))
+        await conn.execute(render(STREAM_VIEW_ZONE_MAP, schema=schema))
+        for (statement,) in await conn.fetch(DROP_KEYS, schema):
+            await conn.execute(statement)

@@ -1,0 +1,157 @@
+"""Every operation of the warehouse seam (fraudd/warehouse/api), on each implementation."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from fraudd.records import Swipe
+from fraudd.warehouse import WarehouseError, WatermarkConflict
+from fraudd.warehouse.api.actions import PendingBlock
+from fraudd.warehouse.api.labels import Label
+from fraudd.warehouse.api.stream import Advance, DeadLetter, Decided, StreamRecord, Watermark
+from tests.warehouse.contract.env import ContractEnv
+
+SHARD_A, SHARD_B = "shardId-000000000000", "shardId-000000000001"
+BASE = 49590338271490256608559692538361571095921575989136588898
+
+
+def swipe(tx_id: str, amount: float = 20.0, card: str = "card-000001", hours: float = 0) -> Swipe:
+    when = datetime(2026, 11, 30, 12, tzinfo=UTC) + timedelta(hours=hours)
+    return Swipe(
+        tx_id=tx_id, tx_time=when, card_token=card, last4="4242", customer_id=f"cust-{card}",
+        terminal_id="term-1", amount=amount, produced_at=when,
+    )  # fmt: skip
+
+
+def record(shard: str, n: int, data: bytes) -> StreamRecord:
+    return StreamRecord(shard, str(BASE + n), "pk", datetime.now(UTC), data)
+
+
+async def test_pending_reads_past_each_watermark_in_order_with_aware_times(
+    contract: ContractEnv,
+) -> None:
+    await contract.append([record(SHARD_A, n, b"a%d" % n) for n in (3, 1, 2)])
+    await contract.append([record(SHARD_B, n, b"b%d" % n) for n in range(5)])
+    async with contract.deps.warehouse.session() as s:
+        assert sorted(await s.stream_shards(None)) == [SHARD_A, SHARD_B]
+        rows = await s.pending({SHARD_A: None, SHARD_B: Watermark(str(BASE + 1))}, 2)
+    got = [(r.shard_id, int(r.sequence_number) - BASE) for r in rows]
+    assert sorted(got) == [(SHARD_A, 1), (SHARD_A, 2), (SHARD_B, 2), (SHARD_B, 3)]
+    assert all(r.arrived_at.tzinfo is not None for r in rows)  # naive on Redshift's view
+    assert all(isinstance(r.data, bytes) for r in rows)
+
+
+async def test_a_batch_commits_decisions_outbox_dead_letters_and_watermarks(
+    contract: ContractEnv,
+) -> None:
+    rec = [record(SHARD_A, n, b"x") for n in range(3)]
+    s1, s2 = swipe("t1"), swipe("t2", 900.0)
+    alert = {"alert_id": "t2", "card_last4": "4242"}
+    async with contract.deps.warehouse.session() as s:
+        async with s.transaction():
+            await s.begin_decide()
+            assert await s.store_transactions([s1, s2]) == {"t1", "t2"}
+            await s.record_batch(
+                "g",
+                [Decided(rec[0], s1, 0.1, "approve", [], "v1", None),
+                 Decided(rec[1], s2, 0.9, "block", [{"feature": "amount"}], "v1", alert)],
+                [DeadLetter(rec[2], "not_json", "bad", b"\x00\xff")],
+                [Advance(SHARD_A, None, Watermark(rec[2].sequence_number, None))],
+            )  # fmt: skip
+        assert await s.store_transactions([s1]) == set()  # already stored
+        marks = await s.watermarks("g")
+        assert await s.alerts_pending() == 1
+        alerts = await s.claim_alerts(10)
+    assert marks == {SHARD_A: Watermark(rec[2].sequence_number, None)}
+    assert [(a.alert_id, a.decision, a.payload) for a in alerts] == [("t2", "block", alert)]
+    dead = await contract.rows("SELECT reason, raw FROM {schema}.dead_letters")
+    assert [(d.reason, bytes(d.raw)) for d in dead] == [("not_json", b"\x00\xff")]
+    decided = await contract.rows("SELECT tx_id, reasons FROM {schema}.decisions ORDER BY 1")
+    assert [(d.tx_id, d.reasons) for d in decided] == [("t1", []), ("t2", [{"feature": "amount"}])]
+
+
+async def test_a_watermark_that_moved_is_a_conflict_and_rolls_back(contract: ContractEnv) -> None:
+    head = Watermark(str(BASE + 5))
+    async with contract.deps.warehouse.session() as s:
+        async with s.transaction():
+            await s.record_batch("g", [], [], [Advance(SHARD_A, None, head)])
+        for stale in (None, Watermark(str(BASE + 1))):
+            with pytest.raises(WatermarkConflict):
+                async with s.transaction():
+                    await s.begin_decide()
+                    await s.store_transactions([swipe("late")])
+                    await s.record_batch("g", [], [], [Advance(SHARD_A, stale, head)])
+        assert await s.watermarks("g") == {SHARD_A: head}
+    assert await contract.rows("SELECT * FROM {schema}.transactions") == []
+
+
+async def test_blocks_keep_the_later_expiry_and_alerts_are_marked(contract: ContractEnv) -> None:
+    async with contract.deps.warehouse.session() as s:
+        async with s.transaction():
+            await s.store_transactions([swipe("t1"), swipe("t2")])
+            recs = [record(SHARD_A, n, b"x") for n in range(2)]
+            decided = [
+                Decided(recs[i], swipe(t), 0.99, "block", [], "v1", {"alert_id": t})
+                for i, t in enumerate(("t1", "t2"))
+            ]
+            await s.record_batch("g", decided, [], [])
+        async with s.transaction():
+            blocks = await s.claim_blocks(10)
+            assert sorted(b.alert_id for b in blocks) == ["t1", "t2"]
+            await s.apply_blocks(blocks, timedelta(hours=2))
+        async with s.transaction():
+            assert await s.claim_blocks(10) == []
+            await s.apply_blocks([PendingBlock("t1", "card-000001")], timedelta(hours=1))
+        assert await s.active_blocks() == frozenset({"card-000001"})
+        await s.mark_failed(["t1"], "throttled")
+        await s.mark_published(["t2"])
+        assert await s.alerts_pending() == 1
+    rows = await contract.rows("SELECT tx_id, expires_at FROM {schema}.card_blocks")
+    assert len(rows) == 1 and rows[0].expires_at > datetime.now(UTC) + timedelta(minutes=100)
+    failed = await contract.rows("SELECT attempts, last_error FROM {schema}.alert_outbox "
+                                 "WHERE alert_id = 't1'")  # fmt: skip
+    assert [(f.attempts, f.last_error) for f in failed] == [(1, "throttled")]
+
+
+async def test_labels_keep_the_first_label_of_a_transaction(contract: ContractEnv) -> None:
+    now = datetime.now(UTC)
+    async with contract.deps.warehouse.session() as s:
+        first = [Label("t1", True, now, 1), Label("t2", False, now), Label("t1", False, now)]
+        assert await s.insert_labels(first, "live") == 2
+        assert await s.insert_labels([Label("t1", False, now)], "chargeback") == 0
+    rows = await contract.rows("SELECT tx_id, is_fraud, source FROM {schema}.labels ORDER BY 1")
+    assert [(r.tx_id, r.is_fraud, r.source) for r in rows] == [
+        ("t1", True, "live"),
+        ("t2", False, "live"),
+    ]
+
+
+async def test_scoring_reads_velocities_model_version_and_serving_features(
+    contract: ContractEnv,
+) -> None:
+    swipes = [swipe("t1"), swipe("t2", hours=0.5), swipe("t3", hours=3), swipe("o1", card="card-other1")]
+    async with contract.deps.warehouse.session() as s:
+        await s.store_transactions(swipes)
+        counts = await s.velocities(swipes, 3600.0)
+        assert await s.active_model_version() is None
+        rows = await s.serving_rows(["t1", "t3"])
+    assert counts == {"t1": 1, "t2": 2, "t3": 1, "o1": 1}
+    assert sorted(r[0] for r in rows) == ["t1", "t3"]
+    assert {len(r) for r in rows} == {24}  # tx_id and the 23 features
+
+
+async def test_the_ingest_stand_in_exists_only_on_the_local_stack(contract: ContractEnv) -> None:
+    async with contract.deps.warehouse.session() as s:
+        if contract.redshift:
+            with pytest.raises(WarehouseError, match="streaming ingestion"):
+                await s.append_records([record(SHARD_A, 1, b"x")])
+        else:
+            await s.append_records([record(SHARD_A, 1, b"x"), record(SHARD_A, 1, b"x")])
+            assert await s.stream_position(SHARD_A) == str(BASE + 1)
+
+
+async def test_refresh_view_needs_the_view_owner(contract: ContractEnv) -> None:
+    async with contract.deps.warehouse.session() as s:
+        assert await s.view_refreshable()  # the test user created the stand-in
