@@ -131,7 +131,12 @@ async def test_labels_keep_the_first_label_of_a_transaction(contract: ContractEn
 async def test_scoring_reads_velocities_model_version_and_serving_features(
     contract: ContractEnv,
 ) -> None:
-    swipes = [swipe("t1"), swipe("t2", hours=0.5), swipe("t3", hours=3), swipe("o1", card="card-other1")]
+    swipes = [
+        swipe("t1"),
+        swipe("t2", hours=0.5),
+        swipe("t3", hours=3),
+        swipe("o1", card="card-other1"),
+    ]
     async with contract.deps.warehouse.session() as s:
         await s.store_transactions(swipes)
         counts = await s.velocities(swipes, 3600.0)
