@@ -23,6 +23,7 @@ from typing import Any
 from fraudd.deps import Deps, open_deps
 from fraudd.metrics import create_metrics
 from fraudd.settings import Role, Settings
+from fraudd.warehouse import WarehouseError
 from fraudd.warehouse.api.stream import StreamRecord
 from fraudd.warehouse.sqlfiles import render
 from tests.e2e.harness import Env, make_env
@@ -55,8 +56,47 @@ WHERE n.nspname = %s AND k.contype IN ('p', 'u')
 """
 
 
+REDSHIFT_MAX_STATEMENT = 16 * 1024 * 1024  # "The maximum size for a single SQL statement is 16 MB"
+
+
+def _wire_size(sql: str, args: Sequence[Any]) -> int:
+    """The statement as it reaches Redshift: text plus parameters (bytes as hex text)."""
+    size = len(sql.encode())
+    for value in args:
+        size += 2 * len(value) if isinstance(value, bytes) else len(str(value).encode())
+    return size
+
+
+class LimitedConnection:
+    """Refuses a statement over Redshift's 16 MB limit, with the text Redshift answers
+    ("Statement is too large. Statement Size: N bytes. Maximum Allowed: 16777216 bytes")."""
+
+    def __init__(self, conn: Any) -> None:
+        self._conn = conn
+
+    def _check(self, sql: str, args: Sequence[Any]) -> None:
+        size = _wire_size(sql, args)
+        if size > REDSHIFT_MAX_STATEMENT:
+            raise WarehouseError(
+                f"Statement is too large. Statement Size: {size} bytes. "
+                f"Maximum Allowed: {REDSHIFT_MAX_STATEMENT} bytes",
+                transient=False, sqlstate="42601",
+            )  # fmt: skip
+
+    async def execute(self, sql: str, *args: Any) -> int:
+        self._check(sql, args)
+        return int(await self._conn.execute(sql, *args))
+
+    async def fetch(self, sql: str, *args: Any) -> Any:
+        self._check(sql, args)
+        return await self._conn.fetch(sql, *args)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._conn, name)
+
+
 class IsolatedPgSubset(PgSubsetWarehouse):
-    """Every session at the given isolation level."""
+    """Every session at the given isolation level, statements limited to 16 MB."""
 
     def __init__(self, warehouse: Any, isolation: str) -> None:
         super().__init__(warehouse)
@@ -68,7 +108,7 @@ class IsolatedPgSubset(PgSubsetWarehouse):
             await conn.execute(
                 f"SET SESSION CHARACTERISTICS AS TRANSACTION ISOLATION LEVEL {self.isolation}"
             )
-            yield conn
+            yield LimitedConnection(conn)
 
 
 @dataclass

@@ -160,3 +160,21 @@ async def test_the_ingest_stand_in_exists_only_on_the_local_stack(contract: Cont
 async def test_refresh_view_needs_the_view_owner(contract: ContractEnv) -> None:
     async with contract.deps.warehouse.session() as s:
         assert await s.view_refreshable()  # the test user created the stand-in
+
+
+async def test_hostile_one_mib_records_are_quarantined_whole(contract: ContractEnv) -> None:
+    """A batch of big bad records must fit the statement limit (16 MB on Redshift) or it fails
+    on every retry and stops the consumer (a poison batch)."""
+    from fraudd.scoring.engine import build_engine
+    from fraudd.tasks import consumer
+
+    hostile = [bytes([0xFF, n]) * (512 * 1024) for n in range(12)]  # 1 MiB each, not UTF-8
+    await contract.append([record(SHARD_A, n, data) for n, data in enumerate(hostile)])
+    state, engine = consumer.ConsumerState(), build_engine(contract.settings)
+    while await consumer.step(contract.deps, state, engine):
+        pass
+    dead = await contract.rows("SELECT sequence_number, reason, raw FROM {schema}.dead_letters")
+    assert sorted((int(d.sequence_number) - BASE, d.reason) for d in dead) == [
+        (n, "too_large") for n in range(12)
+    ]
+    assert sorted(bytes(d.raw) for d in dead) == sorted(hostile)
