@@ -98,10 +98,18 @@ def insert_chunks(
     ``table`` must come from :func:`qualified_table`; columns are validated here. Full chunks
     share one SQL text, so a server-side prepared statement is reused.
     """
-    width = len(columns)
-    per_chunk = max(1, min(MAX_ROWS_PER_INSERT, MAX_PARAMS_PER_STATEMENT // width))
     head = f"INSERT INTO {table} ({column_list(columns)}) VALUES "  # noqa: S608 - validated
-    group = "(" + ", ".join(["%s"] * width) + ")"
+    group = "(" + ", ".join(["%s"] * len(columns)) + ")"
+    return values_chunks(head, group, rows)
+
+
+def values_chunks(
+    head: str, group: str, rows: Iterable[Sequence[Any]]
+) -> Iterator[tuple[str, list[Any]]]:
+    """``head`` followed by ``group`` once per row (``group`` is one row's ``(%s, ...)``),
+    chunked by row count, parameter count and bytes (:data:`MAX_STATEMENT_BYTES`)."""
+    width = group.count("%s")
+    per_chunk = max(1, min(MAX_ROWS_PER_INSERT, MAX_PARAMS_PER_STATEMENT // width))
     chunk: list[Any] = []
     count = size = 0
     for row in rows:

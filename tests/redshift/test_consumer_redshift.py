@@ -191,7 +191,7 @@ async def test_consumer_decides_every_record_once_with_the_redshift_statements(r
         for sql in rs.deps.warehouse.pool.seen  # type: ignore[attr-defined]
         if "velocity" not in sql.lower() and "make_interval" not in sql
     ]  # engine.py's own
-    assert any("fraudd_stage_tx" in sql for sql in sent)
+    assert any("tx_time BETWEEN" in sql and "transactions" in sql for sql in sent)
     postgres_only = re.compile(r"unnest|ON CONFLICT|RETURNING|= ANY|FOR UPDATE")
     assert not [sql for sql in sent if postgres_only.search(sql)]
 

@@ -208,11 +208,22 @@ FORBIDDEN_ON_REDSHIFT = (
 AREAS = ("stream", "actions", "labels", "scoring", "staging")
 
 
+# INSERT ... VALUES heads and the row group the session repeats after them.
+ROW_GROUPS = {"insert_transactions": "transaction_row", "insert_decisions": "decision_row",
+              "insert_outbox": "outbox_row"}  # fmt: skip
+
+
 def _redshift_texts() -> dict[str, str]:
     texts = {}
     for area in AREAS:
-        for name in statement_names("redshift", area):
+        names = statement_names("redshift", area)
+        for name in names:
+            if name in ROW_GROUPS.values():
+                continue
             text = load_statement("redshift", area, name, schema="fraudd", view="tx_stream")
+            if ROW_GROUPS.get(name) in names:
+                row = load_statement("redshift", area, ROW_GROUPS[name])
+                text = f"{text} {row}, {row}"
             texts[f"{area}.{name}"] = _expanded(text)
     return texts
 

@@ -1,15 +1,6 @@
 -- Emptying the session's staging temp tables (DELETE, not TRUNCATE: TRUNCATE commits the
 -- transaction on Redshift). Their DDL lives with the area that uses them.
 
--- name: clear_fraudd_stage_tx
-DELETE FROM fraudd_stage_tx
-
--- name: clear_fraudd_stage_decisions
-DELETE FROM fraudd_stage_decisions
-
--- name: clear_fraudd_stage_outbox
-DELETE FROM fraudd_stage_outbox
-
 -- name: clear_fraudd_stage_dead
 DELETE FROM fraudd_stage_dead
 

@@ -1,9 +1,10 @@
 -- The consumer's statements, Redshift form (see fraudd/warehouse/redshift/stream.py).
 -- Redshift has no arrays (no unnest, no = ANY), no ON CONFLICT and no RETURNING, and does not
--- enforce primary keys: a batch is staged in session TEMP tables with multi-row INSERTs and
--- moved with INSERT ... SELECT ... WHERE NOT EXISTS, which is exactly-once only because
--- begin_decide's LOCK serialises every decide transaction (SNAPSHOT isolation, the default of
--- new databases, does not prevent write-skew inserts).
+-- enforce primary keys: batches go in as multi-row INSERT ... VALUES (row groups repeated by
+-- redshift/stream.py, chunked under the 16 MB statement limit), after an explicit check for
+-- what is already stored. That is exactly-once only because begin_decide's LOCK serialises
+-- every decide transaction (SNAPSHOT isolation, the default of new databases, does not prevent
+-- write-skew inserts).
 -- Kinesis sequence numbers (up to 128 digits, beyond NUMERIC's 38) are VARCHAR(128) and
 -- compare as (length, string).
 
@@ -48,29 +49,37 @@ ORDER BY r.shard_id, CHAR_LENGTH(r.sequence_number), r.sequence_number
 -- name: watermark_row
 SELECT CAST(%s AS VARCHAR(64)) AS shard_id, CAST(%s AS VARCHAR(128)) AS after_seq
 
--- name: stage_transactions
--- Session temp tables, created once per connection and emptied per batch (DELETE, not
--- TRUNCATE: TRUNCATE commits the transaction on Redshift). "ord" keeps the batch order.
-CREATE TEMP TABLE IF NOT EXISTS fraudd_stage_tx (
-    ord INTEGER, tx_id VARCHAR(64), tx_time TIMESTAMPTZ, customer_id VARCHAR(64),
-    terminal_id VARCHAR(64), card_token VARCHAR(64), last4 CHAR(4), amount NUMERIC(14,2),
-    merchant_category VARCHAR(4), channel VARCHAR(16), currency CHAR(3),
-    terminal_x DOUBLE PRECISION, terminal_y DOUBLE PRECISION, produced_at TIMESTAMPTZ
-)
+-- name: existing_transactions
+-- The batch's tx_ids already stored. transactions has no index and its sort key is tx_time, so
+-- the lookup is bounded by constants on tx_time (the batch's range widened by a day) that zone
+-- maps prune: a resent record has the same tx_time; a tx_id reused more than a day apart is not
+-- caught here (PostgreSQL's enforced key catches it). Parameters: low, high, then the tx_ids.
+SELECT tx_id FROM {schema}.transactions
+WHERE tx_time BETWEEN %s AND %s AND tx_id IN (/*ids*/)
 
--- name: stage_decisions
-CREATE TEMP TABLE IF NOT EXISTS fraudd_stage_decisions (
-    ord INTEGER, tx_id VARCHAR(64), shard_id VARCHAR(64), sequence_number VARCHAR(128),
-    card_token VARCHAR(64), tx_time TIMESTAMPTZ, amount NUMERIC(14,2), score DOUBLE PRECISION,
-    decision VARCHAR(8), reasons VARCHAR(65535), model_version VARCHAR(64),
-    produced_at TIMESTAMPTZ
-)
+-- name: insert_transactions
+INSERT INTO {schema}.transactions
+    (tx_id, tx_time, customer_id, terminal_id, card_token, last4, amount, merchant_category,
+     channel, currency, terminal_x, terminal_y, produced_at, source)
+VALUES
 
--- name: stage_outbox
-CREATE TEMP TABLE IF NOT EXISTS fraudd_stage_outbox (
-    ord INTEGER, alert_id VARCHAR(64), card_token VARCHAR(64), decision VARCHAR(8),
-    score DOUBLE PRECISION, payload VARCHAR(65535)
-)
+-- name: transaction_row
+(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, 'stream')
+
+-- name: insert_decisions
+INSERT INTO {schema}.decisions
+    (tx_id, shard_id, sequence_number, card_token, tx_time, amount, score, decision, reasons,
+     model_version, produced_at, consumer_group)
+VALUES
+
+-- name: decision_row
+(%s, %s, %s, %s, %s, %s, %s, %s, JSON_PARSE(%s), %s, %s, %s)
+
+-- name: insert_outbox
+INSERT INTO {schema}.alert_outbox (alert_id, card_token, decision, score, payload) VALUES
+
+-- name: outbox_row
+(%s, %s, %s, %s, JSON_PARSE(%s))
 
 -- name: stage_dead_letters
 CREATE TEMP TABLE IF NOT EXISTS fraudd_stage_dead (
@@ -78,40 +87,6 @@ CREATE TEMP TABLE IF NOT EXISTS fraudd_stage_dead (
     partition_key VARCHAR(65535), reason VARCHAR(65535), detail VARCHAR(65535),
     raw VARBYTE(1048576)
 )
-
--- name: new_transactions
--- The batch's first row per tx_id that is not stored yet (the consumer dead-letters the rest).
-SELECT f.tx_id
-FROM (SELECT s.*, ROW_NUMBER() OVER (PARTITION BY s.tx_id ORDER BY s.ord) AS rn
-      FROM fraudd_stage_tx s) f
-WHERE f.rn = 1
-  AND NOT EXISTS (SELECT 1 FROM {schema}.transactions t WHERE t.tx_id = f.tx_id)
-ORDER BY f.ord
-
--- name: insert_transactions
-INSERT INTO {schema}.transactions
-    (tx_id, tx_time, customer_id, terminal_id, card_token, last4, amount, merchant_category,
-     channel, currency, terminal_x, terminal_y, produced_at, source)
-SELECT f.tx_id, f.tx_time, f.customer_id, f.terminal_id, f.card_token, f.last4, f.amount,
-       f.merchant_category, f.channel, f.currency, f.terminal_x, f.terminal_y, f.produced_at,
-       'stream'
-FROM (SELECT s.*, ROW_NUMBER() OVER (PARTITION BY s.tx_id ORDER BY s.ord) AS rn
-      FROM fraudd_stage_tx s) f
-WHERE f.rn = 1
-  AND NOT EXISTS (SELECT 1 FROM {schema}.transactions t WHERE t.tx_id = f.tx_id)
-
--- name: insert_decisions
-INSERT INTO {schema}.decisions
-    (tx_id, shard_id, sequence_number, card_token, tx_time, amount, score, decision, reasons,
-     model_version, produced_at, consumer_group)
-SELECT s.tx_id, s.shard_id, s.sequence_number, s.card_token, s.tx_time, s.amount, s.score,
-       s.decision, JSON_PARSE(s.reasons), s.model_version, s.produced_at, CAST(%s AS VARCHAR(64))
-FROM fraudd_stage_decisions s
-
--- name: insert_outbox
-INSERT INTO {schema}.alert_outbox (alert_id, card_token, decision, score, payload)
-SELECT s.alert_id, s.card_token, s.decision, s.score, JSON_PARSE(s.payload)
-FROM fraudd_stage_outbox s
 
 -- name: insert_dead_letters
 -- Text is cut to the column sizes here, so an odd record can never fail its batch (invariant 4).
