@@ -55,3 +55,30 @@ async def test_only_passes_that_did_work_are_timed_as_batches() -> None:
         "fraudd_batch_duration_seconds_count", {"task": "t"}
     )
     assert timed == 2
+
+
+async def test_serialization_conflicts_are_retried_and_counted() -> None:
+    """Redshift's error 1023 (message "1023", words in the detail) is retried with backoff and
+    counted apart from outages and from another consumer's watermark advance."""
+    from fraudd.warehouse import WarehouseError, WatermarkConflict
+
+    deps, stop, calls = _deps(), asyncio.Event(), []
+    errors: list[Exception] = [
+        WarehouseError("ProgrammingError: 1023 Serializable isolation violation on table - 1",
+                       transient=True, sqlstate="XX000"),
+        WatermarkConflict("shardId-000000000000"),
+        WarehouseError("OperationalError: connection reset", transient=True),
+    ]  # fmt: skip
+
+    async def step() -> Pass:
+        calls.append(time.monotonic())
+        if errors:
+            raise errors.pop(0)
+        stop.set()
+        return Pass.IDLE
+
+    await asyncio.wait_for(poll_loop("consumer", deps, stop, step, INTERVAL_S), 20)
+    sample = deps.metrics.registry.get_sample_value
+    for reason in ("serialization_conflict", "watermark_conflict", "transient"):
+        assert sample("fraudd_retries_total", {"operation": f"consumer.{reason}"}) == 1
+    assert len(calls) == 4
