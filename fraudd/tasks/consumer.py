@@ -33,6 +33,12 @@ from fraudd.warehouse.api.stream import Advance, DeadLetter, Decided, StreamReco
 
 log = structlog.get_logger(__name__)
 SHARD_REFRESH_S = 5.0
+SKIPPED_CHECK_S = 30.0
+SKIPPED_LOOKBACK = timedelta(days=7)
+SKIPPED_DETAIL = (
+    "streaming ingestion did not load this record into the view (error {code}): records of "
+    "1 MiB or more are skipped; its bytes stay in the stream until its retention period ends"
+)
 
 
 @dataclass
@@ -42,7 +48,8 @@ class ConsumerState:
     shards_since: datetime | None = None  # newest refresh seen at the last shard discovery
     watermarks: dict[str, Watermark] = field(default_factory=dict)
     loaded: bool = False
-    refresh_checked: bool = False
+    skipped_at: float = float("-inf")
+    skipped_since: datetime | None = None
 
 
 @dataclass
@@ -88,6 +95,7 @@ async def step(deps: Deps, state: ConsumerState, engine: Engine) -> Pass:
     try:
         async with deps.warehouse.session() as session:
             await _refresh(deps, session, state)
+            await _quarantine_skipped(deps, session, state)
             batch = await _read(deps, session, state)
             deps.health.set_dependency("warehouse", True)
             if not batch.rows:
@@ -120,6 +128,35 @@ async def _refresh(deps: Deps, session: Session, state: ConsumerState) -> None:
     if not state.loaded:
         state.watermarks = await session.watermarks(settings.consumer.group)
         state.loaded = True
+
+
+async def _quarantine_skipped(deps: Deps, session: Session, state: ConsumerState) -> None:
+    """Records that ingestion logged as not loaded (too large for the view) never reach the
+    consumer: each becomes a dead letter, by the instance that owns its shard, so that every
+    record of the stream has a verdict (invariant 1) and operators see them in one place."""
+    if time.monotonic() - state.skipped_at < SKIPPED_CHECK_S:
+        return
+    state.skipped_at = time.monotonic()
+    since = state.skipped_since or deps.clock() - SKIPPED_LOOKBACK
+    skipped = await session.skipped_records(since)
+    if not skipped:
+        return
+    c = deps.settings.consumer
+    dead = [
+        DeadLetter(
+            StreamRecord(s.shard_id, s.sequence_number, "", s.logged_at, b""),
+            "skipped_by_ingestion", SKIPPED_DETAIL.format(code=s.error_code), b"",
+        )
+        for s in skipped
+        if owns(s.shard_id, c.instance_index, c.instance_count)
+    ]  # fmt: skip
+    if dead:
+        async with session.transaction():
+            await session.begin_decide()
+            await session.record_batch(c.group, [], dead, [])
+        deps.metrics.records_dead_lettered.labels(reason="skipped_by_ingestion").inc(len(dead))
+        log.warning("consumer.records_skipped_by_ingestion", records=len(dead))
+    state.skipped_since = max(s.logged_at for s in skipped)
 
 
 async def _read(deps: Deps, session: Session, state: ConsumerState) -> Batch:

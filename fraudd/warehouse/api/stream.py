@@ -30,6 +30,16 @@ class StreamRecord:
 
 
 @dataclass(frozen=True, slots=True)
+class SkippedRecord:
+    """A record streaming ingestion did not load into the view (too large for it)."""
+
+    shard_id: str
+    sequence_number: str
+    logged_at: datetime
+    error_code: int
+
+
+@dataclass(frozen=True, slots=True)
 class Watermark:
     """Where a consumer group stands in one shard: the last decided sequence number, and the
     refresh time of that row (a lower bound for every later row of the shard)."""
@@ -97,6 +107,9 @@ class StreamOps(Protocol):
         self, after: Mapping[str, Watermark | None], per_shard: int
     ) -> list[StreamRecord]:
         """At most ``per_shard`` rows past each shard's watermark, in sequence order."""
+
+    async def skipped_records(self, since: datetime) -> list[SkippedRecord]:
+        """Records ingestion logged as not loaded after ``since``, oldest first."""
 
     async def begin_decide(self) -> None:
         """First statement of the consumer's transaction (see the module docstring)."""

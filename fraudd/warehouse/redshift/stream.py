@@ -62,6 +62,9 @@ class RedshiftStream(SharedStream, SessionBase):
         bound = naive_utc(since - REFRESH_MARGIN if since else None)
         return [r[0] for r in await self.conn.fetch(self.sql(AREA, "shards"), bound)]
 
+    def _bound(self, since: datetime) -> datetime:
+        return naive_utc(since)  # SYS_STREAM_SCAN_ERRORS.record_time is a TIMESTAMP (UTC)
+
     async def pending(
         self, after: Mapping[str, Watermark | None], per_shard: int
     ) -> list[StreamRecord]:

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from fraudd.records import Swipe
-from fraudd.warehouse.api.stream import Watermark
+from fraudd.warehouse.api.stream import SkippedRecord, Watermark
 from fraudd.warehouse.session import SessionBase
 
 AREA = "stream"
@@ -49,6 +49,15 @@ class SharedStream(SessionBase):
             self.sql(AREA, "view_owner"), wh.schema_name, wh.streaming_view
         )
         return bool(mine)
+
+    async def skipped_records(self, since: datetime) -> list[SkippedRecord]:
+        view = self.settings.warehouse.streaming_view
+        rows = await self.conn.fetch(self.sql(AREA, "skipped_records"), view, self._bound(since))
+        return [SkippedRecord(r[0], r[1], as_utc(r[2]) or since, int(r[3])) for r in rows]
+
+    def _bound(self, since: datetime) -> datetime:
+        """``since`` as the dialect compares it with its log's time column."""
+        return since
 
     async def watermarks(self, group: str) -> dict[str, Watermark]:
         rows = await self.conn.fetch(self.sql(AREA, "watermarks"), group)

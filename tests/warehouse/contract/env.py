@@ -43,6 +43,14 @@ CREATE TABLE {schema}.tx_stream (
     payload                       jsonb
 )
 """
+# SYS_STREAM_SCAN_ERRORS, with its documented columns and types (the ones the product reads).
+SCAN_ERRORS = """
+CREATE TABLE {schema}.sys_stream_scan_errors (
+    external_schema_name char(128), stream_name char(255), mv_name char(128),
+    transaction_id bigint, query_id bigint, partition_id char(128), position char(128),
+    record_time timestamp, error_code integer, error_message char(512)
+)
+"""
 STREAM_VIEW_ZONE_MAP = "CREATE INDEX ON {schema}.tx_stream USING brin (refresh_time)"
 APPEND = (
     "INSERT INTO {schema}.tx_stream (approximate_arrival_timestamp, partition_key, shard_id, "
@@ -108,6 +116,8 @@ class IsolatedPgSubset(PgSubsetWarehouse):
             await conn.execute(
                 f"SET SESSION CHARACTERISTICS AS TRANSACTION ISOLATION LEVEL {self.isolation}"
             )
+            # Redshift's system views are found unqualified: the schema's stand-ins first.
+            await conn.execute(f"SET search_path TO {self.schema}, public")
             yield LimitedConnection(conn)
 
 
@@ -131,6 +141,24 @@ class ContractEnv:
     async def rows(self, sql: str, *args: Any) -> list[Any]:
         async with self.deps.warehouse.acquire() as conn:
             return await conn.fetch(render(sql, schema=self.schema), *args)
+
+    async def log_skipped(self, shard_id: str, sequence_number: str, code: int) -> None:
+        """What streaming ingestion does with a record too large for the view: log it."""
+        if self.redshift:
+            sql = (
+                "INSERT INTO {schema}.sys_stream_scan_errors (mv_name, partition_id, position, "
+                "record_time, error_code) VALUES ('tx_stream', %s, %s, %s, %s)"
+            )
+            when = datetime.now(UTC).replace(tzinfo=None)
+        else:
+            sql = (
+                "INSERT INTO {schema}.stream_scan_errors (mv_name, partition_id, position, "
+                "record_time, error_code) VALUES ('tx_stream', %s, %s, %s, %s)"
+            )
+            when = datetime.now(UTC)
+        async with self.deps.warehouse.acquire() as conn:
+            await conn.execute(render(sql, schema=self.schema), shard_id, sequence_number, when,
+                               code)  # fmt: skip
 
     async def append(self, records: Sequence[StreamRecord]) -> None:
         """What streaming ingestion does: append records with one refresh time per call."""
@@ -187,5 +215,6 @@ async def _redshift_schema(deps: Deps, settings: Settings) -> None:
         await conn.execute(f"DROP TABLE {schema}.tx_stream")
         await conn.execute(render(STREAM_VIEW, schema=schema))
         await conn.execute(render(STREAM_VIEW_ZONE_MAP, schema=schema))
+        await conn.execute(render(SCAN_ERRORS, schema=schema))
         for (statement,) in await conn.fetch(DROP_KEYS, schema):
             await conn.execute(statement)

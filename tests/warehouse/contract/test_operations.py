@@ -224,3 +224,29 @@ def _rows_scanned(node: dict[str, object]) -> int:
         own = int(node.get("Actual Rows", 0)) + removed  # type: ignore[call-overload]
     children = node.get("Plans", [])
     return own + sum(_rows_scanned(c) for c in children)  # type: ignore[attr-defined]
+
+
+async def test_records_ingestion_skipped_become_dead_letters(contract: ContractEnv) -> None:
+    """A record of 1 MiB or more never reaches the view: Redshift skips it and logs it in
+    SYS_STREAM_SCAN_ERRORS. The consumer quarantines it there, once, with the reason."""
+    from fraudd.scoring.engine import build_engine
+    from fraudd.tasks import consumer
+
+    await contract.log_skipped(SHARD_A, str(BASE + 7), 5001)
+    await contract.append([record(SHARD_A, 8, swipe("t8").to_bytes())])
+    state, engine = consumer.ConsumerState(), build_engine(contract.settings)
+    while await consumer.step(contract.deps, state, engine):
+        pass
+    state.skipped_at = float("-inf")  # the next check finds nothing new
+    await consumer.step(contract.deps, state, engine)
+    dead = await contract.rows("SELECT shard_id, sequence_number, reason, detail, raw "
+                               "FROM {schema}.dead_letters")  # fmt: skip
+    assert [(d.shard_id.strip(), int(d.sequence_number) - BASE, d.reason) for d in dead] == [
+        (SHARD_A, 7, "skipped_by_ingestion")
+    ]
+    assert "1 MiB" in dead[0].detail and bytes(dead[0].raw) == b""
+    decided = await contract.rows("SELECT tx_id FROM {schema}.decisions")
+    assert [d.tx_id for d in decided] == ["t8"]
+    sample = contract.deps.metrics.registry.get_sample_value
+    counted = sample("fraudd_records_dead_lettered_total", {"reason": "skipped_by_ingestion"})
+    assert counted == 1

@@ -77,3 +77,10 @@ WHERE w.consumer_group = %s AND w.shard_id = v.shard_id AND w.sequence_number = 
 -- The primary key lets exactly one consumer create a shard's first watermark.
 INSERT INTO {schema}.consumer_watermarks (sequence_number, refreshed_at, consumer_group, shard_id)
 VALUES (%s, %s, %s, %s) ON CONFLICT DO NOTHING
+
+-- name: skipped_records
+-- Records ingestion could not load (the local stand-in of SYS_STREAM_SCAN_ERRORS).
+SELECT partition_id, position, record_time, error_code
+FROM {schema}.stream_scan_errors
+WHERE mv_name = %s AND record_time > %s
+ORDER BY record_time LIMIT 1000

@@ -113,3 +113,14 @@ SELECT CAST(%s AS VARCHAR(128)), CAST(%s AS TIMESTAMP), CAST(%s AS VARCHAR(64)),
 WHERE NOT EXISTS (SELECT 1 FROM {schema}.consumer_watermarks w
                   WHERE w.consumer_group = %s AND w.shard_id = %s)
 
+
+-- name: skipped_records
+-- Records streaming ingestion did not load into the view: Kinesis takes records up to 10 MiB,
+-- the view's kinesis_data holds less than 1 MiB, and larger records "are not processed" and are
+-- logged in SYS_STREAM_SCAN_ERRORS (Kinesis Data Streams Developer Guide, "Handle large
+-- records"; SYS_STREAM_SCAN_ERRORS in the Redshift Database Developer Guide). partition_id is
+-- the shard, position the sequence number; the char columns are blank-padded.
+SELECT TRIM(partition_id) AS shard_id, TRIM(position) AS sequence_number, record_time, error_code
+FROM SYS_STREAM_SCAN_ERRORS
+WHERE TRIM(mv_name) = %s AND record_time > %s
+ORDER BY record_time LIMIT 1000
