@@ -25,9 +25,10 @@ from fraudd.metrics import create_metrics
 from fraudd.settings import Role, Settings
 from fraudd.warehouse import WarehouseError
 from fraudd.warehouse.api.stream import StreamRecord
-from fraudd.warehouse.sqlfiles import render
+from fraudd.warehouse.migrate import identifiers
+from fraudd.warehouse.sqlfiles import load_migrations, render, split_statements
 from tests.e2e.harness import Env, make_env
-from tests.redshift.pg_subset import PgSubsetWarehouse
+from tests.redshift.pg_subset import JSON_PARSE_FUNCTION, PgSubsetWarehouse, to_postgres
 
 IMPLEMENTATIONS = ("postgres", "redshift-snapshot", "redshift-serializable")
 ISOLATION = {"redshift-snapshot": "REPEATABLE READ", "redshift-serializable": "SERIALIZABLE"}
@@ -207,12 +208,15 @@ async def open_contract_env(
 
 
 async def _redshift_schema(deps: Deps, settings: Settings) -> None:
-    from tests.redshift.test_consumer_redshift import _create_schema
-
+    """The Redshift migrations as PostgreSQL can run them, then Redshift's semantics."""
     schema = settings.warehouse.schema_name
     async with deps.warehouse.acquire() as conn:
-        await _create_schema(conn, settings)
-        await conn.execute(f"DROP TABLE {schema}.tx_stream")
+        for migration in load_migrations("redshift"):
+            for statement in split_statements(render(migration.sql, **identifiers(settings))):
+                pg = to_postgres(statement, schema)
+                if pg is not None:
+                    await conn.execute(pg)
+        await conn.execute(render(JSON_PARSE_FUNCTION, schema=schema))
         await conn.execute(render(STREAM_VIEW, schema=schema))
         await conn.execute(render(STREAM_VIEW_ZONE_MAP, schema=schema))
         await conn.execute(render(SCAN_ERRORS, schema=schema))

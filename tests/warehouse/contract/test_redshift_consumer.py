@@ -1,34 +1,25 @@
-"""The consumer and actions with their Redshift statements (warehouse.dialect = "redshift"), run
-on PostgreSQL through the common-subset rewriter (tests/redshift/pg_subset.py), against tables
-made from the Redshift migrations and a stand-in for the streaming view with Redshift's column
-types (sequence_number VARCHAR(128), shard_id CHAR(20), TIMESTAMP without time zone for
-approximate_arrival_timestamp and refresh_time: the driver returns those naive)."""
+"""The consumer and actions on the Redshift implementation, in the contract suite's Redshift
+environment (env.py: unenforced keys, Redshift's view types, SNAPSHOT sessions): what only the
+Redshift form needs proving beyond the contract tests."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import re
-import uuid
 from collections.abc import AsyncIterator
-from contextlib import AsyncExitStack, asynccontextmanager
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 
-from fraudd.deps import Deps, open_deps
-from fraudd.metrics import create_metrics
 from fraudd.records import Swipe
 from fraudd.scoring.engine import build_engine
-from fraudd.settings import Settings
 from fraudd.tasks import actions, consumer
-from fraudd.warehouse import Connection, WatermarkConflict
-from fraudd.warehouse.migrate import identifiers
-from fraudd.warehouse.sqlfiles import load_migrations, render, split_statements
-from tests.e2e.harness import Env, make_env, read_alerts
-from tests.redshift.pg_subset import JSON_PARSE_FUNCTION, PgSubsetWarehouse, to_postgres
+from fraudd.warehouse import WatermarkConflict
+from fraudd.warehouse.api.stream import StreamRecord
+from tests.e2e.harness import read_alerts
+from tests.warehouse.contract.env import ContractEnv, open_contract_env
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -37,68 +28,17 @@ SHARD_A, SHARD_B = "shardId-000000000000", "shardId-000000000001"
 SEQ_A = [str(n) for n in range(95, 108)]
 SEQ_B = [str(49590338271490256608559692538361571095921575989136588898 + 7 * n) for n in range(12)]
 
-STREAM_VIEW = """
-CREATE TABLE {schema}.tx_stream (
-    approximate_arrival_timestamp timestamp    NOT NULL,
-    partition_key                 varchar(256) NOT NULL,
-    shard_id                      char(20)     NOT NULL,
-    sequence_number               varchar(128) NOT NULL,
-    refresh_time                  timestamp    NOT NULL
-                                  DEFAULT (clock_timestamp() AT TIME ZONE 'UTC'),
-    kinesis_data                  bytea        NOT NULL,
-    payload                       jsonb
-)
-"""
-APPEND = (
-    "INSERT INTO {schema}.tx_stream (approximate_arrival_timestamp, partition_key, shard_id, "
-    "sequence_number, kinesis_data) VALUES (%s, %s, %s, %s, %s)"
-)
-
-
-@dataclass
-class RsEnv:
-    env: Env
-    settings: Settings
-    deps: Deps
-
-    @property
-    def schema(self) -> str:
-        return self.settings.warehouse.schema_name
-
-    async def rows(self, sql: str, *args: Any) -> list[Any]:
-        async with self.deps.warehouse.acquire() as conn:
-            return await conn.fetch(render(sql, schema=self.schema), *args)
-
-
-async def _create_schema(conn: Connection, settings: Settings) -> None:
-    schema = settings.warehouse.schema_name
-    for migration in load_migrations("redshift"):
-        for statement in split_statements(render(migration.sql, **identifiers(settings))):
-            pg = to_postgres(statement, schema)
-            if pg is not None:
-                await conn.execute(pg)
-    await conn.execute(render(JSON_PARSE_FUNCTION, schema=schema))
-    await conn.execute(render(STREAM_VIEW, schema=schema))
-
 
 @pytest.fixture
-async def rs(local_stack: Any) -> AsyncIterator[RsEnv]:
-    env = await make_env(local_stack, shards=1)
-    base = env.settings
-    settings = base.model_copy(
-        update={
-            "warehouse": base.warehouse.model_copy(
-                update={"dialect": "redshift", "schema_name": f"t_rs_{uuid.uuid4().hex[:10]}"}
-            ),
-            "consumer": base.consumer.model_copy(update={"group": "rs", "batch_rows": 8}),
-        }
-    )
-    async with AsyncExitStack() as stack:
-        deps = await open_deps(settings, stack, ("consumer", "actions"), create_metrics())
-        deps.warehouse.pool = PgSubsetWarehouse(deps.warehouse.pool)  # type: ignore[attr-defined]
-        async with deps.warehouse.acquire() as conn:
-            await _create_schema(conn, settings)
-        yield RsEnv(env, settings, deps)
+async def rs(local_stack: Any) -> AsyncIterator[ContractEnv]:
+    env = await open_contract_env(
+        local_stack, "redshift-snapshot", ("consumer", "actions"), shards=1,
+        consumer={"group": "rs", "batch_rows": 8},
+    )  # fmt: skip
+    try:
+        yield env
+    finally:
+        await env.stack.aclose()
 
 
 def swipe(tx_id: str, amount: float, card: str = "card-abc-001") -> bytes:
@@ -115,15 +55,12 @@ def swipe(tx_id: str, amount: float, card: str = "card-abc-001") -> bytes:
     ).to_bytes()
 
 
-async def append(rs: RsEnv, shard: str, records: list[tuple[str, bytes]]) -> None:
-    async with rs.deps.warehouse.acquire() as conn:
-        for seq, data in records:
-            await conn.execute(
-                render(APPEND, schema=rs.schema), datetime.now(UTC), "pk", shard, seq, data
-            )
+async def append(rs: ContractEnv, shard: str, records: list[tuple[str, bytes]]) -> None:
+    now = datetime.now(UTC)
+    await rs.append([StreamRecord(shard, seq, "pk", now, data) for seq, data in records])
 
 
-async def drain(rs: RsEnv, state: consumer.ConsumerState) -> int:
+async def drain(rs: ContractEnv, state: consumer.ConsumerState) -> int:
     engine, batches = build_engine(rs.settings), 0
     while await consumer.step(rs.deps, state, engine):
         batches += 1
@@ -145,7 +82,9 @@ def wave(first: int, last: int) -> tuple[list[tuple[str, bytes]], list[tuple[str
     return a, b
 
 
-async def test_consumer_decides_every_record_once_with_the_redshift_statements(rs: RsEnv) -> None:
+async def test_consumer_decides_every_record_once_with_the_redshift_statements(
+    rs: ContractEnv,
+) -> None:
     state = consumer.ConsumerState()
     a, b = wave(0, 6)
     a.append((SEQ_A[6], b"not json at all"))
@@ -208,7 +147,9 @@ async def test_consumer_decides_every_record_once_with_the_redshift_statements(r
     assert first_block[0].expires_at > datetime.now(UTC) + timedelta(days=29)
 
 
-async def test_an_overlapping_consumer_is_refused_by_the_optimistic_watermark(rs: RsEnv) -> None:
+async def test_an_overlapping_consumer_is_refused_by_the_optimistic_watermark(
+    rs: ContractEnv,
+) -> None:
     a, b = wave(0, 3)
     await append(rs, SHARD_A, a)
     await append(rs, SHARD_B, b)
@@ -228,7 +169,7 @@ async def test_an_overlapping_consumer_is_refused_by_the_optimistic_watermark(rs
     assert await rs.rows("SELECT * FROM {schema}.dead_letters") == []  # rolled back with it
 
 
-async def test_velocity_in_redshift_form_counts_like_postgres(rs: RsEnv) -> None:
+async def test_velocity_in_redshift_form_counts_like_postgres(rs: ContractEnv) -> None:
     a, _ = wave(0, 6)
     await append(rs, SHARD_A, a)
     await drain(rs, consumer.ConsumerState())
@@ -255,38 +196,6 @@ async def test_velocity_in_redshift_form_counts_like_postgres(rs: RsEnv) -> None
 # ------------------------------------------------------------- snapshot isolation, no keys
 
 
-class SnapshotPgSubset(PgSubsetWarehouse):
-    """Sessions at REPEATABLE READ: PostgreSQL's snapshot isolation, Redshift's SNAPSHOT (the
-    default of new databases)."""
-
-    @asynccontextmanager
-    async def acquire(self) -> AsyncIterator[Any]:
-        async with super().acquire() as conn:
-            await conn.execute(
-                "SET SESSION CHARACTERISTICS AS TRANSACTION ISOLATION LEVEL REPEATABLE READ"
-            )
-            yield conn
-
-
-DROP_KEYS = """
-SELECT format('ALTER TABLE %%I.%%I DROP CONSTRAINT %%I', n.nspname, c.relname, k.conname)
-FROM pg_constraint k JOIN pg_class c ON c.oid = k.conrelid
-JOIN pg_namespace n ON n.oid = c.relnamespace
-WHERE n.nspname = %s AND k.contype IN ('p', 'u')
-"""
-
-
-@pytest.fixture
-async def rs_snapshot(rs: RsEnv) -> RsEnv:
-    """``rs`` as Redshift behaves by default: keys declared but not enforced, SNAPSHOT."""
-    pool = rs.deps.warehouse.pool  # type: ignore[attr-defined]
-    async with pool.acquire() as conn:
-        for (statement,) in await conn.fetch(DROP_KEYS, rs.schema):
-            await conn.execute(statement)
-    rs.deps.warehouse.pool = SnapshotPgSubset(pool._warehouse)  # type: ignore[attr-defined]
-    return rs
-
-
 class MeetingEngine:
     """Scores only once the other consumer is scoring too (or after a second): both then hold
     a snapshot taken before either committed — the window in which write skew happens."""
@@ -302,12 +211,11 @@ class MeetingEngine:
 
 
 async def test_two_consumers_on_a_new_shard_decide_each_record_once_under_snapshot(
-    rs_snapshot: RsEnv,
+    rs: ContractEnv,
 ) -> None:
     """Invariant 1 where Redshift enforces no key and SNAPSHOT allows write-skew inserts: two
     instances that briefly own the same new shard (a child shard after resharding) both read
     it from the start. Exactly one commits; the other rolls back whole."""
-    rs = rs_snapshot
     a, _ = wave(0, 4)
     await append(rs, SHARD_A, a)
     engine = MeetingEngine(build_engine(rs.settings))
