@@ -69,6 +69,16 @@ def _instance(deps: Deps, index: int, count: int) -> Deps:
     return dataclasses.replace(deps, settings=settings, wakeups=Wakeups())
 
 
+async def _until_published(env: ContractEnv, timeout_s: float) -> None:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout_s
+    while loop.time() < deadline:
+        sql = "SELECT count(*) AS n FROM {schema}.alert_outbox WHERE published_at IS NULL"
+        if (await env.rows(sql))[0].n == 0:
+            return
+        await asyncio.sleep(0.3)
+
+
 async def _until_decided(env: ContractEnv, total: int, timeout_s: float) -> int:
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout_s
@@ -117,6 +127,7 @@ async def test_scale_out_reshard_and_overlap_decide_every_record_exactly_once(
         await overlap
         await writer.wave(CHILDREN, 20)
         decided = await _until_decided(env, len(writer.sent), 120)
+        await _until_published(env, 30)
     finally:
         stop.set()
         overlap_stop.set()
