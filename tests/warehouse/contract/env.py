@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import AsyncIterator, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
@@ -76,14 +77,32 @@ def _wire_size(sql: str, args: Sequence[Any]) -> int:
     return size
 
 
+# What PostgreSQL runs and Redshift does not (arrays and unnest, ON CONFLICT, RETURNING, row
+# locks, leader-node-only clock_timestamp(), PostgreSQL casts of arrays): a statement of the
+# Redshift implementation that uses one fails here as it would on Redshift.
+POSTGRES_ONLY = re.compile(
+    r"\bunnest\s*\(|\bON\s+CONFLICT\b|\bRETURNING\b|\bFOR\s+UPDATE\b|\bclock_timestamp\s*\("
+    r"|=\s*ANY\s*\(|::\w+\[\]|\bmake_interval\s*\(|%b",
+    re.I,
+)
+
+
 class LimitedConnection:
-    """Refuses a statement over Redshift's 16 MB limit, with the text Redshift answers
-    ("Statement is too large. Statement Size: N bytes. Maximum Allowed: 16777216 bytes")."""
+    """Refuses what Redshift refuses: a statement over its 16 MB limit, with the text Redshift
+    answers ("Statement is too large. Statement Size: N bytes. Maximum Allowed: 16777216
+    bytes"), and PostgreSQL-only constructs (:data:`POSTGRES_ONLY`)."""
 
     def __init__(self, conn: Any) -> None:
         self._conn = conn
 
     def _check(self, sql: str, args: Sequence[Any]) -> None:
+        code = re.sub(r"--[^\n]*", "", sql)
+        found = POSTGRES_ONLY.search(code)
+        if found:
+            raise WarehouseError(
+                f"syntax error at or near {found.group(0)!r} (not supported by Redshift)",
+                transient=False, sqlstate="42601",
+            )  # fmt: skip
         size = _wire_size(sql, args)
         if size > REDSHIFT_MAX_STATEMENT:
             raise WarehouseError(

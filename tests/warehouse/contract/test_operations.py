@@ -250,3 +250,23 @@ async def test_records_ingestion_skipped_become_dead_letters(contract: ContractE
     sample = contract.deps.metrics.registry.get_sample_value
     counted = sample("fraudd_records_dead_lettered_total", {"reason": "skipped_by_ingestion"})
     assert counted == 1
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [  # the Redshift path ran these before the seam (labels, the producer's block lookup)
+        "INSERT INTO s.labels (tx_id) SELECT * FROM unnest(%b::text[]) ON CONFLICT (tx_id) "
+        "DO NOTHING",
+        "SELECT card_token FROM s.card_blocks WHERE expires_at > clock_timestamp()",
+    ],
+)
+async def test_redshift_mode_refuses_postgres_only_sql(
+    contract: ContractEnv, statement: str
+) -> None:
+    if not contract.redshift:
+        pytest.skip("PostgreSQL runs it")
+    async with contract.deps.warehouse.acquire() as conn:
+        with pytest.raises(WarehouseError, match="not supported by Redshift"):
+            await conn.execute(statement, ["t1"]) if "%b" in statement else await conn.fetch(
+                statement
+            )

@@ -169,30 +169,6 @@ async def test_an_overlapping_consumer_is_refused_by_the_optimistic_watermark(
     assert await rs.rows("SELECT * FROM {schema}.dead_letters") == []  # rolled back with it
 
 
-async def test_velocity_in_redshift_form_counts_like_postgres(rs: ContractEnv) -> None:
-    a, _ = wave(0, 6)
-    await append(rs, SHARD_A, a)
-    await drain(rs, consumer.ConsumerState())
-    swipes = [Swipe.model_validate_json(data) for _, data in a]
-    pg_settings = (
-        rs.settings.derive(warehouse={"dialect": "postgres"})
-        if hasattr(rs.settings, "derive")
-        else rs.settings.model_copy(
-            update={"warehouse": rs.settings.warehouse.model_copy(update={"dialect": "postgres"})}
-        )
-    )
-    from fraudd.warehouse.postgres import PostgresSession
-    from fraudd.warehouse.session import Statements
-
-    async with rs.deps.warehouse.session() as session:
-        redshift = await session.velocities(swipes, 3600.0)
-        pg = await PostgresSession(
-            session.conn, pg_settings, Statements("postgres", pg_settings)
-        ).velocities(swipes, 3600.0)
-    assert redshift == pg
-    assert max(redshift.values()) == 2  # card-blocked-1 swiped twice (a0 and a5)
-
-
 # ------------------------------------------------------------- snapshot isolation, no keys
 
 
