@@ -13,6 +13,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import re
 import uuid
 from collections.abc import AsyncIterator, Sequence
@@ -22,6 +24,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from fraudd.deps import Deps, open_deps
+from fraudd.localstack import aws as local_aws
 from fraudd.metrics import create_metrics
 from fraudd.settings import Role, Settings
 from fraudd.warehouse import WarehouseError
@@ -216,6 +219,7 @@ async def open_contract_env(
             )
         })  # fmt: skip
     stack = AsyncExitStack()
+    stack.push_async_callback(_delete_stream, local_stack, settings)
     deps = await open_deps(settings, stack, roles, create_metrics())
     if implementation != "postgres":
         await _redshift_schema(deps, settings)
@@ -224,6 +228,13 @@ async def open_contract_env(
             ISOLATION[implementation],  # type: ignore[attr-defined]
         )
     return ContractEnv(implementation, env, settings, deps, stack)
+
+
+async def _delete_stream(local_stack: Any, settings: Settings) -> None:
+    """Streams count against kinesalite's account shard limit (100) for the whole session."""
+    client = local_aws.client("kinesis", settings, local_stack[1].kinesis_endpoint)
+    with contextlib.suppress(Exception):
+        await asyncio.to_thread(client.delete_stream, StreamName=settings.kinesis.stream_name)
 
 
 async def _redshift_schema(deps: Deps, settings: Settings) -> None:
