@@ -11,12 +11,11 @@ Redshift has no row locks: there, run one actions instance (see the Redshift act
 from __future__ import annotations
 
 import asyncio
-import json
 from datetime import timedelta
-from typing import Any
 
 import structlog
 
+from fraudd import alert
 from fraudd.aws import error_code, is_transient
 from fraudd.crashpoints import crashpoint
 from fraudd.deps import Deps
@@ -115,31 +114,11 @@ async def publish_alerts(deps: Deps, session: Session, topic_arn: str) -> int:
     return len(ok)
 
 
-def sns_entry(index: int, row: PendingAlert, fifo: bool) -> dict[str, Any]:
-    """One PublishBatch entry: the alert JSON plus attributes subscribers can filter on."""
-    payload = row.payload
-    entry: dict[str, Any] = {
-        "Id": f"m{index}",
-        "Message": json.dumps(payload, sort_keys=True),
-        "Subject": f"fraudd {row.decision}: card ending {payload.get('card_last4', '????')}",
-        "MessageAttributes": {
-            "decision": {"DataType": "String", "StringValue": row.decision},
-            "score": {"DataType": "Number", "StringValue": f"{row.score:.6f}"},
-            "alert_id": {"DataType": "String", "StringValue": row.alert_id},
-        },
-    }
-    if fifo:
-        entry["MessageGroupId"] = row.card_token
-        entry["MessageDeduplicationId"] = row.alert_id
-        entry.pop("Subject")  # FIFO topics reject Subject in PublishBatch on some endpoints
-    return entry
-
-
 async def _publish(
     deps: Deps, topic_arn: str, rows: list[PendingAlert]
 ) -> tuple[list[str], list[str]]:
     fifo = deps.settings.sns.fifo
-    entries = [sns_entry(i, r, fifo) for i, r in enumerate(rows)]
+    entries = [alert.sns_entry(i, r.payload, r.card_token, fifo) for i, r in enumerate(rows)]
     try:
         resp = await deps.sns.publish_batch(TopicArn=topic_arn, PublishBatchRequestEntries=entries)
     except Exception as exc:

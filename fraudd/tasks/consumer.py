@@ -17,10 +17,10 @@ import zlib
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
 
 import structlog
 
+from fraudd import alert as alerts
 from fraudd.crashpoints import crashpoint
 from fraudd.deps import Deps, Wakeups
 from fraudd.pan import redact_pans
@@ -235,28 +235,8 @@ def _split_duplicates(
     return fresh, dead
 
 
-def alert_payload(swipe: Swipe, verdict: Verdict) -> dict[str, Any]:
-    """The alert investigators receive: last four digits only, reasons in words."""
-    return {
-        "alert_id": swipe.tx_id,
-        "tx_id": swipe.tx_id,
-        "decision": verdict.decision,
-        "score": round(verdict.score, 6),
-        "model_version": verdict.model_version,
-        "card_token": swipe.card_token,
-        "card_last4": swipe.last4,
-        "amount": swipe.amount,
-        "currency": swipe.currency,
-        "tx_time": swipe.tx_time.isoformat(),
-        "terminal_id": swipe.terminal_id,
-        "merchant_category": swipe.merchant_category,
-        "channel": swipe.channel,
-        "reasons": [r.as_dict() for r in verdict.reasons],
-    }
-
-
 def _decided(row: StreamRecord, swipe: Swipe, verdict: Verdict) -> Decided:
-    alert = alert_payload(swipe, verdict) if verdict.decision != "approve" else None
+    alert = alerts.payload(swipe, verdict) if verdict.decision != "approve" else None
     reasons = [r.as_dict() for r in verdict.reasons]
     return Decided(
         row, swipe, verdict.score, verdict.decision, reasons, verdict.model_version, alert
