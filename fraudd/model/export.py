@@ -25,8 +25,8 @@ from pathlib import Path
 import xgboost as xgb
 
 from fraudd.features import FEATURES, feature_queries
-from fraudd.model.registry import ModelRecord
 from fraudd.settings import Settings
+from fraudd.warehouse.api.models import ModelRecord
 from fraudd.warehouse.sqlfiles import validate_identifier
 
 MODEL_MEMBER = "xgboost-model"
