@@ -7,11 +7,11 @@ from contextlib import AsyncExitStack
 from typing import Any
 
 import pytest
+from fraudd.history.s3stage import S3Stager, StagingConfigError, copy_statement, staging_uri
 from pydantic import ValidationError
 
 from fraudd import aws
 from fraudd.history.columns import NORMAL_COLUMNS
-from fraudd.history.s3stage import S3Stager, StagingConfigError, copy_statement, staging_uri
 from fraudd.localstack import StackInfo
 from fraudd.settings import RedshiftSettings, Settings, WarehouseSettings
 

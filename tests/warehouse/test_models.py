@@ -39,7 +39,10 @@ async def test_register_activate_list_and_load(area_db: AreaDb) -> None:
     assert again.artifact == model.artifact  # the bytes round-trip (bytea / VARBYTE)
     assert scorer is not None and scorer.version == str(a.version)
     assert scorer.thresholds == Thresholds(review=0.4, block=0.99)  # override wins
-    assert [(m.version, m.active, m.artifact) for m in listed] == [(1, False, None), (2, True, None)]
+    assert [(m.version, m.active, m.artifact) for m in listed] == [
+        (1, False, None),
+        (2, True, None),
+    ]
 
 
 async def test_concurrent_registrations_take_distinct_versions(area_db: AreaDb) -> None:

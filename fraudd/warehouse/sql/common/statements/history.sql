@@ -35,7 +35,7 @@ FROM fraudd_history_staging s JOIN {schema}.transactions t ON t.tx_id = s.tx_id
 SELECT reason, count(*) AS n FROM fraudd_history_rejects GROUP BY reason
 
 -- name: reject_sample
--- The first rejected lines; the bound is a WHERE parameter (not LIMIT %s), which every
+-- The first rejected lines; the bound is a parameter in WHERE (not in LIMIT), which every
 -- dialect's prepared statements take.
 SELECT line, reason
 FROM (SELECT line, reason, ROW_NUMBER() OVER (ORDER BY line) AS n FROM fraudd_history_rejects) r
