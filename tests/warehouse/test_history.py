@@ -89,7 +89,9 @@ async def test_a_load_checks_inserts_records_and_restores_the_timeout(
     counts = await area_db.rows(
         "SELECT count(*) AS n, count(DISTINCT tx_id) AS ids FROM {schema}.transactions"
     )  # unenforced keys on the Redshift form: only the explicit checks keep ids unique
-    labels = await area_db.rows("SELECT count(*) AS n, count(DISTINCT tx_id) AS ids FROM {schema}.labels")
+    labels = await area_db.rows(
+        "SELECT count(*) AS n, count(DISTINCT tx_id) AS ids FROM {schema}.labels"
+    )
     assert tuple(counts[0]) == tuple(labels[0]) == (len(frame), len(frame))
     assert stored == record(frame) and same_seed == [record(frame)]
     assert newest == frame["tx_time"].max().to_pydatetime() and none_after is None
@@ -120,4 +122,3 @@ async def test_without_a_simulations_table_there_is_no_timeline(area_db: AreaDb)
     async with area_db.wh.session() as s:
         assert await s.latest_simulation() is None
         assert await s.simulations_with_seed(1) == []
-
