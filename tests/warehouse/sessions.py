@@ -21,14 +21,15 @@ import pytest
 
 from fraudd.localstack import StackInfo
 from fraudd.settings import Settings
-from fraudd.warehouse import DialectWarehouse, connect
-from fraudd.warehouse.migrate import migrate
+from fraudd.warehouse import Connection, DialectWarehouse, connect
+from fraudd.warehouse.migrate import identifiers, migrate
 from fraudd.warehouse.postgres import PostgresSession
 from fraudd.warehouse.redshift import RedshiftSession
-from tests.redshift.test_consumer_redshift import _create_schema
+from fraudd.warehouse.sqlfiles import load_migrations, render, split_statements
+from tests.redshift.pg_subset import JSON_PARSE_FUNCTION, to_postgres
 from tests.shim.redshift_shim import RedshiftShim
 from tests.warehouse.conftest import PgCluster, make_settings
-from tests.warehouse.contract.env import DROP_KEYS, IsolatedPgSubset
+from tests.warehouse.contract.env import DROP_KEYS, STREAM_VIEW, IsolatedPgSubset
 
 IMPLEMENTATIONS = ("postgres", "redshift")
 
@@ -93,6 +94,20 @@ class AreaDb:
             return await conn.fetch(sql.format(schema=self.schema), *args)
 
 
+async def _redshift_form(conn: Connection, settings: Settings) -> None:
+    """The Redshift migrations as PostgreSQL can run them, keys declared but not enforced."""
+    schema = settings.warehouse.schema_name
+    for migration in load_migrations("redshift"):
+        for statement in split_statements(render(migration.sql, **identifiers(settings))):
+            pg = to_postgres(statement, schema)
+            if pg is not None:
+                await conn.execute(pg)
+    await conn.execute(render(JSON_PARSE_FUNCTION, schema=schema))
+    await conn.execute(render(STREAM_VIEW, schema=schema))
+    for (statement,) in await conn.fetch(DROP_KEYS, schema):
+        await conn.execute(statement)
+
+
 @asynccontextmanager
 async def open_area_db(
     base: Settings, cluster: PgCluster, shim: RedshiftShim, implementation: str
@@ -112,9 +127,7 @@ async def open_area_db(
     try:
         if redshift:
             async with pool.acquire() as conn:
-                await _create_schema(conn, settings)
-                for (statement,) in await conn.fetch(DROP_KEYS, schema):
-                    await conn.execute(statement)
+                await _redshift_form(conn, settings)
             form = RedshiftForm(pool, "REPEATABLE READ")
             wh = DialectWarehouse(form, settings, RedshiftSession)  # type: ignore[arg-type]
         else:
