@@ -44,3 +44,15 @@ def test_the_history_load_uses_every_redshift_statement_it_needs() -> None:
     names = set(statement_names("redshift", "history"))
     assert {"create_staging", "create_rejects", "lock_writers", "copy_staging"} <= names
     assert not {"secondary_indexes", "row_estimate", "work_mem"} & names  # PostgreSQL's only
+
+
+@pytest.mark.parametrize("dialect", ["postgres", "redshift"])
+def test_no_placeholder_hides_in_a_comment(dialect: str) -> None:
+    """psycopg counts a ``%s`` inside a comment as a placeholder (redshift_connector skips
+    comments): a statement's comments must not hold one."""
+    for area in AREAS:
+        for name in statement_names(dialect, area):  # type: ignore[arg-type]
+            extra = COPY if name == "copy_staging" else {}
+            text = load_statement(dialect, area, name, schema="fraudd", **extra)  # type: ignore[arg-type]
+            comments = "".join(line for line in text.splitlines() if line.lstrip().startswith("--"))
+            assert "%s" not in comments, f"{dialect} {area}.{name}"
