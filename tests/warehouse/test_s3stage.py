@@ -15,6 +15,7 @@ from fraudd.history.columns import NORMAL_COLUMNS
 from fraudd.localstack import StackInfo
 from fraudd.settings import RedshiftSettings, Settings, WarehouseSettings
 from fraudd.warehouse.api.history import StagingConfigError
+from fraudd.warehouse.redshift.history import RedshiftBulkLoad
 from fraudd.warehouse.redshift.s3stage import S3Stager, copy_statement, staging_uri
 from tests.redshift.test_redshift_sql import code
 
@@ -108,3 +109,23 @@ async def test_stager_uploads_parts_copies_them_once_and_deletes_them(
     assert sorted(conn.staged.values()) == ["1,a\n2,b\n", "3,c\n"]  # the empty chunk is skipped
     assert conn.statements[0] == copy_statement(f"s3://fraudd-staging/{prefix}", ROLE, "eu-west-1")
     assert left.get("KeyCount", 0) == 0
+
+
+async def test_a_redshift_load_without_a_staging_prefix_refuses_before_it_creates_anything() -> (
+    None
+):
+    """The CLI turns StagingConfigError into one line and exit 78; the load raises it on entry,
+    before any statement (this stand-in session has no connection to send one on)."""
+
+    class Unconnected:
+        settings = Settings(warehouse=WarehouseSettings(dialect="redshift"))
+        conn = None
+
+    load = RedshiftBulkLoad(
+        Unconnected(),  # type: ignore[arg-type]
+        source="history",
+        check_duplicates=True,
+        sample_size=1,
+    )
+    with pytest.raises(StagingConfigError, match="s3_staging_uri"):
+        await load.__aenter__()
