@@ -1,7 +1,7 @@
 """``python -m bench SCENARIO``: run benchmark scenarios on a local stack of their own.
 
 Scenarios: ``sustained``, ``cost``, ``history-scaling``, ``reference``, ``scoring``,
-``redshift``; ``all`` runs
+``redshift``, ``redshift-features``; ``all`` runs
 every one on one stack (the trained template and the large histories are made once). Each
 writes ``bench/results/<scenario>.json`` and refreshes the README's generated tables;
 ``table`` only prints those tables.
@@ -17,7 +17,16 @@ import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
-from bench import cost, history_scaling, redshift, reference, scoring, sustained, table
+from bench import (
+    cost,
+    history_scaling,
+    redshift,
+    redshift_features,
+    reference,
+    scoring,
+    sustained,
+    table,
+)
 from bench.common import Result, local_stack, write_result
 from bench.context import Context
 from fraudd.logs import configure_logging
@@ -30,6 +39,7 @@ SCENARIOS: dict[str, Scenario] = {
     "reference": lambda ctx, _a: reference.run(ctx),
     "scoring": lambda ctx, _a: scoring.run(ctx),
     "redshift": lambda ctx, _a: redshift.run(ctx),
+    "redshift-features": lambda ctx, _a: redshift_features.run(ctx),
 }
 
 

@@ -20,6 +20,7 @@ from bench.stages import StageTimes, consumer_deps, consumer_engine, timed_poll
 from fraudd.features import feature_queries
 from fraudd.tasks import consumer
 from fraudd.warehouse import Pool, connect
+from fraudd.warehouse.shared.features import serving_call
 
 WARMUP_POLLS = 2
 
@@ -101,9 +102,13 @@ async def explain(wh: Pool, schema: str, tx_ids: list[str]) -> dict[str, Any]:
     """Rows and buffers the serving feature query reads for ``tx_ids`` (EXPLAIN ANALYZE)."""
     queries = feature_queries("postgres", schema)
     async with wh.acquire() as conn:
-        raw = await conn.fetchval(
-            "EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) " + queries.serving, tx_ids
+        first, last = await conn.fetchrow(
+            f"SELECT min(tx_time), max(tx_time) FROM {schema}.transactions "  # noqa: S608
+            "WHERE tx_id = ANY(%s)",
+            tx_ids,
         )
+        sql, params = serving_call(queries.serving, tx_ids, first, last)
+        raw = await conn.fetchval("EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) " + sql, *params)
     plan = (json.loads(raw) if isinstance(raw, str) else raw)[0]
     top = plan["Plan"]
     by_relation: dict[str, int] = {}

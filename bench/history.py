@@ -12,7 +12,7 @@ import psycopg
 from fraudd.history.simulate import simulate_into_warehouse
 from fraudd.settings import Settings
 from fraudd.simulator.timeline import SimulationSpec
-from fraudd.warehouse import connect
+from fraudd.warehouse import open_warehouse
 from fraudd.warehouse.psycopg_driver import conninfo
 
 
@@ -59,7 +59,7 @@ async def load_history(settings: Settings, spec: HistorySpec) -> Loaded:
     A VACUUM follows: it sets the visibility map that lets the serving feature query read
     indexes only (autovacuum would do the same within a minute or so of a large load).
     """
-    wh = await connect(settings.warehouse)
+    wh = await open_warehouse(settings)
     try:
         summary = await simulate_into_warehouse(wh, settings, spec.simulation(), spec.days)
     finally:

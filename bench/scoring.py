@@ -17,11 +17,11 @@ import numpy as np
 
 from bench.common import Result, Target
 from bench.context import Context
-from fraudd.features import FEATURES, feature_queries, training_features
-from fraudd.model.registry import ModelRecord, Registry
+from fraudd.features import FEATURES, training_features
 from fraudd.scoring.engine import SCORER_THREADS
 from fraudd.scoring.local import LocalScorer
-from fraudd.warehouse import connect
+from fraudd.warehouse import open_warehouse
+from fraudd.warehouse.api.models import ModelRecord
 
 BATCHES = (1, 100, 10_000, 100_000)
 MIN_SECONDS = 1.0
@@ -41,15 +41,13 @@ def VARIANTS(reasons: int) -> list[tuple[str, int, int]]:
 async def _inputs(ctx: Context) -> tuple[ModelRecord, np.ndarray]:
     template = await ctx.template()
     settings = template.settings
-    schema = settings.warehouse.schema_name
-    wh = await connect(settings.warehouse.model_copy(update={"statement_timeout_s": 600.0}))
+    long = settings.warehouse.model_copy(update={"statement_timeout_s": 600.0})
+    wh = await open_warehouse(settings.model_copy(update={"warehouse": long}))
     try:
-        async with wh.acquire() as conn:
-            record = await Registry(schema, wh.dialect).load_active(conn)
+        async with wh.session() as session:
+            record = await session.active_model()
             end = template.spec.end()
-            frame = await training_features(
-                conn, end - dt.timedelta(days=30), end, feature_queries("postgres", schema)
-            )
+            frame = await training_features(session, end - dt.timedelta(days=30), end)
     finally:
         await wh.close()
     assert record is not None, "the template has no active model"
@@ -95,8 +93,9 @@ async def run(ctx: Context) -> Result:
     tps_10k = by_batch[10_000]["tx_per_s"]
     seconds_100k = by_batch[100_000]["seconds_per_batch"]
     scorer_probe = LocalScorer(record, reason_codes=reasons, n_jobs=SCORER_THREADS)
-    explained = float(np.mean(scorer_probe.score_sync(matrix[:10_000]).scores
-                              >= scorer_probe.explain_from))
+    explained = float(
+        np.mean(scorer_probe.score_sync(matrix[:10_000]).scores >= scorer_probe.explain_from)
+    )
     scorer_probe.close()
     return Result(
         scenario="scoring",
@@ -111,9 +110,17 @@ async def run(ctx: Context) -> Result:
         },
         figures=figures,
         targets=[
-            Target("local scoring, batches of 10,000", f">= {TARGET_TPS_10K:,} tx/s",
-                   tps_10k, tps_10k >= TARGET_TPS_10K),
-            Target("100k transactions scored in process", f"< {TARGET_100K_S} s",
-                   seconds_100k, seconds_100k < TARGET_100K_S),
+            Target(
+                "local scoring, batches of 10,000",
+                f">= {TARGET_TPS_10K:,} tx/s",
+                tps_10k,
+                tps_10k >= TARGET_TPS_10K,
+            ),
+            Target(
+                "100k transactions scored in process",
+                f"< {TARGET_100K_S} s",
+                seconds_100k,
+                seconds_100k < TARGET_100K_S,
+            ),
         ],
     )

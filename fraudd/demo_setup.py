@@ -21,8 +21,8 @@ from fraudd.model.commands import train_command
 from fraudd.model.fit import FitConfig
 from fraudd.settings import Settings
 from fraudd.simulator import SimulationSpec
-from fraudd.warehouse import connect
-from fraudd.warehouse.migrate import migrate
+from fraudd.warehouse import connect, open_warehouse
+from fraudd.warehouse.migrate import drop_schema, migrate
 
 log = structlog.get_logger(__name__)
 DEMO_SCHEMA = "demo"
@@ -78,8 +78,7 @@ async def fresh_schema(settings: Settings) -> list[str]:
     """Drop the demo schema and apply every migration again."""
     wh = await connect(settings.warehouse)
     try:
-        async with wh.acquire() as conn:
-            await conn.execute(f"DROP SCHEMA IF EXISTS {settings.warehouse.schema_name} CASCADE")
+        await drop_schema(wh)
         return await migrate(wh, settings)
     finally:
         await wh.close()
@@ -93,11 +92,11 @@ async def seed_and_train(settings: Settings, today: dt.date) -> dict[str, Any]:
         customers=HISTORY_CUSTOMERS,
         terminals=HISTORY_TERMINALS,
     )
-    wh = await connect(settings.warehouse)
+    warehouse = await open_warehouse(settings)
     try:
-        summary = await simulate_into_warehouse(wh, settings, spec, HISTORY_DAYS)
+        summary = await simulate_into_warehouse(warehouse, settings, spec, HISTORY_DAYS)
     finally:
-        await wh.close()
+        await warehouse.close()
     record = await train_command(
         settings,
         train_end=today - dt.timedelta(days=7),

@@ -47,7 +47,7 @@ from typing import Final
 import numpy as np
 import pandas as pd
 
-from fraudd.warehouse.base import Connection, Pool
+from fraudd.warehouse.api import Session, Warehouse
 from fraudd.warehouse.shared.features import FeatureQueries, feature_queries
 
 FEATURES: Final[tuple[str, ...]] = (
@@ -145,16 +145,14 @@ TRAINING_COLUMNS: Final[tuple[str, ...]] = (
 )
 
 
-async def training_features(
-    conn: Connection, start: dt.datetime, end: dt.datetime, queries: FeatureQueries
-) -> pd.DataFrame:
+async def training_features(session: Session, start: dt.datetime, end: dt.datetime) -> pd.DataFrame:
     """Features and labels of every transaction with ``start <= tx_time < end``.
 
     Columns: :data:`TRAINING_COLUMNS` (features float64, ``is_fraud`` int8: a missing label
     counts as genuine, as a transaction without chargeback). Sorted by (tx_time, tx_id).
     For training and evaluation only: the label never comes from the stream.
     """
-    rows = await conn.fetch(queries.training, start, end)
+    rows = await session.training_rows(start, end)
     frame = pd.DataFrame(rows, columns=list(TRAINING_COLUMNS))
     frame[list(FEATURES)] = frame[list(FEATURES)].astype(np.float64)
     frame["is_fraud"] = frame["is_fraud"].astype(np.int8)
@@ -163,17 +161,17 @@ async def training_features(
 
 
 async def training_features_parallel(
-    wh: Pool, start: dt.datetime, end: dt.datetime, queries: FeatureQueries, parts: int = 2
+    wh: Warehouse, start: dt.datetime, end: dt.datetime, parts: int = 2
 ) -> pd.DataFrame:
     """:func:`training_features` over ``parts`` consecutive sub-ranges on as many pooled
-    connections at once: the window queries are single-threaded per connection, so this uses
+    sessions at once: the window queries are single-threaded per connection, so this uses
     more server cores (each part re-reads its 37-day look-back, a small overhead)."""
     step = (end - start) / parts
     bounds = [start + i * step for i in range(parts)] + [end]
 
     async def part(lo: dt.datetime, hi: dt.datetime) -> pd.DataFrame:
-        async with wh.acquire() as conn:
-            return await training_features(conn, lo, hi, queries)
+        async with wh.session() as session:
+            return await training_features(session, lo, hi)
 
     frames = await asyncio.gather(*(part(lo, hi) for lo, hi in itertools.pairwise(bounds)))
     return pd.concat(frames, ignore_index=True)

@@ -25,8 +25,8 @@ from fraudd.features import (
     training_features,
     training_features_parallel,
 )
-from fraudd.warehouse import Connection
-from fraudd.warehouse.shared.features import FeatureQueries, serving_call
+from fraudd.warehouse import Connection, Dialect
+from fraudd.warehouse.shared.features import serving_call, training_call
 from tests.model.fixtures import ModelDb, load_history, model_db, small_history
 
 __all__ = ["model_db", "small_history"]
@@ -40,18 +40,25 @@ TERMINAL_FEATURES = [f for f in FEATURES if f.startswith("term_") and "recent" n
 async def both_paths(
     conn: Connection, db: ModelDb, start: dt.datetime, end: dt.datetime
 ) -> tuple[pd.DataFrame, np.ndarray]:
-    training = await training_features(conn, start, end, db.queries)
-    serving = await serving_features(conn, training["tx_id"].tolist(), db.queries)
+    training = await training_features(db.on(conn), start, end)
+    serving = await serving_features(conn, db, training["tx_id"].tolist())
     return training, serving
 
 
 async def serving_features(
-    conn: Connection, tx_ids: list[str], queries: FeatureQueries
+    conn: Connection, db: ModelDb, tx_ids: list[str], dialect: Dialect = "postgres"
 ) -> np.ndarray:
-    """The serving path as the scoring session runs it (serving SQL, then the matrix)."""
+    """The serving path as the scoring session runs it: the serving SQL bounded by the batch's
+    tx_time range (read back here; a batch knows its own), then the matrix."""
     if not tx_ids:
         return feature_matrix([], [])
-    sql, params = serving_call(queries.serving, tx_ids)
+    times = await conn.fetch(
+        f"SELECT tx_time FROM {db.schema}.transactions WHERE tx_id = ANY(%s)", tx_ids
+    )
+    first = min((t[0] for t in times), default=START)
+    last = max((t[0] for t in times), default=START)
+    serving = feature_queries(dialect, db.schema).serving
+    sql, params = serving_call(serving, tx_ids, first, last)
     return feature_matrix(await conn.fetch(sql, *params), tx_ids)
 
 
@@ -109,8 +116,8 @@ async def test_history_free_transactions(model_db: ModelDb, small_history: pd.Da
 async def test_serving_rejects_unknown_transactions(model_db: ModelDb) -> None:
     async with model_db.wh.acquire() as conn:
         with pytest.raises(KeyError):
-            await serving_features(conn, ["nope"], model_db.queries)
-        empty = await serving_features(conn, [], model_db.queries)
+            await serving_features(conn, model_db, ["nope"])
+        empty = await serving_features(conn, model_db, [])
     assert empty.shape == (0, len(FEATURES))
 
 
@@ -137,9 +144,9 @@ async def _terminal_case(conn: Connection, db: ModelDb) -> tuple[str, dt.datetim
 async def _features_of(
     conn: Connection, db: ModelDb, tx_id: str, t: dt.datetime
 ) -> tuple[np.ndarray, np.ndarray]:
-    training = await training_features(conn, t, t + dt.timedelta(seconds=1), db.queries)
+    training = await training_features(db.on(conn), t, t + dt.timedelta(seconds=1))
     trained = training.set_index("tx_id").loc[[tx_id], list(FEATURES)].to_numpy(np.float64)[0]
-    served = (await serving_features(conn, [tx_id], db.queries))[0]
+    served = (await serving_features(conn, db, [tx_id]))[0]
     np.testing.assert_allclose(served, trained, rtol=1e-9, atol=1e-9, equal_nan=True)
     return served, trained
 
@@ -225,14 +232,18 @@ async def test_redshift_definition_gives_the_same_features(
     PostgreSQL, reproduces the PostgreSQL definition on both of its paths."""
     sqlglot = pytest.importorskip("sqlglot")
     redshift = feature_queries("redshift", model_db.schema)
-    for sql in (redshift.serving, redshift.training):
+    for sql, _ in (
+        serving_call(redshift.serving, ["t1", "t2"], START, END),
+        training_call(redshift.training, START, END),
+    ):
         assert len(sqlglot.parse(sql.replace("%s", "'2018-05-01'"), read="redshift")) == 1
     start, end = START, START + dt.timedelta(days=1)
     async with model_db.wh.acquire() as conn:
         await load_history(conn, model_db.schema, small_history, spread_labels=True)
-        expected = await training_features(conn, start, end, model_db.queries)
-        training = await training_features(conn, start, end, redshift)
-        serving = await serving_features(conn, expected["tx_id"].tolist(), redshift)
+        expected = await training_features(model_db.on(conn), start, end)
+        training = await training_features(model_db.on(conn, "redshift"), start, end)
+        ids = expected["tx_id"].tolist()
+        serving = await serving_features(conn, model_db, ids, "redshift")
     assert training["tx_id"].tolist() == expected["tx_id"].tolist()
     assert training["is_fraud"].tolist() == expected["is_fraud"].tolist()
     assert_same(expected, training.loc[:, list(FEATURES)].to_numpy(np.float64))
@@ -244,6 +255,6 @@ async def test_parallel_training_features_equal_one_query(
 ) -> None:
     async with model_db.wh.acquire() as conn:
         await load_history(conn, model_db.schema, small_history, spread_labels=True)
-        whole = await training_features(conn, START, END, model_db.queries)
-    parts = await training_features_parallel(model_db.wh, START, END, model_db.queries, parts=3)
+        whole = await training_features(model_db.on(conn), START, END)
+    parts = await training_features_parallel(model_db.wh, START, END, parts=3)
     pd.testing.assert_frame_equal(parts, whole)

@@ -19,7 +19,7 @@ from typing import Annotated, Any, TypeVar
 import typer
 
 from fraudd.cli.app import app, settings_from
-from fraudd.history.loader import ProgressFn, Stager
+from fraudd.history.loader import ProgressFn
 from fraudd.settings import EX_CONFIG, Settings
 
 T = TypeVar("T")
@@ -65,9 +65,9 @@ def _progress(enabled: bool) -> Iterator[ProgressFn | None]:
 def _run(coro_fn: Callable[[], Any]) -> Any:
     """Run a coroutine; warehouse, staging and input errors become one line and an exit code."""
     from fraudd.history.columns import LayoutError
-    from fraudd.history.s3stage import StagingConfigError
     from fraudd.history.simulations import SimulationConflict
     from fraudd.warehouse import WarehouseError
+    from fraudd.warehouse.api.history import StagingConfigError
 
     try:
         return asyncio.run(coro_fn())
@@ -83,17 +83,6 @@ def _run(coro_fn: Callable[[], Any]) -> Any:
     except SimulationConflict as exc:
         typer.echo(f"fraudd: {exc}", err=True)
         raise typer.Exit(EX_DATAERR) from None
-
-
-async def _stager(settings: Settings, stack: AsyncExitStack) -> Stager | None:
-    """None (COPY FROM STDIN) on PostgreSQL; S3 staging on Redshift."""
-    if settings.warehouse.dialect != "redshift":
-        return None
-    from fraudd import aws
-    from fraudd.history.s3stage import S3Stager, staging_uri
-
-    staging_uri(settings)  # fail on missing settings before opening anything
-    return S3Stager.from_settings(await aws.open_client(stack, settings, "s3"), settings)
 
 
 def _emit(summary: dict[str, Any], as_json: bool, lines: list[str]) -> None:
@@ -178,16 +167,13 @@ def _simulate_to_file(spec: Any, days: int, out: Path, layout: str, as_json: boo
 
 async def _simulate(settings: Settings, spec: Any, days: int, tty: bool) -> Any:
     from fraudd.history.simulate import simulate_into_warehouse
-    from fraudd.warehouse import connect
+    from fraudd.warehouse import open_warehouse
 
     async with AsyncExitStack() as stack:
-        stager = await _stager(settings, stack)
-        wh = await connect(settings.warehouse)
+        wh = await open_warehouse(settings)
         stack.push_async_callback(wh.close)
         with _progress(tty) as progress:
-            return await simulate_into_warehouse(
-                wh, settings, spec, days, stager=stager, progress=progress
-            )
+            return await simulate_into_warehouse(wh, settings, spec, days, progress=progress)
 
 
 def _simulate_lines(s: dict[str, Any]) -> list[str]:
@@ -217,16 +203,13 @@ def history_import(
 
 async def _import(settings: Settings, path: Path, show: int, tty: bool) -> Any:
     from fraudd.history.importer import import_history
-    from fraudd.warehouse import connect
+    from fraudd.warehouse import open_warehouse
 
     async with AsyncExitStack() as stack:
-        stager = await _stager(settings, stack)
-        wh = await connect(settings.warehouse)
+        wh = await open_warehouse(settings)
         stack.push_async_callback(wh.close)
         with _progress(tty) as progress:
-            return await import_history(
-                wh, settings, path, sample=show, stager=stager, progress=progress
-            )
+            return await import_history(wh, settings, path, sample=show, progress=progress)
 
 
 def _import_lines(s: dict[str, Any]) -> list[str]:

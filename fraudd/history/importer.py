@@ -20,11 +20,12 @@ import structlog
 
 from fraudd.history.columns import NORMAL_COLUMNS
 from fraudd.history.csvtext import csv_text
-from fraudd.history.loader import HistoryLoader, LoadResult, ProgressFn, Stager, threaded
+from fraudd.history.loader import ProgressFn, threaded
 from fraudd.history.reader import CHUNK_ROWS, HistoryFile
 from fraudd.history.validate import REASONS, validate_chunk
 from fraudd.settings import Settings
-from fraudd.warehouse import Pool
+from fraudd.warehouse import Warehouse
+from fraudd.warehouse.api.history import LoadResult
 
 log = structlog.get_logger(__name__)
 
@@ -91,13 +92,12 @@ class _Reading:
 
 
 async def import_history(
-    wh: Pool,
+    wh: Warehouse,
     settings: Settings,
     path: str | Path,
     *,
     sample: int = 20,
     chunk_rows: int = CHUNK_ROWS,
-    stager: Stager | None = None,
     progress: ProgressFn | None = None,
 ) -> ImportSummary:
     """Validate and load ``path``; raise :class:`~fraudd.history.columns.LayoutError` early."""
@@ -107,12 +107,7 @@ async def import_history(
     with HistoryFile(path, chunk_rows) as file:
         assert file.layout is not None
         summary.layout = file.layout.name
-        async with (
-            wh.acquire() as conn,
-            HistoryLoader(
-                conn, wh.dialect, settings.warehouse.schema_name, sample_size=sample, stager=stager
-            ) as loader,
-        ):
+        async with wh.session() as session, session.history_load(sample_size=sample) as loader:
             await loader.stage(threaded(reading.chunks(file, progress)))
             if progress is not None:
                 progress("load", 0, None)

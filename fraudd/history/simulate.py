@@ -20,11 +20,12 @@ import structlog
 
 from fraudd.history.columns import NORMAL_COLUMNS, label_delays
 from fraudd.history.csvtext import csv_text
-from fraudd.history.loader import HistoryLoader, LoadResult, ProgressFn, Stager, threaded
-from fraudd.history.simulations import StoredSimulation, check_seed_is_free, insert_statement
+from fraudd.history.loader import ProgressFn, threaded
+from fraudd.history.simulations import StoredSimulation, check_seed_is_free
 from fraudd.settings import Settings
 from fraudd.simulator import SimulationSpec, Timeline
-from fraudd.warehouse import Pool
+from fraudd.warehouse import Warehouse
+from fraudd.warehouse.api.history import LoadResult
 
 log = structlog.get_logger(__name__)
 CHUNK_ROWS: Final[int] = 100_000
@@ -100,38 +101,33 @@ def _chunks(
 
 
 async def simulate_into_warehouse(
-    wh: Pool,
+    wh: Warehouse,
     settings: Settings,
     spec: SimulationSpec,
     days: int,
     *,
-    stager: Stager | None = None,
     progress: ProgressFn | None = None,
 ) -> SimulateSummary:
     """Generate ``days`` days of ``spec`` and load transactions, labels and the spec.
 
-    Raises :class:`~fraudd.history.simulations.SimulationConflict` before generating anything
-    when the seed already names another timeline in the warehouse.
+    Raises :class:`~fraudd.history.simulations.SimulationConflict` (the seed already names
+    another timeline) or :class:`~fraudd.warehouse.api.history.StagingConfigError` (no bulk path
+    configured) before generating anything.
     """
-    schema = settings.warehouse.schema_name
-    async with wh.acquire() as conn:
-        await check_seed_is_free(conn, schema, spec)
-    began = time.perf_counter()
-    frame = await asyncio.to_thread(generate, spec, days)
-    summary = _summary(spec, days, frame)
-    summary.seconds["generate"] = round(time.perf_counter() - began, 3)
     max_delay = settings.producer.label_delay_days
-    stored = StoredSimulation(spec, days, summary.transactions, summary.frauds)
-    began = time.perf_counter()
-    async with (
-        wh.acquire() as conn,
-        HistoryLoader(conn, wh.dialect, schema, check_duplicates=False, stager=stager) as loader,
-    ):
+    async with wh.session() as session, session.history_load(check_duplicates=False) as loader:
+        await check_seed_is_free(session, spec)
+        began = time.perf_counter()
+        frame = await asyncio.to_thread(generate, spec, days)
+        summary = _summary(spec, days, frame)
+        summary.seconds["generate"] = round(time.perf_counter() - began, 3)
+        stored = StoredSimulation(spec, days, summary.transactions, summary.frauds)
+        began = time.perf_counter()
         await loader.stage(threaded(_chunks(frame, max_delay, progress)))
         if progress is not None:
             progress("index", 0, None)
-        summary.load = await loader.finish([insert_statement(schema, stored, max_delay)])
-    summary.seconds["load"] = round(time.perf_counter() - began, 3)
+        summary.load = await loader.finish(stored.record(max_delay))
+        summary.seconds["load"] = round(time.perf_counter() - began, 3)
     log.info("history.simulated", **summary.as_dict())
     return summary
 

@@ -13,17 +13,17 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from fraudd.features import feature_queries, training_features_parallel
+from fraudd.features import training_features_parallel
 from fraudd.model.evaluate import Evaluation, evaluate_model
 from fraudd.model.export import export_sagemaker
 from fraudd.model.fit import FitConfig
 from fraudd.model.protocol import EvalWindow
-from fraudd.model.registry import ModelRecord, Registry
 from fraudd.model.report import write_report
 from fraudd.model.thresholds import ThresholdTargets
 from fraudd.model.train import TrainConfig, train_and_register
 from fraudd.settings import Settings
-from fraudd.warehouse import Connection, Pool, connect
+from fraudd.warehouse import Session, Warehouse, open_warehouse
+from fraudd.warehouse.api.models import ModelRecord
 
 BATCH_JOB_TIMEOUT_S = 3600.0
 FEATURE_PARTS = 2
@@ -31,23 +31,23 @@ FEATURE_PARTS = 2
 
 
 @asynccontextmanager
-async def _pool(settings: Settings) -> AsyncIterator[Pool]:
-    wh_settings = settings.warehouse.model_copy(
-        update={
-            "statement_timeout_s": max(settings.warehouse.statement_timeout_s, BATCH_JOB_TIMEOUT_S)
-        }
+async def _warehouse(settings: Settings) -> AsyncIterator[Warehouse]:
+    wh = settings.warehouse
+    timeout = max(wh.statement_timeout_s, BATCH_JOB_TIMEOUT_S)
+    batch = settings.model_copy(
+        update={"warehouse": wh.model_copy(update={"statement_timeout_s": timeout})}
     )
-    wh = await connect(wh_settings)
+    warehouse = await open_warehouse(batch)
     try:
-        yield wh
+        yield warehouse
     finally:
-        await wh.close()
+        await warehouse.close()
 
 
 @asynccontextmanager
-async def _session(settings: Settings) -> AsyncIterator[tuple[Connection, Registry]]:
-    async with _pool(settings) as wh, wh.acquire() as conn:
-        yield conn, Registry(wh.schema, wh.dialect)
+async def _session(settings: Settings) -> AsyncIterator[Session]:
+    async with _warehouse(settings) as wh, wh.session() as session:
+        yield session
 
 
 def _utc(day: dt.date | dt.datetime) -> dt.datetime:
@@ -77,21 +77,17 @@ async def train_command(
         fit=fit or FitConfig(),
         targets=targets or ThresholdTargets(),
     )
-    queries = feature_queries(settings.warehouse.dialect, settings.warehouse.schema_name)
-    async with _pool(settings) as wh:
+    async with _warehouse(settings) as wh:
         began = time.perf_counter()
         frame = await training_features_parallel(
             wh,
             config.start.to_pydatetime(),
             config.end.to_pydatetime(),
-            queries,
             parts=min(FEATURE_PARTS, settings.warehouse.pool_size),
         )
-        async with wh.acquire() as conn:
+        async with wh.session() as session:
             record, _ = await train_and_register(
-                conn,
-                queries,
-                Registry(wh.schema, wh.dialect),
+                session,
                 config,
                 activate=activate,
                 frame=frame,
@@ -112,20 +108,16 @@ async def evaluate_command(
 ) -> Evaluation:
     """Evaluate model ``version`` (default: the active one); write a report if asked."""
     window = EvalWindow.of(_utc(test_start), test_days, delay_days, known_days)
-    schema = settings.warehouse.schema_name
-    queries = feature_queries(settings.warehouse.dialect, schema)
-    async with _session(settings) as (conn, registry):
-        record = await _model(conn, registry, version)
-        evaluation, scored = await evaluate_model(conn, queries, schema, record, window)
+    async with _session(settings) as session:
+        record = await _model(session, version)
+        evaluation, scored = await evaluate_model(session, record, window)
     if report_dir is not None:
         write_report(report_dir, evaluation, scored)
     return evaluation
 
 
-async def _model(conn: Connection, registry: Registry, version: int | None) -> ModelRecord:
-    record = (
-        await registry.load_active(conn) if version is None else await registry.get(conn, version)
-    )
+async def _model(session: Session, version: int | None) -> ModelRecord:
+    record = await (session.active_model() if version is None else session.get_model(version))
     if record is None:
         raise LookupError("no active model" if version is None else f"no model {version}")
     return record
@@ -133,18 +125,18 @@ async def _model(conn: Connection, registry: Registry, version: int | None) -> M
 
 async def list_command(settings: Settings) -> list[ModelRecord]:
     """Every registered model, oldest first (no artifacts)."""
-    async with _session(settings) as (conn, registry):
-        return await registry.list_models(conn)
+    async with _session(settings) as session:
+        return await session.list_models()
 
 
 async def activate_command(settings: Settings, version: int) -> None:
     """Make ``version`` the active model (e.g. to roll back)."""
-    async with _session(settings) as (conn, registry):
-        await registry.activate(conn, version)
+    async with _session(settings) as session:
+        await session.activate_model(version)
 
 
 async def export_command(settings: Settings, path: Path, version: int | None = None) -> Path:
     """Write the SageMaker ``model.tar.gz`` of ``version`` (default: active) to ``path``."""
-    async with _session(settings) as (conn, registry):
-        record = await _model(conn, registry, version)
+    async with _session(settings) as session:
+        record = await _model(session, version)
     return export_sagemaker(record, path)

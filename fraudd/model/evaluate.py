@@ -1,8 +1,8 @@
 """Evaluate a model on a test period with the handbook's protocol (see :mod:`.protocol`).
 
-Features come from the training path (``features_training.sql``) so that the test transactions
-are scored exactly as the served model would have scored them; known-compromised cards come from
-``known_frauds.sql``.
+Features come from the training path (the warehouse's training rows, from the one feature
+definition) so that the test transactions are scored exactly as the served model would have
+scored them; known-compromised cards come from the warehouse's ``known_frauds``.
 """
 
 from __future__ import annotations
@@ -15,16 +15,15 @@ import numpy as np
 import pandas as pd
 import structlog
 
-from fraudd.features import FeatureQueries, training_features
+from fraudd.features import training_features
 from fraudd.model.protocol import (
     EvalWindow,
     card_precision_top_k,
     pooled_scores,
     remove_known_compromised,
 )
-from fraudd.model.registry import ModelRecord
-from fraudd.warehouse.base import Connection, Dialect
-from fraudd.warehouse.sqlfiles import load_query
+from fraudd.warehouse.api import Session
+from fraudd.warehouse.api.models import ModelRecord
 
 log = structlog.get_logger(__name__)
 
@@ -93,13 +92,10 @@ def evaluate_scores(
     return evaluation, kept
 
 
-async def known_frauds(
-    conn: Connection, dialect: Dialect, schema: str, window: EvalWindow
-) -> pd.DataFrame:
+async def known_frauds(session: Session, window: EvalWindow) -> pd.DataFrame:
     """Fraudulent (card_token, tx_time) the protocol treats as known before some test day."""
-    sql = load_query(dialect, "known_frauds", schema=schema)
     end = window.test_end - pd.Timedelta(days=window.delay_days)
-    rows = await conn.fetch(sql, window.known_start.to_pydatetime(), end.to_pydatetime())
+    rows = await session.known_frauds(window.known_start.to_pydatetime(), end.to_pydatetime())
     frame = pd.DataFrame(rows, columns=["card_token", "tx_time"])
     frame["tx_time"] = pd.to_datetime(frame["tx_time"], utc=True)
     return frame
@@ -112,17 +108,13 @@ def model_scores(record: ModelRecord, frame: pd.DataFrame) -> np.ndarray:
 
 
 async def evaluate_model(
-    conn: Connection,
-    queries: FeatureQueries,
-    schema: str,
-    record: ModelRecord,
-    window: EvalWindow,
+    session: Session, record: ModelRecord, window: EvalWindow
 ) -> tuple[Evaluation, pd.DataFrame]:
     """Compute test features, score them with ``record``, apply the protocol."""
     test = await training_features(
-        conn, window.test_start.to_pydatetime(), window.test_end.to_pydatetime(), queries
+        session, window.test_start.to_pydatetime(), window.test_end.to_pydatetime()
     )
-    frauds = await known_frauds(conn, queries.dialect, schema, window)
+    frauds = await known_frauds(session, window)
     evaluation, kept = evaluate_scores(
         test, model_scores(record, test), frauds, window, record.version
     )

@@ -25,8 +25,9 @@ from pathlib import Path
 import xgboost as xgb
 
 from fraudd.features import FEATURES, feature_queries
-from fraudd.model.registry import ModelRecord
 from fraudd.settings import Settings
+from fraudd.warehouse.api.models import ModelRecord
+from fraudd.warehouse.shared.features import training_call
 from fraudd.warehouse.sqlfiles import validate_identifier
 
 MODEL_MEMBER = "xgboost-model"
@@ -97,8 +98,11 @@ def render_create_model(
     schema = settings.warehouse.schema_name
     function = validate_identifier(settings.scoring.redshift_ml_function)
     start = train_end - dt.timedelta(days=train_days)
-    training = feature_queries("redshift", schema).training.rstrip().rstrip(";")
-    training = training.replace("%s", _literal(start), 1).replace("%s", _literal(train_end), 1)
+    training, params = training_call(feature_queries("redshift", schema).training, start, train_end)
+    training = training.rstrip().rstrip(";")
+    for value in params:  # DDL takes no bind parameters: each one as a checked literal
+        assert isinstance(value, dt.datetime)  # the training query's only parameters
+        training = training.replace("%s", _literal(value), 1)
     columns = ", ".join(f"f.{name}" for name in FEATURES)
     cells = 10_000_000 * (len(FEATURES) + 1)
     return (

@@ -22,14 +22,14 @@ import numpy as np
 import pandas as pd
 import structlog
 
-from fraudd.features import FEATURES, FeatureQueries, training_features
+from fraudd.features import FEATURES, training_features
 from fraudd.model.evaluate import Evaluation, evaluate_scores
 from fraudd.model.fit import FitConfig, Fitted, fit
 from fraudd.model.protocol import EvalWindow, pooled_scores
-from fraudd.model.registry import ModelRecord, Registry
 from fraudd.model.thresholds import ThresholdTargets, choose_thresholds
 from fraudd.scoring.decision import Thresholds
-from fraudd.warehouse.base import Connection
+from fraudd.warehouse.api import Session
+from fraudd.warehouse.api.models import ModelRecord
 
 log = structlog.get_logger(__name__)
 
@@ -217,9 +217,7 @@ def _unseen(active: ModelRecord, val_frame: pd.DataFrame) -> np.ndarray:
 
 
 async def train_and_register(
-    conn: Connection,
-    queries: FeatureQueries,
-    registry: Registry,
+    session: Session,
     config: TrainConfig,
     *,
     activate: bool | None = None,
@@ -230,26 +228,22 @@ async def train_and_register(
 
     ``activate``: None applies the activation rule, True/False forces the outcome.
     ``frame``: training features already loaded, in ``feature_seconds`` (else they are
-    computed on ``conn``).
+    computed on ``session``).
     """
     if frame is None:
         began = time.perf_counter()
         frame = await training_features(
-            conn, config.start.to_pydatetime(), config.end.to_pydatetime(), queries
+            session, config.start.to_pydatetime(), config.end.to_pydatetime()
         )
         feature_seconds = time.perf_counter() - began
     log.info("model.features_loaded", rows=len(frame), seconds=round(feature_seconds, 1))
     trained = train_frame(frame, config)
     trained.metadata["timings"]["feature_seconds"] = round(feature_seconds, 2)
-    rule_says, info = compare_with_active(trained, await registry.load_active(conn))
+    rule_says, info = compare_with_active(trained, await session.active_model())
     chosen = rule_says if activate is None else activate
     trained.metadata["activation"] = info | {"activated": chosen, "forced": activate is not None}
-    record = await registry.register(
-        conn,
-        backend="local",
-        artifact=artifact_bytes(trained.fitted),
-        metadata=trained.metadata,
-        activate=chosen,
+    record = await session.register_model(
+        "local", artifact_bytes(trained.fitted), trained.metadata, activate=chosen
     )
     log.info("model.trained", version=record.version, activated=chosen, **info)
     return record, trained

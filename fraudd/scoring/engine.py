@@ -15,7 +15,6 @@ import structlog
 
 from fraudd.features import FEATURES, feature_matrix
 from fraudd.metrics import Metrics
-from fraudd.model.registry import ModelRecord, Registry
 from fraudd.records import Swipe
 from fraudd.scoring.base import Scorer, ScoreResult
 from fraudd.scoring.decision import Thresholds, decide
@@ -26,6 +25,7 @@ from fraudd.scoring.sagemaker import SageMakerScorer
 from fraudd.scoring.verdict import Decision, Reason, Verdict, stronger
 from fraudd.settings import Settings
 from fraudd.warehouse import Session
+from fraudd.warehouse.api.models import ModelRecord
 
 log = structlog.get_logger(__name__)
 SCORER_THREADS = 1
@@ -79,8 +79,7 @@ class ModelEngine:
         hits = await self.rules.hits(session, swipes)
         if self.scorer is None:
             return [Verdict(h.score, h.decision, h.reasons, "rules") for h in hits]
-        tx_ids = [s.tx_id for s in swipes]
-        matrix = feature_matrix(await session.serving_rows(tx_ids), tx_ids)
+        matrix = feature_matrix(await session.serving_rows(swipes), [s.tx_id for s in swipes])
         result = await self.scorer.score(matrix)
         return combine_all(hits, result, self.scorer.thresholds, self.scorer.version)
 
@@ -93,9 +92,7 @@ class ModelEngine:
         current = None if self.scorer is None else int(self.scorer.version)
         if version is None or version == current:
             return
-        # Transitional until the model registry is an area of the seam.
-        registry = Registry(self.settings.warehouse.schema_name, session.dialect)  # type: ignore[attr-defined]
-        record = await registry.load_active(session.conn)
+        record = await session.active_model()
         if record is not None:
             self._use(record)
 
@@ -136,7 +133,7 @@ class RedshiftMLEngine:
 
     async def score_batch(self, session: Session, swipes: list[Swipe]) -> list[Verdict]:
         hits = await self.rules.hits(session, swipes)
-        _, scores = await self.sql.features_and_scores(session, [s.tx_id for s in swipes])
+        _, scores = await self.sql.features_and_scores(session, swipes)
         result = ScoreResult(scores, [()] * len(scores))
         return combine_all(hits, result, self.sql.thresholds, self.sql.version)
 

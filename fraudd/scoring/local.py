@@ -22,12 +22,12 @@ import structlog
 import xgboost as xgb
 
 from fraudd.features import FEATURES, reason_text
-from fraudd.model.registry import ModelRecord, Registry
 from fraudd.scoring.base import ScoreResult
 from fraudd.scoring.decision import Thresholds
 from fraudd.scoring.verdict import Reason
 from fraudd.settings import ScoringSettings
-from fraudd.warehouse.base import Connection
+from fraudd.warehouse.api import Session
+from fraudd.warehouse.api.models import ModelRecord
 
 log = structlog.get_logger(__name__)
 
@@ -121,11 +121,11 @@ class LocalScorer:
 
 
 async def load_local_scorer(
-    conn: Connection, registry: Registry, settings: ScoringSettings, *, n_jobs: int = 2
+    session: Session, settings: ScoringSettings, *, n_jobs: int = 2
 ) -> LocalScorer | None:
     """A scorer for the newest active ``local`` model (None if there is none), with the
     configured threshold overrides and number of reason codes."""
-    record = await registry.load_active(conn)
+    record = await session.active_model()
     if record is None or record.backend != "local":
         return None
     thresholds = record.thresholds.overridden(settings.review_threshold, settings.block_threshold)

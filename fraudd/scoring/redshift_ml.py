@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from fraudd.features import FEATURES
+from fraudd.records import Swipe
 from fraudd.scoring.decision import Thresholds
 from fraudd.settings import Settings
 from fraudd.warehouse import Session
@@ -24,10 +25,11 @@ class RedshiftMLScoring:
         self.thresholds = thresholds
 
     async def features_and_scores(
-        self, session: Session, tx_ids: list[str]
+        self, session: Session, swipes: list[Swipe]
     ) -> tuple[np.ndarray, np.ndarray]:
-        """``(features, scores)`` aligned with ``tx_ids``."""
-        rows = await session.model_scores(tx_ids, self.function, FEATURES)
+        """``(features, scores)`` aligned with ``swipes``."""
+        tx_ids = [s.tx_id for s in swipes]
+        rows = await session.model_scores(swipes, self.function, FEATURES)
         by_id = {row[0]: row[1:] for row in rows}
         table = np.array([by_id[t] for t in tx_ids], dtype=np.float64).reshape(len(tx_ids), -1)
         return table[:, :-1], table[:, -1]

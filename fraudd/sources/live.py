@@ -22,14 +22,12 @@ from fraudd.history.simulations import StoredSimulation, latest_simulation
 from fraudd.settings import Settings
 from fraudd.simulator import LiveSimulator, SimulationSpec
 from fraudd.sources.base import Draft
-from fraudd.warehouse import Pool, Warehouse
-from fraudd.warehouse.sqlfiles import render
+from fraudd.warehouse.api import Warehouse
 
 log = structlog.get_logger(__name__)
 
 RESUME_AFTER: Final[dt.timedelta] = dt.timedelta(seconds=1)
 """Simulated times are whole seconds: resuming a second later never repeats a swipe."""
-NEWEST_SINCE = "SELECT max(tx_time) FROM {schema}.transactions WHERE tx_time >= %s"
 
 
 class LiveSource:
@@ -74,14 +72,13 @@ def drafts_from_frame(frame: pd.DataFrame) -> list[Draft]:
     ]
 
 
-async def live_source_from_warehouse(wh: Pool | Warehouse, settings: Settings) -> LiveSource | None:
+async def live_source_from_warehouse(wh: Warehouse, settings: Settings) -> LiveSource | None:
     """A live source continuing the newest simulated history in the warehouse, or None."""
-    schema = settings.warehouse.schema_name
-    async with wh.acquire() as conn:
-        stored = await latest_simulation(conn, schema)
+    async with wh.session() as session:
+        stored = await latest_simulation(session)
         if stored is None:
             return None
-        newest = await conn.fetchval(render(NEWEST_SINCE, schema=schema), stored.end)
+        newest = await session.newest_transaction_since(stored.end)
     start = stored.end if newest is None else max(stored.end, newest + RESUME_AFTER)
     _log_start(stored, start, settings.producer.rate_tps)
     return LiveSource(stored.spec, start)

@@ -2,15 +2,14 @@
 
 Applied versions are recorded in ``{schema}.schema_migrations`` with the SHA-256 of the file's
 unrendered text. Concurrent runs (several processes starting at once) serialise on a lock held
-by each migration's transaction — ``pg_advisory_xact_lock`` on PostgreSQL, ``LOCK`` of the
-migrations table on Redshift — and re-read what is applied after taking it, so each migration is
-applied exactly once. An applied migration whose file changed is refused: fix forward with a new
-version instead of editing history.
+by each migration's transaction (statement ``lock`` of ``sql/<dialect>/statements/migrate.sql``:
+an advisory lock on PostgreSQL, ``LOCK`` of the migrations table on Redshift) and re-read what
+is applied after taking it, so each migration is applied exactly once. An applied migration
+whose file changed is refused: fix forward with a new version instead of editing history.
 """
 
 from __future__ import annotations
 
-import hashlib
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -21,6 +20,7 @@ from fraudd.warehouse.base import Connection, Migration, Pool, WarehouseError
 from fraudd.warehouse.sqlfiles import (
     checksum,
     load_migrations,
+    load_statement,
     render,
     split_statements,
     sql_dir,
@@ -28,19 +28,12 @@ from fraudd.warehouse.sqlfiles import (
 
 log = structlog.get_logger(__name__)
 
-_CREATE_SCHEMA = "CREATE SCHEMA IF NOT EXISTS {schema}"
-_CREATE_TABLE = """
-CREATE TABLE IF NOT EXISTS {schema}.schema_migrations (
-    version    text        PRIMARY KEY,
-    name       text        NOT NULL,
-    checksum   text        NOT NULL,
-    applied_at timestamptz NOT NULL
-)"""
-_APPLIED = "SELECT version, checksum FROM {schema}.schema_migrations"
-_RECORD = (
-    "INSERT INTO {schema}.schema_migrations (version, name, checksum, applied_at) "
-    "VALUES (%s, %s, %s, %s)"
-)
+AREA = "migrate"
+
+
+def _sql(wh: Pool, name: str) -> str:
+    """Statement ``name`` of the migrate area in the pool's dialect."""
+    return load_statement(wh.dialect, AREA, name, schema=wh.schema)
 
 
 def identifiers(settings: Settings) -> dict[str, str]:
@@ -56,32 +49,11 @@ def identifiers(settings: Settings) -> dict[str, str]:
     }
 
 
-def _lock_key(schema: str) -> int:
-    """A stable signed 64-bit advisory-lock key per schema."""
-    digest = hashlib.sha256(f"fraudd.migrate:{schema}".encode()).digest()
-    return int.from_bytes(digest[:8], "big", signed=True)
-
-
-async def _lock(conn: Connection, wh: Pool) -> None:
-    """Serialise migrators until the current transaction ends."""
-    if wh.dialect == "postgres":
-        await conn.execute("SELECT pg_advisory_xact_lock(%s)", _lock_key(wh.schema))
-    else:
-        await conn.execute(render("LOCK {schema}.schema_migrations", schema=wh.schema))
-
-
 async def _ensure_table(conn: Connection, wh: Pool) -> None:
     async with conn.transaction():
-        if wh.dialect == "postgres":  # CREATE ... IF NOT EXISTS races without the lock
-            await _lock(conn, wh)
-        await conn.execute(render(_CREATE_SCHEMA, schema=wh.schema))
-        await conn.execute(render(_CREATE_TABLE, schema=wh.schema))
-
-
-_TABLE_EXISTS = (
-    "SELECT count(*) FROM information_schema.tables "
-    "WHERE table_schema = %s AND table_name = 'schema_migrations'"
-)
+        await conn.execute(_sql(wh, "ensure_lock"))
+        await conn.execute(_sql(wh, "create_schema"))
+        await conn.execute(_sql(wh, "create_table"))
 
 
 def _load(wh: Pool, root: Path | None) -> list[Migration]:
@@ -93,8 +65,8 @@ def _load(wh: Pool, root: Path | None) -> list[Migration]:
     return migrations
 
 
-async def _applied(conn: Connection, schema: str) -> dict[str, str]:
-    rows = await conn.fetch(render(_APPLIED, schema=schema))
+async def _applied(conn: Connection, wh: Pool) -> dict[str, str]:
+    rows = await conn.fetch(_sql(wh, "applied"))
     return {row.version: row.checksum for row in rows}
 
 
@@ -122,15 +94,15 @@ async def _apply_one(
 ) -> bool:
     """Apply one migration under the lock; False when another process applied it first."""
     async with conn.transaction():
-        await _lock(conn, wh)
-        applied = await _applied(conn, wh.schema)
+        await conn.execute(_sql(wh, "lock"))
+        applied = await _applied(conn, wh)
         _check_checksums([migration], applied)
         if migration.version in applied:
             return False
         for statement in split_statements(render(migration.sql, **identifiers)):
             await conn.execute(statement)
         await conn.execute(
-            render(_RECORD, schema=wh.schema),
+            _sql(wh, "record"),
             migration.version,
             migration.name,
             checksum(migration.sql),
@@ -147,8 +119,8 @@ async def pending(wh: Pool, settings: Settings, *, root: Path | None = None) -> 
     """
     migrations = _load(wh, root)
     async with wh.acquire() as conn:
-        exists = await conn.fetchval(_TABLE_EXISTS, wh.schema)
-        applied = await _applied(conn, wh.schema) if exists else {}
+        exists = await conn.fetchval(_sql(wh, "table_exists"), wh.schema)
+        applied = await _applied(conn, wh) if exists else {}
     _check_history(migrations, applied)
     return [m.version for m in migrations if m.version not in applied]
 
@@ -160,10 +132,17 @@ async def migrate(wh: Pool, settings: Settings, *, root: Path | None = None) -> 
     done: list[str] = []
     async with wh.acquire() as conn:
         await _ensure_table(conn, wh)
-        applied = await _applied(conn, wh.schema)
+        applied = await _applied(conn, wh)
         _check_history(migrations, applied)
         for migration in migrations:
             if migration.version not in applied and await _apply_one(conn, wh, migration, names):
                 done.append(migration.version)
     log.info("migrate.finished", applied=done, schema=wh.schema)
     return done
+
+
+async def drop_schema(wh: Pool) -> None:
+    """Drop the schema and everything in it (a demo's fresh start; never the daemon)."""
+    async with wh.acquire() as conn:
+        await conn.execute(_sql(wh, "drop_schema"))
+    log.info("migrate.schema_dropped", schema=wh.schema)

@@ -245,7 +245,7 @@ class RedshiftConnectorConnection:
         """Bulk-append CSV text with multi-row INSERTs (an empty field is NULL).
 
         The driver cannot COPY FROM STDIN; for bulk loads into Redshift stage files on S3 and
-        run ``COPY ... FROM 's3://...'`` instead (see :mod:`fraudd.history.s3stage`).
+        run ``COPY ... FROM 's3://...'`` instead (see :mod:`fraudd.warehouse.redshift.s3stage`).
         """
         count = 0
         async for chunk in text_chunks(chunks):

@@ -17,7 +17,7 @@ from fraudd.model.fit import FitConfig
 from fraudd.simulator import SimulationSpec
 from fraudd.stream import Entry
 from fraudd.tasks import producer
-from fraudd.warehouse import connect
+from fraudd.warehouse import open_warehouse
 from tests.e2e.harness import make_env, scalar
 from tests.e2e.test_loop import run_loop
 
@@ -31,7 +31,7 @@ async def test_consumer_scores_with_the_trained_model(local_stack: Any) -> None:
     spec = SimulationSpec(
         origin=today - dt.timedelta(days=DAYS), seed=11, customers=400, terminals=800
     )
-    wh = await connect(env.settings.warehouse)
+    wh = await open_warehouse(env.settings)
     try:
         await simulate_into_warehouse(wh, env.settings, spec, DAYS)
     finally:

@@ -19,7 +19,7 @@ from fraudd.history.importer import import_history
 from fraudd.localstack import StackInfo
 from fraudd.settings import Settings
 from fraudd.simulator import write_csv, write_handbook_csv
-from fraudd.warehouse import connect
+from fraudd.warehouse import open_warehouse
 from fraudd.warehouse.migrate import migrate
 from tests.history.conftest import HistoryDb, schema_settings
 from tests.history.test_validate import write_mixed
@@ -195,9 +195,9 @@ async def test_import_through_the_redshift_connector_driver(
         update={"driver": "redshift_connector", "port": shim.port, "sslmode": "disable"}
     )
     settings = settings.model_copy(update={"warehouse": wh_settings})
-    wh = await connect(wh_settings)
+    wh = await open_warehouse(settings)
     try:
-        await migrate(wh, settings)
+        await migrate(wh.pool, settings)
         frame = small_frame[small_frame["amount"] > 0].iloc[:1500]
         path = tmp_path / "rc.csv"
         write_csv(frame, path)

@@ -10,13 +10,13 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from fraudd.history import loader
 from fraudd.history.columns import label_delays
-from fraudd.history.loader import HistoryLoader
 from fraudd.history.simulate import simulate_into_warehouse
 from fraudd.history.simulations import SimulationConflict, latest_simulation
 from fraudd.simulator import read_csv
 from fraudd.warehouse import WarehouseError
+from fraudd.warehouse.api.history import SimulationRecord
+from fraudd.warehouse.postgres import history as pg_history
 from tests.history.conftest import SMALL, SMALL_DAYS, HistoryDb
 from tests.history.test_import import last_json, run_cli
 
@@ -42,7 +42,8 @@ async def test_simulated_history_loads_with_delayed_labels_and_its_spec(
         labels = await conn.fetch(
             f"SELECT tx_id, labelled_at FROM {history_db.schema}.labels ORDER BY tx_id LIMIT 500"
         )
-        stored = await latest_simulation(conn, history_db.schema)
+    async with history_db.wh.session() as session:
+        stored = await latest_simulation(session)
     assert counts is not None and counts.tx == len(small_frame)
     assert counts.frauds == int(small_frame["is_fraud"].sum())
     assert counts.longest <= dt.timedelta(days=7)
@@ -69,23 +70,29 @@ async def test_loading_the_same_history_twice_changes_nothing(history_db: Histor
 async def test_a_big_load_rebuilds_the_indexes_and_a_failed_one_keeps_them(
     history_db: HistoryDb, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(loader, "BIG_LOAD_ROWS", 1000)
+    monkeypatch.setattr(pg_history, "BIG_LOAD_ROWS", 1000)
     async with history_db.wh.acquire() as conn:
         before = [tuple(r) for r in await conn.fetch(INDEXES, history_db.schema)]
     summary = await simulate_into_warehouse(history_db.wh, history_db.settings, SMALL, 3)
     assert summary.load is not None and summary.load.indexes_rebuilt == 3
-    async with history_db.wh.acquire() as conn:
+    async with history_db.wh.session() as session:
+        conn = session.conn
         after = [tuple(r) for r in await conn.fetch(INDEXES, history_db.schema)]
         await conn.execute(f"TRUNCATE {history_db.schema}.transactions")
         await conn.execute(f"ANALYZE {history_db.schema}.transactions")
-        failing = HistoryLoader(conn, "postgres", history_db.schema, check_duplicates=False)
-        async with failing:
+        async with session.history_load(check_duplicates=False) as failing:
             await failing.stage(_rows_text(2000))
-            with pytest.raises(WarehouseError):
-                await failing.finish([("SELECT 1 / 0", ())])
+            with pytest.raises(WarehouseError):  # a simulation row the table refuses (NULL)
+                await failing.finish(BAD_SIMULATION)
         kept = [tuple(r) for r in await conn.fetch(INDEXES, history_db.schema)]
         n = await conn.fetchval(f"SELECT count(*) FROM {history_db.schema}.transactions")
     assert len(before) == 4 and after == before and kept == before and n == 0
+
+
+BAD_SIMULATION = SimulationRecord(
+    seed=1, customers=1, terminals=1, radius=1.0, origin=None,  # type: ignore[arg-type]
+    days=1, transactions=1, frauds=0,
+)  # fmt: skip
 
 
 def _rows_text(n: int) -> AsyncIterator[str]:
@@ -133,5 +140,6 @@ async def test_a_longer_run_adds_days_and_another_timeline_needs_another_seed(
     assert longer.load.loaded == longer.transactions - short.transactions > 0
     async with history_db.wh.acquire() as conn:
         n = await conn.fetchval(f"SELECT count(*) FROM {history_db.schema}.transactions")
-        stored = await latest_simulation(conn, history_db.schema)
+    async with history_db.wh.session() as session:
+        stored = await latest_simulation(session)
     assert n == longer.transactions and stored is not None and stored.days == 4

@@ -13,13 +13,22 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from fraudd.features import FeatureQueries, feature_queries
 from fraudd.history.columns import label_delays
 from fraudd.localstack import StackInfo
 from fraudd.settings import Settings
 from fraudd.simulator.history import generate_history
-from fraudd.warehouse import Connection, Pool, connect
+from fraudd.warehouse import (
+    Connection,
+    Dialect,
+    DialectWarehouse,
+    Session,
+    SessionBase,
+    Statements,
+    open_warehouse,
+)
 from fraudd.warehouse.migrate import migrate
+from fraudd.warehouse.postgres import PostgresSession
+from fraudd.warehouse.redshift import RedshiftSession
 
 HISTORY_START = dt.date(2018, 4, 1)
 LABEL_DELAY = pd.Timedelta(days=7)
@@ -42,11 +51,23 @@ TX_COLUMNS = (
 
 @dataclass(frozen=True)
 class ModelDb:
-    """A warehouse pool on a fresh, migrated schema and that schema's feature SQL."""
+    """A warehouse on a fresh, migrated schema (PostgreSQL sessions)."""
 
-    wh: Pool
+    wh: DialectWarehouse
     schema: str
-    queries: FeatureQueries
+    settings: Settings
+
+    def on(self, conn: Connection, dialect: Dialect = "postgres") -> Session:
+        """A session of ``dialect``'s implementation over ``conn`` (the Redshift SQL of the
+        feature definition runs on PostgreSQL too: the tests compare both)."""
+        classes: dict[str, type[SessionBase]] = {
+            "postgres": PostgresSession, "redshift": RedshiftSession
+        }  # fmt: skip
+        settings = self.settings.model_copy(
+            update={"warehouse": self.settings.warehouse.model_copy(update={"dialect": dialect})}
+        )
+        session = classes[dialect](conn, settings, Statements(dialect, settings))
+        return session  # type: ignore[return-value]
 
 
 @pytest.fixture(scope="session")
@@ -63,9 +84,10 @@ async def model_db(local_stack: tuple[Settings, StackInfo]) -> AsyncIterator[Mod
     wh_settings = settings.warehouse.model_copy(
         update={"schema_name": schema, "statement_timeout_s": 120.0}
     )
-    wh = await connect(wh_settings)
-    await migrate(wh, settings.model_copy(update={"warehouse": wh_settings}))
-    yield ModelDb(wh, schema, feature_queries("postgres", schema))
+    schema_settings = settings.model_copy(update={"warehouse": wh_settings})
+    wh = await open_warehouse(schema_settings)
+    await migrate(wh.pool, schema_settings)
+    yield ModelDb(wh, schema, schema_settings)
     async with wh.acquire() as conn:
         await conn.execute(f"DROP SCHEMA {schema} CASCADE")
     await wh.close()

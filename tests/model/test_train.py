@@ -14,12 +14,7 @@ from fraudd.features import FEATURES
 from fraudd.model.evaluate import evaluate_model
 from fraudd.model.fit import FitConfig
 from fraudd.model.protocol import EvalWindow
-from fraudd.model.registry import Registry
 from fraudd.model.train import TrainConfig, train_and_register
-from fraudd.scoring.decision import Thresholds
-from fraudd.scoring.local import load_local_scorer
-from fraudd.settings import ScoringSettings
-from tests.model import helpers
 from tests.model.fixtures import ModelDb, load_history
 
 CONFIG = TrainConfig(
@@ -34,13 +29,12 @@ WEAK = dataclasses.replace(CONFIG, fit=FitConfig(max_depth=1, max_rounds=1, refi
 async def test_train_register_and_activation_rule(
     model_db: ModelDb, small_history: pd.DataFrame
 ) -> None:
-    registry = Registry(model_db.schema)
-    async with model_db.wh.acquire() as conn:
-        await load_history(conn, model_db.schema, small_history)
-        first, trained = await train_and_register(conn, model_db.queries, registry, CONFIG)
-        weak, _ = await train_and_register(conn, model_db.queries, registry, WEAK)
-        active = await registry.load_active(conn)
-        listed = await registry.list_models(conn)
+    async with model_db.wh.session() as session:
+        await load_history(session.conn, model_db.schema, small_history)
+        first, trained = await train_and_register(session, CONFIG)
+        weak, _ = await train_and_register(session, WEAK)
+        active = await session.active_model()
+        listed = await session.list_models()
     assert (first.version, first.active) == (1, True)
     meta = first.metadata
     assert meta["features"] == list(FEATURES)
@@ -70,49 +64,14 @@ async def test_train_register_and_activation_rule(
     ]
 
 
-async def test_activate_switches_the_single_active_model(model_db: ModelDb) -> None:
-    registry = Registry(model_db.schema)
-    async with model_db.wh.acquire() as conn:
-        assert await registry.load_active(conn) is None
-        model = helpers.record({"review": 0.4, "block": None})
-        a = await registry.register(
-            conn, backend="local", artifact=model.artifact, metadata=model.metadata, activate=True
-        )
-        b = await registry.register(
-            conn,
-            backend="sagemaker",
-            artifact=None,
-            metadata={"thresholds": {"review": 0.5, "block": None}},
-            activate=False,
-        )
-        scorer = await load_local_scorer(conn, registry, ScoringSettings(block_threshold=0.99))
-        await registry.activate(conn, b.version)
-        active = await registry.load_active(conn)
-        assert await load_local_scorer(conn, registry, ScoringSettings()) is None  # sagemaker
-        with pytest.raises(KeyError):
-            await registry.activate(conn, 99)
-        again = await registry.get(conn, a.version)
-        listed = await registry.list_models(conn)
-    assert active is not None and active.version == b.version and active.artifact is None
-    assert active.thresholds.review == 0.5 and active.activated_at is not None
-    assert again is not None and again.metadata == model.metadata
-    assert again.artifact == model.artifact
-    assert scorer is not None and scorer.version == str(a.version)
-    assert scorer.thresholds == Thresholds(review=0.4, block=0.99)  # override wins
-    assert [m.active for m in listed] == [False, True]
-
-
 async def test_evaluate_applies_the_protocol(
     model_db: ModelDb, small_history: pd.DataFrame
 ) -> None:
-    registry = Registry(model_db.schema)
     window = EvalWindow.of("2018-05-24", test_days=6, delay_days=7, known_days=7)
-    async with model_db.wh.acquire() as conn:
-        await load_history(conn, model_db.schema, small_history)
-        record, _ = await train_and_register(conn, model_db.queries, registry, CONFIG)
-        evaluation, kept = await evaluate_model(
-            conn, model_db.queries, model_db.schema, record, window
-        )
+    async with model_db.wh.session() as session:
+        await load_history(session.conn, model_db.schema, small_history)
+        record, _ = await train_and_register(session, CONFIG)
+        evaluation, kept = await evaluate_model(session, record, window)
     in_period = small_history[
         (small_history["tx_time"] >= window.test_start)
         & (small_history["tx_time"] < window.test_end)

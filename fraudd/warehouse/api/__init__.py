@@ -16,14 +16,29 @@ from contextlib import AbstractAsyncContextManager
 from typing import Protocol
 
 from fraudd.warehouse.api.actions import ActionOps
+from fraudd.warehouse.api.evaluation import EvaluationOps
+from fraudd.warehouse.api.history import HistoryOps
 from fraudd.warehouse.api.ingest import IngestOps
 from fraudd.warehouse.api.labels import LabelOps
+from fraudd.warehouse.api.models import ModelOps
 from fraudd.warehouse.api.scoring import ScoringOps
 from fraudd.warehouse.api.stream import StreamOps
+from fraudd.warehouse.api.training import TrainingOps
 from fraudd.warehouse.base import Connection
 
 
-class Session(StreamOps, ActionOps, LabelOps, IngestOps, ScoringOps, Protocol):
+class Session(
+    StreamOps,
+    ActionOps,
+    LabelOps,
+    IngestOps,
+    ScoringOps,
+    ModelOps,
+    HistoryOps,
+    TrainingOps,
+    EvaluationOps,
+    Protocol,
+):
     """The product's operations over one connection checked out of the pool.
 
     Outside :meth:`transaction` every operation commits on its own.

@@ -16,11 +16,12 @@ class ScoringOps(Protocol):
     async def active_model_version(self) -> int | None:
         """The version of the active model, or None."""
 
-    async def serving_rows(self, tx_ids: Sequence[str]) -> list[Row]:
-        """``(tx_id, *features)`` of stored transactions (the serving feature SQL)."""
+    async def serving_rows(self, swipes: Sequence[Swipe]) -> list[Row]:
+        """``(tx_id, *features)`` of stored transactions (the serving feature SQL). The swipes'
+        tx_times bound every scan (on Redshift, zone maps prune only on such constants)."""
 
     async def model_scores(
-        self, tx_ids: Sequence[str], function: str, features: Sequence[str]
+        self, swipes: Sequence[Swipe], function: str, features: Sequence[str]
     ) -> list[Row]:
         """``(tx_id, *features, score)`` with the Redshift ML prediction ``function``;
         ``features`` are the serving query's feature columns, in model order."""

@@ -6,14 +6,26 @@ from typing import ClassVar
 
 from fraudd.warehouse.base import Dialect
 from fraudd.warehouse.postgres.actions import PostgresActions
+from fraudd.warehouse.postgres.history import PostgresHistory
 from fraudd.warehouse.postgres.ingest import PostgresIngest
 from fraudd.warehouse.postgres.labels import PostgresLabels
 from fraudd.warehouse.postgres.scoring import PostgresScoring
 from fraudd.warehouse.postgres.stream import PostgresStream
+from fraudd.warehouse.shared.evaluation import SharedEvaluation
+from fraudd.warehouse.shared.models import SharedModels
+from fraudd.warehouse.shared.training import SharedTraining
 
 
 class PostgresSession(
-    PostgresStream, PostgresActions, PostgresLabels, PostgresIngest, PostgresScoring
+    PostgresStream,
+    PostgresActions,
+    PostgresLabels,
+    PostgresIngest,
+    PostgresScoring,
+    SharedModels,
+    PostgresHistory,
+    SharedTraining,
+    SharedEvaluation,
 ):
     """Every operation of :class:`fraudd.warehouse.api.Session`, in PostgreSQL's dialect."""
 

@@ -6,14 +6,26 @@ from typing import ClassVar
 
 from fraudd.warehouse.base import Dialect
 from fraudd.warehouse.redshift.actions import RedshiftActions
+from fraudd.warehouse.redshift.history import RedshiftHistory
 from fraudd.warehouse.redshift.ingest import RedshiftIngest
 from fraudd.warehouse.redshift.labels import RedshiftLabels
 from fraudd.warehouse.redshift.scoring import RedshiftScoring
 from fraudd.warehouse.redshift.stream import RedshiftStream
+from fraudd.warehouse.shared.evaluation import SharedEvaluation
+from fraudd.warehouse.shared.models import SharedModels
+from fraudd.warehouse.shared.training import SharedTraining
 
 
 class RedshiftSession(
-    RedshiftStream, RedshiftActions, RedshiftLabels, RedshiftIngest, RedshiftScoring
+    RedshiftStream,
+    RedshiftActions,
+    RedshiftLabels,
+    RedshiftIngest,
+    RedshiftScoring,
+    SharedModels,
+    RedshiftHistory,
+    SharedTraining,
+    SharedEvaluation,
 ):
     """Every operation of :class:`fraudd.warehouse.api.Session`, in Redshift's dialect."""
 

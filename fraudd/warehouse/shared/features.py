@@ -3,16 +3,23 @@ training query (DESIGN.md invariant 5: one definition for both paths)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
-from collections.abc import Sequence
+import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Final
 
 from fraudd.warehouse.base import Dialect
 from fraudd.warehouse.sqlfiles import load_query, validate_identifier
 
 _SELECT_MARKER = "/*features_select*/"
-_BATCH_MARKER = "/*tx_ids*/%s"
+_PARAMETER = re.compile(r"/\*([a-z_]+)(:list)?\*/%s")
+FEATURE_LOOKBACK: Final[dt.timedelta] = dt.timedelta(hours=888)
+"""The widest window of any feature before a transaction (the terminal's delayed 30 days:
+``(t - 888 h, t - 168 h]``). The Redshift feature SQL bounds every scan of ``transactions`` by
+``scan_from = first tx_time - FEATURE_LOOKBACK``; a test checks that no window reaches further."""
 
 
 @dataclass(frozen=True)
@@ -37,12 +44,41 @@ def feature_queries(dialect: Dialect, schema: str, root: Path | None = None) -> 
     )
 
 
-def serving_call(serving: str, tx_ids: Sequence[str]) -> tuple[str, list[object]]:
-    """SQL and parameters for one batch: an array on PostgreSQL, an IN list on Redshift."""
-    if _BATCH_MARKER in serving:
-        placeholders = ", ".join(["%s"] * len(tx_ids))
-        return serving.replace(_BATCH_MARKER, placeholders), list(tx_ids)
-    return serving, [list(tx_ids)]
+def bind(sql: str, values: Mapping[str, object]) -> tuple[str, list[object]]:
+    """Bind a query's named parameters: each ``/*name*/%s`` takes ``values[name]``, each
+    ``/*name:list*/%s`` becomes one placeholder per item of ``values[name]`` (an IN list).
+
+    Returns the SQL with plain ``%s`` placeholders and the parameters in their order. A ``%s``
+    without a marker is an error: parameters are never matched by position by hand.
+    """
+    params: list[object] = []
+
+    def one(match: re.Match[str]) -> str:
+        value = values[match.group(1)]
+        if match.group(2):
+            items = list(value)  # type: ignore[call-overload]
+            params.extend(items)
+            return ", ".join(["%s"] * len(items))
+        params.append(value)
+        return "%s"
+
+    bound = _PARAMETER.sub(one, sql)
+    if bound.count("%s") != len(params):
+        raise ValueError("a %s placeholder of the feature SQL has no /*name*/ marker")
+    return bound, params
+
+
+def serving_call(
+    serving: str, tx_ids: Sequence[str], first: dt.datetime, last: dt.datetime
+) -> tuple[str, list[object]]:
+    """SQL and parameters for one batch whose tx_times lie in ``[first, last]``."""
+    values = {"tx_ids": list(tx_ids), "first": first, "last": last}
+    return bind(serving, values | {"scan_from": first - FEATURE_LOOKBACK})
+
+
+def training_call(training: str, start: dt.datetime, end: dt.datetime) -> tuple[str, list[object]]:
+    """SQL and parameters for the training rows with ``start <= tx_time < end``."""
+    return bind(training, {"start": start, "end": end, "scan_from": start - FEATURE_LOOKBACK})
 
 
 def scoring_sql(serving: str, schema: str, function: str, features: Sequence[str]) -> str:

@@ -141,7 +141,7 @@ async def test_scoring_reads_velocities_model_version_and_serving_features(
         await s.store_transactions(swipes)
         counts = await s.velocities(swipes, 3600.0)
         assert await s.active_model_version() is None
-        rows = await s.serving_rows(["t1", "t3"])
+        rows = await s.serving_rows([swipes[0], swipes[2]])
     assert counts == {"t1": 1, "t2": 2, "t3": 1, "o1": 1}
     assert sorted(r[0] for r in rows) == ["t1", "t3"]
     assert {len(r) for r in rows} == {24}  # tx_id and the 23 features

@@ -1,5 +1,6 @@
 -- Features of a batch of transactions already inserted into {schema}.transactions (the consumer
--- runs this in the same database transaction as the insert). Parameter: the tx_ids (text[]).
+-- runs this in the same database transaction as the insert). Parameters, bound at their /*name*/
+-- markers: the tx_ids (text[]) and the batch's first and last tx_time.
 -- Same definition as features_training.sql (final expressions: features_select.sql). Each
 -- subquery is bounded by an index range (customer_id, tx_time) or (terminal_id, tx_time), so the
 -- cost per batch depends on the batch and the windows, never on the size of the history.
@@ -71,5 +72,6 @@ FROM (
           AND u.tx_time < b.tx_time
           AND l.labelled_at <= b.tx_time
     ) k
-    WHERE b.tx_id = ANY(%s::text[])
+    WHERE b.tx_id = ANY(/*tx_ids*/%s::text[])
+      AND b.tx_time BETWEEN /*first*/%s AND /*last*/%s
 ) a

@@ -1,5 +1,6 @@
 -- Features of every transaction with start <= tx_time < end, plus its label, for training and
--- evaluation (never for serving: the label column is not on the stream). Parameters: start, end.
+-- evaluation (never for serving: the label column is not on the stream). Parameters: start, end
+-- (bound at their /*name*/ markers by fraudd.warehouse.shared.features.bind).
 -- Same definition as features_serving.sql (the final expressions are features_select.sql); here
 -- the counts and sums come from window frames. Frames are inclusive at both ends, so "(t - n, t]"
 -- is written "n - 1 microsecond PRECEDING" (timestamptz resolution). Offsets are in hours, not
@@ -10,7 +11,7 @@
 -- few, so they are joined per transaction (bounded by terminal and time) rather than framed:
 -- that checks labelled_at against each t exactly, as the serving path does.
 WITH p AS (
-    SELECT %s::timestamptz AS start_at, %s::timestamptz AS end_at
+    SELECT /*start*/%s::timestamptz AS start_at, /*end*/%s::timestamptz AS end_at
 ),
 tx AS (
     SELECT t.tx_id, t.tx_time, t.customer_id, t.terminal_id, t.card_token, t.amount

@@ -1,12 +1,18 @@
 -- Redshift: features of a batch of transactions already inserted into {schema}.transactions
--- (the consumer runs it in the same transaction as the insert). Parameters: the tx_ids, spliced
--- as one placeholder each at the marker below by fraudd.features.
+-- (the consumer runs it in the same transaction as the insert). Parameters, bound by name at
+-- their /*name*/ markers (fraudd.warehouse.shared.features.bind): the tx_ids (one placeholder
+-- each), the batch's first and last tx_time, and scan_from = first - FEATURE_LOOKBACK.
+-- Every scan of transactions is bounded by constants on its sort key tx_time: zone maps prune
+-- only on such predicates (https://docs.aws.amazon.com/redshift/latest/dg/t_Sorting_data.html),
+-- so "tx_id IN (...)" or a join on b.tx_time alone would read the whole table every batch.
 -- Same definition as features_training.sql (final expressions: features_select.sql): bounded
 -- self-joins per window, so the work depends on the batch and the windows, not on history size.
 WITH b AS (
     SELECT t.tx_id, t.tx_time, t.customer_id, t.terminal_id, t.card_token, t.amount
     FROM {schema}.transactions t
-    WHERE t.tx_id IN (/*tx_ids*/%s)
+    WHERE t.tx_id IN (/*tx_ids:list*/%s)
+      AND t.tx_time >= /*first*/%s
+      AND t.tx_time <= /*last*/%s
 ),
 c AS (
     -- The card's transactions in (t - 30d, t], the transaction itself included.
@@ -24,6 +30,7 @@ c AS (
     FROM b
     LEFT JOIN {schema}.transactions u
       ON u.customer_id = b.customer_id
+     AND u.tx_time > /*scan_from*/%s AND u.tx_time <= /*last*/%s
      AND u.tx_time > b.tx_time - interval '720 hours'
      AND u.tx_time <= b.tx_time
     GROUP BY b.tx_id
@@ -34,6 +41,7 @@ r AS (
     FROM b
     LEFT JOIN {schema}.transactions u
       ON u.terminal_id = b.terminal_id
+     AND u.tx_time > /*scan_from*/%s AND u.tx_time <= /*last*/%s
      AND u.tx_time > b.tx_time - interval '24 hours'
      AND u.tx_time <= b.tx_time
     GROUP BY b.tx_id
@@ -58,6 +66,7 @@ d AS (
     FROM b
     LEFT JOIN {schema}.transactions u
       ON u.terminal_id = b.terminal_id
+     AND u.tx_time > /*scan_from*/%s AND u.tx_time <= /*last*/%s
      AND u.tx_time > b.tx_time - interval '888 hours'
      AND u.tx_time <= b.tx_time - interval '168 hours'
     LEFT JOIN {schema}.labels l ON l.tx_id = u.tx_id
@@ -73,6 +82,7 @@ k AS (
     FROM b
     LEFT JOIN {schema}.transactions u
       ON u.terminal_id = b.terminal_id
+     AND u.tx_time > /*scan_from*/%s AND u.tx_time <= /*last*/%s
      AND u.tx_time > b.tx_time - interval '168 hours'
      AND u.tx_time < b.tx_time
     LEFT JOIN {schema}.labels l ON l.tx_id = u.tx_id

@@ -1,15 +1,17 @@
 -- Redshift: features of every transaction with start <= tx_time < end, plus its label, for
--- training and evaluation. Parameters, in order: start, end.
+-- training and evaluation. Parameters, bound by name at their /*name*/ markers
+-- (fraudd.warehouse.shared.features.bind): start, end, and scan_from = start - FEATURE_LOOKBACK.
 -- Same definition as the PostgreSQL files (features_select.sql holds the final expressions).
 -- Redshift has no RANGE frames with interval offsets, so each window is a self-join bounded by
--- time (the sort key on tx_time keeps the scans to the needed blocks). It also runs on
+-- time; each scan also has constant bounds on the sort key tx_time, the only predicates zone
+-- maps prune on (https://docs.aws.amazon.com/redshift/latest/dg/t_Sorting_data.html). It also runs on
 -- PostgreSQL, where the tests check that it gives the PostgreSQL definition's values.
 -- Offsets in hours (a timestamptz +/- days may follow a session time zone's DST changes).
 WITH b AS (
     SELECT t.tx_id, t.tx_time, t.customer_id, t.terminal_id, t.card_token, t.amount
     FROM {schema}.transactions t
-    WHERE t.tx_time >= CAST(%s AS TIMESTAMPTZ)
-      AND t.tx_time < CAST(%s AS TIMESTAMPTZ)
+    WHERE t.tx_time >= /*start*/%s
+      AND t.tx_time < /*end*/%s
 ),
 c AS (
     -- The card's transactions in (t - 30d, t], the transaction itself included.
@@ -27,6 +29,7 @@ c AS (
     FROM b
     LEFT JOIN {schema}.transactions u
       ON u.customer_id = b.customer_id
+     AND u.tx_time > /*scan_from*/%s AND u.tx_time < /*end*/%s
      AND u.tx_time > b.tx_time - interval '720 hours'
      AND u.tx_time <= b.tx_time
     GROUP BY b.tx_id
@@ -37,6 +40,7 @@ r AS (
     FROM b
     LEFT JOIN {schema}.transactions u
       ON u.terminal_id = b.terminal_id
+     AND u.tx_time > /*scan_from*/%s AND u.tx_time < /*end*/%s
      AND u.tx_time > b.tx_time - interval '24 hours'
      AND u.tx_time <= b.tx_time
     GROUP BY b.tx_id
@@ -61,6 +65,7 @@ d AS (
     FROM b
     LEFT JOIN {schema}.transactions u
       ON u.terminal_id = b.terminal_id
+     AND u.tx_time > /*scan_from*/%s AND u.tx_time < /*end*/%s
      AND u.tx_time > b.tx_time - interval '888 hours'
      AND u.tx_time <= b.tx_time - interval '168 hours'
     LEFT JOIN {schema}.labels l ON l.tx_id = u.tx_id
@@ -76,6 +81,7 @@ k AS (
     FROM b
     LEFT JOIN {schema}.transactions u
       ON u.terminal_id = b.terminal_id
+     AND u.tx_time > /*scan_from*/%s AND u.tx_time < /*end*/%s
      AND u.tx_time > b.tx_time - interval '168 hours'
      AND u.tx_time < b.tx_time
     LEFT JOIN {schema}.labels l ON l.tx_id = u.tx_id

@@ -1,4 +1,5 @@
-"""Redshift staging: CSV.gz parts on S3 (moto server of the local stack) and the COPY statement."""
+"""Redshift staging (fraudd/warehouse/redshift/s3stage.py): CSV.gz parts on S3 (the local
+stack's moto server) and the COPY statement."""
 
 from __future__ import annotations
 
@@ -11,22 +12,24 @@ from pydantic import ValidationError
 
 from fraudd import aws
 from fraudd.history.columns import NORMAL_COLUMNS
-from fraudd.history.s3stage import S3Stager, StagingConfigError, copy_statement, staging_uri
 from fraudd.localstack import StackInfo
 from fraudd.settings import RedshiftSettings, Settings, WarehouseSettings
+from fraudd.warehouse.api.history import StagingConfigError
+from fraudd.warehouse.redshift.history import RedshiftBulkLoad
+from fraudd.warehouse.redshift.s3stage import S3Stager, copy_statement, staging_uri
+from tests.redshift.test_redshift_sql import code
 
 ROLE = "arn:aws:iam::123456789012:role/fraudd-copy"
 
 
 def test_copy_statement_names_the_prefix_role_and_format() -> None:
-    sql = copy_statement(
-        "fraudd_history_staging", ("line", "tx_id"), "s3://b-1/p/x/", ROLE, "eu-west-1"
-    )
+    sql = code(copy_statement("s3://b-1/p/x/", ROLE, "eu-west-1"))
+    columns = ", ".join(NORMAL_COLUMNS)
     assert sql == (
-        "COPY fraudd_history_staging (line, tx_id) FROM 's3://b-1/p/x/' "
+        f"COPY fraudd_history_staging ({columns}) FROM 's3://b-1/p/x/' "
         f"IAM_ROLE '{ROLE}' FORMAT AS CSV GZIP EMPTYASNULL TIMEFORMAT 'auto' REGION 'eu-west-1'"
     )
-    default = copy_statement("t", ("a",), "s3://bucket/", "default", "us-east-1")
+    default = code(copy_statement("s3://bucket/", "default", "us-east-1"))
     assert "IAM_ROLE default FORMAT" in default
 
 
@@ -44,7 +47,7 @@ def test_copy_statement_refuses_anything_that_could_break_out(
     uri: str, role: str, region: str
 ) -> None:
     with pytest.raises(ValueError, match="not an"):
-        copy_statement("t", ("a",), uri, role, region)
+        copy_statement(uri, role, region)
 
 
 def test_staging_prefix_is_validated_and_required_for_redshift() -> None:
@@ -98,15 +101,31 @@ async def test_stager_uploads_parts_copies_them_once_and_deletes_them(
             Bucket="fraudd-staging", CreateBucketConfiguration={"LocationConstraint": "eu-west-1"}
         )
         conn = RecordingConnection(s3, "fraudd-staging")
-        rows = await S3Stager.from_settings(s3, settings).stage(
-            conn, "fraudd_history_staging", text()
-        )
+        rows = await S3Stager.from_settings(s3, settings).stage(conn, text())  # type: ignore[arg-type]
         left = await s3.list_objects_v2(Bucket="fraudd-staging")
     assert rows == 3 and len(conn.statements) == 1
     (prefix,) = {key.rsplit("/", 1)[0] + "/" for key in conn.staged}
     assert prefix.startswith("loads/fraudd-load-")
     assert sorted(conn.staged.values()) == ["1,a\n2,b\n", "3,c\n"]  # the empty chunk is skipped
-    assert conn.statements[0] == copy_statement(
-        "fraudd_history_staging", NORMAL_COLUMNS, f"s3://fraudd-staging/{prefix}", ROLE, "eu-west-1"
-    )
+    assert conn.statements[0] == copy_statement(f"s3://fraudd-staging/{prefix}", ROLE, "eu-west-1")
     assert left.get("KeyCount", 0) == 0
+
+
+async def test_a_redshift_load_without_a_staging_prefix_refuses_before_it_creates_anything() -> (
+    None
+):
+    """The CLI turns StagingConfigError into one line and exit 78; the load raises it on entry,
+    before any statement (this stand-in session has no connection to send one on)."""
+
+    class Unconnected:
+        settings = Settings(warehouse=WarehouseSettings(dialect="redshift"))
+        conn = None
+
+    load = RedshiftBulkLoad(
+        Unconnected(),  # type: ignore[arg-type]
+        source="history",
+        check_duplicates=True,
+        sample_size=1,
+    )
+    with pytest.raises(StagingConfigError, match="s3_staging_uri"):
+        await load.__aenter__()

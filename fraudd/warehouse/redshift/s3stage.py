@@ -1,12 +1,14 @@
 """Staging for Redshift: CSV chunks gzip-compressed to S3, then one ``COPY ... FROM 's3://...'``.
 
 Redshift cannot ``COPY FROM STDIN``, and row-by-row INSERTs of millions of rows take hours:
-its bulk path is COPY from S3, which loads every file under a prefix in parallel on all slices.
-Each load writes its files under a fresh prefix (``<warehouse.s3_staging_uri>fraudd-load-<id>/``)
-and deletes them afterwards. The cluster reads them with ``redshift.iam_role``.
+its bulk path is COPY from S3, which loads every file under a prefix in parallel on all slices
+(https://docs.aws.amazon.com/redshift/latest/dg/t_loading-tables-from-s3.html). Each load writes
+its files under a fresh prefix (``<warehouse.s3_staging_uri>fraudd-load-<id>/``) and deletes
+them afterwards. The cluster reads them with ``redshift.iam_role``.
 
-COPY takes no bind parameters, so the S3 URI and role are spliced in: both come from settings
-validated against strict patterns (no quotes possible) and are checked again here.
+COPY takes no bind parameters, so the S3 URI, role and region are spliced into the statement
+(``copy_staging`` in ``sql/redshift/statements/history.sql``): all come from settings validated
+against strict patterns (no quotes possible) and are checked again here.
 """
 
 from __future__ import annotations
@@ -15,17 +17,17 @@ import asyncio
 import gzip
 import re
 import uuid
-from collections.abc import AsyncIterable, Sequence
+from collections.abc import AsyncIterable
+from contextlib import AsyncExitStack
 from dataclasses import dataclass
 from typing import Any, Final
 
 import structlog
 
-from fraudd.history.columns import NORMAL_COLUMNS
 from fraudd.settings import Settings
-from fraudd.warehouse import Connection
-from fraudd.warehouse.common import column_list
-from fraudd.warehouse.sqlfiles import validate_identifier
+from fraudd.warehouse.api.history import StagingConfigError
+from fraudd.warehouse.base import Connection
+from fraudd.warehouse.sqlfiles import load_statement
 
 log = structlog.get_logger(__name__)
 
@@ -35,22 +37,16 @@ _REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d$")
 GZIP_LEVEL: Final[int] = 1
 
 
-class StagingConfigError(ValueError):
-    """Redshift bulk loads need ``warehouse.s3_staging_uri``; the message says what is wrong."""
-
-
-def copy_statement(table: str, columns: Sequence[str], uri: str, iam_role: str, region: str) -> str:
-    """``COPY table (columns) FROM 'uri' IAM_ROLE ... CSV GZIP ...`` for the staged files."""
+def copy_statement(uri: str, iam_role: str, region: str) -> str:
+    """``COPY fraudd_history_staging (...) FROM 'uri' IAM_ROLE ... CSV GZIP ...``."""
     if not _URI.fullmatch(uri) or not uri.endswith("/"):
         raise ValueError(f"not an S3 prefix URI: {uri!r}")
     if not _ROLE.fullmatch(iam_role):
         raise ValueError(f"not an IAM role ARN or 'default': {iam_role!r}")
     if not _REGION.fullmatch(region):
         raise ValueError(f"not an AWS region: {region!r}")
-    role = "default" if iam_role == "default" else f"'{iam_role}'"
-    return (
-        f"COPY {validate_identifier(table)} ({column_list(columns)}) FROM '{uri}' "
-        f"IAM_ROLE {role} FORMAT AS CSV GZIP EMPTYASNULL TIMEFORMAT 'auto' REGION '{region}'"
+    return load_statement(
+        "redshift", "history", "copy_staging", uri=uri, iam_role=iam_role, region=region
     )
 
 
@@ -67,7 +63,7 @@ def staging_uri(settings: Settings) -> str:
 
 @dataclass
 class S3Stager:
-    """A :class:`~fraudd.history.loader.Stager` writing to S3 and loading with COPY."""
+    """Uploads CSV chunks to S3 and loads them into the staging table with one COPY."""
 
     client: Any
     """An aiobotocore S3 client (:func:`fraudd.aws.open_client`)."""
@@ -80,7 +76,7 @@ class S3Stager:
         """Raise :class:`StagingConfigError` when the staging prefix is not configured."""
         return cls(client, staging_uri(settings), settings.redshift.iam_role, settings.aws.region)
 
-    async def stage(self, conn: Connection, table: str, chunks: AsyncIterable[str]) -> int:
+    async def stage(self, conn: Connection, chunks: AsyncIterable[str]) -> int:
         """Upload every chunk as a CSV.gz part, COPY them all, delete them."""
         match = _URI.fullmatch(self.staging_uri)
         if match is None:
@@ -98,8 +94,7 @@ class S3Stager:
                 rows += text.count("\n")
             if keys:  # COPY fails on a prefix without files
                 uri = f"s3://{bucket}/{prefix}"
-                statement = copy_statement(table, NORMAL_COLUMNS, uri, self.iam_role, self.region)
-                await conn.execute(statement)
+                await conn.execute(copy_statement(uri, self.iam_role, self.region))
         finally:
             await self._delete(bucket, keys)
         log.info("history.staged_on_s3", bucket=bucket, prefix=prefix, files=len(keys), rows=rows)
@@ -109,3 +104,12 @@ class S3Stager:
         for start in range(0, len(keys), 1000):  # DeleteObjects takes up to 1000 keys
             batch = [{"Key": key} for key in keys[start : start + 1000]]
             await self.client.delete_objects(Bucket=bucket, Delete={"Objects": batch})
+
+
+async def stage_through_s3(settings: Settings, conn: Connection, chunks: AsyncIterable[str]) -> int:
+    """Open an S3 client for this load and stage ``chunks`` with :class:`S3Stager`."""
+    from fraudd import aws
+
+    async with AsyncExitStack() as stack:
+        client = await aws.open_client(stack, settings, "s3")
+        return await S3Stager.from_settings(client, settings).stage(conn, chunks)

@@ -1,0 +1,77 @@
+"""The model registry: versioned artifacts and metadata in ``{schema}.models``.
+
+Versions are ``max + 1`` under a table lock (Redshift does not enforce primary keys, so the lock,
+not the key, keeps two trainers from taking one version). At most one model is active:
+:meth:`ModelOps.activate_model` switches the flag in one transaction, and the consumer uses the
+newest active model. Metadata is JSON: feature list and order, training window,
+hyper-parameters, validation metrics, thresholds, sizes, activation decision.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Protocol
+
+from fraudd.scoring.decision import Thresholds
+
+if TYPE_CHECKING:
+    import xgboost as xgb
+
+
+@dataclass(frozen=True)
+class ModelRecord:
+    """One registered model. ``artifact`` is None when listed without it."""
+
+    version: int
+    backend: str
+    created_at: dt.datetime
+    active: bool
+    activated_at: dt.datetime | None
+    metadata: dict[str, Any] = field(default_factory=dict)
+    artifact: bytes | None = None
+
+    @property
+    def features(self) -> tuple[str, ...]:
+        """The model's input features, in order."""
+        return tuple(self.metadata.get("features", ()))
+
+    @property
+    def thresholds(self) -> Thresholds:
+        """Review/block thresholds chosen at training time."""
+        return Thresholds.from_dict(self.metadata.get("thresholds", {}))
+
+    def booster(self, n_jobs: int = 2) -> xgb.Booster:
+        """The XGBoost model (``backend == 'local'``)."""
+        import xgboost as xgb  # imported on use: the warehouse layer must not wait for it
+
+        if self.artifact is None:
+            raise ValueError(f"model {self.version} was loaded without its artifact")
+        booster = xgb.Booster(params={"nthread": n_jobs})
+        booster.load_model(bytearray(self.artifact))
+        return booster
+
+
+class ModelOps(Protocol):
+    async def register_model(
+        self,
+        backend: str,
+        artifact: bytes | None,
+        metadata: Mapping[str, Any],
+        *,
+        activate: bool,
+    ) -> ModelRecord:
+        """Store a new version (the next after the highest), optionally activating it."""
+
+    async def activate_model(self, version: int) -> None:
+        """Make ``version`` the only active model; KeyError if it does not exist."""
+
+    async def active_model(self) -> ModelRecord | None:
+        """The newest active model with its artifact, or None."""
+
+    async def get_model(self, version: int) -> ModelRecord | None:
+        """One version with its artifact, or None."""
+
+    async def list_models(self) -> list[ModelRecord]:
+        """Every version, oldest first, without artifacts."""

@@ -1,0 +1,28 @@
+-- Schema migrations (fraudd.warehouse.migrate): the bookkeeping table and its lock. The lock
+-- differs by dialect (postgres/statements/migrate.sql, redshift/statements/migrate.sql).
+
+-- name: create_schema
+CREATE SCHEMA IF NOT EXISTS {schema}
+
+-- name: create_table
+CREATE TABLE IF NOT EXISTS {schema}.schema_migrations (
+    version    VARCHAR(16)  PRIMARY KEY,
+    name       VARCHAR(128) NOT NULL,
+    checksum   VARCHAR(64)  NOT NULL,
+    applied_at TIMESTAMPTZ  NOT NULL
+)
+
+-- name: table_exists
+SELECT count(*) FROM information_schema.tables
+WHERE table_schema = %s AND table_name = 'schema_migrations'
+
+-- name: applied
+SELECT version, checksum FROM {schema}.schema_migrations
+
+-- name: record
+INSERT INTO {schema}.schema_migrations (version, name, checksum, applied_at)
+VALUES (%s, %s, %s, %s)
+
+-- name: drop_schema
+-- Everything of the schema (the demo starts each run from a fresh one).
+DROP SCHEMA IF EXISTS {schema} CASCADE
