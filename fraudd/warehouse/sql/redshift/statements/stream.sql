@@ -15,7 +15,7 @@
 LOCK {schema}.consumer_watermarks
 
 -- name: shards
--- Shards with rows refreshed since %s: zone maps on refresh_time skip every older block
+-- Shards with rows refreshed since the bound: zone maps on refresh_time skip every older block
 -- (refresh_time only grows as the view is appended to).
 SELECT DISTINCT shard_id FROM {schema}.{view} WHERE refresh_time >= %s
 
@@ -24,7 +24,7 @@ SELECT shard_id, sequence_number, refreshed_at
 FROM {schema}.consumer_watermarks WHERE consumer_group = %s
 
 -- name: pending
--- The rows past each shard's watermark, at most %s per shard, in sequence order. The
+-- The rows past each shard's watermark, at most the limit per shard, in sequence order. The
 -- watermarks come in as a UNION ALL of constant rows (see pending_sql in redshift/stream.py).
 -- The constant bound on refresh_time (the lowest of the shards' watermarks, less a margin) is
 -- what lets zone maps prune: a row past a watermark was refreshed no earlier than the row the
