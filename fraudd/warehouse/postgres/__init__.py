@@ -6,6 +6,7 @@ from typing import ClassVar
 
 from fraudd.warehouse.base import Dialect
 from fraudd.warehouse.postgres.actions import PostgresActions
+from fraudd.warehouse.postgres.cases import PostgresCases
 from fraudd.warehouse.postgres.ingest import PostgresIngest
 from fraudd.warehouse.postgres.labels import PostgresLabels
 from fraudd.warehouse.postgres.scoring import PostgresScoring
@@ -13,7 +14,7 @@ from fraudd.warehouse.postgres.stream import PostgresStream
 
 
 class PostgresSession(
-    PostgresStream, PostgresActions, PostgresLabels, PostgresIngest, PostgresScoring
+    PostgresStream, PostgresActions, PostgresLabels, PostgresIngest, PostgresScoring, PostgresCases
 ):
     """Every operation of :class:`fraudd.warehouse.api.Session`, in PostgreSQL's dialect."""
 
