@@ -111,7 +111,7 @@ async def record_verdict(
     actor.require_investigator()
     if outcome not in OUTCOMES:
         raise ActionRefused(f"outcome must be one of {', '.join(OUTCOMES)}, not {outcome!r}")
-    verdict: Outcome = outcome  # type: ignore[assignment]
+    verdict: Outcome = outcome
     note = _clean(note, MAX_NOTE)
     case = await _open_case(ops, case_id)  # 1
     record = VerdictRecord(

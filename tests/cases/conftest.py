@@ -68,7 +68,8 @@ async def create_redshift_schema(warehouse: Warehouse, settings: Settings) -> No
 
 @pytest.fixture(params=DIALECTS)
 async def cases_env(
-    request: pytest.FixtureRequest, settings_for: SettingsFactory  # noqa: F811
+    request: pytest.FixtureRequest,
+    settings_for: SettingsFactory,  # noqa: F811
 ) -> AsyncIterator[CasesEnv]:
     dialect = str(request.param)
     schema = f"t_cases_{uuid.uuid4().hex[:10]}"

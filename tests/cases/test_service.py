@@ -31,7 +31,12 @@ async def test_intake_opens_one_case_per_card_and_is_idempotent(seeded: CasesEnv
         queue = await s.list_cases(CaseFilter())
         assert [c.case_id for c in queue] == ["case-tx-a1", "case-tx-b1"]  # by top score
         a = queue[0]
-        assert (a.card_token, a.last4, a.alerts, a.top_decision) == ("card-tok-a", "1111", 2, "block")
+        assert (a.card_token, a.last4, a.alerts, a.top_decision) == (
+            "card-tok-a",
+            "1111",
+            2,
+            "block",
+        )
         assert a.top_score == pytest.approx(0.97) and a.max_amount == Decimal("480.00")
         assert await s.open_case_count() == 2
 
@@ -39,6 +44,7 @@ async def test_intake_opens_one_case_per_card_and_is_idempotent(seeded: CasesEnv
 async def test_queue_filters_and_pages(seeded: CasesEnv) -> None:
     await intake(seeded)
     async with seeded.session() as s:
+
         async def ids(**kw: object) -> list[str]:
             return [c.case_id for c in await s.list_cases(CaseFilter(**kw))]  # type: ignore[arg-type]
 
@@ -67,7 +73,8 @@ async def test_fraud_verdict_labels_closes_queues_message_and_audits(seeded: Cas
         "SELECT tx_id, is_fraud, source, labelled_at FROM {schema}.labels ORDER BY tx_id"
     )
     assert [(r[0], r[1], r[2]) for r in labels] == [
-        ("tx-a1", True, "verdict"), ("tx-a2", True, "verdict")
+        ("tx-a1", True, "verdict"),
+        ("tx-a2", True, "verdict"),
     ]
     assert abs((labels[0][3] - now).total_seconds()) < 1e-3  # labelled at the verdict's time
     messages = await seeded.rows(
