@@ -53,6 +53,10 @@ def line_chart(series: Series, start: datetime, end: datetime, unit: str) -> Mar
             parts.append(
                 f'<polyline fill="none" stroke="{colour}" stroke-width="2" points="{path}"/>'
             )
+            parts.extend(
+                f'<circle cx="{x(t):.1f}" cy="{y(v):.1f}" r="2.5" fill="{colour}"/>'
+                for t, v in points
+            )
         legend_x = PAD_L + 8 + i * 110
         parts.append(
             f'<rect x="{legend_x}" y="{PAD_T}" width="10" height="10" fill="{colour}"/>'
@@ -70,7 +74,7 @@ def _axes(start: datetime, end: datetime, top: float, unit: str) -> str:
         f'<text x="{left - 4}" y="{PAD_T + 10}" font-size="10" text-anchor="end">'
         f"{_number(top)}</text>",
         f'<text x="{left - 4}" y="{bottom}" font-size="10" text-anchor="end">0</text>',
-        f'<text x="{left}" y="{HEIGHT - 8}" font-size="10">{start:%H:%M}</text>',
+        f'<text x="{left}" y="{HEIGHT - 8}" font-size="10">{start:%d %b %H:%M}</text>',
         f'<text x="{WIDTH - PAD_R}" y="{HEIGHT - 8}" font-size="10" text-anchor="end">'
         f"{end:%H:%M} UTC</text>",
         f'<text x="{WIDTH // 2}" y="{HEIGHT - 8}" font-size="10" text-anchor="middle">'
@@ -83,17 +87,34 @@ def _number(value: float) -> str:
     return f"{value:,.0f}" if value >= 100 else f"{value:.3g}"
 
 
+def filled(
+    points: dict[datetime, float], start: datetime, end: datetime, step: timedelta
+) -> list[tuple[datetime, float]]:
+    """Counts per bucket with the empty buckets as zeros (a quiet minute is a real 0)."""
+    first = start.replace(second=0, microsecond=0)
+    if step >= timedelta(hours=1):
+        first = first.replace(minute=0)
+    out, at = [], first
+    while at <= end:
+        out.append((at, points.get(at, 0.0)))
+        at += step
+    return out
+
+
 def overview_plots(data: Overview, now: datetime) -> list[Plot]:
     """The overview's four plots from the warehouse's aggregates."""
     hour_ago, day_ago = now - timedelta(hours=1), now - timedelta(hours=24)
-    per_minute: Series = defaultdict(list)
+    minute, hour = timedelta(minutes=1), timedelta(hours=1)
+    counts: dict[str, dict[datetime, float]] = defaultdict(dict)
     for m in data.decisions:
-        per_minute[m.key].append((m.at, float(m.count)))
+        counts[m.key][m.at] = float(m.count)
+    per_minute: Series = {k: filled(v, hour_ago, now, minute) for k, v in counts.items()}
     latency: Series = {
         "mean": [(m.at, m.mean_s) for m in data.latency],
         "max": [(m.at, m.max_s) for m in data.latency],
     }
-    alerts: Series = {"alerts": [(h.at, float(h.alerts)) for h in data.verdicts]}
+    hourly = {h.at: float(h.alerts) for h in data.verdicts}
+    alerts: Series = {"alerts": filled(hourly, day_ago, now, hour)}
     precision: Series = {
         "precision": [
             (h.at, h.fraud / (h.fraud + h.legitimate))

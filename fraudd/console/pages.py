@@ -43,6 +43,7 @@ def add_routes(app: web.Application) -> None:
     r = app.router
     r.add_get("/", root)
     r.add_get("/login", login)
+    r.add_get("/favicon.ico", favicon)
     r.add_post("/logout", logout)
     r.add_get("/queue", queue)
     r.add_get("/cases/{case_id}", case_page)
@@ -59,6 +60,10 @@ def register_filters(env: jinja2.Environment) -> None:
     env.filters["when"] = lambda t: "" if t is None else t.strftime("%Y-%m-%d %H:%M:%S UTC")
     env.filters["money"] = lambda a: "" if a is None else f"{Decimal(a):,.2f}"
     env.filters["reason_kind"] = lambda code: "model" if code in REASONS else "rule"
+
+
+async def favicon(_: web.Request) -> web.StreamResponse:
+    return web.Response(status=204)
 
 
 async def root(_: web.Request) -> web.StreamResponse:

@@ -24,7 +24,7 @@ from fraudd.deps import Deps
 log = structlog.get_logger(__name__)
 HERE = Path(__file__).resolve().parent
 HTMX = "htmx-2.0.11.min.js"
-PUBLIC = ("/login", "/static/")
+PUBLIC = ("/login", "/static/", "/favicon.ico")
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "

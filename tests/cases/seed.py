@@ -64,7 +64,9 @@ def payload(a: SeedAlert, when: datetime) -> dict[str, Any]:
     }  # fmt: skip
 
 
-async def seed_alerts(env: Executes, alerts: tuple[SeedAlert, ...] = DEFAULT_ALERTS) -> None:
+async def seed_alerts(
+    env: Executes, alerts: tuple[SeedAlert, ...] = DEFAULT_ALERTS, *, history: bool = True
+) -> None:
     """Write each alert's transaction, decision and outbox row, plus two approved swipes."""
     json_in = "JSON_PARSE(%s)" if env.settings.warehouse.dialect == "redshift" else "%s::jsonb"
     now = datetime.now(UTC)
@@ -82,7 +84,7 @@ async def seed_alerts(env: Executes, alerts: tuple[SeedAlert, ...] = DEFAULT_ALE
                 render(OUTBOX.replace("{json}", json_in), schema=env.schema),
                 a.tx_id, a.card, a.decision, a.score, json.dumps(payload(a, when)), when,
             )  # fmt: skip
-        for j in range(2):
+        for j in range(2 if history else 0):
             await _tx(conn, env.schema, f"tx-ok{j}", "card-tok-a", "1111", "12.00", "5411",
                       now - timedelta(hours=2 + j))  # fmt: skip
 
