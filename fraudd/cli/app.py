@@ -15,8 +15,8 @@ import typer
 
 from fraudd.logs import configure_logging
 from fraudd.settings import (
-    KNOWN_ROLES,
     EX_CONFIG,
+    KNOWN_ROLES,
     ConfigError,
     Role,
     Settings,

@@ -16,7 +16,6 @@ import aiohttp
 import structlog
 from aiohttp import web
 
-from fraudd.cases import store
 from fraudd.console.alb import AlbVerifier
 from fraudd.console.auth import console_secret
 from fraudd.console.web import Console, make_app
@@ -47,7 +46,7 @@ async def run(deps: Deps, stop: asyncio.Event) -> None:
 async def intake(deps: Deps) -> Pass:
     """Attach new alerts to cases (opening cases as needed); refresh the open-cases gauge."""
     since = deps.clock() - timedelta(days=deps.settings.console.intake_days)
-    async with store.session(deps.warehouse, deps.settings) as s:
+    async with deps.warehouse.session() as s:
         async with s.transaction():
             attached = await s.intake_alerts(since)
         deps.metrics.cases_open.set(await s.open_case_count())

@@ -4,6 +4,7 @@ through :mod:`fraudd.cases.service` (which audits it), then a redirect back (POS
 
 from __future__ import annotations
 
+from contextlib import AbstractAsyncContextManager
 from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -11,11 +12,12 @@ from typing import Any
 import jinja2
 from aiohttp import web
 
-from fraudd.cases import service, store
+from fraudd.cases import service
 from fraudd.cases.service import ActionRefused
 from fraudd.console import auth, charts
 from fraudd.console.web import USER, current, refuse, render, set_cookie
 from fraudd.features import REASONS
+from fraudd.warehouse import Session
 from fraudd.warehouse.api.cases import CaseFilter
 
 DECISIONS = ("review", "block")
@@ -30,9 +32,8 @@ NOTICES = {
 }
 
 
-def session(request: web.Request) -> Any:
-    console = current(request)
-    return store.session(console.deps.warehouse, console.deps.settings)
+def session(request: web.Request) -> AbstractAsyncContextManager[Session]:
+    return current(request).deps.warehouse.session()
 
 
 def now(request: web.Request) -> datetime:

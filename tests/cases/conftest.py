@@ -15,7 +15,6 @@ from typing import Any
 
 import pytest
 
-from fraudd.cases import store
 from fraudd.settings import Settings
 from fraudd.warehouse import Warehouse, open_warehouse
 from fraudd.warehouse.migrate import identifiers, migrate
@@ -42,7 +41,7 @@ class CasesEnv:
         return self.settings.warehouse.schema_name
 
     def session(self) -> AbstractAsyncContextManager[Any]:
-        return store.session(self.warehouse, self.settings)
+        return self.warehouse.session()
 
     async def rows(self, sql: str, *args: Any) -> list[Any]:
         async with self.warehouse.acquire() as conn:
