@@ -210,7 +210,7 @@ FORBIDDEN_ON_REDSHIFT = (
 )
 
 
-AREAS = ("stream", "actions", "labels", "scoring", "staging")
+AREAS = ("stream", "actions", "labels", "scoring", "staging", "cases")
 
 
 # INSERT ... VALUES heads and the row group the session repeats after them.
