@@ -90,7 +90,8 @@ def _clean(text: str, limit: int) -> str:
     return " ".join(text.split())[:limit]
 
 
-def _audit(actor: Actor, at: datetime, action: str, subject: str, **kw: Any) -> AuditEntry:
+def audit_entry(actor: Actor, at: datetime, action: str, subject: str, **kw: Any) -> AuditEntry:
+    """An audit entry for one action of ``actor`` (keywords: detail, before, after)."""
     return AuditEntry(
         new_id("audit"), at, actor.name, actor.role, action, subject,
         kw.pop("detail", ""), kw.pop("before", None), kw.pop("after", None),
@@ -127,7 +128,7 @@ async def record_verdict(
         await _close(ops, actor, case, verdict, note, at)
     after = {"outcome": verdict, "note": note, "labels": labels, "closed": closed}
     await ops.append_audit(  # 6
-        _audit(actor, at, "verdict.recorded", case_id, detail=note,
+        audit_entry(actor, at, "verdict.recorded", case_id, detail=note,
                before={"status": case.status}, after=after)
     )  # fmt: skip
     return VerdictDone(case, verdict, closed, released, labels, disagreements)
@@ -183,7 +184,7 @@ async def _close(
     }
     await ops.enqueue_message(new_id("closed"), case.card_token, CLOSED_DECISION, message)
     await ops.append_audit(
-        _audit(actor, at, "case.closed", case.case_id,
+        audit_entry(actor, at, "case.closed", case.case_id,
                before={"status": "open"}, after={"status": "closed", "outcome": outcome})
     )  # fmt: skip
 
@@ -200,7 +201,7 @@ async def release_block(
     if block is None or not await ops.release_block(card_token):
         return False
     await ops.append_audit(
-        _audit(actor, at, "block.released", card_token, detail=reason,
+        audit_entry(actor, at, "block.released", card_token, detail=reason,
                before=block.as_state(), after=None)
     )  # fmt: skip
     return True
@@ -227,9 +228,10 @@ async def extend_block(
     await ops.set_block(card_token, block.tx_id if block else tx_id, reason, expires)
     after = {"card_token": card_token, "reason": reason, "expires_at": expires.isoformat()}
     before = block.as_state() if block is not None else None
-    await ops.append_audit(
-        _audit(actor, at, "block.extended", card_token, detail=reason, before=before, after=after)
+    entry = audit_entry(
+        actor, at, "block.extended", card_token, detail=reason, before=before, after=after
     )
+    await ops.append_audit(entry)
     return expires
 
 
@@ -242,6 +244,6 @@ async def assign(
     if not await ops.assign_case(case_id, assignee):
         raise ActionRefused(f"case {case_id} was closed meanwhile")
     await ops.append_audit(
-        _audit(actor, at, "case.assigned", case_id,
+        audit_entry(actor, at, "case.assigned", case_id,
                before={"assignee": case.assignee}, after={"assignee": assignee})
     )  # fmt: skip

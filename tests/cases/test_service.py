@@ -171,7 +171,7 @@ async def test_the_audit_log_refuses_updates_and_deletes_on_postgres(seeded: Cas
     await intake(seeded)
     async with seeded.session() as s, s.conn.transaction():
         await service.release_block(s, ALICE, "card-tok-a", "x", datetime.now(UTC))
-        await s.append_audit(service._audit(ALICE, datetime.now(UTC), "test", "card-tok-a"))
+        await s.append_audit(service.audit_entry(ALICE, datetime.now(UTC), "test", "card-tok-a"))
     for sql in ("UPDATE {schema}.audit_log SET actor = 'mallory'", "DELETE FROM {schema}.audit_log",
                 "TRUNCATE {schema}.audit_log"):  # fmt: skip
         with pytest.raises(Exception, match="append-only"):
