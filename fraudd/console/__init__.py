@@ -14,7 +14,10 @@ from datetime import timedelta
 
 import aiohttp
 import structlog
-from aiohttp import web
+
+# (aiohttp's web module is imported by name: importing fraudd.console.web below binds the name
+# "web" in this package's namespace to that submodule.)
+from aiohttp.web import AppRunner, TCPSite
 
 from fraudd.console.alb import AlbVerifier
 from fraudd.console.auth import console_secret
@@ -34,10 +37,10 @@ async def run(deps: Deps, stop: asyncio.Event) -> None:
             http = await stack.enter_async_context(aiohttp.ClientSession())
             alb = AlbVerifier(deps.settings, http)
         console = Console(deps, console_secret(deps.settings), alb)
-        runner = web.AppRunner(make_app(console), access_log=None, handle_signals=False)
+        runner = AppRunner(make_app(console), access_log=None, handle_signals=False)
         await runner.setup()
         stack.push_async_callback(runner.cleanup)
-        site = web.TCPSite(runner, cfg.host, cfg.port)
+        site = TCPSite(runner, cfg.host, cfg.port)
         await site.start()
         log.info("console.started", host=cfg.host, port=cfg.port, auth=cfg.auth)
         await poll_loop("console", deps, stop, lambda: intake(deps), cfg.intake_poll_s)
