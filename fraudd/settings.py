@@ -445,7 +445,7 @@ def _check_scoring(settings: Settings) -> None:
 
 def _check_console(settings: Settings) -> None:
     c = settings.console
-    if c.auth == "alb" and not c.alb_signer_arn:
+    if c.auth == "alb" and not c.alb_signer_arn and "console" in settings.roles:
         raise ConfigError(
             "invalid configuration: console.alb_signer_arn: required with console.auth = alb "
             "(the load balancer's ARN, so that no other signer is trusted)"
