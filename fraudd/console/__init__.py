@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import asyncio
 from contextlib import AsyncExitStack
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 import aiohttp
 import structlog
@@ -43,17 +44,36 @@ async def run(deps: Deps, stop: asyncio.Event) -> None:
         site = TCPSite(runner, cfg.host, cfg.port)
         await site.start()
         log.info("console.started", host=cfg.host, port=cfg.port, auth=cfg.auth)
-        await poll_loop("console", deps, stop, lambda: intake(deps), cfg.intake_poll_s)
+        state = Intake()
+        await poll_loop("console", deps, stop, lambda: intake(deps, state), cfg.intake_poll_s)
 
 
-async def intake(deps: Deps) -> Pass:
+LOOKBACK = timedelta(minutes=10)
+"""How far before the previous pass each intake looks again: alerts commit in an order that
+need not be their created_at order (several consumers), and no consumer transaction lasts
+this long (statement timeouts are seconds); it also absorbs modest clock skew."""
+
+
+@dataclass
+class Intake:
+    """Where the next pass starts: all of ``console.intake_days`` once, then recent alerts."""
+
+    last_pass: datetime | None = None
+
+
+async def intake(deps: Deps, state: Intake | None = None) -> Pass:
     """Attach new alerts to cases (opening cases as needed); refresh the open-cases gauge."""
-    since = deps.clock() - timedelta(days=deps.settings.console.intake_days)
+    state = state or Intake()
+    started = deps.clock()
+    since = started - timedelta(days=deps.settings.console.intake_days)
+    if state.last_pass is not None:
+        since = max(since, state.last_pass - LOOKBACK)
     async with deps.warehouse.session() as s:
         async with s.transaction():
             attached = await s.intake_alerts(since)
         deps.metrics.cases_open.set(await s.open_case_count())
     deps.health.set_dependency("warehouse", True)
+    state.last_pass = started
     if attached:
         log.info("console.alerts_attached", alerts=attached)
         return Pass.CAUGHT_UP
