@@ -10,7 +10,8 @@ Recording a verdict, in order:
   3. fraud / legitimate become labels of the case's alerted transactions (``labelled_at`` = the
      verdict's time); a label from another source (a chargeback, the bank's history) is kept
      and the disagreement counted;
-  4. legitimate: the card's block, if any, is released (audited as its own action);
+  4. legitimate: the card's block, if any, is released; fraud: a card not blocked is blocked
+     for ``block_hours`` (each audited as its own action);
   5. fraud / legitimate (or ``close=True``): the case is closed and a ``case_closed`` message
      is queued in the outbox for the alert topic (token and last 4 digits, no card number);
   6. the verdict's audit entry.
@@ -107,6 +108,7 @@ async def record_verdict(
     at: datetime,
     *,
     close: bool | None = None,
+    block_hours: float | None = None,
 ) -> VerdictDone:
     """Steps 1-6 of the module docstring; call inside a transaction, then :func:`count`."""
     actor.require_investigator()
@@ -123,6 +125,12 @@ async def record_verdict(
     released = False
     if verdict == "legitimate":  # 4
         released = await release_block(ops, actor, case.card_token, "marked legitimate", at)
+    elif verdict == "fraud" and block_hours and await ops.get_block(case.card_token) is None:
+        top = await ops.case_alerts(case_id)
+        tx_id = top[0].alert_id if top else ""
+        await extend_block(
+            ops, actor, case.card_token, tx_id, block_hours, "confirmed fraud", at
+        )
     closed = verdict != "unsure" if close is None else close
     if closed:  # 5
         await _close(ops, actor, case, verdict, note, at)

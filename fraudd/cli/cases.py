@@ -154,8 +154,9 @@ def cases_close(
     async def work(s: Any) -> Any:
         async with s.transaction():
             return await service.record_verdict(
-                s, _actor(as_name), case_id, verdict, note, at, close=True
-            )
+                s, _actor(as_name), case_id, verdict, note, at, close=True,
+                block_hours=settings.actions.block_hours,
+            )  # fmt: skip
 
     done = _run(settings, work)
     released = " and released the card's block" if done.released else ""

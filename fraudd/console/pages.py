@@ -213,8 +213,9 @@ async def verdict(request: web.Request) -> web.StreamResponse:
 
     async def work(s: Any, actor: service.Actor, at: datetime) -> tuple[str, Any]:
         done = await service.record_verdict(
-            s, actor, case_id, form.get("outcome", ""), form.get("note", ""), at
-        )
+            s, actor, case_id, form.get("outcome", ""), form.get("note", ""), at,
+            block_hours=current(request).deps.settings.actions.block_hours,
+        )  # fmt: skip
         return ("closed" if done.closed else "verdict"), done
 
     return await _act(request, f"/cases/{case_id}", work)

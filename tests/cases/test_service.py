@@ -177,3 +177,17 @@ async def test_the_audit_log_refuses_updates_and_deletes_on_postgres(seeded: Cas
         with pytest.raises(Exception, match="append-only"):
             await seeded.execute(sql)
     assert len(await seeded.rows("SELECT * FROM {schema}.audit_log")) == 1
+
+
+async def test_confirmed_fraud_blocks_a_card_that_was_not_blocked(seeded: CasesEnv) -> None:
+    await intake(seeded)
+    now = datetime.now(UTC)
+    async with seeded.session() as s:
+        assert await s.get_block("card-tok-b") is None  # a review: never blocked
+        async with s.transaction():
+            await service.record_verdict(s, ALICE, "case-tx-b1", "fraud", "", now, block_hours=48)
+        block = await s.get_block("card-tok-b")
+        actions = sorted(e.action for e in await s.audit_entries(["card-tok-b"], 10))
+    assert block is not None and block.reason == "confirmed fraud"
+    assert abs((block.expires_at - now - timedelta(hours=48)).total_seconds()) < 1
+    assert actions == ["block.extended"]

@@ -84,8 +84,8 @@ async def test_an_investigator_works_a_case_in_the_browser(
     assert seen["queueRows"] == 2
     assert "case-tx-b1" in seen["filteredText"] and "mcc=5411" in seen["filteredUrl"]
     assert XSS in seen["merchantCells"] and seen["xssRan"] is False  # shown as text, not run
+    assert "case closed" in seen["afterVerdict"] and "blocked until" in seen["blockAfterVerdict"]
     assert "Block released" in seen["afterRelease"] and "not blocked" in seen["blockState"]
-    assert "case closed" in seen["afterVerdict"]
     assert "block.released" in seen["auditOnCase"] and "verdict.recorded" in seen["auditOnCase"]
     assert "investigator@bank.example" in seen["auditPage"]
     assert seen["overviewSvgs"] == 4
