@@ -69,3 +69,25 @@ async def _output(proc: asyncio.subprocess.Process) -> str:
     if proc.returncode is None or proc.stdout is None:
         return "still running"
     return (await proc.stdout.read()).decode()[-3000:]
+
+
+async def test_the_console_on_an_unmigrated_schema_stops_with_one_line(
+    cases_env: CasesEnv, tmp_path: Path
+) -> None:
+    wh = cases_env.settings.warehouse
+    env = os.environ | {
+        "FRAUDD_WAREHOUSE__HOST": wh.host, "FRAUDD_WAREHOUSE__PORT": str(wh.port),
+        "FRAUDD_WAREHOUSE__PASSWORD": wh.password.get_secret_value(),
+        "FRAUDD_WAREHOUSE__SSLMODE": wh.sslmode, "FRAUDD_WAREHOUSE__SCHEMA": "never_migrated",
+        "FRAUDD_CONSOLE__PORT": str(free_ports(1)[0]), "FRAUDD_HTTP__PORT": "0",
+        "FRAUDD_LOCAL__STATE_DIR": str(tmp_path), "FRAUDD_LOG_LEVEL": "warning",
+    }  # fmt: skip
+    env.pop("FRAUDD_CONFIG", None)
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "fraudd", "run", "--roles", "console", env=env,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    _, err = await asyncio.wait_for(proc.communicate(), timeout=60)
+    assert proc.returncode == 78
+    assert err.decode().strip().endswith("run `fraudd migrate` first"), err.decode()[-1500:]
+    assert b"Traceback" not in err
