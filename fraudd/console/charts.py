@@ -94,6 +94,8 @@ def filled(
     first = start.replace(second=0, microsecond=0)
     if step >= timedelta(hours=1):
         first = first.replace(minute=0)
+    if first < start:
+        first += step
     out, at = [], first
     while at <= end:
         out.append((at, points.get(at, 0.0)))
