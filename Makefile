@@ -11,11 +11,15 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum | cut -d' ' -f1)
 NODE_DIR := fraudd/localstack/node
 NODE_STAMP := $(NODE_DIR)/node_modules/.installed
+# The console's browser tests: playwright-core drives Debian's chromium.
+BROWSER_DIR := tests/console/browser
+BROWSER_STAMP := $(BROWSER_DIR)/node_modules/.installed
+CHROMIUM := /usr/bin/chromium
 DEMO_SECONDS ?= 60
 DEMO_RATE ?=
 PYTEST_ARGS ?=
 
-.PHONY: demo test lint reliability bench install clean
+.PHONY: demo test lint reliability bench install browser clean
 
 install: $(STAMP) $(NODE_STAMP)
 
@@ -30,10 +34,20 @@ $(NODE_STAMP): $(NODE_DIR)/package-lock.json
 	cd $(NODE_DIR) && npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
+# Debian's chromium (root installs it; otherwise say how) and playwright-core from the lockfile.
+browser: $(BROWSER_STAMP)
+	@test -x $(CHROMIUM) || { test "$$(id -u)" = 0 && apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium \
+	  >/dev/null; } || { echo "make: the browser tests need Debian's chromium: sudo apt-get install chromium"; exit 1; }
+
+$(BROWSER_STAMP): $(BROWSER_DIR)/package-lock.json
+	cd $(BROWSER_DIR) && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
 demo: install
 	$(BIN)/fraudd demo --seconds $(DEMO_SECONDS) $(if $(DEMO_RATE),--rate $(DEMO_RATE)) --json
 
-test: install
+test: install browser
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 lint: install
@@ -48,4 +62,4 @@ bench: install
 
 clean:
 	-$(BIN)/fraudd local down --purge
-	rm -rf $(VENV) $(NODE_DIR)/node_modules
+	rm -rf $(VENV) $(NODE_DIR)/node_modules $(BROWSER_DIR)/node_modules test-artifacts

@@ -16,7 +16,7 @@ from typing import Any
 
 import structlog
 
-from fraudd import __version__, crashpoints, startup
+from fraudd import __version__, console, crashpoints, startup
 from fraudd.deps import Deps, open_deps
 from fraudd.metrics import Metrics
 from fraudd.settings import Role, Settings
@@ -32,6 +32,7 @@ TASKS: dict[Role, TaskFn] = {
     "ingest": ingest.run,
     "consumer": consumer.run,
     "actions": actions.run,
+    "console": console.run,
 }
 EXIT_NOW = 130
 

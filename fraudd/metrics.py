@@ -46,6 +46,14 @@ class Metrics:
     task_heartbeat: Gauge
     dependency_up: Gauge
     retries: Counter
+    cases_open: Gauge
+    verdicts: Counter
+    alert_to_verdict: Histogram
+    label_disagreements: Counter
+    console_refusals: Counter
+
+
+VERDICT_BUCKETS = (60.0, 300.0, 900.0, 1800.0, 3600.0, 4 * 3600.0, 8 * 3600.0, 86400.0, 3 * 86400.0)
 
 
 def create_metrics(registry: CollectorRegistry | None = None) -> Metrics:
@@ -169,5 +177,26 @@ def create_metrics(registry: CollectorRegistry | None = None) -> Metrics:
         ),
         retries=Counter(
             "fraudd_retries_total", "Retries of transient errors", ["operation"], registry=r
+        ),
+        cases_open=Gauge("fraudd_cases_open", "Cases awaiting an investigator", registry=r),
+        verdicts=Counter(
+            "fraudd_verdicts_total", "Verdicts recorded by investigators", ["outcome"], registry=r
+        ),
+        alert_to_verdict=Histogram(
+            "fraudd_alert_to_verdict_seconds",
+            "Time from a case's first alert to the verdict that closed it",
+            buckets=VERDICT_BUCKETS,
+            registry=r,
+        ),
+        label_disagreements=Counter(
+            "fraudd_label_disagreements_total",
+            "Verdicts and chargebacks that disagree on a transaction (the chargeback is kept)",
+            registry=r,
+        ),
+        console_refusals=Counter(
+            "fraudd_console_refusals_total",
+            "Console requests refused",
+            ["reason"],
+            registry=r,
         ),
     )

@@ -24,8 +24,10 @@ from pydantic_settings import (
 EX_CONFIG = 78
 """Exit code for bad configuration (sysexits.h); systemd's ``RestartPreventExitStatus`` uses it."""
 
-Role = Literal["producer", "ingest", "consumer", "actions"]
+Role = Literal["producer", "ingest", "consumer", "actions", "console"]
 ALL_ROLES: tuple[Role, ...] = ("producer", "ingest", "consumer", "actions")
+"""The roles ``fraudd run`` starts by default (the console is asked for by name)."""
+KNOWN_ROLES: tuple[Role, ...] = (*ALL_ROLES, "console")
 
 _IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 _AWS_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,256}$")
@@ -249,6 +251,46 @@ class HttpSettings(Section):
     heartbeat_timeout_s: float = Field(default=30.0, gt=0)
 
 
+class ConsoleSettings(Section):
+    """The investigators' web console (role ``console``); see fraudd.console."""
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=8082, ge=0, le=65535)
+    auth: Literal["local", "alb"] = Field(
+        default="local",
+        description="local: tokens from `fraudd console token`; alb: only the ALB's signed "
+        "x-amzn-oidc-data header is trusted (local tokens are refused).",
+    )
+    token_secret: SecretStr | None = Field(
+        default=None,
+        description="Signs login tokens, sessions and CSRF tokens (at least 32 characters). "
+        "Unset on the local profile: a random secret kept in local.state_dir/console-secret.",
+    )
+    token_ttl_s: float = Field(default=300.0, gt=0, le=3600, description="Login token lifetime.")
+    session_ttl_s: float = Field(default=8 * 3600.0, gt=0, le=24 * 3600)
+    public_url: str | None = Field(
+        default=None, description="Where browsers reach the console (printed with tokens)."
+    )
+    alb_signer_arn: str | None = Field(
+        default=None, description="auth = alb: the load balancer's ARN; other signers are refused."
+    )
+    alb_key_url: str | None = Field(
+        default=None,
+        description="auth = alb: base URL of the ALB public keys (the key id is appended); "
+        "default https://public-keys.auth.elb.<aws.region>.amazonaws.com",
+    )
+    role_claim: str = Field(default="groups", description="auth = alb: claim naming the groups.")
+    investigator_groups: tuple[str, ...] = ("fraudd-investigators",)
+    viewer_groups: tuple[str, ...] = ("fraudd-viewers",)
+    page_size: int = Field(default=50, ge=1, le=500)
+    intake_poll_s: float = Field(default=2.0, gt=0)
+    intake_days: float = Field(
+        default=30.0, gt=0, description="Alerts older than this never open a case."
+    )
+    history_rows: int = Field(default=20, ge=1, le=500)
+    extend_hours: float = Field(default=24.0, gt=0, description="What 'extend block' adds.")
+
+
 class LocalStackSettings(Section):
     state_dir: Path = Path(".fraudd")
     kinesis_port: int = Field(default=4567, ge=1, le=65535)
@@ -286,6 +328,7 @@ class Settings(BaseSettings):
     scoring: ScoringSettings = ScoringSettings()
     redshift: RedshiftSettings = RedshiftSettings()
     http: HttpSettings = HttpSettings()
+    console: ConsoleSettings = ConsoleSettings()
     local: LocalStackSettings = LocalStackSettings()
 
     @classmethod
@@ -355,6 +398,7 @@ def _check_profile(settings: Settings) -> None:
     if wh.dialect == "redshift":
         _check_redshift(settings)
     _check_scoring(settings)
+    _check_console(settings)
     if settings.consumer.instance_index >= settings.consumer.instance_count:
         raise ConfigError(
             "invalid configuration: consumer.instance_index: must be below consumer.instance_count"
@@ -397,3 +441,22 @@ def _check_scoring(settings: Settings) -> None:
                 "invalid configuration: scoring.review_threshold: backend redshift-ml needs "
                 "review_threshold and block_threshold"
             )
+
+
+def _check_console(settings: Settings) -> None:
+    c = settings.console
+    if c.auth == "alb" and not c.alb_signer_arn and "console" in settings.roles:
+        raise ConfigError(
+            "invalid configuration: console.alb_signer_arn: required with console.auth = alb "
+            "(the load balancer's ARN, so that no other signer is trusted)"
+        )
+    secret = c.token_secret.get_secret_value() if c.token_secret is not None else None
+    if secret is not None and len(secret) < 32:
+        raise ConfigError(
+            "invalid configuration: console.token_secret: must be at least 32 characters"
+        )
+    if secret is None and settings.profile == "aws" and "console" in settings.roles:
+        raise ConfigError(
+            "invalid configuration: console.token_secret: required on the aws profile "
+            "(it signs sessions and CSRF tokens)"
+        )

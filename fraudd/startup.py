@@ -15,6 +15,8 @@ async def check(deps: Deps, roles: tuple[Role, ...]) -> None:
     """Raise :class:`StartupError` when a configured role cannot work against this warehouse."""
     settings = deps.settings
     wh = settings.warehouse
+    if "console" in roles:
+        await _check_console(deps)
     if "consumer" in roles and wh.refresh_view:
         async with deps.warehouse.session() as session:
             refreshable = await session.view_refreshable()
@@ -25,3 +27,16 @@ async def check(deps: Deps, roles: tuple[Role, ...]) -> None:
                 "create it as this user (run `fraudd migrate` with warehouse.user set to it) or "
                 "turn on redshift.auto_refresh and set warehouse.refresh_view = false"
             )
+
+
+async def _check_console(deps: Deps) -> None:
+    """The console needs the cases tables (migration 0005) before it can serve a page."""
+    from fraudd.warehouse.migrate import pending
+
+    missing = await pending(deps.warehouse, deps.settings)  # type: ignore[arg-type]
+    if missing:
+        wh = deps.settings.warehouse
+        raise StartupError(
+            f"the console needs migration(s) {', '.join(missing)} in schema {wh.schema_name}: "
+            "run `fraudd migrate` first"
+        )

@@ -15,8 +15,8 @@ import typer
 
 from fraudd.logs import configure_logging
 from fraudd.settings import (
-    ALL_ROLES,
     EX_CONFIG,
+    KNOWN_ROLES,
     ConfigError,
     Role,
     Settings,
@@ -73,11 +73,11 @@ def settings_from(ctx: typer.Context, **overrides: Any) -> Settings:
 
 def parse_roles(text: str) -> tuple[Role, ...]:
     roles = tuple(r.strip() for r in text.split(",") if r.strip())
-    unknown = [r for r in roles if r not in ALL_ROLES]
+    unknown = [r for r in roles if r not in KNOWN_ROLES]
     if unknown or not roles:
         typer.echo(
             f"fraudd: invalid configuration: roles: unknown role(s) {unknown}; "
-            f"choose from {','.join(ALL_ROLES)}",
+            f"choose from {','.join(KNOWN_ROLES)}",
             err=True,
         )
         raise typer.Exit(EX_CONFIG)

@@ -115,6 +115,11 @@ EXPECTED_LAYOUT = {
     "dead_letters": ("EVEN", None, ["received_at"]),
     "models": ("ALL", None, None),
     "simulations": ("ALL", None, ["loaded_at"]),
+    # the console's tables (0005_cases.sql)
+    "cases": ("KEY", "case_id", ["opened_at"]),
+    "case_alerts": ("KEY", "case_id", ["attached_at"]),
+    "verdicts": ("KEY", "case_id", ["decided_at"]),
+    "audit_log": ("EVEN", None, ["acted_at"]),
 }
 
 
@@ -205,7 +210,7 @@ FORBIDDEN_ON_REDSHIFT = (
 )
 
 
-AREAS = ("stream", "actions", "labels", "scoring", "staging")
+AREAS = ("stream", "actions", "labels", "scoring", "staging", "cases")
 
 
 # INSERT ... VALUES heads and the row group the session repeats after them.

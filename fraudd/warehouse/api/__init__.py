@@ -16,6 +16,7 @@ from contextlib import AbstractAsyncContextManager
 from typing import Protocol
 
 from fraudd.warehouse.api.actions import ActionOps
+from fraudd.warehouse.api.cases import CaseOps
 from fraudd.warehouse.api.evaluation import EvaluationOps
 from fraudd.warehouse.api.history import HistoryOps
 from fraudd.warehouse.api.ingest import IngestOps
@@ -37,6 +38,7 @@ class Session(
     HistoryOps,
     TrainingOps,
     EvaluationOps,
+    CaseOps,
     Protocol,
 ):
     """The product's operations over one connection checked out of the pool.

@@ -6,6 +6,7 @@ from typing import ClassVar
 
 from fraudd.warehouse.base import Dialect
 from fraudd.warehouse.postgres.actions import PostgresActions
+from fraudd.warehouse.postgres.cases import PostgresCases
 from fraudd.warehouse.postgres.history import PostgresHistory
 from fraudd.warehouse.postgres.ingest import PostgresIngest
 from fraudd.warehouse.postgres.labels import PostgresLabels
@@ -26,6 +27,7 @@ class PostgresSession(
     PostgresHistory,
     SharedTraining,
     SharedEvaluation,
+    PostgresCases,
 ):
     """Every operation of :class:`fraudd.warehouse.api.Session`, in PostgreSQL's dialect."""
 

@@ -6,6 +6,7 @@ from typing import ClassVar
 
 from fraudd.warehouse.base import Dialect
 from fraudd.warehouse.redshift.actions import RedshiftActions
+from fraudd.warehouse.redshift.cases import RedshiftCases
 from fraudd.warehouse.redshift.history import RedshiftHistory
 from fraudd.warehouse.redshift.ingest import RedshiftIngest
 from fraudd.warehouse.redshift.labels import RedshiftLabels
@@ -26,6 +27,7 @@ class RedshiftSession(
     RedshiftHistory,
     SharedTraining,
     SharedEvaluation,
+    RedshiftCases,
 ):
     """Every operation of :class:`fraudd.warehouse.api.Session`, in Redshift's dialect."""
 

@@ -1,0 +1,138 @@
+"""``fraudd cases|blocks|labels|console`` as operators run them: a real subprocess on the test's
+schema (PostgreSQL), one line per failure, exit codes."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import subprocess
+import sys
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from fraudd.console import auth
+from tests.cases.conftest import CasesEnv
+from tests.cases.seed import block_card
+
+pytestmark = pytest.mark.parametrize("cases_env", ["postgres"], indirect=True)
+
+
+def cli_env(env: CasesEnv, state_dir: Path) -> dict[str, str]:
+    wh = env.settings.warehouse
+    out = os.environ | {
+        "FRAUDD_WAREHOUSE__HOST": wh.host,
+        "FRAUDD_WAREHOUSE__PORT": str(wh.port),
+        "FRAUDD_WAREHOUSE__PASSWORD": wh.password.get_secret_value(),
+        "FRAUDD_WAREHOUSE__SSLMODE": wh.sslmode,
+        "FRAUDD_WAREHOUSE__SCHEMA": env.schema,
+        "FRAUDD_LOCAL__STATE_DIR": str(state_dir),
+        "FRAUDD_LOG_LEVEL": "warning",
+    }
+    out.pop("FRAUDD_CONFIG", None)
+    return out
+
+
+async def fraudd(env: CasesEnv, tmp: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return await asyncio.to_thread(
+        subprocess.run, [sys.executable, "-m", "fraudd", *args], env=cli_env(env, tmp),
+        capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+
+
+async def intake(env: CasesEnv) -> None:
+    async with env.session() as s, s.transaction():
+        await s.intake_alerts(datetime(2000, 1, 1, tzinfo=UTC))
+
+
+async def test_cases_list_show_close_and_blocks(seeded: CasesEnv, tmp_path: Path) -> None:
+    await intake(seeded)
+    await block_card(seeded, "card-tok-b", "tx-b1")
+    listed = await fraudd(seeded, tmp_path, "cases", "list", "--json")
+    assert listed.returncode == 0, listed.stderr
+    assert [c["case_id"] for c in json.loads(listed.stdout)] == ["case-tx-a1", "case-tx-b1"]
+    shown = await fraudd(seeded, tmp_path, "cases", "show", "case-tx-b1")
+    assert shown.returncode == 0 and "****2222" in shown.stdout and "blocked until" in shown.stdout
+    missing = await fraudd(seeded, tmp_path, "cases", "show", "case-nope")
+    assert missing.returncode == 1 and missing.stderr.count("\n") == 1
+    close = ["close", "case-tx-b1", "--verdict", "legitimate", "--note", "called", "--as", "ops1"]
+    closed = await fraudd(seeded, tmp_path, "cases", *close)
+    assert closed.returncode == 0, closed.stderr
+    assert "released the card's block" in closed.stdout
+    again = await fraudd(seeded, tmp_path, "cases", "close", "case-tx-b1", "--verdict", "fraud")
+    assert again.returncode == 1 and "already closed" in again.stderr
+    assert "Traceback" not in again.stderr and again.stderr.count("\n") == 1
+    await block_card(seeded, "card-tok-a", "tx-a2")
+    blocks = await fraudd(seeded, tmp_path, "blocks", "list", "--json")
+    assert [b["card_token"] for b in json.loads(blocks.stdout)] == ["card-tok-a"]
+    released = await fraudd(seeded, tmp_path, "blocks", "release", "card-tok-a",
+                            "--reason", "card replaced")  # fmt: skip
+    assert released.returncode == 0 and "released card-tok-a" in released.stdout
+    audit = await seeded.rows("SELECT actor, action FROM {schema}.audit_log ORDER BY action")
+    assert ("cli:ops1", "verdict.recorded") in [tuple(r) for r in audit]
+    assert sum(1 for r in audit if r[1] == "block.released") == 2
+
+
+async def test_labels_import_reports_bad_rows_by_line_and_loads_the_rest(
+    seeded: CasesEnv, tmp_path: Path
+) -> None:
+    await intake(seeded)
+    async with seeded.session() as s, s.transaction():  # an investigator said legitimate
+        from fraudd.cases import service
+
+        actor = service.Actor("ines", "investigator")
+        await service.record_verdict(s, actor, "case-tx-b1", "legitimate", "", datetime.now(UTC))
+    now = datetime.now(UTC)
+    later, future = (now + timedelta(minutes=1)).isoformat(), (now + timedelta(days=2)).isoformat()
+    lines = [
+        "transaction_id,is_fraud,label_time",        # line 1: header (aliases)
+        f"tx-a1,fraud,{later}",                       # 2 good
+        f"tx-b1,1,{later}",                           # 3 good: overrides the verdict, disagrees
+        "tx-a2,maybe,2024-01-01T00:00:00Z",           # 4 bad label
+        "tx-a2,0,yesterday",                          # 5 bad time
+        "tx-a2,0,2030-01-01T00:00:00",                # 6 no time zone
+        f"tx-zz,1,{later}",                           # 7 unknown transaction
+        f"tx-a1,0,{later}",                           # 8 duplicate of line 2
+        f"tx-a2,1,{future}",                          # 9 in the future
+        "tx-a2,1,2001-01-01T00:00:00+00:00",          # 10 before the transaction
+        "",                                           # 11 blank: skipped
+        f"tx-ok0,legitimate,{later}",                 # 12 good
+    ]  # fmt: skip
+    path = tmp_path / "chargebacks.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    done = await fraudd(seeded, tmp_path, "labels", "import", str(path))
+    assert done.returncode == 1
+    reported = [line.split(":", 2)[1] for line in done.stderr.strip().splitlines()]
+    assert reported == ["4", "5", "6", "7", "8", "9", "10"], done.stderr
+    assert "loaded 3 label(s), rejected 7 row(s); 1 disagreed" in done.stdout
+    labels = await seeded.rows("SELECT tx_id, is_fraud, source FROM {schema}.labels ORDER BY 1")
+    assert [tuple(r) for r in labels] == [
+        ("tx-a1", True, "chargeback"), ("tx-b1", True, "chargeback"),
+        ("tx-ok0", False, "chargeback"),
+    ]  # fmt: skip
+    clean = tmp_path / "clean.csv"
+    clean.write_text(f"tx_id,label,labelled_at\ntx-a2,1,{later}\n", encoding="utf-8")
+    ok = await fraudd(seeded, tmp_path, "labels", "import", str(clean))
+    assert ok.returncode == 0 and "loaded 1 label(s), rejected 0 row(s)" in ok.stdout
+    bad = tmp_path / "bad.csv"
+    bad.write_text("id,label\n1,1\n", encoding="utf-8")
+    refused = await fraudd(seeded, tmp_path, "labels", "import", str(bad))
+    assert refused.returncode == 65 and refused.stderr.count("\n") == 1
+
+
+async def test_console_token_prints_a_login_url_the_console_accepts(
+    cases_env: CasesEnv, tmp_path: Path
+) -> None:
+    done = await fraudd(cases_env, tmp_path, "console", "token", "--role", "investigator",
+                        "--user", "ines@bank.example")  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    url = done.stdout.strip()
+    assert url.startswith("http://127.0.0.1:8082/login?token=")
+    secret = (tmp_path / auth.SECRET_FILE).read_text(encoding="utf-8").strip().encode()
+    assert (tmp_path / auth.SECRET_FILE).stat().st_mode & 0o077 == 0
+    user = auth.verify(secret, auth.LOGIN_AUDIENCE, url.split("token=")[1], "console")
+    assert (user.name, user.role) == ("ines@bank.example", "investigator")
+    wrong = await fraudd(cases_env, tmp_path, "console", "token", "--role", "admin")
+    assert wrong.returncode == 2 and "role must be one of" in wrong.stderr

@@ -1,0 +1,113 @@
+"""A running console on a free port over a seeded warehouse (PostgreSQL), for HTTP and browser
+tests; ``alb_keys`` is a local stand-in for the ALB public-key endpoint."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack
+from dataclasses import dataclass
+from typing import Any
+
+import aiohttp
+import pytest
+from aiohttp import web
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from pydantic import SecretStr
+
+from fraudd.console.alb import AlbVerifier
+from fraudd.console.auth import console_secret
+from fraudd.console.web import Console, make_app
+from fraudd.deps import Deps
+from fraudd.health import Health
+from fraudd.metrics import create_metrics
+from fraudd.settings import Settings
+from tests.cases.conftest import CasesEnv, cases_env, seeded  # noqa: F401  (fixtures)
+from tests.cases.seed import block_card
+from tests.conftest import free_ports
+from tests.warehouse.conftest import pg_cluster, settings_for, shim  # noqa: F401  (fixtures)
+
+SECRET = "test-console-secret-0123456789abcdef-xyz"
+SIGNER = (
+    "arn:aws:elasticloadbalancing:eu-west-1:123456789012:loadbalancer/app/fraudd/50dc6c495c0c9188"
+)
+
+
+@dataclass
+class AlbKeys:
+    """An EC P-256 key pair whose public half is served at ``url/<kid>``."""
+
+    url: str
+    kid: str
+    private: ec.EllipticCurvePrivateKey
+    hits: list[str]
+
+
+@dataclass
+class Running:
+    url: str
+    settings: Settings
+    deps: Deps
+    env: CasesEnv
+
+    def secret(self) -> bytes:
+        return console_secret(self.settings)
+
+
+async def serve(app: web.Application, stack: AsyncExitStack) -> str:
+    port = free_ports(1)[0]
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    stack.push_async_callback(runner.cleanup)
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    return f"http://127.0.0.1:{port}"
+
+
+@pytest.fixture
+async def alb_keys() -> AsyncIterator[AlbKeys]:
+    private = ec.generate_private_key(ec.SECP256R1())
+    pem = private.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    hits: list[str] = []
+
+    async def key(request: web.Request) -> web.Response:
+        hits.append(request.match_info["kid"])
+        if request.match_info["kid"] != "kid-1":
+            raise web.HTTPNotFound()
+        return web.Response(body=pem, content_type="application/x-pem-file")
+
+    app = web.Application()
+    app.router.add_get("/{kid}", key)
+    async with AsyncExitStack() as stack:
+        yield AlbKeys(await serve(app, stack), "kid-1", private, hits)
+
+
+async def start_console(env: CasesEnv, stack: AsyncExitStack, **console: Any) -> Running:
+    options = {"token_secret": SecretStr(SECRET), **console}
+    settings = env.settings.model_copy(
+        update={"console": env.settings.console.model_copy(update=options)}
+    )
+    metrics = create_metrics()
+    deps = Deps(settings, metrics, Health(metrics=metrics, timeout_s=30), env.warehouse)
+    alb = None
+    if settings.console.auth == "alb":
+        http = await stack.enter_async_context(aiohttp.ClientSession())
+        alb = AlbVerifier(settings, http)
+    app = make_app(Console(deps, console_secret(settings), alb))
+    return Running(await serve(app, stack), settings, deps, env)
+
+
+async def open_cases(env: CasesEnv) -> None:
+    from datetime import UTC, datetime
+
+    async with env.session() as s, s.transaction():
+        await s.intake_alerts(datetime(2000, 1, 1, tzinfo=UTC))
+
+
+@pytest.fixture
+async def console(seeded: CasesEnv) -> AsyncIterator[Running]:  # noqa: F811
+    await open_cases(seeded)
+    await block_card(seeded, "card-tok-a", "tx-a2")
+    async with AsyncExitStack() as stack:
+        yield await start_console(seeded, stack)

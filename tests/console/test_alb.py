@@ -1,0 +1,115 @@
+"""auth = alb: only a valid ``x-amzn-oidc-data`` header from the pinned signer gets in.
+
+The key endpoint is a local aiohttp stub serving the public half of an EC key made here
+(``console.alb_key_url`` points at it); tokens are signed as the ALB signs them (ES256, kid and
+signer in the JWT header).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack
+from typing import Any
+
+import aiohttp
+import jwt
+import pytest
+from cryptography.hazmat.primitives.asymmetric import ec
+
+from fraudd.console import auth
+from fraudd.console.alb import HEADER
+from tests.cases.conftest import CasesEnv
+from tests.console.conftest import SIGNER, AlbKeys, Running, open_cases, start_console
+
+pytestmark = pytest.mark.parametrize("cases_env", ["postgres"], indirect=True)
+
+
+@pytest.fixture
+async def alb_console(seeded: CasesEnv, alb_keys: AlbKeys) -> AsyncIterator[Running]:
+    await open_cases(seeded)
+    async with AsyncExitStack() as stack:
+        yield await start_console(
+            seeded, stack, auth="alb", alb_signer_arn=SIGNER, alb_key_url=alb_keys.url
+        )
+
+
+def alb_token(keys: AlbKeys, key: Any = None, *, exp_in: float = 60, **header: Any) -> str:
+    claims = {
+        "sub": "1234-abcd",
+        "email": "ines@bank.example",
+        "exp": int(time.time() + exp_in),
+        "groups": ["staff", "fraudd-investigators"],
+        "iss": "https://idp.example",
+    }
+    head = {"kid": keys.kid, "signer": SIGNER, "client": "console", **header}
+    return jwt.encode(claims, key or keys.private, algorithm="ES256", headers=head)
+
+
+async def status(console: Running, token: str | None, path: str = "/queue") -> tuple[int, str]:
+    headers = {HEADER: token} if token is not None else {}
+    async with aiohttp.ClientSession() as http, http.get(console.url + path, headers=headers) as r:
+        return r.status, await r.text()
+
+
+async def test_a_valid_header_logs_the_user_in_with_the_group_role(
+    alb_console: Running, alb_keys: AlbKeys
+) -> None:
+    code, body = await status(alb_console, alb_token(alb_keys))
+    assert code == 200 and "case-tx-a1" in body and "ines@bank.example · investigator" in body
+    code, _ = await status(alb_console, alb_token(alb_keys))
+    assert alb_keys.hits == ["kid-1"]  # the key is fetched once per kid
+
+
+async def test_forged_expired_or_foreign_headers_are_refused(
+    alb_console: Running, alb_keys: AlbKeys
+) -> None:
+    other = ec.generate_private_key(ec.SECP256R1())
+    refused = {
+        "missing": None,
+        "garbage": "not.a.jwt",
+        "wrong key": alb_token(alb_keys, other),
+        "expired": alb_token(alb_keys, exp_in=-5),
+        "other signer": alb_token(alb_keys, signer=SIGNER.replace("fraudd", "evil")),
+        "unknown kid": alb_token(alb_keys, kid="kid-2"),
+        "path as kid": alb_token(alb_keys, kid="../kid-1"),
+        "hs256": jwt.encode(
+            {"sub": "x", "exp": int(time.time()) + 60},
+            "k" * 32,
+            headers={"kid": "kid-1", "signer": SIGNER},
+        ),
+        "a local session": auth.mint(
+            alb_console.secret(), auth.SESSION_AUDIENCE, "x", "investigator", 60
+        ),
+    }
+    for name, token in refused.items():
+        code, body = await status(alb_console, token)
+        assert code == 401, name
+        assert "case-tx" not in body, name
+    assert "../kid-1" not in alb_keys.hits  # never sent to the key endpoint
+
+
+async def test_a_user_in_no_console_group_is_forbidden(
+    alb_console: Running, alb_keys: AlbKeys
+) -> None:
+    claims = {"email": "bob@bank.example", "exp": int(time.time()) + 60, "groups": "staff"}
+    token = jwt.encode(claims, alb_keys.private, algorithm="ES256",
+                       headers={"kid": alb_keys.kid, "signer": SIGNER})  # fmt: skip
+    code, body = await status(alb_console, token)
+    assert code == 403 and "case-tx" not in body
+    viewer = dict(claims, groups="staff,fraudd-viewers")
+    token = jwt.encode(viewer, alb_keys.private, algorithm="ES256",
+                       headers={"kid": alb_keys.kid, "signer": SIGNER})  # fmt: skip
+    code, body = await status(alb_console, token)
+    assert code == 200 and "bob@bank.example · viewer" in body
+
+
+async def test_local_login_tokens_do_not_work_behind_the_alb(
+    alb_console: Running, alb_keys: AlbKeys
+) -> None:
+    token = auth.mint(alb_console.secret(), auth.LOGIN_AUDIENCE, "x", "investigator", 60)
+    async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as http:
+        async with http.get(f"{alb_console.url}/login", params={"token": token}) as r:
+            assert r.status == 200 and auth.SESSION_COOKIE not in r.cookies
+        async with http.get(f"{alb_console.url}/queue") as r:
+            assert r.status == 401

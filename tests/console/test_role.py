@@ -1,0 +1,93 @@
+"""``fraudd run --roles console`` on its own: it serves 401 without credentials, opens cases for
+the alerts it finds (``fraudd_cases_open``) and stops cleanly on SIGTERM."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+from pathlib import Path
+
+import aiohttp
+import pytest
+
+from tests.cases.conftest import CasesEnv
+from tests.conftest import free_ports
+
+pytestmark = [
+    pytest.mark.parametrize("cases_env", ["postgres"], indirect=True),
+    pytest.mark.timeout(120),
+]
+
+
+async def _get(url: str) -> tuple[int, str]:
+    async with aiohttp.ClientSession() as http, http.get(url, allow_redirects=False) as r:
+        return r.status, await r.text()
+
+
+async def test_the_console_role_runs_alone(seeded: CasesEnv, tmp_path: Path) -> None:
+    console_port, http_port = free_ports(2)
+    wh = seeded.settings.warehouse
+    env = os.environ | {
+        "FRAUDD_WAREHOUSE__HOST": wh.host, "FRAUDD_WAREHOUSE__PORT": str(wh.port),
+        "FRAUDD_WAREHOUSE__PASSWORD": wh.password.get_secret_value(),
+        "FRAUDD_WAREHOUSE__SSLMODE": wh.sslmode, "FRAUDD_WAREHOUSE__SCHEMA": seeded.schema,
+        "FRAUDD_CONSOLE__PORT": str(console_port), "FRAUDD_CONSOLE__INTAKE_POLL_S": "0.2",
+        "FRAUDD_HTTP__PORT": str(http_port), "FRAUDD_LOCAL__STATE_DIR": str(tmp_path),
+        "FRAUDD_LOG_FORMAT": "json",
+    }  # fmt: skip
+    env.pop("FRAUDD_CONFIG", None)
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "fraudd", "run", "--roles", "console", env=env,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+    )  # fmt: skip
+    try:
+        metrics = ""
+        for _ in range(300):
+            await asyncio.sleep(0.1)
+            try:
+                metrics = (await _get(f"http://127.0.0.1:{http_port}/metrics"))[1]
+            except aiohttp.ClientError:
+                continue
+            if "fraudd_cases_open 2.0" in metrics:
+                break
+            if proc.returncode is not None:
+                break
+        assert "fraudd_cases_open 2.0" in metrics, await _output(proc)
+        status, body = await _get(f"http://127.0.0.1:{console_port}/")
+        assert status == 401 and "case-tx" not in body and "card-tok" not in body
+    finally:
+        if proc.returncode is None:
+            proc.send_signal(signal.SIGTERM)
+        out, _ = await asyncio.wait_for(proc.communicate(), timeout=30)
+    assert proc.returncode == 0, out.decode()[-2000:]
+    assert b'"console.started"' in out
+
+
+async def _output(proc: asyncio.subprocess.Process) -> str:
+    if proc.returncode is None or proc.stdout is None:
+        return "still running"
+    return (await proc.stdout.read()).decode()[-3000:]
+
+
+async def test_the_console_on_an_unmigrated_schema_stops_with_one_line(
+    cases_env: CasesEnv, tmp_path: Path
+) -> None:
+    wh = cases_env.settings.warehouse
+    env = os.environ | {
+        "FRAUDD_WAREHOUSE__HOST": wh.host, "FRAUDD_WAREHOUSE__PORT": str(wh.port),
+        "FRAUDD_WAREHOUSE__PASSWORD": wh.password.get_secret_value(),
+        "FRAUDD_WAREHOUSE__SSLMODE": wh.sslmode, "FRAUDD_WAREHOUSE__SCHEMA": "never_migrated",
+        "FRAUDD_CONSOLE__PORT": str(free_ports(1)[0]), "FRAUDD_HTTP__PORT": "0",
+        "FRAUDD_LOCAL__STATE_DIR": str(tmp_path), "FRAUDD_LOG_LEVEL": "warning",
+    }  # fmt: skip
+    env.pop("FRAUDD_CONFIG", None)
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "fraudd", "run", "--roles", "console", env=env,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    _, err = await asyncio.wait_for(proc.communicate(), timeout=60)
+    assert proc.returncode == 78
+    assert err.decode().strip().endswith("run `fraudd migrate` first"), err.decode()[-1500:]
+    assert b"Traceback" not in err
