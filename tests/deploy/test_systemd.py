@@ -190,7 +190,7 @@ def test_install_script_stages_units_and_config(tmp_path: Path) -> None:
     if config.exists():
         assert config.stat().st_mode & 0o777 == 0o640
     else:
-        assert "aws.example.toml not found" in result.stdout
+        assert "WARNING: no installed fraudd" in result.stdout
 
 
 def test_install_script_keeps_an_existing_config(tmp_path: Path) -> None:
