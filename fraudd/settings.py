@@ -218,7 +218,22 @@ class RedshiftSettings(Section):
     )
     iam_role: IamRole = Field(
         default="default",
-        description="IAM_ROLE of the external schema and CREATE MODEL: 'default' or a role ARN.",
+        description="IAM_ROLE of CREATE EXTERNAL SCHEMA ... FROM KINESIS (streaming ingestion): "
+        "'default' or a role ARN.",
+    )
+    copy_iam_role: IamRole = Field(
+        default="default",
+        description="IAM_ROLE of COPY from warehouse.s3_staging_uri (bulk loads).",
+    )
+    ml_iam_role: IamRole = Field(
+        default="default",
+        description="IAM_ROLE of CREATE MODEL (Redshift ML); it must trust SageMaker too.",
+    )
+    create_model_timeout_s: float = Field(
+        default=3600.0,
+        gt=0,
+        description="CREATE MODEL returns once the training data is exported to S3; it runs on a "
+        "connection of its own with this statement timeout instead of warehouse's.",
     )
     auto_refresh: bool = Field(
         default=True,

@@ -3,7 +3,7 @@
 Redshift cannot ``COPY FROM STDIN``, and row-by-row INSERTs of millions of rows take hours:
 its bulk path is COPY from S3, which loads every file under a prefix in parallel on all slices.
 Each load writes its files under a fresh prefix (``<warehouse.s3_staging_uri>fraudd-load-<id>/``)
-and deletes them afterwards. The cluster reads them with ``redshift.iam_role``.
+and deletes them afterwards. The cluster reads them with ``redshift.copy_iam_role``.
 
 COPY takes no bind parameters, so the S3 URI and role are spliced in: both come from settings
 validated against strict patterns (no quotes possible) and are checked again here.
@@ -60,7 +60,7 @@ def staging_uri(settings: Settings) -> str:
     if uri is None:
         raise StagingConfigError(
             "warehouse.s3_staging_uri: required for bulk loads into Redshift "
-            "(an S3 prefix the cluster can read with redshift.iam_role)"
+            "(an S3 prefix the cluster can read with redshift.copy_iam_role)"
         )
     return uri
 
@@ -78,7 +78,9 @@ class S3Stager:
     @classmethod
     def from_settings(cls, client: Any, settings: Settings) -> S3Stager:
         """Raise :class:`StagingConfigError` when the staging prefix is not configured."""
-        return cls(client, staging_uri(settings), settings.redshift.iam_role, settings.aws.region)
+        return cls(
+            client, staging_uri(settings), settings.redshift.copy_iam_role, settings.aws.region
+        )
 
     async def stage(self, conn: Connection, table: str, chunks: AsyncIterable[str]) -> int:
         """Upload every chunk as a CSV.gz part, COPY them all, delete them."""

@@ -18,12 +18,13 @@ from typing import Protocol
 from fraudd.warehouse.api.actions import ActionOps
 from fraudd.warehouse.api.ingest import IngestOps
 from fraudd.warehouse.api.labels import LabelOps
+from fraudd.warehouse.api.model_training import ModelTrainingOps
 from fraudd.warehouse.api.scoring import ScoringOps
 from fraudd.warehouse.api.stream import StreamOps
 from fraudd.warehouse.base import Connection
 
 
-class Session(StreamOps, ActionOps, LabelOps, IngestOps, ScoringOps, Protocol):
+class Session(StreamOps, ActionOps, LabelOps, IngestOps, ScoringOps, ModelTrainingOps, Protocol):
     """The product's operations over one connection checked out of the pool.
 
     Outside :meth:`transaction` every operation commits on its own.

@@ -8,12 +8,18 @@ from fraudd.warehouse.base import Dialect
 from fraudd.warehouse.postgres.actions import PostgresActions
 from fraudd.warehouse.postgres.ingest import PostgresIngest
 from fraudd.warehouse.postgres.labels import PostgresLabels
+from fraudd.warehouse.postgres.model_training import PostgresModelTraining
 from fraudd.warehouse.postgres.scoring import PostgresScoring
 from fraudd.warehouse.postgres.stream import PostgresStream
 
 
 class PostgresSession(
-    PostgresStream, PostgresActions, PostgresLabels, PostgresIngest, PostgresScoring
+    PostgresStream,
+    PostgresActions,
+    PostgresLabels,
+    PostgresIngest,
+    PostgresScoring,
+    PostgresModelTraining,
 ):
     """Every operation of :class:`fraudd.warehouse.api.Session`, in PostgreSQL's dialect."""
 

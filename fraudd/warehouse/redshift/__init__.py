@@ -8,12 +8,18 @@ from fraudd.warehouse.base import Dialect
 from fraudd.warehouse.redshift.actions import RedshiftActions
 from fraudd.warehouse.redshift.ingest import RedshiftIngest
 from fraudd.warehouse.redshift.labels import RedshiftLabels
+from fraudd.warehouse.redshift.model_training import RedshiftModelTraining
 from fraudd.warehouse.redshift.scoring import RedshiftScoring
 from fraudd.warehouse.redshift.stream import RedshiftStream
 
 
 class RedshiftSession(
-    RedshiftStream, RedshiftActions, RedshiftLabels, RedshiftIngest, RedshiftScoring
+    RedshiftStream,
+    RedshiftActions,
+    RedshiftLabels,
+    RedshiftIngest,
+    RedshiftScoring,
+    RedshiftModelTraining,
 ):
     """Every operation of :class:`fraudd.warehouse.api.Session`, in Redshift's dialect."""
 
