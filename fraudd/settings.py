@@ -383,6 +383,16 @@ def _check_redshift(settings: Settings) -> None:
             "invalid configuration: redshift.external_schema: must differ from warehouse.schema "
             "(it holds the stream, not fraudd's tables)"
         )
+    if wh.iam_auth and not (wh.serverless_workgroup or wh.cluster_identifier):
+        raise ConfigError(
+            "invalid configuration: warehouse.iam_auth: name warehouse.serverless_workgroup "
+            "(Serverless) or warehouse.cluster_identifier (provisioned)"
+        )
+    if wh.iam_auth and wh.driver != "redshift_connector":
+        raise ConfigError(
+            "invalid configuration: warehouse.iam_auth: needs "
+            'warehouse.driver = "redshift_connector"'
+        )
     if not rs.auto_refresh and not wh.refresh_view:
         raise ConfigError(
             "invalid configuration: redshift.auto_refresh: with false, set "
