@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 import structlog
+from botocore.exceptions import ClientError
 
 from fraudd.history.columns import NORMAL_COLUMNS
 from fraudd.settings import Settings
@@ -95,8 +96,9 @@ class S3Stager:
                 if not text:
                     continue  # every row of the chunk was rejected
                 body = await asyncio.to_thread(gzip.compress, text.encode(), GZIP_LEVEL)
-                keys.append(f"{prefix}part-{len(keys):05d}.csv.gz")
-                await self.client.put_object(Bucket=bucket, Key=keys[-1], Body=body)
+                key = f"{prefix}part-{len(keys):05d}.csv.gz"
+                await self._put(bucket, key, body)
+                keys.append(key)
                 rows += text.count("\n")
             if keys:  # COPY fails on a prefix without files
                 uri = f"s3://{bucket}/{prefix}"
@@ -106,6 +108,24 @@ class S3Stager:
             await self._delete(bucket, keys)
         log.info("history.staged_on_s3", bucket=bucket, prefix=prefix, files=len(keys), rows=rows)
         return rows
+
+    async def _put(self, bucket: str, key: str, body: bytes) -> None:
+        """PutObject; a missing bucket or a denied write is a configuration error (one line)."""
+        try:
+            await self.client.put_object(Bucket=bucket, Key=key, Body=body)
+        except ClientError as exc:
+            code = exc.response.get("Error", {}).get("Code", "")
+            if code == "NoSuchBucket":
+                raise StagingConfigError(
+                    f"warehouse.s3_staging_uri: bucket {bucket} does not exist: use the stack's "
+                    "StagingUri output (s3://<StagingBucketName>/staging/)"
+                ) from None
+            if code in ("AccessDenied", "AllAccessDisabled", "KMS.AccessDeniedException"):
+                raise StagingConfigError(
+                    f"warehouse.s3_staging_uri: this host may not write s3://{bucket}/{key} "
+                    f"({code}): the stack's instance role may write under StagingUri only"
+                ) from None
+            raise
 
     async def _delete(self, bucket: str, keys: list[str]) -> None:
         for start in range(0, len(keys), 1000):  # DeleteObjects takes up to 1000 keys
