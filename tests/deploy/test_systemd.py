@@ -17,7 +17,7 @@ UNIT_DIR = Path(__file__).resolve().parents[2] / "deploy" / "systemd"
 SERVICES = ("fraudd.service", "fraudd@.service", "fraudd-retrain.service")
 UNITS = (*SERVICES, "fraudd-retrain.timer")
 EXEC = "/opt/fraudd/.venv/bin/fraudd"
-MAX_EXPOSURE = 2.0
+MAX_EXPOSURE = 1.5
 
 ANALYZE = shutil.which("systemd-analyze")
 needs_analyze = pytest.mark.skipif(
