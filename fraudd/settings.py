@@ -220,7 +220,22 @@ class RedshiftSettings(Section):
     )
     iam_role: IamRole = Field(
         default="default",
-        description="IAM_ROLE of the external schema and CREATE MODEL: 'default' or a role ARN.",
+        description="IAM_ROLE of CREATE EXTERNAL SCHEMA ... FROM KINESIS (streaming ingestion): "
+        "'default' or a role ARN.",
+    )
+    copy_iam_role: IamRole = Field(
+        default="default",
+        description="IAM_ROLE of COPY from warehouse.s3_staging_uri (bulk loads).",
+    )
+    ml_iam_role: IamRole = Field(
+        default="default",
+        description="IAM_ROLE of CREATE MODEL (Redshift ML); it must trust SageMaker too.",
+    )
+    create_model_timeout_s: float = Field(
+        default=3600.0,
+        gt=0,
+        description="CREATE MODEL returns once the training data is exported to S3; it runs on a "
+        "connection of its own with this statement timeout instead of warehouse's.",
     )
     auto_refresh: bool = Field(
         default=True,
@@ -411,6 +426,16 @@ def _check_redshift(settings: Settings) -> None:
         raise ConfigError(
             "invalid configuration: redshift.external_schema: must differ from warehouse.schema "
             "(it holds the stream, not fraudd's tables)"
+        )
+    if wh.iam_auth and not (wh.serverless_workgroup or wh.cluster_identifier):
+        raise ConfigError(
+            "invalid configuration: warehouse.iam_auth: name warehouse.serverless_workgroup "
+            "(Serverless) or warehouse.cluster_identifier (provisioned)"
+        )
+    if wh.iam_auth and wh.driver != "redshift_connector":
+        raise ConfigError(
+            "invalid configuration: warehouse.iam_auth: needs "
+            'warehouse.driver = "redshift_connector"'
         )
     if not rs.auto_refresh and not wh.refresh_view:
         raise ConfigError(

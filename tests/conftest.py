@@ -14,6 +14,10 @@ from fraudd import localstack
 from fraudd.localstack import StackInfo
 from fraudd.settings import LocalStackSettings, Settings, WarehouseSettings
 
+# Records every AWS call fraudd's clients make in this session and, at its end, fails the
+# session if deploy/aws/fraudd.yaml does not allow one (tests/deploy/test_permissions.py).
+pytest_plugins = ("tests.deploy.aws_calls",)
+
 # --- Local stack ------------------------------------------------------------------------------
 # A whole local stack (kinesalite, moto server, PostgreSQL) for the session, on a temporary state
 # directory and on ports the kernel reports free, so it never clashes with a developer's own

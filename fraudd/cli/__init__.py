@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from fraudd.cli import cases, daemon, data, demo, local, model  # noqa: F401  (register commands)
+from fraudd.cli import cases, daemon, data, demo, examples, local, model  # noqa: F401  (register commands)
 from fraudd.cli.app import app
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import sys
-from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -15,9 +15,8 @@ from rich.table import Table
 
 from fraudd.cli.app import Globals, app, settings_from
 from fraudd.deps import Deps
+from fraudd.examples import example_path
 from fraudd.settings import Settings
-
-REPO_LOCAL_CONFIG = Path(__file__).resolve().parents[2] / "config" / "local.toml"
 
 
 def _progress_table(deps: Deps) -> Table:
@@ -65,12 +64,9 @@ def demo(
     """Run the whole loop on the local stack and print a summary."""
 
     g: Globals = ctx.obj
-    if (
-        g.config is None
-        and REPO_LOCAL_CONFIG.exists()
-        and "FRAUDD_CONFIG" not in __import__("os").environ
-    ):
-        g.config = REPO_LOCAL_CONFIG
+    if g.config is None and "FRAUDD_CONFIG" not in os.environ:
+        # The local profile shipped in the package (the same file as the checkout's config/).
+        g.config = example_path("local")
     settings = settings_from(ctx)
     if rate is not None:
         settings = settings.model_copy(

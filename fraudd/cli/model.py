@@ -13,7 +13,8 @@ from typing import Annotated
 import typer
 
 from fraudd.cli.app import app, settings_from
-from fraudd.settings import Settings
+from fraudd.settings import EX_CONFIG, Settings
+from fraudd.warehouse.api.model_training import ModelStatus
 
 model_app = typer.Typer(
     help="The model registry: list, activate (roll back), export.", no_args_is_help=True
@@ -101,38 +102,39 @@ def train(
 
 
 def _redshift_ml(settings: Settings, end: dt.date, train_days: int) -> None:
-    from fraudd.model.export import render_create_model
+    """CREATE MODEL, then wait for SHOW MODEL to say READY; one line and exit 1 otherwise."""
+    from fraudd.model.redshift_train import (
+        ModelTrainingFailed,
+        create_model_spec,
+        train_redshift_ml,
+    )
+    from fraudd.warehouse import WarehouseError
+    from fraudd.warehouse.api.model_training import ModelTrainingUnsupported
 
     bucket = settings.redshift.s3_bucket
-    if settings.warehouse.dialect != "redshift" or bucket is None:
+    if bucket is None:
         typer.echo(
-            "fraudd: --backend redshift-ml needs warehouse.dialect = redshift and "
-            "redshift.s3_bucket",
+            "fraudd: invalid configuration: redshift.s3_bucket: required for --backend "
+            "redshift-ml (the stack's StagingBucketName output)",
             err=True,
         )
-        raise typer.Exit(2)
-    sql = render_create_model(
-        settings,
-        dt.datetime(end.year, end.month, end.day, tzinfo=dt.UTC),
-        train_days,
-        s3_bucket=bucket,
-        model_name=settings.redshift.model_name,
-    )
-    asyncio.run(_run_statement(settings, sql))
-    typer.echo(
-        f"CREATE MODEL submitted: {settings.redshift.model_name}; SHOW MODEL shows its progress"
-    )
-
-
-async def _run_statement(settings: Settings, sql: str) -> None:
-    from fraudd.warehouse import connect
-
-    wh = await connect(settings.warehouse)
+        raise typer.Exit(EX_CONFIG)
+    midnight = dt.datetime(end.year, end.month, end.day, tzinfo=dt.UTC)
+    spec = create_model_spec(settings, midnight, train_days, s3_bucket=bucket)
     try:
-        async with wh.acquire() as conn:
-            await conn.execute(sql)
-    finally:
-        await wh.close()
+        status = asyncio.run(train_redshift_ml(settings, spec, progress=_show_progress))
+    except ModelTrainingUnsupported as exc:
+        typer.echo(f"fraudd: invalid configuration: warehouse.dialect: {exc}", err=True)
+        raise typer.Exit(EX_CONFIG) from None
+    except (ModelTrainingFailed, WarehouseError) as exc:
+        typer.echo(f"fraudd: {exc}", err=True)
+        raise typer.Exit(1) from None
+    typer.echo(json.dumps({"model": spec.model_name, "state": status.state, **status.details}))
+
+
+def _show_progress(status: ModelStatus, elapsed_s: float) -> None:
+    """One stderr line per poll: the state and how long training has run."""
+    typer.echo(f"fraudd: model {status.state} after {elapsed_s:.0f} s", err=True)
 
 
 @app.command()

@@ -88,7 +88,7 @@ def _start_emulators(settings: Settings, current: StackState, logs: Path) -> Sta
         current.kinesis,
         local.kinesis_port,
         "kinesis",
-        lambda port: kinesis.start(port, logs / "kinesalite.log"),
+        lambda port: kinesis.start(port, logs / "kinesalite.log", current.state_dir),
         kinesis.endpoint,
     )
     current = current.model_copy(update={"kinesis": kin})

@@ -9,9 +9,10 @@ archive's sibling metadata and in the registry). The same archive serves Redshif
 own model" (``CREATE MODEL ... FROM 's3://.../model.tar.gz'``). Inputs are CSV rows in
 :data:`fraudd.features.FEATURES` order, no header; the output is the fraud probability.
 
-Redshift ML training: :func:`render_create_model` wraps the Redshift training-feature SQL for
-``CREATE MODEL ... AUTO OFF MODEL_TYPE XGBOOST``. DDL takes no bind parameters, so the window
-bounds are rendered as timestamp literals from ``datetime`` values (never from text input).
+Redshift ML training: :func:`render_create_model` shows the ``CREATE MODEL ... AUTO OFF
+MODEL_TYPE XGBOOST`` statement :mod:`fraudd.model.redshift_train` runs (the SQL is the warehouse
+layer's). DDL takes no bind parameters, so the window bounds are rendered as timestamp literals
+from ``datetime`` values (never from text input).
 """
 
 from __future__ import annotations
@@ -24,14 +25,10 @@ from pathlib import Path
 
 import xgboost as xgb
 
-from fraudd.features import FEATURES, feature_queries
 from fraudd.settings import Settings
 from fraudd.warehouse.api.models import ModelRecord
-from fraudd.warehouse.shared.features import training_call
-from fraudd.warehouse.sqlfiles import validate_identifier
 
 MODEL_MEMBER = "xgboost-model"
-_BUCKET_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789.-")
 
 
 def sagemaker_archive(record: ModelRecord) -> bytes:
@@ -66,18 +63,6 @@ def export_sagemaker(record: ModelRecord, path: Path) -> Path:
     return target
 
 
-def _literal(moment: dt.datetime) -> str:
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=dt.UTC)
-    return "CAST('" + moment.astimezone(dt.UTC).isoformat(sep=" ") + "' AS TIMESTAMPTZ)"
-
-
-def _bucket(name: str) -> str:
-    if not name or not set(name) <= _BUCKET_CHARS:
-        raise ValueError(f"not an S3 bucket name: {name!r}")
-    return name
-
-
 def render_create_model(
     settings: Settings,
     train_end: dt.datetime,
@@ -90,34 +75,24 @@ def render_create_model(
     model_name: str = "fraudd_model",
     max_runtime_s: int = 5400,
 ) -> str:
-    """``CREATE MODEL`` for Redshift ML over ``[train_end - train_days, train_end)``.
+    """``CREATE MODEL`` for Redshift ML over ``[train_end - train_days, train_end)``, as the
+    warehouse layer sends it (the statement lives in its ``model_training.sql``).
 
     The prediction function is ``settings.scoring.redshift_ml_function``; it takes the features
     in :data:`FEATURES` order and is created in the warehouse schema.
     """
-    schema = settings.warehouse.schema_name
-    function = validate_identifier(settings.scoring.redshift_ml_function)
-    start = train_end - dt.timedelta(days=train_days)
-    training, params = training_call(feature_queries("redshift", schema).training, start, train_end)
-    training = training.rstrip().rstrip(";")
-    for value in params:  # DDL takes no bind parameters: each one as a checked literal
-        assert isinstance(value, dt.datetime)  # the training query's only parameters
-        training = training.replace("%s", _literal(value), 1)
-    columns = ", ".join(f"f.{name}" for name in FEATURES)
-    cells = 10_000_000 * (len(FEATURES) + 1)
-    return (
-        f"CREATE MODEL {schema}.{validate_identifier(model_name)}\n"  # noqa: S608 - DDL, validated
-        f"FROM (SELECT {columns}, CASE WHEN f.is_fraud THEN 1 ELSE 0 END AS is_fraud\n"
-        f"      FROM (\n{training}\n) f)\n"
-        "TARGET is_fraud\n"
-        f"FUNCTION {function}\n"
-        "IAM_ROLE default\n"
-        "AUTO OFF\n"
-        "MODEL_TYPE XGBOOST\n"
-        "OBJECTIVE 'binary:logistic'\n"
-        "PREPROCESSORS 'none'\n"
-        f"HYPERPARAMETERS DEFAULT EXCEPT (NUM_ROUND '{int(num_round)}', "
-        f"MAX_DEPTH '{int(max_depth)}', ETA '{float(eta)}')\n"
-        f"SETTINGS (S3_BUCKET '{_bucket(s3_bucket)}', MAX_CELLS {cells}, "
-        f"MAX_RUNTIME {int(max_runtime_s)})"
+    from fraudd.model.redshift_train import create_model_spec
+    from fraudd.warehouse.redshift.model_training import render_create_model as render
+
+    spec = create_model_spec(
+        settings,
+        train_end,
+        train_days,
+        s3_bucket=s3_bucket,
+        model_name=model_name,
+        num_round=num_round,
+        max_depth=max_depth,
+        eta=eta,
+        max_runtime_s=max_runtime_s,
     )
+    return render(settings.warehouse.schema_name, spec)

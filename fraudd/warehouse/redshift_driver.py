@@ -128,13 +128,20 @@ def connect_kwargs(settings: WarehouseSettings) -> dict[str, Any]:
     if not settings.iam_auth:
         return kwargs | {"user": settings.user, "password": settings.password.get_secret_value()}
     # Temporary credentials from the default AWS chain (the EC2 instance role): no secret here.
+    # One IAM action per kind of warehouse, the one deploy/aws/fraudd.yaml grants
+    # (tests/warehouse/test_redshift_login.py records which one the driver really calls):
+    # - Serverless: redshift-serverless:GetCredentials for the workgroup, database user
+    #   IAMR:<role name> (redshift_connector's SERVERLESS_V1 path, group_federation off);
+    # - provisioned: group_federation makes the driver call GetClusterCredentialsWithIAM (V2),
+    #   which also logs in as IAMR:<role name> and needs no db_user that must exist first; without
+    #   it the driver calls GetClusterCredentials (V1), another action on a dbuser ARN.
     kwargs |= {"iam": True}
     if settings.serverless_workgroup:
         return kwargs | {
             "is_serverless": True,
             "serverless_work_group": settings.serverless_workgroup,
         }
-    return kwargs | {"cluster_identifier": settings.cluster_identifier, "db_user": settings.user}
+    return kwargs | {"cluster_identifier": settings.cluster_identifier, "group_federation": True}
 
 
 def connect_sync(settings: WarehouseSettings) -> Raw:

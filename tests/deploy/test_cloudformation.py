@@ -24,6 +24,9 @@ UNSCOPABLE_ACTIONS = {
     # Redshift streaming ingestion lists streams when it maps the external schema; AWS's
     # documented streaming-ingestion policy grants it on "*".
     "kinesis:ListStreams",
+    # Redshift ML's SageMaker jobs (admin-setup.html): neither action has a resource type.
+    "cloudwatch:PutMetricData",
+    "ecr:GetAuthorizationToken",
 }
 
 
@@ -75,7 +78,10 @@ def test_cfn_lint_is_clean() -> None:
     """Errors, warnings and informational findings all count."""
     result = subprocess.run(
         [*_cfn_lint(), "--include-checks", "I", "--", str(TEMPLATE)],
-        capture_output=True, text=True, timeout=300, check=False,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout.strip() == ""
@@ -97,7 +103,11 @@ def test_resource_star_only_for_unscopable_actions(template: dict[str, Any]) -> 
         if st["Effect"] == "Allow" and "*" in _as_list(st["Resource"])
         for action in _as_list(st["Action"])
     ]
-    assert starred == [("RedshiftStreamingRole", "kinesis:ListStreams")]
+    assert sorted(starred) == [
+        ("RedshiftMlRole", "cloudwatch:PutMetricData"),
+        ("RedshiftMlRole", "ecr:GetAuthorizationToken"),
+        ("RedshiftStreamingRole", "kinesis:ListStreams"),
+    ]
     assert {action for _, action in starred} <= UNSCOPABLE_ACTIONS
 
 
@@ -117,7 +127,7 @@ def test_key_policy_delegates_to_iam_only_for_the_account(template: dict[str, An
 
 def test_resource_policies_allow_only_named_services(template: dict[str, Any]) -> None:
     for name, res in template["Resources"].items():
-        if res["Type"] != "AWS::SNS::TopicPolicy":
+        if res["Type"] not in ("AWS::SNS::TopicPolicy", "AWS::S3::BucketPolicy"):
             continue
         for st in _statements(res["Properties"]["PolicyDocument"]["Statement"]):
             if st["Principal"] == "*":
@@ -144,7 +154,8 @@ def test_data_is_encrypted_with_the_stack_key(template: dict[str, Any]) -> None:
     res = template["Resources"]
     key_arn = {"Fn::GetAtt": ["Key", "Arn"]}
     assert res["Stream"]["Properties"]["StreamEncryption"] == {
-        "EncryptionType": "KMS", "KeyId": key_arn,
+        "EncryptionType": "KMS",
+        "KeyId": key_arn,
     }
     assert res["AlertTopic"]["Properties"]["KmsMasterKeyId"] == key_arn
     assert res["AlarmTopic"]["Properties"]["KmsMasterKeyId"] == key_arn
@@ -185,7 +196,7 @@ def test_outputs_name_real_config_keys(template: dict[str, Any]) -> None:
     named = set()
     for name, output in template["Outputs"].items():
         description = output["Description"]
-        match = re.fullmatch(r"config key: ([a-z_]+\.[a-z_]+)", description)
+        match = re.fullmatch(r"config key: ([a-z0-9_]+\.[a-z0-9_]+)", description)
         if match:
             assert match.group(1) in keys, (name, description)
             named.add(match.group(1))
@@ -196,8 +207,9 @@ def test_outputs_name_real_config_keys(template: dict[str, Any]) -> None:
 
 def test_user_data_env_file_uses_real_settings(template: dict[str, Any]) -> None:
     """The FRAUDD_* lines UserData writes must name existing settings (extra keys are fatal)."""
-    script, variables = template["Resources"]["Instance"]["Properties"]["UserData"][
-        "Fn::Base64"]["Fn::Sub"]
+    script, variables = template["Resources"]["Instance"]["Properties"]["UserData"]["Fn::Base64"][
+        "Fn::Sub"
+    ]
     text = script + repr(variables)
     names = set(re.findall(r"FRAUDD_([A-Z_]+?)__([A-Z_]+)=", text))
     assert names, "no FRAUDD_ variables found"
@@ -205,3 +217,43 @@ def test_user_data_env_file_uses_real_settings(template: dict[str, Any]) -> None
     for section, key in names:
         assert f"{section.lower()}.{key.lower()}" in keys, (section, key)
     assert "FRAUDD_PROFILE=aws" in script
+
+
+def test_staging_bucket_is_private_encrypted_tls_only_and_expires(
+    template: dict[str, Any],
+) -> None:
+    res = template["Resources"]
+    props = res["StagingBucket"]["Properties"]
+    (rule,) = props["BucketEncryption"]["ServerSideEncryptionConfiguration"]
+    assert rule["ServerSideEncryptionByDefault"] == {
+        "SSEAlgorithm": "aws:kms",
+        "KMSMasterKeyID": {"Fn::GetAtt": ["Key", "Arn"]},
+    }
+    assert set(props["PublicAccessBlockConfiguration"].values()) == {True}
+    assert len(props["PublicAccessBlockConfiguration"]) == 4
+    rules = {r["Id"]: r for r in props["LifecycleConfiguration"]["Rules"]}
+    assert rules["ExpireStagedLoads"]["Prefix"] == "staging/"
+    assert rules["ExpireStagedLoads"]["ExpirationInDays"] == {"Ref": "StagingExpirationDays"}
+    (deny,) = res["StagingBucketPolicy"]["Properties"]["PolicyDocument"]["Statement"]
+    assert deny["Effect"] == "Deny" and deny["Principal"] == "*"
+    assert deny["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+    assert {"Fn::GetAtt": ["StagingBucket", "Arn"]} in deny["Resource"]
+    assert {"Fn::Sub": "${StagingBucket.Arn}/*"} in deny["Resource"]
+
+
+def test_the_host_reaches_only_the_staging_prefix(template: dict[str, Any]) -> None:
+    s3 = [
+        st
+        for name, st in _identity_statements(template)
+        if name == "InstanceRole" and any(a.startswith("s3:") for a in _as_list(st["Action"]))
+    ]
+    assert s3 and all(st["Resource"] == {"Fn::Sub": "${StagingBucket.Arn}/staging/*"} for st in s3)
+
+
+def test_namespace_attaches_the_three_redshift_roles_ml_as_default(
+    template: dict[str, Any],
+) -> None:
+    props = template["Resources"]["Namespace"]["Properties"]
+    roles = {ref["Fn::GetAtt"][0] for ref in props["IamRoles"]}
+    assert roles == {"RedshiftStreamingRole", "RedshiftCopyRole", "RedshiftMlRole"}
+    assert props["DefaultIamRoleArn"] == {"Fn::GetAtt": ["RedshiftMlRole", "Arn"]}

@@ -36,9 +36,7 @@ def exported_series() -> set[str]:
     """Every series name fraudd/metrics.py can produce."""
     registry = create_metrics().registry
     return {
-        family.name + suffix
-        for family in registry.collect()
-        for suffix in SUFFIXES[family.type]
+        family.name + suffix for family in registry.collect() for suffix in SUFFIXES[family.type]
     }
 
 
@@ -76,7 +74,9 @@ def test_dashboard_metrics_exist(dashboard: dict[str, Any]) -> None:
     exprs = _dashboard_exprs(dashboard)
     assert len(exprs) >= 15
     unknown = {
-        (title, name) for title, expr in exprs for name in referenced_fraudd_names(expr)
+        (title, name)
+        for title, expr in exprs
+        for name in referenced_fraudd_names(expr)
         if name not in known
     }
     assert unknown == set()
@@ -85,7 +85,9 @@ def test_dashboard_metrics_exist(dashboard: dict[str, Any]) -> None:
 def test_alert_metrics_exist() -> None:
     known = exported_series()
     unknown = {
-        (alert, name) for alert, expr in _rule_exprs() for name in referenced_fraudd_names(expr)
+        (alert, name)
+        for alert, expr in _rule_exprs()
+        for name in referenced_fraudd_names(expr)
         if name not in known
     }
     assert unknown == set()
@@ -102,12 +104,19 @@ def test_the_name_check_would_catch_a_typo() -> None:
 def test_dashboard_has_the_required_panels(dashboard: dict[str, Any]) -> None:
     exprs = " ".join(expr for _, expr in _dashboard_exprs(dashboard))
     for needed in (
-        "fraudd_records_produced_total", "fraudd_records_ingested_total",
-        "fraudd_records_decided_total", "fraudd_end_to_end_latency_seconds_bucket",
-        "fraudd_consumer_lag_seconds", "fraudd_consumer_lag_records",
-        "fraudd_alerts_published_total", "fraudd_alert_publish_failures_total",
-        "fraudd_outbox_pending_alerts", "fraudd_records_dead_lettered_total",
-        "fraudd_model_info", "fraudd_score_ratio_bucket", "fraudd_batch_duration_seconds_bucket",
+        "fraudd_records_produced_total",
+        "fraudd_records_ingested_total",
+        "fraudd_records_decided_total",
+        "fraudd_end_to_end_latency_seconds_bucket",
+        "fraudd_consumer_lag_seconds",
+        "fraudd_consumer_lag_records",
+        "fraudd_alerts_published_total",
+        "fraudd_alert_publish_failures_total",
+        "fraudd_outbox_pending_alerts",
+        "fraudd_records_dead_lettered_total",
+        "fraudd_model_info",
+        "fraudd_score_ratio_bucket",
+        "fraudd_batch_duration_seconds_bucket",
         "fraudd_dependency_up",
     ):
         assert needed in exprs, needed
@@ -156,7 +165,10 @@ def test_dashboard_queries_parse(dashboard: dict[str, Any], tmp_path: Path) -> N
     path = tmp_path / "dashboard_rules.yml"
     path.write_text(yaml.safe_dump({"groups": [{"name": "dashboard", "rules": rules}]}))
     result = subprocess.run(
-        ["promtool", "check", "rules", str(path)], capture_output=True, text=True, timeout=60,
+        ["promtool", "check", "rules", str(path)],
+        capture_output=True,
+        text=True,
+        timeout=60,
         check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr

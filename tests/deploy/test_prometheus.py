@@ -66,7 +66,7 @@ def test_rule_unit_tests_pass() -> None:
     ("original", "broken"),
     [
         ("> 60\n", "> 600\n"),  # heartbeat limit
-        (" or absent(up{job=\"fraudd\"})", ""),  # vanished target
+        (' or absent(up{job="fraudd"})', ""),  # vanished target
         ("fraudd_consumer_lag_seconds) > 30", "fraudd_consumer_lag_seconds) > 60"),
     ],
 )
@@ -114,7 +114,8 @@ def test_every_alert_is_labelled_and_annotated() -> None:
 def test_every_runbook_url_has_a_section() -> None:
     anchors = github_anchors(RUNBOOK.read_text())
     missing = {
-        rule["alert"] for rule in _rules()
+        rule["alert"]
+        for rule in _rules()
         if rule["annotations"]["runbook_url"].removeprefix(RUNBOOK_URL) not in anchors
     }
     assert missing == set()

@@ -2,10 +2,23 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+import boto3
+import pytest
+import redshift_connector
 from pydantic import SecretStr
 
 from fraudd.settings import WarehouseSettings
 from fraudd.warehouse.redshift_driver import connect_kwargs
+from tests.deploy.iam import iam_action, template_actions
+
+# Every login action the stack grants the instance role (Serverless or provisioned).
+LOGIN_ACTIONS = {
+    a
+    for a in template_actions("InstanceRole")
+    if a.startswith(("redshift:", "redshift-serverless:"))
+}
 
 BASE = WarehouseSettings(
     dialect="redshift",
@@ -35,7 +48,80 @@ def test_iam_login_to_serverless_uses_no_secret() -> None:
     assert "password" not in kwargs and "user" not in kwargs
 
 
-def test_iam_login_to_a_cluster_names_it_and_the_database_user() -> None:
+def test_iam_login_to_a_cluster_names_it_and_asks_for_group_federation() -> None:
     kwargs = connect_kwargs(BASE.model_copy(update={"iam_auth": True, "cluster_identifier": "c1"}))
-    assert kwargs["cluster_identifier"] == "c1" and kwargs["db_user"] == "fraudd"
-    assert "password" not in kwargs
+    assert kwargs["cluster_identifier"] == "c1" and kwargs["group_federation"] is True
+    assert "password" not in kwargs and "db_user" not in kwargs
+
+
+# ---------------------------------------------------------------- what the driver then calls
+
+
+_REAL_CLIENT = boto3.Session.client
+
+
+class _Stop(Exception):
+    """Raised by the hook before the request leaves: no AWS endpoint is needed."""
+
+
+def _api_call_of(settings: WarehouseSettings, monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
+    """The one AWS API call redshift_connector makes to log in with these settings, recorded by
+    a botocore ``before-parameter-build`` hook on the real client the driver builds."""
+    calls: list[dict[str, Any]] = []
+
+    def client(self: Any, *args: Any, **kwargs: Any) -> Any:
+        made = _REAL_CLIENT(self, *args, **kwargs)
+
+        def record(model: Any, params: dict[str, Any], **_: Any) -> None:
+            calls.append(
+                {
+                    "service": model.service_model.service_name,
+                    "operation": model.name,
+                    "params": params,
+                }
+            )
+            raise _Stop
+
+        made.meta.events.register("before-parameter-build", record)
+        return made
+
+    monkeypatch.setattr(boto3.Session, "client", client)
+    for name, value in (
+        ("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE"),
+        ("AWS_SECRET_ACCESS_KEY", "x"),
+        ("AWS_DEFAULT_REGION", "eu-west-1"),
+    ):
+        monkeypatch.setenv(name, value)
+    redshift_connector.IamHelper.credentials_cache.clear()
+    with pytest.raises(_Stop):
+        redshift_connector.connect(**connect_kwargs(settings))
+    (call,) = calls
+    return call
+
+
+def test_serverless_login_calls_redshift_serverless_get_credentials_for_the_workgroup(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    call = _api_call_of(
+        BASE.model_copy(update={"iam_auth": True, "serverless_workgroup": "fraudd"}), monkeypatch
+    )
+    assert (call["service"], call["operation"]) == ("redshift-serverless", "GetCredentials")
+    assert call["params"]["workgroupName"] == "fraudd" and call["params"]["dbName"] == "dev"
+    assert iam_action(call) in LOGIN_ACTIONS
+
+
+def test_provisioned_login_calls_get_cluster_credentials_with_iam_not_v1(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    cluster = BASE.model_copy(
+        update={
+            "host": "c1.abc123xyz789.eu-west-1.redshift.amazonaws.com",
+            "iam_auth": True,
+            "cluster_identifier": "c1",
+        }
+    )
+    call = _api_call_of(cluster, monkeypatch)
+    assert (call["service"], call["operation"]) == ("redshift", "GetClusterCredentialsWithIAM")
+    assert call["params"]["ClusterIdentifier"] == "c1" and call["params"]["DbName"] == "dev"
+    assert "DbUser" not in call["params"]  # V2 logs in as IAMR:<role>; no user to create first
+    assert iam_action(call) in LOGIN_ACTIONS

@@ -86,7 +86,7 @@ async def test_stager_uploads_parts_copies_them_once_and_deletes_them(
             "warehouse": base.warehouse.model_copy(
                 update={"dialect": "redshift", "s3_staging_uri": "s3://fraudd-staging/loads/"}
             ),
-            "redshift": RedshiftSettings(iam_role=ROLE),
+            "redshift": RedshiftSettings(copy_iam_role=ROLE),
         }
     )
     chunks = ["1,a\n2,b\n", "", "3,c\n"]

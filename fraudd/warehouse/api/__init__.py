@@ -21,6 +21,7 @@ from fraudd.warehouse.api.evaluation import EvaluationOps
 from fraudd.warehouse.api.history import HistoryOps
 from fraudd.warehouse.api.ingest import IngestOps
 from fraudd.warehouse.api.labels import LabelOps
+from fraudd.warehouse.api.model_training import ModelTrainingOps
 from fraudd.warehouse.api.models import ModelOps
 from fraudd.warehouse.api.scoring import ScoringOps
 from fraudd.warehouse.api.stream import StreamOps
@@ -39,6 +40,7 @@ class Session(
     TrainingOps,
     EvaluationOps,
     CaseOps,
+    ModelTrainingOps,
     Protocol,
 ):
     """The product's operations over one connection checked out of the pool.

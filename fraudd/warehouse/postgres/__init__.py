@@ -10,6 +10,7 @@ from fraudd.warehouse.postgres.cases import PostgresCases
 from fraudd.warehouse.postgres.history import PostgresHistory
 from fraudd.warehouse.postgres.ingest import PostgresIngest
 from fraudd.warehouse.postgres.labels import PostgresLabels
+from fraudd.warehouse.postgres.model_training import PostgresModelTraining
 from fraudd.warehouse.postgres.scoring import PostgresScoring
 from fraudd.warehouse.postgres.stream import PostgresStream
 from fraudd.warehouse.shared.evaluation import SharedEvaluation
@@ -28,6 +29,7 @@ class PostgresSession(
     SharedTraining,
     SharedEvaluation,
     PostgresCases,
+    PostgresModelTraining,
 ):
     """Every operation of :class:`fraudd.warehouse.api.Session`, in PostgreSQL's dialect."""
 

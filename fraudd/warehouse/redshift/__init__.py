@@ -10,6 +10,7 @@ from fraudd.warehouse.redshift.cases import RedshiftCases
 from fraudd.warehouse.redshift.history import RedshiftHistory
 from fraudd.warehouse.redshift.ingest import RedshiftIngest
 from fraudd.warehouse.redshift.labels import RedshiftLabels
+from fraudd.warehouse.redshift.model_training import RedshiftModelTraining
 from fraudd.warehouse.redshift.scoring import RedshiftScoring
 from fraudd.warehouse.redshift.stream import RedshiftStream
 from fraudd.warehouse.shared.evaluation import SharedEvaluation
@@ -28,6 +29,7 @@ class RedshiftSession(
     SharedTraining,
     SharedEvaluation,
     RedshiftCases,
+    RedshiftModelTraining,
 ):
     """Every operation of :class:`fraudd.warehouse.api.Session`, in Redshift's dialect."""
 

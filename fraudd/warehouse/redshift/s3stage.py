@@ -4,7 +4,7 @@ Redshift cannot ``COPY FROM STDIN``, and row-by-row INSERTs of millions of rows 
 its bulk path is COPY from S3, which loads every file under a prefix in parallel on all slices
 (https://docs.aws.amazon.com/redshift/latest/dg/t_loading-tables-from-s3.html). Each load writes
 its files under a fresh prefix (``<warehouse.s3_staging_uri>fraudd-load-<id>/``) and deletes
-them afterwards. The cluster reads them with ``redshift.iam_role``.
+them afterwards. The cluster reads them with ``redshift.copy_iam_role``.
 
 COPY takes no bind parameters, so the S3 URI, role and region are spliced into the statement
 (``copy_staging`` in ``sql/redshift/statements/history.sql``): all come from settings validated
@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 import structlog
+from botocore.exceptions import ClientError
 
 from fraudd.settings import Settings
 from fraudd.warehouse.api.history import StagingConfigError
@@ -56,7 +57,7 @@ def staging_uri(settings: Settings) -> str:
     if uri is None:
         raise StagingConfigError(
             "warehouse.s3_staging_uri: required for bulk loads into Redshift "
-            "(an S3 prefix the cluster can read with redshift.iam_role)"
+            "(an S3 prefix the cluster can read with redshift.copy_iam_role)"
         )
     return uri
 
@@ -74,7 +75,9 @@ class S3Stager:
     @classmethod
     def from_settings(cls, client: Any, settings: Settings) -> S3Stager:
         """Raise :class:`StagingConfigError` when the staging prefix is not configured."""
-        return cls(client, staging_uri(settings), settings.redshift.iam_role, settings.aws.region)
+        return cls(
+            client, staging_uri(settings), settings.redshift.copy_iam_role, settings.aws.region
+        )
 
     async def stage(self, conn: Connection, chunks: AsyncIterable[str]) -> int:
         """Upload every chunk as a CSV.gz part, COPY them all, delete them."""
@@ -89,8 +92,9 @@ class S3Stager:
                 if not text:
                     continue  # every row of the chunk was rejected
                 body = await asyncio.to_thread(gzip.compress, text.encode(), GZIP_LEVEL)
-                keys.append(f"{prefix}part-{len(keys):05d}.csv.gz")
-                await self.client.put_object(Bucket=bucket, Key=keys[-1], Body=body)
+                key = f"{prefix}part-{len(keys):05d}.csv.gz"
+                await self._put(bucket, key, body)
+                keys.append(key)
                 rows += text.count("\n")
             if keys:  # COPY fails on a prefix without files
                 uri = f"s3://{bucket}/{prefix}"
@@ -99,6 +103,24 @@ class S3Stager:
             await self._delete(bucket, keys)
         log.info("history.staged_on_s3", bucket=bucket, prefix=prefix, files=len(keys), rows=rows)
         return rows
+
+    async def _put(self, bucket: str, key: str, body: bytes) -> None:
+        """PutObject; a missing bucket or a denied write is a configuration error (one line)."""
+        try:
+            await self.client.put_object(Bucket=bucket, Key=key, Body=body)
+        except ClientError as exc:
+            code = exc.response.get("Error", {}).get("Code", "")
+            if code == "NoSuchBucket":
+                raise StagingConfigError(
+                    f"warehouse.s3_staging_uri: bucket {bucket} does not exist: use the stack's "
+                    "StagingUri output (s3://<StagingBucketName>/staging/)"
+                ) from None
+            if code in ("AccessDenied", "AllAccessDisabled", "KMS.AccessDeniedException"):
+                raise StagingConfigError(
+                    f"warehouse.s3_staging_uri: this host may not write s3://{bucket}/{key} "
+                    f"({code}): the stack's instance role may write under StagingUri only"
+                ) from None
+            raise
 
     async def _delete(self, bucket: str, keys: list[str]) -> None:
         for start in range(0, len(keys), 1000):  # DeleteObjects takes up to 1000 keys

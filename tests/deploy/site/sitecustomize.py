@@ -1,0 +1,12 @@
+"""Loaded by every Python subprocess whose PYTHONPATH starts here (tests/deploy/aws_calls.py):
+record the AWS calls of fraudd's clients into $FRAUDDTEST_AWS_CALL_LOG."""
+
+import os
+
+if os.environ.get("FRAUDDTEST_AWS_CALL_LOG"):
+    try:
+        from tests.deploy.aws_calls import install
+
+        install()
+    except ImportError:  # another interpreter, or not a checkout with the tests
+        pass
