@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import gzip
 import json
 import sys
+import zlib
 from collections.abc import Callable, Iterator
 from contextlib import AsyncExitStack, contextmanager
 from pathlib import Path
@@ -19,6 +21,7 @@ from typing import Annotated, Any, TypeVar
 import typer
 
 from fraudd.cli.app import app, settings_from
+from fraudd.cli.errors import Failure, unreadable_file
 from fraudd.history.loader import ProgressFn, Stager
 from fraudd.settings import EX_CONFIG, Settings
 
@@ -63,26 +66,27 @@ def _progress(enabled: bool) -> Iterator[ProgressFn | None]:
 
 
 def _run(coro_fn: Callable[[], Any]) -> Any:
-    """Run a coroutine; warehouse, staging and input errors become one line and an exit code."""
-    from fraudd.history.columns import LayoutError
+    """Run a coroutine; staging and simulation conflicts become one line and an exit code (the
+    rest, warehouse errors included, is worded by :mod:`fraudd.cli.errors`)."""
     from fraudd.history.s3stage import StagingConfigError
     from fraudd.history.simulations import SimulationConflict
-    from fraudd.warehouse import WarehouseError
 
     try:
         return asyncio.run(coro_fn())
     except StagingConfigError as exc:
-        typer.echo(f"fraudd: invalid configuration: {exc}", err=True)
-        raise typer.Exit(EX_CONFIG) from None
-    except LayoutError as exc:
-        typer.echo(f"fraudd: {exc}", err=True)
-        raise typer.Exit(EX_USAGE) from None
-    except WarehouseError as exc:
-        typer.echo(f"fraudd: warehouse: {exc}", err=True)
-        raise typer.Exit(EX_DATAERR) from None
+        raise Failure(f"invalid configuration: {exc}", EX_CONFIG) from exc
     except SimulationConflict as exc:
-        typer.echo(f"fraudd: {exc}", err=True)
-        raise typer.Exit(EX_DATAERR) from None
+        raise Failure(str(exc), EX_DATAERR) from exc
+    except (gzip.BadGzipFile, EOFError, zlib.error, UnicodeDecodeError) as exc:
+        text = f"cannot read the history file: {type(exc).__name__}: {exc}"
+        raise Failure(f"{text}: give a CSV file (UTF-8) or a complete CSV.gz", EX_USAGE) from exc
+
+
+def _readable(path: Path) -> Path:
+    failure = unreadable_file(path)
+    if failure is not None:
+        raise failure
+    return path
 
 
 async def _stager(settings: Settings, stack: AsyncExitStack) -> Stager | None:
@@ -203,11 +207,12 @@ def _simulate_lines(s: dict[str, Any]) -> list[str]:
 @history_app.command("import", help=IMPORT_HELP, epilog=LABEL_NOTE)
 def history_import(
     ctx: typer.Context,
-    path: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)],
+    path: Annotated[Path, typer.Argument(help="CSV or CSV.gz file.")],
     show: Annotated[int, typer.Option(min=0, help="How many bad lines to list.")] = 20,
     as_json: JsonOpt = False,
 ) -> None:
     """Validate and load a labelled history file; exit 1 if any row was rejected."""
+    _readable(path)
     settings = settings_from(ctx)
     tty = sys.stderr.isatty() and not as_json
     summary = _run(lambda: _import(settings, path, show, tty))
@@ -245,7 +250,7 @@ def _import_lines(s: dict[str, Any]) -> list[str]:
 @app.command("replay", help=REPLAY_HELP)
 def replay(
     ctx: typer.Context,
-    path: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)],
+    path: Annotated[Path, typer.Argument(help="CSV or CSV.gz file.")],
     rate: Annotated[float | None, typer.Option(min=0.001, help="Swipes per second.")] = None,
     speedup: Annotated[
         float | None, typer.Option(min=0.001, help="Simulated seconds per wall second.")
@@ -254,6 +259,7 @@ def replay(
     as_json: JsonOpt = False,
 ) -> None:
     """Replay a history file through the producer (labels held back by the delay)."""
+    _readable(path)
     settings = settings_from(ctx)
     summary = _run(lambda: _replay(settings, path, rate, speedup, limit)).as_dict()
     lines = [
