@@ -36,11 +36,14 @@ app.add_typer(history_app, name="history")
 
 DateOpt = Annotated[dt.datetime | None, typer.Option(formats=["%Y-%m-%d"])]
 JsonOpt = Annotated[bool, typer.Option("--json", help="End with one JSON summary line.")]
-LABEL_NOTE = (
-    "Labels without a time of their own (all simulated ones) are known at tx_time plus a delay "
-    "drawn uniformly from "
-    "[1 day, producer.label_delay_days] (deterministic per tx_id: chargebacks arrive late), "
-    "never later, so the terminal-risk features (which only use labels that old) see them all."
+SIMULATE_LABEL_NOTE = (
+    "Simulated labels are known at tx_time plus a delay drawn uniformly from [1 day, "
+    "producer.label_delay_days] (deterministic per tx_id: chargebacks arrive late), never later."
+)
+IMPORT_LABEL_NOTE = (
+    "Label times: a file's labelled_at (or label_time) where given; otherwise the conservative "
+    "rule, tx_time + producer.label_delay_days (a label is never assumed known earlier than the "
+    "configured delay). The summary says how many labels the rule applied to."
 )
 
 
@@ -133,7 +136,7 @@ REPLAY_HELP = (
 )
 
 
-@simulate_app.command("history", help=SIMULATE_HELP, epilog=LABEL_NOTE)
+@simulate_app.command("history", help=SIMULATE_HELP, epilog=SIMULATE_LABEL_NOTE)
 def simulate_history(
     ctx: typer.Context,
     start: DateOpt = None,
@@ -204,7 +207,7 @@ def _simulate_lines(s: dict[str, Any]) -> list[str]:
     ]
 
 
-@history_app.command("import", help=IMPORT_HELP, epilog=LABEL_NOTE)
+@history_app.command("import", help=IMPORT_HELP, epilog=IMPORT_LABEL_NOTE)
 def history_import(
     ctx: typer.Context,
     path: Annotated[Path, typer.Argument(help="CSV or CSV.gz file.")],
@@ -238,6 +241,7 @@ def _import_lines(s: dict[str, Any]) -> list[str]:
     lines = [
         f"read {s['rows_read']:,} rows ({s['layout']} layout) from {s['path']}",
         f"loaded {s['loaded']:,} transactions and {s['labels']:,} labels in {s['seconds']} s",
+        f"label times: {s['label_time_rule']} — applied to {s['labels_at_delay']:,} labels",
         f"rejected {s['rejected']:,}",
     ]
     lines += [f"  {reason:<22} {n:,}" for reason, n in s["rejected_by_reason"].items()]
