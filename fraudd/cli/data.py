@@ -276,12 +276,23 @@ def replay(
     _emit(summary, as_json, lines)
 
 
+async def _check_stream(settings: Settings) -> None:
+    """Fail at once, in one line, when the stream cannot be reached or does not exist (the
+    producer itself keeps retrying a stream that is down, as a daemon should)."""
+    from fraudd import aws
+
+    async with AsyncExitStack() as stack:
+        client = await aws.open_client(stack, settings, "kinesis")
+        await client.describe_stream_summary(StreamName=settings.kinesis.stream_name)
+
+
 async def _replay(
     settings: Settings, path: Path, rate: float | None, speedup: float | None, limit: int | None
 ) -> Any:
     from fraudd.daemon import install_signal_handlers
     from fraudd.history.replay import run_replay
 
+    await _check_stream(settings)
     stop = asyncio.Event()
     install_signal_handlers(stop)
     return await run_replay(settings, path, rate=rate, speedup=speedup, limit=limit, stop=stop)

@@ -109,7 +109,10 @@ def _ours(exc: BaseException) -> tuple[str, int] | None:
     if isinstance(exc, ConfigError):
         return _config(str(exc)), EX_CONFIG
     if isinstance(exc, LocalStackError):
-        return f"local stack: {_first_line(str(exc))}", EX_UNAVAILABLE
+        text = _first_line(str(exc))
+        if text.startswith("warehouse.password"):  # a setting, not a broken component
+            return f"invalid configuration: {text} (config/local.toml sets one)", EX_CONFIG
+        return f"local stack: {text}", EX_UNAVAILABLE
     if isinstance(exc, LayoutError):
         return str(exc), EX_USAGE
     return None
