@@ -6,7 +6,7 @@ entered the stream is decided and every alert is published, and reports, with th
 back from the SQS queue subscribed to the topic (read as they arrive, all through the run).
 While it runs, ``on_progress`` receives a :class:`LiveFigures` snapshot twice a second; the
 figures that come from the warehouse are the seam's run figures
-(:mod:`fraudd.warehouse.api.figures`).
+(:mod:`fraudd.warehouse.api.figures`), read through a session.
 """
 
 from __future__ import annotations
@@ -29,8 +29,7 @@ from fraudd.daemon import TaskFn, install_signal_handlers, run_tasks
 from fraudd.deps import Deps, open_deps
 from fraudd.settings import Role, Settings
 from fraudd.tasks import producer
-from fraudd.warehouse.api.figures import RunCounts, RunFigures, RunLatency, run_figures
-from fraudd.warehouse.shared.figures import as_dict
+from fraudd.warehouse.api.figures import RunCaught, RunCounts, RunLatency, as_dict
 
 log = structlog.get_logger(__name__)
 DRAIN_TIMEOUT_S = 120.0
@@ -83,11 +82,26 @@ def metric_sum(deps: Deps, name: str) -> float:
     )
 
 
-async def wait_drained(deps: Deps, figures: RunFigures, run: DemoRun) -> RunCounts:
+async def run_counts(deps: Deps, since: datetime) -> RunCounts:
+    async with deps.warehouse.session() as session:
+        return await session.run_counts(since)
+
+
+async def run_caught(deps: Deps, since: datetime) -> RunCaught:
+    async with deps.warehouse.session() as session:
+        return await session.run_caught(since)
+
+
+async def run_latency(deps: Deps, since: datetime) -> RunLatency:
+    async with deps.warehouse.session() as session:
+        return await session.run_latency(since)
+
+
+async def wait_drained(deps: Deps, run: DemoRun) -> RunCounts:
     """Wait until every record sent is in the view and decided, and every alert published."""
     deadline = time.monotonic() + DRAIN_TIMEOUT_S
     while True:
-        c = await figures.counts(run.started)
+        c = await run_counts(deps, run.started)
         sent = int(metric(deps, "fraudd_records_produced_total"))
         if (
             c.in_stream >= sent
@@ -214,13 +228,12 @@ async def orchestrate(
         pass
     producer_stop.set()
     run.phase = "draining"
-    figures = run_figures(deps.warehouse, deps.settings.warehouse)
-    counts = await wait_drained(deps, figures, run)
+    counts = await wait_drained(deps, run)
     if run.producer_state is not None:  # the chargebacks still in the future, to score the run
         await run.producer_state.labels.flush(deps, dt.datetime.max.replace(tzinfo=dt.UTC))
-    caught = as_dict(await figures.caught(run.started))
+    caught = as_dict(await run_caught(deps, run.started))
     received = await reader.drain(counts.alerts_published)
-    latency = await figures.latency(run.started)
+    latency = await run_latency(deps, run.started)
     run.summary = summarise(deps, counts, caught, latency, received, run)
     run.phase = "done"
     stop.set()
@@ -261,11 +274,10 @@ def _progress_task(on_progress: ProgressFn, run: DemoRun, reader: AlertReader) -
     it sorts the run's decisions)."""
 
     async def progress(deps: Deps, stop: asyncio.Event) -> None:
-        figures = run_figures(deps.warehouse, deps.settings.warehouse)
         began, latency, latency_at = time.monotonic(), None, 0.0
         while not stop.is_set():
             if time.monotonic() - latency_at >= LATENCY_EVERY_S:
-                latency, latency_at = await figures.latency(run.started), time.monotonic()
+                latency, latency_at = await run_latency(deps, run.started), time.monotonic()
             counters = {k: int(metric_sum(deps, m)) for k, m in COUNTERS.items()}
             counters["alerts_received"] = len(reader.received)
             elapsed = time.monotonic() - began

@@ -16,6 +16,7 @@ from contextlib import AbstractAsyncContextManager
 from typing import Protocol
 
 from fraudd.warehouse.api.actions import ActionOps
+from fraudd.warehouse.api.figures import FiguresOps
 from fraudd.warehouse.api.ingest import IngestOps
 from fraudd.warehouse.api.labels import LabelOps
 from fraudd.warehouse.api.scoring import ScoringOps
@@ -23,7 +24,7 @@ from fraudd.warehouse.api.stream import StreamOps
 from fraudd.warehouse.base import Connection
 
 
-class Session(StreamOps, ActionOps, LabelOps, IngestOps, ScoringOps, Protocol):
+class Session(StreamOps, ActionOps, LabelOps, IngestOps, ScoringOps, FiguresOps, Protocol):
     """The product's operations over one connection checked out of the pool.
 
     Outside :meth:`transaction` every operation commits on its own.

@@ -1,6 +1,6 @@
-"""Run figures: what a run of the loop did, counted in the warehouse (the demo's summary and
-live view; benchmarks can use the same). One owner of these figures: the statements are
-``queries/run_counts.sql``, ``run_caught.sql`` and ``run_latency.sql``.
+"""Run figures: what one run of the loop did, counted in the warehouse — the demo's summary and
+live view (benchmarks can use the same). One owner of these figures: the statements are the
+``figures`` area (``sql/common/statements/figures.sql``, one form for both dialects).
 
 Every figure covers the rows of one run: those stamped at or after ``since`` (the run's start).
 """
@@ -8,11 +8,8 @@ Every figure covers the rows of one run: those stamped at or after ``since`` (th
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
-from typing import Protocol
-
-from fraudd.settings import WarehouseSettings
-from fraudd.warehouse.base import Warehouse
+from dataclasses import dataclass, fields
+from typing import Any, Protocol
 
 
 @dataclass(frozen=True)
@@ -40,7 +37,7 @@ class RunCaught:
 
 @dataclass(frozen=True)
 class RunLatency:
-    """End-to-end latency (``decided_at - produced_at``) in ms; None before any decision."""
+    """End-to-end latency (``decided_at - produced_at``) in ms, to 0.1; None before any."""
 
     p50: float | None
     p95: float | None
@@ -48,18 +45,17 @@ class RunLatency:
     max: float | None
 
 
-class RunFigures(Protocol):
-    """The figures of one run, read from the warehouse."""
-
-    async def counts(self, since: dt.datetime) -> RunCounts: ...
-
-    async def caught(self, since: dt.datetime) -> RunCaught: ...
-
-    async def latency(self, since: dt.datetime) -> RunLatency: ...
+def as_dict(figures: RunCounts | RunCaught | RunLatency) -> dict[str, Any]:
+    """A figures record as plain data (for JSON summaries)."""
+    return {f.name: getattr(figures, f.name) for f in fields(figures)}
 
 
-def run_figures(wh: Warehouse, settings: WarehouseSettings) -> RunFigures:
-    """The run figures of ``wh`` (its dialect's statements, the configured schema and view)."""
-    from fraudd.warehouse.shared.figures import SqlRunFigures
+class FiguresOps(Protocol):
+    async def run_counts(self, since: dt.datetime) -> RunCounts:
+        """Rows of the run so far."""
 
-    return SqlRunFigures(wh, settings.schema_name, settings.streaming_view)
+    async def run_caught(self, since: dt.datetime) -> RunCaught:
+        """Frauds among the run's decisions and how they were decided."""
+
+    async def run_latency(self, since: dt.datetime) -> RunLatency:
+        """Latency percentiles of the run's decisions."""

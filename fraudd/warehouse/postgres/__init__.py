@@ -6,6 +6,7 @@ from typing import ClassVar
 
 from fraudd.warehouse.base import Dialect
 from fraudd.warehouse.postgres.actions import PostgresActions
+from fraudd.warehouse.postgres.figures import PostgresFigures
 from fraudd.warehouse.postgres.ingest import PostgresIngest
 from fraudd.warehouse.postgres.labels import PostgresLabels
 from fraudd.warehouse.postgres.scoring import PostgresScoring
@@ -13,7 +14,12 @@ from fraudd.warehouse.postgres.stream import PostgresStream
 
 
 class PostgresSession(
-    PostgresStream, PostgresActions, PostgresLabels, PostgresIngest, PostgresScoring
+    PostgresStream,
+    PostgresActions,
+    PostgresLabels,
+    PostgresIngest,
+    PostgresScoring,
+    PostgresFigures,
 ):
     """Every operation of :class:`fraudd.warehouse.api.Session`, in PostgreSQL's dialect."""
 

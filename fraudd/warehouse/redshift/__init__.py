@@ -6,6 +6,7 @@ from typing import ClassVar
 
 from fraudd.warehouse.base import Dialect
 from fraudd.warehouse.redshift.actions import RedshiftActions
+from fraudd.warehouse.redshift.figures import RedshiftFigures
 from fraudd.warehouse.redshift.ingest import RedshiftIngest
 from fraudd.warehouse.redshift.labels import RedshiftLabels
 from fraudd.warehouse.redshift.scoring import RedshiftScoring
@@ -13,7 +14,12 @@ from fraudd.warehouse.redshift.stream import RedshiftStream
 
 
 class RedshiftSession(
-    RedshiftStream, RedshiftActions, RedshiftLabels, RedshiftIngest, RedshiftScoring
+    RedshiftStream,
+    RedshiftActions,
+    RedshiftLabels,
+    RedshiftIngest,
+    RedshiftScoring,
+    RedshiftFigures,
 ):
     """Every operation of :class:`fraudd.warehouse.api.Session`, in Redshift's dialect."""
 
