@@ -58,6 +58,18 @@ def test_local_up_with_a_port_in_use_names_the_port_the_setting_and_how_to_stop_
     assert "FRAUDD_LOCAL__KINESIS_PORT" in line and "`fraudd local down`" in line
 
 
+def test_demo_with_another_stack_on_its_port_is_one_line(held_port: int, tmp_path: Path) -> None:
+    moto, postgres = free_ports(2)
+    env = {
+        "FRAUDD_LOCAL__STATE_DIR": str(tmp_path / "state"),
+        "FRAUDD_LOCAL__KINESIS_PORT": str(held_port),
+        "FRAUDD_LOCAL__MOTO_PORT": str(moto),
+        "FRAUDD_LOCAL__POSTGRES_PORT": str(postgres),
+    }
+    done = run_fraudd("demo", "--seconds", "5", "--json", env=env, cwd=tmp_path)
+    assert done.returncode == EX_UNAVAILABLE and f"port {held_port} is in use" in one_line(done)
+
+
 def test_local_up_without_configuration_uses_the_local_profile(tmp_path: Path) -> None:
     """No --config and no FRAUDD_CONFIG: the local profile's password and names apply (only the
     ports and state directory are moved off the defaults, as other stacks may use them)."""
