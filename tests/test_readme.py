@@ -19,7 +19,7 @@ import pytest
 from fraudd.localstack import StackInfo
 from fraudd.settings import Settings
 from fraudd.warehouse import connect
-from tests.cli.conftest import stack_env
+from tests.cli.conftest import one_line, run_fraudd, stack_env
 
 ROOT = Path(__file__).resolve().parents[1]
 SMALL = {"FRAUDD_PRODUCER__CUSTOMERS": "300", "FRAUDD_PRODUCER__TERMINALS": "600"}
@@ -81,3 +81,5 @@ def test_labelled_history_and_the_model_run_as_written(
     evaluation = json.loads(outputs[-1].strip().splitlines()[-1])
     assert 0.7 < evaluation["auc_roc"] <= 1 and evaluation["n_frauds"] > 20
     assert any("label times: labelled_at from the file where given" in o for o in outputs)
+    beyond = run_fraudd("evaluate", "--test-start", "2030-01-01", env=env, cwd=tmp_path)
+    assert beyond.returncode == 1 and "no transactions to test on" in one_line(beyond)

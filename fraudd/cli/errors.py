@@ -135,7 +135,10 @@ def _warehouse(exc: BaseException) -> tuple[str, int] | None:
         schema = CONTEXT.settings.warehouse.schema_name if CONTEXT.settings else "the schema"
         return f"warehouse: {detail}: {schema} is not set up: {MIGRATE_HINT}", EX_FAILED
     if exc.sqlstate in LOGIN_FAILED:
-        return f"warehouse: {detail}: check warehouse.user and warehouse.password", EX_CONFIG
+        hint = "check warehouse.user and warehouse.password"
+        if not CONTEXT.config_given:
+            hint = f"no configuration given: {LOCAL_HINT}"
+        return f"warehouse: {detail}: {hint}", EX_CONFIG
     if text.startswith("cannot connect"):
         return f"warehouse: {text}: {_where_hint('warehouse.host and warehouse.port')}", (
             EX_UNAVAILABLE

@@ -172,15 +172,22 @@ def evaluate(
     except LookupError as exc:
         raise Failure(f"{exc}: train one first (`fraudd train`) or give --version") from exc
     except ValueError as exc:  # no rows, or a single class, in the test window
-        first, days = test_start.date(), test_days
-        raise Failure(
-            f"cannot evaluate {first} + {days} days: {exc}: load labelled history covering "
-            "that window or choose --test-start inside it"
-        ) from exc
+        raise _empty_window(test_start.date(), test_days, str(exc)) from exc
+    if evaluation.n_transactions == 0 or evaluation.n_frauds == 0:
+        what = "no transactions" if evaluation.n_transactions == 0 else "no labelled frauds"
+        raise _empty_window(test_start.date(), test_days, f"{what} to test on")
     if as_json:
         sys.stdout.write(json.dumps(evaluation.as_dict(), sort_keys=True) + "\n")
     else:
         typer.echo(evaluation.as_json())
+
+
+def _empty_window(first: dt.date, days: int, why: str) -> Failure:
+    last = first + dt.timedelta(days=days)
+    return Failure(
+        f"cannot evaluate {first} to {last} (exclusive): {why}: load labelled history covering "
+        "that window or choose --test-start inside it"
+    )
 
 
 @model_app.command("list")
