@@ -28,6 +28,7 @@ from fraudd.logs import configure_logging
 from fraudd.settings import Settings
 
 LOG_FILE = "demo.log"
+PLAIN_WIDTH = 160
 STATUS_LINES: list[StatusLine] = []
 """Extra lines of the live view (e.g. the console role: open cases and its URL); append here."""
 
@@ -73,7 +74,8 @@ def _plain(settings: Settings, seconds: float, as_json: bool) -> dict[str, Any]:
         sys.stdout.write(json.dumps(summary, sort_keys=True) + "\n")
     else:
         alerts = latest[0].alerts if latest else []
-        Console().print(summary_view(summary, _next_steps(stacked, None), alerts))
+        # piped: no terminal width to follow, so wide enough for the alerts' reasons
+        Console(width=PLAIN_WIDTH).print(summary_view(summary, _next_steps(stacked, None), alerts))
     return summary
 
 

@@ -244,7 +244,9 @@ def summary_view(
         _section("Traffic", _traffic(summary)),
         _section("Detection (ground truth: the simulator's labels)", _detection(summary)),
         _section("Actions", _actions(summary)),
-        _section("Latency (produced → decided)", [("", _latency_all(summary["latency_ms"]))]),
+        _section(
+            "Latency (produced → decided)", [("percentiles", _latency_all(summary["latency_ms"]))]
+        ),
         _section("Model", _model(summary)),
     ]
     if alerts:
@@ -258,7 +260,7 @@ def _section(title: str, rows: Sequence[tuple[str, str]]) -> RenderableType:
     table.add_column(style="dim")
     table.add_column()
     for label, value in rows:
-        table.add_row(f"  {label}" if label else " ", value)
+        table.add_row(f"  {label}", value)
     return Group(Text(""), Text(title, style="bold cyan"), table)
 
 
