@@ -25,6 +25,7 @@ from typing import Any, Literal
 import structlog
 
 from fraudd import aws
+from fraudd.alert import Alert, parse
 from fraudd.daemon import TaskFn, install_signal_handlers, run_tasks
 from fraudd.deps import Deps, open_deps
 from fraudd.settings import Role, Settings
@@ -57,7 +58,7 @@ class LiveFigures:
     seconds: float
     counters: dict[str, int]
     latency: RunLatency | None
-    alerts: list[dict[str, Any]]
+    alerts: list[Alert]
 
 
 COUNTERS = {
@@ -129,7 +130,7 @@ class AlertReader:
     client: Any
     url: str
     received: set[str] = field(default_factory=set)
-    latest: deque[dict[str, Any]] = field(default_factory=lambda: deque(maxlen=LATEST_ALERTS))
+    latest: deque[Alert] = field(default_factory=lambda: deque(maxlen=LATEST_ALERTS))
 
     @classmethod
     async def open(cls, settings: Settings, stack: AsyncExitStack) -> AlertReader:
@@ -168,16 +169,15 @@ class AlertReader:
         return len(self.received)
 
 
-def _read_envelope(body: str) -> tuple[str, dict[str, Any] | None]:
-    """The alert id and, when the message is an alert's JSON, the alert itself."""
+def _read_envelope(body: str) -> tuple[str, Alert | None]:
+    """The alert id and, when the message is a whole alert, the alert itself."""
     envelope = json.loads(body)
     attrs = envelope.get("MessageAttributes", {})
     alert_id = str(attrs.get("alert_id", {}).get("Value") or envelope.get("MessageId"))
     try:
-        alert = json.loads(envelope.get("Message", ""))
-    except (TypeError, ValueError):
+        return alert_id, parse(envelope.get("Message", ""))
+    except (TypeError, ValueError, KeyError):  # not an alert of ours: counted, not shown
         return alert_id, None
-    return alert_id, alert if isinstance(alert, dict) and "decision" in alert else None
 
 
 def summarise(

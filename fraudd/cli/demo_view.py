@@ -22,6 +22,7 @@ from rich.spinner import Spinner
 from rich.table import Table
 from rich.text import Text
 
+from fraudd.alert import Alert
 from fraudd.demo import LiveFigures
 from fraudd.demo_setup import HISTORY_CUSTOMERS, HISTORY_DAYS, HISTORY_TERMINALS
 
@@ -192,7 +193,7 @@ def latency_text(latency: Any) -> str:
     return " · ".join(f"{k} {values[k]:,.0f} ms" for k in ("p50", "p95", "p99"))
 
 
-def alerts_table(alerts: Sequence[Mapping[str, Any]], title: str) -> Table:
+def alerts_table(alerts: Sequence[Alert], title: str) -> Table:
     """Alerts as an investigator reads them: masked card, amount, merchant, score, reasons."""
     table = Table(title=title, title_justify="left", box=None, pad_edge=False)
     for name, justify in (
@@ -210,18 +211,18 @@ def alerts_table(alerts: Sequence[Mapping[str, Any]], title: str) -> Table:
     return table
 
 
-def alert_cells(alert: Mapping[str, Any]) -> tuple[str, ...]:
+def alert_cells(alert: Alert) -> tuple[str, ...]:
     """One alert's cells; only the last four digits of the card, never more (invariant 7)."""
-    mcc = alert.get("merchant_category") or ""
-    merchant = f"{MERCHANTS.get(mcc, 'MCC')} {mcc}".strip() if mcc else "—"
-    reasons = "; ".join(r.get("text", "") for r in alert.get("reasons", [])[:3]) or "—"
+    mcc = alert.merchant_category or ""
+    merchant = f"{MERCHANTS.get(mcc, 'MCC')} {mcc}" if mcc else "—"
+    reasons = "; ".join(r.get("text", "") for r in alert.reasons[:3]) or "—"
     return (
-        f"•••• {alert.get('card_last4', '????')}",
-        f"{float(alert.get('amount', 0)):,.2f} {alert.get('currency', '')}".strip(),
+        f"•••• {alert.card_last4 or '????'}",
+        f"{alert.amount:,.2f} {alert.currency or ''}".strip(),
         merchant,
-        str(alert.get("channel") or "—"),
-        f"{float(alert.get('score', 0)):.2f}",
-        str(alert.get("decision", "")).upper(),
+        alert.channel or "—",
+        f"{alert.score:.2f}",
+        alert.decision.upper(),
         reasons,
     )
 
@@ -236,7 +237,7 @@ class NextSteps:
 
 
 def summary_view(
-    summary: Mapping[str, Any], steps: NextSteps, alerts: Sequence[Mapping[str, Any]] = ()
+    summary: Mapping[str, Any], steps: NextSteps, alerts: Sequence[Alert] = ()
 ) -> RenderableType:
     """The demo's final summary in sections, figures rounded for a person."""
     parts: list[RenderableType] = [

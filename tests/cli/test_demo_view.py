@@ -6,6 +6,7 @@ from typing import Any
 
 from rich.console import Console
 
+from fraudd.alert import parse
 from fraudd.cli.demo_view import DemoView, NextSteps, summary_view
 from fraudd.demo import LiveFigures
 from fraudd.warehouse.api.figures import RunLatency
@@ -23,8 +24,10 @@ SUMMARY: dict[str, Any] = {  # a real --json summary, with the float noise it ha
     },
     "model_version": 1, "produced": 6036, "seconds": 30.0, "sent_to_stream": 5861,
 }  # fmt: skip
-ALERT = {
-    "alert_id": "tx-1", "decision": "block", "score": 0.9412345, "card_token": "tok_abcdefgh",
+ALERT = parse({
+    "alert_id": "tx-1", "tx_id": "tx-1", "decision": "block", "score": 0.9412345,
+    "model_version": "3", "tx_time": "2026-12-01T10:00:00+00:00", "terminal_id": "term-9",
+    "card_token": "tok_abcdefgh",
     "card_last4": "4242", "amount": 312.4, "currency": "EUR", "merchant_category": "5411",
     "channel": "pos",
     "reasons": [
@@ -32,7 +35,7 @@ ALERT = {
         {"code": "term_known_frauds_recent_7d",
          "text": "terminal had 3 confirmed frauds in the last 7 days"},
     ],
-}  # fmt: skip
+})  # fmt: skip
 STEPS = NextSteps("http://127.0.0.1:9108/metrics", "/state/logs/demo.log", "fraudd evaluate ...")
 
 
