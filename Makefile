@@ -1,5 +1,6 @@
 # fraudd — every target creates .venv and installs what it needs.
-#   make demo                 the whole loop on the embedded local stack (DEMO_SECONDS=60)
+#   make demo                 the whole loop on the embedded local stack (DEMO_SECONDS=60):
+#                             a live view on a terminal, a JSON summary as last line otherwise
 #   make test                 the test suite (starts its own local stacks)
 #   make lint                 ruff + mypy
 #   make reliability          the full reliability suite (larger sizes)
@@ -44,8 +45,10 @@ $(BROWSER_STAMP): $(BROWSER_DIR)/package-lock.json
 	cd $(BROWSER_DIR) && npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
+# On a terminal the demo draws its live view; piped (CI, scripts) it ends with the JSON summary.
 demo: install
-	$(BIN)/fraudd demo --seconds $(DEMO_SECONDS) $(if $(DEMO_RATE),--rate $(DEMO_RATE)) --json
+	@if [ -t 1 ]; then json=; else json=--json; fi; \
+	$(BIN)/fraudd demo --seconds $(DEMO_SECONDS) $(if $(DEMO_RATE),--rate $(DEMO_RATE)) $$json
 
 test: install browser
 	$(BIN)/pytest $(PYTEST_ARGS)

@@ -1,69 +1,43 @@
 """The demo: the whole loop on the local stack for N seconds, then a summary.
 
-It brings the stack up if needed, migrates, runs producer → Kinesis → ingest → consumer →
-actions in this process, stops the producer after ``seconds``, waits until every record that
+It runs producer → Kinesis → ingest → consumer → actions in this process on a prepared stack
+(:mod:`fraudd.demo_setup`), stops the producer after ``seconds``, waits until every record that
 entered the stream is decided and every alert is published, and reports, with the alerts read
 back from the SQS queue subscribed to the topic (read as they arrive, all through the run).
+While it runs, ``on_progress`` receives a :class:`LiveFigures` snapshot twice a second; the
+figures that come from the warehouse are the seam's run figures
+(:mod:`fraudd.warehouse.api.figures`), read through a session.
 """
 
 from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import json
 import time
+from collections import deque
 from collections.abc import Callable
 from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 import structlog
 
 from fraudd import aws
+from fraudd.alert import Alert, parse
 from fraudd.daemon import TaskFn, install_signal_handlers, run_tasks
 from fraudd.deps import Deps, open_deps
 from fraudd.settings import Role, Settings
 from fraudd.tasks import producer
+from fraudd.warehouse.api.figures import RunCaught, RunCounts, RunLatency, as_dict
 
 log = structlog.get_logger(__name__)
 DRAIN_TIMEOUT_S = 120.0
-
-COUNTS_SQL = """
-SELECT
-  (SELECT count(*) FROM {schema}.{view} WHERE approximate_arrival_timestamp >= %s) AS in_stream,
-  (SELECT count(*) FROM {schema}.decisions WHERE produced_at >= %s) AS decided,
-  (SELECT count(*) FROM {schema}.dead_letters WHERE received_at >= %s) AS dead_lettered,
-  (SELECT count(*) FROM {schema}.alert_outbox WHERE created_at >= %s) AS alerts,
-  (SELECT count(*) FROM {schema}.alert_outbox WHERE created_at >= %s
-      AND published_at IS NOT NULL) AS alerts_published,
-  (SELECT count(*) FROM {schema}.card_blocks WHERE blocked_at >= %s) AS cards_blocked,
-  (SELECT count(*) FROM {schema}.decisions WHERE produced_at >= %s
-      AND decision = 'block') AS blocks_decided
-"""
-CAUGHT_SQL = """
-SELECT count(*) FILTER (WHERE l.is_fraud) AS fraud_decided,
-       count(*) FILTER (WHERE l.is_fraud AND d.decision <> 'approve') AS fraud_caught,
-       count(*) FILTER (WHERE l.is_fraud AND d.decision = 'block') AS fraud_blocked,
-       count(*) FILTER (WHERE NOT l.is_fraud AND d.decision <> 'approve') AS legit_alerted
-FROM {schema}.decisions d JOIN {schema}.labels l ON l.tx_id = d.tx_id
-WHERE d.produced_at >= %s
-"""
-CAUGHT_NAMES = ("fraud_decided", "fraud_caught", "fraud_blocked", "legit_alerted")
-COUNT_NAMES = (
-    "in_stream",
-    "decided",
-    "dead_lettered",
-    "alerts",
-    "alerts_published",
-    "cards_blocked",
-    "blocks_decided",
-)
-LATENCY_SQL = """
-SELECT percentile_cont(ARRAY[0.5, 0.95, 0.99]) WITHIN GROUP (
-           ORDER BY extract(epoch FROM decided_at - produced_at) * 1000),
-       max(extract(epoch FROM decided_at - produced_at) * 1000)
-FROM {schema}.decisions WHERE produced_at >= %s
-"""
+PROGRESS_EVERY_S = 0.5
+LATENCY_EVERY_S = 2.0
+LATEST_ALERTS = 6
+Phase = Literal["running", "draining", "done"]
 
 
 @dataclass
@@ -72,38 +46,73 @@ class DemoRun:
     started: datetime
     producer_state: producer.ProducerState | None = None
     summary: dict[str, Any] | None = None
+    phase: Phase = "running"
 
 
-async def counts(deps: Deps, since: datetime) -> dict[str, int]:
-    """Row counts of this run, straight from the warehouse."""
-    wh = deps.settings.warehouse
-    sql = COUNTS_SQL.format(schema=wh.schema_name, view=wh.streaming_view)
-    async with deps.warehouse.acquire() as conn:
-        row = await conn.fetchrow(sql, *([since] * sql.count("%s")))
-    assert row is not None
-    return {k: int(v) for k, v in zip(COUNT_NAMES, row, strict=True)}
+@dataclass(frozen=True)
+class LiveFigures:
+    """What the live view shows at one moment (counters from the process's own metrics)."""
+
+    phase: Phase
+    elapsed_s: float
+    seconds: float
+    counters: dict[str, int]
+    latency: RunLatency | None
+    alerts: list[Alert]
+
+
+COUNTERS = {
+    "produced": "fraudd_records_produced_total",
+    "decided": "fraudd_records_decided_total",
+    "dead_lettered": "fraudd_records_dead_lettered_total",
+    "alerts_published": "fraudd_alerts_published_total",
+    "cards_blocked": "fraudd_blocks_written_total",
+    "declined": "fraudd_swipes_declined_total",
+}
+"""Live counters: name in the view → metric (summed over its labels)."""
 
 
 def metric(deps: Deps, name: str, **labels: str) -> float:
     return deps.metrics.registry.get_sample_value(name, labels or None) or 0.0
 
 
-async def wait_drained(deps: Deps, run: DemoRun) -> dict[str, int]:
+def metric_sum(deps: Deps, name: str) -> float:
+    """A metric summed over all its label values."""
+    return sum(
+        s.value for fam in deps.metrics.registry.collect() for s in fam.samples if s.name == name
+    )
+
+
+async def run_counts(deps: Deps, since: datetime) -> RunCounts:
+    async with deps.warehouse.session() as session:
+        return await session.run_counts(since)
+
+
+async def run_caught(deps: Deps, since: datetime) -> RunCaught:
+    async with deps.warehouse.session() as session:
+        return await session.run_caught(since)
+
+
+async def run_latency(deps: Deps, since: datetime) -> RunLatency:
+    async with deps.warehouse.session() as session:
+        return await session.run_latency(since)
+
+
+async def wait_drained(deps: Deps, run: DemoRun) -> RunCounts:
     """Wait until every record sent is in the view and decided, and every alert published."""
     deadline = time.monotonic() + DRAIN_TIMEOUT_S
     while True:
-        c = await counts(deps, run.started)
+        c = await run_counts(deps, run.started)
         sent = int(metric(deps, "fraudd_records_produced_total"))
-        settled = c["decided"] + c["dead_lettered"]
         if (
-            c["in_stream"] >= sent
-            and settled >= c["in_stream"]
-            and c["alerts_published"] >= c["alerts"]
-            and c["cards_blocked"] >= min(1, c["blocks_decided"])
+            c.in_stream >= sent
+            and c.decided + c.dead_lettered >= c.in_stream
+            and c.alerts_published >= c.alerts
+            and c.cards_blocked >= min(1, c.blocks_decided)
         ):
             return c
         if time.monotonic() > deadline:
-            log.warning("demo.drain_timed_out", **c, sent=sent)
+            log.warning("demo.drain_timed_out", **as_dict(c), sent=sent)
             return c
         await asyncio.sleep(0.25)
 
@@ -115,11 +124,13 @@ class AlertReader:
     It runs through the whole demo, not only at the end: moto recounts every stored message of a
     queue on each SNS delivery, so a queue left unread makes publishing slower as it fills
     (measured 4-5 ms per PublishBatch with an empty queue, 1.7 s with 6,000 messages waiting).
+    ``latest`` keeps the newest alerts as investigators receive them (the SNS message's JSON).
     """
 
     client: Any
     url: str
     received: set[str] = field(default_factory=set)
+    latest: deque[Alert] = field(default_factory=lambda: deque(maxlen=LATEST_ALERTS))
 
     @classmethod
     async def open(cls, settings: Settings, stack: AsyncExitStack) -> AlertReader:
@@ -133,7 +144,11 @@ class AlertReader:
             QueueUrl=self.url, MaxNumberOfMessages=10, WaitTimeSeconds=wait_s
         )
         messages = resp.get("Messages", [])
-        self.received.update(_alert_id(m["Body"]) for m in messages)
+        for m in messages:
+            alert_id, alert = _read_envelope(m["Body"])
+            self.received.add(alert_id)
+            if alert is not None:
+                self.latest.appendleft(alert)
         if messages:
             entries = [
                 {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(messages)
@@ -154,23 +169,30 @@ class AlertReader:
         return len(self.received)
 
 
-def _alert_id(body: str) -> str:
-    import json
-
+def _read_envelope(body: str) -> tuple[str, Alert | None]:
+    """The alert id and, when the message is a whole alert, the alert itself."""
     envelope = json.loads(body)
     attrs = envelope.get("MessageAttributes", {})
-    return str(attrs.get("alert_id", {}).get("Value") or envelope.get("MessageId"))
+    alert_id = str(attrs.get("alert_id", {}).get("Value") or envelope.get("MessageId"))
+    try:
+        return alert_id, parse(envelope.get("Message", ""))
+    except (TypeError, ValueError, KeyError):  # not an alert of ours: counted, not shown
+        return alert_id, None
 
 
 def summarise(
-    deps: Deps, c: dict[str, int], latency: tuple[Any, Any], received: int, run: DemoRun
+    deps: Deps,
+    counts: RunCounts,
+    caught: dict[str, int],
+    latency: RunLatency,
+    received: int,
+    run: DemoRun,
 ) -> dict[str, Any]:
-    """The demo's JSON summary."""
+    """The demo's JSON summary (its keys are the ``--json`` contract)."""
     declined = {
         f: int(metric(deps, "fraudd_swipes_declined_total", fraud=f))
         for f in ("true", "false", "unknown")
     }
-    pcts, worst = latency
     state = run.producer_state
     return {
         "seconds": run.seconds,
@@ -182,40 +204,14 @@ def summarise(
             metric(deps, "fraudd_swipes_declined_amount_total", fraud="true"), 2
         ),
         "legit_declined": declined["false"],
-        "decided": c["decided"],
-        "dead_lettered": c["dead_lettered"],
-        "alerts_published": c["alerts_published"],
+        "decided": counts.decided,
+        "dead_lettered": counts.dead_lettered,
+        "alerts_published": counts.alerts_published,
         "alerts_received": received,
-        "cards_blocked": c["cards_blocked"],
-        **{k: c.get(k, 0) for k in CAUGHT_NAMES},
-        "latency_ms": {
-            "p50": _ms(pcts, 0),
-            "p95": _ms(pcts, 1),
-            "p99": _ms(pcts, 2),
-            "max": round(float(worst), 1) if worst is not None else None,
-        },
+        "cards_blocked": counts.cards_blocked,
+        **caught,
+        "latency_ms": as_dict(latency),
     }
-
-
-def _ms(pcts: Any, i: int) -> float | None:
-    return round(float(pcts[i]), 1) if pcts else None
-
-
-async def caught(deps: Deps, since: datetime) -> dict[str, int]:
-    """Frauds among this run's decisions (ground truth: the simulator's labels) and how many the
-    model and rules flagged (review or block)."""
-    sql = CAUGHT_SQL.format(schema=deps.settings.warehouse.schema_name)
-    async with deps.warehouse.acquire() as conn:
-        row = await conn.fetchrow(sql, since)
-    assert row is not None
-    return {k: int(v or 0) for k, v in zip(CAUGHT_NAMES, row, strict=True)}
-
-
-async def latency(deps: Deps, since: datetime) -> tuple[Any, Any]:
-    sql = LATENCY_SQL.format(schema=deps.settings.warehouse.schema_name)
-    async with deps.warehouse.acquire() as conn:
-        row = await conn.fetchrow(sql, since)
-    return (row[0], row[1]) if row else (None, None)
 
 
 async def orchestrate(
@@ -231,17 +227,23 @@ async def orchestrate(
     except TimeoutError:
         pass
     producer_stop.set()
-    c = await wait_drained(deps, run)
+    run.phase = "draining"
+    counts = await wait_drained(deps, run)
     if run.producer_state is not None:  # the chargebacks still in the future, to score the run
         await run.producer_state.labels.flush(deps, dt.datetime.max.replace(tzinfo=dt.UTC))
-    c |= await caught(deps, run.started)
-    received = await reader.drain(c["alerts_published"])
-    run.summary = summarise(deps, c, await latency(deps, run.started), received, run)
+    caught = as_dict(await run_caught(deps, run.started))
+    received = await reader.drain(counts.alerts_published)
+    latency = await run_latency(deps, run.started)
+    run.summary = summarise(deps, counts, caught, latency, received, run)
+    run.phase = "done"
     stop.set()
 
 
+ProgressFn = Callable[[LiveFigures], None]
+
+
 async def run_demo(
-    settings: Settings, seconds: float, on_progress: Callable[[Deps], None] | None = None
+    settings: Settings, seconds: float, on_progress: ProgressFn | None = None
 ) -> dict[str, Any]:
     """Run the demo loop on an already prepared stack; return the summary."""
     stop, producer_stop = asyncio.Event(), asyncio.Event()
@@ -262,17 +264,28 @@ async def run_demo(
 
         extra: dict[str, TaskFn] = {"producer": produce, "demo": steer, "alerts": reader.run}
         if on_progress is not None:
-            extra["progress"] = _progress_task(on_progress)
+            extra["progress"] = _progress_task(on_progress, run, reader)
         await run_tasks(deps, stop, roles, extra)
     return run.summary or {}
 
 
-def _progress_task(on_progress: Callable[[Deps], None]) -> Any:
+def _progress_task(on_progress: ProgressFn, run: DemoRun, reader: AlertReader) -> TaskFn:
+    """Feed ``on_progress`` a snapshot every half second (latency from the warehouse less often:
+    it sorts the run's decisions)."""
+
     async def progress(deps: Deps, stop: asyncio.Event) -> None:
+        began, latency, latency_at = time.monotonic(), None, 0.0
         while not stop.is_set():
-            on_progress(deps)
+            if time.monotonic() - latency_at >= LATENCY_EVERY_S:
+                latency, latency_at = await run_latency(deps, run.started), time.monotonic()
+            counters = {k: int(metric_sum(deps, m)) for k, m in COUNTERS.items()}
+            counters["alerts_received"] = len(reader.received)
+            elapsed = time.monotonic() - began
+            on_progress(
+                LiveFigures(run.phase, elapsed, run.seconds, counters, latency, list(reader.latest))
+            )
             try:
-                await asyncio.wait_for(stop.wait(), 0.5)
+                await asyncio.wait_for(stop.wait(), PROGRESS_EVERY_S)
             except TimeoutError:
                 pass
 

@@ -2,6 +2,7 @@
 
 The demo uses its own names (schema ``demo``, stream ``<stream>-demo``), so a demo never touches
 data a user loaded into the configured schema, and every run starts from the same clean state.
+Each step reports to a :class:`Stages` sink as it starts and finishes (the live view shows them).
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import time
-from typing import Any
+from typing import Any, Protocol
 
 import structlog
 
@@ -30,6 +31,27 @@ DEMO_SCHEMA = "demo"
 HISTORY_DAYS = 60
 HISTORY_CUSTOMERS = 2000
 HISTORY_TERMINALS = 4000
+TRAIN_DAYS = HISTORY_DAYS
+STAGES = ("stack", "schema", "history", "model")
+"""The set-up steps in order (the loop's own stages follow in the live view)."""
+
+
+class Stages(Protocol):
+    """Where set-up steps report: ``started(stage)``, then ``finished(stage, facts)``."""
+
+    def started(self, stage: str) -> None: ...
+
+    def finished(self, stage: str, facts: dict[str, Any]) -> None: ...
+
+
+class LogStages:
+    """A :class:`Stages` sink that only logs (off a terminal)."""
+
+    def started(self, stage: str) -> None:
+        log.debug("demo.stage_started", stage=stage)
+
+    def finished(self, stage: str, facts: dict[str, Any]) -> None:
+        log.info("demo.stage_finished", stage=stage, **facts)
 
 
 def demo_settings(settings: Settings) -> Settings:
@@ -84,8 +106,8 @@ async def fresh_schema(settings: Settings) -> list[str]:
         await wh.close()
 
 
-async def seed_and_train(settings: Settings, today: dt.date) -> dict[str, Any]:
-    """A short simulated history ending today, and a model trained on it (the demo's first)."""
+async def seed(settings: Settings, today: dt.date) -> dict[str, Any]:
+    """A short simulated history ending today (the model's training data)."""
     spec = SimulationSpec(
         origin=today - dt.timedelta(days=HISTORY_DAYS),
         seed=settings.producer.seed,
@@ -97,35 +119,56 @@ async def seed_and_train(settings: Settings, today: dt.date) -> dict[str, Any]:
         summary = await simulate_into_warehouse(warehouse, settings, spec, HISTORY_DAYS)
     finally:
         await warehouse.close()
-    record = await train_command(
-        settings,
-        train_end=today - dt.timedelta(days=7),
-        train_days=HISTORY_DAYS,
-        activate=True,
-        fit=FitConfig(refit=False),  # the demo should start fast: skip the refit on all rows
-    )
     return {
+        "history_days": HISTORY_DAYS,
+        "history_cards": HISTORY_CUSTOMERS,
+        "history_terminals": HISTORY_TERMINALS,
         "history_transactions": summary.transactions,
         "history_frauds": summary.frauds,
-        "model_version": record.version,
-        "model_validation": record.metadata.get("validation"),
     }
 
 
-def prepare(settings: Settings) -> tuple[Settings, dict[str, Any]]:
-    """Local stack up (idempotent); a fresh demo stream, queue and schema; history and a model."""
+async def train(settings: Settings, today: dt.date) -> dict[str, Any]:
+    """The demo's first model, trained on the seeded history and activated."""
+    record = await train_command(
+        settings,
+        train_end=today - dt.timedelta(days=7),
+        train_days=TRAIN_DAYS,
+        activate=True,
+        fit=FitConfig(refit=False),  # the demo should start fast: skip the refit on all rows
+    )
+    return {"model_version": record.version, "model_validation": record.metadata.get("validation")}
+
+
+def prepare(settings: Settings, stages: Stages | None = None) -> tuple[Settings, dict[str, Any]]:
+    """Local stack up (idempotent); a fresh demo stream, queue and schema; history and a model.
+
+    Returns the demo's settings and what the JSON summary reports about the set-up.
+    """
+    sink: Stages = stages or LogStages()
+    sink.started("stack")
     info = localstack.up(settings)
     stacked = demo_settings(localstack.stack_settings(settings, info))
+    sink.finished("stack", {"state_dir": str(info.state_dir.resolve())})
+    sink.started("schema")
     fresh_stream(stacked)
     drained = drain_queue(stacked)
     applied = asyncio.run(fresh_schema(stacked))
-    log.info(
-        "demo.prepared",
-        schema=DEMO_SCHEMA,
-        stream=stacked.kinesis.stream_name,
-        migrations=len(applied),
-        stale_alerts_drained=drained,
+    sink.finished(
+        "schema",
+        {
+            "schema": DEMO_SCHEMA,
+            "stream": stacked.kinesis.stream_name,
+            "migrations": len(applied),
+            "stale_alerts_drained": drained,
+        },
     )
-    seeded = asyncio.run(seed_and_train(stacked, dt.datetime.now(dt.UTC).date()))
-    log.info("demo.model_trained", **seeded)
-    return stacked, seeded
+    today = dt.datetime.now(dt.UTC).date()
+    sink.started("history")
+    seeded = asyncio.run(seed(stacked, today))
+    sink.finished("history", seeded)
+    sink.started("model")
+    trained = asyncio.run(train(stacked, today))
+    sink.finished("model", trained)
+    keys = ("history_transactions", "history_frauds")
+    return stacked, {k: seeded[k] for k in keys} | trained

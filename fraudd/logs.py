@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import sys
-from typing import Any, Literal
+from typing import Any, Literal, TextIO
 
 import structlog
 
@@ -17,9 +17,16 @@ LogFormat = Literal["auto", "json", "console"]
 _QUIET_LOGGERS = ("botocore", "aiobotocore", "urllib3", "psycopg.pool", "asyncio", "aiohttp.access")
 
 
-def configure_logging(fmt: LogFormat = "auto", level: str = "info") -> None:
-    """Configure structlog and the standard library for the whole process (call once at start)."""
-    use_console = fmt == "console" or (fmt == "auto" and sys.stdout.isatty())
+def configure_logging(
+    fmt: LogFormat = "auto", level: str = "info", stream: TextIO | None = None
+) -> None:
+    """Configure structlog and the standard library for the whole process (call once at start).
+
+    Logs go to ``stream`` (default stdout); ``auto`` means console on a terminal, else JSON.
+    Python warnings are logged too, so nothing else writes to the terminal behind a live view.
+    """
+    out = stream or sys.stdout
+    use_console = fmt == "console" or (fmt == "auto" and out.isatty())
     shared: list[Any] = [
         structlog.contextvars.merge_contextvars,
         structlog.stdlib.add_log_level,
@@ -44,10 +51,11 @@ def configure_logging(fmt: LogFormat = "auto", level: str = "info") -> None:
         foreign_pre_chain=shared,
         processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, renderer],
     )
-    handler = logging.StreamHandler(sys.stdout)
+    handler = logging.StreamHandler(out)
     handler.setFormatter(formatter)
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
+    logging.captureWarnings(True)
     for name in _QUIET_LOGGERS:
         logging.getLogger(name).setLevel(max(logging.WARNING, root.level))

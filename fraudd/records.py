@@ -49,7 +49,8 @@ class Swipe(BaseModel):
     last4: Annotated[str, Field(pattern=r"^\d{4}$")]
     customer_id: Ident
     terminal_id: Ident
-    amount: Annotated[float, Field(gt=0, le=MAX_AMOUNT, strict=True)]
+    # Zero is real traffic: account-verification authorisations and card-testing probes are $0.
+    amount: Annotated[float, Field(ge=0, le=MAX_AMOUNT, strict=True)]
     currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")] = "EUR"
     merchant_category: Annotated[str, Field(pattern=r"^\d{4}$")] | None = None
     channel: Annotated[str, Field(pattern=r"^[a-z_]{1,16}$")] | None = None

@@ -53,7 +53,7 @@ def test_good_record_round_trips() -> None:
         (b'"just a string"', "not_object"),
         (json.dumps(good(schema_version=2)).encode(), "unknown_schema_version"),
         (json.dumps(good(amount=-5)).encode(), "invalid_field"),
-        (json.dumps(good(amount=0)).encode(), "invalid_field"),
+        (json.dumps(good(amount=-0.01)).encode(), "invalid_field"),
         (json.dumps(good(amount=1e12)).encode(), "invalid_field"),
         (json.dumps(good(amount="12")).encode(), "invalid_field"),
         (json.dumps(good(tx_id=None)).encode(), "invalid_field"),
@@ -76,6 +76,14 @@ def test_bad_records_are_rejected_with_a_reason(raw: bytes, reason: str) -> None
     assert isinstance(result, Rejected)
     assert result.reason == reason
     assert result.reason in REJECT_REASONS
+
+
+def test_a_zero_amount_is_a_swipe_not_a_bad_record() -> None:
+    """$0 authorisations (account verification, card-testing probes) are real traffic."""
+    swipe = parse_record(json.dumps(good(amount=0)).encode(), arrival=NOW)
+    assert isinstance(swipe, Swipe) and swipe.amount == 0.0
+    negative_zero = parse_record(json.dumps(good(amount=-0.0)).encode(), arrival=NOW)
+    assert isinstance(negative_zero, Swipe) and negative_zero.amount == 0.0
 
 
 def test_integer_ids_are_accepted_as_text() -> None:

@@ -1,106 +1,120 @@
-"""``fraudd demo``: the whole loop on the embedded local stack, with live progress."""
+"""``fraudd demo``: the whole loop on the embedded local stack.
+
+On a terminal one live view owns the screen (:mod:`fraudd.cli.demo_view`) and the logs go to a
+file under the state directory (``logs/demo.log``, its path printed at the end); then a short
+summary in sections. Off a terminal the logs stay on stdout and the summary follows; with
+``--json`` the last line of stdout is the JSON summary (the keys scripts and CI rely on).
+Exit 1 when not every record that entered the stream got exactly one decision.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import json
-import os
 import sys
+from contextlib import ExitStack
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.live import Live
-from rich.table import Table
 
-from fraudd.cli.app import Globals, app, settings_from
-from fraudd.deps import Deps
-from fraudd.examples import example_path
+from fraudd.cli.app import app, settings_from
+from fraudd.cli.demo_view import DemoView, NextSteps, StatusLine, summary_view
+from fraudd.demo import LiveFigures
+from fraudd.logs import configure_logging
 from fraudd.settings import Settings
 
-
-def _progress_table(deps: Deps) -> Table:
-    reg = deps.metrics.registry
-
-    def val(name: str) -> int:
-        total = 0.0
-        for fam in reg.collect():
-            for s in fam.samples:
-                if s.name == name:
-                    total += s.value
-        return int(total)
-
-    table = Table(title="fraudd demo", show_header=True)
-    for col in ("sent", "ingested", "decided", "dead letters", "alerts", "blocks", "declined"):
-        table.add_column(col, justify="right")
-    table.add_row(
-        *(
-            str(val(n))
-            for n in (
-                "fraudd_records_produced_total",
-                "fraudd_records_ingested_total",
-                "fraudd_records_decided_total",
-                "fraudd_records_dead_lettered_total",
-                "fraudd_alerts_published_total",
-                "fraudd_blocks_written_total",
-                "fraudd_swipes_declined_total",
-            )
-        )
-    )
-    return table
+LOG_FILE = "demo.log"
+PLAIN_WIDTH = 160
+STATUS_LINES: list[StatusLine] = []
+"""Extra lines of the live view (e.g. the console role: open cases and its URL); append here."""
 
 
 @app.command()
 def demo(
     ctx: typer.Context,
-    seconds: Annotated[float, typer.Option(help="How long the producer runs.")] = 60.0,
+    seconds: Annotated[float, typer.Option(min=1, help="How long the producer runs.")] = 60.0,
     rate: Annotated[
-        float | None, typer.Option(help="Swipes per second (default: settings).")
+        float | None, typer.Option(min=0.001, help="Swipes per second (default: settings).")
     ] = None,
     as_json: Annotated[
-        bool, typer.Option("--json", help="End with one JSON summary line.")
+        bool, typer.Option("--json", help="End with one JSON summary line (no live view).")
     ] = False,
 ) -> None:
-    """Run the whole loop on the local stack and print a summary."""
-
-    g: Globals = ctx.obj
-    if g.config is None and "FRAUDD_CONFIG" not in os.environ:
-        # The local profile shipped in the package (the same file as the checkout's config/).
-        g.config = example_path("local")
-    settings = settings_from(ctx)
+    """Run the whole loop on the local stack (local profile by default) and summarise it."""
+    settings = settings_from(ctx, local_default=True)
     if rate is not None:
         settings = settings.model_copy(
             update={"producer": settings.producer.model_copy(update={"rate_tps": rate})}
         )
+    if sys.stdout.isatty() and not as_json:
+        summary = _on_terminal(settings, seconds)
+    else:
+        summary = _plain(settings, seconds, as_json)
+    settled = summary.get("decided", -1) + summary.get("dead_lettered", 0)
+    raise typer.Exit(0 if settled == summary.get("sent_to_stream", -2) else 1)
+
+
+def _plain(settings: Settings, seconds: float, as_json: bool) -> dict[str, Any]:
+    """Off a terminal: logs on stdout as configured, then the summary (JSON as the last line)."""
+    from fraudd.demo import run_demo
     from fraudd.demo_setup import prepare  # heavy (training): only when the demo runs
 
-    settings, seeded = prepare(settings)
-    tty = sys.stdout.isatty() and not as_json
-    summary = seeded | _run(settings, seconds, tty)
-    _print(summary, as_json)
-    ok = summary.get("decided", -1) == summary.get("sent_to_stream", -2) - summary.get(
-        "dead_lettered", 0
-    )
-    raise typer.Exit(0 if ok else 1)
+    latest: list[LiveFigures] = []
 
+    def keep(figures: LiveFigures) -> None:
+        latest[:] = [figures]
 
-def _run(settings: Settings, seconds: float, tty: bool) -> dict[str, Any]:
-    from fraudd.demo import run_demo
-
-    if not tty:
-        return asyncio.run(run_demo(settings, seconds))
-    console = Console()
-    with Live(console=console, refresh_per_second=4) as live:
-        return asyncio.run(run_demo(settings, seconds, lambda d: live.update(_progress_table(d))))
-
-
-def _print(summary: dict[str, Any], as_json: bool) -> None:
+    stacked, seeded = prepare(settings)
+    summary = seeded | asyncio.run(run_demo(stacked, seconds, None if as_json else keep))
     if as_json:
         sys.stdout.write(json.dumps(summary, sort_keys=True) + "\n")
-        return
-    table = Table(title="fraudd demo summary")
-    table.add_column("figure")
-    table.add_column("value", justify="right")
-    for key, value in summary.items():
-        table.add_row(key, json.dumps(value))
-    Console().print(table)
+    else:
+        alerts = latest[0].alerts if latest else []
+        # piped: no terminal width to follow, so wide enough for the alerts' reasons
+        Console(width=PLAIN_WIDTH).print(summary_view(summary, _next_steps(stacked, None), alerts))
+    return summary
+
+
+def _on_terminal(settings: Settings, seconds: float) -> dict[str, Any]:
+    """The live view on the screen; logs (and Python warnings) into the state directory."""
+    from fraudd.demo import run_demo
+    from fraudd.demo_setup import prepare
+
+    log_path = _log_path(settings)
+    console = Console()
+    view = DemoView(seconds, _metrics_url(settings), STATUS_LINES)
+    with ExitStack() as stack:
+        log_file = stack.enter_context(log_path.open("w", encoding="utf-8"))
+        configure_logging("json", settings.log_level, stream=log_file)
+        stack.enter_context(Live(view, console=console, refresh_per_second=8, transient=True))
+        stacked, seeded = prepare(settings, view)
+        summary = seeded | asyncio.run(run_demo(stacked, seconds, view.update))
+    alerts = view.figures.alerts if view.figures else []
+    console.print(summary_view(summary, _next_steps(stacked, log_path), alerts))
+    return summary
+
+
+def _log_path(settings: Settings) -> Path:
+    folder = settings.local.state_dir.resolve() / "logs"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder / LOG_FILE
+
+
+def _metrics_url(settings: Settings) -> str:
+    return f"http://{settings.http.host}:{settings.http.port}/metrics"
+
+
+def _next_steps(settings: Settings, log_path: Path | None) -> NextSteps:
+    """Where to look next; the evaluation scores the history's last week, which the demo's
+    model did not train on (its training window ends a week before today)."""
+    week_ago = dt.datetime.now(dt.UTC).date() - dt.timedelta(days=7)
+    schema = settings.warehouse.schema_name
+    command = (
+        f"FRAUDD_WAREHOUSE__SCHEMA={schema} fraudd --config config/local.toml evaluate "
+        f"--test-start {week_ago.isoformat()} --report demo-report"
+    )
+    return NextSteps(_metrics_url(settings), str(log_path) if log_path else None, command)

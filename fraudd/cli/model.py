@@ -13,6 +13,7 @@ from typing import Annotated
 import typer
 
 from fraudd.cli.app import app, settings_from
+from fraudd.cli.errors import Failure
 from fraudd.settings import EX_CONFIG, Settings
 from fraudd.warehouse.api.model_training import ModelStatus
 
@@ -75,17 +76,25 @@ def train(
     from fraudd.model.thresholds import ThresholdTargets
 
     targets = ThresholdTargets(alerts_per_day=alerts_per_day, block_min_precision=block_precision)
-    record = asyncio.run(
-        _commands().train_command(
-            settings,
-            train_end=end,
-            train_days=train_days,
-            delay_days=delay_days,
-            targets=targets,
-            fit=FitConfig(),
-            activate=True if force_activate else None,
+    try:
+        record = asyncio.run(
+            _commands().train_command(
+                settings,
+                train_end=end,
+                train_days=train_days,
+                delay_days=delay_days,
+                targets=targets,
+                fit=FitConfig(),
+                activate=True if force_activate else None,
+            )
         )
-    )
+    except ValueError as exc:
+        start = end - dt.timedelta(days=train_days)
+        raise Failure(
+            f"cannot train on {start} to {end} (exclusive): {exc}: load labelled history first "
+            "(`fraudd simulate history` or `fraudd history import`) or choose --train-end and "
+            "--train-days inside it"
+        ) from exc
     meta = record.metadata
     typer.echo(
         json.dumps(
@@ -151,20 +160,36 @@ def evaluate(
 ) -> None:
     """Score a test period with a model and report the handbook's metrics (no training)."""
     settings = settings_from(ctx)
-    evaluation = asyncio.run(
-        _commands().evaluate_command(
-            settings,
-            test_start=test_start.date(),
-            test_days=test_days,
-            delay_days=delay_days,
-            version=version,
-            report_dir=report,
+    try:
+        evaluation = asyncio.run(
+            _commands().evaluate_command(
+                settings,
+                test_start=test_start.date(),
+                test_days=test_days,
+                delay_days=delay_days,
+                version=version,
+                report_dir=report,
+            )
         )
-    )
+    except LookupError as exc:
+        raise Failure(f"{exc}: train one first (`fraudd train`) or give --version") from exc
+    except ValueError as exc:  # no rows, or a single class, in the test window
+        raise _empty_window(test_start.date(), test_days, str(exc)) from exc
+    if evaluation.n_transactions == 0 or evaluation.n_frauds == 0:
+        what = "no transactions" if evaluation.n_transactions == 0 else "no labelled frauds"
+        raise _empty_window(test_start.date(), test_days, f"{what} to test on")
     if as_json:
         sys.stdout.write(json.dumps(evaluation.as_dict(), sort_keys=True) + "\n")
     else:
         typer.echo(evaluation.as_json())
+
+
+def _empty_window(first: dt.date, days: int, why: str) -> Failure:
+    last = first + dt.timedelta(days=days)
+    return Failure(
+        f"cannot evaluate {first} to {last} (exclusive): {why}: load labelled history covering "
+        "that window or choose --test-start inside it"
+    )
 
 
 @model_app.command("list")

@@ -39,10 +39,22 @@ class ImportSummary:
     rows_read: int = 0
     loaded: int = 0
     labels: int = 0
+    label_delay_days: float = 0.0
+    labels_at_delay: int = 0
+    """Rows without ``labelled_at`` that passed validation: their label is known at
+    ``tx_time + label_delay_days`` (the conservative rule)."""
     rejected: Counter[str] = field(default_factory=Counter)
     first_rejects: list[tuple[int, str]] = field(default_factory=list)
     seconds: float = 0.0
     load: LoadResult | None = None
+
+    @property
+    def label_time_rule(self) -> str:
+        """How label times were set, in words (the import summary says it)."""
+        return (
+            f"labelled_at from the file where given; otherwise tx_time + "
+            f"{self.label_delay_days:g} days (producer.label_delay_days)"
+        )
 
     @property
     def rejected_total(self) -> int:
@@ -57,6 +69,8 @@ class ImportSummary:
             "rows_read": self.rows_read,
             "loaded": self.loaded,
             "labels": self.labels,
+            "label_time_rule": self.label_time_rule,
+            "labels_at_delay": self.labels_at_delay,
             "rejected": self.rejected_total,
             "rejected_by_reason": {r: self.rejected[r] for r in REASONS if self.rejected[r]},
             "first_rejects": [{"line": line, "reason": r} for line, r in self.first_rejects],
@@ -79,6 +93,7 @@ class _Reading:
             checked = validate_chunk(raw, self.now, self.max_delay_days)
             rejects = checked.rejects
             self.summary.rows_read += len(raw.frame) + raw.malformed.size
+            self.summary.labels_at_delay += checked.labels_at_delay
             self.summary.rejected.update(Counter(rejects["reason"].tolist()))
             room = self.sample - len(self.summary.first_rejects)
             if room > 0:
@@ -102,7 +117,7 @@ async def import_history(
 ) -> ImportSummary:
     """Validate and load ``path``; raise :class:`~fraudd.history.columns.LayoutError` early."""
     began = time.perf_counter()
-    summary = ImportSummary(str(path))
+    summary = ImportSummary(str(path), label_delay_days=settings.producer.label_delay_days)
     reading = _Reading(summary, sample, settings.producer.label_delay_days)
     with HistoryFile(path, chunk_rows) as file:
         assert file.layout is not None

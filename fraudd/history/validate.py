@@ -23,7 +23,6 @@ from fraudd.history.columns import (
     MAX_AMOUNT,
     NORMAL_COLUMNS,
     derived_card_token,
-    label_delays,
 )
 from fraudd.history.reader import RawChunk
 from fraudd.pan import find_pans
@@ -35,7 +34,7 @@ REASONS: Final[tuple[str, ...]] = (
     "pan_like_id",  # an id that could be a full card number
     "bad_time",  # unparseable, before 1990 or more than 30 days ahead
     "bad_amount",  # not a number
-    "non_positive_amount",
+    "negative_amount",  # zero is accepted: $0 authorisations are real traffic
     "absurd_amount",  # above MAX_AMOUNT
     "bad_label",  # is_fraud not 0 or 1
     "pan_like_card_token",  # digits only, or a run of 13+ digits
@@ -54,10 +53,12 @@ _DIGIT_RUN = re.compile(r"\d{13}")
 
 @dataclass(frozen=True, eq=False)
 class Validated:
-    """Normalised rows (:data:`NORMAL_COLUMNS`) and the rejected lines with their reasons."""
+    """Normalised rows (:data:`NORMAL_COLUMNS`) and the rejected lines with their reasons;
+    ``labels_at_delay`` good rows had no ``labelled_at`` and got ``tx_time + label delay``."""
 
     rows: pd.DataFrame
     rejects: pd.DataFrame
+    labels_at_delay: int = 0
     """Columns ``line`` (int64) and ``reason`` (str)."""
 
 
@@ -125,6 +126,7 @@ class _Checker:
         self.n = len(raw)
         self.flags = _Flags(self.n)
         self.cols = {name: _Column(raw[name].to_numpy(dtype=object)) for name in raw.columns}
+        self.derived_label = np.zeros(self.n, dtype=bool)
 
     def col(self, name: str) -> _Column:
         if name not in self.cols:  # an optional column the file does not have
@@ -153,7 +155,7 @@ class _Checker:
         amount = self.col("amount").map(_numbers)
         with np.errstate(invalid="ignore"):
             self.flags.flag(~np.isfinite(amount), "bad_amount")
-            self.flags.flag(amount <= 0, "non_positive_amount")
+            self.flags.flag(amount < 0, "negative_amount")
             self.flags.flag(amount > MAX_AMOUNT, "absurd_amount")
         return np.round(amount, 2)
 
@@ -191,10 +193,13 @@ class _Checker:
         self.flags.flag(~column.empty & ~ok, "bad_field")
         return pd.Series(column.map(_numbers)).where(ok).astype("Int16")
 
-    def check_labelled_at(self, tx_time: pd.Series, max_delay_days: float) -> pd.Series:
-        delays = pd.Series(label_delays(self.col("tx_id").values, max_delay_days))
-        derived = tx_time + delays.dt.as_unit("us")
+    def check_labelled_at(self, tx_time: pd.Series, delay_days: float) -> pd.Series:
+        """The file's ``labelled_at``, else the conservative rule (invariant 6): the label is
+        known ``delay_days`` after the transaction, the longest the configuration allows, never
+        earlier (a chargeback process may well take that long)."""
+        derived = tx_time + pd.Timedelta(days=delay_days)
         column = self.col("labelled_at")
+        self.derived_label = np.asarray(column.empty, dtype=bool)
         if column.empty.all():
             return derived
         given = _times(column.values)
@@ -208,8 +213,9 @@ def _has_digit_run(values: np.ndarray) -> np.ndarray:
     return np.fromiter((search(v) is not None for v in values), dtype=bool, count=len(values))
 
 
-def validate_chunk(chunk: RawChunk, now: dt.datetime, max_delay_days: float) -> Validated:
-    """Check every row of ``chunk``; normalise the good ones (defaults filled in)."""
+def validate_chunk(chunk: RawChunk, now: dt.datetime, label_delay_days: float) -> Validated:
+    """Check every row of ``chunk``; normalise the good ones (defaults filled in, a missing
+    ``labelled_at`` as ``tx_time + label_delay_days``)."""
     c = _Checker(chunk.frame)
     c.check_ids()
     tx_time = c.check_time(now)
@@ -228,12 +234,13 @@ def validate_chunk(chunk: RawChunk, now: dt.datetime, max_delay_days: float) -> 
         "currency": c.check_text("currency", r"[A-Z]{3}", DEFAULT_CURRENCY),
         "terminal_x": c.check_coordinate("terminal_x"),
         "terminal_y": c.check_coordinate("terminal_y"),
-        "labelled_at": c.check_labelled_at(tx_time, max_delay_days),
+        "labelled_at": c.check_labelled_at(tx_time, label_delay_days),
         "fraud_scenario": c.check_scenario(),
     }
     frame = pd.DataFrame(columns, columns=list(NORMAL_COLUMNS))
     good = c.flags.code == 0
-    return Validated(frame.loc[good].reset_index(drop=True), _rejects(chunk, c.flags))
+    at_delay = int((c.derived_label & good).sum())
+    return Validated(frame.loc[good].reset_index(drop=True), _rejects(chunk, c.flags), at_delay)
 
 
 def _rejects(chunk: RawChunk, flags: _Flags) -> pd.DataFrame:

@@ -132,7 +132,10 @@ def _claim_ports(settings: Settings, current: StackState, cluster: postgres.Clus
     for port, setting, to_start in needed:
         if to_start and process.port_in_use(port):
             raise LocalStackError(
-                f"port {port} is in use by another program: stop it or change {setting}"
+                f"port {port} is in use by another program: if it is another checkout's local "
+                f"stack, stop it with `fraudd local down` there; or choose another port with "
+                f"{setting} (FRAUDD_{setting.upper().replace('.', '__')}, and the endpoint "
+                "setting that points at it)"
             )
 
 

@@ -68,6 +68,7 @@ def _draw_amounts(profiles: Profiles, customer: np.ndarray, rng: np.random.Gener
     amount = rng.normal(mean, profiles.std_amount[customer])
     negative = np.flatnonzero(amount < 0)
     amount[negative] = rng.uniform(0, 2 * mean[negative])
-    # The handbook rounds a tiny redraw to 0.00 (~2 in 100,000 swipes); a card application never
-    # sends a zero purchase, and fraudd quarantines one, so the floor is one cent.
+    # The handbook rounds a tiny redraw to 0.00 (~2 in 100,000 swipes). fraudd accepts $0 swipes
+    # (account verification, card-testing probes), but the simulator keeps its one-cent floor so
+    # that the reference history, and the figures measured on it, stay as published.
     return np.maximum(np.round(amount, 2), 0.01)

@@ -23,7 +23,7 @@ GOOD = "t{n},2018-04-01T10:00:{n:02d}Z,c{n},term{n},12.50,0,tok_abcdefgh,1234"
 BAD_LINES = [
     ("b1,2018-13-45 00:00:00,c,t,1.00,0,,", "bad_time"),
     ("b2,1989-12-31T23:59:59Z,c,t,1.00,0,,", "bad_time"),
-    ("b3,2018-04-01T00:00:00Z,c,t,-5,0,,", "non_positive_amount"),
+    ("b3,2018-04-01T00:00:00Z,c,t,-5,0,,", "negative_amount"),
     ("b4,2018-04-01T00:00:00Z,c,t,abc,0,,", "bad_amount"),
     ("b5,2018-04-01T00:00:00Z,c,t,5000000,0,,", "absurd_amount"),
     (",2018-04-01T00:00:00Z,c,t,1.00,0,,", "missing_id"),
@@ -85,8 +85,37 @@ def test_defaults_are_filled_in(tmp_path: Path) -> None:
     )
     assert (row["last4"], row["currency"], row["amount"]) == ("0000", "EUR", 3.46)
     assert row["merchant_category"] is None and np.isnan(row["terminal_x"])
-    delay = row["labelled_at"] - row["tx_time"]
-    assert pd.Timedelta(days=1) <= delay <= pd.Timedelta(days=7) and row["is_fraud"]
+    # no labelled_at in the file: the conservative rule, the whole configured delay
+    assert row["labelled_at"] - row["tx_time"] == pd.Timedelta(days=7) and row["is_fraud"]
+
+
+def test_zero_amounts_are_accepted_and_negative_ones_rejected(tmp_path: Path) -> None:
+    path = tmp_path / "zero.csv"
+    path.write_text(
+        "tx_id,tx_time,customer_id,terminal_id,amount,is_fraud\n"
+        "z1,2018-04-01 10:00:00,1,7,0,0\n"
+        "z2,2018-04-01 10:00:01,1,7,0.00,1\n"
+        "z3,2018-04-01 10:00:02,1,7,-0.01,0\n"
+    )
+    rows, rejects = read_all(path)
+    assert rows["tx_id"].tolist() == ["z1", "z2"] and (rows["amount"] == 0).all()
+    assert rejects.to_dict("records") == [{"line": 4, "reason": "negative_amount"}]
+
+
+def test_the_label_rule_applies_only_where_the_file_has_no_label_time(tmp_path: Path) -> None:
+    path = tmp_path / "mixed_labels.csv"
+    path.write_text(
+        "tx_id,tx_time,customer_id,terminal_id,amount,is_fraud,labelled_at\n"
+        "m1,2018-04-01 10:00:00,1,7,5.00,1,2018-04-03 00:00:00\n"
+        "m2,2018-04-01 10:00:00,1,7,5.00,1,\n"
+        "m3,2018-04-01 10:00:00,1,7,-1,1,\n"
+    )
+    with HistoryFile(path, 10) as f:
+        (checked,) = [validate_chunk(c, NOW, 3.0) for c in f.chunks()]
+    times = dict(zip(checked.rows["tx_id"], checked.rows["labelled_at"], strict=True))
+    assert times["m1"] == pd.Timestamp("2018-04-03", tz="UTC")
+    assert times["m2"] == pd.Timestamp("2018-04-04 10:00:00", tz="UTC")  # tx_time + 3 days
+    assert checked.labels_at_delay == 1  # m3 is rejected, so the rule applied once
 
 
 def test_label_delays_are_deterministic_and_bounded() -> None:

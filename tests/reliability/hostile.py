@@ -104,7 +104,7 @@ def corpus() -> list[Hostile]:
         ("amount -Infinity", _raw_json("h-ninf", "amount", "-Infinity"), "invalid_field"),
         ("amount 1e400", _raw_json("h-1e400", "amount", "1e400"), "invalid_field"),
         ("negative amount", _j(good_swipe("h-neg", amount=-12.5)), "invalid_field"),
-        ("zero amount", _j(good_swipe("h-zero", amount=0)), "invalid_field"),
+        ("negative cent", _j(good_swipe("h-negcent", amount=-0.01)), "invalid_field"),
         ("absurd amount", _j(good_swipe("h-absurd", amount=1e12)), "invalid_field"),
         ("tx_time 80 years ago", _j(good_swipe("h-old", tx_time=old)), "implausible_time"),
         ("tx_time next year", _j(good_swipe("h-future", tx_time=future)), "implausible_time"),

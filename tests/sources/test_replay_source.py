@@ -42,7 +42,7 @@ def test_rows_are_sorted_within_a_chunk_and_bad_ones_skipped(tmp_path: Path) -> 
     with ReplaySource(path, chunk_rows=1000) as source:
         drafts = source.take(1000)
     assert [d.tx_time for d in drafts] == sorted(frame["tx_time"].dt.to_pydatetime())
-    assert len(drafts) == 40 and source.rejected == {"non_positive_amount": 1}
+    assert len(drafts) == 40 and source.rejected == {"negative_amount": 1}
 
 
 def test_out_of_order_chunks_are_replayed_and_counted(tmp_path: Path) -> None:

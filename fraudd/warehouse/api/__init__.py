@@ -18,6 +18,7 @@ from typing import Protocol
 from fraudd.warehouse.api.actions import ActionOps
 from fraudd.warehouse.api.cases import CaseOps
 from fraudd.warehouse.api.evaluation import EvaluationOps
+from fraudd.warehouse.api.figures import FiguresOps
 from fraudd.warehouse.api.history import HistoryOps
 from fraudd.warehouse.api.ingest import IngestOps
 from fraudd.warehouse.api.labels import LabelOps
@@ -41,6 +42,7 @@ class Session(
     EvaluationOps,
     CaseOps,
     ModelTrainingOps,
+    FiguresOps,
     Protocol,
 ):
     """The product's operations over one connection checked out of the pool.

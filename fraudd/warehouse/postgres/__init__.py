@@ -7,6 +7,7 @@ from typing import ClassVar
 from fraudd.warehouse.base import Dialect
 from fraudd.warehouse.postgres.actions import PostgresActions
 from fraudd.warehouse.postgres.cases import PostgresCases
+from fraudd.warehouse.postgres.figures import PostgresFigures
 from fraudd.warehouse.postgres.history import PostgresHistory
 from fraudd.warehouse.postgres.ingest import PostgresIngest
 from fraudd.warehouse.postgres.labels import PostgresLabels
@@ -30,6 +31,7 @@ class PostgresSession(
     SharedEvaluation,
     PostgresCases,
     PostgresModelTraining,
+    PostgresFigures,
 ):
     """Every operation of :class:`fraudd.warehouse.api.Session`, in PostgreSQL's dialect."""
 

@@ -7,6 +7,7 @@ from typing import ClassVar
 from fraudd.warehouse.base import Dialect
 from fraudd.warehouse.redshift.actions import RedshiftActions
 from fraudd.warehouse.redshift.cases import RedshiftCases
+from fraudd.warehouse.redshift.figures import RedshiftFigures
 from fraudd.warehouse.redshift.history import RedshiftHistory
 from fraudd.warehouse.redshift.ingest import RedshiftIngest
 from fraudd.warehouse.redshift.labels import RedshiftLabels
@@ -30,6 +31,7 @@ class RedshiftSession(
     SharedEvaluation,
     RedshiftCases,
     RedshiftModelTraining,
+    RedshiftFigures,
 ):
     """Every operation of :class:`fraudd.warehouse.api.Session`, in Redshift's dialect."""
 

@@ -1,0 +1,61 @@
+"""Run figures: what one run of the loop did, counted in the warehouse — the demo's summary and
+live view (benchmarks can use the same). One owner of these figures: the statements are the
+``figures`` area (``sql/common/statements/figures.sql``, one form for both dialects).
+
+Every figure covers the rows of one run: those stamped at or after ``since`` (the run's start).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, fields
+from typing import Any, Protocol
+
+
+@dataclass(frozen=True)
+class RunCounts:
+    """Rows of a run: in the stream (view), decided, quarantined, alerts, blocks."""
+
+    in_stream: int
+    decided: int
+    dead_lettered: int
+    alerts: int
+    alerts_published: int
+    cards_blocked: int
+    blocks_decided: int
+
+
+@dataclass(frozen=True)
+class RunCaught:
+    """Frauds among a run's decisions (by the labels) and how the loop decided them."""
+
+    fraud_decided: int
+    fraud_caught: int
+    fraud_blocked: int
+    legit_alerted: int
+
+
+@dataclass(frozen=True)
+class RunLatency:
+    """End-to-end latency (``decided_at - produced_at``) in ms, to 0.1; None before any."""
+
+    p50: float | None
+    p95: float | None
+    p99: float | None
+    max: float | None
+
+
+def as_dict(figures: RunCounts | RunCaught | RunLatency) -> dict[str, Any]:
+    """A figures record as plain data (for JSON summaries)."""
+    return {f.name: getattr(figures, f.name) for f in fields(figures)}
+
+
+class FiguresOps(Protocol):
+    async def run_counts(self, since: dt.datetime) -> RunCounts:
+        """Rows of the run so far."""
+
+    async def run_caught(self, since: dt.datetime) -> RunCaught:
+        """Frauds among the run's decisions and how they were decided."""
+
+    async def run_latency(self, since: dt.datetime) -> RunLatency:
+        """Latency percentiles of the run's decisions."""

@@ -1,0 +1,42 @@
+-- Run figures (fraudd/warehouse/api/figures.py): what one run of the loop did, counted in the
+-- warehouse; every bound value is the run's start. The demo's summary and live view use them.
+
+-- name: run_counts
+SELECT
+  (SELECT count(*) FROM {schema}.{view} WHERE approximate_arrival_timestamp >= %s) AS in_stream,
+  (SELECT count(*) FROM {schema}.decisions WHERE produced_at >= %s) AS decided,
+  (SELECT count(*) FROM {schema}.dead_letters WHERE received_at >= %s) AS dead_lettered,
+  (SELECT count(*) FROM {schema}.alert_outbox WHERE created_at >= %s) AS alerts,
+  (SELECT count(*) FROM {schema}.alert_outbox WHERE created_at >= %s
+      AND published_at IS NOT NULL) AS alerts_published,
+  (SELECT count(*) FROM {schema}.card_blocks WHERE blocked_at >= %s) AS cards_blocked,
+  (SELECT count(*) FROM {schema}.decisions WHERE produced_at >= %s
+      AND decision = 'block') AS blocks_decided
+
+-- name: run_caught
+-- Frauds among a run's decisions (ground truth: the labels) and how many were flagged (review
+-- or block). SUM(CASE ...) rather than FILTER, which Redshift lacks.
+SELECT
+  SUM(CASE WHEN l.is_fraud THEN 1 ELSE 0 END) AS fraud_decided,
+  SUM(CASE WHEN l.is_fraud AND d.decision <> 'approve' THEN 1 ELSE 0 END) AS fraud_caught,
+  SUM(CASE WHEN l.is_fraud AND d.decision = 'block' THEN 1 ELSE 0 END) AS fraud_blocked,
+  SUM(CASE WHEN NOT l.is_fraud AND d.decision <> 'approve' THEN 1 ELSE 0 END) AS legit_alerted
+FROM {schema}.decisions d JOIN {schema}.labels l ON l.tx_id = d.tx_id
+WHERE d.produced_at >= %s
+
+-- name: run_latency
+-- End-to-end latency of a run's decisions (decided_at - produced_at) in ms: p50, p95, p99, max.
+-- One form for both dialects: PERCENTILE_CONT is an aggregate in Redshift too, and several
+-- calls in one statement must share one ORDER BY expression, as here
+-- (https://docs.aws.amazon.com/redshift/latest/dg/r_PERCENTILE_CONT.html); EXTRACT(epoch ...)
+-- of a timestamp is in seconds in both
+-- (https://docs.aws.amazon.com/redshift/latest/dg/r_Dateparts_for_datetime_functions.html).
+SELECT
+  PERCENTILE_CONT(0.5) WITHIN GROUP (
+    ORDER BY (EXTRACT(epoch FROM decided_at) - EXTRACT(epoch FROM produced_at)) * 1000) AS p50,
+  PERCENTILE_CONT(0.95) WITHIN GROUP (
+    ORDER BY (EXTRACT(epoch FROM decided_at) - EXTRACT(epoch FROM produced_at)) * 1000) AS p95,
+  PERCENTILE_CONT(0.99) WITHIN GROUP (
+    ORDER BY (EXTRACT(epoch FROM decided_at) - EXTRACT(epoch FROM produced_at)) * 1000) AS p99,
+  MAX((EXTRACT(epoch FROM decided_at) - EXTRACT(epoch FROM produced_at)) * 1000) AS max_ms
+FROM {schema}.decisions WHERE produced_at >= %s

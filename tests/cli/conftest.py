@@ -1,0 +1,59 @@
+"""Running ``python -m fraudd`` as a user would, with an environment of the test's choosing."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+
+from fraudd.settings import Settings
+
+
+def run_fraudd(
+    *args: str, env: Mapping[str, str] | None = None, cwd: Path | None = None, timeout: float = 240
+) -> subprocess.CompletedProcess[str]:
+    """``python -m fraudd *args`` with no FRAUDD_* variable but those in ``env``."""
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("FRAUDD_")}
+    return subprocess.run(
+        [sys.executable, "-m", "fraudd", *args],
+        env=clean | dict(env or {}),
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
+def stack_env(settings: Settings, schema: str | None = None) -> dict[str, str]:
+    """FRAUDD_* variables that point a command at the test's local stack (no config file)."""
+    wh, local = settings.warehouse, settings.local
+    env = {
+        "FRAUDD_WAREHOUSE__HOST": wh.host,
+        "FRAUDD_WAREHOUSE__PORT": str(wh.port),
+        "FRAUDD_WAREHOUSE__PASSWORD": wh.password.get_secret_value(),
+        "FRAUDD_WAREHOUSE__SSLMODE": wh.sslmode,
+        "FRAUDD_WAREHOUSE__SCHEMA": schema or wh.schema_name,
+        "FRAUDD_LOCAL__STATE_DIR": str(local.state_dir),
+        "FRAUDD_LOCAL__KINESIS_PORT": str(local.kinesis_port),
+        "FRAUDD_LOCAL__MOTO_PORT": str(local.moto_port),
+        "FRAUDD_LOCAL__POSTGRES_PORT": str(local.postgres_port),
+        "FRAUDD_KINESIS__ENDPOINT_URL": settings.kinesis.endpoint_url or "",
+        "FRAUDD_SNS__ENDPOINT_URL": settings.sns.endpoint_url or "",
+        "FRAUDD_SQS__ENDPOINT_URL": settings.sqs.endpoint_url or "",
+        "FRAUDD_AWS__ACCESS_KEY_ID": "local",
+        "FRAUDD_AWS__SECRET_ACCESS_KEY": "local",
+        "FRAUDD_LOG_LEVEL": "warning",
+    }
+    return env
+
+
+def one_line(done: subprocess.CompletedProcess[str]) -> str:
+    """The single line a failing command printed on stderr (asserting it is one, no traceback)."""
+    lines = [line for line in done.stderr.splitlines() if line.strip()]
+    assert "Traceback" not in done.stderr, done.stderr
+    assert len(lines) == 1, done.stderr
+    assert lines[0].startswith("fraudd: "), lines[0]
+    return lines[0]
