@@ -36,19 +36,19 @@ from typing import Any
 import numpy as np
 import pytest
 import pytest_asyncio
-from fraudd.history.s3stage import S3Stager
 
 from fraudd import aws
 from fraudd.features import FEATURES
 from fraudd.scoring.decision import Thresholds
 from fraudd.scoring.sagemaker import SageMakerScorer
 from fraudd.settings import Settings
+from fraudd.warehouse.redshift.s3stage import S3Stager
 from fraudd.warehouse.sqlfiles import load_migrations, render
 from tests.conftest import free_ports
 from tests.deploy import aws_calls, iam
 from tests.e2e.harness import make_env, scalar
 from tests.e2e.test_loop import run_loop
-from tests.history.test_s3stage import RecordingConnection
+from tests.warehouse.test_s3stage import RecordingConnection
 from tests.reliability.daemon import DaemonProcess
 
 pytestmark = pytest.mark.timeout(300)
@@ -73,7 +73,7 @@ REDSHIFT_STATEMENTS = {
         },
     },
     "RedshiftCopyRole": {
-        "statement": "COPY ... FROM 's3://<staging prefix>' (fraudd/history/s3stage.py)",
+        "statement": "COPY ... FROM 's3://<staging prefix>' (fraudd/warehouse/redshift/s3stage.py)",
         "setting": "copy_iam_role",
         "actions": {"s3:ListBucket", "s3:GetObject", "kms:Decrypt"},
     },
@@ -181,7 +181,7 @@ async def _staging(local_stack: Any) -> None:
                 CreateBucketConfiguration={"LocationConstraint": settings.aws.region},
             )
         conn = RecordingConnection(s3, iam.STACK.bucket)
-        await S3Stager.from_settings(s3, settings).stage(conn, "t", chunks())  # type: ignore[arg-type]
+        await S3Stager.from_settings(s3, settings).stage(conn, chunks())  # type: ignore[arg-type]
 
 
 async def _sagemaker(local_stack: Any) -> None:
@@ -323,9 +323,8 @@ def test_each_statement_takes_its_role_from_its_own_setting() -> None:
             },
         }
     )
-    from fraudd.history.s3stage import S3Stager as Stager
-
     from fraudd.model.export import render_create_model
+    from fraudd.warehouse.redshift.s3stage import S3Stager as Stager
 
     streaming = next(m for m in load_migrations("redshift") if m.name == "streaming")
     external = render(

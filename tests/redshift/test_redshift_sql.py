@@ -210,7 +210,7 @@ FORBIDDEN_ON_REDSHIFT = (
 )
 
 
-AREAS = ("stream", "actions", "labels", "scoring", "staging", "cases")
+AREAS = ("stream", "actions", "labels", "scoring", "staging", "cases", "figures")
 
 
 # INSERT ... VALUES heads and the row group the session repeats after them.

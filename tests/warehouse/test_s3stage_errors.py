@@ -7,12 +7,13 @@ from contextlib import AsyncExitStack
 from typing import Any
 
 import pytest
-from fraudd.history.s3stage import S3Stager, StagingConfigError
 
 from fraudd import aws
 from fraudd.localstack import StackInfo
 from fraudd.settings import Settings
-from tests.history.test_s3stage import RecordingConnection
+from fraudd.warehouse.api.history import StagingConfigError
+from fraudd.warehouse.redshift.s3stage import S3Stager
+from tests.warehouse.test_s3stage import RecordingConnection
 
 
 async def test_a_missing_bucket_names_the_setting_and_the_stack_output(
@@ -35,7 +36,7 @@ async def test_a_missing_bucket_names_the_setting_and_the_stack_output(
         s3 = await aws.open_client(stack, settings, "s3")
         conn: Any = RecordingConnection(s3, "no-such-bucket-12")
         with pytest.raises(StagingConfigError) as failed:
-            await S3Stager.from_settings(s3, settings).stage(conn, "t", chunks())
+            await S3Stager.from_settings(s3, settings).stage(conn, chunks())
     message = str(failed.value)
     assert "\n" not in message
     assert "warehouse.s3_staging_uri" in message and "no-such-bucket-12" in message
