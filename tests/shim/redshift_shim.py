@@ -26,6 +26,15 @@ What ``redshift_connector`` 2.2 does differently from a PostgreSQL client (read 
   emulating. CancelRequest packets are forwarded unchanged.
 
 The shim runs its own event loop in a daemon thread, so sync and async tests can share it.
+
+**Redshift mode** (``RedshiftShim(..., redshift=RedshiftMode(...))``) adds what Redshift does and
+PostgreSQL does not, message by message in both directions (see :mod:`tests.shim.redshift_wire`
+for each behaviour and its source): serialization failures come back in Redshift's error 1023
+shape, statements over 16 MB are refused with Redshift's error before they reach PostgreSQL, and
+every session starts at the isolation level asked for, through the startup packet's ``options``
+(``-c default_transaction_isolation=...``), as a database's own setting would: SNAPSHOT is
+PostgreSQL's REPEATABLE READ (both are snapshot isolation), SERIALIZABLE is SERIALIZABLE.
+``options`` may also put a schema of Redshift-compatible functions first on the search path.
 """
 
 from __future__ import annotations
@@ -35,7 +44,10 @@ import re
 import struct
 import threading
 from collections.abc import Coroutine
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from tests.shim import redshift_wire as wire
 
 _PROTOCOL_3 = 196608
 _SSL_REQUEST = 80877103
@@ -61,6 +73,27 @@ def _startup_message(params: list[tuple[bytes, bytes]]) -> bytes:
     return struct.pack("!i", len(body) + 4) + body
 
 
+# Redshift's two isolation levels and the PostgreSQL level that behaves like each.
+ISOLATION = {"snapshot": "repeatable read", "serializable": "serializable"}
+Isolation = Literal["snapshot", "serializable"]
+
+
+@dataclass(frozen=True)
+class RedshiftMode:
+    """How the shim behaves like Redshift: the database's isolation level, a search path."""
+
+    isolation: Isolation = "snapshot"
+    search_path: str | None = None
+
+    def options(self) -> bytes:
+        """The startup ``options`` value (spaces inside a value are backslash-escaped)."""
+        level = ISOLATION[self.isolation].replace(" ", "\\ ")
+        parts = [f"-c default_transaction_isolation={level}"]
+        if self.search_path:
+            parts.append(f"-c search_path={self.search_path}")
+        return " ".join(parts).encode()
+
+
 def plain_server_version(value: bytes) -> bytes:
     """``b"15.18 (Debian 15.18-0+deb12u1)"`` -> ``b"15.18"``; plain versions pass through."""
     match = _VERSION.match(value)
@@ -70,8 +103,12 @@ def plain_server_version(value: bytes) -> bytes:
 class RedshiftShim:
     """TCP proxy on 127.0.0.1 in front of a PostgreSQL server; see the module docstring."""
 
-    def __init__(self, upstream_host: str, upstream_port: int) -> None:
+    def __init__(
+        self, upstream_host: str, upstream_port: int, *, redshift: RedshiftMode | None = None
+    ) -> None:
         self.upstream = (upstream_host, upstream_port)
+        self.redshift = redshift
+        self.rewritten: list[tuple[str, str]] = []  # (SQLSTATE, message) PostgreSQL had sent
         self.port = 0
         self.stripped: set[str] = set()
         self.connections = 0
@@ -119,9 +156,16 @@ class RedshiftShim:
             sreader, swriter = await asyncio.open_connection(*self.upstream)
             swriter.write(first)
             await swriter.drain()
-            await asyncio.gather(
-                self._pipe(creader, swriter), self._server_to_client(sreader, cwriter)
-            )
+            if self.redshift is None:
+                await asyncio.gather(
+                    self._pipe(creader, swriter), self._server_to_client(sreader, cwriter)
+                )
+            else:
+                sizes: dict[bytes, int] = {}
+                await asyncio.gather(
+                    self._redshift_client(creader, swriter, sizes),
+                    self._redshift_server(sreader, cwriter),
+                )
         except (ConnectionError, asyncio.IncompleteReadError, OSError):
             pass
         finally:
@@ -152,6 +196,9 @@ class RedshiftShim:
                     kept.append((key, value))
                 else:
                     self.stripped.add(key.decode())
+            if self.redshift is not None:
+                kept = [(k, v) for k, v in kept if k != b"options"]
+                kept.append((b"options", self.redshift.options()))
             return _startup_message(kept)
 
     async def _server_to_client(
@@ -171,6 +218,75 @@ class RedshiftShim:
             if kind in (b"Z", b"E"):
                 break
         await self._pipe(reader, writer)
+
+    @staticmethod
+    async def _message(reader: asyncio.StreamReader) -> tuple[bytes, bytes]:
+        header = await reader.readexactly(5)
+        return header[:1], await reader.readexactly(struct.unpack("!i", header[1:])[0] - 4)
+
+    @staticmethod
+    def _frame(kind: bytes, body: bytes) -> bytes:
+        return kind + struct.pack("!i", len(body) + 4) + body
+
+    async def _redshift_client(
+        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, sizes: dict[bytes, int]
+    ) -> None:
+        """Client to server: refuse statements over Redshift's 16 MB before PostgreSQL sees them.
+
+        ``sizes`` remembers each prepared statement's text length, so that a Bind is measured as
+        the statement's text plus its values.
+        """
+        try:
+            while True:
+                kind, body = await self._message(reader)
+                writer.write(self._frame(kind, self._checked(kind, body, sizes)))
+                await writer.drain()
+        finally:
+            writer.close()
+
+    @staticmethod
+    def _checked(kind: bytes, body: bytes, sizes: dict[bytes, int]) -> bytes:
+        limit = wire.MAX_STATEMENT_BYTES
+        if kind == b"Q" and len(body) - 1 > limit:
+            return wire.refused_query(len(body) - 1) + b"\x00"
+        if kind == b"P":
+            name, query = wire.parse_statement(body)
+            sizes[name] = len(query)
+            return wire.refused_parse(name, len(query)) if len(query) > limit else body
+        if kind == b"B":
+            statement, values = wire.bind_parameters(body)
+            size = sizes.get(statement, 0) + values
+            return wire.refused_bind(size) if size > limit else body
+        return body
+
+    async def _redshift_server(
+        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+    ) -> None:
+        """Server to client: fix server_version, and put errors into Redshift's shape."""
+        pid = 0
+        try:
+            while True:
+                kind, body = await self._message(reader)
+                if kind == b"K":  # BackendKeyData: the pid Redshift's error 1023 names
+                    pid = struct.unpack("!i", body[:4])[0]
+                if kind == b"S" and body.startswith(b"server_version\x00"):
+                    value = plain_server_version(body[len(b"server_version\x00") : -1])
+                    body = b"server_version\x00" + value + b"\x00"
+                if kind == b"E":
+                    writer.write(self._redshift_error(body, pid))
+                else:
+                    writer.write(self._frame(kind, body))
+                await writer.drain()
+        finally:
+            writer.close()
+
+    def _redshift_error(self, body: bytes, pid: int) -> bytes:
+        fields = wire.parse_error(body)
+        redshift = wire.as_redshift(fields, pid)
+        if redshift is None:
+            return self._frame(b"E", body)
+        self.rewritten.append((fields.get("C", ""), fields.get("M", "")))
+        return wire.error_message(redshift)
 
     @staticmethod
     async def _pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
