@@ -114,3 +114,151 @@ class PgSubsetWarehouse:
 
     async def close(self) -> None:
         await self._warehouse.close()
+
+
+# --------------------------------------------------------------------------- Redshift mode DDL
+# The schema Redshift mode runs on: made by fraudd's own migrate() from the Redshift migrations,
+# each statement spelled for PostgreSQL the way Redshift makes it (RedshiftDdlConnection):
+# * PRIMARY KEY and UNIQUE are dropped: Redshift declares them but does not enforce them
+#   ("Unsupported PostgreSQL features": "Unique, primary key, and foreign key constraints are
+#   permitted, but they are informational only. They are not enforced by the system");
+# * no indexes ("Indexes" are on the same page), except a BRIN index on the columns a statement
+#   declares as SORTKEY: zone maps on the sort key are how Redshift prunes blocks, and BRIN
+#   (block-range min/max) is PostgreSQL's nearest analogue;
+# * the streaming materialized view becomes the stand-in table STREAM_STAND_IN, with the types
+#   of Redshift's Kinesis metadata columns (see there);
+# * GETDATE(), JSON_PARSE, CAN_JSON_PARSE and LEN stay as written: the session's search path
+#   starts with COMPAT_SCHEMA, whose functions behave like Redshift's (COMPAT_FUNCTIONS).
+
+COMPAT_SCHEMA = "rs_compat"
+COMPAT_FUNCTIONS = (
+    f"CREATE SCHEMA IF NOT EXISTS {COMPAT_SCHEMA}",
+    # GETDATE(): "returns the current date and time in the current session time zone (UTC by
+    # default). It returns the start date or time of the current statement"; return type
+    # TIMESTAMP, no fractional seconds in the documented example (r_GETDATE.html).
+    f"CREATE OR REPLACE FUNCTION {COMPAT_SCHEMA}.getdate() RETURNS timestamp LANGUAGE sql "
+    "STABLE AS $$SELECT date_trunc('second', "
+    "statement_timestamp() AT TIME ZONE current_setting('TimeZone'))$$",
+    f"CREATE OR REPLACE FUNCTION {COMPAT_SCHEMA}.json_parse(value text) RETURNS jsonb "
+    "LANGUAGE sql IMMUTABLE STRICT AS $$SELECT value::jsonb$$",
+    f"CREATE OR REPLACE FUNCTION {COMPAT_SCHEMA}.json_parse(value bytea) RETURNS jsonb "
+    "LANGUAGE sql IMMUTABLE STRICT AS $$SELECT convert_from(value, 'UTF8')::jsonb$$",
+    f"CREATE OR REPLACE FUNCTION {COMPAT_SCHEMA}.can_json_parse(value text) RETURNS boolean "
+    "LANGUAGE plpgsql IMMUTABLE STRICT AS "
+    "$$BEGIN PERFORM value::jsonb; RETURN true; EXCEPTION WHEN others THEN RETURN false; END$$",
+    f"CREATE OR REPLACE FUNCTION {COMPAT_SCHEMA}.can_json_parse(value bytea) RETURNS boolean "
+    "LANGUAGE plpgsql IMMUTABLE STRICT AS $$BEGIN PERFORM convert_from(value, 'UTF8')::jsonb; "
+    "RETURN true; EXCEPTION WHEN others THEN RETURN false; END$$",
+    f"CREATE OR REPLACE FUNCTION {COMPAT_SCHEMA}.len(value text) RETURNS integer "
+    "LANGUAGE sql IMMUTABLE STRICT AS $$SELECT length(value)$$",
+    f"GRANT USAGE ON SCHEMA {COMPAT_SCHEMA} TO PUBLIC",
+)
+
+# The streaming view's stand-in: a table, filled the way streaming ingestion fills the view
+# (tests/redshift/mode.py, RedshiftModeEnv.ingest). Metadata column types as Redshift's page
+# "Streaming ingestion behavior and data types" lists them for Kinesis
+# (https://docs.aws.amazon.com/redshift/latest/dg/materialized-view-streaming-ingestion.html):
+# approximate_arrival_timestamp and refresh_time are timestamp WITHOUT time zone, so the driver
+# returns naive datetimes; partition_key varchar(256); shard_id char(20); sequence_number
+# varchar(128); kinesis_data varbyte (bytea here). payload is the view's own SUPER column.
+STREAM_COLUMNS = (
+    "approximate_arrival_timestamp", "partition_key", "shard_id", "sequence_number",
+    "refresh_time", "kinesis_data", "payload",
+)
+STREAM_STAND_IN = """CREATE TABLE {table} (
+    approximate_arrival_timestamp TIMESTAMP WITHOUT TIME ZONE NOT NULL,
+    partition_key                 VARCHAR(256)                NOT NULL,
+    shard_id                      CHAR(20)                    NOT NULL,
+    sequence_number               VARCHAR(128)                NOT NULL,
+    refresh_time                  TIMESTAMP WITHOUT TIME ZONE NOT NULL,
+    kinesis_data                  BYTEA                       NOT NULL,
+    payload                       JSONB
+)"""
+
+_SKIPPED = (  # no PostgreSQL counterpart and nothing to stand in for
+    re.compile(r"^\s*CREATE\s+EXTERNAL\s+SCHEMA\b", re.I),
+    re.compile(r"^\s*(SET|RESET)\s+enable_case_sensitive_identifier\b", re.I),
+    re.compile(r"^\s*ALTER\s+MATERIALIZED\s+VIEW\s+\S+\s+AUTO\s+REFRESH\b", re.I),
+)
+_CREATE_MV = re.compile(r"^\s*CREATE\s+MATERIALIZED\s+VIEW\s+([\w.]+)", re.I)
+_CREATE_TABLE = re.compile(r"^\s*CREATE\s+(?:TEMP\w*\s+)?TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?([\w.]+)",
+                           re.I)
+_ALTER_SORTKEY = re.compile(
+    r"^\s*ALTER\s+(?:TABLE|MATERIALIZED\s+VIEW)\s+([\w.]+)\s+ALTER\s+(?:COMPOUND\s+)?SORTKEY\b",
+    re.I,
+)
+_SORTKEY = re.compile(r"\b(?:COMPOUND\s+|INTERLEAVED\s+)?SORTKEY\s*\(([^)]*)\)", re.I)
+_KEY_CONSTRAINTS = (
+    re.compile(r",\s*(?:CONSTRAINT\s+\w+\s+)?(?:PRIMARY\s+KEY|UNIQUE)\s*\([^)]*\)", re.I),
+    re.compile(r"\s+(?:PRIMARY\s+KEY|UNIQUE)\b", re.I),
+)
+
+
+def _brin(table: str, columns: str) -> list[str]:
+    name = table.split(".")[-1] + "_sortkey_brin"
+    schema = table.split(".")[0] + "." if "." in table else ""
+    return [f"DROP INDEX IF EXISTS {schema}{name}",
+            f"CREATE INDEX {name} ON {table} USING brin ({columns.strip()})"]
+
+
+def redshift_mode_ddl(statement: str) -> list[str]:
+    """What PostgreSQL runs for one Redshift statement in Redshift mode (see above)."""
+    code = _code_only(statement)
+    if any(p.search(code) for p in _SKIPPED):
+        return []
+    sortkey = _SORTKEY.search(code)
+    if (view := _CREATE_MV.match(code)) is not None:
+        found = re.findall(r"\bAS\s+(\w+)\s*(?:,|\bFROM\b)", code, re.I)
+        stand_in = [STREAM_STAND_IN.format(table=view.group(1))]
+        unknown = set(found) - set(STREAM_COLUMNS)
+        if unknown:
+            raise AssertionError(f"streaming view selects columns the stand-in lacks: {unknown}")
+        return stand_in + (_brin(view.group(1), sortkey.group(1)) if sortkey else [])
+    if (altered := _ALTER_SORTKEY.match(code)) is not None and sortkey is not None:
+        return _brin(altered.group(1), sortkey.group(1))
+    table = _CREATE_TABLE.match(code)
+    if table is None:
+        return [code]
+    for pattern, replacement in _RULES:
+        if replacement == "clock_timestamp()":
+            continue  # GETDATE() is a compat function in Redshift mode
+        code = pattern.sub(replacement, code)
+    for pattern in _KEY_CONSTRAINTS:
+        code = pattern.sub("", code)
+    return [code] + (_brin(table.group(1), sortkey.group(1)) if sortkey else [])
+
+
+class RedshiftDdlConnection:
+    """A connection that runs :func:`redshift_mode_ddl` of every statement (for migrate())."""
+
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    async def execute(self, sql: str, *args: Any) -> int:
+        count = 0
+        for statement in redshift_mode_ddl(sql) if not args else [sql]:
+            count = await self._conn.execute(statement, *args)
+        return count
+
+    def __getattr__(self, name: str) -> Any:  # fetch(), transaction(), ...
+        return getattr(self._conn, name)
+
+
+class RedshiftDdlWarehouse:
+    """A warehouse whose connections are :class:`RedshiftDdlConnection` (dialect redshift)."""
+
+    def __init__(self, warehouse: Warehouse) -> None:
+        self._warehouse = warehouse
+        self.dialect = warehouse.dialect
+        self.schema = warehouse.schema
+
+    @asynccontextmanager
+    async def acquire(self) -> AsyncIterator[RedshiftDdlConnection]:
+        async with self._warehouse.acquire() as conn:
+            yield RedshiftDdlConnection(conn)
+
+    async def ping(self) -> bool:
+        return await self._warehouse.ping()
+
+    async def close(self) -> None:
+        await self._warehouse.close()

@@ -1,0 +1,253 @@
+"""Redshift mode: the test suite's stand-in for Amazon Redshift (a pytest plugin).
+
+The production driver (redshift_connector) talks, through the wire shim in Redshift mode
+(tests/shim/redshift_shim.py), to PostgreSQL holding a schema made the way Redshift makes it
+(tests/redshift/pg_subset.py), as a database user holding exactly the grants the runbook gives
+(fraudd/warehouse/sql/redshift/grants.sql). The fixture ``redshift_mode`` yields a
+:class:`RedshiftModeEnv`: ``settings`` (dialect redshift, driver redshift_connector, the
+restricted user), ``owner`` (the admin who ran the migrations and owns every object) and
+``ingest()``, which appends records to the streaming view's stand-in as streaming ingestion
+does. Every test that uses it is marked ``redshift``.
+
+Isolation: ``--redshift-isolation=snapshot|serializable|both`` (or the environment variable
+``FRAUDD_TEST_REDSHIFT_ISOLATION``), default ``snapshot``, the level of new Redshift databases;
+``both`` runs every Redshift-mode test once per level. ``make test`` runs SNAPSHOT,
+``make test-redshift`` runs only these tests (``-m redshift``) under both.
+
+What Redshift mode proves, on every run:
+* each statement the product sends on the Redshift path is accepted by PostgreSQL exactly as
+  sent, through the production driver, its parameter encoding and type decoding;
+* behaviour under snapshot isolation (no protection against write skew) and under
+  SERIALIZABLE, with conflicts arriving in Redshift's error 1023 shape;
+* no help from constraints or indexes: duplicate keys are accepted, and the only index is a
+  BRIN on each declared sort key;
+* Redshift's column types where they change what the driver returns: the streaming view's
+  timestamps are naive (timestamp without time zone);
+* statements over 16 MB are refused with Redshift's error;
+* the daemon cannot do more than the runbook grants (it does not own the view or the tables).
+
+What it cannot prove (checked instead by sqlglot's Redshift parser and the list of constructs
+Redshift lacks, tests/redshift/test_redshift_sql.py, and by the runbook's first-run checklist):
+* that Redshift accepts a statement PostgreSQL accepts: SQL that PostgreSQL has and Redshift does
+  not passes here (the unsupported-constructs list catches the known ones);
+* Redshift-only objects: the external schema, the streaming view itself and its refresh,
+  CREATE MODEL / Redshift ML, COPY from S3;
+* Redshift's planner, zone maps, distribution and cost: BRIN on PostgreSQL only resembles them,
+  so timings here say nothing about Redshift's;
+* Redshift's exact conflict rules: PostgreSQL detects row-level conflicts, Redshift detects them
+  per table, so Redshift aborts more often than this mode does;
+* semantic differences of functions both have (e.g. GETDATE()'s compat stand-in, VARCHAR
+  lengths counted in bytes on Redshift, in characters here).
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import AsyncIterator, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, cast
+
+import psycopg
+import pytest
+from psycopg import sql
+from pydantic import SecretStr
+
+from fraudd.localstack import StackInfo
+from fraudd.localstack.postgres import SUPERUSER, locate
+from fraudd.settings import Settings, WarehouseSettings
+from fraudd.warehouse import Warehouse, connect
+from fraudd.warehouse.migrate import migrate
+from fraudd.warehouse.sqlfiles import render, split_statements, sql_dir
+from tests.redshift.pg_subset import COMPAT_FUNCTIONS, COMPAT_SCHEMA, RedshiftDdlWarehouse
+from tests.shim.redshift_shim import ISOLATION, Isolation, RedshiftMode, RedshiftShim
+
+OPTION = "--redshift-isolation"
+ENV = "FRAUDD_TEST_REDSHIFT_ISOLATION"
+LEVELS: tuple[Isolation, ...] = ("snapshot", "serializable")
+DAEMON_ROLE = "fraudd_rs_daemon"
+GRANTS = sql_dir() / "redshift" / "grants.sql"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        OPTION, choices=[*LEVELS, "both"], default=None,
+        help=f"isolation level(s) of Redshift-mode tests (default: ${ENV} or snapshot)",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "redshift: runs in Redshift mode (tests/redshift/mode.py)")
+
+
+def isolation_levels(config: pytest.Config) -> list[Isolation]:
+    """The levels asked for: the option, else the environment, else SNAPSHOT."""
+    chosen = config.getoption(OPTION) or os.environ.get(ENV) or "snapshot"
+    if chosen == "both":
+        return list(LEVELS)
+    if chosen not in LEVELS:
+        raise pytest.UsageError(f"{ENV}={chosen!r}: expected snapshot, serializable or both")
+    return [cast(Isolation, chosen)]
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "redshift_isolation" in metafunc.fixturenames:
+        levels = isolation_levels(metafunc.config)
+        metafunc.parametrize("redshift_isolation", levels, ids=levels, scope="session")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if "redshift_isolation" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.redshift)
+
+
+# --------------------------------------------------------------------------- session fixtures
+
+
+@dataclass(frozen=True)
+class Cluster:
+    host: str
+    port: int
+    socket_dir: Path
+    database: str
+    owner: str
+    owner_password: str
+
+
+@pytest.fixture(scope="session")
+def redshift_cluster(local_stack: tuple[Settings, StackInfo]) -> Iterator[Cluster]:
+    """The local stack's PostgreSQL, with the compat functions and the daemon's role."""
+    settings = local_stack[0]
+    wh = settings.warehouse
+    cluster = Cluster(wh.host, wh.port, locate(settings.local.state_dir).root, wh.database,
+                      wh.user, wh.password.get_secret_value())
+    with _superuser(cluster) as conn:
+        for statement in COMPAT_FUNCTIONS:
+            conn.execute(statement)
+        role = sql.Identifier(DAEMON_ROLE)
+        conn.execute(sql.SQL("DROP ROLE IF EXISTS {}").format(role))
+        conn.execute(sql.SQL("CREATE ROLE {} LOGIN PASSWORD {}").format(
+            role, sql.Literal(cluster.owner_password)))
+    yield cluster
+    with _superuser(cluster) as conn:
+        conn.execute(sql.SQL("DROP OWNED BY {}").format(role))
+        conn.execute(sql.SQL("DROP ROLE {}").format(role))
+
+
+def _superuser(cluster: Cluster) -> psycopg.Connection[Any]:
+    return psycopg.connect(host=str(cluster.socket_dir), port=cluster.port, user=SUPERUSER,
+                           dbname=cluster.database, autocommit=True)
+
+
+@pytest.fixture(scope="session")
+def redshift_shim(redshift_cluster: Cluster, redshift_isolation: Isolation
+                  ) -> Iterator[RedshiftShim]:
+    """The wire shim in Redshift mode at one isolation level."""
+    mode = RedshiftMode(isolation=redshift_isolation, search_path=f"{COMPAT_SCHEMA},public")
+    shim = RedshiftShim(redshift_cluster.host, redshift_cluster.port, redshift=mode)
+    shim.start()
+    yield shim
+    shim.stop()
+
+
+# --------------------------------------------------------------------------- per test
+
+
+@dataclass(frozen=True)
+class StreamRecord:
+    """One Kinesis record as streaming ingestion lands it in the view."""
+
+    shard_id: str
+    sequence_number: str
+    data: bytes
+    partition_key: str = "pk"
+    arrival: datetime | None = None  # aware; stored naive UTC, as Redshift's column is
+
+
+@dataclass
+class RedshiftModeEnv:
+    settings: Settings
+    owner: WarehouseSettings
+    isolation: Isolation
+    shim: RedshiftShim
+    cluster: Cluster
+    refreshes: list[datetime] = field(default_factory=list)
+
+    @property
+    def schema(self) -> str:
+        return self.settings.warehouse.schema_name
+
+    async def ingest(self, records: Sequence[StreamRecord]) -> datetime:
+        """Append ``records`` as one refresh of the streaming view; return its refresh_time.
+
+        Like a refresh: one transaction by the view's owner, every row with the same naive
+        refresh_time, payload parsed once where the bytes are JSON (NULL where not).
+        """
+        refresh = datetime.now(UTC).replace(tzinfo=None)
+        table = sql.Identifier(self.schema, self.settings.warehouse.streaming_view)
+        insert = sql.SQL(
+            "INSERT INTO {} (approximate_arrival_timestamp, partition_key, shard_id, "
+            "sequence_number, refresh_time, kinesis_data, payload) VALUES (%s, %s, %s, %s, %s, "
+            "%s, CASE WHEN {c}.can_json_parse(%s::bytea) THEN {c}.json_parse(%s::bytea) END)"
+        ).format(table, c=sql.Identifier(COMPAT_SCHEMA))
+        rows = [((r.arrival or datetime.now(UTC)).astimezone(UTC).replace(tzinfo=None),
+                 r.partition_key, r.shard_id, r.sequence_number, refresh, r.data, r.data, r.data)
+                for r in records]
+        async with await psycopg.AsyncConnection.connect(
+            host=self.cluster.host, port=self.cluster.port, user=self.cluster.owner,
+            password=self.cluster.owner_password, dbname=self.cluster.database,
+        ) as conn, conn.cursor() as cur:
+            await cur.executemany(insert, rows)
+        self.refreshes.append(refresh)
+        return refresh
+
+    async def owner_warehouse(self) -> Warehouse:
+        """A pool as the owner (through the same shim): for what the daemon may not do."""
+        return await connect(self.owner)
+
+
+def _warehouse(cluster: Cluster, shim: RedshiftShim, user: str, schema: str
+               ) -> WarehouseSettings:
+    return WarehouseSettings.model_validate({
+        "dialect": "redshift", "driver": "redshift_connector", "host": cluster.host,
+        "port": shim.port, "database": cluster.database, "user": user,
+        "password": SecretStr(cluster.owner_password), "sslmode": "disable", "schema": schema,
+        "pool_size": 3, "statement_timeout_s": 10, "connect_timeout_s": 5,
+    })
+
+
+def grant_statements(schema: str, daemon_user: str) -> list[str]:
+    """The runbook's grants (grants.sql), for ``daemon_user`` on ``schema``."""
+    text = render(GRANTS.read_text(encoding="utf-8"), schema=schema, daemon_user=daemon_user)
+    return split_statements(text)
+
+
+@pytest.fixture
+async def redshift_mode(
+    local_stack: tuple[Settings, StackInfo], redshift_cluster: Cluster,
+    redshift_shim: RedshiftShim, redshift_isolation: Isolation,
+) -> AsyncIterator[RedshiftModeEnv]:
+    """A fresh schema migrated the Redshift way; settings of the daemon's restricted user."""
+    schema = f"t_rs_{uuid.uuid4().hex[:10]}"
+    owner = _warehouse(redshift_cluster, redshift_shim, redshift_cluster.owner, schema)
+    base = local_stack[0]
+    owner_settings = base.model_copy(update={"warehouse": owner})
+    wh = await connect(owner)
+    try:
+        await migrate(RedshiftDdlWarehouse(wh), owner_settings)  # type: ignore[arg-type]
+        async with wh.acquire() as conn:
+            for statement in grant_statements(schema, DAEMON_ROLE):
+                await conn.execute(statement)
+    finally:
+        await wh.close()
+    daemon = _warehouse(redshift_cluster, redshift_shim, DAEMON_ROLE, schema)
+    yield RedshiftModeEnv(base.model_copy(update={"warehouse": daemon}), owner,
+                          redshift_isolation, redshift_shim, redshift_cluster)
+    with _superuser(redshift_cluster) as conn:
+        conn.execute(sql.SQL("DROP SCHEMA {} CASCADE").format(sql.Identifier(schema)))
+
+
+__all__ = ["ISOLATION", "RedshiftModeEnv", "StreamRecord", "grant_statements"]

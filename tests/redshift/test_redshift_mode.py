@@ -1,0 +1,228 @@
+"""Redshift mode itself (tests/redshift/mode.py): each Redshift behaviour it claims, shown once.
+
+Every test runs through the production driver (redshift_connector) and the shim in Redshift
+mode, as the daemon's restricted user unless it says otherwise.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from fraudd.warehouse import Warehouse, WarehouseError, connect
+from fraudd.warehouse.migrate import pending
+from fraudd.warehouse.sqlfiles import render
+from tests.redshift.mode import DAEMON_ROLE, RedshiftModeEnv, StreamRecord
+from tests.redshift.test_redshift_sql import EXPECTED_LAYOUT
+from tests.shim.redshift_shim import ISOLATION
+from tests.shim.redshift_wire import MAX_STATEMENT_BYTES
+
+pytestmark = pytest.mark.timeout(120)
+SEQUENCE_56 = "49590338271490256608559692538361571095921575989136588898"
+TABLE_PRIVILEGES = ("SELECT", "INSERT", "UPDATE", "DELETE", "TRUNCATE", "REFERENCES", "TRIGGER")
+
+
+async def _daemon(env: RedshiftModeEnv) -> Warehouse:
+    return await connect(env.settings.warehouse)
+
+
+async def test_sessions_run_at_the_databases_isolation_level(
+    redshift_mode: RedshiftModeEnv,
+) -> None:
+    wh = await _daemon(redshift_mode)
+    try:
+        async with wh.acquire() as conn:
+            level = await conn.fetchval("SHOW transaction_isolation")
+            user = await conn.fetchval("SELECT current_user")
+    finally:
+        await wh.close()
+    assert level == ISOLATION[redshift_mode.isolation]
+    assert user == DAEMON_ROLE
+
+
+async def test_a_serialization_failure_arrives_as_redshifts_error_1023(
+    redshift_mode: RedshiftModeEnv,
+) -> None:
+    """A write-write conflict (40001 at either level) reaches the driver in Redshift's shape."""
+    table = render("{schema}.consumer_watermarks", schema=redshift_mode.schema)
+    insert = f"INSERT INTO {table} (consumer_group, shard_id, sequence_number) VALUES (%s, %s, %s)"
+    update = f"UPDATE {table} SET sequence_number = %s WHERE shard_id = %s"
+    wh = await _daemon(redshift_mode)
+    try:
+        async with wh.acquire() as first, wh.acquire() as second:
+            await first.execute(insert, "g", "shardId-000000000000", "1")
+            with pytest.raises(WarehouseError) as caught:
+                async with first.transaction():
+                    await first.fetch(f"SELECT * FROM {table}")
+                    await second.execute(update, "2", "shardId-000000000000")
+                    await first.execute(update, "3", "shardId-000000000000")
+            assert await first.fetchval(f"SELECT sequence_number FROM {table}") == "2"
+    finally:
+        await wh.close()
+    fields = caught.value.__cause__.args[0]  # what redshift_connector raised
+    assert (fields["S"], fields["C"], fields["M"]) == ("ERROR", "XX000", "1023")
+    assert fields["D"].startswith("Serializable isolation violation on table - ")
+    assert caught.value.transient and caught.value.sqlstate == "XX000"
+    assert redshift_mode.shim.rewritten[-1][0] == "40001"
+
+
+async def test_a_statement_over_16_mb_is_refused_with_redshifts_error(
+    redshift_mode: RedshiftModeEnv,
+) -> None:
+    big = "x" * (17 * 1024 * 1024)
+    wh = await _daemon(redshift_mode)
+    try:
+        async with wh.acquire() as conn:
+            with pytest.raises(WarehouseError) as bound:
+                await conn.fetchval("SELECT length(%s)", big)  # text + bound value
+            with pytest.raises(WarehouseError) as literal:
+                await conn.fetchval(f"SELECT length('{big}')")
+            assert await conn.fetchval("SELECT 1") == 1  # the session stays usable
+            with pytest.raises(WarehouseError):
+                async with conn.transaction():
+                    await conn.fetchval("SELECT length(%s)", big)
+            under = "y" * (MAX_STATEMENT_BYTES - 1024)
+            assert await conn.fetchval("SELECT length(%s)", under) == len(under)
+    finally:
+        await wh.close()
+    for caught in (bound, literal):
+        assert caught.value.sqlstate == "42601" and not caught.value.transient
+        assert "Statement is too large. Statement Size: " in str(caught.value)
+        assert "Maximum Allowed: 16777216 bytes" in str(caught.value)
+
+
+async def test_keys_are_not_enforced_and_sort_keys_are_the_only_indexes(
+    redshift_mode: RedshiftModeEnv,
+) -> None:
+    schema = redshift_mode.schema
+    insert = render(
+        "INSERT INTO {schema}.labels (tx_id, is_fraud, labelled_at) VALUES (%s, %s, %s)",
+        schema=schema,
+    )
+    wh = await _daemon(redshift_mode)
+    try:
+        async with wh.acquire() as conn:
+            for _ in range(2):  # the declared PRIMARY KEY (tx_id) does not stop the second
+                await conn.execute(insert, "tx-1", True, datetime.now(UTC))
+            count = await conn.fetchval(render("SELECT count(*) FROM {schema}.labels",
+                                               schema=schema))
+            keys = await conn.fetchval(
+                "SELECT count(*) FROM pg_constraint c JOIN pg_namespace n "
+                "ON n.oid = c.connamespace WHERE n.nspname = %s AND c.contype IN ('p', 'u')",
+                schema,
+            )
+            indexes = await conn.fetch(
+                "SELECT tablename, indexdef FROM pg_indexes WHERE schemaname = %s", schema
+            )
+    finally:
+        await wh.close()
+    assert count == 2 and keys == 0
+    assert all(" USING brin " in row.indexdef for row in indexes)
+    sort_keys = {t: f"({', '.join(cols)})" for t, (_, _, cols) in EXPECTED_LAYOUT.items() if cols}
+    assert {row.tablename: row.indexdef.rsplit(" ", 1)[-1] for row in indexes} == sort_keys
+
+
+async def test_the_daemon_holds_exactly_the_runbooks_grants(
+    redshift_mode: RedshiftModeEnv,
+) -> None:
+    schema = redshift_mode.schema
+    owner = await redshift_mode.owner_warehouse()
+    try:
+        async with owner.acquire() as conn:
+            await conn.execute(render(
+                "CREATE MATERIALIZED VIEW {schema}.probe AS SELECT 1 AS x", schema=schema))
+    finally:
+        await owner.close()
+    wh = await _daemon(redshift_mode)
+    try:
+        async with wh.acquire() as conn:
+            refused = {}
+            for name, statement in {
+                "refresh": "REFRESH MATERIALIZED VIEW {schema}.probe",
+                "drop": "DROP TABLE {schema}.labels",
+                "truncate": "TRUNCATE {schema}.decisions",
+                "create": "CREATE TABLE {schema}.scratch (x int)",
+            }.items():
+                with pytest.raises(WarehouseError) as caught:
+                    await conn.execute(render(statement, schema=schema))
+                refused[name] = (caught.value.sqlstate, caught.value.transient)
+            grants = await conn.fetch(
+                "SELECT c.relname, p.privilege FROM pg_class c JOIN pg_namespace n "
+                "ON n.oid = c.relnamespace CROSS JOIN (VALUES "  # catalog query: PostgreSQL's SQL
+                + ", ".join(f"('{p}')" for p in TABLE_PRIVILEGES)
+                + ") AS p(privilege) WHERE n.nspname = %s AND c.relkind IN ('r', 'v', 'm') "
+                "AND has_table_privilege(%s, c.oid, p.privilege)",
+                schema, DAEMON_ROLE,
+            )
+            relations = await conn.fetch(
+                "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+                "WHERE n.nspname = %s AND c.relkind IN ('r', 'v', 'm')", schema
+            )
+    finally:
+        await wh.close()
+    assert refused == dict.fromkeys(refused, ("42501", False))
+    held: dict[str, set[str]] = {}
+    for row in grants:
+        held.setdefault(row.relname, set()).add(row.privilege)
+    # every table and view, the probe too (made after the grants: grants.sql's default
+    # privileges cover it), with these four privileges and no other
+    assert "probe" in {r.relname for r in relations}
+    granted = {"SELECT", "INSERT", "UPDATE", "DELETE"}
+    assert held == {r.relname: granted for r in relations}
+
+
+async def test_the_stream_stand_in_has_redshifts_types_and_returns_naive_timestamps(
+    redshift_mode: RedshiftModeEnv,
+) -> None:
+    arrival = datetime(2026, 12, 1, 9, 30, tzinfo=UTC)
+    good = json.dumps({"tx_id": "tx-1"}).encode()
+    refresh = await redshift_mode.ingest([
+        StreamRecord("shardId-000000000000", SEQUENCE_56, good, arrival=arrival),
+        StreamRecord("shardId-000000000001", "7", b"\xff not json", arrival=arrival),
+    ])
+    schema = redshift_mode.schema
+    wh = await _daemon(redshift_mode)
+    try:
+        async with wh.acquire() as conn:
+            rows = await conn.fetch(render(
+                "SELECT * FROM {schema}.tx_stream ORDER BY shard_id", schema=schema))
+            unparsed = await conn.fetch(render(
+                "SELECT shard_id FROM {schema}.stream_unparsed", schema=schema))
+            types = await conn.fetch(
+                "SELECT column_name, data_type, character_maximum_length FROM "
+                "information_schema.columns WHERE table_schema = %s AND table_name = 'tx_stream' "
+                "ORDER BY ordinal_position", schema,
+            )
+            now, length = (await conn.fetch("SELECT GETDATE(), LEN('abcd')"))[0]
+    finally:
+        await wh.close()
+    first, second = rows
+    assert first.approximate_arrival_timestamp == arrival.replace(tzinfo=None)  # naive
+    assert first.refresh_time == refresh and first.refresh_time.tzinfo is None
+    assert first.payload == {"tx_id": "tx-1"} and first.kinesis_data == good
+    assert second.payload is None and [r.shard_id for r in unparsed] == [second.shard_id]
+    assert [(t.column_name, t.data_type, t.character_maximum_length) for t in types] == [
+        ("approximate_arrival_timestamp", "timestamp without time zone", None),
+        ("partition_key", "character varying", 256),
+        ("shard_id", "character", 20),
+        ("sequence_number", "character varying", 128),
+        ("refresh_time", "timestamp without time zone", None),
+        ("kinesis_data", "bytea", None),
+        ("payload", "jsonb", None),
+    ]
+    # GETDATE() as Redshift's: naive, whole seconds, UTC (the session time zone)
+    assert now.tzinfo is None and now.microsecond == 0 and length == 4
+    assert abs(now - datetime.now(UTC).replace(tzinfo=None)) < timedelta(minutes=1)
+
+
+async def test_the_daemon_sees_the_schema_migrated(redshift_mode: RedshiftModeEnv) -> None:
+    """migrate() recorded every Redshift migration, so the daemon's start-up check passes."""
+    wh = await _daemon(redshift_mode)
+    try:
+        assert await pending(wh, redshift_mode.settings) == []
+    finally:
+        await wh.close()
+
+
