@@ -58,7 +58,7 @@ from pydantic import SecretStr
 from fraudd.localstack import StackInfo
 from fraudd.localstack.postgres import SUPERUSER, locate
 from fraudd.settings import Settings, WarehouseSettings
-from fraudd.warehouse import Warehouse, connect
+from fraudd.warehouse import Pool, connect
 from fraudd.warehouse.migrate import migrate
 from fraudd.warehouse.sqlfiles import render, split_statements, sql_dir
 from tests.redshift.pg_subset import COMPAT_FUNCTIONS, COMPAT_SCHEMA, RedshiftDdlWarehouse
@@ -204,7 +204,7 @@ class RedshiftModeEnv:
         self.refreshes.append(refresh)
         return refresh
 
-    async def owner_warehouse(self) -> Warehouse:
+    async def owner_warehouse(self) -> Pool:
         """A pool as the owner (through the same shim): for what the daemon may not do."""
         return await connect(self.owner)
 
@@ -237,7 +237,7 @@ async def redshift_mode(
     owner_settings = base.model_copy(update={"warehouse": owner})
     wh = await connect(owner)
     try:
-        await migrate(RedshiftDdlWarehouse(wh), owner_settings)  # type: ignore[arg-type]
+        await migrate(RedshiftDdlWarehouse(wh), owner_settings)
         async with wh.acquire() as conn:
             for statement in grant_statements(schema, DAEMON_ROLE):
                 await conn.execute(statement)

@@ -245,9 +245,9 @@ class RedshiftDdlConnection:
 
 
 class RedshiftDdlWarehouse:
-    """A warehouse whose connections are :class:`RedshiftDdlConnection` (dialect redshift)."""
+    """A pool whose connections are :class:`RedshiftDdlConnection` (dialect redshift)."""
 
-    def __init__(self, warehouse: Warehouse) -> None:
+    def __init__(self, warehouse: Pool) -> None:
         self._warehouse = warehouse
         self.dialect = warehouse.dialect
         self.schema = warehouse.schema

@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from fraudd.warehouse import Warehouse, WarehouseError, connect
+from fraudd.warehouse import Pool, WarehouseError, connect
 from fraudd.warehouse.migrate import pending
 from fraudd.warehouse.sqlfiles import render
 from tests.redshift.mode import DAEMON_ROLE, RedshiftModeEnv, StreamRecord
@@ -24,7 +24,7 @@ SEQUENCE_56 = "49590338271490256608559692538361571095921575989136588898"
 TABLE_PRIVILEGES = ("SELECT", "INSERT", "UPDATE", "DELETE", "TRUNCATE", "REFERENCES", "TRIGGER")
 
 
-async def _daemon(env: RedshiftModeEnv) -> Warehouse:
+async def _daemon(env: RedshiftModeEnv) -> Pool:
     return await connect(env.settings.warehouse)
 
 
@@ -61,7 +61,9 @@ async def test_a_serialization_failure_arrives_as_redshifts_error_1023(
             assert await first.fetchval(f"SELECT sequence_number FROM {table}") == "2"
     finally:
         await wh.close()
-    fields = caught.value.__cause__.args[0]  # what redshift_connector raised
+    cause = caught.value.__cause__
+    assert cause is not None
+    fields = cause.args[0]  # what redshift_connector raised
     assert (fields["S"], fields["C"], fields["M"]) == ("ERROR", "XX000", "1023")
     assert fields["D"].startswith("Serializable isolation violation on table - ")
     assert caught.value.transient and caught.value.sqlstate == "XX000"
