@@ -7,7 +7,7 @@ The production driver (redshift_connector) talks, through the wire shim in Redsh
 :class:`RedshiftModeEnv`: ``settings`` (dialect redshift, driver redshift_connector, the
 restricted user), ``owner`` (the admin who ran the migrations and owns every object) and
 ``ingest()``, which appends records to the streaming view's stand-in as streaming ingestion
-does. Every test that uses it is marked ``redshift``.
+does. Every test that uses it, and every test under tests/redshift/, is marked ``redshift``.
 
 Isolation: ``--redshift-isolation=snapshot|serializable|both`` (or the environment variable
 ``FRAUDD_TEST_REDSHIFT_ISOLATION``), default ``snapshot``, the level of new Redshift databases;
@@ -99,8 +99,11 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark every test in Redshift mode, and every test under tests/redshift/, ``redshift``."""
+    here = Path(__file__).parent
     for item in items:
-        if "redshift_isolation" in getattr(item, "fixturenames", ()):
+        in_mode = "redshift_isolation" in getattr(item, "fixturenames", ())
+        if in_mode or here in Path(str(item.path)).parents:
             item.add_marker(pytest.mark.redshift)
 
 

@@ -7,15 +7,18 @@ mode, as the daemon's restricted user unless it says otherwise.
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
 from fraudd.warehouse import Pool, WarehouseError, connect
 from fraudd.warehouse.migrate import pending
-from fraudd.warehouse.sqlfiles import render
-from tests.redshift.mode import DAEMON_ROLE, RedshiftModeEnv, StreamRecord
+from fraudd.warehouse.sqlfiles import render, split_statements
+from tests.redshift.mode import DAEMON_ROLE, GRANTS, RedshiftModeEnv, StreamRecord
 from tests.redshift.test_redshift_sql import EXPECTED_LAYOUT
+from tests.redshift.unsupported import code_of
 from tests.shim.redshift_shim import ISOLATION
 from tests.shim.redshift_wire import MAX_STATEMENT_BYTES
 
@@ -228,3 +231,19 @@ async def test_the_daemon_sees_the_schema_migrated(redshift_mode: RedshiftModeEn
         await wh.close()
 
 
+
+
+RUNBOOK = Path(__file__).resolve().parents[2] / "docs" / "operations.md"
+RUNBOOK_USER = '"IAMR:fraudd-InstanceRole-ABC123"'
+
+
+def test_the_runbooks_grant_step_is_grants_sql() -> None:
+    """The block the operator copies and the file Redshift mode runs are the same statements."""
+    text = RUNBOOK.read_text(encoding="utf-8")
+    anchor = text.index("fraudd/warehouse/sql/redshift/grants.sql")
+    [block] = re.findall(r"```sql\n(.*?)```", text[anchor:], re.S)[:1]
+    rendered = GRANTS.read_text(encoding="utf-8").replace("{schema}", "fraudd")
+    expected = split_statements(rendered.replace("{daemon_user}", RUNBOOK_USER))
+    assert [" ".join(code_of(s).split()) for s in split_statements(block)] == [
+        " ".join(code_of(s).split()) for s in expected
+    ]
