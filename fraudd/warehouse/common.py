@@ -53,8 +53,11 @@ MAX_ROWS_PER_INSERT = 1000
 MAX_STATEMENT_BYTES = 8 * 1024 * 1024
 
 
-def is_serialization_conflict(sqlstate: str | None, message: str = "", detail: str = "") -> bool:
-    """True for a serialization conflict: PostgreSQL's 40001, or Redshift's error 1023.
+def fields_are_serialization_conflict(
+    sqlstate: str | None, message: str = "", detail: str = ""
+) -> bool:
+    """True for a server error's fields that say serialization conflict: PostgreSQL's 40001, or
+    Redshift's error 1023.
 
     Redshift's shape is read from all three fields (code XX000, message ``1023``, the words in
     the detail), and from the words alone wherever they appear.
@@ -71,15 +74,21 @@ def sqlstate_is_transient(sqlstate: str | None, message: str = "", detail: str =
     """True when a server error (SQLSTATE, message, detail) may go away on a retry."""
     if sqlstate is not None and (sqlstate.startswith("08") or sqlstate in TRANSIENT_SQLSTATES):
         return True
-    return is_serialization_conflict(sqlstate, message, detail)
+    return fields_are_serialization_conflict(sqlstate, message, detail)
 
 
 def is_serialization_conflict(error: Exception) -> bool:
     """True for a serialization failure: PostgreSQL's 40001, or Redshift's error 1023
-    ("Serializable isolation violation", SQLSTATE XX000, the number in the message field)."""
+    ("Serializable isolation violation", SQLSTATE XX000, the number in the message field).
+
+    Drivers put the server's message and detail into the error's text (see
+    ``redshift_driver.map_error``), so the text is read as message and detail at once.
+    """
     sqlstate = getattr(error, "sqlstate", None)
-    text = str(error).lower()
-    return sqlstate == "40001" or _REDSHIFT_SERIALIZATION in text or ": 1023" in text
+    text = str(error)
+    return fields_are_serialization_conflict(sqlstate, text) or (
+        sqlstate == "XX000" and f": {REDSHIFT_SERIALIZATION_CODE}" in text
+    )
 
 
 # libpq reports a refused login without a SQLSTATE; these say retrying cannot help.

@@ -9,6 +9,7 @@ from packaging.version import Version
 
 from fraudd.settings import WarehouseSettings
 from fraudd.warehouse import WarehouseError
+from fraudd.warehouse.common import is_serialization_conflict
 from fraudd.warehouse.redshift_driver import connect_sync, driver_sql, map_error
 from tests.shim.redshift_shim import RedshiftShim, plain_server_version
 
@@ -84,6 +85,7 @@ def test_redshift_serialization_conflict_is_transient_and_keeps_its_words() -> N
     error = map_error(redshift_connector.ProgrammingError(dict(REDSHIFT_1023)))
     assert error.transient and error.sqlstate == "XX000"
     assert "1023" in str(error) and "Serializable isolation violation" in str(error)
+    assert is_serialization_conflict(error)  # what the retry metric's reason reads
     # the same code without Redshift's number is an internal error, not worth a retry
     internal = map_error(redshift_connector.ProgrammingError({"C": "XX000", "M": "1204"}))
-    assert not internal.transient
+    assert not internal.transient and not is_serialization_conflict(internal)
