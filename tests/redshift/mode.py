@@ -7,7 +7,11 @@ The production driver (redshift_connector) talks, through the wire shim in Redsh
 :class:`RedshiftModeEnv`: ``settings`` (dialect redshift, driver redshift_connector, the
 restricted user), ``owner`` (the admin who ran the migrations and owns every object) and
 ``ingest()``, which appends records to the streaming view's stand-in as streaming ingestion
-does. Every test that uses it, and every test under tests/redshift/, is marked ``redshift``.
+does. Suites that run on both implementations take the parameter ``warehouse_implementation``
+(``postgres``, ``redshift-snapshot``, ``redshift-serializable``, per the option below) and open
+Redshift mode themselves: ``open_redshift_mode(base_settings, redshift_cluster,
+redshift_shims(level), level)``. Every test in Redshift mode, and every test under
+tests/redshift/, is marked ``redshift``.
 
 Isolation: ``--redshift-isolation=snapshot|serializable|both`` (or the environment variable
 ``FRAUDD_TEST_REDSHIFT_ISOLATION``), default ``snapshot``, the level of new Redshift databases;
@@ -44,7 +48,8 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import AsyncIterator, Iterator, Sequence
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
+from contextlib import ExitStack, asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -59,10 +64,11 @@ from fraudd.localstack import StackInfo
 from fraudd.localstack.postgres import SUPERUSER, locate
 from fraudd.settings import Settings, WarehouseSettings
 from fraudd.warehouse import Pool, connect
+from fraudd.warehouse.api.stream import StreamRecord
 from fraudd.warehouse.migrate import migrate
 from fraudd.warehouse.sqlfiles import render, split_statements, sql_dir
 from tests.redshift.pg_subset import COMPAT_FUNCTIONS, COMPAT_SCHEMA, RedshiftDdlWarehouse
-from tests.shim.redshift_shim import ISOLATION, Isolation, RedshiftMode, RedshiftShim
+from tests.shim.redshift_shim import Isolation, RedshiftMode, RedshiftShim
 
 OPTION = "--redshift-isolation"
 ENV = "FRAUDD_TEST_REDSHIFT_ISOLATION"
@@ -92,10 +98,25 @@ def isolation_levels(config: pytest.Config) -> list[Isolation]:
     return [cast(Isolation, chosen)]
 
 
+IMPLEMENTATION = "warehouse_implementation"
+
+
+def implementations(config: pytest.Config) -> list[Any]:
+    """``postgres``, then ``redshift-<level>`` for each level asked for (marked ``redshift``)."""
+    return [pytest.param("postgres", id="postgres")] + [
+        pytest.param(f"redshift-{level}", id=f"redshift-{level}", marks=pytest.mark.redshift)
+        for level in isolation_levels(config)
+    ]
+
+
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """``redshift_isolation``: one run per level asked for. ``warehouse_implementation`` (for
+    suites that run on both implementations): postgres and Redshift mode at those levels."""
     if "redshift_isolation" in metafunc.fixturenames:
         levels = isolation_levels(metafunc.config)
         metafunc.parametrize("redshift_isolation", levels, ids=levels, scope="session")
+    if IMPLEMENTATION in metafunc.fixturenames:
+        metafunc.parametrize(IMPLEMENTATION, implementations(metafunc.config))
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -107,11 +128,13 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.redshift)
 
 
-# --------------------------------------------------------------------------- session fixtures
+# --------------------------------------------------------------------------- the cluster
 
 
 @dataclass(frozen=True)
 class Cluster:
+    """The local stack's PostgreSQL: where it listens, its admin socket, the owner's login."""
+
     host: str
     port: int
     socket_dir: Path
@@ -119,59 +142,57 @@ class Cluster:
     owner: str
     owner_password: str
 
+    @classmethod
+    def of(cls, settings: Settings) -> Cluster:
+        wh = settings.warehouse
+        return cls(wh.host, wh.port, locate(settings.local.state_dir).root, wh.database,
+                   wh.user, wh.password.get_secret_value())
 
-@pytest.fixture(scope="session")
-def redshift_cluster(local_stack: tuple[Settings, StackInfo]) -> Iterator[Cluster]:
-    """The local stack's PostgreSQL, with the compat functions and the daemon's role."""
-    settings = local_stack[0]
-    wh = settings.warehouse
-    cluster = Cluster(wh.host, wh.port, locate(settings.local.state_dir).root, wh.database,
-                      wh.user, wh.password.get_secret_value())
-    with _superuser(cluster) as conn:
+    def superuser(self) -> psycopg.Connection[Any]:
+        return psycopg.connect(host=str(self.socket_dir), port=self.port, user=SUPERUSER,
+                               dbname=self.database, autocommit=True)
+
+
+def prepare_cluster(settings: Settings) -> Cluster:
+    """Install the compat functions and (re)create the daemon's login role; idempotent."""
+    cluster = Cluster.of(settings)
+    role = sql.Identifier(DAEMON_ROLE)
+    with cluster.superuser() as conn:
         for statement in COMPAT_FUNCTIONS:
             conn.execute(statement)
-        role = sql.Identifier(DAEMON_ROLE)
-        conn.execute(sql.SQL("DROP ROLE IF EXISTS {}").format(role))
-        conn.execute(sql.SQL("CREATE ROLE {} LOGIN PASSWORD {}").format(
-            role, sql.Literal(cluster.owner_password)))
-    yield cluster
-    with _superuser(cluster) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (DAEMON_ROLE,))
+        verb = sql.SQL("ALTER" if exists.fetchone() else "CREATE")
+        conn.execute(sql.SQL("{} ROLE {} LOGIN PASSWORD {}").format(
+            verb, role, sql.Literal(cluster.owner_password)))
+    return cluster
+
+
+def drop_daemon_role(cluster: Cluster) -> None:
+    role = sql.Identifier(DAEMON_ROLE)
+    with cluster.superuser() as conn:
         conn.execute(sql.SQL("DROP OWNED BY {}").format(role))
         conn.execute(sql.SQL("DROP ROLE {}").format(role))
 
 
-def _superuser(cluster: Cluster) -> psycopg.Connection[Any]:
-    return psycopg.connect(host=str(cluster.socket_dir), port=cluster.port, user=SUPERUSER,
-                           dbname=cluster.database, autocommit=True)
-
-
-@pytest.fixture(scope="session")
-def redshift_shim(redshift_cluster: Cluster, redshift_isolation: Isolation
-                  ) -> Iterator[RedshiftShim]:
-    """The wire shim in Redshift mode at one isolation level."""
-    mode = RedshiftMode(isolation=redshift_isolation, search_path=f"{COMPAT_SCHEMA},public")
-    shim = RedshiftShim(redshift_cluster.host, redshift_cluster.port, redshift=mode)
+@contextmanager
+def redshift_shim_for(cluster: Cluster, isolation: Isolation) -> Iterator[RedshiftShim]:
+    """A running wire shim in Redshift mode at ``isolation``, in front of ``cluster``."""
+    mode = RedshiftMode(isolation=isolation, search_path=f"{COMPAT_SCHEMA},public")
+    shim = RedshiftShim(cluster.host, cluster.port, redshift=mode)
     shim.start()
-    yield shim
-    shim.stop()
+    try:
+        yield shim
+    finally:
+        shim.stop()
 
 
-# --------------------------------------------------------------------------- per test
-
-
-@dataclass(frozen=True)
-class StreamRecord:
-    """One Kinesis record as streaming ingestion lands it in the view."""
-
-    shard_id: str
-    sequence_number: str
-    data: bytes
-    partition_key: str = "pk"
-    arrival: datetime | None = None  # aware; stored naive UTC, as Redshift's column is
+# --------------------------------------------------------------------------- one schema
 
 
 @dataclass
 class RedshiftModeEnv:
+    """One schema in Redshift mode: the daemon's settings, the owner's, streaming ingestion."""
+
     settings: Settings
     owner: WarehouseSettings
     isolation: Isolation
@@ -187,7 +208,8 @@ class RedshiftModeEnv:
         """Append ``records`` as one refresh of the streaming view; return its refresh_time.
 
         Like a refresh: one transaction by the view's owner, every row with the same naive
-        refresh_time, payload parsed once where the bytes are JSON (NULL where not).
+        refresh_time (``record.refreshed_at`` is ignored: the refresh sets it), arrival times
+        naive UTC, payload parsed once where the bytes are JSON (NULL where not).
         """
         refresh = datetime.now(UTC).replace(tzinfo=None)
         table = sql.Identifier(self.schema, self.settings.warehouse.streaming_view)
@@ -196,9 +218,8 @@ class RedshiftModeEnv:
             "sequence_number, refresh_time, kinesis_data, payload) VALUES (%s, %s, %s, %s, %s, "
             "%s, CASE WHEN {c}.can_json_parse(%s::bytea) THEN {c}.json_parse(%s::bytea) END)"
         ).format(table, c=sql.Identifier(COMPAT_SCHEMA))
-        rows = [((r.arrival or datetime.now(UTC)).astimezone(UTC).replace(tzinfo=None),
-                 r.partition_key, r.shard_id, r.sequence_number, refresh, r.data, r.data, r.data)
-                for r in records]
+        rows = [(r.arrived_at.astimezone(UTC).replace(tzinfo=None), r.partition_key, r.shard_id,
+                 r.sequence_number, refresh, r.data, r.data, r.data) for r in records]
         async with await psycopg.AsyncConnection.connect(
             host=self.cluster.host, port=self.cluster.port, user=self.cluster.owner,
             password=self.cluster.owner_password, dbname=self.cluster.database,
@@ -228,29 +249,78 @@ def grant_statements(schema: str, daemon_user: str) -> list[str]:
     return split_statements(text)
 
 
-@pytest.fixture
-async def redshift_mode(
-    local_stack: tuple[Settings, StackInfo], redshift_cluster: Cluster,
-    redshift_shim: RedshiftShim, redshift_isolation: Isolation,
+@asynccontextmanager
+async def open_redshift_mode(
+    base: Settings, cluster: Cluster, shim: RedshiftShim, isolation: Isolation
 ) -> AsyncIterator[RedshiftModeEnv]:
-    """A fresh schema migrated the Redshift way; settings of the daemon's restricted user."""
+    """A fresh schema, migrated the Redshift way by the owner, the grants given; dropped after.
+
+    ``base`` supplies every other section (Kinesis, SNS, consumer, ...): the yielded settings are
+    ``base`` with the warehouse section of the daemon's restricted user.
+    """
     schema = f"t_rs_{uuid.uuid4().hex[:10]}"
-    owner = _warehouse(redshift_cluster, redshift_shim, redshift_cluster.owner, schema)
-    base = local_stack[0]
-    owner_settings = base.model_copy(update={"warehouse": owner})
+    owner = _warehouse(cluster, shim, cluster.owner, schema)
     wh = await connect(owner)
     try:
-        await migrate(RedshiftDdlWarehouse(wh), owner_settings)
+        await migrate(RedshiftDdlWarehouse(wh), base.model_copy(update={"warehouse": owner}))
         async with wh.acquire() as conn:
             for statement in grant_statements(schema, DAEMON_ROLE):
                 await conn.execute(statement)
     finally:
         await wh.close()
-    daemon = _warehouse(redshift_cluster, redshift_shim, DAEMON_ROLE, schema)
-    yield RedshiftModeEnv(base.model_copy(update={"warehouse": daemon}), owner,
-                          redshift_isolation, redshift_shim, redshift_cluster)
-    with _superuser(redshift_cluster) as conn:
-        conn.execute(sql.SQL("DROP SCHEMA {} CASCADE").format(sql.Identifier(schema)))
+    daemon = _warehouse(cluster, shim, DAEMON_ROLE, schema)
+    try:
+        yield RedshiftModeEnv(base.model_copy(update={"warehouse": daemon}), owner, isolation,
+                              shim, cluster)
+    finally:
+        with cluster.superuser() as conn:
+            conn.execute(sql.SQL("DROP SCHEMA {} CASCADE").format(sql.Identifier(schema)))
 
 
-__all__ = ["ISOLATION", "RedshiftModeEnv", "StreamRecord", "grant_statements"]
+# --------------------------------------------------------------------------- fixtures
+
+
+@pytest.fixture(scope="session")
+def redshift_cluster(local_stack: tuple[Settings, StackInfo]) -> Iterator[Cluster]:
+    """The local stack's PostgreSQL, with the compat functions and the daemon's role."""
+    cluster = prepare_cluster(local_stack[0])
+    yield cluster
+    drop_daemon_role(cluster)
+
+
+@pytest.fixture(scope="session")
+def redshift_shim(redshift_cluster: Cluster, redshift_isolation: Isolation
+                  ) -> Iterator[RedshiftShim]:
+    """The wire shim in Redshift mode at one isolation level (one per level and session)."""
+    with redshift_shim_for(redshift_cluster, redshift_isolation) as shim:
+        yield shim
+
+
+ShimFactory = Callable[[Isolation], RedshiftShim]
+
+
+@pytest.fixture(scope="session")
+def redshift_shims(redshift_cluster: Cluster) -> Iterator[ShimFactory]:
+    """``redshift_shims(isolation)``: the session's Redshift-mode shim at that level (made on
+    first use), for suites that choose the level themselves (``warehouse_implementation``)."""
+    with ExitStack() as stack:
+        shims: dict[Isolation, RedshiftShim] = {}
+
+        def shim(isolation: Isolation) -> RedshiftShim:
+            if isolation not in shims:
+                shims[isolation] = stack.enter_context(redshift_shim_for(redshift_cluster,
+                                                                         isolation))
+            return shims[isolation]
+
+        yield shim
+
+
+@pytest.fixture
+async def redshift_mode(
+    local_stack: tuple[Settings, StackInfo], redshift_cluster: Cluster,
+    redshift_shim: RedshiftShim, redshift_isolation: Isolation,
+) -> AsyncIterator[RedshiftModeEnv]:
+    """A fresh schema in Redshift mode; ``.settings`` are the daemon's (restricted user)."""
+    async with open_redshift_mode(local_stack[0], redshift_cluster, redshift_shim,
+                                  redshift_isolation) as env:
+        yield env

@@ -8,18 +8,28 @@ from __future__ import annotations
 
 import json
 import re
+from contextlib import AsyncExitStack
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any, cast
 
 import pytest
 
 from fraudd.warehouse import Pool, WarehouseError, connect
+from fraudd.warehouse.api.stream import StreamRecord
 from fraudd.warehouse.migrate import pending
 from fraudd.warehouse.sqlfiles import render, split_statements
-from tests.redshift.mode import DAEMON_ROLE, GRANTS, RedshiftModeEnv, StreamRecord
+from tests.redshift.mode import (
+    DAEMON_ROLE,
+    GRANTS,
+    Cluster,
+    RedshiftModeEnv,
+    ShimFactory,
+    open_redshift_mode,
+)
 from tests.redshift.test_redshift_sql import EXPECTED_LAYOUT
 from tests.redshift.unsupported import code_of
-from tests.shim.redshift_shim import ISOLATION
+from tests.shim.redshift_shim import ISOLATION, Isolation
 from tests.shim.redshift_wire import MAX_STATEMENT_BYTES
 
 pytestmark = pytest.mark.timeout(120)
@@ -184,8 +194,8 @@ async def test_the_stream_stand_in_has_redshifts_types_and_returns_naive_timesta
     arrival = datetime(2026, 12, 1, 9, 30, tzinfo=UTC)
     good = json.dumps({"tx_id": "tx-1"}).encode()
     refresh = await redshift_mode.ingest([
-        StreamRecord("shardId-000000000000", SEQUENCE_56, good, arrival=arrival),
-        StreamRecord("shardId-000000000001", "7", b"\xff not json", arrival=arrival),
+        StreamRecord("shardId-000000000000", SEQUENCE_56, "pk", arrival, good),
+        StreamRecord("shardId-000000000001", "7", "pk", arrival, b"\xff not json"),
     ])
     schema = redshift_mode.schema
     wh = await _daemon(redshift_mode)
@@ -220,6 +230,25 @@ async def test_the_stream_stand_in_has_redshifts_types_and_returns_naive_timesta
     # GETDATE() as Redshift's: naive, whole seconds, UTC (the session time zone)
     assert now.tzinfo is None and now.microsecond == 0 and length == 4
     assert abs(now - datetime.now(UTC).replace(tzinfo=None)) < timedelta(minutes=1)
+
+
+async def test_suites_on_both_implementations_open_redshift_mode_themselves(
+    warehouse_implementation: str, local_stack: Any, redshift_cluster: Cluster,
+    redshift_shims: ShimFactory,
+) -> None:
+    """The way a contract suite gets Redshift mode: postgres runs at PostgreSQL's default."""
+    async with AsyncExitStack() as stack:
+        settings, expected = local_stack[0].warehouse, "read committed"
+        if warehouse_implementation != "postgres":
+            level = cast(Isolation, warehouse_implementation.removeprefix("redshift-"))
+            env = await stack.enter_async_context(
+                open_redshift_mode(local_stack[0], redshift_cluster, redshift_shims(level), level)
+            )
+            settings, expected = env.settings.warehouse, ISOLATION[level]
+        wh = await connect(settings)
+        stack.push_async_callback(wh.close)
+        async with wh.acquire() as conn:
+            assert await conn.fetchval("SHOW transaction_isolation") == expected
 
 
 async def test_the_daemon_sees_the_schema_migrated(redshift_mode: RedshiftModeEnv) -> None:
