@@ -50,7 +50,7 @@ import os
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from contextlib import ExitStack, asynccontextmanager, contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, cast
@@ -75,6 +75,7 @@ ENV = "FRAUDD_TEST_REDSHIFT_ISOLATION"
 LEVELS: tuple[Isolation, ...] = ("snapshot", "serializable")
 DAEMON_ROLE = "fraudd_rs_daemon"
 GRANTS = sql_dir() / "redshift" / "grants.sql"
+BYTEA_OID = 17
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -141,6 +142,7 @@ class Cluster:
     database: str
     owner: str
     owner_password: str
+    varbyte_oid: int = 0  # the compat VARBYTE type's OID, once installed
 
     @classmethod
     def of(cls, settings: Settings) -> Cluster:
@@ -164,7 +166,9 @@ def prepare_cluster(settings: Settings) -> Cluster:
         verb = sql.SQL("ALTER" if exists.fetchone() else "CREATE")
         conn.execute(sql.SQL("{} ROLE {} LOGIN PASSWORD {}").format(
             verb, role, sql.Literal(cluster.owner_password)))
-    return cluster
+        found = conn.execute(f"SELECT '{COMPAT_SCHEMA}.varbyte'::regtype::oid").fetchone()
+    assert found is not None
+    return replace(cluster, varbyte_oid=int(found[0]))
 
 
 def drop_daemon_role(cluster: Cluster) -> None:
@@ -177,7 +181,8 @@ def drop_daemon_role(cluster: Cluster) -> None:
 @contextmanager
 def redshift_shim_for(cluster: Cluster, isolation: Isolation) -> Iterator[RedshiftShim]:
     """A running wire shim in Redshift mode at ``isolation``, in front of ``cluster``."""
-    mode = RedshiftMode(isolation=isolation, search_path=f"{COMPAT_SCHEMA},public")
+    mode = RedshiftMode(isolation=isolation, search_path=f"{COMPAT_SCHEMA},public",
+                        hex_types=frozenset({BYTEA_OID, cluster.varbyte_oid}))
     shim = RedshiftShim(cluster.host, cluster.port, redshift=mode)
     shim.start()
     try:

@@ -127,8 +127,9 @@ class PgSubsetWarehouse:
 #   (block-range min/max) is PostgreSQL's nearest analogue;
 # * the streaming materialized view becomes the stand-in table STREAM_STAND_IN, with the types
 #   of Redshift's Kinesis metadata columns (see there);
-# * GETDATE(), JSON_PARSE, CAN_JSON_PARSE and LEN stay as written: the session's search path
-#   starts with COMPAT_SCHEMA, whose functions behave like Redshift's (COMPAT_FUNCTIONS).
+# * GETDATE(), JSON_PARSE, CAN_JSON_PARSE, LEN and VARBYTE(n) in runtime statements stay as
+#   written: the session's search path starts with COMPAT_SCHEMA, whose functions and type
+#   behave like Redshift's (COMPAT_FUNCTIONS).
 
 COMPAT_SCHEMA = "rs_compat"
 COMPAT_FUNCTIONS = (
@@ -152,6 +153,41 @@ COMPAT_FUNCTIONS = (
     f"CREATE OR REPLACE FUNCTION {COMPAT_SCHEMA}.len(value text) RETURNS integer "
     "LANGUAGE sql IMMUTABLE STRICT AS $$SELECT length(value)$$",
     f"GRANT USAGE ON SCHEMA {COMPAT_SCHEMA} TO PUBLIC",
+    # VARBYTE(n) as statements write it (the daemon's staging TEMP tables): a type stored and
+    # sent exactly like bytea, with varchar's length modifier, a length check on assignment,
+    # and implicit casts both ways. (The I/O functions are bytea's own, so this takes the
+    # superuser; the migrations' VARBYTE columns are plain bytea.)
+    f"""DO $$BEGIN
+    IF to_regtype('{COMPAT_SCHEMA}.varbyte') IS NULL THEN
+        CREATE TYPE {COMPAT_SCHEMA}.varbyte;
+        CREATE FUNCTION {COMPAT_SCHEMA}.varbyte_in(cstring) RETURNS {COMPAT_SCHEMA}.varbyte
+            AS 'byteain' LANGUAGE internal IMMUTABLE STRICT;
+        CREATE FUNCTION {COMPAT_SCHEMA}.varbyte_out({COMPAT_SCHEMA}.varbyte) RETURNS cstring
+            AS 'byteaout' LANGUAGE internal IMMUTABLE STRICT;
+        CREATE FUNCTION {COMPAT_SCHEMA}.varbyte_recv(internal) RETURNS {COMPAT_SCHEMA}.varbyte
+            AS 'bytearecv' LANGUAGE internal IMMUTABLE STRICT;
+        CREATE FUNCTION {COMPAT_SCHEMA}.varbyte_send({COMPAT_SCHEMA}.varbyte) RETURNS bytea
+            AS 'byteasend' LANGUAGE internal IMMUTABLE STRICT;
+        CREATE TYPE {COMPAT_SCHEMA}.varbyte (
+            INPUT = {COMPAT_SCHEMA}.varbyte_in, OUTPUT = {COMPAT_SCHEMA}.varbyte_out,
+            RECEIVE = {COMPAT_SCHEMA}.varbyte_recv, SEND = {COMPAT_SCHEMA}.varbyte_send,
+            TYPMOD_IN = varchartypmodin, TYPMOD_OUT = varchartypmodout, LIKE = bytea);
+        CREATE CAST ({COMPAT_SCHEMA}.varbyte AS bytea) WITHOUT FUNCTION AS IMPLICIT;
+        CREATE CAST (bytea AS {COMPAT_SCHEMA}.varbyte) WITHOUT FUNCTION AS IMPLICIT;
+        CREATE FUNCTION {COMPAT_SCHEMA}.varbyte_length(value {COMPAT_SCHEMA}.varbyte,
+                                                       typmod integer, explicit boolean)
+            RETURNS {COMPAT_SCHEMA}.varbyte LANGUAGE plpgsql IMMUTABLE STRICT AS $f$BEGIN
+                IF typmod >= 4 AND octet_length(value::bytea) > typmod - 4 THEN
+                    RAISE EXCEPTION 'value too long for type varbyte(%)', typmod - 4
+                        USING ERRCODE = '22001';
+                END IF;
+                RETURN value;
+            END$f$;
+        CREATE CAST ({COMPAT_SCHEMA}.varbyte AS {COMPAT_SCHEMA}.varbyte)
+            WITH FUNCTION {COMPAT_SCHEMA}.varbyte_length({COMPAT_SCHEMA}.varbyte, integer, boolean)
+            AS IMPLICIT;
+    END IF;
+END$$""",
 )
 
 # The streaming view's stand-in: a table, filled the way streaming ingestion fills the view

@@ -139,6 +139,31 @@ async def test_keys_are_not_enforced_and_sort_keys_are_the_only_indexes(
     assert {row.tablename: row.indexdef.rsplit(" ", 1)[-1] for row in indexes} == sort_keys
 
 
+async def test_bytes_travel_as_redshift_connector_sends_them_to_varbyte(
+    redshift_mode: RedshiftModeEnv,
+) -> None:
+    """The driver sends bytes as bare hex text; Redshift (and this mode) store the bytes."""
+    data = bytes(range(256))
+    wh = await _daemon(redshift_mode)
+    try:
+        async with wh.acquire() as conn:
+            await conn.execute("CREATE TEMP TABLE staged (raw VARBYTE(256))")
+            await conn.execute("INSERT INTO staged (raw) VALUES (%s)", data)
+            await conn.execute(render(
+                "INSERT INTO {schema}.dead_letters (shard_id, sequence_number, reason, detail, "
+                "raw, consumer_group) SELECT 's', '1', 'r', 'd', raw, 'g' FROM staged",
+                schema=redshift_mode.schema,
+            ))
+            stored = await conn.fetchval(render("SELECT raw FROM {schema}.dead_letters",
+                                                schema=redshift_mode.schema))
+            with pytest.raises(WarehouseError) as too_long:
+                await conn.execute("INSERT INTO staged (raw) VALUES (%s)", data + b"!")
+    finally:
+        await wh.close()
+    assert stored == data
+    assert too_long.value.sqlstate == "22001" and not too_long.value.transient
+
+
 async def test_the_daemon_holds_exactly_the_runbooks_grants(
     redshift_mode: RedshiftModeEnv,
 ) -> None:

@@ -30,8 +30,10 @@ The shim runs its own event loop in a daemon thread, so sync and async tests can
 **Redshift mode** (``RedshiftShim(..., redshift=RedshiftMode(...))``) adds what Redshift does and
 PostgreSQL does not, message by message in both directions (see :mod:`tests.shim.redshift_wire`
 for each behaviour and its source): serialization failures come back in Redshift's error 1023
-shape, statements over 16 MB are refused with Redshift's error before they reach PostgreSQL, and
-every session starts at the isolation level asked for, through the startup packet's ``options``
+shape, statements over 16 MB are refused with Redshift's error before they reach PostgreSQL,
+``bytes`` parameters (which redshift_connector sends as bare hex text, as Redshift's VARBYTE
+reads them) reach PostgreSQL's bytea as the same bytes, and every session starts at the
+isolation level asked for, through the startup packet's ``options``
 (``-c default_transaction_isolation=...``), as a database's own setting would: SNAPSHOT is
 PostgreSQL's REPEATABLE READ (both are snapshot isolation), SERIALIZABLE is SERIALIZABLE.
 ``options`` may also put a schema of Redshift-compatible functions first on the search path.
@@ -43,8 +45,9 @@ import asyncio
 import re
 import struct
 import threading
+from collections import deque
 from collections.abc import Coroutine
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from tests.shim import redshift_wire as wire
@@ -84,6 +87,7 @@ class RedshiftMode:
 
     isolation: Isolation = "snapshot"
     search_path: str | None = None
+    hex_types: frozenset[int] = frozenset({17})  # bytea; add the compat VARBYTE's OID
 
     def options(self) -> bytes:
         """The startup ``options`` value (spaces inside a value are backslash-escaped)."""
@@ -98,6 +102,15 @@ def plain_server_version(value: bytes) -> bytes:
     """``b"15.18 (Debian 15.18-0+deb12u1)"`` -> ``b"15.18"``; plain versions pass through."""
     match = _VERSION.match(value)
     return match.group(0) if match else value
+
+
+@dataclass
+class _Statements:
+    """What one Redshift-mode connection has prepared: text sizes, parameter types."""
+
+    sizes: dict[bytes, int] = field(default_factory=dict)
+    types: dict[bytes, tuple[int, ...]] = field(default_factory=dict)
+    describing: deque[bytes] = field(default_factory=deque)
 
 
 class RedshiftShim:
@@ -161,10 +174,10 @@ class RedshiftShim:
                     self._pipe(creader, swriter), self._server_to_client(sreader, cwriter)
                 )
             else:
-                sizes: dict[bytes, int] = {}
+                state = _Statements()
                 await asyncio.gather(
-                    self._redshift_client(creader, swriter, sizes),
-                    self._redshift_server(sreader, cwriter),
+                    self._redshift_client(creader, swriter, state),
+                    self._redshift_server(sreader, cwriter, state),
                 )
         except (ConnectionError, asyncio.IncompleteReadError, OSError):
             pass
@@ -229,46 +242,57 @@ class RedshiftShim:
         return kind + struct.pack("!i", len(body) + 4) + body
 
     async def _redshift_client(
-        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, sizes: dict[bytes, int]
+        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, state: _Statements
     ) -> None:
-        """Client to server: refuse statements over Redshift's 16 MB before PostgreSQL sees them.
+        """Client to server: refuse statements over Redshift's 16 MB before PostgreSQL sees them,
+        and send VARBYTE parameters the way Redshift reads them (see redshift_wire).
 
-        ``sizes`` remembers each prepared statement's text length, so that a Bind is measured as
-        the statement's text plus its values.
+        A Bind is measured as its statement's text (remembered from the Parse) plus its values.
         """
         try:
             while True:
                 kind, body = await self._message(reader)
-                writer.write(self._frame(kind, self._checked(kind, body, sizes)))
+                writer.write(self._frame(kind, self._checked(kind, body, state)))
                 await writer.drain()
         finally:
             writer.close()
 
-    @staticmethod
-    def _checked(kind: bytes, body: bytes, sizes: dict[bytes, int]) -> bytes:
+    def _checked(self, kind: bytes, body: bytes, state: _Statements) -> bytes:
+        assert self.redshift is not None
         limit = wire.MAX_STATEMENT_BYTES
         if kind == b"Q" and len(body) - 1 > limit:
             return wire.refused_query(len(body) - 1) + b"\x00"
         if kind == b"P":
             name, query = wire.parse_statement(body)
-            sizes[name] = len(query)
+            state.sizes[name] = len(query)
             return wire.refused_parse(name, len(query)) if len(query) > limit else body
+        if kind == b"D" and (described := wire.described_statement(body)) is not None:
+            state.describing.append(described)
         if kind == b"B":
             statement, values = wire.bind_parameters(body)
-            size = sizes.get(statement, 0) + values
-            return wire.refused_bind(size) if size > limit else body
+            size = state.sizes.get(statement, 0) + values
+            if size > limit:
+                return wire.refused_bind(size)
+            types = state.types.get(statement, ())
+            if set(types) & self.redshift.hex_types:
+                return wire.hex_prefixed_bind(body, types, self.redshift.hex_types)
         return body
 
     async def _redshift_server(
-        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, state: _Statements
     ) -> None:
-        """Server to client: fix server_version, and put errors into Redshift's shape."""
+        """Server to client: fix server_version, put errors into Redshift's shape, learn each
+        statement's parameter types."""
         pid = 0
         try:
             while True:
                 kind, body = await self._message(reader)
                 if kind == b"K":  # BackendKeyData: the pid Redshift's error 1023 names
                     pid = struct.unpack("!i", body[:4])[0]
+                if kind == b"t" and state.describing:  # answers the oldest Describe
+                    state.types[state.describing.popleft()] = wire.parameter_types(body)
+                if kind == b"Z":  # a Describe after an error is never answered
+                    state.describing.clear()
                 if kind == b"S" and body.startswith(b"server_version\x00"):
                     value = plain_server_version(body[len(b"server_version\x00") : -1])
                     body = b"server_version\x00" + value + b"\x00"

@@ -31,6 +31,7 @@ import re
 import struct
 
 MAX_STATEMENT_BYTES = 16 * 1024 * 1024  # 16777216, the figure in Redshift's own error
+NULL = struct.pack("!i", -1)  # a Bind value's length when the value is NULL
 _MARKER = "fraudd_shim_statement_too_large_"
 _MARKER_SIZE = re.compile(_MARKER + r"(\d+)")
 
@@ -138,3 +139,46 @@ def refused_bind(size: int) -> bytes:
     """A Bind body naming a prepared statement that does not exist (PostgreSQL: 26000)."""
     statement = f"{_MARKER}{size}".encode()
     return b"\x00" + statement + b"\x00" + struct.pack("!hhh", 0, 0, 0)
+
+
+# --------------------------------------------------------------------------- VARBYTE parameters
+# redshift_connector sends a ``bytes`` parameter as hex digits, in text format, of type
+# "unknown" (``bytes: (RedshiftOID.UNKNOWN, FC_TEXT, varbyte_send)`` with ``varbyte_send`` =
+# ``v.hex()``, redshift_connector/utils/type_utils.py), and Redshift reads that text as the
+# VARBYTE's hex form. PostgreSQL's bytea input wants a ``\x`` before hex digits and reads bare
+# text byte for byte, so the shim adds the prefix to text parameters PostgreSQL types as bytea
+# (or the compat VARBYTE), as learnt from its ParameterDescription of each statement.
+
+
+def parameter_types(body: bytes) -> tuple[int, ...]:
+    """A ParameterDescription body: the parameters' type OIDs."""
+    (count,) = struct.unpack_from("!h", body, 0)
+    return struct.unpack_from(f"!{count}I", body, 2)
+
+
+def described_statement(body: bytes) -> bytes | None:
+    """A Describe body: the statement's name, or None when it describes a portal."""
+    return body[1:-1] if body[:1] == b"S" else None
+
+
+def hex_prefixed_bind(body: bytes, types: tuple[int, ...], hex_types: frozenset[int]) -> bytes:
+    """A Bind body with ``\\x`` before each text-format value of a type in ``hex_types``."""
+    _portal, offset = _cstring(body, 0)
+    _statement, offset = _cstring(body, offset)
+    (nformats,) = struct.unpack_from("!h", body, offset)
+    formats = struct.unpack_from(f"!{nformats}h", body, offset + 2)
+    offset += 2 + 2 * nformats
+    head = body[:offset]
+    (count,) = struct.unpack_from("!h", body, offset)
+    offset += 2
+    packed = []
+    for index in range(count):
+        (length,) = struct.unpack_from("!i", body, offset)
+        value = body[offset + 4 : offset + 4 + max(length, 0)]
+        offset += 4 + max(length, 0)
+        text = (formats[index] if nformats > 1 else formats[0] if nformats else 0) == 0
+        typed = index < len(types) and types[index] in hex_types
+        if length >= 0 and text and typed and not value.startswith(b"\\x"):
+            value = b"\\x" + value
+        packed.append(struct.pack("!i", len(value)) + value if length >= 0 else NULL)
+    return head + struct.pack("!h", count) + b"".join(packed) + body[offset:]
