@@ -191,12 +191,15 @@ END$$""",
 )
 
 # The streaming view's stand-in: a table, filled the way streaming ingestion fills the view
-# (tests/redshift/mode.py, RedshiftModeEnv.ingest). Metadata column types as Redshift's page
-# "Streaming ingestion behavior and data types" lists them for Kinesis
+# (tests/redshift/mode.py, RedshiftModeEnv.ingest). Metadata column types as the table of
+# Redshift's "Streaming ingestion behavior and data types" lists them for Kinesis
 # (https://docs.aws.amazon.com/redshift/latest/dg/materialized-view-streaming-ingestion.html):
 # approximate_arrival_timestamp and refresh_time are timestamp WITHOUT time zone, so the driver
 # returns naive datetimes; partition_key varchar(256); shard_id char(20); sequence_number
 # varchar(128); kinesis_data varbyte (bytea here). payload is the view's own SUPER column.
+# The stored copies of that page the team can search lack the table itself (only its prose),
+# so these types are also the first item of the runbook's first-run checklist, where an
+# operator reads them from SVV_COLUMNS on the real view.
 STREAM_COLUMNS = (
     "approximate_arrival_timestamp", "partition_key", "shard_id", "sequence_number",
     "refresh_time", "kinesis_data", "payload",
