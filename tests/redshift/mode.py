@@ -19,8 +19,9 @@ Isolation: ``--redshift-isolation=snapshot|serializable|both`` (or the environme
 ``make test-redshift`` runs only these tests (``-m redshift``) under both.
 
 What Redshift mode proves, on every run:
-* each statement the product sends on the Redshift path is accepted by PostgreSQL exactly as
-  sent, through the production driver, its parameter encoding and type decoding;
+* each statement a Redshift-mode test makes the product send runs on PostgreSQL exactly as
+  sent (no rewriting of runtime SQL: Redshift's functions and VARBYTE exist as compat objects),
+  through the production driver, its parameter encoding and its type decoding;
 * behaviour under snapshot isolation (no protection against write skew) and under
   SERIALIZABLE, with conflicts arriving in Redshift's error 1023 shape;
 * no help from constraints or indexes: duplicate keys are accepted, and the only index is a
@@ -41,7 +42,10 @@ Redshift lacks, tests/redshift/test_redshift_sql.py, and by the runbook's first-
 * Redshift's exact conflict rules: PostgreSQL detects row-level conflicts, Redshift detects them
   per table, so Redshift aborts more often than this mode does;
 * semantic differences of functions both have (e.g. GETDATE()'s compat stand-in, VARCHAR
-  lengths counted in bytes on Redshift, in characters here).
+  lengths counted in bytes on Redshift, in characters here);
+* the shape of errors other than 1023 and "Statement is too large": those arrive as PostgreSQL
+  words them (a permission error is 42501 in both, its text differs);
+* whether Redshift counts bound values towards 16 MB: the shim counts them, the safe side.
 """
 
 from __future__ import annotations
