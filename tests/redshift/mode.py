@@ -28,7 +28,8 @@ What Redshift mode proves, on every run:
   BRIN on each declared sort key;
 * Redshift's column types where they change what the driver returns: the streaming view's
   timestamps are naive (timestamp without time zone);
-* statements over 16 MB are refused with Redshift's error;
+* statements over 16 MB are refused with Redshift's error, and the daemon's statements that use
+  a construct Redshift lacks (tests/redshift/unsupported.py) are refused too;
 * the daemon cannot do more than the runbook grants (it does not own the view or the tables).
 
 What it cannot prove (checked instead by sqlglot's Redshift parser and the list of constructs
@@ -72,6 +73,7 @@ from fraudd.warehouse.api.stream import StreamRecord
 from fraudd.warehouse.migrate import migrate
 from fraudd.warehouse.sqlfiles import render, split_statements, sql_dir
 from tests.redshift.pg_subset import COMPAT_FUNCTIONS, COMPAT_SCHEMA, RedshiftDdlWarehouse
+from tests.redshift.unsupported import redshift_refusal
 from tests.shim.redshift_shim import Isolation, RedshiftMode, RedshiftShim
 
 OPTION = "--redshift-isolation"
@@ -186,7 +188,8 @@ def drop_daemon_role(cluster: Cluster) -> None:
 def redshift_shim_for(cluster: Cluster, isolation: Isolation) -> Iterator[RedshiftShim]:
     """A running wire shim in Redshift mode at ``isolation``, in front of ``cluster``."""
     mode = RedshiftMode(isolation=isolation, search_path=f"{COMPAT_SCHEMA},public",
-                        hex_types=frozenset({BYTEA_OID, cluster.varbyte_oid}))
+                        hex_types=frozenset({BYTEA_OID, cluster.varbyte_oid}),
+                        checked_users=frozenset({DAEMON_ROLE}), unsupported=redshift_refusal)
     shim = RedshiftShim(cluster.host, cluster.port, redshift=mode)
     shim.start()
     try:

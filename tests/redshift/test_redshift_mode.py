@@ -41,6 +41,42 @@ async def _daemon(env: RedshiftModeEnv) -> Pool:
     return await connect(env.settings.warehouse)
 
 
+def _catalog(env: RedshiftModeEnv, query: str, *args: Any) -> list[tuple[Any, ...]]:
+    """Ask PostgreSQL's catalogs directly (the test's question, not the daemon's SQL)."""
+    with env.cluster.superuser() as conn:
+        return conn.execute(query, args).fetchall()
+
+
+async def test_the_daemons_statements_that_use_what_redshift_lacks_are_refused(
+    redshift_mode: RedshiftModeEnv,
+) -> None:
+    labels = render("{schema}.labels", schema=redshift_mode.schema)
+    refused = {}
+    wh = await _daemon(redshift_mode)
+    try:
+        async with wh.acquire() as conn:
+            for name, statement in {
+                "on_conflict": f"INSERT INTO {labels} (tx_id, is_fraud, labelled_at) "
+                "VALUES ('t', true, GETDATE()) ON CONFLICT DO NOTHING",
+                "unnest": "SELECT * FROM unnest(string_to_array('a,b', ','))",
+                "clock": "SELECT clock_timestamp()",
+                "cast": "SELECT '1'::int",
+            }.items():
+                with pytest.raises(WarehouseError) as caught:
+                    await conn.execute(statement)
+                refused[name] = (caught.value.sqlstate, caught.value.transient)
+            # prose about a construct is not a use of it
+            assert await conn.fetchval("SELECT 'ON CONFLICT' -- unnest(x)") == "ON CONFLICT"
+    finally:
+        await wh.close()
+    assert refused == {
+        "on_conflict": ("42601", False),
+        "unnest": ("42601", False),
+        "clock": ("42883", False),
+        "cast": ("42601", False),
+    }
+
+
 async def test_sessions_run_at_the_databases_isolation_level(
     redshift_mode: RedshiftModeEnv,
 ) -> None:
@@ -123,20 +159,20 @@ async def test_keys_are_not_enforced_and_sort_keys_are_the_only_indexes(
                 await conn.execute(insert, "tx-1", True, datetime.now(UTC))
             count = await conn.fetchval(render("SELECT count(*) FROM {schema}.labels",
                                                schema=schema))
-            keys = await conn.fetchval(
-                "SELECT count(*) FROM pg_constraint c JOIN pg_namespace n "
-                "ON n.oid = c.connamespace WHERE n.nspname = %s AND c.contype IN ('p', 'u')",
-                schema,
-            )
-            indexes = await conn.fetch(
-                "SELECT tablename, indexdef FROM pg_indexes WHERE schemaname = %s", schema
-            )
     finally:
         await wh.close()
+    [(keys,)] = _catalog(
+        redshift_mode,
+        "SELECT count(*) FROM pg_constraint c JOIN pg_namespace n "
+        "ON n.oid = c.connamespace WHERE n.nspname = %s AND c.contype IN ('p', 'u')", schema,
+    )
+    indexes = _catalog(
+        redshift_mode, "SELECT tablename, indexdef FROM pg_indexes WHERE schemaname = %s", schema
+    )
     assert count == 2 and keys == 0
-    assert all(" USING brin " in row.indexdef for row in indexes)
+    assert all(" USING brin " in indexdef for _, indexdef in indexes)
     sort_keys = {t: f"({', '.join(cols)})" for t, (_, _, cols) in EXPECTED_LAYOUT.items() if cols}
-    assert {row.tablename: row.indexdef.rsplit(" ", 1)[-1] for row in indexes} == sort_keys
+    assert {table: indexdef.rsplit(" ", 1)[-1] for table, indexdef in indexes} == sort_keys
 
 
 async def test_bytes_travel_as_redshift_connector_sends_them_to_varbyte(
@@ -188,29 +224,30 @@ async def test_the_daemon_holds_exactly_the_runbooks_grants(
                 with pytest.raises(WarehouseError) as caught:
                     await conn.execute(render(statement, schema=schema))
                 refused[name] = (caught.value.sqlstate, caught.value.transient)
-            grants = await conn.fetch(
-                "SELECT c.relname, p.privilege FROM pg_class c JOIN pg_namespace n "
-                "ON n.oid = c.relnamespace CROSS JOIN (VALUES "  # catalog query: PostgreSQL's SQL
-                + ", ".join(f"('{p}')" for p in TABLE_PRIVILEGES)
-                + ") AS p(privilege) WHERE n.nspname = %s AND c.relkind IN ('r', 'v', 'm') "
-                "AND has_table_privilege(%s, c.oid, p.privilege)",
-                schema, DAEMON_ROLE,
-            )
-            relations = await conn.fetch(
-                "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
-                "WHERE n.nspname = %s AND c.relkind IN ('r', 'v', 'm')", schema
-            )
     finally:
         await wh.close()
     assert refused == dict.fromkeys(refused, ("42501", False))
+    grants = _catalog(
+        redshift_mode,
+        "SELECT c.relname, p.privilege FROM pg_class c JOIN pg_namespace n "
+        "ON n.oid = c.relnamespace CROSS JOIN unnest(%s::text[]) AS p(privilege) "
+        "WHERE n.nspname = %s AND c.relkind IN ('r', 'v', 'm') "
+        "AND has_table_privilege(%s, c.oid, p.privilege)",
+        list(TABLE_PRIVILEGES), schema, DAEMON_ROLE,
+    )
+    relations = _catalog(
+        redshift_mode,
+        "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+        "WHERE n.nspname = %s AND c.relkind IN ('r', 'v', 'm')", schema,
+    )
     held: dict[str, set[str]] = {}
-    for row in grants:
-        held.setdefault(row.relname, set()).add(row.privilege)
+    for relname, privilege in grants:
+        held.setdefault(relname, set()).add(privilege)
     # every table and view, the probe too (made after the grants: grants.sql's default
     # privileges cover it), with these four privileges and no other
-    assert "probe" in {r.relname for r in relations}
+    assert "probe" in {relname for (relname,) in relations}
     granted = {"SELECT", "INSERT", "UPDATE", "DELETE"}
-    assert held == {r.relname: granted for r in relations}
+    assert held == {relname: granted for (relname,) in relations}
 
 
 async def test_the_stream_stand_in_has_redshifts_types_and_returns_naive_timestamps(

@@ -129,3 +129,26 @@ def findings(sql_text: str) -> list[str]:
     """``"name (source)"`` for every construct of :data:`MISSING` the SQL uses."""
     code = code_of(sql_text)
     return [f"{m.name} ({m.source})" for m in MISSING if m.pattern.search(code)]
+
+
+def redshift_refusal(sql_text: str) -> dict[str, str] | None:
+    """The error Redshift mode answers a statement using a construct of :data:`MISSING` with.
+
+    Redshift's own wording for each is not documented; the SQLSTATE is what PostgreSQL gives
+    the same kind of mistake (42883 an unknown function, 42704 an unknown type, 42601 syntax),
+    so a caller classifies it the same way: permanent.
+    """
+    code = code_of(sql_text)
+    for missing in MISSING:
+        found = missing.pattern.search(code)
+        if found is None:
+            continue
+        kind = {FUNCTIONS: ("42883", "function"), TYPES: ("42704", "type")}
+        sqlstate, what = kind.get(missing.source, ("42601", "syntax"))
+        return {
+            "S": "ERROR",
+            "C": sqlstate,
+            "M": f"{what} not supported by Amazon Redshift: {missing.name} "
+            f"(at {found.group(0).strip()!r})",
+        }
+    return None

@@ -46,7 +46,7 @@ import re
 import struct
 import threading
 from collections import deque
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -88,6 +88,10 @@ class RedshiftMode:
     isolation: Isolation = "snapshot"
     search_path: str | None = None
     hex_types: frozenset[int] = frozenset({17})  # bytea; add the compat VARBYTE's OID
+    # Statements of these users' sessions go through ``unsupported`` first: the error fields
+    # to refuse a statement with, or None to let it pass.
+    checked_users: frozenset[str] = frozenset()
+    unsupported: Callable[[str], dict[str, str] | None] | None = None
 
     def options(self) -> bytes:
         """The startup ``options`` value (spaces inside a value are backslash-escaped)."""
@@ -108,6 +112,7 @@ def plain_server_version(value: bytes) -> bytes:
 class _Statements:
     """What one Redshift-mode connection has prepared: text sizes, parameter types."""
 
+    user: str = ""
     sizes: dict[bytes, int] = field(default_factory=dict)
     types: dict[bytes, tuple[int, ...]] = field(default_factory=dict)
     describing: deque[bytes] = field(default_factory=deque)
@@ -122,6 +127,7 @@ class RedshiftShim:
         self.upstream = (upstream_host, upstream_port)
         self.redshift = redshift
         self.rewritten: list[tuple[str, str]] = []  # (SQLSTATE, message) PostgreSQL had sent
+        self.refusals: dict[int, dict[str, str]] = {}  # error fields, by refusal number
         self.port = 0
         self.stripped: set[str] = set()
         self.connections = 0
@@ -163,7 +169,8 @@ class RedshiftShim:
         self.connections += 1
         swriter: asyncio.StreamWriter | None = None
         try:
-            first = await self._read_startup(creader, cwriter)
+            state = _Statements()
+            first = await self._read_startup(creader, cwriter, state)
             if first is None:
                 return
             sreader, swriter = await asyncio.open_connection(*self.upstream)
@@ -174,7 +181,6 @@ class RedshiftShim:
                     self._pipe(creader, swriter), self._server_to_client(sreader, cwriter)
                 )
             else:
-                state = _Statements()
                 await asyncio.gather(
                     self._redshift_client(creader, swriter, state),
                     self._redshift_server(sreader, cwriter, state),
@@ -188,7 +194,7 @@ class RedshiftShim:
                     writer.close()
 
     async def _read_startup(
-        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, state: _Statements
     ) -> bytes | None:
         """Return the packet to send upstream: a cleaned StartupMessage, or a CancelRequest."""
         while True:
@@ -205,6 +211,8 @@ class RedshiftShim:
                 return None
             kept = []
             for key, value in _startup_params(body[4:]):
+                if key == b"user":
+                    state.user = value.decode()
                 if key.decode() in PG_STARTUP_PARAMS:
                     kept.append((key, value))
                 else:
@@ -260,23 +268,41 @@ class RedshiftShim:
     def _checked(self, kind: bytes, body: bytes, state: _Statements) -> bytes:
         assert self.redshift is not None
         limit = wire.MAX_STATEMENT_BYTES
-        if kind == b"Q" and len(body) - 1 > limit:
-            return wire.refused_query(len(body) - 1) + b"\x00"
+        if kind == b"Q":
+            refusal = self._refusal(body[:-1], state)
+            return body if refusal is None else wire.refused_query(refusal) + b"\x00"
         if kind == b"P":
             name, query = wire.parse_statement(body)
             state.sizes[name] = len(query)
-            return wire.refused_parse(name, len(query)) if len(query) > limit else body
+            refusal = self._refusal(query, state)
+            return body if refusal is None else wire.refused_parse(name, refusal)
         if kind == b"D" and (described := wire.described_statement(body)) is not None:
             state.describing.append(described)
         if kind == b"B":
             statement, values = wire.bind_parameters(body)
             size = state.sizes.get(statement, 0) + values
             if size > limit:
-                return wire.refused_bind(size)
+                return wire.refused_bind(self._refuse(wire.statement_too_large_error(size)))
             types = state.types.get(statement, ())
             if set(types) & self.redshift.hex_types:
                 return wire.hex_prefixed_bind(body, types, self.redshift.hex_types)
         return body
+
+    def _refusal(self, query: bytes, state: _Statements) -> int | None:
+        """The refusal number for a statement Redshift would refuse by its text alone."""
+        assert self.redshift is not None
+        if len(query) > wire.MAX_STATEMENT_BYTES:
+            return self._refuse(wire.statement_too_large_error(len(query)))
+        check = self.redshift.unsupported
+        if check is None or state.user not in self.redshift.checked_users:
+            return None
+        error = check(query.decode("utf-8", "replace"))
+        return None if error is None else self._refuse(error)
+
+    def _refuse(self, error: dict[str, str]) -> int:
+        number = len(self.refusals)
+        self.refusals[number] = error
+        return number
 
     async def _redshift_server(
         self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, state: _Statements
@@ -306,7 +332,7 @@ class RedshiftShim:
 
     def _redshift_error(self, body: bytes, pid: int) -> bytes:
         fields = wire.parse_error(body)
-        redshift = wire.as_redshift(fields, pid)
+        redshift = wire.as_redshift(fields, pid, self.refusals)
         if redshift is None:
             return self._frame(b"E", body)
         self.rewritten.append((fields.get("C", ""), fields.get("M", "")))

@@ -19,21 +19,26 @@ Redshift behaviours reproduced, each from a source:
   bound parameter values: the documentation does not say whether Redshift counts bound values,
   so the shim takes the side that cannot hide a too-large statement.
 
+* **Constructs Redshift lacks** (optional, for the daemon's sessions): a statement the mode's
+  checker objects to (tests/redshift/unsupported.py) is refused with the error it names.
+
 The shim refuses a statement by swapping it for one PostgreSQL itself rejects (a call of an
-unknown function, a Bind to an unknown prepared statement) whose name carries the size, and
-rewriting that error on its way back. PostgreSQL therefore aborts the transaction and skips to
-Sync exactly as for any other error, and the protocol never falls out of step.
+unknown function, a Bind to an unknown prepared statement) whose name carries the refusal's
+number, and rewriting that error on its way back into the refusal's. PostgreSQL therefore
+aborts the transaction and skips to Sync exactly as for any other error, and the protocol never
+falls out of step.
 """
 
 from __future__ import annotations
 
 import re
 import struct
+from collections.abc import Mapping
 
 MAX_STATEMENT_BYTES = 16 * 1024 * 1024  # 16777216, the figure in Redshift's own error
 NULL = struct.pack("!i", -1)  # a Bind value's length when the value is NULL
-_MARKER = "fraudd_shim_statement_too_large_"
-_MARKER_SIZE = re.compile(_MARKER + r"(\d+)")
+_MARKER = "fraudd_shim_refused_"
+_MARKER_REF = re.compile(_MARKER + r"(\d+)")
 
 REDSHIFT_1023_DETAIL = (
     "Serializable isolation violation on table - {table}, transactions forming the cycle are: "
@@ -82,13 +87,18 @@ def statement_too_large_error(size: int) -> dict[str, str]:
     }
 
 
-def as_redshift(fields: dict[str, str], pid: int) -> dict[str, str] | None:
-    """The Redshift form of a PostgreSQL error, or None when Redshift reports it the same way."""
+def as_redshift(
+    fields: dict[str, str], pid: int, refusals: Mapping[int, dict[str, str]]
+) -> dict[str, str] | None:
+    """The Redshift form of a PostgreSQL error, or None when Redshift reports it the same way.
+
+    ``refusals`` holds the error each refused statement earns, by the number its stand-in names.
+    """
     if fields.get("C") == "40001":
         return redshift_serialization_error(pid)
-    marker = _MARKER_SIZE.search(fields.get("M", ""))
+    marker = _MARKER_REF.search(fields.get("M", ""))
     if marker is not None:
-        return statement_too_large_error(int(marker.group(1)))
+        return refusals[int(marker.group(1))]
     return None
 
 
@@ -125,19 +135,19 @@ def bind_parameters(body: bytes) -> tuple[bytes, int]:
     return statement, total
 
 
-def refused_query(size: int) -> bytes:
-    """Query text PostgreSQL rejects at parse analysis, naming the refused statement's size."""
-    return f"SELECT {_MARKER}{size}()".encode()
+def refused_query(ref: int) -> bytes:
+    """Query text PostgreSQL rejects at parse analysis, naming refusal number ``ref``."""
+    return f"SELECT {_MARKER}{ref}()".encode()
 
 
-def refused_parse(name: bytes, size: int) -> bytes:
-    """A Parse body that PostgreSQL rejects in place of one too large for Redshift."""
-    return name + b"\x00" + refused_query(size) + b"\x00" + struct.pack("!h", 0)
+def refused_parse(name: bytes, ref: int) -> bytes:
+    """A Parse body that PostgreSQL rejects in place of one Redshift would refuse."""
+    return name + b"\x00" + refused_query(ref) + b"\x00" + struct.pack("!h", 0)
 
 
-def refused_bind(size: int) -> bytes:
+def refused_bind(ref: int) -> bytes:
     """A Bind body naming a prepared statement that does not exist (PostgreSQL: 26000)."""
-    statement = f"{_MARKER}{size}".encode()
+    statement = f"{_MARKER}{ref}".encode()
     return b"\x00" + statement + b"\x00" + struct.pack("!hhh", 0, 0, 0)
 
 
