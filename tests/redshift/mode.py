@@ -9,9 +9,12 @@ restricted user), ``owner`` (the admin who ran the migrations and owns every obj
 ``ingest()``, which appends records to the streaming view's stand-in as streaming ingestion
 does. Suites that run on both implementations take the parameter ``warehouse_implementation``
 (``postgres``, ``redshift-snapshot``, ``redshift-serializable``, per the option below) and open
-Redshift mode themselves: ``open_redshift_mode(base_settings, redshift_cluster,
-redshift_shims(level), level)``. Every test in Redshift mode, and every test under
-tests/redshift/, is marked ``redshift``.
+Redshift mode themselves: ``open_redshift_mode(base_settings, redshift_cluster, level)``.
+Every test in Redshift mode, and every test under tests/redshift/, is marked ``redshift``.
+
+Each schema gets its own shim, whose sessions search the compat schema, then ``<schema>_sys``
+(a stand-in of the system view SYS_STREAM_SCAN_ERRORS, which Redshift shows every user), then
+public — never the schema itself, so an unqualified table name fails here as on Redshift.
 
 Isolation: ``--redshift-isolation=snapshot|serializable|both`` (or the environment variable
 ``FRAUDD_TEST_REDSHIFT_ISOLATION``), default ``snapshot``, the level of new Redshift databases;
@@ -53,8 +56,8 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import AsyncIterator, Callable, Iterator, Sequence
-from contextlib import ExitStack, asynccontextmanager, contextmanager
+from collections.abc import AsyncIterator, Iterator, Sequence
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -72,7 +75,12 @@ from fraudd.warehouse import Pool, connect
 from fraudd.warehouse.api.stream import StreamRecord
 from fraudd.warehouse.migrate import migrate
 from fraudd.warehouse.sqlfiles import render, split_statements, sql_dir
-from tests.redshift.pg_subset import COMPAT_FUNCTIONS, COMPAT_SCHEMA, RedshiftDdlWarehouse
+from tests.redshift.pg_subset import (
+    COMPAT_FUNCTIONS,
+    COMPAT_SCHEMA,
+    SYSTEM_VIEWS,
+    RedshiftDdlWarehouse,
+)
 from tests.redshift.unsupported import redshift_refusal
 from tests.shim.redshift_shim import Isolation, RedshiftMode, RedshiftShim
 
@@ -185,9 +193,12 @@ def drop_daemon_role(cluster: Cluster) -> None:
 
 
 @contextmanager
-def redshift_shim_for(cluster: Cluster, isolation: Isolation) -> Iterator[RedshiftShim]:
+def redshift_shim_for(
+    cluster: Cluster, isolation: Isolation, system_schema: str | None = None
+) -> Iterator[RedshiftShim]:
     """A running wire shim in Redshift mode at ``isolation``, in front of ``cluster``."""
-    mode = RedshiftMode(isolation=isolation, search_path=f"{COMPAT_SCHEMA},public",
+    path = ",".join(p for p in (COMPAT_SCHEMA, system_schema, "public") if p)
+    mode = RedshiftMode(isolation=isolation, search_path=path,
                         hex_types=frozenset({BYTEA_OID, cluster.varbyte_oid}),
                         checked_users=frozenset({DAEMON_ROLE}), unsupported=redshift_refusal)
     shim = RedshiftShim(cluster.host, cluster.port, redshift=mode)
@@ -240,6 +251,19 @@ class RedshiftModeEnv:
         self.refreshes.append(refresh)
         return refresh
 
+    async def log_skipped(self, shard_id: str, sequence_number: str, error_code: int) -> None:
+        """What streaming ingestion does with a record it cannot load: a row in
+        SYS_STREAM_SCAN_ERRORS (here ``<schema>_sys.sys_stream_scan_errors``)."""
+        table = sql.Identifier(f"{self.schema}_sys", "sys_stream_scan_errors")
+        insert = sql.SQL(
+            "INSERT INTO {} (mv_name, partition_id, position, record_time, error_code) "
+            "VALUES (%s, %s, %s, %s, %s)"
+        ).format(table)
+        when = datetime.now(UTC).replace(tzinfo=None)
+        view = self.settings.warehouse.streaming_view
+        with self.cluster.superuser() as conn:
+            conn.execute(insert, (view, shard_id, sequence_number, when, error_code))
+
     async def owner_warehouse(self) -> Pool:
         """A pool as the owner (through the same shim): for what the daemon may not do."""
         return await connect(self.owner)
@@ -263,7 +287,7 @@ def grant_statements(schema: str, daemon_user: str) -> list[str]:
 
 @asynccontextmanager
 async def open_redshift_mode(
-    base: Settings, cluster: Cluster, shim: RedshiftShim, isolation: Isolation
+    base: Settings, cluster: Cluster, isolation: Isolation
 ) -> AsyncIterator[RedshiftModeEnv]:
     """A fresh schema, migrated the Redshift way by the owner, the grants given; dropped after.
 
@@ -271,22 +295,32 @@ async def open_redshift_mode(
     ``base`` with the warehouse section of the daemon's restricted user.
     """
     schema = f"t_rs_{uuid.uuid4().hex[:10]}"
-    owner = _warehouse(cluster, shim, cluster.owner, schema)
-    wh = await connect(owner)
+    system = f"{schema}_sys"
+    with redshift_shim_for(cluster, isolation, system) as shim:
+        owner = _warehouse(cluster, shim, cluster.owner, schema)
+        await _migrate(base.model_copy(update={"warehouse": owner}), schema, system)
+        daemon = _warehouse(cluster, shim, DAEMON_ROLE, schema)
+        try:
+            yield RedshiftModeEnv(base.model_copy(update={"warehouse": daemon}), owner,
+                                  isolation, shim, cluster)
+        finally:
+            with cluster.superuser() as conn:
+                for name in (schema, system):
+                    conn.execute(sql.SQL("DROP SCHEMA {} CASCADE").format(sql.Identifier(name)))
+
+
+async def _migrate(owner: Settings, schema: str, system: str) -> None:
+    """As the admin: the Redshift migrations, the runbook's grants, the system view stand-in."""
+    wh = await connect(owner.warehouse)
     try:
-        await migrate(RedshiftDdlWarehouse(wh), base.model_copy(update={"warehouse": owner}))
+        await migrate(RedshiftDdlWarehouse(wh), owner)
         async with wh.acquire() as conn:
             for statement in grant_statements(schema, DAEMON_ROLE):
                 await conn.execute(statement)
+            for statement in SYSTEM_VIEWS:
+                await conn.execute(render(statement, system=system))
     finally:
         await wh.close()
-    daemon = _warehouse(cluster, shim, DAEMON_ROLE, schema)
-    try:
-        yield RedshiftModeEnv(base.model_copy(update={"warehouse": daemon}), owner, isolation,
-                              shim, cluster)
-    finally:
-        with cluster.superuser() as conn:
-            conn.execute(sql.SQL("DROP SCHEMA {} CASCADE").format(sql.Identifier(schema)))
 
 
 # --------------------------------------------------------------------------- fixtures
@@ -300,39 +334,11 @@ def redshift_cluster(local_stack: tuple[Settings, StackInfo]) -> Iterator[Cluste
     drop_daemon_role(cluster)
 
 
-@pytest.fixture(scope="session")
-def redshift_shim(redshift_cluster: Cluster, redshift_isolation: Isolation
-                  ) -> Iterator[RedshiftShim]:
-    """The wire shim in Redshift mode at one isolation level (one per level and session)."""
-    with redshift_shim_for(redshift_cluster, redshift_isolation) as shim:
-        yield shim
-
-
-ShimFactory = Callable[[Isolation], RedshiftShim]
-
-
-@pytest.fixture(scope="session")
-def redshift_shims(redshift_cluster: Cluster) -> Iterator[ShimFactory]:
-    """``redshift_shims(isolation)``: the session's Redshift-mode shim at that level (made on
-    first use), for suites that choose the level themselves (``warehouse_implementation``)."""
-    with ExitStack() as stack:
-        shims: dict[Isolation, RedshiftShim] = {}
-
-        def shim(isolation: Isolation) -> RedshiftShim:
-            if isolation not in shims:
-                shims[isolation] = stack.enter_context(redshift_shim_for(redshift_cluster,
-                                                                         isolation))
-            return shims[isolation]
-
-        yield shim
-
-
 @pytest.fixture
 async def redshift_mode(
     local_stack: tuple[Settings, StackInfo], redshift_cluster: Cluster,
-    redshift_shim: RedshiftShim, redshift_isolation: Isolation,
+    redshift_isolation: Isolation,
 ) -> AsyncIterator[RedshiftModeEnv]:
     """A fresh schema in Redshift mode; ``.settings`` are the daemon's (restricted user)."""
-    async with open_redshift_mode(local_stack[0], redshift_cluster, redshift_shim,
-                                  redshift_isolation) as env:
+    async with open_redshift_mode(local_stack[0], redshift_cluster, redshift_isolation) as env:
         yield env

@@ -200,6 +200,20 @@ END$$""",
 # The stored copies of that page the team can search lack the table itself (only its prose),
 # so these types are also the first item of the runbook's first-run checklist, where an
 # operator reads them from SVV_COLUMNS on the real view.
+# SYS_STREAM_SCAN_ERRORS, the system view where streaming ingestion logs the records it could not
+# load (columns as the Redshift Database Developer Guide's SYS_STREAM_SCAN_ERRORS page lists
+# them; fraudd reads mv_name, partition_id, position, record_time, error_code). Every user sees
+# a system view, so the stand-in is readable by PUBLIC.
+SYSTEM_VIEWS = (
+    "CREATE SCHEMA {system}",
+    """CREATE TABLE {system}.sys_stream_scan_errors (
+    external_schema_name CHAR(128), stream_name CHAR(255), mv_name CHAR(128),
+    transaction_id BIGINT, query_id BIGINT, partition_id CHAR(128), position CHAR(128),
+    record_time TIMESTAMP WITHOUT TIME ZONE, error_code INTEGER, error_message CHAR(512)
+)""",
+    "GRANT USAGE ON SCHEMA {system} TO PUBLIC",
+    "GRANT SELECT ON {system}.sys_stream_scan_errors TO PUBLIC",
+)
 STREAM_COLUMNS = (
     "approximate_arrival_timestamp", "partition_key", "shard_id", "sequence_number",
     "refresh_time", "kinesis_data", "payload",

@@ -18,13 +18,12 @@ import pytest
 from fraudd.warehouse import Pool, WarehouseError, connect
 from fraudd.warehouse.api.stream import StreamRecord
 from fraudd.warehouse.migrate import pending
-from fraudd.warehouse.sqlfiles import render, split_statements
+from fraudd.warehouse.sqlfiles import load_statement, render, split_statements
 from tests.redshift.mode import (
     DAEMON_ROLE,
     GRANTS,
     Cluster,
     RedshiftModeEnv,
-    ShimFactory,
     open_redshift_mode,
 )
 from tests.redshift.test_redshift_sql import EXPECTED_LAYOUT
@@ -273,6 +272,11 @@ async def test_the_stream_stand_in_has_redshifts_types_and_returns_naive_timesta
                 "ORDER BY ordinal_position", schema,
             )
             now, length = (await conn.fetch("SELECT GETDATE(), LEN('abcd')"))[0]
+            await redshift_mode.log_skipped("shardId-000000000002", "9", 1)
+            skipped = await conn.fetch(
+                load_statement("redshift", "stream", "skipped_records", schema=schema),
+                "tx_stream", datetime(2000, 1, 1),
+            )
     finally:
         await wh.close()
     first, second = rows
@@ -289,6 +293,10 @@ async def test_the_stream_stand_in_has_redshifts_types_and_returns_naive_timesta
         ("kinesis_data", "bytea", None),
         ("payload", "jsonb", None),
     ]
+    # the product's own query of SYS_STREAM_SCAN_ERRORS, unqualified, as on Redshift
+    assert [(r.shard_id, r.sequence_number, r.error_code) for r in skipped] == [
+        ("shardId-000000000002", "9", 1)
+    ]
     # GETDATE() as Redshift's: naive, whole seconds, UTC (the session time zone)
     assert now.tzinfo is None and now.microsecond == 0 and length == 4
     assert abs(now - datetime.now(UTC).replace(tzinfo=None)) < timedelta(minutes=1)
@@ -296,7 +304,6 @@ async def test_the_stream_stand_in_has_redshifts_types_and_returns_naive_timesta
 
 async def test_suites_on_both_implementations_open_redshift_mode_themselves(
     warehouse_implementation: str, local_stack: Any, redshift_cluster: Cluster,
-    redshift_shims: ShimFactory,
 ) -> None:
     """The way a contract suite gets Redshift mode: postgres runs at PostgreSQL's default."""
     async with AsyncExitStack() as stack:
@@ -304,7 +311,7 @@ async def test_suites_on_both_implementations_open_redshift_mode_themselves(
         if warehouse_implementation != "postgres":
             level = cast(Isolation, warehouse_implementation.removeprefix("redshift-"))
             env = await stack.enter_async_context(
-                open_redshift_mode(local_stack[0], redshift_cluster, redshift_shims(level), level)
+                open_redshift_mode(local_stack[0], redshift_cluster, level)
             )
             settings, expected = env.settings.warehouse, ISOLATION[level]
         wh = await connect(settings)
