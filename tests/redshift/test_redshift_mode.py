@@ -68,6 +68,7 @@ async def test_the_daemons_statements_that_use_what_redshift_lacks_are_refused(
             assert await conn.fetchval("SELECT 'ON CONFLICT' -- unnest(x)") == "ON CONFLICT"
     finally:
         await wh.close()
+    assert "SELECT clock_timestamp()" in redshift_mode.shim.statements  # what the daemon sent
     assert refused == {
         "on_conflict": ("42601", False),
         "unnest": ("42601", False),

@@ -92,7 +92,7 @@ MISSING: tuple[Missing, ...] = (
     # data types
     _m("array types", r"\b\w+\s*\[\s*\]", TYPES),
     _m("bytea", r"\bBYTEA\b", TYPES),
-    _m("json / jsonb", r"\bJSONB?\b", TYPES),
+    _m("json / jsonb", r"(?<!FORMAT )\bJSONB?\b", TYPES),  # EXPLAIN (FORMAT JSON) is no type
     _m("serial types", r"\b(SMALL|BIG)?SERIAL\b", TYPES),
     _m("money", r"\bMONEY\b", TYPES),
     _m("uuid", r"\bUUID\b", TYPES),
@@ -148,7 +148,7 @@ def redshift_refusal(sql_text: str) -> dict[str, str] | None:
         return {
             "S": "ERROR",
             "C": sqlstate,
-            "M": f"{what} not supported by Amazon Redshift: {missing.name} "
+            "M": f"{what} not supported by Redshift: {missing.name} "
             f"(at {found.group(0).strip()!r})",
         }
     return None

@@ -128,6 +128,7 @@ class RedshiftShim:
         self.redshift = redshift
         self.rewritten: list[tuple[str, str]] = []  # (SQLSTATE, message) PostgreSQL had sent
         self.refusals: dict[int, dict[str, str]] = {}  # error fields, by refusal number
+        self.statements: list[str] = []  # every statement text of the checked users' sessions
         self.port = 0
         self.stripped: set[str] = set()
         self.connections = 0
@@ -296,7 +297,9 @@ class RedshiftShim:
         check = self.redshift.unsupported
         if check is None or state.user not in self.redshift.checked_users:
             return None
-        error = check(query.decode("utf-8", "replace"))
+        text = query.decode("utf-8", "replace")
+        self.statements.append(text)
+        error = check(text)
         return None if error is None else self._refuse(error)
 
     def _refuse(self, error: dict[str, str]) -> int:
