@@ -124,7 +124,8 @@ class PgSubsetWarehouse:
 #   permitted, but they are informational only. They are not enforced by the system");
 # * no indexes ("Indexes" are on the same page), except a BRIN index on the columns a statement
 #   declares as SORTKEY: zone maps on the sort key are how Redshift prunes blocks, and BRIN
-#   (block-range min/max) is PostgreSQL's nearest analogue;
+#   (block-range min/max) is PostgreSQL's nearest analogue; and BRIN on the streaming view's two
+#   timestamps, which its append-only order keeps as prunable as a sort key (STREAM_ZONE_MAPS);
 # * the streaming materialized view becomes the stand-in table STREAM_STAND_IN, with the types
 #   of Redshift's Kinesis metadata columns (see there);
 # * GETDATE(), JSON_PARSE, CAN_JSON_PARSE, LEN and VARBYTE(n) in runtime statements stay as
@@ -214,6 +215,13 @@ SYSTEM_VIEWS = (
     "GRANT USAGE ON SCHEMA {system} TO PUBLIC",
     "GRANT SELECT ON {system}.sys_stream_scan_errors TO PUBLIC",
 )
+# Zone maps exist for every column of every block, not only for sort keys; they prune where the
+# physical order follows the column. The streaming view is appended one refresh at a time, so its
+# timestamps follow the physical order, and being 8-byte values their zone maps are exact (a
+# VARCHAR's zone map keeps only its first 8 bytes: 'shardId-', the leading digits of a sequence
+# number, so those get none). Redshift's "Working with sort keys" explains zone maps
+# (https://docs.aws.amazon.com/redshift/latest/dg/t_Sorting_data.html).
+STREAM_ZONE_MAPS = ("refresh_time", "approximate_arrival_timestamp")
 STREAM_COLUMNS = (
     "approximate_arrival_timestamp", "partition_key", "shard_id", "sequence_number",
     "refresh_time", "kinesis_data", "payload",
@@ -262,7 +270,10 @@ def redshift_mode_ddl(statement: str) -> list[str]:
     sortkey = _SORTKEY.search(code)
     if (view := _CREATE_MV.match(code)) is not None:
         found = re.findall(r"\bAS\s+(\w+)\s*(?:,|\bFROM\b)", code, re.I)
-        stand_in = [STREAM_STAND_IN.format(table=view.group(1))]
+        stand_in = [STREAM_STAND_IN.format(table=view.group(1))] + [
+            f"CREATE INDEX {column}_zone_map ON {view.group(1)} USING brin ({column})"
+            for column in STREAM_ZONE_MAPS
+        ]
         unknown = set(found) - set(STREAM_COLUMNS)
         if unknown:
             raise AssertionError(f"streaming view selects columns the stand-in lacks: {unknown}")

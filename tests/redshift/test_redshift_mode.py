@@ -26,6 +26,7 @@ from tests.redshift.mode import (
     RedshiftModeEnv,
     open_redshift_mode,
 )
+from tests.redshift.pg_subset import STREAM_ZONE_MAPS
 from tests.redshift.test_redshift_sql import EXPECTED_LAYOUT
 from tests.redshift.unsupported import code_of
 from tests.shim.redshift_shim import ISOLATION, Isolation
@@ -144,7 +145,7 @@ async def test_a_statement_over_16_mb_is_refused_with_redshifts_error(
         assert "Maximum Allowed: 16777216 bytes" in str(caught.value)
 
 
-async def test_keys_are_not_enforced_and_sort_keys_are_the_only_indexes(
+async def test_keys_are_not_enforced_and_zone_maps_are_the_only_indexes(
     redshift_mode: RedshiftModeEnv,
 ) -> None:
     schema = redshift_mode.schema
@@ -171,8 +172,9 @@ async def test_keys_are_not_enforced_and_sort_keys_are_the_only_indexes(
     )
     assert count == 2 and keys == 0
     assert all(" USING brin " in indexdef for _, indexdef in indexes)
-    sort_keys = {t: f"({', '.join(cols)})" for t, (_, _, cols) in EXPECTED_LAYOUT.items() if cols}
-    assert {table: indexdef.rsplit(" ", 1)[-1] for table, indexdef in indexes} == sort_keys
+    expected = {(t, f"({', '.join(cols)})") for t, (_, _, cols) in EXPECTED_LAYOUT.items() if cols}
+    expected |= {("tx_stream", f"({column})") for column in STREAM_ZONE_MAPS}
+    assert {(table, indexdef.rsplit(" ", 1)[-1]) for table, indexdef in indexes} == expected
 
 
 async def test_bytes_travel_as_redshift_connector_sends_them_to_varbyte(
