@@ -24,7 +24,9 @@ from tests.redshift.mode import (
     GRANTS,
     Cluster,
     RedshiftModeEnv,
+    grant_statements,
     open_redshift_mode,
+    postgres_grants,
 )
 from tests.redshift.pg_subset import STREAM_ZONE_MAPS
 from tests.redshift.test_redshift_sql import EXPECTED_LAYOUT
@@ -221,7 +223,6 @@ async def test_the_daemon_holds_exactly_the_runbooks_grants(
                 "refresh": "REFRESH MATERIALIZED VIEW {schema}.probe",
                 "drop": "DROP TABLE {schema}.labels",
                 "truncate": "TRUNCATE {schema}.decisions",
-                "create": "CREATE TABLE {schema}.scratch (x int)",
             }.items():
                 with pytest.raises(WarehouseError) as caught:
                     await conn.execute(render(statement, schema=schema))
@@ -250,6 +251,13 @@ async def test_the_daemon_holds_exactly_the_runbooks_grants(
     assert "probe" in {relname for (relname,) in relations}
     granted = {"SELECT", "INSERT", "UPDATE", "DELETE"}
     assert held == {relname: granted for (relname,) in relations}
+    # on the schema: USAGE, and CREATE (for fraudd train --backend redshift-ml's model)
+    [(usage, create)] = _catalog(
+        redshift_mode,
+        "SELECT has_schema_privilege(%s, %s, 'USAGE'), has_schema_privilege(%s, %s, 'CREATE')",
+        DAEMON_ROLE, schema, DAEMON_ROLE, schema,
+    )
+    assert usage and create
 
 
 async def test_the_stream_stand_in_has_redshifts_types_and_returns_naive_timestamps(
@@ -347,4 +355,11 @@ def test_the_runbooks_grant_step_is_grants_sql() -> None:
     expected = split_statements(rendered.replace("{daemon_user}", RUNBOOK_USER))
     assert [" ".join(code_of(s).split()) for s in split_statements(block)] == [
         " ".join(code_of(s).split()) for s in expected
+    ]
+    # Redshift mode runs all of them but the three PostgreSQL has nothing for
+    skipped = set(grant_statements("fraudd", "x")) - set(postgres_grants("fraudd", "x"))
+    assert sorted(skipped) == [
+        "ALTER USER x SYSLOG ACCESS UNRESTRICTED",
+        "GRANT CREATE MODEL TO x",
+        "GRANT EXECUTE ON MODEL fraudd.fraudd_model TO x",
     ]
