@@ -1,7 +1,8 @@
 # fraudd — every target creates .venv and installs what it needs.
 #   make demo                 the whole loop on the embedded local stack (DEMO_SECONDS=60):
 #                             a live view on a terminal, a JSON summary as last line otherwise
-#   make test                 the test suite (starts its own local stacks)
+#   make test                 the test suite (starts its own local stacks); Redshift mode at SNAPSHOT
+#   make test-redshift        only the Redshift-mode tests, under SNAPSHOT and SERIALIZABLE
 #   make lint                 ruff + mypy
 #   make reliability          the full reliability suite (larger sizes)
 #   make bench                every benchmark scenario, JSON under bench/results/
@@ -20,7 +21,7 @@ DEMO_SECONDS ?= 60
 DEMO_RATE ?=
 PYTEST_ARGS ?=
 
-.PHONY: demo test lint reliability bench install browser clean
+.PHONY: demo test test-redshift lint reliability bench install browser clean
 
 install: $(STAMP) $(NODE_STAMP)
 
@@ -52,6 +53,9 @@ demo: install
 
 test: install browser
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+test-redshift: install
+	$(BIN)/pytest -m redshift --redshift-isolation=both $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check fraudd tests $(wildcard bench)

@@ -24,6 +24,8 @@ pytest_plugins = ("tests.deploy.aws_calls",)
 # `fraudd local up` (default ports, `.fraudd/`). It is purged at the end of the session.
 
 LOCAL_STACK_PASSWORD = "fraudd-test-password"
+# Redshift mode (its fixtures, the --redshift-isolation option and the redshift marker).
+pytest_plugins = ["tests.redshift.mode"]
 
 
 def free_ports(count: int) -> list[int]:

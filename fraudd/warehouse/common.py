@@ -29,8 +29,19 @@ TRANSIENT_SQLSTATES = frozenset(
 )
 # The connection itself is gone or unusable after these: drop it rather than reuse it.
 CONNECTION_LOST_SQLSTATES = frozenset({"57P01", "57P02", "57P03"})
-# Redshift reports its serialization conflicts as "1023 ... Serializable isolation violation".
-_REDSHIFT_SERIALIZATION = "serializable isolation violation"
+# Redshift reports a serialization conflict as SQLSTATE XX000 with the bare number in the message
+# and the words in the detail: {'S': 'ERROR', 'C': 'XX000', 'M': '1023', 'D': 'Serializable
+# isolation violation on table - 119371, transactions forming the cycle are: 1745830, 1745762
+# (pid:15021)', ...} (a redshift_connector error quoted in aws/aws-sdk-pandas issue #665).
+# JDBC prints the same error as "ERROR: 1023 DETAIL: Serializable isolation violation on table"
+# (AWS Knowledge Center, "redshift-serializable-isolation"). Concurrent writes can also end in
+# "could not complete because of conflict with concurrent transaction" (the Redshift JDBC
+# driver's issue #147), which a retry resolves the same way.
+REDSHIFT_SERIALIZATION_CODE = "1023"
+_REDSHIFT_CONFLICT_WORDS = (
+    "serializable isolation violation",
+    "conflict with concurrent transaction",
+)
 # PostgreSQL's wire protocol caps bound parameters per statement at 65535 (Int16 count, which
 # redshift_connector treats as signed); stay well below and keep statements small.
 MAX_PARAMS_PER_STATEMENT = 30000
@@ -42,19 +53,42 @@ MAX_ROWS_PER_INSERT = 1000
 MAX_STATEMENT_BYTES = 8 * 1024 * 1024
 
 
-def sqlstate_is_transient(sqlstate: str | None, message: str = "") -> bool:
-    """True when a server error with this SQLSTATE (or Redshift message) may go away on retry."""
+def fields_are_serialization_conflict(
+    sqlstate: str | None, message: str = "", detail: str = ""
+) -> bool:
+    """True for a server error's fields that say serialization conflict: PostgreSQL's 40001, or
+    Redshift's error 1023.
+
+    Redshift's shape is read from all three fields (code XX000, message ``1023``, the words in
+    the detail), and from the words alone wherever they appear.
+    """
+    if sqlstate == "40001":
+        return True
+    if sqlstate == "XX000" and message.strip().startswith(REDSHIFT_SERIALIZATION_CODE):
+        return True
+    text = f"{message} {detail}".lower()
+    return any(words in text for words in _REDSHIFT_CONFLICT_WORDS)
+
+
+def sqlstate_is_transient(sqlstate: str | None, message: str = "", detail: str = "") -> bool:
+    """True when a server error (SQLSTATE, message, detail) may go away on a retry."""
     if sqlstate is not None and (sqlstate.startswith("08") or sqlstate in TRANSIENT_SQLSTATES):
         return True
-    return _REDSHIFT_SERIALIZATION in message.lower()
+    return fields_are_serialization_conflict(sqlstate, message, detail)
 
 
 def is_serialization_conflict(error: Exception) -> bool:
     """True for a serialization failure: PostgreSQL's 40001, or Redshift's error 1023
-    ("Serializable isolation violation", SQLSTATE XX000, the number in the message field)."""
+    ("Serializable isolation violation", SQLSTATE XX000, the number in the message field).
+
+    Drivers put the server's message and detail into the error's text (see
+    ``redshift_driver.map_error``), so the text is read as message and detail at once.
+    """
     sqlstate = getattr(error, "sqlstate", None)
-    text = str(error).lower()
-    return sqlstate == "40001" or _REDSHIFT_SERIALIZATION in text or ": 1023" in text
+    text = str(error)
+    return fields_are_serialization_conflict(sqlstate, text) or (
+        sqlstate == "XX000" and f": {REDSHIFT_SERIALIZATION_CODE}" in text
+    )
 
 
 # libpq reports a refused login without a SQLSTATE; these say retrying cannot help.

@@ -85,16 +85,21 @@ def driver_sql(sql: str) -> str:
 def map_error(exc: BaseException) -> WarehouseError:
     """A redshift_connector (or socket) exception as a WarehouseError.
 
-    Server errors carry a dict of ErrorResponse fields as ``args[0]`` (``C`` = SQLSTATE); errors
-    without one come from the client side: a broken or closed socket or a timeout is transient,
+    Server errors carry a dict of ErrorResponse fields as ``args[0]`` (``C`` = SQLSTATE, ``M``
+    message, ``D`` detail); all three decide whether it is transient, because Redshift's
+    serialization conflict is ``C='XX000', M='1023'`` with the words in ``D`` (see
+    :func:`fraudd.warehouse.common.is_serialization_conflict`). Errors without one come from the
+    client side: a broken or closed socket or a timeout is transient,
     anything else (bad parameters, unsupported types) is not.
     """
     fields = exc.args[0] if exc.args and isinstance(exc.args[0], dict) else None
     if fields is not None:
-        sqlstate, message = fields.get("C"), str(fields.get("M", ""))
-        transient = sqlstate_is_transient(sqlstate, message)
+        sqlstate = fields.get("C")
+        message, detail = str(fields.get("M", "")), str(fields.get("D", ""))
+        transient = sqlstate_is_transient(sqlstate, message, detail)
+        text = f"{message}: {detail}" if detail else message
         return WarehouseError(
-            f"{type(exc).__name__}: {message}", transient=transient, sqlstate=sqlstate
+            f"{type(exc).__name__}: {text}", transient=transient, sqlstate=sqlstate
         )
     client_side = (redshift_connector.InterfaceError, redshift_connector.OperationalError, OSError)
     message = " ".join(str(a) for a in exc.args) or type(exc).__name__

@@ -48,8 +48,8 @@ from tests.conftest import free_ports
 from tests.deploy import aws_calls, iam
 from tests.e2e.harness import make_env, scalar
 from tests.e2e.test_loop import run_loop
-from tests.warehouse.test_s3stage import RecordingConnection
 from tests.reliability.daemon import DaemonProcess
+from tests.warehouse.test_s3stage import RecordingConnection
 
 pytestmark = pytest.mark.timeout(300)
 

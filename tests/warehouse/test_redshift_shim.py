@@ -9,6 +9,7 @@ from packaging.version import Version
 
 from fraudd.settings import WarehouseSettings
 from fraudd.warehouse import WarehouseError
+from fraudd.warehouse.common import is_serialization_conflict
 from fraudd.warehouse.redshift_driver import connect_sync, driver_sql, map_error
 from tests.shim.redshift_shim import RedshiftShim, plain_server_version
 
@@ -55,18 +56,36 @@ def test_driver_sql_undoubles_percent_only_where_redshift_connector_keeps_it() -
     assert driver_sql("SELECT $$%%$$, %s") == "SELECT $$%%$$, %s"
 
 
+# A serialization conflict exactly as redshift_connector raised it against Redshift, quoted in
+# aws/aws-sdk-pandas issue #665: the message is only the number, the words are in the detail.
+REDSHIFT_1023 = {
+    "S": "ERROR",
+    "C": "XX000",
+    "M": "1023",
+    "D": "Serializable isolation violation on table - 119371, transactions forming the cycle "
+    "are: 1745830, 1745762 (pid:15021)",
+    "F": "/home/ec2-user/padb/src/sys/xen_execute.cpp",
+    "L": "9797",
+    "R": "pg_throw",
+}
+
+
 def test_error_mapping_of_client_side_failures() -> None:
     broken = map_error(redshift_connector.InterfaceError("BrokenPipe: server socket closed"))
     timeout = map_error(redshift_connector.OperationalError("connection time out"))
     unsupported = map_error(redshift_connector.NotSupportedError("type set not mapped"))
-    serialization = map_error(
-        redshift_connector.ProgrammingError(
-            {"C": "XX000", "M": "1023 Serializable isolation violation"}
-        )
-    )
     deadlock = map_error(redshift_connector.ProgrammingError({"C": "40P01", "M": "deadlock"}))
     assert broken.transient and timeout.transient
     assert not unsupported.transient
-    assert serialization.transient and serialization.sqlstate == "XX000"
     assert deadlock.transient and deadlock.sqlstate == "40P01"
     assert isinstance(broken, WarehouseError)
+
+
+def test_redshift_serialization_conflict_is_transient_and_keeps_its_words() -> None:
+    error = map_error(redshift_connector.ProgrammingError(dict(REDSHIFT_1023)))
+    assert error.transient and error.sqlstate == "XX000"
+    assert "1023" in str(error) and "Serializable isolation violation" in str(error)
+    assert is_serialization_conflict(error)  # what the retry metric's reason reads
+    # the same code without Redshift's number is an internal error, not worth a retry
+    internal = map_error(redshift_connector.ProgrammingError({"C": "XX000", "M": "1204"}))
+    assert not internal.transient and not is_serialization_conflict(internal)
