@@ -29,7 +29,7 @@ from fraudd.warehouse.sqlfiles import load_migrations, render, split_statements
 from tests.redshift.pg_subset import JSON_PARSE_FUNCTION, to_postgres
 from tests.shim.redshift_shim import RedshiftShim
 from tests.warehouse.conftest import PgCluster, make_settings
-from tests.warehouse.contract.env import DROP_KEYS, STREAM_VIEW, IsolatedPgSubset
+from tests.warehouse.redshift_form import DROP_KEYS, STREAM_VIEW, IsolatedPgSubset
 
 IMPLEMENTATIONS = ("postgres", "redshift")
 

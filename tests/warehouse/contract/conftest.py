@@ -7,12 +7,12 @@ from typing import Any
 
 import pytest
 
-from tests.warehouse.contract.env import IMPLEMENTATIONS, ContractEnv, open_contract_env
+from tests.warehouse.contract.env import ContractEnv, open_contract_env
 
 
-@pytest.fixture(params=IMPLEMENTATIONS)
-async def contract(request: pytest.FixtureRequest, local_stack: Any) -> AsyncIterator[ContractEnv]:
-    env = await open_contract_env(local_stack, request.param, ("consumer", "actions"))
+@pytest.fixture
+async def contract(warehouse_implementation: str, local_stack: Any) -> AsyncIterator[ContractEnv]:
+    env = await open_contract_env(local_stack, warehouse_implementation, ("consumer", "actions"))
     try:
         yield env
     finally:

@@ -91,10 +91,10 @@ async def _until_decided(env: ContractEnv, total: int, timeout_s: float) -> int:
     return int(n)
 
 
-@pytest.fixture(params=["postgres", "redshift-snapshot", "redshift-serializable"])
-async def loop_env(request: pytest.FixtureRequest, local_stack: Any) -> Any:
+@pytest.fixture
+async def loop_env(warehouse_implementation: str, local_stack: Any) -> Any:
     env = await open_contract_env(
-        local_stack, request.param, ("consumer", "actions"),
+        local_stack, warehouse_implementation, ("consumer", "actions"),
         consumer={"batch_rows": 24, "poll_interval_s": 0.05},
         actions={"poll_interval_s": 0.1},
     )  # fmt: skip

@@ -14,16 +14,16 @@ import pytest
 from fraudd.records import Swipe
 from fraudd.tasks import consumer
 from fraudd.warehouse.api.stream import StreamRecord
-from tests.warehouse.contract.env import IMPLEMENTATIONS, ContractEnv, open_contract_env
+from tests.warehouse.contract.env import ContractEnv, open_contract_env
 from tests.warehouse.contract.test_loop import BASE, _until_decided
 
 pytestmark = pytest.mark.timeout(240)
 
 
-@pytest.fixture(params=IMPLEMENTATIONS)
-async def zero_env(request: pytest.FixtureRequest, local_stack: Any) -> Any:
+@pytest.fixture
+async def zero_env(warehouse_implementation: str, local_stack: Any) -> Any:
     env = await open_contract_env(
-        local_stack, request.param, ("consumer",), consumer={"poll_interval_s": 0.05}
+        local_stack, warehouse_implementation, ("consumer",), consumer={"poll_interval_s": 0.05}
     )
     try:
         yield env
