@@ -68,6 +68,7 @@ COUNTERS = {
     "alerts_published": "fraudd_alerts_published_total",
     "cards_blocked": "fraudd_blocks_written_total",
     "declined": "fraudd_swipes_declined_total",
+    "cases_open": "fraudd_cases_open",
 }
 """Live counters: name in the view → metric (summed over its labels)."""
 
@@ -248,7 +249,7 @@ async def run_demo(
     """Run the demo loop on an already prepared stack; return the summary."""
     stop, producer_stop = asyncio.Event(), asyncio.Event()
     install_signal_handlers(stop)
-    roles: tuple[Role, ...] = ("ingest", "consumer", "actions")
+    roles: tuple[Role, ...] = ("ingest", "consumer", "actions", "console")
     async with AsyncExitStack() as stack:
         deps = await open_deps(settings, stack, ("producer", *roles))
         run = DemoRun(seconds, deps.clock())

@@ -231,19 +231,17 @@ def console_token(
     user: Annotated[str | None, typer.Option(help="Name shown and audited.")] = None,
 ) -> None:
     """Print a short-lived login URL for the local console (console.auth = local)."""
-    from fraudd.console.auth import login_token
+    from fraudd.console.auth import login_url
 
     settings = settings_from(ctx)
     if settings.console.auth != "local":
         typer.echo("fraudd: console.auth is alb: log in through the load balancer", err=True)
         raise typer.Exit(1)
     try:
-        token = login_token(settings, user or getpass.getuser(), role)
+        url = login_url(settings, user or getpass.getuser(), role)
     except ValueError as exc:
         typer.echo(f"fraudd: {exc}", err=True)
         raise typer.Exit(2) from None
-    c = settings.console
-    base = c.public_url or f"http://{c.host}:{c.port}"
-    typer.echo(f"{base.rstrip('/')}/login?token={token}")
+    typer.echo(url)
     ttl = settings.console.token_ttl_s
     typer.echo(f"(valid for {ttl:g} s; open it in a browser to log in as {role})", err=True)

@@ -13,6 +13,7 @@ import asyncio
 import datetime as dt
 import json
 import sys
+import time
 from contextlib import ExitStack
 from pathlib import Path
 from typing import Annotated, Any
@@ -87,6 +88,7 @@ def _on_terminal(settings: Settings, seconds: float) -> dict[str, Any]:
     log_path = _log_path(settings)
     console = Console()
     view = DemoView(seconds, _metrics_url(settings), STATUS_LINES)
+    view.status_lines = [*STATUS_LINES, console_line(settings, view)]
     with ExitStack() as stack:
         log_file = stack.enter_context(log_path.open("w", encoding="utf-8"))
         configure_logging("json", settings.log_level, stream=log_file)
@@ -96,6 +98,22 @@ def _on_terminal(settings: Settings, seconds: float) -> dict[str, Any]:
     alerts = view.figures.alerts if view.figures else []
     console.print(summary_view(summary, _next_steps(stacked, log_path), alerts))
     return summary
+
+
+def console_line(settings: Settings, view: DemoView) -> StatusLine:
+    """The live view's console line: open cases, and a login URL (re-minted at half its life)."""
+    from fraudd.console.auth import login_url
+
+    minted: list[tuple[float, str]] = []
+
+    def line() -> str | None:
+        now = time.monotonic()
+        if not minted or now - minted[0][0] > settings.console.token_ttl_s / 2:
+            minted[:] = [(now, login_url(settings, "demo", "investigator"))]
+        cases = view.figures.counters.get("cases_open", 0) if view.figures else 0
+        return f"Console: {cases:,} open cases; log in as an investigator at {minted[0][1]}"
+
+    return line
 
 
 def _log_path(settings: Settings) -> Path:

@@ -176,6 +176,13 @@ def _aws(exc: BaseException) -> tuple[str, int] | None:
 
 def _os(exc: BaseException) -> tuple[str, int] | None:
     if isinstance(exc, OSError) and exc.errno == errno.EADDRINUSE:
+        console = CONTEXT.settings.console.port if CONTEXT.settings else None
+        if console and f", {console})" in str(exc):
+            return (
+                f"port {console} (the investigators' console) is in use by another program: "
+                "change console.port (FRAUDD_CONSOLE__PORT), or stop the other fraudd",
+                EX_UNAVAILABLE,
+            )
         port = CONTEXT.settings.http.port if CONTEXT.settings else "http.port"
         return (
             f"port {port} (metrics endpoint) is in use by another program: change http.port "

@@ -109,6 +109,13 @@ def login_token(settings: Settings, name: str, role: str) -> str:
     return mint(secret, LOGIN_AUDIENCE, name, role, settings.console.token_ttl_s)
 
 
+def login_url(settings: Settings, name: str, role: str) -> str:
+    """A short-lived login URL for the local console (``console.public_url`` or its address)."""
+    c = settings.console
+    base = c.public_url or f"http://{c.host}:{c.port}"
+    return f"{base.rstrip('/')}/login?token={login_token(settings, name, role)}"
+
+
 def new_nonce() -> str:
     return secrets.token_urlsafe(24)
 

@@ -45,14 +45,19 @@ def test_the_demo_on_a_terminal_shows_no_log_lines(
     local_stack: tuple[Settings, StackInfo], tmp_path: Path
 ) -> None:
     settings = local_stack[0]
-    (http_port,) = free_ports(1)
-    env = stack_env(settings) | {"FRAUDD_HTTP__PORT": str(http_port), "FRAUDD_LOG_LEVEL": "info"}
+    http_port, console_port = free_ports(2)
+    env = stack_env(settings) | {
+        "FRAUDD_HTTP__PORT": str(http_port),
+        "FRAUDD_CONSOLE__PORT": str(console_port),
+        "FRAUDD_LOG_LEVEL": "info",
+    }
     python = shlex.quote(sys.executable)
     screen = on_a_terminal(
         f"stty cols 160 rows 60; {python} -m fraudd demo --seconds 5", env, tmp_path
     )
     log_file = settings.local.state_dir.resolve() / "logs" / "demo.log"
     events = {json.loads(line)["event"] for line in log_file.read_text().splitlines()}
+    assert "open cases; log in as an investigator at http://" in " ".join(screen.split())
     assert "consumer.batch_committed" in events and len(events) > 10  # the logs went there
     assert sorted(e for e in events if e in screen) == []  # and not to the screen
     for words in ("history seeded", "trained — validation AUC", "latest alerts", "Traffic"):

@@ -78,7 +78,7 @@ def _clean_env(home: Path) -> dict[str, str]:
     env["PATH"] = os.pathsep.join(
         p for p in env.get("PATH", "").split(os.pathsep) if not p.startswith(str(REPO))
     )
-    kinesis, moto, postgres = free_ports(3)
+    kinesis, moto, postgres, http, console = free_ports(5)
     env.update(
         FRAUDD_LOCAL__STATE_DIR=str(home / "state"),
         FRAUDD_LOCAL__KINESIS_PORT=str(kinesis),
@@ -88,6 +88,8 @@ def _clean_env(home: Path) -> dict[str, str]:
         FRAUDD_SNS__ENDPOINT_URL=f"http://127.0.0.1:{moto}",
         FRAUDD_SQS__ENDPOINT_URL=f"http://127.0.0.1:{moto}",
         FRAUDD_WAREHOUSE__PORT=str(postgres),
+        FRAUDD_HTTP__PORT=str(http),
+        FRAUDD_CONSOLE__PORT=str(console),
         FRAUDD_LOG_FORMAT="json",
     )
     return env
