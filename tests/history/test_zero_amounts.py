@@ -10,11 +10,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from fraudd.features import FEATURES, feature_queries, training_features
+from fraudd.features import FEATURES, training_features
 from fraudd.model.commands import train_command
 from fraudd.model.evaluate import model_scores
 from fraudd.model.fit import FitConfig
 from fraudd.simulator import write_handbook_csv
+from fraudd.warehouse import open_warehouse
 from tests.history.conftest import SMALL, SMALL_DAYS, HistoryDb
 from tests.history.test_import import fetch, last_json, run_cli
 
@@ -46,9 +47,12 @@ async def test_a_handbook_file_with_zero_amounts_imports_features_and_scores(
 
     start = dt.datetime.combine(SMALL.origin, dt.time(), dt.UTC)
     end = start + dt.timedelta(days=SMALL_DAYS)
-    queries = feature_queries("postgres", history_db.schema)
-    async with history_db.wh.acquire() as conn:
-        features = await training_features(conn, start, end, queries)
+    wh = await open_warehouse(history_db.settings)
+    try:
+        async with wh.session() as session:
+            features = await training_features(session, start, end)
+    finally:
+        await wh.close()
     zeros = features[features["tx_id"].isin(zero_ids)]
     assert len(zeros) == len(zero_ids) and (zeros["amount"] == 0).all()
     assert not np.isinf(features[list(FEATURES)].to_numpy()).any()  # NULL (NaN), never ±inf

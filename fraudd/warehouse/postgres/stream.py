@@ -51,18 +51,6 @@ class PostgresStream(SharedStream, SessionBase):
         )
         return {r[0] for r in rows}
 
-    async def record_batch(
-        self,
-        group: str,
-        decided: Sequence[Decided],
-        dead: Sequence[DeadLetter],
-        advances: Sequence[Advance],
-    ) -> None:
-        await self._decisions(group, decided)
-        await self._outbox(decided)
-        await self._dead_letters(group, dead)
-        await self._advance(group, advances)
-
     async def _decisions(self, group: str, decided: Sequence[Decided]) -> None:
         if not decided:
             return

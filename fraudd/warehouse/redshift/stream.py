@@ -117,18 +117,6 @@ class RedshiftStream(SharedStream, SessionBase):
         for sql, params in chunks:
             await self.conn.execute(sql, *params)
 
-    async def record_batch(
-        self,
-        group: str,
-        decided: Sequence[Decided],
-        dead: Sequence[DeadLetter],
-        advances: Sequence[Advance],
-    ) -> None:
-        await self._decisions(group, decided)
-        await self._outbox(decided)
-        await self._dead_letters(group, dead)
-        await self._advance(group, advances)
-
     async def _decisions(self, group: str, decided: Sequence[Decided]) -> None:
         rows = [
             (d.swipe.tx_id, d.record.shard_id, _seq(d.record.sequence_number), d.swipe.card_token,

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from fraudd.records import Swipe
-from fraudd.warehouse.api.stream import SkippedRecord, Watermark
+from fraudd.warehouse.api.stream import Advance, DeadLetter, Decided, SkippedRecord, Watermark
 from fraudd.warehouse.session import SessionBase
 
 AREA = "stream"
@@ -40,6 +40,31 @@ def transaction_columns(swipes: Sequence[Swipe]) -> tuple[list[object], ...]:
 
 
 class SharedStream(SessionBase):
+    async def record_batch(
+        self,
+        group: str,
+        decided: Sequence[Decided],
+        dead: Sequence[DeadLetter],
+        advances: Sequence[Advance],
+    ) -> None:
+        """The four writes of a decided batch, in this order; the dialect's mixin does each."""
+        await self._decisions(group, decided)
+        await self._outbox(decided)
+        await self._dead_letters(group, dead)
+        await self._advance(group, advances)
+
+    async def _decisions(self, group: str, decided: Sequence[Decided]) -> None:
+        raise NotImplementedError
+
+    async def _outbox(self, decided: Sequence[Decided]) -> None:
+        raise NotImplementedError
+
+    async def _dead_letters(self, group: str, dead: Sequence[DeadLetter]) -> None:
+        raise NotImplementedError
+
+    async def _advance(self, group: str, advances: Sequence[Advance]) -> None:
+        raise NotImplementedError
+
     async def refresh_view(self) -> None:
         await self.conn.execute(self.sql(AREA, "refresh_view"))
 
