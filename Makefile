@@ -1,7 +1,8 @@
 # fraudd — every target creates .venv and installs what it needs.
 #   make demo                 the whole loop on the embedded local stack (DEMO_SECONDS=60):
 #                             a live view on a terminal, a JSON summary as last line otherwise
-#   make test                 the test suite (starts its own local stacks); Redshift mode at SNAPSHOT
+#   make test                 the test suite (starts its own local stacks; Redshift mode under
+#                             SNAPSHOT and SERIALIZABLE)
 #   make test-redshift        only the Redshift-mode tests, under SNAPSHOT and SERIALIZABLE
 #   make lint                 ruff + mypy
 #   make reliability          the full reliability suite (larger sizes)
@@ -52,7 +53,7 @@ demo: install
 	$(BIN)/fraudd demo --seconds $(DEMO_SECONDS) $(if $(DEMO_RATE),--rate $(DEMO_RATE)) $$json
 
 test: install browser
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest --redshift-isolation=both $(PYTEST_ARGS)
 
 test-redshift: install
 	$(BIN)/pytest -m redshift --redshift-isolation=both $(PYTEST_ARGS)

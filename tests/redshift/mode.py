@@ -18,8 +18,8 @@ public — never the schema itself, so an unqualified table name fails here as o
 
 Isolation: ``--redshift-isolation=snapshot|serializable|both`` (or the environment variable
 ``FRAUDD_TEST_REDSHIFT_ISOLATION``), default ``snapshot``, the level of new Redshift databases;
-``both`` runs every Redshift-mode test once per level. ``make test`` runs SNAPSHOT,
-``make test-redshift`` runs only these tests (``-m redshift``) under both.
+``both`` runs every Redshift-mode test once per level. ``make test`` runs both, and so does
+``make test-redshift``, with only these tests (``-m redshift``).
 
 What Redshift mode proves, on every run:
 * each statement a Redshift-mode test makes the product send runs on PostgreSQL exactly as
