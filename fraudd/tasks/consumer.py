@@ -6,7 +6,7 @@ transactions, score them, and commit decisions + alert outbox + dead letters + t
 watermarks in ONE transaction (invariant 1). A crash before the commit decides nothing; after it,
 the watermark says so. The watermark advance is optimistic, so an overlapping consumer rolls back
 instead of deciding a row twice. Every warehouse operation goes through the seam
-(:mod:`fraudd.warehouse.api.stream`); the dialect's session decides how.
+(:mod:`fraudd.warehouse.api.stream`); the warehouse's session decides how.
 """
 
 from __future__ import annotations
@@ -200,7 +200,7 @@ class Outcome:
 async def _decide(deps: Deps, session: Session, batch: Batch, engine: Engine) -> Outcome:
     """Everything that must commit together, in this order:
 
-    1. ``begin_decide`` (the dialect's guard against an overlapping consumer);
+    1. ``begin_decide`` (the warehouse's guard against an overlapping consumer);
     2. store the valid swipes as transactions (a tx_id already stored is a duplicate);
     3. score the new ones (features are computed from the stored transactions);
     4. decisions, outbox, dead letters and the advanced watermarks in one call.
