@@ -19,7 +19,7 @@ from bench.procs import tree_cpu_seconds
 from bench.stages import StageTimes, consumer_deps, consumer_engine, timed_poll
 from fraudd.features import feature_queries
 from fraudd.tasks import consumer
-from fraudd.warehouse import Pool, connect
+from fraudd.warehouse import Pool, open_warehouse
 from fraudd.warehouse.shared.features import serving_call
 
 WARMUP_POLLS = 2
@@ -70,7 +70,7 @@ async def run_polls(ctx: Context, history: LoadedHistory, batch: int, count: int
     settings = history.settings.model_copy(
         update={"consumer": history.settings.consumer.model_copy(update={"batch_rows": 4 * batch})}
     )
-    wh = await connect(settings.warehouse)
+    wh = await open_warehouse(settings)
     postgres = ctx.stack.pids()["postgres"]
     out = Polls(history.name, batch)
     try:

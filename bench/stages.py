@@ -1,11 +1,9 @@
 """The consumer's poll, in process, with the time of each stage and the CPU of each side.
 
 The stream view is filled directly with wire records continuing the history (what ingest would
-append), so a poll's cost is measured without Kinesis in the way. Stages are timed by wrapping
-the consumer's and the engine's own functions for the duration of a measurement (nothing in
-``fraudd`` is changed): read (fetch + parse), store (INSERT transactions), velocity (the rules'
-query), features (the serving feature query), score (the model), write (decisions, outbox,
-watermarks); ``commit`` is what is left of the step.
+append), so a poll's cost is measured without Kinesis in the way. Stages come from the product's own
+metric ``fraudd_consumer_stage_seconds{stage}`` (read, store, velocity, features, score, write),
+read from the registry before and after each poll; ``commit`` is what is left of the step.
 """
 
 from __future__ import annotations
@@ -14,23 +12,18 @@ import datetime as dt
 import time
 import zlib
 from collections import defaultdict
-from collections.abc import Awaitable, Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
 
 from fraudd.deps import Deps
 from fraudd.health import Health
 from fraudd.metrics import create_metrics
-from fraudd.scoring import engine as engine_module
 from fraudd.scoring.engine import Engine, build_engine
-from fraudd.scoring.local import LocalScorer
 from fraudd.settings import Settings
 from fraudd.sources.live import LiveSource
 from fraudd.stream import Entry
 from fraudd.tasks import consumer
 from fraudd.tasks.producer import to_swipe
-from fraudd.warehouse import Pool
+from fraudd.warehouse import Pool, Warehouse
 
 SHARDS = 4
 APPEND = """
@@ -38,15 +31,7 @@ INSERT INTO {schema}.{view}
     (approximate_arrival_timestamp, partition_key, shard_id, sequence_number, kinesis_data)
 SELECT * FROM unnest(%s::timestamptz[], %s::text[], %s::text[], %s::numeric[], %s::bytea[])
 """
-STAGES = {
-    "read": (consumer, "_read"),
-    "store": (consumer, "_store_transactions"),
-    "velocity": (engine_module, "velocities"),
-    "features": (engine_module, "serving_features"),
-    "write_decisions": (consumer, "_write_decisions"),
-    "write_outbox": (consumer, "_write_outbox"),
-    "write_watermarks": (consumer, "_advance_watermarks"),
-}
+STAGE_METRIC = "fraudd_consumer_stage_seconds"
 
 
 @dataclass
@@ -61,31 +46,16 @@ class StageTimes:
         self.cpu[name] += cpu
 
 
-def _timed(times: StageTimes, name: str, fn: Callable[..., Awaitable[Any]]) -> Any:
-    async def wrapper(*args: Any, **kwargs: Any) -> Any:
-        began, cpu = time.perf_counter(), time.process_time()
-        try:
-            return await fn(*args, **kwargs)
-        finally:
-            times.add(name, time.perf_counter() - began, time.process_time() - cpu)
-
-    return wrapper
-
-
-@contextmanager
-def timed_stages(times: StageTimes) -> Iterator[None]:
-    """Wrap the consumer's stage functions (and the scorer) while the block runs."""
-    originals = [(module, attr, getattr(module, attr)) for module, attr in STAGES.values()]
-    score = LocalScorer.score
-    try:
-        for name, (module, attr) in STAGES.items():
-            setattr(module, attr, _timed(times, name, getattr(module, attr)))
-        LocalScorer.score = _timed(times, "score", score)  # type: ignore[method-assign]
-        yield
-    finally:
-        for module, attr, fn in originals:
-            setattr(module, attr, fn)
-        LocalScorer.score = score  # type: ignore[method-assign]
+def stage_seconds(deps: Deps) -> dict[str, float]:
+    """Seconds spent so far in each consumer stage, from the product's metric."""
+    totals: dict[str, float] = {}
+    for family in deps.metrics.registry.collect():
+        if family.name != STAGE_METRIC:
+            continue
+        for sample in family.samples:
+            if sample.name == f"{STAGE_METRIC}_sum":
+                totals[sample.labels["stage"]] = sample.value
+    return totals
 
 
 class StreamFiller:
@@ -95,7 +65,7 @@ class StreamFiller:
         self.source = source
         self.sequence = 10**20
 
-    async def append(self, wh: Pool, settings: Settings, n: int) -> list[str]:
+    async def append(self, wh: Pool | Warehouse, settings: Settings, n: int) -> list[str]:
         """Append ``n`` records spread over the shards by card; return their tx ids."""
         drafts = self.source.take(n)
         now = dt.datetime.now(dt.UTC)
@@ -106,31 +76,39 @@ class StreamFiller:
         sql = APPEND.format(schema=wh.schema, view=settings.warehouse.streaming_view)
         async with wh.acquire() as conn:
             await conn.execute(
-                sql, [now] * n, [e.partition_key for e in entries], shards, sequences,
+                sql,
+                [now] * n,
+                [e.partition_key for e in entries],
+                shards,
+                sequences,
                 [e.data for e in entries],
             )
         return [d.tx_id for d in drafts]
 
 
-def consumer_deps(settings: Settings, wh: Pool) -> Deps:
+def consumer_deps(settings: Settings, wh: Warehouse) -> Deps:
     """What the consumer task needs, without the AWS clients it does not use."""
     metrics = create_metrics()
     return Deps(settings, metrics, Health(metrics=metrics, timeout_s=60.0), wh)
 
 
 def consumer_engine(deps: Deps) -> Engine:
-    return build_engine(deps.settings, deps.warehouse.dialect, deps.metrics)
+    return build_engine(deps.settings, deps.metrics)
 
 
 async def timed_poll(
     deps: Deps, state: consumer.ConsumerState, engine: Engine, times: StageTimes
 ) -> float:
     """One consumer poll with its stages timed; returns the poll's wall seconds."""
+    before = stage_seconds(deps)
     began, cpu = time.perf_counter(), time.process_time()
-    with timed_stages(times):
-        busy = await consumer.step(deps, state, engine)
+    busy = await consumer.step(deps, state, engine)
     elapsed = time.perf_counter() - began
     if not busy:
         raise RuntimeError("the consumer found nothing to decide")
+    for name, total in stage_seconds(deps).items():
+        times.add(name, total - before.get(name, 0.0))
+    times.add("commit", max(0.0, elapsed - sum(stage_seconds(deps).values())
+                           + sum(before.values())))  # fmt: skip
     times.add("poll", elapsed, time.process_time() - cpu)
     return elapsed

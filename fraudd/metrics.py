@@ -7,6 +7,8 @@ that each test can use its own.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, Info
@@ -35,6 +37,7 @@ class Metrics:
     end_to_end_latency: Histogram
     score: Histogram
     batch_duration: Histogram
+    consumer_stage: Histogram
     batch_rows: Histogram
     alerts_published: Counter
     alert_publish_failures: Counter
@@ -129,6 +132,13 @@ def create_metrics(registry: CollectorRegistry | None = None) -> Metrics:
             buckets=BATCH_BUCKETS,
             registry=r,
         ),
+        consumer_stage=Histogram(
+            "fraudd_consumer_stage_seconds",
+            "Time of each stage of a consumer batch: read, store, velocity, features, score, write",
+            ["stage"],
+            buckets=BATCH_BUCKETS,
+            registry=r,
+        ),
         batch_rows=Histogram(
             "fraudd_batch_rows",
             "Rows in one batch",
@@ -200,3 +210,13 @@ def create_metrics(registry: CollectorRegistry | None = None) -> Metrics:
             registry=r,
         ),
     )
+
+
+@contextmanager
+def stage(metrics: Metrics | None, name: str) -> Iterator[None]:
+    """Time one stage of a consumer batch into ``fraudd_consumer_stage_seconds{stage}``."""
+    if metrics is None:
+        yield
+        return
+    with metrics.consumer_stage.labels(stage=name).time():
+        yield

@@ -14,7 +14,7 @@ import numpy as np
 import structlog
 
 from fraudd.features import FEATURES, feature_matrix
-from fraudd.metrics import Metrics
+from fraudd.metrics import Metrics, stage
 from fraudd.records import Swipe
 from fraudd.scoring.base import Scorer, ScoreResult
 from fraudd.scoring.decision import Thresholds, decide
@@ -43,13 +43,15 @@ class Engine(Protocol):
 class RulesEngine:
     """Rules only: the product's behaviour before a model is trained."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, metrics: Metrics | None = None) -> None:
         self.rules = Rules(settings.rules)
         self.settings = settings
+        self.metrics = metrics
 
     async def hits(self, session: Session, swipes: list[Swipe]) -> list[RuleHit]:
         """The rules' outcome for each swipe."""
-        counts = await session.velocities(swipes, self.settings.rules.velocity_window_s)
+        with stage(self.metrics, "velocity"):
+            counts = await session.velocities(swipes, self.settings.rules.velocity_window_s)
         return [self.rules.evaluate(s, counts.get(s.tx_id, 1)) for s in swipes]
 
     async def score_batch(self, session: Session, swipes: list[Swipe]) -> list[Verdict]:
@@ -68,7 +70,7 @@ class ModelEngine:
         sagemaker: Any = None,
     ) -> None:
         self.settings = settings
-        self.rules = RulesEngine(settings)
+        self.rules = RulesEngine(settings, metrics)
         self.metrics = metrics
         self.sagemaker = sagemaker
         self.scorer: Scorer | None = None
@@ -79,8 +81,11 @@ class ModelEngine:
         hits = await self.rules.hits(session, swipes)
         if self.scorer is None:
             return [Verdict(h.score, h.decision, h.reasons, "rules") for h in hits]
-        matrix = feature_matrix(await session.serving_rows(swipes), [s.tx_id for s in swipes])
-        result = await self.scorer.score(matrix)
+        with stage(self.metrics, "features"):
+            rows = await session.serving_rows(swipes)
+        matrix = feature_matrix(rows, [s.tx_id for s in swipes])
+        with stage(self.metrics, "score"):
+            result = await self.scorer.score(matrix)
         return combine_all(hits, result, self.scorer.thresholds, self.scorer.version)
 
     async def _refresh_model(self, session: Session) -> None:
@@ -166,7 +171,7 @@ def build_engine(
     """The engine for ``settings.scoring.backend``."""
     backend = settings.scoring.backend
     if backend == "rules":
-        return RulesEngine(settings)
+        return RulesEngine(settings, metrics)
     if backend == "redshift-ml":
         return RedshiftMLEngine(settings)
     return ModelEngine(settings, metrics, sagemaker)

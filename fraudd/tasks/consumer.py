@@ -23,6 +23,7 @@ import structlog
 from fraudd import alert as alerts
 from fraudd.crashpoints import crashpoint
 from fraudd.deps import Deps, Wakeups
+from fraudd.metrics import stage
 from fraudd.pan import redact_pans
 from fraudd.records import Rejected, Swipe, parse_record
 from fraudd.scoring.engine import Engine, build_engine
@@ -164,7 +165,8 @@ async def _read(deps: Deps, session: Session, state: ConsumerState) -> Batch:
         return Batch([], [], [])
     per_shard = max(1, deps.settings.consumer.batch_rows // len(state.shards))
     after = {s: state.watermarks.get(s) for s in state.shards}
-    rows = await session.pending(after, per_shard)
+    with stage(deps.metrics, "read"):
+        rows = await session.pending(after, per_shard)
     swipes, rejected = [], []
     ahead = timedelta(days=deps.settings.consumer.max_future_days)
     for row in rows:
@@ -206,16 +208,18 @@ async def _decide(deps: Deps, session: Session, batch: Batch, engine: Engine) ->
     4. decisions, outbox, dead letters and the advanced watermarks in one call.
     """
     await session.begin_decide()  # 1
-    new_ids = await session.store_transactions([s for _, s in batch.swipes])  # 2
+    with stage(deps.metrics, "store"):
+        new_ids = await session.store_transactions([s for _, s in batch.swipes])  # 2
     fresh, dead = _split_duplicates(batch, new_ids)
     verdicts = await engine.score_batch(session, [s for _, s in fresh]) if fresh else []  # 3
     outcome = Outcome([(row, s, v) for (row, s), v in zip(fresh, verdicts, strict=True)], dead)
-    await session.record_batch(  # 4
-        deps.settings.consumer.group,
-        [_decided(row, s, v) for row, s, v in outcome.decided],
-        [_dead_letter(row, x) for row, x in outcome.dead],
-        _advances(batch),
-    )
+    with stage(deps.metrics, "write"):
+        await session.record_batch(  # 4
+            deps.settings.consumer.group,
+            [_decided(row, s, v) for row, s, v in outcome.decided],
+            [_dead_letter(row, x) for row, x in outcome.dead],
+            _advances(batch),
+        )
     return outcome
 
 

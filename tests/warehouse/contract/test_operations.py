@@ -291,3 +291,19 @@ async def test_redshift_mode_refuses_postgres_only_sql(
             await conn.execute(statement, ["t1"]) if "%b" in statement else await conn.fetch(
                 statement
             )
+
+
+async def test_a_decided_batch_times_its_stages_in_the_product_metric(
+    contract: ContractEnv,
+) -> None:
+    """Benchmarks read per-stage timings from fraudd_consumer_stage_seconds, never by wrapping
+    the consumer's functions."""
+    from fraudd.scoring.engine import build_engine
+    from fraudd.tasks import consumer
+
+    await contract.append([record(SHARD_A, n, swipe(f"s{n}").to_bytes()) for n in range(3)])
+    engine = build_engine(contract.settings, contract.deps.metrics)
+    assert await consumer.step(contract.deps, consumer.ConsumerState(), engine)
+    sample = contract.deps.metrics.registry.get_sample_value
+    for name in ("read", "store", "velocity", "write"):
+        assert sample("fraudd_consumer_stage_seconds_count", {"stage": name}) == 1, name
