@@ -67,9 +67,7 @@ class Polls:
 
 async def run_polls(ctx: Context, history: LoadedHistory, batch: int, count: int) -> Polls:
     """``count`` measured polls of ``batch`` new rows each (after WARMUP_POLLS unmeasured)."""
-    settings = history.settings.model_copy(
-        update={"consumer": history.settings.consumer.model_copy(update={"batch_rows": 4 * batch})}
-    )
+    settings = history.settings.derive(consumer={"batch_rows": 4 * batch})
     wh = await open_warehouse(settings)
     postgres = ctx.stack.pids()["postgres"]
     out = Polls(history.name, batch)

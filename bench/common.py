@@ -205,17 +205,15 @@ def isolated(stack: Stack, shards: int, schema: str | None = None, **sections: A
     base = stack.settings
     tag = uuid.uuid4().hex[:8]
     update: dict[str, Any] = {
-        "kinesis": base.kinesis.model_copy(
-            update={"stream_name": f"bench-{tag}", "shard_count": shards}
-        ),
-        "sns": base.sns.model_copy(update={"topic_name": f"bench-{tag}", "topic_arn": None}),
-        "sqs": base.sqs.model_copy(update={"queue_name": f"bench-{tag}"}),
-        "warehouse": base.warehouse.model_copy(update={"schema_name": schema or f"b_{tag}"}),
-        "http": base.http.model_copy(update={"port": 0}),
+        "kinesis": {"stream_name": f"bench-{tag}", "shard_count": shards},
+        "sns": {"topic_name": f"bench-{tag}", "topic_arn": None},
+        "sqs": {"queue_name": f"bench-{tag}"},
+        "warehouse": {"schema_name": schema or f"b_{tag}"},
+        "http": {"port": 0},
     }
     for name, values in sections.items():
-        update[name] = getattr(base, name).model_copy(update=values)
-    return base.model_copy(update=update)
+        update[name] = {**update.get(name, {}), **values}
+    return base.derive(**update)
 
 
 def create_aws_resources(settings: Settings, stack: Stack) -> Settings:
@@ -231,9 +229,7 @@ def create_aws_resources(settings: Settings, stack: Stack) -> Settings:
     local_kinesis.ensure_stream(kinesis, settings.kinesis.stream_name, settings.kinesis.shard_count)
     sns = local_aws.client("sns", settings, stack.info.moto_endpoint)
     topic_arn = local_moto.ensure_topic(sns, settings.sns)
-    return settings.model_copy(
-        update={"sns": settings.sns.model_copy(update={"topic_arn": topic_arn})}
-    )
+    return settings.derive(sns={"topic_arn": topic_arn})
 
 
 def delete_stream(settings: Settings, stack: Stack) -> None:

@@ -75,7 +75,7 @@ async def measure(ctx: Context, days: int) -> dict[str, Any]:
     schema = settings.warehouse.schema_name
     frame = generate_history(dt.date(2018, 1, 1), days, customers=1000, terminals=2000, seed=3)
     frame = frame.sort_values("tx_time")  # appended in time order, as the table is sorted
-    wh = await connect(settings.warehouse.model_copy(update={"statement_timeout_s": 600.0}))
+    wh = await connect(settings.derive(warehouse={"statement_timeout_s": 600.0}).warehouse)
     try:
         async with wh.acquire() as conn:
             await conn.execute(f"CREATE SCHEMA {schema}")

@@ -41,8 +41,7 @@ def VARIANTS(reasons: int) -> list[tuple[str, int, int]]:
 async def _inputs(ctx: Context) -> tuple[ModelRecord, np.ndarray]:
     template = await ctx.template()
     settings = template.settings
-    long = settings.warehouse.model_copy(update={"statement_timeout_s": 600.0})
-    wh = await open_warehouse(settings.model_copy(update={"warehouse": long}))
+    wh = await open_warehouse(settings.derive(warehouse={"statement_timeout_s": 600.0}))
     try:
         async with wh.session() as session:
             record = await session.active_model()

@@ -56,13 +56,9 @@ class LogStages:
 
 def demo_settings(settings: Settings) -> Settings:
     """The demo's own schema and stream names on top of the configured local stack."""
-    return settings.model_copy(
-        update={
-            "warehouse": settings.warehouse.model_copy(update={"schema_name": DEMO_SCHEMA}),
-            "kinesis": settings.kinesis.model_copy(
-                update={"stream_name": f"{settings.kinesis.stream_name}-demo"}
-            ),
-        }
+    return settings.derive(
+        warehouse={"schema_name": DEMO_SCHEMA},
+        kinesis={"stream_name": f"{settings.kinesis.stream_name}-demo"},
     )
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import re
 import tomllib
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -361,10 +362,35 @@ class Settings(BaseSettings):
             sources.append(TomlConfigSettingsSource(settings_cls, toml_file=toml_file))
         return tuple(sources)
 
+    def derive(self, **changes: Any) -> Settings:
+        """A variant of these settings, validated again as a whole (``model_copy`` is not).
+
+        Each keyword names a top-level field; a mapping is merged into that section
+        (``derive(consumer={"group": "g"})``), any other value replaces the field. The
+        environment and the TOML file are not read again: the variant starts from ``self``.
+        """
+        data = self.model_dump(by_alias=True)
+        for name, value in changes.items():
+            if name not in type(self).model_fields:
+                raise ValueError(f"settings have no section or field {name!r}")
+            if isinstance(value, BaseModel):
+                value = value.model_dump(by_alias=True)
+            if isinstance(value, Mapping) and isinstance(data[name], dict):
+                data[name] = {**data[name], **_by_alias(getattr(self, name), value)}
+            else:
+                data[name] = value
+        return type(self).model_validate(data)
+
     def endpoint(self, service: Literal["kinesis", "sns", "sqs"]) -> str | None:
         """The endpoint URL of one AWS service: its own override, else the shared one."""
         own: str | None = getattr(self, service).endpoint_url
         return own or self.aws.endpoint_url
+
+
+def _by_alias(section: BaseModel, values: Mapping[str, Any]) -> dict[str, Any]:
+    """``values`` keyed as the section's dump is (a field's alias where it has one)."""
+    fields = type(section).model_fields
+    return {(fields[k].alias or k) if k in fields else k: v for k, v in values.items()}
 
 
 def _check_toml(path: Path) -> None:

@@ -7,8 +7,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from pydantic import SecretStr
 
-from fraudd.settings import EX_CONFIG, ConfigError, load_settings, redacted
+from fraudd.settings import EX_CONFIG, ConfigError, Settings, load_settings, redacted
 
 
 def write(tmp_path: Path, text: str) -> Path:
@@ -128,3 +129,17 @@ def test_cli_help_lists_commands() -> None:
     assert result.returncode == 0
     for command in ("run", "migrate", "config", "local", "demo"):
         assert command in result.stdout
+
+
+def test_derive_merges_sections_and_validates_again() -> None:
+    import pydantic
+
+    base = Settings(warehouse={"schema": "fraudd", "password": SecretStr("pw")})
+    variant = base.derive(consumer={"group": "g2"}, warehouse={"schema_name": "other"})
+    assert (variant.consumer.group, variant.warehouse.schema_name) == ("g2", "other")
+    assert variant.warehouse.password.get_secret_value() == "pw"  # untouched fields kept
+    assert variant.kinesis == base.kinesis and base.consumer.group != "g2"
+    with pytest.raises(pydantic.ValidationError):
+        base.derive(warehouse={"schema_name": "x; DROP TABLE t"})  # model_copy let this through
+    with pytest.raises(ValueError, match="no section"):
+        base.derive(nonsense={"a": 1})

@@ -31,7 +31,7 @@ def run(
         overrides["roles"] = parse_roles(roles)
     if instance is not None:
         base = settings_from(ctx)
-        overrides["consumer"] = base.consumer.model_copy(update=parse_instance(instance))
+        overrides["consumer"] = base.derive(consumer=parse_instance(instance)).consumer
     settings = settings_from(ctx, **overrides)
     try:
         code = asyncio.run(serve(settings, settings.roles))

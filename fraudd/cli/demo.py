@@ -48,9 +48,7 @@ def demo(
     """Run the whole loop on the local stack (local profile by default) and summarise it."""
     settings = settings_from(ctx, local_default=True)
     if rate is not None:
-        settings = settings.model_copy(
-            update={"producer": settings.producer.model_copy(update={"rate_tps": rate})}
-        )
+        settings = settings.derive(producer={"rate_tps": rate})
     if sys.stdout.isatty() and not as_json:
         summary = _on_terminal(settings, seconds)
     else:

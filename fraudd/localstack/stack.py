@@ -285,17 +285,10 @@ def _status(component: ComponentState | None, ref: ProcessRef | None) -> Compone
 def stack_settings(settings: Settings, info: StackInfo) -> Settings:
     """A copy of ``settings`` whose services point at the local stack ``info`` describes."""
     key, secret = aws.credentials(settings)
-    update = {
-        "aws": settings.aws.model_copy(
-            update={"access_key_id": SecretStr(key), "secret_access_key": SecretStr(secret)}
-        ),
-        "kinesis": settings.kinesis.model_copy(update={"endpoint_url": info.kinesis_endpoint}),
-        "sns": settings.sns.model_copy(
-            update={"endpoint_url": info.moto_endpoint, "topic_arn": info.topic_arn}
-        ),
-        "sqs": settings.sqs.model_copy(update={"endpoint_url": info.moto_endpoint}),
-        "warehouse": settings.warehouse.model_copy(
-            update={"host": info.postgres_host, "port": info.postgres_port}
-        ),
-    }
-    return settings.model_copy(update=update)
+    return settings.derive(
+        aws={"access_key_id": SecretStr(key), "secret_access_key": SecretStr(secret)},
+        kinesis={"endpoint_url": info.kinesis_endpoint},
+        sns={"endpoint_url": info.moto_endpoint, "topic_arn": info.topic_arn},
+        sqs={"endpoint_url": info.moto_endpoint},
+        warehouse={"host": info.postgres_host, "port": info.postgres_port},
+    )

@@ -34,9 +34,7 @@ FEATURE_PARTS = 2
 async def _warehouse(settings: Settings) -> AsyncIterator[Warehouse]:
     wh = settings.warehouse
     timeout = max(wh.statement_timeout_s, BATCH_JOB_TIMEOUT_S)
-    batch = settings.model_copy(
-        update={"warehouse": wh.model_copy(update={"statement_timeout_s": timeout})}
-    )
+    batch = settings.derive(warehouse={"statement_timeout_s": timeout})
     warehouse = await open_warehouse(batch)
     try:
         yield warehouse
