@@ -12,7 +12,7 @@ import re
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, Self
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, SecretStr, ValidationError
 from pydantic_settings import (
@@ -84,6 +84,10 @@ class ConfigError(Exception):
 
 class Section(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+    def derive(self, **changes: Any) -> Self:
+        """A variant of this section with ``changes``, validated again (``model_copy`` is not)."""
+        return self.model_validate({**self.model_dump(by_alias=True), **_by_alias(self, changes)})
 
 
 class AwsSettings(Section):

@@ -107,13 +107,7 @@ async def train_redshift_ml(
 
 async def _create(settings: Settings, spec: CreateModelSpec) -> None:
     timeout = settings.redshift.create_model_timeout_s
-    long = settings.model_copy(
-        update={
-            "warehouse": settings.warehouse.model_copy(
-                update={"statement_timeout_s": timeout, "pool_size": 1}
-            )
-        }
-    )
+    long = settings.derive(warehouse={"statement_timeout_s": timeout, "pool_size": 1})
     wh = await open_warehouse(long)
     try:
         async with wh.session() as session:

@@ -85,9 +85,7 @@ async def alb_keys() -> AsyncIterator[AlbKeys]:
 
 async def start_console(env: CasesEnv, stack: AsyncExitStack, **console: Any) -> Running:
     options = {"token_secret": SecretStr(SECRET), **console}
-    settings = env.settings.model_copy(
-        update={"console": env.settings.console.model_copy(update=options)}
-    )
+    settings = env.settings.derive(**{"console": env.settings.console.derive(**options)})
     metrics = create_metrics()
     deps = Deps(settings, metrics, Health(metrics=metrics, timeout_s=30), env.warehouse)
     alb = None

@@ -129,10 +129,10 @@ async def _e2e_loop(local_stack: Any) -> None:
 async def _daemon(local_stack: Any, workdir: Path, log: Path) -> None:
     env = await make_env(local_stack, shards=2)
     (port,) = free_ports(1)
-    settings = env.settings.model_copy(
-        update={
-            "http": env.settings.http.model_copy(update={"port": port}),
-            "producer": env.settings.producer.model_copy(update={"rate_tps": 200.0}),
+    settings = env.settings.derive(
+        **{
+            "http": env.settings.http.derive(**{"port": port}),
+            "producer": env.settings.producer.derive(**{"rate_tps": 200.0}),
         }
     )
     daemon = DaemonProcess(
@@ -160,11 +160,11 @@ async def _daemon(local_stack: Any, workdir: Path, log: Path) -> None:
 
 async def _staging(local_stack: Any) -> None:
     base, info = local_stack
-    settings = base.model_copy(
-        update={
-            "aws": base.aws.model_copy(update={"endpoint_url": info.moto_endpoint}),
-            "warehouse": base.warehouse.model_copy(
-                update={"dialect": "redshift", "s3_staging_uri": STAGING}
+    settings = base.derive(
+        **{
+            "aws": base.aws.derive(**{"endpoint_url": info.moto_endpoint}),
+            "warehouse": base.warehouse.derive(
+                **{"dialect": "redshift", "s3_staging_uri": STAGING}
             ),
         }
     )
@@ -186,8 +186,8 @@ async def _staging(local_stack: Any) -> None:
 
 async def _sagemaker(local_stack: Any) -> None:
     settings, info = local_stack
-    settings = settings.model_copy(
-        update={"aws": settings.aws.model_copy(update={"endpoint_url": info.moto_endpoint})}
+    settings = settings.derive(
+        **{"aws": settings.aws.derive(**{"endpoint_url": info.moto_endpoint})}
     )
     payload = {
         "region": settings.aws.region,
@@ -275,7 +275,7 @@ def test_the_host_role_allows_nothing_its_processes_do_not_do(
     from tests.warehouse.test_redshift_login import BASE, _api_call_of
 
     logins = {
-        iam.iam_action(_api_call_of(BASE.model_copy(update=kind), monkeypatch))
+        iam.iam_action(_api_call_of(BASE.derive(**kind), monkeypatch))
         for kind in (
             {"iam_auth": True, "serverless_workgroup": "fraudd"},
             {

@@ -39,17 +39,15 @@ def isolated_settings(base: Settings, shards: int = 2, **sections: dict[str, Any
     """Copy of ``base`` with unique stream, topic, queue and schema names."""
     tag = uuid.uuid4().hex[:10]
     update: dict[str, Any] = {
-        "kinesis": base.kinesis.model_copy(
-            update={"stream_name": f"fraudd-t-{tag}", "shard_count": shards}
-        ),
-        "sns": base.sns.model_copy(update={"topic_name": f"fraudd-t-{tag}", "topic_arn": None}),
-        "sqs": base.sqs.model_copy(update={"queue_name": f"fraudd-t-{tag}"}),
-        "warehouse": base.warehouse.model_copy(update={"schema_name": f"t_{tag}"}),
-        "http": base.http.model_copy(update={"port": 0}),
+        "kinesis": base.kinesis.derive(**{"stream_name": f"fraudd-t-{tag}", "shard_count": shards}),
+        "sns": base.sns.derive(**{"topic_name": f"fraudd-t-{tag}", "topic_arn": None}),
+        "sqs": base.sqs.derive(**{"queue_name": f"fraudd-t-{tag}"}),
+        "warehouse": base.warehouse.derive(**{"schema_name": f"t_{tag}"}),
+        "http": base.http.derive(**{"port": 0}),
     }
     for name, values in sections.items():
-        update[name] = update.get(name, getattr(base, name)).model_copy(update=values)
-    return base.model_copy(update=update)
+        update[name] = update.get(name, getattr(base, name)).derive(**values)
+    return base.derive(**update)
 
 
 def _create_aws_resources(settings: Settings, info: StackInfo) -> tuple[str, str]:
@@ -67,9 +65,7 @@ async def make_env(
     base, info = stack
     settings = isolated_settings(base, shards, **sections)
     topic_arn, queue_url = await asyncio.to_thread(_create_aws_resources, settings, info)
-    settings = settings.model_copy(
-        update={"sns": settings.sns.model_copy(update={"topic_arn": topic_arn})}
-    )
+    settings = settings.derive(**{"sns": settings.sns.derive(**{"topic_arn": topic_arn})})
     wh = await connect(settings.warehouse)
     try:
         await migrate(wh, settings)

@@ -75,10 +75,10 @@ async def run_instances(
         state = _producer_state(env, limit, rate, sent)
         consumers: list[Deps] = []
         for index, count in instances:
-            settings = env.settings.model_copy(
-                update={
-                    "consumer": env.settings.consumer.model_copy(
-                        update={"instance_index": index, "instance_count": count}
+            settings = env.settings.derive(
+                **{
+                    "consumer": env.settings.consumer.derive(
+                        **{"instance_index": index, "instance_count": count}
                     )
                 }
             )

@@ -43,10 +43,10 @@ def small_frame() -> pd.DataFrame:
 
 def schema_settings(base: Settings, prefix: str = "h") -> Settings:
     """``base`` with a fresh schema name."""
-    wh = base.warehouse.model_copy(
-        update={"schema_name": f"{prefix}_{uuid.uuid4().hex[:12]}", "statement_timeout_s": 60.0}
+    wh = base.warehouse.derive(
+        **{"schema_name": f"{prefix}_{uuid.uuid4().hex[:12]}", "statement_timeout_s": 60.0}
     )
-    return base.model_copy(update={"warehouse": wh})
+    return base.derive(**{"warehouse": wh})
 
 
 @pytest.fixture

@@ -191,10 +191,10 @@ async def test_import_through_the_redshift_connector_driver(
 ) -> None:
     """The loader only uses the Connection interface: the other driver loads the same rows."""
     settings = schema_settings(local_stack[0], "hr")
-    wh_settings = settings.warehouse.model_copy(
-        update={"driver": "redshift_connector", "port": shim.port, "sslmode": "disable"}
+    wh_settings = settings.warehouse.derive(
+        **{"driver": "redshift_connector", "port": shim.port, "sslmode": "disable"}
     )
-    settings = settings.model_copy(update={"warehouse": wh_settings})
+    settings = settings.derive(**{"warehouse": wh_settings})
     wh = await open_warehouse(settings)
     try:
         await migrate(wh.pool, settings)

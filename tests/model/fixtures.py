@@ -63,8 +63,8 @@ class ModelDb:
         classes: dict[str, type[SessionBase]] = {
             "postgres": PostgresSession, "redshift": RedshiftSession
         }  # fmt: skip
-        settings = self.settings.model_copy(
-            update={"warehouse": self.settings.warehouse.model_copy(update={"dialect": dialect})}
+        settings = self.settings.derive(
+            **{"warehouse": self.settings.warehouse.derive(**{"dialect": dialect})}
         )
         session = classes[dialect](conn, settings, Statements(dialect, settings))
         return session  # type: ignore[return-value]
@@ -81,10 +81,8 @@ async def model_db(local_stack: tuple[Settings, StackInfo]) -> AsyncIterator[Mod
     """A fresh schema with every migration applied; dropped afterwards."""
     settings = local_stack[0]
     schema = f"m_{uuid.uuid4().hex[:12]}"
-    wh_settings = settings.warehouse.model_copy(
-        update={"schema_name": schema, "statement_timeout_s": 120.0}
-    )
-    schema_settings = settings.model_copy(update={"warehouse": wh_settings})
+    wh_settings = settings.warehouse.derive(**{"schema_name": schema, "statement_timeout_s": 120.0})
+    schema_settings = settings.derive(**{"warehouse": wh_settings})
     wh = await open_warehouse(schema_settings)
     await migrate(wh.pool, schema_settings)
     yield ModelDb(wh, schema, schema_settings)

@@ -29,8 +29,8 @@ async def test_train_evaluate_export(
     tmp_path: Path,
 ) -> None:
     settings = local_stack[0]
-    settings = settings.model_copy(
-        update={"warehouse": settings.warehouse.model_copy(update={"schema_name": model_db.schema})}
+    settings = settings.derive(
+        **{"warehouse": settings.warehouse.derive(**{"schema_name": model_db.schema})}
     )
     async with model_db.wh.acquire() as conn:
         await load_history(conn, model_db.schema, small_history)

@@ -23,8 +23,8 @@ async def test_train_and_evaluate_after_handbook_import(
     tmp_path: Path,
 ) -> None:
     base = local_stack[0]
-    settings = base.model_copy(
-        update={"warehouse": base.warehouse.model_copy(update={"schema_name": model_db.schema})}
+    settings = base.derive(
+        **{"warehouse": base.warehouse.derive(**{"schema_name": model_db.schema})}
     )
     path = tmp_path / "handbook.csv.gz"
     write_handbook_csv(small_history, path)

@@ -95,7 +95,9 @@ BYTEA_OID = 17
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption(
-        OPTION, choices=[*LEVELS, "both"], default=None,
+        OPTION,
+        choices=[*LEVELS, "both"],
+        default=None,
         help=f"isolation level(s) of Redshift-mode tests (default: ${ENV} or snapshot)",
     )
 
@@ -162,12 +164,23 @@ class Cluster:
     @classmethod
     def of(cls, settings: Settings) -> Cluster:
         wh = settings.warehouse
-        return cls(wh.host, wh.port, locate(settings.local.state_dir).root, wh.database,
-                   wh.user, wh.password.get_secret_value())
+        return cls(
+            wh.host,
+            wh.port,
+            locate(settings.local.state_dir).root,
+            wh.database,
+            wh.user,
+            wh.password.get_secret_value(),
+        )
 
     def superuser(self) -> psycopg.Connection[Any]:
-        return psycopg.connect(host=str(self.socket_dir), port=self.port, user=SUPERUSER,
-                               dbname=self.database, autocommit=True)
+        return psycopg.connect(
+            host=str(self.socket_dir),
+            port=self.port,
+            user=SUPERUSER,
+            dbname=self.database,
+            autocommit=True,
+        )
 
 
 def prepare_cluster(settings: Settings) -> Cluster:
@@ -179,8 +192,11 @@ def prepare_cluster(settings: Settings) -> Cluster:
             conn.execute(statement)
         exists = conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (DAEMON_ROLE,))
         verb = sql.SQL("ALTER" if exists.fetchone() else "CREATE")
-        conn.execute(sql.SQL("{} ROLE {} LOGIN PASSWORD {}").format(
-            verb, role, sql.Literal(cluster.owner_password)))
+        conn.execute(
+            sql.SQL("{} ROLE {} LOGIN PASSWORD {}").format(
+                verb, role, sql.Literal(cluster.owner_password)
+            )
+        )
         found = conn.execute(f"SELECT '{COMPAT_SCHEMA}.varbyte'::regtype::oid").fetchone()
     assert found is not None
     return replace(cluster, varbyte_oid=int(found[0]))
@@ -199,9 +215,13 @@ def redshift_shim_for(
 ) -> Iterator[RedshiftShim]:
     """A running wire shim in Redshift mode at ``isolation``, in front of ``cluster``."""
     path = ",".join(p for p in (COMPAT_SCHEMA, system_schema, "public") if p)
-    mode = RedshiftMode(isolation=isolation, search_path=path,
-                        hex_types=frozenset({BYTEA_OID, cluster.varbyte_oid}),
-                        checked_users=frozenset({DAEMON_ROLE}), unsupported=redshift_refusal)
+    mode = RedshiftMode(
+        isolation=isolation,
+        search_path=path,
+        hex_types=frozenset({BYTEA_OID, cluster.varbyte_oid}),
+        checked_users=frozenset({DAEMON_ROLE}),
+        unsupported=redshift_refusal,
+    )
     shim = RedshiftShim(cluster.host, cluster.port, redshift=mode)
     shim.start()
     try:
@@ -242,12 +262,29 @@ class RedshiftModeEnv:
             "sequence_number, refresh_time, kinesis_data, payload) VALUES (%s, %s, %s, %s, %s, "
             "%s, CASE WHEN {c}.can_json_parse(%s::bytea) THEN {c}.json_parse(%s::bytea) END)"
         ).format(table, c=sql.Identifier(COMPAT_SCHEMA))
-        rows = [(r.arrived_at.astimezone(UTC).replace(tzinfo=None), r.partition_key, r.shard_id,
-                 r.sequence_number, refresh, r.data, r.data, r.data) for r in records]
-        async with await psycopg.AsyncConnection.connect(
-            host=self.cluster.host, port=self.cluster.port, user=self.cluster.owner,
-            password=self.cluster.owner_password, dbname=self.cluster.database,
-        ) as conn, conn.cursor() as cur:
+        rows = [
+            (
+                r.arrived_at.astimezone(UTC).replace(tzinfo=None),
+                r.partition_key,
+                r.shard_id,
+                r.sequence_number,
+                refresh,
+                r.data,
+                r.data,
+                r.data,
+            )
+            for r in records
+        ]
+        async with (
+            await psycopg.AsyncConnection.connect(
+                host=self.cluster.host,
+                port=self.cluster.port,
+                user=self.cluster.owner,
+                password=self.cluster.owner_password,
+                dbname=self.cluster.database,
+            ) as conn,
+            conn.cursor() as cur,
+        ):
             await cur.executemany(insert, rows)
         self.refreshes.append(refresh)
         return refresh
@@ -270,14 +307,23 @@ class RedshiftModeEnv:
         return await connect(self.owner)
 
 
-def _warehouse(cluster: Cluster, shim: RedshiftShim, user: str, schema: str
-               ) -> WarehouseSettings:
-    return WarehouseSettings.model_validate({
-        "dialect": "redshift", "driver": "redshift_connector", "host": cluster.host,
-        "port": shim.port, "database": cluster.database, "user": user,
-        "password": SecretStr(cluster.owner_password), "sslmode": "disable", "schema": schema,
-        "pool_size": 3, "statement_timeout_s": 10, "connect_timeout_s": 5,
-    })
+def _warehouse(cluster: Cluster, shim: RedshiftShim, user: str, schema: str) -> WarehouseSettings:
+    return WarehouseSettings.model_validate(
+        {
+            "dialect": "redshift",
+            "driver": "redshift_connector",
+            "host": cluster.host,
+            "port": shim.port,
+            "database": cluster.database,
+            "user": user,
+            "password": SecretStr(cluster.owner_password),
+            "sslmode": "disable",
+            "schema": schema,
+            "pool_size": 3,
+            "statement_timeout_s": 10,
+            "connect_timeout_s": 5,
+        }
+    )
 
 
 # The runbook's grants PostgreSQL has no counterpart for (Redshift ML and system-table access);
@@ -297,8 +343,11 @@ def grant_statements(schema: str, daemon_user: str) -> list[str]:
 
 def postgres_grants(schema: str, daemon_user: str) -> list[str]:
     """:func:`grant_statements` without :data:`REDSHIFT_ONLY_GRANTS`: what Redshift mode runs."""
-    return [s for s in grant_statements(schema, daemon_user)
-            if not any(p.match(s) for p in REDSHIFT_ONLY_GRANTS)]
+    return [
+        s
+        for s in grant_statements(schema, daemon_user)
+        if not any(p.match(s) for p in REDSHIFT_ONLY_GRANTS)
+    ]
 
 
 @asynccontextmanager
@@ -314,11 +363,12 @@ async def open_redshift_mode(
     system = f"{schema}_sys"
     with redshift_shim_for(cluster, isolation, system) as shim:
         owner = _warehouse(cluster, shim, cluster.owner, schema)
-        await _migrate(base.model_copy(update={"warehouse": owner}), schema, system)
+        await _migrate(base.derive(**{"warehouse": owner}), schema, system)
         daemon = _warehouse(cluster, shim, DAEMON_ROLE, schema)
         try:
-            yield RedshiftModeEnv(base.model_copy(update={"warehouse": daemon}), owner,
-                                  isolation, shim, cluster)
+            yield RedshiftModeEnv(
+                base.derive(**{"warehouse": daemon}), owner, isolation, shim, cluster
+            )
         finally:
             with cluster.superuser() as conn:
                 for name in (schema, system):
@@ -352,7 +402,8 @@ def redshift_cluster(local_stack: tuple[Settings, StackInfo]) -> Iterator[Cluste
 
 @pytest.fixture
 async def redshift_mode(
-    local_stack: tuple[Settings, StackInfo], redshift_cluster: Cluster,
+    local_stack: tuple[Settings, StackInfo],
+    redshift_cluster: Cluster,
     redshift_isolation: Isolation,
 ) -> AsyncIterator[RedshiftModeEnv]:
     """A fresh schema in Redshift mode; ``.settings`` are the daemon's (restricted user)."""

@@ -386,9 +386,7 @@ async def test_common_subset_runs_on_postgresql_with_the_postgres_schema_columns
     """The Redshift tables, spelled for PostgreSQL, have the PostgreSQL schema's columns."""
     base, _info = local_stack
     rs_schema, pg_schema = f"t_rs_{uuid.uuid4().hex[:8]}", f"t_pg_{uuid.uuid4().hex[:8]}"
-    settings = base.model_copy(
-        update={"warehouse": base.warehouse.model_copy(update={"schema_name": rs_schema})}
-    )
+    settings = base.derive(**{"warehouse": base.warehouse.derive(**{"schema_name": rs_schema})})
     wh = await connect(settings.warehouse)
     skipped = []
     try:

@@ -71,7 +71,7 @@ class DaemonProcess:
         roles: tuple[Role, ...] = DAEMON_ROLES,
         env: Mapping[str, str] | None = None,
     ) -> None:
-        self.settings = settings.model_copy(update={"roles": roles, "log_format": "json"})
+        self.settings = settings.derive(**{"roles": roles, "log_format": "json"})
         self.workdir = workdir
         workdir.mkdir(parents=True, exist_ok=True)
         self.config_path = workdir / "fraudd.toml"

@@ -163,10 +163,9 @@ async def isolated_env(stack: Any, shards: int = 2, **sections: dict[str, Any]) 
     """
     env = await make_env(stack, shards=shards)
     update = {
-        name: getattr(env.settings, name).model_copy(update=values)
-        for name, values in sections.items()
+        name: getattr(env.settings, name).derive(**values) for name, values in sections.items()
     }
-    env.settings = env.settings.model_copy(update=update)
+    env.settings = env.settings.derive(**update)
     return env
 
 

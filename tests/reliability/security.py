@@ -117,7 +117,7 @@ async def security_run(stack: Any, scale: Scale, workdir: Path) -> tuple[Tally, 
         producer={"rate_tps": 500.0, "customers": 2000},
         aws={"secret_access_key": SecretStr(aws_secret)},
     )
-    env.settings = env.settings.model_copy(update={"grace_period_s": 5.0})
+    env.settings = env.settings.derive(**{"grace_period_s": 5.0})
     secret_values = {
         "warehouse.password": env.settings.warehouse.password.get_secret_value().encode(),
         "aws.secret_access_key": aws_secret.encode(),

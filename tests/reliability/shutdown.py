@@ -24,7 +24,7 @@ IN_FLIGHT_DELAY_S = 0.5  # each decision insert sleeps this long, so SIGTERM fin
 
 def daemon_settings(env: Any, **top: Any) -> Any:
     """The environment's settings with top-level fields (grace period, ...) replaced."""
-    return env.settings.model_copy(update={"grace_period_s": GRACE_S, **top})
+    return env.settings.derive(**{"grace_period_s": GRACE_S, **top})
 
 
 def events_after(log_text: str, marker: str, event: str) -> int:

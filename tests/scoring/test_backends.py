@@ -34,16 +34,19 @@ def _queue_endpoint_result(moto_endpoint: str, region: str, body: str) -> None:
     payload = {"region": region, "results": [{"Body": body, "ContentType": "text/csv"}]}
     request = urllib.request.Request(
         f"{moto_endpoint}/moto-api/static/sagemaker/endpoint-results",
-        data=json.dumps(payload).encode(), headers={"Content-Type": "application/json"},
-        method="POST")
+        data=json.dumps(payload).encode(),
+        headers={"Content-Type": "application/json"},
+        method="POST",
+    )
     with urllib.request.urlopen(request, timeout=5) as resp:
         assert resp.status in (200, 201)
 
 
 async def test_sagemaker_scorer_round_trip_on_moto(local_stack: tuple[Settings, Any]) -> None:
     settings, info = local_stack
-    settings = settings.model_copy(update={"aws": settings.aws.model_copy(
-        update={"endpoint_url": info.moto_endpoint})})
+    settings = settings.derive(
+        **{"aws": settings.aws.derive(**{"endpoint_url": info.moto_endpoint})}
+    )
     _queue_endpoint_result(info.moto_endpoint, settings.aws.region, "0.05\n0.97\n0.40\n")
     features = np.random.default_rng(1).random((3, len(FEATURES)))
     columns = np.arange(len(FEATURES), dtype=np.intp)
@@ -53,5 +56,3 @@ async def test_sagemaker_scorer_round_trip_on_moto(local_stack: tuple[Settings, 
         result = await scorer.score(features)
     assert result.scores.tolist() == [0.05, 0.97, 0.40]
     assert result.reasons == [(), (), ()]
-
-

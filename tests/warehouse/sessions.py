@@ -121,8 +121,8 @@ async def open_area_db(
         "redshift_connector" if redshift else "psycopg",
         schema,
         dialect="redshift" if redshift else "postgres",
-    ).model_copy(update={"statement_timeout_s": 60.0})
-    settings = base.model_copy(update={"warehouse": wh_settings})
+    ).derive(**{"statement_timeout_s": 60.0})
+    settings = base.derive(**{"warehouse": wh_settings})
     pool = await connect(wh_settings)
     try:
         if redshift:

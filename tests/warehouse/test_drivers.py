@@ -234,7 +234,7 @@ async def test_queries_never_block_the_event_loop(wh: Pool) -> None:
 async def test_ping_and_statement_timeout(
     settings_for: SettingsFactory, driver: str, schema: str
 ) -> None:
-    settings = settings_for(driver, schema).model_copy(update={"statement_timeout_s": 0.2})
+    settings = settings_for(driver, schema).derive(**{"statement_timeout_s": 0.2})
     wh = await connect(settings)
     try:
         assert await wh.ping() is True
@@ -251,13 +251,13 @@ async def test_connect_failures_are_clear(
     settings_for: SettingsFactory, driver: str, schema: str
 ) -> None:
     good = settings_for(driver, schema)
-    wrong_password = good.model_copy(update={"password": SecretStr("nope")})
+    wrong_password = good.derive(**{"password": SecretStr("nope")})
     with pytest.raises(WarehouseError, match="cannot connect") as auth:
         await connect(wrong_password)
     assert "password" in str(auth.value)
     assert auth.value.transient is False
     with pytest.raises(WarehouseError, match="cannot connect") as refused:
-        await connect(good.model_copy(update={"port": 1, "connect_timeout_s": 2}))
+        await connect(good.derive(**{"port": 1, "connect_timeout_s": 2}))
     assert refused.value.transient is True
 
 

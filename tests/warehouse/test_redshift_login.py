@@ -40,16 +40,14 @@ def test_password_login_passes_user_and_password() -> None:
 
 
 def test_iam_login_to_serverless_uses_no_secret() -> None:
-    kwargs = connect_kwargs(
-        BASE.model_copy(update={"iam_auth": True, "serverless_workgroup": "fraudd"})
-    )
+    kwargs = connect_kwargs(BASE.derive(**{"iam_auth": True, "serverless_workgroup": "fraudd"}))
     assert kwargs["iam"] is True and kwargs["is_serverless"] is True
     assert kwargs["serverless_work_group"] == "fraudd"
     assert "password" not in kwargs and "user" not in kwargs
 
 
 def test_iam_login_to_a_cluster_names_it_and_asks_for_group_federation() -> None:
-    kwargs = connect_kwargs(BASE.model_copy(update={"iam_auth": True, "cluster_identifier": "c1"}))
+    kwargs = connect_kwargs(BASE.derive(**{"iam_auth": True, "cluster_identifier": "c1"}))
     assert kwargs["cluster_identifier"] == "c1" and kwargs["group_federation"] is True
     assert "password" not in kwargs and "db_user" not in kwargs
 
@@ -103,7 +101,7 @@ def test_serverless_login_calls_redshift_serverless_get_credentials_for_the_work
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     call = _api_call_of(
-        BASE.model_copy(update={"iam_auth": True, "serverless_workgroup": "fraudd"}), monkeypatch
+        BASE.derive(**{"iam_auth": True, "serverless_workgroup": "fraudd"}), monkeypatch
     )
     assert (call["service"], call["operation"]) == ("redshift-serverless", "GetCredentials")
     assert call["params"]["workgroupName"] == "fraudd" and call["params"]["dbName"] == "dev"
@@ -113,8 +111,8 @@ def test_serverless_login_calls_redshift_serverless_get_credentials_for_the_work
 def test_provisioned_login_calls_get_cluster_credentials_with_iam_not_v1(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    cluster = BASE.model_copy(
-        update={
+    cluster = BASE.derive(
+        **{
             "host": "c1.abc123xyz789.eu-west-1.redshift.amazonaws.com",
             "iam_auth": True,
             "cluster_identifier": "c1",

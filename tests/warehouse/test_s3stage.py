@@ -80,11 +80,11 @@ async def test_stager_uploads_parts_copies_them_once_and_deletes_them(
     local_stack: tuple[Settings, StackInfo],
 ) -> None:
     base = local_stack[0]
-    settings = base.model_copy(
-        update={
-            "aws": base.aws.model_copy(update={"endpoint_url": local_stack[1].moto_endpoint}),
-            "warehouse": base.warehouse.model_copy(
-                update={"dialect": "redshift", "s3_staging_uri": "s3://fraudd-staging/loads/"}
+    settings = base.derive(
+        **{
+            "aws": base.aws.derive(**{"endpoint_url": local_stack[1].moto_endpoint}),
+            "warehouse": base.warehouse.derive(
+                **{"dialect": "redshift", "s3_staging_uri": "s3://fraudd-staging/loads/"}
             ),
             "redshift": RedshiftSettings(copy_iam_role=ROLE),
         }

@@ -20,11 +20,11 @@ async def test_a_missing_bucket_names_the_setting_and_the_stack_output(
     local_stack: tuple[Settings, StackInfo],
 ) -> None:
     base, info = local_stack
-    settings = base.model_copy(
-        update={
-            "aws": base.aws.model_copy(update={"endpoint_url": info.moto_endpoint}),
-            "warehouse": base.warehouse.model_copy(
-                update={"dialect": "redshift", "s3_staging_uri": "s3://no-such-bucket-12/staging/"}
+    settings = base.derive(
+        **{
+            "aws": base.aws.derive(**{"endpoint_url": info.moto_endpoint}),
+            "warehouse": base.warehouse.derive(
+                **{"dialect": "redshift", "s3_staging_uri": "s3://no-such-bucket-12/staging/"}
             ),
         }
     )

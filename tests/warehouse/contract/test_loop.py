@@ -64,8 +64,8 @@ class Writer:
 
 
 def _instance(deps: Deps, index: int, count: int) -> Deps:
-    c = deps.settings.consumer.model_copy(update={"instance_index": index, "instance_count": count})
-    settings = deps.settings.model_copy(update={"consumer": c})
+    c = deps.settings.consumer.derive(**{"instance_index": index, "instance_count": count})
+    settings = deps.settings.derive(**{"consumer": c})
     return dataclasses.replace(deps, settings=settings, wakeups=Wakeups())
 
 

@@ -173,8 +173,8 @@ async def test_refresh_view_by_a_user_who_does_not_own_it_stops_at_start(
 
     from fraudd import startup
 
-    settings = contract.settings.model_copy(
-        update={"warehouse": contract.settings.warehouse.model_copy(update={"refresh_view": True})}
+    settings = contract.settings.derive(
+        **{"warehouse": contract.settings.warehouse.derive(**{"refresh_view": True})}
     )
     deps = dataclasses.replace(contract.deps, settings=settings)
     if not contract.redshift:
