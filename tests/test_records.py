@@ -6,7 +6,7 @@ import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from fraudd.records import REJECT_REASONS, Rejected, Swipe, parse_record
@@ -114,6 +114,8 @@ json_values = st.recursive(
 
 @settings(max_examples=300, deadline=None)
 @given(st.dictionaries(st.sampled_from(list(good())), json_values, max_size=12))
+@example({"amount": 0.0})  # a $0 authorisation is a swipe (account verification, card testing)
+@example({"amount": -0.01})
 def test_arbitrary_json_objects_are_decided_or_rejected(fields: dict[str, object]) -> None:
     record = good() | fields
     raw = json.dumps(record, allow_nan=True).encode()
@@ -121,4 +123,4 @@ def test_arbitrary_json_objects_are_decided_or_rejected(fields: dict[str, object
     if isinstance(result, Rejected):
         assert result.reason in REJECT_REASONS and result.detail
     else:
-        assert result.amount > 0 and result.tx_time.tzinfo is not None
+        assert result.amount >= 0 and result.tx_time.tzinfo is not None

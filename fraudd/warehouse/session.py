@@ -17,10 +17,10 @@ class Statements:
     def __init__(self, dialect: Dialect, settings: Settings) -> None:
         wh = settings.warehouse
         self.dialect = dialect
-        self.identifiers = {"schema": wh.schema_name, "view": wh.streaming_view}
+        self.identifiers = (("schema", wh.schema_name), ("view", wh.streaming_view))
 
     def __call__(self, area: str, name: str) -> str:
-        return _rendered(self.dialect, area, name, tuple(sorted(self.identifiers.items())))
+        return _rendered(self.dialect, area, name, self.identifiers)
 
 
 @functools.lru_cache(maxsize=512)

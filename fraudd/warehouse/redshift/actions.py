@@ -27,7 +27,7 @@ class RedshiftActions(SharedActions, SessionBase):
         expires = datetime.now(UTC) + duration
         rows = [(card, tx_id, expires) for card, tx_id in latest.items()]
         columns = ("card_token", "tx_id", "expires_at")
-        await stage(self, "actions.stage_blocks", "fraudd_stage_blocks", columns, rows)
+        await stage(self, AREA, "stage_blocks", "fraudd_stage_blocks", columns, rows)
         await self.conn.execute(self.sql(AREA, "upsert_blocks"))
         await self._mark("mark_blocked", [b.alert_id for b in blocks])
 

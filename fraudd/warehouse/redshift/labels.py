@@ -17,5 +17,5 @@ class RedshiftLabels(SessionBase):
         rows = [
             (i, x.tx_id, x.is_fraud, x.labelled_at, x.fraud_scenario) for i, x in enumerate(labels)
         ]
-        await stage(self, "labels.stage_labels", "fraudd_stage_labels", columns, rows)
+        await stage(self, "labels", "stage_labels", "fraudd_stage_labels", columns, rows)
         return await self.conn.execute(self.sql("labels", "insert_labels"), source)

@@ -13,14 +13,15 @@ AREA = "staging"
 
 async def stage(
     session: SessionBase,
+    area: str,
     ddl: str,
     table: str,
     columns: Sequence[str],
     rows: Iterable[Sequence[Any]],
 ) -> int:
-    """Create the temp ``table`` once per connection (statement ``ddl`` of the session's area
-    files), empty it and fill it with ``rows`` in multi-row INSERTs under the statement limit."""
-    area, name = ddl.split(".") if "." in ddl else ("stream", ddl)
-    await session.conn.execute(session.sql(area, name))
+    """Make sure the session's temp ``table`` exists (statement ``ddl`` of ``area``, a
+    ``CREATE TEMP TABLE IF NOT EXISTS``), empty it and fill it with ``rows`` in multi-row
+    INSERTs under the statement limit."""
+    await session.conn.execute(session.sql(area, ddl))
     await session.conn.execute(session.sql(AREA, f"clear_{table}"))
     return await insert_rows(session.conn.execute, table, columns, rows)

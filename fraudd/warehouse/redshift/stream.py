@@ -146,7 +146,7 @@ class RedshiftStream(SharedStream, SessionBase):
             [d.detail for d in dead],
             [d.raw for d in dead],
         )
-        await stage(self, "stage_dead_letters", "fraudd_stage_dead", names, rows)
+        await stage(self, AREA, "stage_dead_letters", "fraudd_stage_dead", names, rows)
         await self.conn.execute(self.sql(AREA, "insert_dead_letters"), group)
 
     async def _advance(self, group: str, advances: Sequence[Advance]) -> None:

@@ -172,9 +172,14 @@ async def test_an_overlapping_consumer_is_refused_by_the_optimistic_watermark(
 # ------------------------------------------------------------- snapshot isolation, no keys
 
 
+MEETING_S = 3.0
+
+
 class MeetingEngine:
-    """Scores only once the other consumer is scoring too (or after a second): both then hold
-    a snapshot taken before either committed — the window in which write skew happens."""
+    """Scores only once the other consumer is scoring too (or after MEETING_S): both then hold
+    a snapshot taken before either committed — the window in which write skew happens. With the
+    decide lock the other never arrives: the wait ends after MEETING_S, long enough that the other
+    has read its batch even on a loaded machine."""
 
     def __init__(self, inner: Any) -> None:
         self.inner = inner
@@ -182,7 +187,7 @@ class MeetingEngine:
 
     async def score_batch(self, session: Any, swipes: list[Swipe]) -> Any:
         with contextlib.suppress(TimeoutError, asyncio.BrokenBarrierError):
-            await asyncio.wait_for(self.barrier.wait(), 1.0)
+            await asyncio.wait_for(self.barrier.wait(), MEETING_S)
         return await self.inner.score_batch(session, swipes)
 
 
