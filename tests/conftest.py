@@ -14,9 +14,12 @@ from fraudd import localstack
 from fraudd.localstack import StackInfo
 from fraudd.settings import LocalStackSettings, Settings, WarehouseSettings
 
-# Records every AWS call fraudd's clients make in this session and, at its end, fails the
-# session if deploy/aws/fraudd.yaml does not allow one (tests/deploy/test_permissions.py).
-pytest_plugins = ("tests.deploy.aws_calls",)
+# tests.deploy.aws_calls records every AWS call fraudd's clients make in this session and, at its
+# end, fails the session if deploy/aws/fraudd.yaml does not allow one
+# (tests/deploy/test_permissions.py). tests.redshift.mode gives Redshift mode's fixtures, the
+# --redshift-isolation option and the redshift marker. One assignment: a second one replaces
+# the first, and the permission check silently stopped running that way once.
+pytest_plugins = ["tests.deploy.aws_calls", "tests.redshift.mode"]
 
 # --- Local stack ------------------------------------------------------------------------------
 # A whole local stack (kinesalite, moto server, PostgreSQL) for the session, on a temporary state
@@ -24,8 +27,6 @@ pytest_plugins = ("tests.deploy.aws_calls",)
 # `fraudd local up` (default ports, `.fraudd/`). It is purged at the end of the session.
 
 LOCAL_STACK_PASSWORD = "fraudd-test-password"
-# Redshift mode (its fixtures, the --redshift-isolation option and the redshift marker).
-pytest_plugins = ["tests.redshift.mode"]
 
 
 def free_ports(count: int) -> list[int]:
