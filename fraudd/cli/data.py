@@ -281,8 +281,8 @@ async def _check_stream(settings: Settings) -> None:
 async def _replay(
     settings: Settings, path: Path, rate: float | None, speedup: float | None, limit: int | None
 ) -> Any:
-    from fraudd.daemon import install_signal_handlers
-    from fraudd.history.replay import run_replay
+    from fraudd.replay import run_replay
+    from fraudd.service.daemon import install_signal_handlers
 
     await _check_stream(settings)
     stop = asyncio.Event()

@@ -1,4 +1,4 @@
-"""Labelled history in the warehouse: files in, bulk loads, replays.
+"""Labelled history in the warehouse: files in, bulk loads.
 
 - :mod:`fraudd.history.columns` — the two file layouts, canonical columns, label delays.
 - :mod:`fraudd.history.reader`, :mod:`fraudd.history.validate` — chunked reading with line
@@ -6,8 +6,10 @@
 - :mod:`fraudd.history.csvtext`, :mod:`fraudd.history.loader` — rows as CSV text for the
   warehouse seam's bulk load (``history_load``: COPY; S3 + COPY on Redshift).
 - :mod:`fraudd.history.importer` (``history import``), :mod:`fraudd.history.simulate`
-  (``simulate history``), :mod:`fraudd.history.simulations` (the recorded timelines),
-  :mod:`fraudd.history.replay` (``replay``).
+  (``simulate history``), :mod:`fraudd.history.simulations` (the recorded timelines).
+
+Replaying a file into the stream runs the producer, so it lives above the tasks, in
+:mod:`fraudd.replay`; the sources read history files through this package.
 
 Submodules are imported where needed: pandas is heavy, and the CLI loads this package lazily.
 """
