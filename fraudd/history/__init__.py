@@ -5,8 +5,9 @@
   numbers; vectorised validation (each bad row gets one reason).
 - :mod:`fraudd.history.csvtext`, :mod:`fraudd.history.loader` — rows as CSV text for the
   warehouse seam's bulk load (``history_load``: COPY; S3 + COPY on Redshift).
-- :mod:`fraudd.history.importer` (``history import``), :mod:`fraudd.history.simulate`
-  (``simulate history``), :mod:`fraudd.history.simulations` (the recorded timelines).
+- :mod:`fraudd.history.importer` (``history import``: a file), :mod:`fraudd.history.synthetic`
+  (``simulate history``: the simulator's output), :mod:`fraudd.history.timelines` (the
+  ``simulations`` table: which simulated timeline the warehouse holds).
 
 Replaying a file into the stream runs the producer, so it lives above the tasks, in
 :mod:`fraudd.replay`; the sources read history files through this package.

@@ -14,7 +14,7 @@ import pytest
 
 from fraudd.history.columns import NORMAL_COLUMNS
 from fraudd.history.csvtext import csv_text
-from fraudd.history.simulate import from_simulation
+from fraudd.history.synthetic import from_simulation
 from fraudd.simulator import SimulationSpec, Timeline
 from fraudd.warehouse import WarehouseError
 from fraudd.warehouse.api.history import SimulationRecord

@@ -11,8 +11,8 @@ import pandas as pd
 import pytest
 
 from fraudd.history.columns import label_delays
-from fraudd.history.simulate import simulate_into_warehouse
-from fraudd.history.simulations import SimulationConflict, latest_simulation
+from fraudd.history.synthetic import simulate_into_warehouse
+from fraudd.history.timelines import SimulationConflict, latest_simulation
 from fraudd.simulator import read_csv
 from fraudd.warehouse import WarehouseError
 from fraudd.warehouse.api.history import SimulationRecord
