@@ -18,7 +18,7 @@ from fraudd.warehouse import WarehouseError
 from fraudd.warehouse.api.history import SimulationRecord
 from fraudd.warehouse.postgres import history as pg_history
 from tests.history.conftest import SMALL, SMALL_DAYS, HistoryDb
-from tests.history.test_import import last_json, run_cli
+from tests.history.test_importer import last_json, run_cli
 
 INDEXES = (
     "SELECT indexname, indexdef FROM pg_indexes "
