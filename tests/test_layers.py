@@ -74,6 +74,7 @@ KNOWN: frozenset[tuple[str, str]] = frozenset(
 )
 
 ROOT = Path(fraudd.__file__).parent
+README = ROOT.parent / "README.md"
 
 
 def _layer_of(module: str) -> int:
@@ -148,3 +149,29 @@ def test_the_simulator_stands_alone() -> None:
         if module.startswith("fraudd.simulator") and not target.startswith("fraudd.simulator")
     ]
     assert not outside, outside
+
+
+def _readme_layout() -> list[list[str]]:
+    """The fraudd names on each line of the README's Layout block, as paths under fraudd/."""
+    text = README.read_text()
+    block = text[text.index("## Layout") :].split("```")[1]
+    lines = []
+    for line in block.splitlines():
+        if line.startswith("fraudd/"):
+            names = line.split("   ")[0].split()
+            lines.append([n.removeprefix("fraudd/").rstrip("/") for n in names])
+    return lines
+
+
+def test_the_readme_layout_matches_the_tree_and_the_order() -> None:
+    listed = [name for line in _readme_layout() for name in line]
+    missing = sorted(n for n in listed if not (ROOT / n).exists())
+    assert not missing, f"README Layout names what is not in fraudd/: {missing}"
+    top = {p.name for p in ROOT.iterdir() if p.suffix == ".py" or (p / "__init__.py").exists()}
+    unlisted = sorted(top - {"__init__.py", "__main__.py"} - {n.split("/")[0] for n in listed})
+    assert not unlisted, f"README Layout does not name: {unlisted}"
+    levels = [
+        max(_layer_of("fraudd." + n.split("/")[0].removesuffix(".py")) for n in line)
+        for line in _readme_layout()
+    ]
+    assert levels == sorted(levels), f"README Layout lines out of the dependency order: {levels}"
