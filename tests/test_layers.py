@@ -3,8 +3,9 @@
 The order, bottom to top (README, "Layout"):
 
 0. foundation — ``fraudd`` itself (the version), settings, logs, metrics, retry, records, pan,
-   crashpoints, examples, localstack (the local stand-ins), and ``service.health`` (the heartbeat
-   state every task beats into, served by ``service.http`` and pinged by ``service.watchdog``)
+   crashpoints, columns (the transaction's columns), resources (package data), examples, and
+   ``service.health`` (the heartbeat state every task beats into through ``Deps``, served by
+   ``service.http`` and read by ``service.systemd``'s watchdog)
 1. aws, stream — AWS clients, Kinesis put/read
 2. warehouse — the seam (operations, dialects, drivers, migrations)
 3. features — the feature list the warehouse computes
@@ -18,7 +19,7 @@ The order, bottom to top (README, "Layout"):
 11. replay, cases — one-shot replay of a history file; investigators' verdicts and releases
 12. console — the investigators' web console
 13. service — the always-on process: daemon, HTTP endpoints, readiness, watchdog, start-up checks
-14. demo, demo_setup — the local demo and its environment
+14. demo, demo_setup, localstack — the local demo, its environment, the local stand-ins
 15. cli — the commands
 
 Modules in the same layer may import each other (cycles inside a layer are the package's own
@@ -42,8 +43,9 @@ LAYERS: tuple[tuple[str, ...], ...] = (
         "records",
         "pan",
         "crashpoints",
+        "columns",
+        "resources",
         "examples",
-        "localstack",
         "service.health",
     ),
     ("aws", "stream"),
@@ -59,7 +61,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("replay", "cases"),
     ("console",),
     ("service",),
-    ("demo", "demo_setup"),
+    ("demo", "demo_setup", "localstack"),
     ("cli", "__main__"),
 )
 
