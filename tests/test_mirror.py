@@ -21,7 +21,6 @@ TESTED_ELSEWHERE = {
     "deps": "every test that opens a role's dependencies (tests/warehouse/contract/env.py)",
     "metrics": "tests/deploy/test_grafana.py (the dashboards' and alerts' metrics exist)",
     "logs": "tests/reliability (the JSON lines the daemon writes)",
-    "retry": "tests/tasks/test_loop.py (serialization conflicts retried) and tests/reliability",
     "stream": "tests/e2e and tests/reliability (kinesalite, throttling faults)",
 }
 
