@@ -9,7 +9,7 @@ from typing import Any
 
 import psycopg
 
-from fraudd.history.simulate import simulate_into_warehouse
+from fraudd.history.synthetic import simulate_into_warehouse
 from fraudd.settings import Settings
 from fraudd.simulator.timeline import SimulationSpec
 from fraudd.warehouse import open_warehouse

@@ -19,7 +19,7 @@ from typing import Any
 
 from bench.common import Result, Target, isolated
 from bench.context import Context
-from fraudd.simulator.history import generate_history
+from fraudd.simulator.dataset import generate_history
 from fraudd.warehouse import connect
 from fraudd.warehouse.shared.features import feature_queries, serving_call
 from tests.model.fixtures import TX_COLUMNS, label_rows, tx_rows

@@ -1,7 +1,7 @@
 """Test-only fault hooks: crash (SIGKILL) or hang at named points of the daemon.
 
 Inert unless the daemon was started with one of these variables (read once, by :func:`configure`,
-which :func:`fraudd.daemon.serve` calls at start; never at import):
+which :func:`fraudd.service.daemon.serve` calls at start; never at import):
 
 - ``FRAUDD_TEST_CRASHPOINT=consumer.before_commit:7[,actions.after_publish:3]``: the process
   sends itself SIGKILL on the 7th time it reaches ``consumer.before_commit``. SIGKILL, not an

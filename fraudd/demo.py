@@ -26,8 +26,8 @@ import structlog
 
 from fraudd import aws
 from fraudd.alert import Alert, parse
-from fraudd.daemon import TaskFn, install_signal_handlers, run_tasks
 from fraudd.deps import Deps, open_deps
+from fraudd.service.daemon import TaskFn, install_signal_handlers, run_tasks
 from fraudd.settings import Role, Settings
 from fraudd.tasks import producer
 from fraudd.warehouse.api.figures import RunCaught, RunCounts, RunLatency, as_dict

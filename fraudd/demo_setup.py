@@ -15,7 +15,7 @@ from typing import Any, Protocol
 import structlog
 
 from fraudd import localstack
-from fraudd.history.simulate import simulate_into_warehouse
+from fraudd.history.synthetic import simulate_into_warehouse
 from fraudd.localstack import aws as local_aws
 from fraudd.localstack import kinesis as local_kinesis
 from fraudd.model.commands import train_command

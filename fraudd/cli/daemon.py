@@ -23,8 +23,8 @@ def run(
     ] = None,
 ) -> None:
     """Run the daemon with the configured (or given) roles until SIGTERM."""
-    from fraudd.daemon import serve
-    from fraudd.startup import StartupError
+    from fraudd.service.daemon import serve
+    from fraudd.service.startup import StartupError
 
     overrides: dict[str, Any] = {}
     if roles is not None:

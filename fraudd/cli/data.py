@@ -71,7 +71,7 @@ def _progress(enabled: bool) -> Iterator[ProgressFn | None]:
 def _run(coro_fn: Callable[[], Any]) -> Any:
     """Run a coroutine; staging and simulation conflicts become one line and an exit code (the
     rest, warehouse errors included, is worded by :mod:`fraudd.cli.errors`)."""
-    from fraudd.history.simulations import SimulationConflict
+    from fraudd.history.timelines import SimulationConflict
     from fraudd.warehouse.api.history import StagingConfigError
 
     try:
@@ -162,7 +162,7 @@ def simulate_history(
 
 
 def _simulate_to_file(spec: Any, days: int, out: Path, layout: str, as_json: bool) -> None:
-    from fraudd.history.simulate import generate
+    from fraudd.history.synthetic import generate
     from fraudd.simulator import write_csv, write_handbook_csv
 
     frame = generate(spec, days)
@@ -173,7 +173,7 @@ def _simulate_to_file(spec: Any, days: int, out: Path, layout: str, as_json: boo
 
 
 async def _simulate(settings: Settings, spec: Any, days: int, tty: bool) -> Any:
-    from fraudd.history.simulate import simulate_into_warehouse
+    from fraudd.history.synthetic import simulate_into_warehouse
     from fraudd.warehouse import open_warehouse
 
     async with AsyncExitStack() as stack:
@@ -281,8 +281,8 @@ async def _check_stream(settings: Settings) -> None:
 async def _replay(
     settings: Settings, path: Path, rate: float | None, speedup: float | None, limit: int | None
 ) -> Any:
-    from fraudd.daemon import install_signal_handlers
-    from fraudd.history.replay import run_replay
+    from fraudd.replay import run_replay
+    from fraudd.service.daemon import install_signal_handlers
 
     await _check_stream(settings)
     stop = asyncio.Event()

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from fraudd.scoring.decision import Thresholds
+from fraudd.warehouse.api.models import Thresholds
 
 
 @dataclass(frozen=True)

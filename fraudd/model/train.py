@@ -27,9 +27,8 @@ from fraudd.model.evaluate import Evaluation, evaluate_scores
 from fraudd.model.fit import FitConfig, Fitted, fit
 from fraudd.model.protocol import EvalWindow, pooled_scores
 from fraudd.model.thresholds import ThresholdTargets, choose_thresholds
-from fraudd.scoring.decision import Thresholds
 from fraudd.warehouse.api import Session
-from fraudd.warehouse.api.models import ModelRecord
+from fraudd.warehouse.api.models import ModelRecord, Thresholds
 
 log = structlog.get_logger(__name__)
 

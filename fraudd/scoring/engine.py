@@ -17,7 +17,7 @@ from fraudd.features import FEATURES, feature_matrix
 from fraudd.metrics import Metrics, stage
 from fraudd.records import Swipe
 from fraudd.scoring.base import Scorer, ScoreResult
-from fraudd.scoring.decision import Thresholds, decide
+from fraudd.scoring.decision import decide
 from fraudd.scoring.local import LocalScorer
 from fraudd.scoring.redshift_ml import RedshiftMLScoring
 from fraudd.scoring.rules import RuleHit, Rules
@@ -25,7 +25,7 @@ from fraudd.scoring.sagemaker import SageMakerScorer
 from fraudd.scoring.verdict import Decision, Reason, Verdict, stronger
 from fraudd.settings import Settings
 from fraudd.warehouse import Session
-from fraudd.warehouse.api.models import ModelRecord
+from fraudd.warehouse.api.models import ModelRecord, Thresholds
 
 log = structlog.get_logger(__name__)
 SCORER_THREADS = 1

@@ -23,11 +23,10 @@ import xgboost as xgb
 
 from fraudd.features import FEATURES, reason_text
 from fraudd.scoring.base import ScoreResult
-from fraudd.scoring.decision import Thresholds
 from fraudd.scoring.verdict import Reason
 from fraudd.settings import ScoringSettings
 from fraudd.warehouse.api import Session
-from fraudd.warehouse.api.models import ModelRecord
+from fraudd.warehouse.api.models import ModelRecord, Thresholds
 
 log = structlog.get_logger(__name__)
 

@@ -11,9 +11,9 @@ import numpy as np
 
 from fraudd.features import FEATURES
 from fraudd.records import Swipe
-from fraudd.scoring.decision import Thresholds
 from fraudd.settings import Settings
 from fraudd.warehouse import Session
+from fraudd.warehouse.api.models import Thresholds
 
 
 class RedshiftMLScoring:

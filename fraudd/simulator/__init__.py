@@ -1,9 +1,11 @@
 """Transaction simulator: the handbook's generative model, deterministic and vectorised.
 
-Entry points: :func:`generate_history` (a labelled history), :class:`LiveSimulator` (the same
-timeline continued on a simulated clock), :func:`write_csv` / :func:`write_handbook_csv`.
+Entry points: :func:`generate_history` (a labelled history, :mod:`~fraudd.simulator.dataset`),
+:class:`LiveSimulator` (the same timeline continued on a simulated clock,
+:mod:`~fraudd.simulator.continuation`), :func:`write_csv` / :func:`write_handbook_csv`.
 """
 
+from fraudd.simulator.continuation import LiveSimulator
 from fraudd.simulator.csvio import (
     FRAUDD_COLUMNS,
     HANDBOOK_COLUMNS,
@@ -11,6 +13,7 @@ from fraudd.simulator.csvio import (
     write_csv,
     write_handbook_csv,
 )
+from fraudd.simulator.dataset import generate_history
 from fraudd.simulator.frame import (
     COLUMNS,
     CURRENCY,
@@ -19,8 +22,6 @@ from fraudd.simulator.frame import (
     STREAM_COLUMNS,
     split_labels,
 )
-from fraudd.simulator.history import generate_history
-from fraudd.simulator.live import LiveSimulator
 from fraudd.simulator.profiles import Profiles, make_profiles
 from fraudd.simulator.timeline import SimulationSpec, Timeline
 

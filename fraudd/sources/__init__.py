@@ -1,4 +1,9 @@
-"""Sources of swipes for the producer: live simulator, replayed history file, simple generator."""
+"""Sources of swipes for the producer.
+
+- :mod:`fraudd.sources.live` — live mode: the stored history's timeline, continued.
+- :mod:`fraudd.sources.history_file` — a labelled history file, replayed in time order.
+- :mod:`fraudd.sources.simple` — a small self-contained generator for tests.
+"""
 
 from fraudd.sources.base import Draft, Source
 

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 import structlog
 
-from fraudd.history.simulations import StoredSimulation, latest_simulation
+from fraudd.history.timelines import StoredSimulation, latest_simulation
 from fraudd.settings import Settings
 from fraudd.simulator import LiveSimulator, SimulationSpec
 from fraudd.sources.base import Draft

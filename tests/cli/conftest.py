@@ -9,6 +9,13 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from fraudd.settings import Settings
+from tests.cases.conftest import (  # noqa: F401  (fixtures: test_cases.py runs on seeded schemas)
+    cases_env,
+    pg_cluster,
+    seeded,
+    settings_for,
+    shim,
+)
 
 
 def run_fraudd(

@@ -39,9 +39,9 @@ import pytest_asyncio
 
 from fraudd import aws
 from fraudd.features import FEATURES
-from fraudd.scoring.decision import Thresholds
 from fraudd.scoring.sagemaker import SageMakerScorer
 from fraudd.settings import Settings
+from fraudd.warehouse.api.models import Thresholds
 from fraudd.warehouse.redshift.s3stage import S3Stager
 from fraudd.warehouse.sqlfiles import load_migrations, render
 from tests.conftest import free_ports

@@ -11,9 +11,9 @@ from typing import Any
 
 import pytest
 
-from fraudd.daemon import run_tasks
 from fraudd.deps import Deps, open_deps
 from fraudd.metrics import create_metrics
+from fraudd.service.daemon import run_tasks
 from fraudd.sources.simple import SimpleSource
 from fraudd.stream import Entry
 from fraudd.tasks import producer

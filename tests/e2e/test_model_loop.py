@@ -11,7 +11,7 @@ import pytest
 
 from fraudd.deps import Deps
 from fraudd.features import FEATURES
-from fraudd.history.simulate import simulate_into_warehouse
+from fraudd.history.synthetic import simulate_into_warehouse
 from fraudd.model.commands import train_command
 from fraudd.model.fit import FitConfig
 from fraudd.simulator import SimulationSpec

@@ -17,7 +17,7 @@ from fraudd.model.fit import FitConfig
 from fraudd.simulator import write_handbook_csv
 from fraudd.warehouse import open_warehouse
 from tests.history.conftest import SMALL, SMALL_DAYS, HistoryDb
-from tests.history.test_import import fetch, last_json, run_cli
+from tests.history.test_importer import fetch, last_json, run_cli
 
 
 def zero_some(frame: pd.DataFrame) -> tuple[pd.DataFrame, set[str]]:

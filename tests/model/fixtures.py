@@ -16,7 +16,7 @@ import pytest
 from fraudd.history.columns import label_delays
 from fraudd.localstack import StackInfo
 from fraudd.settings import Settings
-from fraudd.simulator.history import generate_history
+from fraudd.simulator.dataset import generate_history
 from fraudd.warehouse import (
     Connection,
     Dialect,

@@ -6,8 +6,9 @@ import numpy as np
 import pytest
 
 from fraudd.features import FEATURES
-from fraudd.scoring.decision import Thresholds, decide
+from fraudd.scoring.decision import decide
 from fraudd.scoring.local import INLINE_ROWS, LocalScorer
+from fraudd.warehouse.api.models import Thresholds
 from tests.model.helpers import RATIO, record, synthetic
 
 

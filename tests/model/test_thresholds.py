@@ -10,7 +10,8 @@ from fraudd.model.thresholds import (
     choose_thresholds,
     review_threshold,
 )
-from fraudd.scoring.decision import Thresholds, decide
+from fraudd.scoring.decision import decide
+from fraudd.warehouse.api.models import Thresholds
 
 
 def test_review_threshold_meets_the_alert_budget() -> None:

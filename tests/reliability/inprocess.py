@@ -13,10 +13,10 @@ from typing import Any
 
 import aiohttp
 
-from fraudd.daemon import run_tasks
 from fraudd.deps import Deps, open_deps
 from fraudd.localstack import StackInfo
 from fraudd.metrics import Metrics, create_metrics
+from fraudd.service.daemon import run_tasks
 from fraudd.tasks import producer
 from tests.conftest import free_ports
 from tests.e2e.harness import Env

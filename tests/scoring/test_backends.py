@@ -12,9 +12,9 @@ import pytest
 
 from fraudd import aws
 from fraudd.features import FEATURES
-from fraudd.scoring.decision import Thresholds
 from fraudd.scoring.sagemaker import SageMakerScorer, parse_scores, to_csv
 from fraudd.settings import Settings
+from fraudd.warehouse.api.models import Thresholds
 
 
 def test_csv_body_marks_missing_values_empty() -> None:

@@ -8,7 +8,7 @@ from contextlib import AsyncExitStack
 import pandas as pd
 
 from fraudd.deps import open_deps
-from fraudd.history.simulate import simulate_into_warehouse
+from fraudd.history.synthetic import simulate_into_warehouse
 from fraudd.simulator import Timeline
 from fraudd.sources.live import LiveSource, drafts_from_frame, live_source_from_warehouse
 from fraudd.sources.simple import SimpleSource

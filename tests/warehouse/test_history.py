@@ -1,6 +1,6 @@
 """History bulk loads and the simulations table (fraudd/warehouse/*/history.py) on each
 implementation. On the Redshift form the rows reach the staging table by INSERTs (no S3 here:
-the S3 upload and the COPY statement are tests/history/test_s3stage.py); everything after the
+the S3 upload and the COPY statement are tests/warehouse/test_s3stage.py); everything after the
 staging — the explicit duplicate checks, the lock, the inserts, the simulation row — runs as on
 Redshift, on tables whose primary keys are not enforced."""
 
@@ -14,7 +14,7 @@ import pytest
 
 from fraudd.history.columns import NORMAL_COLUMNS
 from fraudd.history.csvtext import csv_text
-from fraudd.history.simulate import from_simulation
+from fraudd.history.synthetic import from_simulation
 from fraudd.simulator import SimulationSpec, Timeline
 from fraudd.warehouse import WarehouseError
 from fraudd.warehouse.api.history import SimulationRecord

@@ -6,9 +6,9 @@ import asyncio
 
 import pytest
 
-from fraudd.scoring.decision import Thresholds
 from fraudd.scoring.local import load_local_scorer
 from fraudd.settings import ScoringSettings
+from fraudd.warehouse.api.models import Thresholds
 from tests.model import helpers
 from tests.warehouse.sessions import AreaDb, area_db
 

@@ -41,7 +41,7 @@ async def _load(area_db: AreaDb, frame: pd.DataFrame) -> None:
 
 @pytest.fixture(scope="module")
 def history() -> pd.DataFrame:
-    from fraudd.simulator.history import generate_history
+    from fraudd.simulator.dataset import generate_history
 
     return generate_history(dt.date(2018, 4, 1), 45, customers=120, terminals=240, seed=5)
 

@@ -14,10 +14,36 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
-from fraudd.scoring.decision import Thresholds
-
 if TYPE_CHECKING:
     import xgboost as xgb
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """Score thresholds in [0, 1]; chosen at training time and stored with the model."""
+
+    review: float | None
+    block: float | None
+
+    def as_dict(self) -> dict[str, float | None]:
+        """JSON form, as stored in model metadata."""
+        return {"review": self.review, "block": self.block}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Thresholds:
+        """Inverse of :meth:`as_dict`."""
+        review, block = data.get("review"), data.get("block")
+        return cls(
+            review=None if review is None else float(review),
+            block=None if block is None else float(block),
+        )
+
+    def overridden(self, review: float | None, block: float | None) -> Thresholds:
+        """These thresholds with configured overrides (``None`` keeps the model's value)."""
+        return Thresholds(
+            review=self.review if review is None else review,
+            block=self.block if block is None else block,
+        )
 
 
 @dataclass(frozen=True)

@@ -171,7 +171,7 @@ async def test_refresh_view_by_a_user_who_does_not_own_it_stops_at_start(
     start (the CLI exits 78), not a permission error on every poll."""
     import dataclasses
 
-    from fraudd import startup
+    from fraudd.service import startup
 
     settings = contract.settings.derive(
         **{"warehouse": contract.settings.warehouse.derive(**{"refresh_view": True})}

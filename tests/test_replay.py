@@ -12,10 +12,10 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from fraudd.history.replay import run_replay
 from fraudd.localstack import StackInfo
 from fraudd.localstack import aws as local_aws
 from fraudd.metrics import create_metrics
+from fraudd.replay import run_replay
 from fraudd.settings import Settings
 from fraudd.simulator import Timeline, write_handbook_csv
 from fraudd.stream import Entry

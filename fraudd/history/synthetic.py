@@ -21,7 +21,7 @@ import structlog
 from fraudd.history.columns import NORMAL_COLUMNS, label_delays
 from fraudd.history.csvtext import csv_text
 from fraudd.history.loader import ProgressFn, threaded
-from fraudd.history.simulations import StoredSimulation, check_seed_is_free
+from fraudd.history.timelines import StoredSimulation, check_seed_is_free
 from fraudd.settings import Settings
 from fraudd.simulator import SimulationSpec, Timeline
 from fraudd.warehouse import Warehouse
@@ -110,7 +110,7 @@ async def simulate_into_warehouse(
 ) -> SimulateSummary:
     """Generate ``days`` days of ``spec`` and load transactions, labels and the spec.
 
-    Raises :class:`~fraudd.history.simulations.SimulationConflict` (the seed already names
+    Raises :class:`~fraudd.history.timelines.SimulationConflict` (the seed already names
     another timeline) or :class:`~fraudd.warehouse.api.history.StagingConfigError` (no bulk path
     configured) before generating anything.
     """

@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 
 from fraudd.simulator import Timeline, write_csv, write_handbook_csv
-from fraudd.sources.replay import ReplaySource
+from fraudd.sources.history_file import ReplaySource
 from tests.history.conftest import SMALL
 
 

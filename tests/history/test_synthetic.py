@@ -11,14 +11,14 @@ import pandas as pd
 import pytest
 
 from fraudd.history.columns import label_delays
-from fraudd.history.simulate import simulate_into_warehouse
-from fraudd.history.simulations import SimulationConflict, latest_simulation
+from fraudd.history.synthetic import simulate_into_warehouse
+from fraudd.history.timelines import SimulationConflict, latest_simulation
 from fraudd.simulator import read_csv
 from fraudd.warehouse import WarehouseError
 from fraudd.warehouse.api.history import SimulationRecord
 from fraudd.warehouse.postgres import history as pg_history
 from tests.history.conftest import SMALL, SMALL_DAYS, HistoryDb
-from tests.history.test_import import last_json, run_cli
+from tests.history.test_importer import last_json, run_cli
 
 INDEXES = (
     "SELECT indexname, indexdef FROM pg_indexes "

@@ -1,6 +1,6 @@
 """``fraudd replay``: stream a history file into Kinesis through the producer, labels held back.
 
-The producer task runs with a :class:`~fraudd.sources.replay.ReplaySource` (blocked cards are
+The producer task runs with a :class:`~fraudd.sources.history_file.ReplaySource` (blocked cards are
 declined as in live mode) until the file is exhausted (or ``limit`` swipes were taken) and every
 record is accepted by Kinesis. Labels go to the labels table through the producer's
 :class:`~fraudd.tasks.labels.LabelQueue` once ``producer.label_delay_days`` of event time have
@@ -25,7 +25,7 @@ import structlog
 from fraudd.deps import Deps, open_deps
 from fraudd.metrics import Metrics
 from fraudd.settings import Settings
-from fraudd.sources.replay import ReplaySource
+from fraudd.sources.history_file import ReplaySource
 from fraudd.stream import Entry
 from fraudd.tasks import producer
 from fraudd.tasks.labels import LabelQueue

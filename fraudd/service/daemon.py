@@ -16,13 +16,14 @@ from typing import Any
 
 import structlog
 
-from fraudd import __version__, console, crashpoints, startup
+from fraudd import __version__, console, crashpoints
 from fraudd.deps import Deps, open_deps
 from fraudd.metrics import Metrics
+from fraudd.service import startup
+from fraudd.service.readiness import run as run_readiness
+from fraudd.service.systemd import Notifier, run_watchdog, watchdog_interval
 from fraudd.settings import Role, Settings
-from fraudd.systemd import Notifier, run_watchdog, watchdog_interval
 from fraudd.tasks import actions, consumer, ingest, producer
-from fraudd.tasks.readiness import run as run_readiness
 
 log = structlog.get_logger(__name__)
 
@@ -68,7 +69,7 @@ async def run_tasks(
     extra: Mapping[str, TaskFn] | None = None,
 ) -> None:
     """Run the roles' tasks (and the HTTP endpoint, readiness, watchdog) until they all end."""
-    from fraudd import http
+    from fraudd.service import http
 
     notifier = Notifier.from_environ()
     fns: dict[str, TaskFn] = {role: TASKS[role] for role in roles} | dict(extra or {})

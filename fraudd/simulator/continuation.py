@@ -1,4 +1,4 @@
-"""Live mode: the same timeline as the history, produced on a simulated clock.
+"""The history's timeline continued past its end, produced on a simulated clock (live mode).
 
 ``LiveSimulator.advance(until)`` returns every transaction with event time in ``[clock, until)``
 and moves the clock to ``until``; ``take(n)`` returns the next ``n`` transactions whatever their
