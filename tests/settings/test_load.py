@@ -1,4 +1,5 @@
-"""Settings: TOML + environment, frozen, extra keys refused, secrets redacted, exit 78."""
+"""Settings: TOML + environment, frozen, extra keys refused, secrets redacted, exit 78 (the rules
+across fields: test_checks)."""
 
 from __future__ import annotations
 
@@ -67,18 +68,6 @@ def test_unreadable_file(tmp_path: Path) -> None:
         load_settings(tmp_path / "missing.toml")
 
 
-def test_redshift_on_aws_requires_verify_full(tmp_path: Path) -> None:
-    base = "profile = 'aws'\n[warehouse]\ndialect = 'redshift'\n"
-    with pytest.raises(ConfigError, match="verify-full"):
-        load_settings(write(tmp_path, base + "sslmode = 'require'\n"))
-    assert (
-        load_settings(write(tmp_path, base + "sslmode = 'verify-full'\n")).warehouse.sslmode
-        == "verify-full"
-    )
-    ok = load_settings(write(tmp_path, base + "sslmode = 'require'\nallow_insecure_tls = true\n"))
-    assert ok.warehouse.allow_insecure_tls
-
-
 def test_metrics_bind_to_loopback_by_default() -> None:
     assert load_settings().http.host == "127.0.0.1"
 
@@ -143,41 +132,3 @@ def test_derive_merges_sections_and_validates_again() -> None:
         base.derive(warehouse={"schema_name": "x; DROP TABLE t"})  # model_copy let this through
     with pytest.raises(ValueError, match="no section"):
         base.derive(nonsense={"a": 1})
-
-
-@pytest.mark.parametrize(
-    ("changes", "key"),
-    [
-        ({"consumer": {"instance_index": 2, "instance_count": 2}}, "consumer.instance_index"),
-        ({"scoring": {"backend": "redshift-ml"}}, "scoring.backend"),
-        ({"warehouse": {"dialect": "redshift", "iam_auth": True}}, "warehouse.iam_auth"),
-        ({"profile": "aws", "warehouse": {"dialect": "redshift"}}, "warehouse.sslmode"),
-        ({"roles": ("console",), "console": {"auth": "alb"}}, "console.alb_signer_arn"),
-        ({"console": {"token_secret": SecretStr("short")}}, "console.token_secret"),
-    ],
-)
-def test_derive_refuses_a_variant_that_breaks_a_rule_across_fields(changes: dict, key: str) -> None:
-    """The cross-field rules are model validators: derive() runs them, not only load_settings."""
-    import pydantic
-
-    from fraudd.settings import describe
-
-    with pytest.raises(pydantic.ValidationError) as refused:
-        Settings().derive(**changes)
-    assert describe(refused.value).startswith(f"{key}: ")
-
-
-def test_a_section_derived_alone_checks_its_own_rules() -> None:
-    import pydantic
-
-    with pytest.raises(pydantic.ValidationError, match=r"must be below consumer\.instance_count"):
-        Settings().consumer.derive(instance_index=1)
-
-
-def test_cli_option_that_breaks_a_rule_exits_78_with_one_line(tmp_path: Path) -> None:
-    result = run_cli("--config", str(write(tmp_path, "")), "run", "--instance", "2-of-2")
-    assert result.returncode == EX_CONFIG
-    assert result.stderr.strip().splitlines() == [
-        "fraudd: invalid configuration: consumer.instance_index: "
-        "must be below consumer.instance_count"
-    ]
