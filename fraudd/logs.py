@@ -27,6 +27,18 @@ def configure_logging(
     """
     out = stream or sys.stdout
     use_console = fmt == "console" or (fmt == "auto" and out.isatty())
+    shared = _shared_processors(use_console)
+    structlog.configure(
+        processors=[*shared, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
+        logger_factory=structlog.stdlib.LoggerFactory(),
+        wrapper_class=structlog.stdlib.BoundLogger,
+        cache_logger_on_first_use=True,
+    )
+    _route_standard_library(out, shared, use_console, level)
+
+
+def _shared_processors(use_console: bool) -> list[Any]:
+    """What structlog's and the standard library's records both go through before rendering."""
     shared: list[Any] = [
         structlog.contextvars.merge_contextvars,
         structlog.stdlib.add_log_level,
@@ -34,18 +46,17 @@ def configure_logging(
         structlog.processors.TimeStamper(fmt="iso", utc=True),
         structlog.processors.StackInfoRenderer(),
     ]
+    if not use_console:  # the console renderer prints tracebacks itself
+        shared.append(structlog.processors.format_exc_info)
+    return shared
+
+
+def _route_standard_library(out: TextIO, shared: list[Any], use_console: bool, level: str) -> None:
+    """One handler on the root logger renders every record, structlog's and the libraries'."""
     renderer: Any = (
         structlog.dev.ConsoleRenderer()
         if use_console
         else structlog.processors.JSONRenderer(sort_keys=False)
-    )
-    if not use_console:
-        shared.append(structlog.processors.format_exc_info)
-    structlog.configure(
-        processors=[*shared, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
-        logger_factory=structlog.stdlib.LoggerFactory(),
-        wrapper_class=structlog.stdlib.BoundLogger,
-        cache_logger_on_first_use=True,
     )
     formatter = structlog.stdlib.ProcessorFormatter(
         foreign_pre_chain=shared,

@@ -112,9 +112,7 @@ async def record_verdict(
 ) -> VerdictDone:
     """Steps 1-6 of the module docstring; call inside a transaction, then :func:`count`."""
     actor.require_investigator()
-    if outcome not in OUTCOMES:
-        raise ActionRefused(f"outcome must be one of {', '.join(OUTCOMES)}, not {outcome!r}")
-    verdict: Outcome = outcome
+    verdict = _outcome(outcome)
     note = _clean(note, MAX_NOTE)
     case = await _open_case(ops, case_id)  # 1
     record = VerdictRecord(
@@ -122,15 +120,7 @@ async def record_verdict(
     )
     await ops.insert_verdict(record)  # 2
     labels, disagreements = await _label(ops, case_id, verdict, at)  # 3
-    released = False
-    if verdict == "legitimate":  # 4
-        released = await release_block(ops, actor, case.card_token, "marked legitimate", at)
-    elif verdict == "fraud" and block_hours and await ops.get_block(case.card_token) is None:
-        top = await ops.case_alerts(case_id)
-        tx_id = top[0].alert_id if top else ""
-        await extend_block(
-            ops, actor, case.card_token, tx_id, block_hours, "confirmed fraud", at
-        )
+    released = await _act_on_card(ops, actor, case, verdict, at, block_hours)  # 4
     closed = verdict != "unsure" if close is None else close
     if closed:  # 5
         await _close(ops, actor, case, verdict, note, at)
@@ -140,6 +130,31 @@ async def record_verdict(
                before={"status": case.status}, after=after)
     )  # fmt: skip
     return VerdictDone(case, verdict, closed, released, labels, disagreements)
+
+
+def _outcome(outcome: str) -> Outcome:
+    if outcome not in OUTCOMES:
+        raise ActionRefused(f"outcome must be one of {', '.join(OUTCOMES)}, not {outcome!r}")
+    return outcome
+
+
+async def _act_on_card(
+    ops: CaseOps,
+    actor: Actor,
+    case: Case,
+    verdict: Outcome,
+    at: datetime,
+    block_hours: float | None,
+) -> bool:
+    """Step 4: legitimate releases the card's block, fraud blocks a card that is not blocked
+    (for ``block_hours``, when given); True when a block was released."""
+    if verdict == "legitimate":
+        return await release_block(ops, actor, case.card_token, "marked legitimate", at)
+    if verdict == "fraud" and block_hours and await ops.get_block(case.card_token) is None:
+        top = await ops.case_alerts(case.case_id)
+        tx_id = top[0].alert_id if top else ""
+        await extend_block(ops, actor, case.card_token, tx_id, block_hours, "confirmed fraud", at)
+    return False
 
 
 def count(metrics: Metrics, done: VerdictDone, at: datetime) -> None:

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from fraudd.settings import EX_CONFIG, ConfigError
+from fraudd.settings import EX_CONFIG, ConfigError, settings_error
 
 if TYPE_CHECKING:
     from fraudd.settings import Settings
@@ -106,6 +106,7 @@ def _ours(exc: BaseException) -> tuple[str, int] | None:
 
     if isinstance(exc, Failure):
         return str(exc), exc.code
+    exc = settings_error(exc) or exc  # a settings variant a command derived from its options
     if isinstance(exc, ConfigError):
         return _config(str(exc)), EX_CONFIG
     if isinstance(exc, LocalStackError):

@@ -8,7 +8,7 @@ import json
 import sys
 from pathlib import Path
 from types import ModuleType
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -16,6 +16,10 @@ from fraudd.cli.app import app, settings_from
 from fraudd.cli.errors import Failure
 from fraudd.settings import EX_CONFIG, Settings
 from fraudd.warehouse.api.model_training import ModelStatus
+
+if TYPE_CHECKING:
+    from fraudd.model.thresholds import ThresholdTargets
+    from fraudd.warehouse.api.models import ModelRecord
 
 model_app = typer.Typer(
     help="The model registry: list, activate (roll back), export.", no_args_is_help=True
@@ -38,31 +42,39 @@ def _day(value: dt.datetime | None, default: dt.date) -> dt.date:
     return value.date() if value is not None else default
 
 
+TrainEndOpt = Annotated[
+    dt.datetime | None,
+    typer.Option(
+        formats=["%Y-%m-%d"],
+        help="End of the training window (exclusive); default: today minus the label delay.",
+    ),
+]
+TrainDaysOpt = Annotated[int, typer.Option(help="Days of labelled history to train on.")]
+LabelDelayOpt = Annotated[
+    int, typer.Option(help="Label delay: days before train-end whose labels are not final.")
+]
+BackendOpt = Annotated[str, typer.Option(help="local | redshift-ml")]
+AlertsPerDayOpt = Annotated[
+    float, typer.Option(help="Alerts per day investigators can handle (sets the review threshold).")
+]
+BlockPrecisionOpt = Annotated[
+    float, typer.Option(help="Minimum validation precision for automatic blocks.")
+]
+ForceActivateOpt = Annotated[
+    bool, typer.Option(help="Activate even if validation is worse than the active model.")
+]
+
+
 @app.command()
 def train(
     ctx: typer.Context,
-    train_end: Annotated[
-        dt.datetime | None,
-        typer.Option(
-            formats=["%Y-%m-%d"],
-            help="End of the training window (exclusive); default: today minus the label delay.",
-        ),
-    ] = None,
-    train_days: Annotated[int, typer.Option(help="Days of labelled history to train on.")] = 90,
-    delay_days: Annotated[
-        int, typer.Option(help="Label delay: days before train-end whose labels are not final.")
-    ] = 7,
-    backend: Annotated[str, typer.Option(help="local | redshift-ml")] = "local",
-    alerts_per_day: Annotated[
-        float,
-        typer.Option(help="Alerts per day investigators can handle (sets the review threshold)."),
-    ] = 100.0,
-    block_precision: Annotated[
-        float, typer.Option(help="Minimum validation precision for automatic blocks.")
-    ] = 0.9,
-    force_activate: Annotated[
-        bool, typer.Option(help="Activate even if validation is worse than the active model.")
-    ] = False,
+    train_end: TrainEndOpt = None,
+    train_days: TrainDaysOpt = 90,
+    delay_days: LabelDelayOpt = 7,
+    backend: BackendOpt = "local",
+    alerts_per_day: AlertsPerDayOpt = 100.0,
+    block_precision: BlockPrecisionOpt = 0.9,
+    force_activate: ForceActivateOpt = False,
 ) -> None:
     """Train a gradient-boosted model on labelled history and register it (versioned)."""
     settings = settings_from(ctx)
@@ -72,22 +84,33 @@ def train(
         return
     if backend != "local":
         raise typer.BadParameter("backend must be local or redshift-ml", param_hint="--backend")
-    from fraudd.model.fit import FitConfig
     from fraudd.model.thresholds import ThresholdTargets
 
     targets = ThresholdTargets(alerts_per_day=alerts_per_day, block_min_precision=block_precision)
+    record = _train_local(settings, end, train_days, delay_days, targets, force_activate)
+    typer.echo(_registered(record))
+
+
+def _train_local(
+    settings: Settings,
+    end: dt.date,
+    train_days: int,
+    delay_days: int,
+    targets: ThresholdTargets,
+    force_activate: bool,
+) -> ModelRecord:
+    """Train, validate and register a model (activated by the registry's rule, or forced);
+    a window the history does not cover is one line saying what to load or choose."""
+    from fraudd.model.fit import FitConfig
+
+    activate = True if force_activate else None
     try:
-        record = asyncio.run(
+        return asyncio.run(
             _commands().train_command(
-                settings,
-                train_end=end,
-                train_days=train_days,
-                delay_days=delay_days,
-                targets=targets,
-                fit=FitConfig(),
-                activate=True if force_activate else None,
+                settings, train_end=end, train_days=train_days, delay_days=delay_days,
+                targets=targets, fit=FitConfig(), activate=activate,
             )
-        )
+        )  # fmt: skip
     except ValueError as exc:
         start = end - dt.timedelta(days=train_days)
         raise Failure(
@@ -95,18 +118,20 @@ def train(
             "(`fraudd simulate history` or `fraudd history import`) or choose --train-end and "
             "--train-days inside it"
         ) from exc
+
+
+def _registered(record: ModelRecord) -> str:
+    """The JSON line ``fraudd train`` prints about the model it registered."""
     meta = record.metadata
-    typer.echo(
-        json.dumps(
-            {
-                "version": record.version,
-                "active": record.active,
-                "validation": meta.get("validation"),
-                "thresholds": meta.get("thresholds"),
-                "activation": meta.get("activation"),
-            },
-            default=str,
-        )
+    return json.dumps(
+        {
+            "version": record.version,
+            "active": record.active,
+            "validation": meta.get("validation"),
+            "thresholds": meta.get("thresholds"),
+            "activation": meta.get("activation"),
+        },
+        default=str,
     )
 
 

@@ -120,15 +120,10 @@ def _metadata(
     fit_rows: pd.DataFrame,
     val_rows: pd.DataFrame,
 ) -> dict[str, Any]:
+    """What the registry stores with a model: how, on what and with what result it was trained."""
     return {
         "features": list(FEATURES),
-        "training_window": {
-            "start": config.start.isoformat(),
-            "end": config.end.isoformat(),
-            "fit_end": config.fit_end.isoformat(),
-            "val_start": config.val_start.isoformat(),
-            "delay_days": config.delay_days,
-        },
+        "training_window": _window_metadata(config),
         "hyperparameters": config.fit.as_dict() | {"rounds": fitted.rounds},
         "validation": {
             "auc_roc": validation.auc_roc,
@@ -139,18 +134,34 @@ def _metadata(
         },
         "thresholds": thresholds.as_dict(),
         "targets": vars(config.targets).copy(),
-        "sizes": {
-            "rows": len(full),
-            "frauds": int(full["is_fraud"].sum()),
-            "fit_rows": len(fit_rows),
-            "val_rows": len(val_rows),
-            "artifact_bytes": len(artifact_bytes(fitted)),
-        },
+        "sizes": _size_metadata(fitted, full, fit_rows, val_rows),
         "timings": {
             "fit_seconds": round(fitted.fit_seconds, 2),
             "refit_seconds": round(fitted.refit_seconds, 2),
         },
         "created_at": dt.datetime.now(dt.UTC).isoformat(),
+    }
+
+
+def _window_metadata(config: TrainConfig) -> dict[str, Any]:
+    return {
+        "start": config.start.isoformat(),
+        "end": config.end.isoformat(),
+        "fit_end": config.fit_end.isoformat(),
+        "val_start": config.val_start.isoformat(),
+        "delay_days": config.delay_days,
+    }
+
+
+def _size_metadata(
+    fitted: Fitted, full: pd.DataFrame, fit_rows: pd.DataFrame, val_rows: pd.DataFrame
+) -> dict[str, int]:
+    return {
+        "rows": len(full),
+        "frauds": int(full["is_fraud"].sum()),
+        "fit_rows": len(fit_rows),
+        "val_rows": len(val_rows),
+        "artifact_bytes": len(artifact_bytes(fitted)),
     }
 
 

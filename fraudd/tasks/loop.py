@@ -93,35 +93,50 @@ async def poll_loop(
             started = time.perf_counter()
             try:
                 outcome = await step()
-                failures = 0
             except Exception as exc:
                 if not is_transient(exc):
                     raise
                 failures += 1
-                deps.metrics.retries.labels(operation=f"{name}.{retry_reason(exc)}").inc()
-                deps.health.set_dependency(dependency_of(exc), False)
-                pause = _BACKOFF.delay(min(failures, 6))
-                log.warning(
-                    f"{name}.step_failed",
-                    error=type(exc).__name__,
-                    detail=str(exc)[:200],
-                    failures=failures,
-                    retry_in_s=round(pause, 2),
-                )
-                deps.health.beat(name)
-                await sleep_unless_stopped(stop, pause)
+                await _back_off(name, deps, stop, exc, failures)
                 continue
+            failures = 0
             deps.health.beat(name)
             if outcome:
                 deps.metrics.batch_duration.labels(task=name).observe(time.perf_counter() - started)
-            if outcome is Pass.MORE:
-                await asyncio.sleep(0)
-            elif wakeup is not None:
-                await _wait_either(stop, wakeup, interval_s)
-            else:
-                await sleep_unless_stopped(stop, interval_s)
+            await _until_next_pass(outcome, stop, wakeup, interval_s)
     finally:
         deps.health.unregister(name)
+
+
+async def _back_off(
+    name: str, deps: Deps, stop: asyncio.Event, exc: Exception, failures: int
+) -> None:
+    """After a transient failure: count it, mark its dependency down, log, beat, and wait
+    (growing with consecutive ``failures``, capped)."""
+    deps.metrics.retries.labels(operation=f"{name}.{retry_reason(exc)}").inc()
+    deps.health.set_dependency(dependency_of(exc), False)
+    pause = _BACKOFF.delay(min(failures, 6))
+    log.warning(
+        f"{name}.step_failed",
+        error=type(exc).__name__,
+        detail=str(exc)[:200],
+        failures=failures,
+        retry_in_s=round(pause, 2),
+    )
+    deps.health.beat(name)
+    await sleep_unless_stopped(stop, pause)
+
+
+async def _until_next_pass(
+    outcome: Pass, stop: asyncio.Event, wakeup: asyncio.Queue[None] | None, interval_s: float
+) -> None:
+    """At once after :attr:`Pass.MORE` (yielding to the loop), else the interval or a wakeup."""
+    if outcome is Pass.MORE:
+        await asyncio.sleep(0)
+    elif wakeup is not None:
+        await _wait_either(stop, wakeup, interval_s)
+    else:
+        await sleep_unless_stopped(stop, interval_s)
 
 
 async def _wait_either(stop: asyncio.Event, wakeup: asyncio.Queue[None], seconds: float) -> None:

@@ -1,4 +1,5 @@
-"""Settings: TOML + environment, frozen, extra keys refused, secrets redacted, exit 78."""
+"""Settings: TOML + environment, frozen, extra keys refused, secrets redacted, exit 78 (the rules
+across fields: test_checks)."""
 
 from __future__ import annotations
 
@@ -65,18 +66,6 @@ def test_unknown_env_key_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_unreadable_file(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="cannot read"):
         load_settings(tmp_path / "missing.toml")
-
-
-def test_redshift_on_aws_requires_verify_full(tmp_path: Path) -> None:
-    base = "profile = 'aws'\n[warehouse]\ndialect = 'redshift'\n"
-    with pytest.raises(ConfigError, match="verify-full"):
-        load_settings(write(tmp_path, base + "sslmode = 'require'\n"))
-    assert (
-        load_settings(write(tmp_path, base + "sslmode = 'verify-full'\n")).warehouse.sslmode
-        == "verify-full"
-    )
-    ok = load_settings(write(tmp_path, base + "sslmode = 'require'\nallow_insecure_tls = true\n"))
-    assert ok.warehouse.allow_insecure_tls
 
 
 def test_metrics_bind_to_loopback_by_default() -> None:

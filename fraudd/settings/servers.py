@@ -1,0 +1,67 @@
+"""The HTTP servers one process runs: the metrics and health endpoint, and the investigators'
+web console (role ``console``; see :mod:`fraudd.console`)."""
+
+from __future__ import annotations
+
+from typing import Literal, Self
+
+from pydantic import Field, SecretStr, model_validator
+
+from fraudd.settings.base import Section, conflict
+
+MIN_TOKEN_SECRET = 32
+"""Characters of ``console.token_secret`` at least: it signs logins, sessions and CSRF tokens."""
+
+
+class HttpSettings(Section):
+    host: str = "127.0.0.1"
+    port: int = Field(default=9108, ge=0, le=65535)
+    heartbeat_timeout_s: float = Field(default=30.0, gt=0)
+
+
+class ConsoleSettings(Section):
+    """The investigators' web console (role ``console``); see fraudd.console."""
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=8082, ge=0, le=65535)
+    auth: Literal["local", "alb"] = Field(
+        default="local",
+        description="local: tokens from `fraudd console token`; alb: only the ALB's signed "
+        "x-amzn-oidc-data header is trusted (local tokens are refused).",
+    )
+    token_secret: SecretStr | None = Field(
+        default=None,
+        description="Signs login tokens, sessions and CSRF tokens (at least 32 characters). "
+        "Unset on the local profile: a random secret kept in local.state_dir/console-secret.",
+    )
+    token_ttl_s: float = Field(default=300.0, gt=0, le=3600, description="Login token lifetime.")
+    session_ttl_s: float = Field(default=8 * 3600.0, gt=0, le=24 * 3600)
+    public_url: str | None = Field(
+        default=None, description="Where browsers reach the console (printed with tokens)."
+    )
+    alb_signer_arn: str | None = Field(
+        default=None, description="auth = alb: the load balancer's ARN; other signers are refused."
+    )
+    alb_key_url: str | None = Field(
+        default=None,
+        description="auth = alb: base URL of the ALB public keys (the key id is appended); "
+        "default https://public-keys.auth.elb.<aws.region>.amazonaws.com",
+    )
+    role_claim: str = Field(default="groups", description="auth = alb: claim naming the groups.")
+    investigator_groups: tuple[str, ...] = ("fraudd-investigators",)
+    viewer_groups: tuple[str, ...] = ("fraudd-viewers",)
+    page_size: int = Field(default=50, ge=1, le=500)
+    intake_poll_s: float = Field(default=2.0, gt=0)
+    intake_days: float = Field(
+        default=30.0, gt=0, description="Alerts older than this never open a case."
+    )
+    history_rows: int = Field(default=20, ge=1, le=500)
+    extend_hours: float = Field(default=24.0, gt=0, description="What 'extend block' adds.")
+
+    @model_validator(mode="after")
+    def _token_secret_is_long_enough(self) -> Self:
+        """A short secret would let anyone who guesses it sign a login (invariant 10)."""
+        secret = self.token_secret
+        if secret is not None and len(secret.get_secret_value()) < MIN_TOKEN_SECRET:
+            raise conflict("token_secret", f"must be at least {MIN_TOKEN_SECRET} characters")
+        return self
