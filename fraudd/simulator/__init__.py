@@ -4,6 +4,7 @@ Entry points: :func:`generate_history` (a labelled history), :class:`LiveSimulat
 timeline continued on a simulated clock), :func:`write_csv` / :func:`write_handbook_csv`.
 """
 
+from fraudd.records import SCHEMA_VERSION  # the version of the record the simulator sends
 from fraudd.simulator.csvio import (
     FRAUDD_COLUMNS,
     HANDBOOK_COLUMNS,
@@ -15,7 +16,6 @@ from fraudd.simulator.frame import (
     COLUMNS,
     CURRENCY,
     LABEL_COLUMNS,
-    SCHEMA_VERSION,
     STREAM_COLUMNS,
     split_labels,
 )

@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 
 import structlog
 
+from fraudd.columns import DEFAULT_CURRENCY
 from fraudd.deps import Deps
 from fraudd.records import Swipe
 from fraudd.sources.base import Draft, Source
@@ -184,7 +185,7 @@ def to_swipe(d: Draft, produced_at: datetime) -> Swipe:
         customer_id=d.customer_id,
         terminal_id=d.terminal_id,
         amount=d.amount,
-        currency="EUR",
+        currency=DEFAULT_CURRENCY,
         merchant_category=d.merchant_category,
         channel=d.channel,
         terminal_x=d.terminal_x,
