@@ -13,7 +13,7 @@ import pytest
 from fraudd.columns import HISTORY_ROW, LABEL, STREAMED, TRANSACTION, Column, names
 from fraudd.warehouse.base import Dialect
 from fraudd.warehouse.columns import definitions
-from fraudd.warehouse.sqlfiles import load_migrations, load_statement, sql_segments
+from fraudd.warehouse.sqlfiles import load_migrations, load_statement, render, sql_segments
 
 DIALECTS: tuple[Dialect, ...] = ("postgres", "redshift")
 # PostgreSQL's short names in the statements' array casts.
@@ -128,3 +128,14 @@ def test_redshift_copy_and_label_staging_are_derived_from_the_table() -> None:
     assert f"COPY fraudd_history_staging ({', '.join(names(HISTORY_ROW))}) FROM" in copy
     labels = _code(load_statement("redshift", "labels", "stage_labels"))
     assert labels.endswith(f"(ord INTEGER, {definitions(LABEL, 'redshift')})")
+
+
+def test_a_columns_placeholder_takes_names_types_and_commas() -> None:
+    text = render("CREATE TEMP TABLE t ({c:columns})", c="a NUMERIC(14,2) NOT NULL, b text")
+    assert text == "CREATE TEMP TABLE t (a NUMERIC(14,2) NOT NULL, b text)"
+
+
+@pytest.mark.parametrize("bad", ["a); DROP TABLE x; --", "a -- b", "a 'b'", 'a "b"', ""])
+def test_a_columns_placeholder_refuses_anything_else(bad: str) -> None:
+    with pytest.raises(ValueError, match="not a safe column list"):
+        render("CREATE TEMP TABLE t ({c:columns})", c=bad)
