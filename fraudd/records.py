@@ -16,6 +16,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from fraudd.columns import DEFAULT_CURRENCY
+
 SCHEMA_VERSION = 1
 SUPPORTED_VERSIONS = frozenset({SCHEMA_VERSION})
 MAX_RECORD_BYTES = 64 * 1024
@@ -38,7 +40,8 @@ _ALL_DIGITS = re.compile(r"^\d+$")
 
 
 class Swipe(BaseModel):
-    """One card swipe as the card application sends it."""
+    """One card swipe as the card application sends it: the columns of
+    :data:`fraudd.columns.STREAMED` (each with its wire type) and the schema version."""
 
     model_config = ConfigDict(extra="ignore", frozen=True, allow_inf_nan=False, strict=False)
 
@@ -51,7 +54,7 @@ class Swipe(BaseModel):
     terminal_id: Ident
     # Zero is real traffic: account-verification authorisations and card-testing probes are $0.
     amount: Annotated[float, Field(ge=0, le=MAX_AMOUNT, strict=True)]
-    currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")] = "EUR"
+    currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")] = DEFAULT_CURRENCY
     merchant_category: Annotated[str, Field(pattern=r"^\d{4}$")] | None = None
     channel: Annotated[str, Field(pattern=r"^[a-z_]{1,16}$")] | None = None
     terminal_x: Annotated[float, Field(ge=-1e6, le=1e6)] | None = None

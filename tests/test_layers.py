@@ -65,16 +65,6 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("cli", "__main__"),
 )
 
-# Imports that break the order today and are removed by work in progress elsewhere. Each entry
-# must still occur (the test fails when it does not), so the list cannot outlive its reason.
-KNOWN: frozenset[tuple[str, str]] = frozenset(
-    {
-        # issue 13 (column table): the PostgreSQL history load takes its columns from the one
-        # table of transaction columns in the foundation instead of fraudd.history.columns
-        ("fraudd.warehouse.postgres.history", "fraudd.history.columns"),
-    }
-)
-
 ROOT = Path(fraudd.__file__).parent
 README = ROOT.parent / "README.md"
 
@@ -133,15 +123,9 @@ def test_no_module_imports_from_a_layer_above_its_own() -> None:
         f"{where}: {module} (layer {_layer_of(module)}) imports {target} "
         f"(layer {_layer_of(target)})"
         for module, target, where in imports()
-        if _layer_of(target) > _layer_of(module) and (module, target) not in KNOWN
+        if _layer_of(target) > _layer_of(module)
     ]
     assert not upward, "imports against the dependency order:\n" + "\n".join(upward)
-
-
-def test_known_exceptions_still_occur() -> None:
-    present = {(module, target) for module, target, _ in imports()}
-    gone = sorted(KNOWN - present)
-    assert not gone, f"no longer imported, remove from KNOWN: {gone}"
 
 
 def test_the_simulator_stands_alone() -> None:

@@ -33,31 +33,22 @@ from typing import Final
 import numpy as np
 import pandas as pd
 
-MAX_AMOUNT: Final[float] = 1_000_000.0
-"""Above this an amount is absurd (the wire record refuses it too)."""
+from fraudd import columns as cols
+
 MIN_LABEL_DELAY_DAYS: Final[float] = 1.0
 DEFAULT_LAST4: Final[str] = "0000"
-DEFAULT_CURRENCY: Final[str] = "EUR"
 
-REQUIRED: Final[tuple[str, ...]] = (
-    "tx_id",
-    "tx_time",
-    "customer_id",
-    "terminal_id",
-    "amount",
-    "is_fraud",
+NORMAL_COLUMNS: Final[tuple[str, ...]] = cols.names(cols.HISTORY_ROW)
+"""A validated row: the file's line number, the transaction and its label (see validate.py)."""
+TX_COLUMNS: Final[tuple[str, ...]] = cols.names(cols.TRANSACTION)
+"""Columns of ``transactions`` a history row fills (``source`` is added by the loader)."""
+LABEL_COLUMNS: Final[tuple[str, ...]] = cols.names(cols.LABEL)
+
+REQUIRED: Final[tuple[str, ...]] = cols.names(
+    (cols.TX_ID, cols.TX_TIME, cols.CUSTOMER_ID, cols.TERMINAL_ID, cols.AMOUNT, cols.IS_FRAUD)
 )
-OPTIONAL: Final[tuple[str, ...]] = (
-    "card_token",
-    "last4",
-    "labelled_at",
-    "merchant_category",
-    "channel",
-    "currency",
-    "terminal_x",
-    "terminal_y",
-    "fraud_scenario",
-)
+"""What a fraudd-layout file must have; the other columns of a row may be missing."""
+OPTIONAL: Final[tuple[str, ...]] = tuple(n for n in NORMAL_COLUMNS[1:] if n not in REQUIRED)
 FRAUDD_ALIASES: Final[dict[str, str]] = {"label_time": "labelled_at"}
 HANDBOOK_NAMES: Final[dict[str, str]] = {
     "TRANSACTION_ID": "tx_id",
@@ -68,29 +59,6 @@ HANDBOOK_NAMES: Final[dict[str, str]] = {
     "TX_FRAUD": "is_fraud",
     "TX_FRAUD_SCENARIO": "fraud_scenario",
 }
-
-NORMAL_COLUMNS: Final[tuple[str, ...]] = (
-    "line",
-    "tx_id",
-    "tx_time",
-    "customer_id",
-    "terminal_id",
-    "card_token",
-    "last4",
-    "amount",
-    "merchant_category",
-    "channel",
-    "currency",
-    "terminal_x",
-    "terminal_y",
-    "is_fraud",
-    "labelled_at",
-    "fraud_scenario",
-)
-"""A validated row: the file's line number, the transaction and its label (see validate.py)."""
-TX_COLUMNS: Final[tuple[str, ...]] = NORMAL_COLUMNS[1:13]
-"""Columns of ``transactions`` a history row fills (``source`` is added by the loader)."""
-LABEL_COLUMNS: Final[tuple[str, ...]] = ("tx_id", "is_fraud", "labelled_at", "fraud_scenario")
 
 
 class LayoutError(ValueError):

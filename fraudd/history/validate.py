@@ -17,15 +17,15 @@ from typing import Any, Final
 import numpy as np
 import pandas as pd
 
+from fraudd.columns import DEFAULT_CURRENCY
 from fraudd.history.columns import (
-    DEFAULT_CURRENCY,
     DEFAULT_LAST4,
-    MAX_AMOUNT,
     NORMAL_COLUMNS,
     derived_card_token,
 )
 from fraudd.history.reader import RawChunk
 from fraudd.pan import find_pans
+from fraudd.records import MAX_AMOUNT  # the wire record's bound: a history row has the same
 
 REASONS: Final[tuple[str, ...]] = (
     "malformed_line",  # wrong number of fields, unbalanced quotes

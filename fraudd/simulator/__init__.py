@@ -5,6 +5,7 @@ Entry points: :func:`generate_history` (a labelled history, :mod:`~fraudd.simula
 :mod:`~fraudd.simulator.continuation`), :func:`write_csv` / :func:`write_handbook_csv`.
 """
 
+from fraudd.records import SCHEMA_VERSION  # the version of the record the simulator sends
 from fraudd.simulator.continuation import LiveSimulator
 from fraudd.simulator.csvio import (
     FRAUDD_COLUMNS,
@@ -18,7 +19,6 @@ from fraudd.simulator.frame import (
     COLUMNS,
     CURRENCY,
     LABEL_COLUMNS,
-    SCHEMA_VERSION,
     STREAM_COLUMNS,
     split_labels,
 )

@@ -26,12 +26,10 @@ from typing import IO, Final
 import numpy as np
 import pandas as pd
 
-from fraudd.simulator.frame import COLUMNS
+from fraudd.simulator.frame import LABEL_COLUMNS, STREAM_COLUMNS
 
 # The simulator's columns minus the handbook's derived day/second counters.
-FRAUDD_COLUMNS: Final[tuple[str, ...]] = tuple(
-    c for c in COLUMNS if c not in ("tx_time_seconds", "tx_time_days")
-)
+FRAUDD_COLUMNS: Final[tuple[str, ...]] = (*STREAM_COLUMNS, *LABEL_COLUMNS)
 HANDBOOK_COLUMNS: Final[tuple[str, ...]] = (
     "TRANSACTION_ID",
     "TX_DATETIME",

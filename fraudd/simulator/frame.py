@@ -1,6 +1,6 @@
 """The columnar form of simulated transactions: one pandas DataFrame with fixed column types.
 
-Columns (in this order):
+Columns (in this order: :data:`fraudd.columns.TRANSACTION`, the label, the handbook's counters):
 
 ========================  ======================  ==============================================
 column                    dtype                   meaning
@@ -9,15 +9,15 @@ tx_id                     str                     ``<seed hex>-<day 5 digits>-<i
 tx_time                   datetime64[us, UTC]     origin 00:00 UTC + tx_time_seconds
 customer_id               int64                   handbook CUSTOMER_ID
 terminal_id               int64                   handbook TERMINAL_ID
-amount                    float64                 cents (2 decimals), scenario 3 included
-is_fraud                  int8                    label (0/1): never on the stream
-fraud_scenario            int8                    0 genuine, 1/2/3 handbook scenario
 card_token                str                     ``tok_`` + 24 hex digits, one card per customer
 last4                     str                     4 digits shown for the card
+amount                    float64                 cents (2 decimals), scenario 3 included
 merchant_category         str                     ISO 18245 MCC of the terminal
 channel                   str                     ``pos`` / ``ecom`` / ``atm`` of the terminal
 currency                  str                     ISO 4217, always ``EUR``
 terminal_x, terminal_y    float64                 terminal position on the 100 × 100 map
+is_fraud                  int8                    label (0/1): never on the stream
+fraud_scenario            int8                    0 genuine, 1/2/3 handbook scenario
 tx_time_seconds           int64                   handbook TX_TIME_SECONDS (since origin)
 tx_time_days              int64                   handbook TX_TIME_DAYS (day number)
 ========================  ======================  ==============================================
@@ -35,47 +35,18 @@ from typing import Final
 import numpy as np
 import pandas as pd
 
+from fraudd.columns import DEFAULT_CURRENCY, FRAUD_SCENARIO, IS_FRAUD, TRANSACTION, names
 from fraudd.simulator.days import SECONDS_PER_DAY
 from fraudd.simulator.profiles import Profiles
 
-SCHEMA_VERSION: Final[int] = 1
-"""Version of the transaction record the card application sends."""
-CURRENCY: Final[str] = "EUR"
+CURRENCY: Final[str] = DEFAULT_CURRENCY
+"""The simulated card application's only currency."""
 
-COLUMNS: Final[tuple[str, ...]] = (
-    "tx_id",
-    "tx_time",
-    "customer_id",
-    "terminal_id",
-    "amount",
-    "is_fraud",
-    "fraud_scenario",
-    "card_token",
-    "last4",
-    "merchant_category",
-    "channel",
-    "currency",
-    "terminal_x",
-    "terminal_y",
-    "tx_time_seconds",
-    "tx_time_days",
-)
-LABEL_COLUMNS: Final[tuple[str, ...]] = ("is_fraud", "fraud_scenario")
-STREAM_COLUMNS: Final[tuple[str, ...]] = (
-    "tx_id",
-    "tx_time",
-    "customer_id",
-    "terminal_id",
-    "amount",
-    "card_token",
-    "last4",
-    "merchant_category",
-    "channel",
-    "currency",
-    "terminal_x",
-    "terminal_y",
-)
+STREAM_COLUMNS: Final[tuple[str, ...]] = names(TRANSACTION)
 """What a card application knows at swipe time: no label (invariant 6)."""
+LABEL_COLUMNS: Final[tuple[str, ...]] = names((IS_FRAUD, FRAUD_SCENARIO))
+HANDBOOK_COUNTERS: Final[tuple[str, ...]] = ("tx_time_seconds", "tx_time_days")
+COLUMNS: Final[tuple[str, ...]] = (*STREAM_COLUMNS, *LABEL_COLUMNS, *HANDBOOK_COUNTERS)
 
 
 @dataclass(frozen=True, eq=False)
@@ -117,20 +88,20 @@ def build_frame(
         "tx_time": pd.DatetimeIndex(when).tz_localize("UTC"),
         "customer_id": tx.customer.astype(np.int64),
         "terminal_id": tx.terminal.astype(np.int64),
-        "amount": tx.amount.astype(np.float64),
-        "is_fraud": (tx.scenario > 0).astype(np.int8),
-        "fraud_scenario": tx.scenario.astype(np.int8),
         "card_token": pd.array(cards.token[tx.customer], dtype="str"),
         "last4": pd.array(cards.last4[tx.customer], dtype="str"),
+        "amount": tx.amount.astype(np.float64),
         "merchant_category": pd.array(mcc[tx.terminal], dtype="str"),
         "channel": pd.array(channel[tx.terminal], dtype="str"),
         "currency": pd.array(np.full(tx.day.size, CURRENCY, dtype=object), dtype="str"),
         "terminal_x": profiles.terminal_x[tx.terminal],
         "terminal_y": profiles.terminal_y[tx.terminal],
+        "is_fraud": (tx.scenario > 0).astype(np.int8),
+        "fraud_scenario": tx.scenario.astype(np.int8),
         "tx_time_seconds": seconds.astype(np.int64),
         "tx_time_days": tx.day.astype(np.int64),
     }
-    return pd.DataFrame(columns)
+    return pd.DataFrame({name: columns[name] for name in COLUMNS})  # KeyError if one is missed
 
 
 def _tx_ids(seed: int, day: np.ndarray) -> np.ndarray:

@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 
 import structlog
 
+from fraudd.columns import CURRENCY, DEFAULT_CURRENCY, TRANSACTION, names
 from fraudd.deps import Deps
 from fraudd.records import Swipe
 from fraudd.sources.base import Draft, Source
@@ -174,21 +175,13 @@ def _count_decline(deps: Deps, draft: Draft) -> None:
     deps.metrics.declined_amount.labels(fraud=fraud).inc(draft.amount)
 
 
+_DRAFTED = tuple(name for name in names(TRANSACTION) if name != CURRENCY.name)
+"""The columns a draft carries (the simulated card application has one currency)."""
+
+
 def to_swipe(d: Draft, produced_at: datetime) -> Swipe:
     """The wire record: everything but the simulator's ground truth."""
+    drafted = {name: getattr(d, name) for name in _DRAFTED}
     return Swipe.model_construct(
-        tx_id=d.tx_id,
-        tx_time=d.tx_time,
-        card_token=d.card_token,
-        last4=d.last4,
-        customer_id=d.customer_id,
-        terminal_id=d.terminal_id,
-        amount=d.amount,
-        currency="EUR",
-        merchant_category=d.merchant_category,
-        channel=d.channel,
-        terminal_x=d.terminal_x,
-        terminal_y=d.terminal_y,
-        produced_at=produced_at,
-        schema_version=1,
+        **drafted, currency=DEFAULT_CURRENCY, produced_at=produced_at, schema_version=1
     )

@@ -21,6 +21,11 @@ chosen by the placeholder (each value is checked against that form's pattern whe
     {name:quoted}     a double-quoted name, e.g. a Kinesis stream "fraudd-transactions"
     {name:literal}    a single-quoted string, e.g. an S3 bucket (no quote, backslash or space)
     {name:iam_role}   ``default`` as the keyword, anything else as a quoted ARN
+
+Column lists and definitions derived from :mod:`fraudd.columns` are spliced in as
+``{name:columns}`` (names, types, parentheses and commas only); :func:`load_statement` supplies
+them (:mod:`fraudd.warehouse.columns`), so a statement that stages transactions cannot disagree
+with the table of columns.
 """
 
 from __future__ import annotations
@@ -34,10 +39,12 @@ from pydantic import TypeAdapter, ValidationError
 
 from fraudd.settings import SqlIdentifier
 from fraudd.warehouse.base import Dialect, Migration
+from fraudd.warehouse.columns import fragments
 
 _PLACEHOLDER = re.compile(r"\{([a-z_]+)(?::([a-z_]+))?\}")
 _QUOTED = re.compile(r"^[A-Za-z0-9_.-]{1,128}$")
 _LITERAL = re.compile(r"^[A-Za-z0-9_.:/@+=,-]{1,2048}$")
+_COLUMNS = re.compile(r"^[A-Za-z0-9_(), ]{1,4096}$")
 _MIGRATION_FILE = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
 _QUERY_NAME = re.compile(r"^[a-z0-9_]+$")
 _IDENTIFIER: TypeAdapter[str] = TypeAdapter(SqlIdentifier)
@@ -73,7 +80,19 @@ def _iam_role(value: str) -> str:
     return "default" if value == "default" else _literal(value)
 
 
-_KINDS = {"": validate_identifier, "quoted": _quoted, "literal": _literal, "iam_role": _iam_role}
+def _columns(value: str) -> str:
+    if not _COLUMNS.fullmatch(value):
+        raise ValueError(f"not a safe column list: {value!r}")
+    return value
+
+
+_KINDS = {
+    "": validate_identifier,
+    "quoted": _quoted,
+    "literal": _literal,
+    "iam_role": _iam_role,
+    "columns": _columns,
+}
 
 
 def render(sql_text: str, **identifiers: str) -> str:
@@ -224,14 +243,15 @@ def _area_statements(base: Path, dialect: str, area: str) -> dict[str, str]:
 def load_statement(
     dialect: Dialect, area: str, name: str, *, root: Path | None = None, **identifiers: str
 ) -> str:
-    """Statement ``name`` of ``statements/<area>.sql`` (dialect first, then common), rendered."""
+    """Statement ``name`` of ``statements/<area>.sql`` (dialect first, then common), rendered
+    with ``identifiers`` and the dialect's column fragments (:mod:`fraudd.warehouse.columns`)."""
     for part in (area, name):
         if not _QUERY_NAME.fullmatch(part):
             raise ValueError(f"statement names must match {_QUERY_NAME.pattern}: {part!r}")
     found = _area_statements(sql_dir(root), dialect, area)
     if name not in found:
         raise KeyError(f"no statement {area}.{name} for dialect {dialect}")
-    return render(found[name], **identifiers)
+    return render(found[name], **fragments(dialect), **identifiers)
 
 
 def statement_names(dialect: Dialect, area: str, root: Path | None = None) -> list[str]:

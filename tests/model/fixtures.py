@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from fraudd.columns import TRANSACTION, names
 from fraudd.history.columns import label_delays
 from fraudd.localstack import StackInfo
 from fraudd.settings import Settings
@@ -32,21 +33,7 @@ from fraudd.warehouse.redshift import RedshiftSession
 
 HISTORY_START = dt.date(2018, 4, 1)
 LABEL_DELAY = pd.Timedelta(days=7)
-TX_COLUMNS = (
-    "tx_id",
-    "tx_time",
-    "customer_id",
-    "terminal_id",
-    "card_token",
-    "last4",
-    "amount",
-    "merchant_category",
-    "channel",
-    "currency",
-    "terminal_x",
-    "terminal_y",
-    "source",
-)
+TX_COLUMNS = (*names(TRANSACTION), "source")
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ import time
 from collections.abc import AsyncIterable
 from typing import ClassVar, Final
 
-from fraudd.history.columns import NORMAL_COLUMNS
+from fraudd.columns import HISTORY_ROW, names
 from fraudd.warehouse.shared.history import STAGING, BulkLoad, SharedHistory
 
 BIG_LOAD_ROWS: Final[int] = 200_000
@@ -23,7 +23,7 @@ class PostgresBulkLoad(BulkLoad):
     _dropped: list[tuple[str, str]]
 
     async def copy_into_staging(self, chunks: AsyncIterable[str]) -> int:
-        return await self.conn.copy_csv(f"pg_temp.{STAGING}", NORMAL_COLUMNS, chunks)
+        return await self.conn.copy_csv(f"pg_temp.{STAGING}", names(HISTORY_ROW), chunks)
 
     async def before_insert(self) -> None:
         """Drop the non-unique indexes of ``transactions`` when rebuilding them is faster."""

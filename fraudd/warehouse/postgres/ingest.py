@@ -4,8 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from fraudd.columns import Field, columns_of
 from fraudd.warehouse.api.stream import StreamRecord
 from fraudd.warehouse.session import SessionBase
+
+APPEND_FIELDS: tuple[Field, ...] = (
+    "arrived_at", "partition_key", "shard_id", lambda r: int(r.sequence_number), "data",
+)  # fmt: skip
+"""A :class:`StreamRecord` as ``append_records`` binds it (the view's metadata columns)."""
 
 
 class PostgresIngest(SessionBase):
@@ -16,11 +22,5 @@ class PostgresIngest(SessionBase):
     async def append_records(self, records: Sequence[StreamRecord]) -> None:
         if not records:
             return
-        await self.conn.execute(
-            self.sql("ingest", "append_records"),
-            [r.arrived_at for r in records],
-            [r.partition_key for r in records],
-            [r.shard_id for r in records],
-            [int(r.sequence_number) for r in records],
-            [r.data for r in records],
-        )
+        cols = columns_of(records, APPEND_FIELDS)
+        await self.conn.execute(self.sql("ingest", "append_records"), *cols)

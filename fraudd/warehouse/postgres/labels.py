@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from fraudd.columns import LABEL, columns_of, names
 from fraudd.warehouse.api.labels import Label
 from fraudd.warehouse.session import SessionBase
 
@@ -15,8 +16,5 @@ class PostgresLabels(SessionBase):
         return await self.conn.execute(
             self.sql("labels", "insert_labels"),
             source,
-            [x.tx_id for x in labels],
-            [x.is_fraud for x in labels],
-            [x.labelled_at for x in labels],
-            [x.fraud_scenario for x in labels],
+            *columns_of(labels, names(LABEL)),
         )

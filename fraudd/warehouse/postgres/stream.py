@@ -6,10 +6,10 @@ an overlapping consumer roll back instead of deciding a row twice, at any isolat
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 
+from fraudd.columns import Field, columns_of
 from fraudd.records import Swipe
 from fraudd.warehouse.api.stream import (
     Advance,
@@ -20,9 +20,22 @@ from fraudd.warehouse.api.stream import (
     WatermarkConflict,
 )
 from fraudd.warehouse.session import SessionBase
-from fraudd.warehouse.shared.stream import SharedStream, transaction_columns
+from fraudd.warehouse.shared.stream import (
+    OUTBOX_FIELDS,
+    TRANSACTION_FIELDS,
+    SharedStream,
+    dead_letter_fields,
+    decision_fields,
+)
 
 AREA = "stream"
+ADVANCE_FIELDS: tuple[Field, ...] = (
+    "shard_id",
+    lambda a: int(a.head.sequence_number),
+    "head.refreshed_at",
+    lambda a: int(a.old.sequence_number),
+)
+"""An :class:`Advance` of a shard that has a watermark, as ``advance_watermarks`` binds it."""
 
 
 class PostgresStream(SharedStream, SessionBase):
@@ -47,40 +60,27 @@ class PostgresStream(SharedStream, SessionBase):
         if not swipes:
             return set()
         rows = await self.conn.fetch(
-            self.sql(AREA, "insert_transactions"), *transaction_columns(swipes)
+            self.sql(AREA, "insert_transactions"), *columns_of(swipes, TRANSACTION_FIELDS)
         )
         return {r[0] for r in rows}
 
     async def _decisions(self, group: str, decided: Sequence[Decided]) -> None:
         if not decided:
             return
-        cols = _decision_columns(decided)
+        cols = columns_of(decided, decision_fields(int))
         await self.conn.execute(self.sql(AREA, "insert_decisions"), group, *cols)
 
     async def _outbox(self, decided: Sequence[Decided]) -> None:
         alerts = [d for d in decided if d.alert is not None]
         if not alerts:
             return
-        cols = (
-            [d.swipe.tx_id for d in alerts],
-            [d.swipe.card_token for d in alerts],
-            [d.decision for d in alerts],
-            [d.score for d in alerts],
-            [json.dumps(d.alert) for d in alerts],
-        )
+        cols = columns_of(alerts, OUTBOX_FIELDS)
         await self.conn.execute(self.sql(AREA, "insert_outbox"), *cols)
 
     async def _dead_letters(self, group: str, dead: Sequence[DeadLetter]) -> None:
         if not dead:
             return
-        cols = (
-            [d.record.shard_id for d in dead],
-            [int(d.record.sequence_number) for d in dead],
-            [d.record.partition_key for d in dead],
-            [d.reason for d in dead],
-            [d.detail for d in dead],
-            [d.raw for d in dead],
-        )
+        cols = columns_of(dead, dead_letter_fields(int))
         await self.conn.execute(self.sql(AREA, "insert_dead_letters"), group, *cols)
 
     async def _advance(self, group: str, advances: Sequence[Advance]) -> None:
@@ -97,29 +97,7 @@ class PostgresStream(SharedStream, SessionBase):
         moved = [a for a in advances if a.old is not None]
         if not moved:
             return
-        n = await self.conn.execute(
-            self.sql(AREA, "advance_watermarks"),
-            [a.shard_id for a in moved],
-            [int(a.head.sequence_number) for a in moved],
-            [a.head.refreshed_at for a in moved],
-            [int(a.old.sequence_number) for a in moved if a.old is not None],
-            group,
-        )
+        cols = columns_of(moved, ADVANCE_FIELDS)
+        n = await self.conn.execute(self.sql(AREA, "advance_watermarks"), *cols, group)
         if n != len(moved):
             raise WatermarkConflict(", ".join(a.shard_id for a in moved))
-
-
-def _decision_columns(decided: Sequence[Decided]) -> tuple[list[object], ...]:
-    return (
-        [d.swipe.tx_id for d in decided],
-        [d.record.shard_id for d in decided],
-        [int(d.record.sequence_number) for d in decided],
-        [d.swipe.card_token for d in decided],
-        [d.swipe.tx_time for d in decided],
-        [d.swipe.amount for d in decided],
-        [d.score for d in decided],
-        [d.decision for d in decided],
-        [json.dumps(d.reasons) for d in decided],
-        [d.model_version for d in decided],
-        [d.swipe.produced_at for d in decided],
-    )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from fraudd.columns import Field, columns_of
 from fraudd.warehouse.common import insert_rows
 from fraudd.warehouse.session import SessionBase
 
@@ -25,3 +26,9 @@ async def stage(
     await session.conn.execute(session.sql(area, ddl))
     await session.conn.execute(session.sql(AREA, f"clear_{table}"))
     return await insert_rows(session.conn.execute, table, columns, rows)
+
+
+def numbered(items: Sequence[Any], fields: Sequence[Field]) -> Iterable[tuple[Any, ...]]:
+    """``items`` as staging rows: each one's position (the ``ord`` column that keeps the batch's
+    first row of a key), then its ``fields``."""
+    return zip(range(len(items)), *columns_of(items, fields), strict=True)

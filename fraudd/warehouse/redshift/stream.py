@@ -19,11 +19,11 @@ rows refreshed within the margin, so it stays short: a minute is 60,000 rows at 
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from fraudd.columns import Field, columns_of
 from fraudd.records import Swipe
 from fraudd.warehouse.api.stream import (
     Advance,
@@ -35,9 +35,16 @@ from fraudd.warehouse.api.stream import (
 )
 from fraudd.warehouse.common import values_chunks
 from fraudd.warehouse.redshift.actions import placeholders
-from fraudd.warehouse.redshift.staging import stage
+from fraudd.warehouse.redshift.staging import numbered, stage
 from fraudd.warehouse.session import SessionBase
-from fraudd.warehouse.shared.stream import SharedStream, as_utc, transaction_columns
+from fraudd.warehouse.shared.stream import (
+    OUTBOX_FIELDS,
+    TRANSACTION_FIELDS,
+    SharedStream,
+    as_utc,
+    dead_letter_fields,
+    decision_fields,
+)
 
 AREA = "stream"
 REFRESH_MARGIN = timedelta(minutes=1)
@@ -100,7 +107,7 @@ class RedshiftStream(SharedStream, SessionBase):
         for swipe in swipes:  # the batch's first row of a tx_id wins, as on PostgreSQL
             if swipe.tx_id not in stored and swipe.tx_id not in fresh:
                 fresh[swipe.tx_id] = swipe
-        rows = zip(*transaction_columns(list(fresh.values())), strict=True) if fresh else ()
+        rows = _rows(list(fresh.values()), TRANSACTION_FIELDS)
         await self._insert("insert_transactions", "transaction_row", rows)
         return set(fresh)
 
@@ -118,34 +125,18 @@ class RedshiftStream(SharedStream, SessionBase):
             await self.conn.execute(sql, *params)
 
     async def _decisions(self, group: str, decided: Sequence[Decided]) -> None:
-        rows = [
-            (d.swipe.tx_id, d.record.shard_id, _seq(d.record.sequence_number), d.swipe.card_token,
-             d.swipe.tx_time, d.swipe.amount, d.score, d.decision, json.dumps(d.reasons),
-             d.model_version, d.swipe.produced_at, group)
-            for d in decided
-        ]  # fmt: skip
+        rows = [(*row, group) for row in _rows(decided, decision_fields(_seq))]
         await self._insert("insert_decisions", "decision_row", rows)
 
     async def _outbox(self, decided: Sequence[Decided]) -> None:
-        rows = [
-            (d.swipe.tx_id, d.swipe.card_token, d.decision, d.score, json.dumps(d.alert))
-            for d in decided
-            if d.alert is not None
-        ]
+        rows = _rows([d for d in decided if d.alert is not None], OUTBOX_FIELDS)
         await self._insert("insert_outbox", "outbox_row", rows)
 
     async def _dead_letters(self, group: str, dead: Sequence[DeadLetter]) -> None:
         if not dead:
             return
         names = ("ord", "shard_id", "sequence_number", "partition_key", "reason", "detail", "raw")
-        rows = _numbered(
-            [d.record.shard_id for d in dead],
-            [_seq(d.record.sequence_number) for d in dead],
-            [d.record.partition_key for d in dead],
-            [d.reason for d in dead],
-            [d.detail for d in dead],
-            [d.raw for d in dead],
-        )
+        rows = numbered(dead, dead_letter_fields(_seq))
         await stage(self, AREA, "stage_dead_letters", "fraudd_stage_dead", names, rows)
         await self.conn.execute(self.sql(AREA, "insert_dead_letters"), group)
 
@@ -173,5 +164,6 @@ def _aware(value: datetime) -> datetime:
     return aware
 
 
-def _numbered(*columns: Sequence[Any]) -> Iterable[tuple[Any, ...]]:
-    return zip(range(len(columns[0])), *columns, strict=True)
+def _rows(items: Sequence[Any], fields: Sequence[Field]) -> Iterable[tuple[Any, ...]]:
+    """``items`` as the rows of an ``INSERT ... VALUES`` (one tuple of ``fields`` each)."""
+    return zip(*columns_of(items, fields), strict=True)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import json
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
+from typing import Final
 
-from fraudd.records import Swipe
+from fraudd.columns import STREAMED, Field, names
 from fraudd.warehouse.api.stream import Advance, DeadLetter, Decided, SkippedRecord, Watermark
 from fraudd.warehouse.session import SessionBase
 
@@ -20,23 +22,30 @@ def as_utc(value: datetime | None) -> datetime | None:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
-def transaction_columns(swipes: Sequence[Swipe]) -> tuple[list[object], ...]:
-    """The swipes as the columns of ``transactions``, in the statements' order."""
+TRANSACTION_FIELDS: Final[tuple[str, ...]] = names(STREAMED)
+"""What ``transactions`` stores of a swipe, in the statements' order (fraudd.columns)."""
+OUTBOX_FIELDS: Final[tuple[Field, ...]] = (
+    "swipe.tx_id", "swipe.card_token", "decision", "score", lambda d: json.dumps(d.alert),
+)  # fmt: skip
+"""What ``alert_outbox`` stores of a :class:`Decided` with an alert."""
+
+
+def decision_fields(sequence: Callable[[str], object]) -> tuple[Field, ...]:
+    """What ``decisions`` stores of a :class:`Decided`, in the statements' order (without the
+    consumer group); ``sequence`` gives the sequence number in the dialect's form."""
     return (
-        [s.tx_id for s in swipes],
-        [s.tx_time for s in swipes],
-        [s.customer_id for s in swipes],
-        [s.terminal_id for s in swipes],
-        [s.card_token for s in swipes],
-        [s.last4 for s in swipes],
-        [s.amount for s in swipes],
-        [s.merchant_category for s in swipes],
-        [s.channel for s in swipes],
-        [s.currency for s in swipes],
-        [s.terminal_x for s in swipes],
-        [s.terminal_y for s in swipes],
-        [s.produced_at for s in swipes],
-    )
+        "swipe.tx_id", "record.shard_id", lambda d: sequence(d.record.sequence_number),
+        "swipe.card_token", "swipe.tx_time", "swipe.amount", "score", "decision",
+        lambda d: json.dumps(d.reasons), "model_version", "swipe.produced_at",
+    )  # fmt: skip
+
+
+def dead_letter_fields(sequence: Callable[[str], object]) -> tuple[Field, ...]:
+    """What ``dead_letters`` stores of a :class:`DeadLetter` (without the consumer group)."""
+    return (
+        "record.shard_id", lambda d: sequence(d.record.sequence_number), "record.partition_key",
+        "reason", "detail", "raw",
+    )  # fmt: skip
 
 
 class SharedStream(SessionBase):

@@ -1,11 +1,7 @@
 -- name: create_staging
-CREATE TEMP TABLE fraudd_history_staging (
-    line bigint NOT NULL, tx_id text NOT NULL, tx_time timestamptz NOT NULL,
-    customer_id text NOT NULL, terminal_id text NOT NULL, card_token text NOT NULL,
-    last4 text, amount numeric(14,2) NOT NULL, merchant_category text, channel text,
-    currency text, terminal_x double precision, terminal_y double precision,
-    is_fraud boolean NOT NULL, labelled_at timestamptz NOT NULL, fraud_scenario smallint
-)
+-- A history row (fraudd.columns.HISTORY_ROW): the file's line, then the columns of transactions
+-- and labels in their PostgreSQL types. Filled by COPY ... FROM STDIN.
+CREATE TEMP TABLE fraudd_history_staging ({history_ddl:columns})
 
 -- name: create_rejects
 CREATE TEMP TABLE fraudd_history_rejects (line bigint NOT NULL, reason text NOT NULL)

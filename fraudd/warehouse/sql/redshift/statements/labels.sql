@@ -2,10 +2,8 @@
 -- not enforced; the first row per tx_id of the batch wins).
 
 -- name: stage_labels
-CREATE TEMP TABLE IF NOT EXISTS fraudd_stage_labels (
-    ord INTEGER, tx_id VARCHAR(64), is_fraud BOOLEAN, labelled_at TIMESTAMPTZ,
-    fraud_scenario SMALLINT
-)
+-- A label (fraudd.columns.LABEL) after its position in the batch.
+CREATE TEMP TABLE IF NOT EXISTS fraudd_stage_labels (ord INTEGER, {label_ddl:columns})
 
 -- name: insert_labels
 INSERT INTO {schema}.labels (tx_id, is_fraud, labelled_at, fraud_scenario, source)
