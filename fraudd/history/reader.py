@@ -14,9 +14,9 @@ import io
 import itertools
 import operator
 from collections.abc import Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
-from types import TracebackType
 from typing import IO, Final
 
 import numpy as np
@@ -50,29 +50,26 @@ class HistoryFile:
         self._text: IO[str] | None = None
         self.layout: Layout | None = None
         self._next_line = 2
+        self._open = ExitStack()
 
     def __enter__(self) -> HistoryFile:
-        raw = open(self.path, "rb")  # closed in __exit__
-        self._raw = raw
-        binary: IO[bytes] | gzip.GzipFile = raw
-        if raw.read(2) == _GZIP_MAGIC:
-            binary = gzip.GzipFile(fileobj=raw, mode="rb")
-        raw.seek(0)
-        self._text = io.TextIOWrapper(binary, encoding="utf-8-sig", errors="replace", newline="")
-        header = next(csv.reader([self._text.readline()]), [])
-        self.layout = detect_layout(header)
+        # Whatever was opened is closed again if the header cannot be read or recognised.
+        with ExitStack() as stack:
+            raw = self._raw = stack.enter_context(open(self.path, "rb"))
+            binary: IO[bytes] | gzip.GzipFile = raw
+            if raw.read(2) == _GZIP_MAGIC:
+                binary = gzip.GzipFile(fileobj=raw, mode="rb")
+            raw.seek(0)
+            self._text = stack.enter_context(
+                io.TextIOWrapper(binary, encoding="utf-8-sig", errors="replace", newline="")
+            )
+            header = next(csv.reader([self._text.readline()]), [])
+            self.layout = detect_layout(header)
+            self._open = stack.pop_all()
         return self
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        if self._text is not None:
-            self._text.close()
-        if self._raw is not None:
-            self._raw.close()
+    def __exit__(self, *exc_info: object) -> None:
+        self._open.close()
 
     @property
     def bytes_read(self) -> int:

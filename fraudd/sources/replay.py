@@ -17,8 +17,8 @@ import time
 from collections import Counter, deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import ExitStack
 from pathlib import Path
-from types import TracebackType
 from typing import Final
 
 import structlog
@@ -62,21 +62,20 @@ class ReplaySource:
         self.first_event: dt.datetime | None = None
         self._anchor: tuple[float, dt.datetime] | None = None
         self._now = dt.datetime.now(dt.UTC)
+        self._open = ExitStack()
 
     def __enter__(self) -> ReplaySource:
-        self.file.__enter__()
-        self._chunks = self._read()
-        self._next = self._reader.submit(next, self._chunks, None)
+        # On exit (or if entering fails half-way) the reader thread stops before the file closes.
+        with ExitStack() as stack:
+            stack.enter_context(self.file)
+            stack.callback(self._reader.shutdown, wait=True, cancel_futures=True)
+            self._chunks = self._read()
+            self._next = self._reader.submit(next, self._chunks, None)
+            self._open = stack.pop_all()
         return self
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self._reader.shutdown(wait=True, cancel_futures=True)
-        self.file.__exit__(exc_type, exc, tb)
+    def __exit__(self, *exc_info: object) -> None:
+        self._open.close()
 
     @property
     def exhausted(self) -> bool:

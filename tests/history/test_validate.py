@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import gzip
 import io
+import os
 from pathlib import Path
 
 import numpy as np
@@ -159,6 +160,20 @@ def test_handbook_header_is_recognised_and_gzip_detected(tmp_path: Path) -> None
 def test_unknown_header_names_what_is_missing() -> None:
     with pytest.raises(LayoutError, match="amount"):
         detect_layout(["tx_id", "tx_time", "customer_id", "terminal_id", "is_fraud"])
+
+
+def test_a_file_with_an_unknown_header_is_closed_again(tmp_path: Path) -> None:
+    path = tmp_path / "unknown.csv"
+    path.write_text("tx_id,tx_time,customer_id,terminal_id,is_fraud\n", encoding="utf-8")
+    file = HistoryFile(path)  # kept alive: closing must not wait for garbage collection
+    with pytest.raises(LayoutError, match="amount"), file:
+        pass
+    assert str(path) not in _open_files()
+
+
+def _open_files() -> set[str]:
+    fds = Path("/proc/self/fd")
+    return {os.path.realpath(fd) for fd in fds.iterdir() if fd.is_symlink()}
 
 
 def test_csv_text_round_trips_through_pandas(tmp_path: Path) -> None:
