@@ -72,21 +72,14 @@ def train(
         return
     if backend != "local":
         raise typer.BadParameter("backend must be local or redshift-ml", param_hint="--backend")
-    from fraudd.model.fit import FitConfig
     from fraudd.model.thresholds import ThresholdTargets
+    from fraudd.model.train import TrainConfig
 
     targets = ThresholdTargets(alerts_per_day=alerts_per_day, block_min_precision=block_precision)
+    config = TrainConfig(end, train_days, delay_days=delay_days, targets=targets)
     try:
         record = asyncio.run(
-            _commands().train_command(
-                settings,
-                train_end=end,
-                train_days=train_days,
-                delay_days=delay_days,
-                targets=targets,
-                fit=FitConfig(),
-                activate=True if force_activate else None,
-            )
+            _commands().train_command(settings, config, activate=True if force_activate else None)
         )
     except ValueError as exc:
         start = end - dt.timedelta(days=train_days)
@@ -159,17 +152,13 @@ def evaluate(
     ] = None,
 ) -> None:
     """Score a test period with a model and report the handbook's metrics (no training)."""
+    from fraudd.model.protocol import EvalWindow
+
     settings = settings_from(ctx)
+    window = EvalWindow.of(test_start.date(), test_days, delay_days)
     try:
         evaluation = asyncio.run(
-            _commands().evaluate_command(
-                settings,
-                test_start=test_start.date(),
-                test_days=test_days,
-                delay_days=delay_days,
-                version=version,
-                report_dir=report,
-            )
+            _commands().evaluate_command(settings, window, version=version, report_dir=report)
         )
     except LookupError as exc:
         raise Failure(f"{exc}: train one first (`fraudd train`) or give --version") from exc
