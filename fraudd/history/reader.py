@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from fraudd.history.columns import Layout, detect_layout
+from fraudd.resources import OpenOnEnter
 
 CHUNK_ROWS: Final[int] = 200_000
 _GZIP_MAGIC = b"\x1f\x8b"
@@ -39,7 +40,7 @@ class RawChunk:
     """Line numbers of lines with the wrong number of fields."""
 
 
-class HistoryFile:
+class HistoryFile(OpenOnEnter):
     """A labelled history file opened for chunked reading: ``with HistoryFile(p) as f: ...``."""
 
     def __init__(self, path: str | Path, chunk_rows: int = CHUNK_ROWS) -> None:
@@ -50,26 +51,18 @@ class HistoryFile:
         self._text: IO[str] | None = None
         self.layout: Layout | None = None
         self._next_line = 2
-        self._open = ExitStack()
 
-    def __enter__(self) -> HistoryFile:
-        # Whatever was opened is closed again if the header cannot be read or recognised.
-        with ExitStack() as stack:
-            raw = self._raw = stack.enter_context(open(self.path, "rb"))
-            binary: IO[bytes] | gzip.GzipFile = raw
-            if raw.read(2) == _GZIP_MAGIC:
-                binary = gzip.GzipFile(fileobj=raw, mode="rb")
-            raw.seek(0)
-            self._text = stack.enter_context(
-                io.TextIOWrapper(binary, encoding="utf-8-sig", errors="replace", newline="")
-            )
-            header = next(csv.reader([self._text.readline()]), [])
-            self.layout = detect_layout(header)
-            self._open = stack.pop_all()
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self._open.close()
+    def _open(self, stack: ExitStack) -> None:
+        raw = self._raw = stack.enter_context(open(self.path, "rb"))
+        binary: IO[bytes] | gzip.GzipFile = raw
+        if raw.read(2) == _GZIP_MAGIC:
+            binary = gzip.GzipFile(fileobj=raw, mode="rb")
+        raw.seek(0)
+        self._text = stack.enter_context(
+            io.TextIOWrapper(binary, encoding="utf-8-sig", errors="replace", newline="")
+        )
+        header = next(csv.reader([self._text.readline()]), [])
+        self.layout = detect_layout(header)  # a LayoutError closes the file again
 
     @property
     def bytes_read(self) -> int:

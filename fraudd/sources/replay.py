@@ -25,6 +25,7 @@ import structlog
 
 from fraudd.history.reader import HistoryFile
 from fraudd.history.validate import validate_chunk
+from fraudd.resources import OpenOnEnter
 from fraudd.sources.base import Draft
 from fraudd.sources.live import drafts_from_frame
 
@@ -32,7 +33,7 @@ log = structlog.get_logger(__name__)
 CHUNK_ROWS: Final[int] = 50_000
 
 
-class ReplaySource:
+class ReplaySource(OpenOnEnter):
     """A :class:`~fraudd.sources.base.Source` over a history file: ``with ReplaySource(p) as s``."""
 
     def __init__(
@@ -62,20 +63,13 @@ class ReplaySource:
         self.first_event: dt.datetime | None = None
         self._anchor: tuple[float, dt.datetime] | None = None
         self._now = dt.datetime.now(dt.UTC)
-        self._open = ExitStack()
 
-    def __enter__(self) -> ReplaySource:
-        # On exit (or if entering fails half-way) the reader thread stops before the file closes.
-        with ExitStack() as stack:
-            stack.enter_context(self.file)
-            stack.callback(self._reader.shutdown, wait=True, cancel_futures=True)
-            self._chunks = self._read()
-            self._next = self._reader.submit(next, self._chunks, None)
-            self._open = stack.pop_all()
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self._open.close()
+    def _open(self, stack: ExitStack) -> None:
+        stack.enter_context(self.file)
+        # Registered after the file: on exit the reader thread stops before the file closes.
+        stack.callback(self._reader.shutdown, wait=True, cancel_futures=True)
+        self._chunks = self._read()
+        self._next = self._reader.submit(next, self._chunks, None)
 
     @property
     def exhausted(self) -> bool:
