@@ -4,7 +4,6 @@ the alerts it finds (``fraudd_cases_open``) and stops cleanly on SIGTERM."""
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
 import sys
 from pathlib import Path
@@ -13,6 +12,7 @@ import aiohttp
 import pytest
 
 from tests.cases.conftest import CasesEnv
+from tests.cli.conftest import environ_without_fraudd, warehouse_env
 from tests.conftest import free_ports
 
 pytestmark = [
@@ -31,14 +31,8 @@ async def _console(
 ) -> asyncio.subprocess.Process:
     """``fraudd run --roles console`` on ``env``'s PostgreSQL and ``schema``, configured by
     environment variables only (``settings``: more of them)."""
-    wh = env.settings.warehouse
-    variables = os.environ | {
-        "FRAUDD_WAREHOUSE__HOST": wh.host, "FRAUDD_WAREHOUSE__PORT": str(wh.port),
-        "FRAUDD_WAREHOUSE__PASSWORD": wh.password.get_secret_value(),
-        "FRAUDD_WAREHOUSE__SSLMODE": wh.sslmode, "FRAUDD_WAREHOUSE__SCHEMA": schema,
-        "FRAUDD_LOCAL__STATE_DIR": str(state_dir), **settings,
-    }  # fmt: skip
-    variables.pop("FRAUDD_CONFIG", None)
+    variables = environ_without_fraudd() | warehouse_env(env.settings, schema) | settings
+    variables["FRAUDD_LOCAL__STATE_DIR"] = str(state_dir)
     return await asyncio.create_subprocess_exec(
         sys.executable, "-m", "fraudd", "run", "--roles", "console", env=variables,
         stdout=asyncio.subprocess.PIPE, stderr=stderr,
