@@ -17,6 +17,7 @@ import psycopg
 from bench.common import Stack, isolated, migrated
 from bench.history import HistorySpec, Loaded, load_history, secondary_indexes
 from fraudd.model.commands import train_command
+from fraudd.model.train import TrainConfig
 from fraudd.settings import Settings
 from fraudd.warehouse.psycopg_driver import conninfo
 
@@ -52,9 +53,8 @@ async def prepare(stack: Stack, spec: HistorySpec = LIVE_HISTORY) -> Template:
     await migrated(settings)
     loaded = await load_history(settings, spec)
     began = time.perf_counter()
-    record = await train_command(
-        settings, train_end=spec.end() - dt.timedelta(days=7), activate=True
-    )
+    config = TrainConfig(train_end=spec.end() - dt.timedelta(days=7))
+    record = await train_command(settings, config, activate=True)
     return Template(settings, spec, loaded, record.version, round(time.perf_counter() - began, 1))
 
 
@@ -86,4 +86,3 @@ async def copy_models(template: Template, target: Settings) -> None:
     ) as conn:
         copy = f"INSERT INTO {dst}.models SELECT * FROM {src}.models"  # noqa: S608
         await conn.execute(copy)
-

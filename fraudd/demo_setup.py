@@ -20,6 +20,7 @@ from fraudd.localstack import aws as local_aws
 from fraudd.localstack import kinesis as local_kinesis
 from fraudd.model.commands import train_command
 from fraudd.model.fit import FitConfig
+from fraudd.model.train import TrainConfig
 from fraudd.settings import Settings
 from fraudd.simulator import SimulationSpec
 from fraudd.warehouse import connect, open_warehouse
@@ -126,13 +127,12 @@ async def seed(settings: Settings, today: dt.date) -> dict[str, Any]:
 
 async def train(settings: Settings, today: dt.date) -> dict[str, Any]:
     """The demo's first model, trained on the seeded history and activated."""
-    record = await train_command(
-        settings,
+    config = TrainConfig(
         train_end=today - dt.timedelta(days=7),
         train_days=TRAIN_DAYS,
-        activate=True,
         fit=FitConfig(refit=False),  # the demo should start fast: skip the refit on all rows
     )
+    record = await train_command(settings, config, activate=True)
     return {"model_version": record.version, "model_validation": record.metadata.get("validation")}
 
 

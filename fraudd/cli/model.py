@@ -18,7 +18,7 @@ from fraudd.settings import EX_CONFIG, Settings
 from fraudd.warehouse.api.model_training import ModelStatus
 
 if TYPE_CHECKING:
-    from fraudd.model.thresholds import ThresholdTargets
+    from fraudd.model.train import TrainConfig
     from fraudd.warehouse.api.models import ModelRecord
 
 model_app = typer.Typer(
@@ -85,34 +85,22 @@ def train(
     if backend != "local":
         raise typer.BadParameter("backend must be local or redshift-ml", param_hint="--backend")
     from fraudd.model.thresholds import ThresholdTargets
+    from fraudd.model.train import TrainConfig
 
     targets = ThresholdTargets(alerts_per_day=alerts_per_day, block_min_precision=block_precision)
-    record = _train_local(settings, end, train_days, delay_days, targets, force_activate)
-    typer.echo(_registered(record))
+    config = TrainConfig(end, train_days, delay_days=delay_days, targets=targets)
+    typer.echo(_registered(_train_local(settings, config, force_activate)))
 
 
-def _train_local(
-    settings: Settings,
-    end: dt.date,
-    train_days: int,
-    delay_days: int,
-    targets: ThresholdTargets,
-    force_activate: bool,
-) -> ModelRecord:
+def _train_local(settings: Settings, config: TrainConfig, force_activate: bool) -> ModelRecord:
     """Train, validate and register a model (activated by the registry's rule, or forced);
     a window the history does not cover is one line saying what to load or choose."""
-    from fraudd.model.fit import FitConfig
-
-    activate = True if force_activate else None
     try:
         return asyncio.run(
-            _commands().train_command(
-                settings, train_end=end, train_days=train_days, delay_days=delay_days,
-                targets=targets, fit=FitConfig(), activate=activate,
-            )
-        )  # fmt: skip
+            _commands().train_command(settings, config, activate=True if force_activate else None)
+        )
     except ValueError as exc:
-        start = end - dt.timedelta(days=train_days)
+        start, end = config.start.date(), config.end.date()
         raise Failure(
             f"cannot train on {start} to {end} (exclusive): {exc}: load labelled history first "
             "(`fraudd simulate history` or `fraudd history import`) or choose --train-end and "
@@ -184,17 +172,13 @@ def evaluate(
     ] = None,
 ) -> None:
     """Score a test period with a model and report the handbook's metrics (no training)."""
+    from fraudd.model.protocol import EvalWindow
+
     settings = settings_from(ctx)
+    window = EvalWindow.of(test_start.date(), test_days, delay_days)
     try:
         evaluation = asyncio.run(
-            _commands().evaluate_command(
-                settings,
-                test_start=test_start.date(),
-                test_days=test_days,
-                delay_days=delay_days,
-                version=version,
-                report_dir=report,
-            )
+            _commands().evaluate_command(settings, window, version=version, report_dir=report)
         )
     except LookupError as exc:
         raise Failure(f"{exc}: train one first (`fraudd train`) or give --version") from exc

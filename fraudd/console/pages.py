@@ -40,21 +40,12 @@ def now(request: web.Request) -> datetime:
     return current(request).deps.clock()
 
 
+routes = web.RouteTableDef()
+"""Every page and action: each handler below declares its own method and path."""
+
+
 def add_routes(app: web.Application) -> None:
-    r = app.router
-    r.add_get("/", root)
-    r.add_get("/login", login)
-    r.add_get("/favicon.ico", favicon)
-    r.add_post("/logout", logout)
-    r.add_get("/queue", queue)
-    r.add_get("/cases/{case_id}", case_page)
-    r.add_post("/cases/{case_id}/verdict", verdict)
-    r.add_post("/cases/{case_id}/assign", assign)
-    r.add_post("/cards/{card_token}/release", release)
-    r.add_post("/cards/{card_token}/extend", extend)
-    r.add_get("/blocks", blocks)
-    r.add_get("/audit", audit)
-    r.add_get("/overview", overview)
+    app.router.add_routes(routes)
 
 
 def register_filters(env: jinja2.Environment) -> None:
@@ -63,15 +54,18 @@ def register_filters(env: jinja2.Environment) -> None:
     env.filters["reason_kind"] = lambda code: "model" if code in REASONS else "rule"
 
 
+@routes.get("/favicon.ico")
 async def favicon(_: web.Request) -> web.StreamResponse:
     return web.Response(status=204)
 
 
+@routes.get("/")
 async def root(_: web.Request) -> web.StreamResponse:
     raise web.HTTPSeeOther("/queue")
 
 
 # --- login ------------------------------------------------------------------------------------
+@routes.get("/login")
 async def login(request: web.Request) -> web.StreamResponse:
     """``/login?token=...``: a login token becomes a session cookie (local auth only)."""
     console = current(request)
@@ -90,6 +84,7 @@ async def login(request: web.Request) -> web.StreamResponse:
     return response
 
 
+@routes.post("/logout")
 async def logout(request: web.Request) -> web.StreamResponse:
     response = web.HTTPSeeOther("/login")
     response.del_cookie(auth.SESSION_COOKIE, path="/")
@@ -130,6 +125,7 @@ def _decimal(text: str) -> Decimal | None:
     return value if value.is_finite() and 0 <= value < 10**12 else None
 
 
+@routes.get("/queue")
 async def queue(request: web.Request) -> web.StreamResponse:
     query, shown, page = queue_filter(request)
     async with session(request) as s:
@@ -145,6 +141,7 @@ async def queue(request: web.Request) -> web.StreamResponse:
     return render(template, request, context)
 
 
+@routes.get("/cases/{case_id}")
 async def case_page(request: web.Request) -> web.StreamResponse:
     case_id = request.match_info["case_id"]
     rows = current(request).deps.settings.console.history_rows
@@ -166,18 +163,21 @@ async def case_page(request: web.Request) -> web.StreamResponse:
     return render("case.html", request, context)
 
 
+@routes.get("/blocks")
 async def blocks(request: web.Request) -> web.StreamResponse:
     async with session(request) as s:
         found = await s.list_blocks(500)
     return render("blocks.html", request, {"blocks": found})
 
 
+@routes.get("/audit")
 async def audit(request: web.Request) -> web.StreamResponse:
     async with session(request) as s:
         entries = await s.audit_entries([], 200)
     return render("audit.html", request, {"entries": entries})
 
 
+@routes.get("/overview")
 async def overview(request: web.Request) -> web.StreamResponse:
     at = now(request)
     async with session(request) as s:
@@ -207,6 +207,7 @@ async def _act(request: web.Request, back: str, work: Any) -> web.StreamResponse
     raise web.HTTPSeeOther(f"{back}?done={notice}")
 
 
+@routes.post("/cases/{case_id}/verdict")
 async def verdict(request: web.Request) -> web.StreamResponse:
     case_id = request.match_info["case_id"]
     form = await _form(request)
@@ -221,6 +222,7 @@ async def verdict(request: web.Request) -> web.StreamResponse:
     return await _act(request, f"/cases/{case_id}", work)
 
 
+@routes.post("/cases/{case_id}/assign")
 async def assign(request: web.Request) -> web.StreamResponse:
     case_id = request.match_info["case_id"]
     form = await _form(request)
@@ -239,6 +241,7 @@ def _back(form: dict[str, str]) -> str:
     return f"/cases/{case_id}" if case_id.startswith("case-") else "/blocks"
 
 
+@routes.post("/cards/{card_token}/release")
 async def release(request: web.Request) -> web.StreamResponse:
     card = request.match_info["card_token"]
     form = await _form(request)
@@ -250,6 +253,7 @@ async def release(request: web.Request) -> web.StreamResponse:
     return await _act(request, _back(form), work)
 
 
+@routes.post("/cards/{card_token}/extend")
 async def extend(request: web.Request) -> web.StreamResponse:
     card = request.match_info["card_token"]
     form = await _form(request)

@@ -14,15 +14,16 @@ import io
 import itertools
 import operator
 from collections.abc import Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
-from types import TracebackType
 from typing import IO, Final
 
 import numpy as np
 import pandas as pd
 
 from fraudd.history.columns import Layout, detect_layout
+from fraudd.resources import OpenOnEnter
 
 CHUNK_ROWS: Final[int] = 200_000
 _GZIP_MAGIC = b"\x1f\x8b"
@@ -39,7 +40,7 @@ class RawChunk:
     """Line numbers of lines with the wrong number of fields."""
 
 
-class HistoryFile:
+class HistoryFile(OpenOnEnter):
     """A labelled history file opened for chunked reading: ``with HistoryFile(p) as f: ...``."""
 
     def __init__(self, path: str | Path, chunk_rows: int = CHUNK_ROWS) -> None:
@@ -51,28 +52,17 @@ class HistoryFile:
         self.layout: Layout | None = None
         self._next_line = 2
 
-    def __enter__(self) -> HistoryFile:
-        raw = open(self.path, "rb")  # closed in __exit__
-        self._raw = raw
+    def _open(self, stack: ExitStack) -> None:
+        raw = self._raw = stack.enter_context(open(self.path, "rb"))
         binary: IO[bytes] | gzip.GzipFile = raw
         if raw.read(2) == _GZIP_MAGIC:
             binary = gzip.GzipFile(fileobj=raw, mode="rb")
         raw.seek(0)
-        self._text = io.TextIOWrapper(binary, encoding="utf-8-sig", errors="replace", newline="")
+        self._text = stack.enter_context(
+            io.TextIOWrapper(binary, encoding="utf-8-sig", errors="replace", newline="")
+        )
         header = next(csv.reader([self._text.readline()]), [])
-        self.layout = detect_layout(header)
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        if self._text is not None:
-            self._text.close()
-        if self._raw is not None:
-            self._raw.close()
+        self.layout = detect_layout(header)  # a LayoutError closes the file again
 
     @property
     def bytes_read(self) -> int:

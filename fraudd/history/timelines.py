@@ -7,7 +7,7 @@ live mode reads the newest row to continue the same timeline (same spec, from th
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, fields
 
 from fraudd.simulator import SimulationSpec
 from fraudd.warehouse.api import Session
@@ -39,13 +39,8 @@ class StoredSimulation:
 
     def record(self, label_delay_max_days: float) -> SimulationRecord:
         """The row that records this history (for the load's ``finish``)."""
-        spec = self.spec
         return SimulationRecord(
-            seed=spec.seed,
-            customers=spec.customers,
-            terminals=spec.terminals,
-            radius=spec.radius,
-            origin=spec.origin,
+            **asdict(self.spec),
             days=self.days,
             transactions=self.transactions,
             frauds=self.frauds,
@@ -54,13 +49,8 @@ class StoredSimulation:
 
 
 def _stored(row: SimulationRecord) -> StoredSimulation:
-    spec = SimulationSpec(
-        origin=row.origin,
-        seed=row.seed,
-        customers=row.customers,
-        terminals=row.terminals,
-        radius=row.radius,
-    )
+    # The row stores each field of the spec under the field's own name (see ``record``).
+    spec = SimulationSpec(**{f.name: getattr(row, f.name) for f in fields(SimulationSpec)})
     return StoredSimulation(spec, row.days, row.transactions, row.frauds)
 
 

@@ -7,7 +7,6 @@ of history run for tens of seconds, far beyond the consumer's per-batch timeout.
 
 from __future__ import annotations
 
-import datetime as dt
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -16,10 +15,8 @@ from pathlib import Path
 from fraudd.features import training_features_parallel
 from fraudd.model.evaluate import Evaluation, evaluate_model
 from fraudd.model.export import export_sagemaker
-from fraudd.model.fit import FitConfig
 from fraudd.model.protocol import EvalWindow
 from fraudd.model.report import write_report
-from fraudd.model.thresholds import ThresholdTargets
 from fraudd.model.train import TrainConfig, train_and_register
 from fraudd.settings import Settings
 from fraudd.warehouse import Session, Warehouse, open_warehouse
@@ -48,33 +45,11 @@ async def _session(settings: Settings) -> AsyncIterator[Session]:
         yield session
 
 
-def _utc(day: dt.date | dt.datetime) -> dt.datetime:
-    if isinstance(day, dt.datetime):
-        return day if day.tzinfo is not None else day.replace(tzinfo=dt.UTC)
-    return dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC)
-
-
 async def train_command(
-    settings: Settings,
-    *,
-    train_end: dt.date | dt.datetime,
-    train_days: int = 90,
-    val_days: int = 7,
-    delay_days: int = 7,
-    targets: ThresholdTargets | None = None,
-    fit: FitConfig | None = None,
-    activate: bool | None = None,
+    settings: Settings, config: TrainConfig, *, activate: bool | None = None
 ) -> ModelRecord:
-    """Train on ``[train_end - train_days, train_end)`` and register (activation rule applies
-    unless ``activate`` forces it)."""
-    config = TrainConfig(
-        train_end=_utc(train_end),
-        train_days=train_days,
-        val_days=val_days,
-        delay_days=delay_days,
-        fit=fit or FitConfig(),
-        targets=targets or ThresholdTargets(),
-    )
+    """Train on ``config``'s window and register (activation rule applies unless ``activate``
+    forces it)."""
     async with _warehouse(settings) as wh:
         began = time.perf_counter()
         frame = await training_features_parallel(
@@ -96,16 +71,13 @@ async def train_command(
 
 async def evaluate_command(
     settings: Settings,
+    window: EvalWindow,
     *,
-    test_start: dt.date | dt.datetime,
-    test_days: int = 7,
-    delay_days: int = 7,
-    known_days: int = 7,
     version: int | None = None,
     report_dir: Path | None = None,
 ) -> Evaluation:
-    """Evaluate model ``version`` (default: the active one); write a report if asked."""
-    window = EvalWindow.of(_utc(test_start), test_days, delay_days, known_days)
+    """Evaluate model ``version`` (default: the active one) on ``window``; write a report if
+    asked."""
     async with _session(settings) as session:
         record = await _model(session, version)
         evaluation, scored = await evaluate_model(session, record, window)

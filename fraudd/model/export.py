@@ -17,7 +17,6 @@ from ``datetime`` values (never from text input).
 
 from __future__ import annotations
 
-import datetime as dt
 import io
 import json
 import tarfile
@@ -26,6 +25,7 @@ from pathlib import Path
 import xgboost as xgb
 
 from fraudd.settings import Settings
+from fraudd.warehouse.api.model_training import CreateModelSpec
 from fraudd.warehouse.api.models import ModelRecord
 
 MODEL_MEMBER = "xgboost-model"
@@ -63,36 +63,14 @@ def export_sagemaker(record: ModelRecord, path: Path) -> Path:
     return target
 
 
-def render_create_model(
-    settings: Settings,
-    train_end: dt.datetime,
-    train_days: int,
-    *,
-    s3_bucket: str,
-    num_round: int = 300,
-    max_depth: int = 6,
-    eta: float = 0.1,
-    model_name: str = "fraudd_model",
-    max_runtime_s: int = 5400,
-) -> str:
-    """``CREATE MODEL`` for Redshift ML over ``[train_end - train_days, train_end)``, as the
-    warehouse layer sends it (the statement lives in its ``model_training.sql``).
+def render_create_model(settings: Settings, spec: CreateModelSpec) -> str:
+    """``CREATE MODEL`` for Redshift ML as the warehouse layer sends it (the statement lives in
+    its ``model_training.sql``); ``spec`` comes from
+    :func:`fraudd.model.redshift_train.create_model_spec`.
 
     The prediction function is ``settings.scoring.redshift_ml_function``; it takes the features
     in :data:`FEATURES` order and is created in the warehouse schema.
     """
-    from fraudd.model.redshift_train import create_model_spec
     from fraudd.warehouse.redshift.model_training import render_create_model as render
 
-    spec = create_model_spec(
-        settings,
-        train_end,
-        train_days,
-        s3_bucket=s3_bucket,
-        model_name=model_name,
-        num_round=num_round,
-        max_depth=max_depth,
-        eta=eta,
-        max_runtime_s=max_runtime_s,
-    )
     return render(settings.warehouse.schema_name, spec)

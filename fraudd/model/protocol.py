@@ -30,6 +30,12 @@ from sklearn.metrics import average_precision_score, roc_auc_score
 DAY = pd.Timedelta(days=1)
 
 
+def utc_timestamp(value: dt.date | dt.datetime | str) -> pd.Timestamp:
+    """``value`` in UTC: a date means its midnight UTC, a naive time is read as UTC."""
+    stamp = pd.Timestamp(value)
+    return stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
+
+
 @dataclass(frozen=True)
 class EvalWindow:
     """The test period and the protocol's delay, as UTC timestamps."""
@@ -47,10 +53,8 @@ class EvalWindow:
         delay_days: int = 7,
         known_days: int = 7,
     ) -> EvalWindow:
-        """Build from a date (midnight UTC) or an aware timestamp."""
-        start = pd.Timestamp(test_start)
-        start = start.tz_localize("UTC") if start.tzinfo is None else start.tz_convert("UTC")
-        return cls(start, test_days, delay_days, known_days)
+        """Build from a date (midnight UTC) or a timestamp (see :func:`utc_timestamp`)."""
+        return cls(utc_timestamp(test_start), test_days, delay_days, known_days)
 
     @property
     def test_end(self) -> pd.Timestamp:

@@ -43,12 +43,9 @@ def create_model_spec(
     *,
     s3_bucket: str,
     model_name: str | None = None,
-    num_round: int = 300,
-    max_depth: int = 6,
-    eta: float = 0.1,
-    max_runtime_s: int = 5400,
 ) -> CreateModelSpec:
-    """What to train: the training features over ``[train_end - train_days, train_end)``."""
+    """What to train: the training features over ``[train_end - train_days, train_end)``, with
+    :class:`CreateModelSpec`'s hyper-parameters (``dataclasses.replace`` changes them)."""
     rs = settings.redshift
     training = feature_queries("redshift", settings.warehouse.schema_name).training
     return CreateModelSpec(
@@ -60,10 +57,6 @@ def create_model_spec(
         training_sql=training,
         train_start=train_end - dt.timedelta(days=train_days),
         train_end=train_end,
-        num_round=num_round,
-        max_depth=max_depth,
-        eta=eta,
-        max_runtime_s=max_runtime_s,
     )
 
 
@@ -102,7 +95,7 @@ async def train_redshift_ml(
 ) -> ModelStatus:
     """Create the model and wait for it; return the READY status or raise ModelTrainingFailed."""
     await _create(settings, spec)  # 1
-    return await wait_for_model(settings, spec, progress=progress, poll_s=poll_s)  # 2, 3
+    return await _wait(settings, spec, progress, poll_s)  # 2, 3
 
 
 async def _create(settings: Settings, spec: CreateModelSpec) -> None:
@@ -118,12 +111,8 @@ async def _create(settings: Settings, spec: CreateModelSpec) -> None:
         await wh.close()
 
 
-async def wait_for_model(
-    settings: Settings,
-    spec: CreateModelSpec,
-    *,
-    progress: ProgressFn | None = None,
-    poll_s: float = 30.0,
+async def _wait(
+    settings: Settings, spec: CreateModelSpec, progress: ProgressFn | None, poll_s: float
 ) -> ModelStatus:
     """Poll ``SHOW MODEL`` until READY; FAILED or a timeout raise ModelTrainingFailed."""
     name = f"{settings.warehouse.schema_name}.{spec.model_name}"

@@ -25,21 +25,20 @@ import structlog
 from fraudd.features import FEATURES, training_features
 from fraudd.model.evaluate import Evaluation, evaluate_scores
 from fraudd.model.fit import FitConfig, Fitted, fit
-from fraudd.model.protocol import EvalWindow, pooled_scores
+from fraudd.model.protocol import DAY, EvalWindow, pooled_scores, utc_timestamp
 from fraudd.model.thresholds import ThresholdTargets, choose_thresholds
 from fraudd.warehouse.api import Session
 from fraudd.warehouse.api.models import ModelRecord, Thresholds
 
 log = structlog.get_logger(__name__)
 
-DAY = pd.Timedelta(days=1)
-
 
 @dataclass(frozen=True)
 class TrainConfig:
     """What to train on and how."""
 
-    train_end: dt.datetime
+    train_end: dt.date | dt.datetime
+    """Exclusive end of the training window; a date means its midnight UTC."""
     train_days: int = 90
     val_days: int = 7
     delay_days: int = 7
@@ -48,9 +47,8 @@ class TrainConfig:
 
     @property
     def end(self) -> pd.Timestamp:
-        """``train_end`` as a UTC timestamp (a date means its midnight)."""
-        stamp = pd.Timestamp(self.train_end)
-        return stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
+        """``train_end`` as a UTC timestamp."""
+        return utc_timestamp(self.train_end)
 
     @property
     def start(self) -> pd.Timestamp:

@@ -55,8 +55,7 @@ class RulesEngine:
         return [self.rules.evaluate(s, counts.get(s.tx_id, 1)) for s in swipes]
 
     async def score_batch(self, session: Session, swipes: list[Swipe]) -> list[Verdict]:
-        hits = await self.hits(session, swipes)
-        return [Verdict(h.score, h.decision, h.reasons, "rules") for h in hits]
+        return [hit.verdict for hit in await self.hits(session, swipes)]
 
 
 class ModelEngine:
@@ -80,7 +79,7 @@ class ModelEngine:
         await self._refresh_model(session)
         hits = await self.rules.hits(session, swipes)
         if self.scorer is None:
-            return [Verdict(h.score, h.decision, h.reasons, "rules") for h in hits]
+            return [hit.verdict for hit in hits]
         with stage(self.metrics, "features"):
             rows = await session.serving_rows(swipes)
         matrix = feature_matrix(rows, [s.tx_id for s in swipes])
@@ -160,9 +159,10 @@ def _combine(
     hit: RuleHit, score: float, decision: Decision, reasons: tuple[Reason, ...], version: str
 ) -> Verdict:
     """Rules in front: final rule hits stand; otherwise the stricter decision, reasons of both."""
+    own = hit.verdict
     if hit.final:
-        return Verdict(max(score, hit.score), hit.decision, hit.reasons, version)
-    return Verdict(score, stronger(decision, hit.decision), hit.reasons + reasons, version)
+        return Verdict(max(score, own.score), own.decision, own.reasons, version)
+    return Verdict(score, stronger(decision, own.decision), own.reasons + reasons, version)
 
 
 def build_engine(

@@ -9,62 +9,62 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from fraudd.records import Swipe
-from fraudd.scoring.verdict import Decision, Reason, Verdict
+from fraudd.scoring.verdict import Decision, Reason, Verdict, stronger
 from fraudd.settings import RulesSettings
 
 RULES_VERSION = "rules"
+ALLOW_LISTED = Reason("allow_listed", "card is on the allow-list")
+BLOCK_LISTED = Reason("block_listed", "card is on the block-list")
 
 
 @dataclass(frozen=True)
 class RuleHit:
-    """The outcome of the rules for one swipe. ``final`` hits are not overridden by a model."""
+    """The outcome of the rules for one swipe: their own verdict (model version
+    :data:`RULES_VERSION`), and whether it is ``final`` (not overridden by a model)."""
 
-    decision: Decision
-    score: float
-    reasons: tuple[Reason, ...]
+    verdict: Verdict
     final: bool
+
+
+def _hit(decision: Decision, score: float, reasons: tuple[Reason, ...], final: bool) -> RuleHit:
+    return RuleHit(Verdict(score, decision, reasons, RULES_VERSION), final)
 
 
 class Rules:
     def __init__(self, settings: RulesSettings) -> None:
         self.s = settings
-        self.allow = frozenset(settings.allow_cards)
-        self.block = frozenset(settings.block_cards)
+        allow, block = frozenset(settings.allow_cards), frozenset(settings.block_cards)
+        # The card lists in the order they win, each with the hit a card on it gets.
+        self.lists = (
+            (allow, _hit("approve", 0.0, (ALLOW_LISTED,), final=True)),
+            (block, _hit("block", 1.0, (BLOCK_LISTED,), final=True)),
+        )
+        # Amount limits, strictest first: the first one reached decides.
+        self.amount_limits: tuple[tuple[Decision, float], ...] = (
+            ("block", settings.block_amount),
+            ("review", settings.review_amount),
+        )
 
     def evaluate(self, swipe: Swipe, velocity: int) -> RuleHit:
         """Apply every rule to one swipe; ``velocity``: the card's swipes in the window."""
-        if swipe.card_token in self.allow:
-            return RuleHit(
-                "approve", 0.0, (Reason("allow_listed", "card is on the allow-list"),), True
-            )
-        if swipe.card_token in self.block:
-            return RuleHit(
-                "block", 1.0, (Reason("block_listed", "card is on the block-list"),), True
-            )
+        for cards, listed in self.lists:
+            if swipe.card_token in cards:
+                return listed
         reasons: list[Reason] = []
         decision: Decision = "approve"
-        if swipe.amount >= self.s.block_amount:
-            decision = "block"
-            reasons.append(
-                Reason(
-                    "amount_block",
-                    f"amount {swipe.amount:.2f} ≥ block limit {self.s.block_amount:.2f}",
-                )
-            )
-        elif swipe.amount >= self.s.review_amount:
-            decision = "review"
-            reasons.append(
-                Reason(
-                    "amount_review",
-                    f"amount {swipe.amount:.2f} ≥ review limit {self.s.review_amount:.2f}",
-                )
-            )
+        for level, limit in self.amount_limits:
+            if swipe.amount >= limit:
+                decision = level
+                text = f"amount {swipe.amount:.2f} ≥ {level} limit {limit:.2f}"
+                reasons.append(Reason(f"amount_{level}", text))
+                break
         if velocity > self.s.velocity_max:
-            decision = "block" if decision == "block" else "review"
+            decision = stronger(decision, "review")
             reasons.append(
                 Reason("velocity", f"{velocity} swipes within {self.s.velocity_window_s:.0f} s")
             )
-        return RuleHit(decision, self._score(swipe, velocity), tuple(reasons), decision == "block")
+        score = self._score(swipe, velocity)
+        return _hit(decision, score, tuple(reasons), final=decision == "block")
 
     def _score(self, swipe: Swipe, velocity: int) -> float:
         by_amount = min(swipe.amount / self.s.block_amount, 1.0)
@@ -73,5 +73,4 @@ class Rules:
 
     def verdict(self, swipe: Swipe, velocity: int) -> Verdict:
         """Rules-only scoring (no model): the rules' own decision and score."""
-        hit = self.evaluate(swipe, velocity)
-        return Verdict(hit.score, hit.decision, hit.reasons, RULES_VERSION)
+        return self.evaluate(swipe, velocity).verdict

@@ -17,14 +17,15 @@ import time
 from collections import Counter, deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import ExitStack
 from pathlib import Path
-from types import TracebackType
 from typing import Final
 
 import structlog
 
 from fraudd.history.reader import HistoryFile
 from fraudd.history.validate import validate_chunk
+from fraudd.resources import OpenOnEnter
 from fraudd.sources.base import Draft
 from fraudd.sources.live import drafts_from_frame
 
@@ -32,7 +33,7 @@ log = structlog.get_logger(__name__)
 CHUNK_ROWS: Final[int] = 50_000
 
 
-class ReplaySource:
+class ReplaySource(OpenOnEnter):
     """A :class:`~fraudd.sources.base.Source` over a history file: ``with ReplaySource(p) as s``."""
 
     def __init__(
@@ -63,20 +64,12 @@ class ReplaySource:
         self._anchor: tuple[float, dt.datetime] | None = None
         self._now = dt.datetime.now(dt.UTC)
 
-    def __enter__(self) -> ReplaySource:
-        self.file.__enter__()
+    def _open(self, stack: ExitStack) -> None:
+        stack.enter_context(self.file)
+        # Registered after the file: on exit the reader thread stops before the file closes.
+        stack.callback(self._reader.shutdown, wait=True, cancel_futures=True)
         self._chunks = self._read()
         self._next = self._reader.submit(next, self._chunks, None)
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self._reader.shutdown(wait=True, cancel_futures=True)
-        self.file.__exit__(exc_type, exc, tb)
 
     @property
     def exhausted(self) -> bool:

@@ -18,14 +18,18 @@ from tests.cases.conftest import (  # noqa: F401  (fixtures: test_cases.py runs 
 )
 
 
+def environ_without_fraudd() -> dict[str, str]:
+    """This process's environment without any FRAUDD_* variable (no config leaks in)."""
+    return {k: v for k, v in os.environ.items() if not k.startswith("FRAUDD_")}
+
+
 def run_fraudd(
     *args: str, env: Mapping[str, str] | None = None, cwd: Path | None = None, timeout: float = 240
 ) -> subprocess.CompletedProcess[str]:
     """``python -m fraudd *args`` with no FRAUDD_* variable but those in ``env``."""
-    clean = {k: v for k, v in os.environ.items() if not k.startswith("FRAUDD_")}
     return subprocess.run(
         [sys.executable, "-m", "fraudd", *args],
-        env=clean | dict(env or {}),
+        env=environ_without_fraudd() | dict(env or {}),
         cwd=cwd,
         capture_output=True,
         text=True,
@@ -34,15 +38,22 @@ def run_fraudd(
     )
 
 
-def stack_env(settings: Settings, schema: str | None = None) -> dict[str, str]:
-    """FRAUDD_* variables that point a command at the test's local stack (no config file)."""
-    wh, local = settings.warehouse, settings.local
-    env = {
+def warehouse_env(settings: Settings, schema: str | None = None) -> dict[str, str]:
+    """FRAUDD_* variables that point a command at the test's warehouse and ``schema``."""
+    wh = settings.warehouse
+    return {
         "FRAUDD_WAREHOUSE__HOST": wh.host,
         "FRAUDD_WAREHOUSE__PORT": str(wh.port),
         "FRAUDD_WAREHOUSE__PASSWORD": wh.password.get_secret_value(),
         "FRAUDD_WAREHOUSE__SSLMODE": wh.sslmode,
         "FRAUDD_WAREHOUSE__SCHEMA": schema or wh.schema_name,
+    }
+
+
+def stack_env(settings: Settings, schema: str | None = None) -> dict[str, str]:
+    """FRAUDD_* variables that point a command at the test's local stack (no config file)."""
+    local = settings.local
+    env = warehouse_env(settings, schema) | {
         "FRAUDD_LOCAL__STATE_DIR": str(local.state_dir),
         "FRAUDD_LOCAL__KINESIS_PORT": str(local.kinesis_port),
         "FRAUDD_LOCAL__MOTO_PORT": str(local.moto_port),

@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import subprocess
-import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -16,30 +14,16 @@ import pytest
 from fraudd.console import auth
 from tests.cases.conftest import CasesEnv
 from tests.cases.seed import block_card
+from tests.cli.conftest import run_fraudd, warehouse_env
 
 pytestmark = pytest.mark.parametrize("cases_env", ["postgres"], indirect=True)
 
 
-def cli_env(env: CasesEnv, state_dir: Path) -> dict[str, str]:
-    wh = env.settings.warehouse
-    out = os.environ | {
-        "FRAUDD_WAREHOUSE__HOST": wh.host,
-        "FRAUDD_WAREHOUSE__PORT": str(wh.port),
-        "FRAUDD_WAREHOUSE__PASSWORD": wh.password.get_secret_value(),
-        "FRAUDD_WAREHOUSE__SSLMODE": wh.sslmode,
-        "FRAUDD_WAREHOUSE__SCHEMA": env.schema,
-        "FRAUDD_LOCAL__STATE_DIR": str(state_dir),
-        "FRAUDD_LOG_LEVEL": "warning",
-    }
-    out.pop("FRAUDD_CONFIG", None)
-    return out
-
-
 async def fraudd(env: CasesEnv, tmp: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    variables = {"FRAUDD_LOCAL__STATE_DIR": str(tmp), "FRAUDD_LOG_LEVEL": "warning"}
     return await asyncio.to_thread(
-        subprocess.run, [sys.executable, "-m", "fraudd", *args], env=cli_env(env, tmp),
-        capture_output=True, text=True, timeout=120, check=False,
-    )  # fmt: skip
+        run_fraudd, *args, env=warehouse_env(env.settings) | variables, timeout=120
+    )
 
 
 async def intake(env: CasesEnv) -> None:

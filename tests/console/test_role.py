@@ -4,7 +4,6 @@ the alerts it finds (``fraudd_cases_open``) and stops cleanly on SIGTERM."""
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
 import sys
 from pathlib import Path
@@ -13,6 +12,7 @@ import aiohttp
 import pytest
 
 from tests.cases.conftest import CasesEnv
+from tests.cli.conftest import environ_without_fraudd, warehouse_env
 from tests.conftest import free_ports
 
 pytestmark = [
@@ -26,21 +26,25 @@ async def _get(url: str) -> tuple[int, str]:
         return r.status, await r.text()
 
 
+async def _console(
+    env: CasesEnv, schema: str, state_dir: Path, stderr: int, **settings: str
+) -> asyncio.subprocess.Process:
+    """``fraudd run --roles console`` on ``env``'s PostgreSQL and ``schema``, configured by
+    environment variables only (``settings``: more of them)."""
+    variables = environ_without_fraudd() | warehouse_env(env.settings, schema) | settings
+    variables["FRAUDD_LOCAL__STATE_DIR"] = str(state_dir)
+    return await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "fraudd", "run", "--roles", "console", env=variables,
+        stdout=asyncio.subprocess.PIPE, stderr=stderr,
+    )  # fmt: skip
+
+
 async def test_the_console_role_runs_alone(seeded: CasesEnv, tmp_path: Path) -> None:
     console_port, http_port = free_ports(2)
-    wh = seeded.settings.warehouse
-    env = os.environ | {
-        "FRAUDD_WAREHOUSE__HOST": wh.host, "FRAUDD_WAREHOUSE__PORT": str(wh.port),
-        "FRAUDD_WAREHOUSE__PASSWORD": wh.password.get_secret_value(),
-        "FRAUDD_WAREHOUSE__SSLMODE": wh.sslmode, "FRAUDD_WAREHOUSE__SCHEMA": seeded.schema,
-        "FRAUDD_CONSOLE__PORT": str(console_port), "FRAUDD_CONSOLE__INTAKE_POLL_S": "0.2",
-        "FRAUDD_HTTP__PORT": str(http_port), "FRAUDD_LOCAL__STATE_DIR": str(tmp_path),
-        "FRAUDD_LOG_FORMAT": "json",
-    }  # fmt: skip
-    env.pop("FRAUDD_CONFIG", None)
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "fraudd", "run", "--roles", "console", env=env,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+    proc = await _console(
+        seeded, seeded.schema, tmp_path, asyncio.subprocess.STDOUT,
+        FRAUDD_CONSOLE__PORT=str(console_port), FRAUDD_CONSOLE__INTAKE_POLL_S="0.2",
+        FRAUDD_HTTP__PORT=str(http_port), FRAUDD_LOG_FORMAT="json",
     )  # fmt: skip
     try:
         metrics = ""
@@ -74,18 +78,10 @@ async def _output(proc: asyncio.subprocess.Process) -> str:
 async def test_the_console_on_an_unmigrated_schema_stops_with_one_line(
     cases_env: CasesEnv, tmp_path: Path
 ) -> None:
-    wh = cases_env.settings.warehouse
-    env = os.environ | {
-        "FRAUDD_WAREHOUSE__HOST": wh.host, "FRAUDD_WAREHOUSE__PORT": str(wh.port),
-        "FRAUDD_WAREHOUSE__PASSWORD": wh.password.get_secret_value(),
-        "FRAUDD_WAREHOUSE__SSLMODE": wh.sslmode, "FRAUDD_WAREHOUSE__SCHEMA": "never_migrated",
-        "FRAUDD_CONSOLE__PORT": str(free_ports(1)[0]), "FRAUDD_HTTP__PORT": "0",
-        "FRAUDD_LOCAL__STATE_DIR": str(tmp_path), "FRAUDD_LOG_LEVEL": "warning",
-    }  # fmt: skip
-    env.pop("FRAUDD_CONFIG", None)
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "fraudd", "run", "--roles", "console", env=env,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    proc = await _console(
+        cases_env, "never_migrated", tmp_path, asyncio.subprocess.PIPE,
+        FRAUDD_CONSOLE__PORT=str(free_ports(1)[0]), FRAUDD_HTTP__PORT="0",
+        FRAUDD_LOG_LEVEL="warning",
     )  # fmt: skip
     _, err = await asyncio.wait_for(proc.communicate(), timeout=60)
     assert proc.returncode == 78

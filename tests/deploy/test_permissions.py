@@ -324,6 +324,7 @@ def test_each_statement_takes_its_role_from_its_own_setting() -> None:
         }
     )
     from fraudd.model.export import render_create_model
+    from fraudd.model.redshift_train import create_model_spec
     from fraudd.warehouse.redshift.s3stage import S3Stager as Stager
 
     streaming = next(m for m in load_migrations("redshift") if m.name == "streaming")
@@ -338,7 +339,8 @@ def test_each_statement_takes_its_role_from_its_own_setting() -> None:
     )
     assert f"IAM_ROLE '{roles['RedshiftStreamingRole']}'" in external
     assert Stager.from_settings(None, settings).iam_role == roles["RedshiftCopyRole"]
-    model = render_create_model(settings, dt.datetime(2024, 6, 1), 30, s3_bucket=iam.STACK.bucket)
+    spec = create_model_spec(settings, dt.datetime(2024, 6, 1), 30, s3_bucket=iam.STACK.bucket)
+    model = render_create_model(settings, spec)
     assert f"IAM_ROLE '{roles['RedshiftMlRole']}'" in model
 
 

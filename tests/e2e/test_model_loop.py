@@ -14,6 +14,7 @@ from fraudd.features import FEATURES
 from fraudd.history.synthetic import simulate_into_warehouse
 from fraudd.model.commands import train_command
 from fraudd.model.fit import FitConfig
+from fraudd.model.train import TrainConfig
 from fraudd.simulator import SimulationSpec
 from fraudd.stream import Entry
 from fraudd.tasks import producer
@@ -36,13 +37,10 @@ async def test_consumer_scores_with_the_trained_model(local_stack: Any) -> None:
         await simulate_into_warehouse(wh, env.settings, spec, DAYS)
     finally:
         await wh.close()
-    record = await train_command(
-        env.settings,
-        train_end=today - dt.timedelta(days=7),
-        train_days=DAYS,
-        activate=True,
-        fit=FitConfig(refit=False, max_rounds=60),
+    config = TrainConfig(
+        today - dt.timedelta(days=7), DAYS, fit=FitConfig(refit=False, max_rounds=60)
     )
+    record = await train_command(env.settings, config, activate=True)
 
     async def live_state(deps: Deps, sent: list[str]) -> producer.ProducerState:
         state = await producer.default_state(deps)

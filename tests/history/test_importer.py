@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import subprocess
-import sys
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -21,6 +19,7 @@ from fraudd.settings import Settings
 from fraudd.simulator import write_csv, write_handbook_csv
 from fraudd.warehouse import open_warehouse
 from fraudd.warehouse.migrate import migrate
+from tests.cli.conftest import run_fraudd, warehouse_env
 from tests.history.conftest import HistoryDb, schema_settings
 from tests.history.test_validate import write_mixed
 from tests.shim.redshift_shim import RedshiftShim
@@ -106,28 +105,10 @@ async def test_handbook_file_is_recognised_without_a_flag(
     assert [tuple(r) for r in rows] == expected
 
 
-def cli_env(db: HistoryDb) -> dict[str, str]:
-    """Environment pointing ``python -m fraudd`` at the test's schema (no config file)."""
-    wh = db.settings.warehouse
-    env = os.environ | {
-        "FRAUDD_WAREHOUSE__HOST": wh.host,
-        "FRAUDD_WAREHOUSE__PORT": str(wh.port),
-        "FRAUDD_WAREHOUSE__PASSWORD": wh.password.get_secret_value(),
-        "FRAUDD_WAREHOUSE__SSLMODE": wh.sslmode,
-        "FRAUDD_WAREHOUSE__SCHEMA": db.schema,
-        "FRAUDD_LOG_LEVEL": "warning",
-    }
-    env.pop("FRAUDD_CONFIG", None)
-    return env
-
-
 async def run_cli(db: HistoryDb, *args: str) -> subprocess.CompletedProcess[str]:
     """Run ``python -m fraudd *args`` in a subprocess (off the event loop)."""
-    return await asyncio.to_thread(
-        subprocess.run,
-        [sys.executable, "-m", "fraudd", *args],
-        env=cli_env(db), capture_output=True, text=True, timeout=240, check=False,
-    )  # fmt: skip
+    env = warehouse_env(db.settings) | {"FRAUDD_LOG_LEVEL": "warning"}
+    return await asyncio.to_thread(run_fraudd, *args, env=env)
 
 
 def last_json(done: subprocess.CompletedProcess[str]) -> dict[str, Any]:

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 import gzip
+import os
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pytest
 
-from fraudd.history.columns import derived_card_token
+from fraudd.history.columns import LayoutError, derived_card_token
 from fraudd.history.reader import HistoryFile
 from fraudd.history.validate import REASONS, validate_chunk
 
@@ -115,8 +117,6 @@ def test_the_label_rule_applies_only_where_the_file_has_no_label_time(tmp_path: 
     assert checked.labels_at_delay == 1  # m3 is rejected, so the rule applied once
 
 
-
-
 def test_explicit_label_time_is_kept_and_checked(tmp_path: Path) -> None:
     path = tmp_path / "labelled.csv"
     path.write_text(
@@ -143,3 +143,17 @@ def test_handbook_header_is_recognised_and_gzip_detected(tmp_path: Path) -> None
     rows, _ = read_all(path)
     assert rows["tx_id"].tolist() == ["0", "1"]
     assert rows["fraud_scenario"].tolist() == [0, 2] and rows["is_fraud"].tolist() == [False, True]
+
+
+def test_a_file_with_an_unknown_header_is_closed_again(tmp_path: Path) -> None:
+    path = tmp_path / "unknown.csv"
+    path.write_text("tx_id,tx_time,customer_id,terminal_id,is_fraud\n", encoding="utf-8")
+    file = HistoryFile(path)  # kept alive: closing must not wait for garbage collection
+    with pytest.raises(LayoutError, match="amount"), file:
+        pass
+    assert str(path) not in _open_files()
+
+
+def _open_files() -> set[str]:
+    fds = Path("/proc/self/fd")
+    return {os.path.realpath(fd) for fd in fds.iterdir() if fd.is_symlink()}

@@ -14,6 +14,7 @@ from fraudd.features import FEATURES, training_features
 from fraudd.model.commands import train_command
 from fraudd.model.evaluate import model_scores
 from fraudd.model.fit import FitConfig
+from fraudd.model.train import TrainConfig
 from fraudd.simulator import write_handbook_csv
 from fraudd.warehouse import open_warehouse
 from tests.history.conftest import SMALL, SMALL_DAYS, HistoryDb
@@ -57,12 +58,7 @@ async def test_a_handbook_file_with_zero_amounts_imports_features_and_scores(
     assert len(zeros) == len(zero_ids) and (zeros["amount"] == 0).all()
     assert not np.isinf(features[list(FEATURES)].to_numpy()).any()  # NULL (NaN), never ±inf
 
-    record = await train_command(
-        history_db.settings,
-        train_end=end,
-        train_days=SMALL_DAYS,
-        activate=True,
-        fit=FitConfig(refit=False),
-    )
+    config = TrainConfig(end, SMALL_DAYS, fit=FitConfig(refit=False))
+    record = await train_command(history_db.settings, config, activate=True)
     scores = model_scores(record, zeros)
     assert np.isfinite(scores).all() and ((scores >= 0) & (scores <= 1)).all()

@@ -16,6 +16,9 @@ import pytest
 from fraudd.columns import TRANSACTION, names
 from fraudd.history.columns import label_delays
 from fraudd.localstack import StackInfo
+from fraudd.model.fit import FitConfig
+from fraudd.model.protocol import EvalWindow
+from fraudd.model.train import TrainConfig
 from fraudd.settings import Settings
 from fraudd.simulator.dataset import generate_history
 from fraudd.warehouse import (
@@ -33,6 +36,14 @@ from fraudd.warehouse.redshift import RedshiftSession
 
 HISTORY_START = dt.date(2018, 4, 1)
 LABEL_DELAY = pd.Timedelta(days=7)
+SMALL_TRAINING = TrainConfig(
+    train_end=dt.date(2018, 5, 24),
+    train_days=40,
+    fit=FitConfig(max_rounds=40, early_stopping_rounds=10),
+)
+"""A quick model on :func:`small_history` (40 of its 60 days, few rounds)."""
+SMALL_TEST = EvalWindow.of(dt.date(2018, 5, 24), test_days=5)
+"""The days of :func:`small_history` after :data:`SMALL_TRAINING`'s window."""
 TX_COLUMNS = (*names(TRANSACTION), "source")
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import re
@@ -14,6 +15,7 @@ import xgboost as xgb
 
 from fraudd.features import FEATURES
 from fraudd.model.export import MODEL_MEMBER, export_sagemaker, render_create_model
+from fraudd.model.redshift_train import create_model_spec
 from fraudd.settings import Settings
 from tests.model.helpers import record, synthetic
 
@@ -42,13 +44,10 @@ def test_sagemaker_archive_holds_one_loadable_model(tmp_path: Path) -> None:
 def test_create_model_statement() -> None:
     sqlglot = pytest.importorskip("sqlglot")
     settings = Settings.model_validate({"warehouse": {"schema": "fraud", "dialect": "redshift"}})
-    sql = render_create_model(
-        settings,
-        dt.datetime(2018, 7, 31, tzinfo=dt.UTC),
-        90,
-        s3_bucket="my-ml-bucket",
-        num_round=250,
+    spec = create_model_spec(
+        settings, dt.datetime(2018, 7, 31, tzinfo=dt.UTC), 90, s3_bucket="my-ml-bucket"
     )
+    sql = render_create_model(settings, dataclasses.replace(spec, num_round=250))
     assert sql.startswith("CREATE MODEL fraud.fraudd_model\nFROM (SELECT ")
     for clause in (
         "TARGET is_fraud",
@@ -71,4 +70,5 @@ def test_create_model_statement() -> None:
     select = sqlglot.parse_one(inner.group(1), read="redshift")
     assert [e.alias_or_name for e in select.expressions] == [*FEATURES, "is_fraud"]
     with pytest.raises(ValueError):
-        render_create_model(settings, dt.datetime(2018, 7, 31), 90, s3_bucket="bad bucket'")
+        bad = create_model_spec(settings, dt.datetime(2018, 7, 31), 90, s3_bucket="bad bucket'")
+        render_create_model(settings, bad)

@@ -20,6 +20,7 @@ from sqlglot import exp
 
 from fraudd.features import feature_queries
 from fraudd.model.export import render_create_model
+from fraudd.model.redshift_train import create_model_spec
 from fraudd.settings import Settings, load_settings
 from fraudd.warehouse import connect
 from fraudd.warehouse.migrate import identifiers
@@ -328,9 +329,10 @@ def test_feature_queries_parse_as_redshift() -> None:
 
 def test_create_model_follows_the_documented_auto_off_xgboost_syntax() -> None:
     settings = redshift_settings(s3_bucket="fraudd-ml-staging")
-    text = render_create_model(
+    spec = create_model_spec(
         settings, dt.datetime(2024, 6, 1, tzinfo=dt.UTC), 60, s3_bucket="fraudd-ml-staging"
     )
+    text = render_create_model(settings, spec)
     assert isinstance(parse(text), exp.Command)  # sqlglot has no CREATE MODEL
     flat = " ".join(text.split())
     clauses = [

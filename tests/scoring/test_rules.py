@@ -43,7 +43,8 @@ def test_ordinary_swipe_is_approved() -> None:
 def test_amount_thresholds() -> None:
     assert RULES.verdict(swipe(amount=600), 1).decision == "review"
     hit = RULES.evaluate(swipe(amount=2500), 1)
-    assert hit.decision == "block" and hit.final and hit.reasons[0].code == "amount_block"
+    v = hit.verdict
+    assert v.decision == "block" and hit.final and v.reasons[0].code == "amount_block"
 
 
 def test_velocity_makes_review() -> None:
@@ -54,4 +55,4 @@ def test_velocity_makes_review() -> None:
 def test_lists_override_everything() -> None:
     assert RULES.verdict(swipe("tok_allowed1", 99_999), 50).decision == "approve"
     blocked = RULES.evaluate(swipe("tok_blocked1", 1), 1)
-    assert blocked.decision == "block" and blocked.final
+    assert blocked.verdict.decision == "block" and blocked.final
