@@ -75,7 +75,7 @@ async def run_polls(ctx: Context, history: LoadedHistory, batch: int, count: int
         deps = consumer_deps(settings, wh)
         engine, state = consumer_engine(deps), consumer.ConsumerState()
         for i in range(WARMUP_POLLS + count):
-            tx_ids = await history.filler.append(wh, settings, batch)
+            tx_ids = await history.filler.append(wh, batch)
             times = StageTimes()
             cpu, pg = time.process_time(), tree_cpu_seconds(postgres)
             seconds = await timed_poll(deps, state, engine, times)

@@ -20,17 +20,12 @@ from fraudd.scoring.engine import Engine, build_engine
 from fraudd.service.health import Health
 from fraudd.settings import Settings
 from fraudd.sources.live import LiveSource
-from fraudd.stream import Entry
 from fraudd.tasks import consumer
 from fraudd.tasks.producer import to_swipe
-from fraudd.warehouse import Pool, Warehouse
+from fraudd.warehouse import Warehouse
+from fraudd.warehouse.api.stream import StreamRecord
 
 SHARDS = 4
-APPEND = """
-INSERT INTO {schema}.{view}
-    (approximate_arrival_timestamp, partition_key, shard_id, sequence_number, kinesis_data)
-SELECT * FROM unnest(%s::timestamptz[], %s::text[], %s::text[], %s::numeric[], %s::bytea[])
-"""
 STAGE_METRIC = "fraudd_consumer_stage_seconds"
 
 
@@ -65,25 +60,21 @@ class StreamFiller:
         self.source = source
         self.sequence = 10**20
 
-    async def append(self, wh: Pool | Warehouse, settings: Settings, n: int) -> list[str]:
-        """Append ``n`` records spread over the shards by card; return their tx ids."""
+    async def append(self, wh: Warehouse, n: int) -> list[str]:
+        """Append ``n`` records spread over the shards by card (through the ingest role's own
+        operation); return their tx ids."""
         drafts = self.source.take(n)
         now = dt.datetime.now(dt.UTC)
-        entries = [Entry(to_swipe(d, now).to_bytes(), d.card_token) for d in drafts]
-        shards = [f"shardId-{zlib.crc32(e.partition_key.encode()) % SHARDS:012d}" for e in entries]
-        sequences = list(range(self.sequence, self.sequence + n))
-        self.sequence += n
-        sql = APPEND.format(schema=wh.schema, view=settings.warehouse.streaming_view)
-        async with wh.acquire() as conn:
-            await conn.execute(
-                sql,
-                [now] * n,
-                [e.partition_key for e in entries],
-                shards,
-                sequences,
-                [e.data for e in entries],
-            )
+        records = [self._record(to_swipe(d, now).to_bytes(), d.card_token, now) for d in drafts]
+        async with wh.session() as session:
+            await session.append_records(records)
         return [d.tx_id for d in drafts]
+
+    def _record(self, data: bytes, card_token: str, now: dt.datetime) -> StreamRecord:
+        """The row ingest would store for a record put with the card as its partition key."""
+        shard = f"shardId-{zlib.crc32(card_token.encode()) % SHARDS:012d}"
+        self.sequence += 1
+        return StreamRecord(shard, str(self.sequence - 1), card_token, now, data)
 
 
 def consumer_deps(settings: Settings, wh: Warehouse) -> Deps:
