@@ -53,6 +53,15 @@ def stage_seconds(deps: Deps) -> dict[str, float]:
     return totals
 
 
+@dataclass(frozen=True)
+class Appended:
+    """A batch of records appended to the stream view: its tx ids and tx_time range."""
+
+    tx_ids: list[str]
+    first: dt.datetime
+    last: dt.datetime
+
+
 class StreamFiller:
     """Appends wire records continuing the history to the stream view, as ingest would."""
 
@@ -60,15 +69,16 @@ class StreamFiller:
         self.source = source
         self.sequence = 10**20
 
-    async def append(self, wh: Warehouse, n: int) -> list[str]:
+    async def append(self, wh: Warehouse, n: int) -> Appended:
         """Append ``n`` records spread over the shards by card (through the ingest role's own
-        operation); return their tx ids."""
+        operation)."""
         drafts = self.source.take(n)
         now = dt.datetime.now(dt.UTC)
         records = [self._record(to_swipe(d, now).to_bytes(), d.card_token, now) for d in drafts]
         async with wh.session() as session:
             await session.append_records(records)
-        return [d.tx_id for d in drafts]
+        times = [d.tx_time for d in drafts]
+        return Appended([d.tx_id for d in drafts], min(times), max(times))
 
     def _record(self, data: bytes, card_token: str, now: dt.datetime) -> StreamRecord:
         """The row ingest would store for a record put with the card as its partition key."""
