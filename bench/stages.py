@@ -53,6 +53,11 @@ def stage_seconds(deps: Deps) -> dict[str, float]:
     return totals
 
 
+def shard_of(partition_key: str) -> str:
+    """The shard a record put with ``partition_key`` lands in (the stand-in's hash, by key)."""
+    return f"shardId-{zlib.crc32(partition_key.encode()) % SHARDS:012d}"
+
+
 @dataclass(frozen=True)
 class Appended:
     """A batch of records appended to the stream view: its tx ids and tx_time range."""
@@ -74,17 +79,16 @@ class StreamFiller:
         operation)."""
         drafts = self.source.take(n)
         now = dt.datetime.now(dt.UTC)
-        records = [self._record(to_swipe(d, now).to_bytes(), d.card_token, now) for d in drafts]
+        records = [
+            StreamRecord(shard_of(d.card_token), str(self.sequence + i), d.card_token, now,
+                         to_swipe(d, now).to_bytes())
+            for i, d in enumerate(drafts)
+        ]  # fmt: skip
+        self.sequence += n
         async with wh.session() as session:
             await session.append_records(records)
         times = [d.tx_time for d in drafts]
         return Appended([d.tx_id for d in drafts], min(times), max(times))
-
-    def _record(self, data: bytes, card_token: str, now: dt.datetime) -> StreamRecord:
-        """The row ingest would store for a record put with the card as its partition key."""
-        shard = f"shardId-{zlib.crc32(card_token.encode()) % SHARDS:012d}"
-        self.sequence += 1
-        return StreamRecord(shard, str(self.sequence - 1), card_token, now, data)
 
 
 def consumer_deps(settings: Settings, wh: Warehouse) -> Deps:
