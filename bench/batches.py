@@ -16,7 +16,7 @@ from typing import Any
 
 from bench.context import Context, LoadedHistory
 from bench.procs import tree_cpu_seconds
-from bench.stages import StageTimes, consumer_deps, consumer_engine, timed_poll
+from bench.stages import Appended, StageTimes, consumer_deps, consumer_engine, timed_poll
 from fraudd.features import feature_queries
 from fraudd.tasks import consumer
 from fraudd.warehouse import Pool, open_warehouse
@@ -27,7 +27,7 @@ WARMUP_POLLS = 2
 
 @dataclass
 class Poll:
-    tx_ids: list[str]
+    batch: Appended
     seconds: float
     stages: dict[str, float]
     stage_cpu: dict[str, float]
@@ -75,14 +75,14 @@ async def run_polls(ctx: Context, history: LoadedHistory, batch: int, count: int
         deps = consumer_deps(settings, wh)
         engine, state = consumer_engine(deps), consumer.ConsumerState()
         for i in range(WARMUP_POLLS + count):
-            tx_ids = await history.filler.append(wh, settings, batch)
+            appended = await history.filler.append(wh, batch)
             times = StageTimes()
             cpu, pg = time.process_time(), tree_cpu_seconds(postgres)
             seconds = await timed_poll(deps, state, engine, times)
             cpu, pg = time.process_time() - cpu, tree_cpu_seconds(postgres) - pg
             if i >= WARMUP_POLLS:
                 out.polls.append(
-                    Poll(tx_ids, seconds, dict(times.seconds), dict(times.cpu), cpu, pg)
+                    Poll(appended, seconds, dict(times.seconds), dict(times.cpu), cpu, pg)
                 )
     finally:
         await wh.close()
@@ -96,16 +96,12 @@ def _scans(node: dict[str, Any]) -> list[dict[str, Any]]:
     return found
 
 
-async def explain(wh: Pool, schema: str, tx_ids: list[str]) -> dict[str, Any]:
-    """Rows and buffers the serving feature query reads for ``tx_ids`` (EXPLAIN ANALYZE)."""
+async def explain(wh: Pool, schema: str, batch: Appended) -> dict[str, Any]:
+    """Rows and buffers the serving feature query reads for ``batch`` (EXPLAIN ANALYZE)."""
     queries = feature_queries("postgres", schema)
+    tx_ids = batch.tx_ids
     async with wh.acquire() as conn:
-        first, last = await conn.fetchrow(
-            f"SELECT min(tx_time), max(tx_time) FROM {schema}.transactions "  # noqa: S608
-            "WHERE tx_id = ANY(%s)",
-            tx_ids,
-        )
-        sql, params = serving_call(queries.serving, tx_ids, first, last)
+        sql, params = serving_call(queries.serving, tx_ids, batch.first, batch.last)
         raw = await conn.fetchval("EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) " + sql, *params)
     plan = (json.loads(raw) if isinstance(raw, str) else raw)[0]
     top = plan["Plan"]

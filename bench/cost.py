@@ -16,6 +16,7 @@ import asyncio
 import shutil
 import sys
 from pathlib import Path
+from typing import Any
 
 from bench.common import Result, Target, create_aws_resources, delete_stream, isolated
 from bench.context import Context
@@ -32,6 +33,32 @@ def _spy_available() -> bool:
     return Path(sys.executable).with_name("py-spy").exists() or shutil.which("py-spy") is not None
 
 
+async def _client_floor(ctx: Context) -> dict[str, Any]:
+    """The Kinesis client's own CPU per record, on a stream of its own."""
+    probe = await asyncio.to_thread(create_aws_resources, isolated(ctx.stack, 4), ctx.stack)
+    try:
+        return await client_floor(probe)
+    finally:
+        await asyncio.to_thread(delete_stream, probe, ctx.stack)
+
+
+def _profiles(profile_dir: Path | None) -> dict[str, Any]:
+    """Each role's top functions, from py-spy's raw samples (none without py-spy)."""
+    if profile_dir is None:
+        return {}
+    raws = {role: profile_dir / f"{role}.txt" for role in ROLES}
+    return {role: summarise(raw) for role, raw in raws.items() if raw.is_file()}
+
+
+def _target(figures: dict[str, Any]) -> Target:
+    total = figures["fraudd_cpu_us_per_decided"]
+    return Target(
+        "fraudd CPU per decided transaction (all four tasks)", f"<= {TARGET_US:.0f} µs",
+        total, total is not None and total <= TARGET_US,
+        f"consumer + actions alone: {figures['daemon_cpu_us_per_decided']} µs",
+    )  # fmt: skip
+
+
 async def run(ctx: Context, rate: float = RATE, profile: bool = True) -> Result:
     template = await ctx.template()
     workdir = ctx.workdir / f"cost-{int(rate)}"
@@ -40,20 +67,9 @@ async def run(ctx: Context, rate: float = RATE, profile: bool = True) -> Result:
     config = RunConfig(rate=rate, window_s=20.0 if ctx.quick else 60.0, profile_dir=profile_dir)
     figures = await run_fixed_rate(ctx.stack, template, config, workdir)
     figures.pop("logs", None)
-    probe = await asyncio.to_thread(create_aws_resources, isolated(ctx.stack, 4), ctx.stack)
-    try:
-        floor = await client_floor(probe)
-    finally:
-        await asyncio.to_thread(delete_stream, probe, ctx.stack)
-    per = figures["cpu_us_per_decided"]
-    total = figures["fraudd_cpu_us_per_decided"]
-    profiles = {}
-    if profile_dir is not None:
-        for role in ROLES:
-            raw = profile_dir / f"{role}.txt"
-            if raw.is_file():
-                profiles[role] = summarise(raw)
-    result = Result(
+    floor = await _client_floor(ctx)
+    profiles = _profiles(profile_dir)
+    return Result(
         scenario="cost",
         parameters={
             "rate": rate,
@@ -63,17 +79,12 @@ async def run(ctx: Context, rate: float = RATE, profile: bool = True) -> Result:
             "profiled_with": "py-spy record --rate 100 --nonblocking" if profiles else None,
         },
         figures={
-            "fraudd_cpu_us_per_decided": total,
+            "fraudd_cpu_us_per_decided": figures["fraudd_cpu_us_per_decided"],
             "daemon_cpu_us_per_decided": figures["daemon_cpu_us_per_decided"],
-            "cpu_us_per_decided": per,
+            "cpu_us_per_decided": figures["cpu_us_per_decided"],
             "kinesis_client_cpu_us_per_record": floor,
             "run": figures,
             "profiles": profiles,
         },
-        targets=[
-            Target("fraudd CPU per decided transaction (all four tasks)", f"<= {TARGET_US:.0f} µs",
-                   total, total is not None and total <= TARGET_US,
-                   f"consumer + actions alone: {figures['daemon_cpu_us_per_decided']} µs"),
-        ],
+        targets=[_target(figures)],
     )
-    return result

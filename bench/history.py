@@ -5,15 +5,11 @@ from __future__ import annotations
 import datetime as dt
 import time
 from dataclasses import dataclass
-from typing import Any
-
-import psycopg
 
 from fraudd.history.synthetic import simulate_into_warehouse
 from fraudd.settings import Settings
 from fraudd.simulator.timeline import SimulationSpec
 from fraudd.warehouse import open_warehouse
-from fraudd.warehouse.psycopg_driver import conninfo
 
 
 @dataclass(frozen=True)
@@ -59,34 +55,17 @@ async def load_history(settings: Settings, spec: HistorySpec) -> Loaded:
     A VACUUM follows: it sets the visibility map that lets the serving feature query read
     indexes only (autovacuum would do the same within a minute or so of a large load).
     """
-    wh = await open_warehouse(settings)
+    wh = await open_warehouse(settings.derive(warehouse={"statement_timeout_s": 3600.0}))
     try:
         summary = await simulate_into_warehouse(wh, settings, spec.simulation(), spec.days)
+        began = time.perf_counter()
+        async with wh.session() as session:
+            await session.vacuum_analyze(("transactions", "labels"))
     finally:
         await wh.close()
-    began = time.perf_counter()
-    async with await psycopg.AsyncConnection.connect(
-        conninfo(settings.warehouse), autocommit=True
-    ) as conn:
-        for table in ("transactions", "labels"):
-            await conn.execute(f"VACUUM (ANALYZE) {settings.warehouse.schema_name}.{table}")
     return Loaded(
         transactions=summary.transactions,
         frauds=summary.frauds,
         generate_s=summary.seconds["generate"],
         load_s=round(summary.seconds["load"] + time.perf_counter() - began, 2),
     )
-
-
-async def secondary_indexes(
-    conn: psycopg.AsyncConnection[Any], schema: str, table: str
-) -> list[tuple[str, str]]:
-    """Name and definition of the table's indexes other than its primary key."""
-    cur = await conn.execute(
-        "SELECT i.indexname, i.indexdef FROM pg_indexes i "
-        "JOIN pg_index x ON x.indexrelid = (quote_ident(i.schemaname) || '.' || "
-        "quote_ident(i.indexname))::regclass "
-        "WHERE i.schemaname = %s AND i.tablename = %s AND NOT x.indisprimary",
-        (schema, table),
-    )
-    return [(str(r[0]), str(r[1])) for r in await cur.fetchall()]

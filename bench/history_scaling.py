@@ -25,7 +25,7 @@ async def measure(ctx: Context, name: str) -> tuple[Polls, dict[str, Any], dict[
     polls = await run_polls(ctx, history, BATCH, 3 if ctx.quick else 7)
     wh = await connect(history.settings.warehouse)
     try:
-        plan = await explain(wh, history.settings.warehouse.schema_name, polls.polls[-1].tx_ids)
+        plan = await explain(wh, history.settings.warehouse.schema_name, polls.polls[-1].batch)
     finally:
         await wh.close()
     size = {

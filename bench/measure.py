@@ -1,22 +1,26 @@
-"""Figures of a live run, from the producer's summary and the decisions table.
+"""Figures of a live run, from the producer's summary and the product's run figures.
 
 Every decision row carries ``produced_at`` (stamped by the producer before PutRecords) and
 ``decided_at`` (the consumer's insert, inside the committing transaction), both wall clock on
 this machine: latency is their difference, and the backlog at any second ``t`` is what Kinesis
-had accepted before ``t`` minus what had been decided before ``t``.
+had accepted before ``t`` minus what had been decided before ``t``. What the warehouse knows
+comes from the run figures the demo reports too (:mod:`fraudd.warehouse.api.figures`).
 """
 
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import json
 import os
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from fraudd.settings import Settings
-from fraudd.warehouse import connect
+from fraudd.warehouse import open_warehouse
+from fraudd.warehouse.api.figures import RunLatency, as_dict
 
 if TYPE_CHECKING:
     from bench.loop import RunConfig
@@ -26,40 +30,6 @@ LAG_BOUND_S = 2.0
 """A backlog older than this at the end of the window, or growing, is not sustained."""
 GROWTH_BOUND = 0.01
 """Backlog growth (records/s) above this share of the rate is not sustained."""
-
-DECIDED_PER_SECOND = """
-SELECT floor(extract(epoch FROM decided_at))::bigint AS s, count(*)
-FROM {schema}.decisions GROUP BY 1 ORDER BY 1
-"""
-LATENCY = """
-SELECT count(*),
-       percentile_cont(ARRAY[0.5, 0.95, 0.99]) WITHIN GROUP (
-           ORDER BY extract(epoch FROM decided_at - produced_at) * 1000),
-       max(extract(epoch FROM decided_at - produced_at) * 1000)
-FROM {schema}.decisions
-WHERE produced_at >= to_timestamp(%s) AND produced_at < to_timestamp(%s)
-"""
-OLDEST_UNDECIDED_AT = """
-SELECT extract(epoch FROM to_timestamp(%s) - min(produced_at))
-FROM {schema}.decisions WHERE produced_at < to_timestamp(%s) AND decided_at >= to_timestamp(%s)
-"""
-COUNT_DECIDED = "SELECT count(*) FROM {schema}.decisions"
-STAGE_LATENCY = """
-SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM
-           s.approximate_arrival_timestamp - d.produced_at) * 1000) AS producer_to_kinesis,
-       percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM
-           s.refresh_time - s.approximate_arrival_timestamp) * 1000) AS kinesis_to_view,
-       percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM
-           d.decided_at - s.refresh_time) * 1000) AS view_to_decision
-FROM {schema}.decisions d
-JOIN {schema}.{view} s ON s.shard_id = d.shard_id AND s.sequence_number = d.sequence_number
-WHERE d.produced_at >= to_timestamp(%s) AND d.produced_at < to_timestamp(%s)
-"""
-DECISIONS = """
-SELECT decision, count(*) FROM {schema}.decisions
-WHERE produced_at >= to_timestamp(%s) AND produced_at < to_timestamp(%s) GROUP BY decision
-"""
-STAGE_NAMES = ("producer_to_kinesis", "kinesis_to_view", "view_to_decision")
 
 
 def sent_per_second(summary: Path) -> dict[int, int]:
@@ -79,26 +49,36 @@ def sent_total(summary: Path) -> int:
     return sum(sent_per_second(summary).values())
 
 
+def _at(epoch_s: float) -> dt.datetime:
+    return dt.datetime.fromtimestamp(epoch_s, dt.UTC)
+
+
+RUN_START_MARGIN_S = 60
+"""``produced_at`` precedes Kinesis accepting the record by the PutRecords round trip (and its
+retries): the run figures start this long before the first accepted second. The schema is the
+run's own, so nothing earlier is in it."""
+
+
+def run_start(sent: dict[int, int]) -> dt.datetime:
+    """The run's start for the run figures: before anything the run produced."""
+    return _at(min(sent, default=0) - RUN_START_MARGIN_S)
+
+
 async def drain(settings: Settings, summary: Path, timeout_s: float) -> bool:
     """Wait until every record Kinesis accepted is decided; False on timeout."""
-    sent = sent_total(summary)
-    wh = await connect(settings.warehouse)
+    sent = sent_per_second(summary)
+    wh = await open_warehouse(settings)
     deadline = time.monotonic() + timeout_s
     try:
         while time.monotonic() < deadline:
-            async with wh.acquire() as conn:
-                decided = await conn.fetchval(_sql(settings, COUNT_DECIDED))
-            if int(decided) >= sent:
+            async with wh.session() as session:
+                counts = await session.run_counts(run_start(sent))
+            if counts.decided >= sum(sent.values()):
                 return True
             await asyncio.sleep(0.5)
         return False
     finally:
         await wh.close()
-
-
-def _sql(settings: Settings, text: str) -> str:
-    wh = settings.warehouse
-    return text.format(schema=wh.schema_name, view=wh.streaming_view)
 
 
 def _slope(values: list[float]) -> float:
@@ -122,6 +102,100 @@ def backlog_series(sent: dict[int, int], decided: dict[int, int], t0: int, t1: i
     return out
 
 
+@dataclass(frozen=True)
+class Window:
+    """A measurement window of whole wall-clock seconds ``[t0, t1)``."""
+
+    t0: int
+    t1: int
+
+    @property
+    def seconds(self) -> int:
+        return self.t1 - self.t0
+
+    def count(self, per_second: dict[int, int]) -> int:
+        return sum(n for s, n in per_second.items() if self.t0 <= s < self.t1)
+
+
+@dataclass(frozen=True)
+class Decided:
+    """What the warehouse says about a window: the product's run figures."""
+
+    per_second: dict[int, int]
+    latency: RunLatency
+    outcomes: dict[str, int]
+    stages: dict[str, float | None]
+    lag_s: float
+
+
+async def decided_figures(settings: Settings, since: dt.datetime, w: Window) -> Decided:
+    """The run figures of the window, read through one warehouse session."""
+    t0, t1 = _at(w.t0), _at(w.t1)
+    wh = await open_warehouse(settings)
+    try:
+        async with wh.session() as s:
+            per_second = await s.decided_per_second(since)
+            latency = await s.run_latency(t0, t1)
+            outcomes = await s.run_outcomes(t0, t1)
+            stages = await s.stage_latency_p50(t0, t1)
+            oldest = await s.oldest_undecided(t1)
+    finally:
+        await wh.close()
+    lag_s = (t1 - oldest).total_seconds() if oldest is not None else 0.0
+    return Decided(per_second, latency, outcomes, stages, lag_s)
+
+
+def rates(w: Window, taken: float, sent: dict[int, int], decided: Decided) -> dict[str, Any]:
+    """Swipes taken, records produced and decided per second, and the window's latency."""
+    return {
+        "window_s": w.seconds,
+        "swipes_per_s": round(taken, 1),
+        "produced_per_s": round(w.count(sent) / w.seconds, 1),
+        "decided_per_s": round(w.count(decided.per_second) / w.seconds, 1),
+        "latency_ms": {"decisions": sum(decided.outcomes.values()), **as_dict(decided.latency)},
+        "decisions_by_outcome": decided.outcomes,
+        "latency_p50_ms_by_stage": decided.stages,
+    }
+
+
+def backlog(
+    w: Window, sent: dict[int, int], decided: Decided, drained: bool, rate: float, taken: float
+) -> dict[str, Any]:
+    """The backlog through the window and whether it stayed bounded (see the bounds above)."""
+    series = backlog_series(sent, decided.per_second, w.t0, w.t1)
+    growth = _slope([float(b) for b in series])
+    bounded = (
+        drained
+        and decided.lag_s <= LAG_BOUND_S
+        and growth <= GROWTH_BOUND * rate
+        and taken >= 0.97 * rate
+    )
+    return {
+        "lag_end": {"records": series[-1], "seconds": round(decided.lag_s, 3)},
+        "backlog_growth_per_s": round(growth, 2),
+        "backlog_every_10s": series[::10],
+        "drained": drained,
+        "lag_bounded": bounded,
+    }
+
+
+def cost(w: Window, cpu: dict[str, float], decided_n: int) -> dict[str, Any]:
+    """CPU seconds of each process in the window, and per decided transaction."""
+    cpu = dict(cpu)
+    machine = cpu.pop("machine", 0.0)
+    fraudd_cpu = sum(v for k, v in cpu.items() if k in FRAUDD_TASKS)
+    return {
+        "cpu_s": cpu,
+        "cpu_s_other_processes": round(machine - sum(cpu.values()), 2),
+        "machine_cpu_busy_share": round(machine / (w.seconds * (os.cpu_count() or 1)), 3),
+        "cpu_us_per_decided": {k: _per(v, decided_n) for k, v in cpu.items()},
+        "fraudd_cpu_us_per_decided": _per(fraudd_cpu, decided_n),
+        "daemon_cpu_us_per_decided": _per(
+            cpu.get("consumer", 0) + cpu.get("actions", 0), decided_n
+        ),
+    }
+
+
 async def figures(
     settings: Settings,
     config: RunConfig,
@@ -132,78 +206,18 @@ async def figures(
     drained: bool,
 ) -> dict[str, Any]:
     """Rates, latency, backlog and cost of one run's measurement window."""
-    t0, t1 = round(window[0]), round(window[1])
-    seconds = t1 - t0
+    w = Window(round(window[0]), round(window[1]))
     sent = sent_per_second(summary)
-    wh = await connect(settings.warehouse)
-    try:
-        async with wh.acquire() as conn:
-            decided = {int(r[0]): int(r[1]) for r in await conn.fetch(
-                _sql(settings, DECIDED_PER_SECOND))}
-            latency = await conn.fetchrow(_sql(settings, LATENCY), t0, t1)
-            oldest = await conn.fetchval(_sql(settings, OLDEST_UNDECIDED_AT), t1, t1, t1)
-            stages = await conn.fetchrow(_sql(settings, STAGE_LATENCY), t0, t1)
-            outcomes = {str(r[0]): int(r[1]) for r in await conn.fetch(
-                _sql(settings, DECISIONS), t0, t1)}
-    finally:
-        await wh.close()
-    assert latency is not None
-    count, pcts, worst = latency
-    produced = sum(n for s, n in sent.items() if t0 <= s < t1)
-    taken = taken_in(summary, t0, t1)
-    decided_n = sum(n for s, n in decided.items() if t0 <= s < t1)
-    backlog = backlog_series(sent, decided, t0, t1)
-    growth = _slope([float(b) for b in backlog])
-    lag_s = float(oldest or 0.0)
-    produced_rate = produced / seconds
-    taken_rate = taken / seconds
-    bounded = (
-        drained
-        and lag_s <= LAG_BOUND_S
-        and growth <= GROWTH_BOUND * config.rate
-        and taken_rate >= 0.97 * config.rate
-    )
-    fraudd_cpu = {k: v for k, v in cpu.items() if k in FRAUDD_TASKS}
-    machine = cpu.pop("machine", 0.0)
-    others = round(machine - sum(cpu.values()), 2)
+    decided = await decided_figures(settings, run_start(sent), w)
+    taken = taken_in(summary, w.t0, w.t1) / w.seconds
     return {
         "rate": config.rate,
-        "window_s": seconds,
-        "swipes_per_s": round(taken_rate, 1),
-        "produced_per_s": round(produced_rate, 1),
-        "decided_per_s": round(decided_n / seconds, 1),
-        "latency_ms": {
-            "decisions": int(count),
-            "p50": _round(pcts, 0), "p95": _round(pcts, 1), "p99": _round(pcts, 2),
-            "max": round(float(worst), 1) if worst is not None else None,
-        },
-        "decisions_by_outcome": outcomes,
-        "latency_p50_ms_by_stage": {
-            name: round(float(v), 1) if v is not None else None
-            for name, v in zip(STAGE_NAMES, stages or (None,) * 3, strict=True)
-        },
-        "lag_end": {"records": backlog[-1], "seconds": round(lag_s, 3)},
-        "backlog_growth_per_s": round(growth, 2),
-        "backlog_every_10s": backlog[::10],
-        "drained": drained,
-        "lag_bounded": bounded,
-        "cpu_s": cpu,
-        "cpu_s_other_processes": others,
-        "machine_cpu_busy_share": round(machine / (seconds * (os.cpu_count() or 1)), 3),
-        "cpu_us_per_decided": {
-            k: round(v * 1e6 / decided_n, 1) if decided_n else None for k, v in cpu.items()
-        },
-        "fraudd_cpu_us_per_decided": _per(sum(fraudd_cpu.values()), decided_n),
-        "daemon_cpu_us_per_decided": _per(
-            cpu.get("consumer", 0) + cpu.get("actions", 0), decided_n
-        ),
+        **rates(w, taken, sent, decided),
+        **backlog(w, sent, decided, drained, config.rate, taken),
+        **cost(w, cpu, w.count(decided.per_second)),
         "peak_rss_mib": rss,
     }
 
 
 def _per(cpu_s: float, decided: int) -> float | None:
     return round(cpu_s * 1e6 / decided, 1) if decided else None
-
-
-def _round(values: Any, i: int) -> float | None:
-    return round(float(values[i]), 1) if values else None

@@ -95,17 +95,17 @@ class CountingConnection:
 
 class CountingPool:
     def __init__(self, pool: Any) -> None:
-        self._pool = pool
+        self.pool = pool
         self.seen: list[tuple[str, tuple[Any, ...]]] = []
         self.dialect, self.schema = pool.dialect, pool.schema
 
     @asynccontextmanager
     async def acquire(self) -> AsyncIterator[CountingConnection]:
-        async with self._pool.acquire() as conn:
+        async with self.pool.acquire() as conn:
             yield CountingConnection(conn, self.seen)
 
     def __getattr__(self, name: str) -> Any:
-        return getattr(self._pool, name)
+        return getattr(self.pool, name)
 
 
 def _swipe(i: int) -> bytes:
@@ -132,7 +132,7 @@ async def statements_per_batch(env: ContractEnv) -> dict[str, Any]:
         counting.seen.clear()
         await consumer.step(env.deps, state, engine)
         counts.append(len(counting.seen))
-    env.deps.warehouse.pool = counting._pool  # type: ignore[attr-defined]
+    env.deps.warehouse.pool = counting.pool  # type: ignore[attr-defined]
     return {"batch_rows": BATCH, "shards": 2, "statements_first_batch": counts[0],
             "statements_per_batch": counts[-1], "statements_by_batch": counts}  # fmt: skip
 
@@ -170,7 +170,7 @@ async def measure_poll(env: ContractEnv, size: int, rounds: int) -> dict[str, An
             await s.stream_shards(since)
         times.append((time.perf_counter() - began) * 1000)
     statements = list(counting.seen)
-    env.deps.warehouse.pool = counting._pool  # type: ignore[attr-defined]
+    env.deps.warehouse.pool = counting.pool  # type: ignore[attr-defined]
     read = await rows_read(env, statements)
     return {
         "view_rows": size,

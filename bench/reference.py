@@ -20,6 +20,7 @@ import psycopg
 from bench.batches import run_polls
 from bench.common import Result
 from bench.context import HISTORIES, Context, LoadedHistory
+from bench.stages import Appended
 from fraudd.warehouse.psycopg_driver import conninfo
 
 SQL = (Path(__file__).resolve().parent / "reference_pattern.sql").read_text()
@@ -30,7 +31,6 @@ CREATE TEMP TABLE reference_batch AS
 SELECT * FROM {schema}.{view}
 WHERE convert_from(kinesis_data, 'UTF8')::jsonb ->> 'tx_id' = ANY(%(ids)s)
 """
-NOW = "SELECT max(tx_time) FROM {schema}.transactions WHERE tx_id = ANY(%(ids)s)"
 
 
 def reference_sql(schema: str, stream: str) -> str:
@@ -45,24 +45,23 @@ async def _timed(conn: psycopg.AsyncConnection[Any], sql: str, params: dict[str,
     return time.perf_counter() - began
 
 
-async def reference_polls(history: LoadedHistory, batches: list[list[str]]) -> dict[str, Any]:
+async def reference_polls(history: LoadedHistory, batches: list[Appended]) -> dict[str, Any]:
     """Time the reference poll over each batch, and once over the whole stream view."""
     wh = history.settings.warehouse
     schema, view = wh.schema_name, wh.streaming_view
     seconds = []
     async with await psycopg.AsyncConnection.connect(conninfo(wh), autocommit=True) as conn:
         await conn.execute("SET statement_timeout = 0")
-        for ids in batches:
+        for batch in batches:  # the newest transaction's time stands in for the query time
             await conn.execute("DROP TABLE IF EXISTS pg_temp.reference_batch")
-            await conn.execute(COPY_BATCH.format(schema=schema, view=view), {"ids": ids})
-            now = await (await conn.execute(NOW.format(schema=schema), {"ids": ids})).fetchone()
-            assert now is not None
+            await conn.execute(COPY_BATCH.format(schema=schema, view=view), {"ids": batch.tx_ids})
             sql = reference_sql(schema, BATCH_STREAM)
-            seconds.append(await _timed(conn, sql, {"now": now[0]}))
+            seconds.append(await _timed(conn, sql, {"now": batch.last}))
         count = f"SELECT count(*) FROM {schema}.{view}"  # noqa: S608 (our own schema names)
         whole = await (await conn.execute(count)).fetchone()
-        assert whole is not None and now is not None
-        full = await _timed(conn, reference_sql(schema, f"{schema}.{view}"), {"now": now[0]})
+        assert whole is not None
+        now = batches[-1].last
+        full = await _timed(conn, reference_sql(schema, f"{schema}.{view}"), {"now": now})
     return {
         "batch_poll_s": [round(s, 3) for s in seconds],
         "batch_poll_s_median": round(statistics.median(seconds), 3),
@@ -76,7 +75,7 @@ async def run(ctx: Context) -> Result:
     for name in HISTORIES:
         history = await ctx.history(name)
         polls = await run_polls(ctx, history, BATCH, 3)
-        reference = await reference_polls(history, [p.tx_ids for p in polls.polls])
+        reference = await reference_polls(history, [p.batch for p in polls.polls])
         fraudd_s = polls.median("poll")
         features_s = polls.median("features")
         figures[name] = {

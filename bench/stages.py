@@ -20,17 +20,12 @@ from fraudd.scoring.engine import Engine, build_engine
 from fraudd.service.health import Health
 from fraudd.settings import Settings
 from fraudd.sources.live import LiveSource
-from fraudd.stream import Entry
 from fraudd.tasks import consumer
 from fraudd.tasks.producer import to_swipe
-from fraudd.warehouse import Pool, Warehouse
+from fraudd.warehouse import Warehouse
+from fraudd.warehouse.api.stream import StreamRecord
 
 SHARDS = 4
-APPEND = """
-INSERT INTO {schema}.{view}
-    (approximate_arrival_timestamp, partition_key, shard_id, sequence_number, kinesis_data)
-SELECT * FROM unnest(%s::timestamptz[], %s::text[], %s::text[], %s::numeric[], %s::bytea[])
-"""
 STAGE_METRIC = "fraudd_consumer_stage_seconds"
 
 
@@ -58,6 +53,20 @@ def stage_seconds(deps: Deps) -> dict[str, float]:
     return totals
 
 
+def shard_of(partition_key: str) -> str:
+    """The shard a record put with ``partition_key`` lands in (the stand-in's hash, by key)."""
+    return f"shardId-{zlib.crc32(partition_key.encode()) % SHARDS:012d}"
+
+
+@dataclass(frozen=True)
+class Appended:
+    """A batch of records appended to the stream view: its tx ids and tx_time range."""
+
+    tx_ids: list[str]
+    first: dt.datetime
+    last: dt.datetime
+
+
 class StreamFiller:
     """Appends wire records continuing the history to the stream view, as ingest would."""
 
@@ -65,25 +74,21 @@ class StreamFiller:
         self.source = source
         self.sequence = 10**20
 
-    async def append(self, wh: Pool | Warehouse, settings: Settings, n: int) -> list[str]:
-        """Append ``n`` records spread over the shards by card; return their tx ids."""
+    async def append(self, wh: Warehouse, n: int) -> Appended:
+        """Append ``n`` records spread over the shards by card (through the ingest role's own
+        operation)."""
         drafts = self.source.take(n)
         now = dt.datetime.now(dt.UTC)
-        entries = [Entry(to_swipe(d, now).to_bytes(), d.card_token) for d in drafts]
-        shards = [f"shardId-{zlib.crc32(e.partition_key.encode()) % SHARDS:012d}" for e in entries]
-        sequences = list(range(self.sequence, self.sequence + n))
+        records = [
+            StreamRecord(shard_of(d.card_token), str(self.sequence + i), d.card_token, now,
+                         to_swipe(d, now).to_bytes())
+            for i, d in enumerate(drafts)
+        ]  # fmt: skip
         self.sequence += n
-        sql = APPEND.format(schema=wh.schema, view=settings.warehouse.streaming_view)
-        async with wh.acquire() as conn:
-            await conn.execute(
-                sql,
-                [now] * n,
-                [e.partition_key for e in entries],
-                shards,
-                sequences,
-                [e.data for e in entries],
-            )
-        return [d.tx_id for d in drafts]
+        async with wh.session() as session:
+            await session.append_records(records)
+        times = [d.tx_time for d in drafts]
+        return Appended([d.tx_id for d in drafts], min(times), max(times))
 
 
 def consumer_deps(settings: Settings, wh: Warehouse) -> Deps:

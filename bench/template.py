@@ -12,17 +12,17 @@ import time
 from dataclasses import asdict, dataclass
 from typing import Any
 
-import psycopg
-
 from bench.common import Stack, isolated, migrated
-from bench.history import HistorySpec, Loaded, load_history, secondary_indexes
+from bench.history import HistorySpec, Loaded, load_history
 from fraudd.model.commands import train_command
 from fraudd.model.train import TrainConfig
 from fraudd.settings import Settings
-from fraudd.warehouse.psycopg_driver import conninfo
+from fraudd.warehouse import open_warehouse
 
 LIVE_HISTORY = HistorySpec(customers=2000, terminals=4000, days=60)
 COPIED = ("transactions", "labels", "models", "simulations")
+SEED_TIMEOUT_S = 3600.0
+"""Copying a large history and rebuilding its indexes takes minutes, not the daemon's 30 s."""
 
 
 @dataclass(frozen=True)
@@ -60,29 +60,20 @@ async def prepare(stack: Stack, spec: HistorySpec = LIVE_HISTORY) -> Template:
 
 async def clone(template: Template, target: Settings) -> None:
     """Copy the template's history and models into ``target``'s (migrated, empty) schema."""
-    src, dst = template.settings.warehouse.schema_name, target.warehouse.schema_name
-    async with await psycopg.AsyncConnection.connect(
-        conninfo(target.warehouse), autocommit=True
-    ) as conn:
-        await conn.execute("SET statement_timeout = 0")
-        await conn.execute("SET maintenance_work_mem = '256MB'")
-        indexes = await secondary_indexes(conn, dst, "transactions")
-        for name, _definition in indexes:
-            await conn.execute(f"DROP INDEX {dst}.{name}")
-        for table in COPIED:
-            copy = f"INSERT INTO {dst}.{table} SELECT * FROM {src}.{table}"  # noqa: S608
-            await conn.execute(copy)
-        for _name, definition in indexes:
-            await conn.execute(definition)
-        for table in COPIED:
-            await conn.execute(f"VACUUM (ANALYZE) {dst}.{table}")
+    await _seed(template, target, COPIED)
 
 
 async def copy_models(template: Template, target: Settings) -> None:
     """Register the template's models in ``target``'s schema (the history there may differ)."""
-    src, dst = template.settings.warehouse.schema_name, target.warehouse.schema_name
-    async with await psycopg.AsyncConnection.connect(
-        conninfo(target.warehouse), autocommit=True
-    ) as conn:
-        copy = f"INSERT INTO {dst}.models SELECT * FROM {src}.models"  # noqa: S608
-        await conn.execute(copy)
+    await _seed(template, target, ("models",))
+
+
+async def _seed(template: Template, target: Settings, tables: tuple[str, ...]) -> None:
+    """Copy ``tables`` from the template's schema, then refresh their statistics."""
+    wh = await open_warehouse(target.derive(warehouse={"statement_timeout_s": SEED_TIMEOUT_S}))
+    try:
+        async with wh.session() as session:
+            await session.copy_tables_from(template.settings.warehouse.schema_name, tables)
+            await session.vacuum_analyze(tables)
+    finally:
+        await wh.close()

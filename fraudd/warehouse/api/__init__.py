@@ -25,6 +25,7 @@ from fraudd.warehouse.api.labels import LabelOps
 from fraudd.warehouse.api.model_training import ModelTrainingOps
 from fraudd.warehouse.api.models import ModelOps
 from fraudd.warehouse.api.scoring import ScoringOps
+from fraudd.warehouse.api.seeding import SeedingOps
 from fraudd.warehouse.api.stream import StreamOps
 from fraudd.warehouse.api.training import TrainingOps
 from fraudd.warehouse.base import Connection
@@ -43,6 +44,7 @@ class Session(
     CaseOps,
     ModelTrainingOps,
     FiguresOps,
+    SeedingOps,
     Protocol,
 ):
     """The product's operations over one connection checked out of the pool.

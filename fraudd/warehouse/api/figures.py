@@ -1,8 +1,10 @@
 """Run figures: what one run of the loop did, counted in the warehouse — the demo's summary and
-live view (benchmarks can use the same). One owner of these figures: the statements are the
-``figures`` area (``sql/common/statements/figures.sql``, one form for both dialects).
+live view, and the benchmarks' live runs (``bench/measure.py``). One owner of these figures: the
+statements are the ``figures`` area (``sql/common/statements/figures.sql``, one form for both
+dialects).
 
-Every figure covers the rows of one run: those stamped at or after ``since`` (the run's start).
+Every figure covers the rows of one run: those stamped at or after ``since`` (the run's start);
+the windowed ones (a benchmark's measurement window) those produced in ``[since, until)``.
 """
 
 from __future__ import annotations
@@ -50,6 +52,10 @@ def as_dict(figures: RunCounts | RunCaught | RunLatency) -> dict[str, Any]:
     return {f.name: getattr(figures, f.name) for f in fields(figures)}
 
 
+STAGES = ("producer_to_kinesis", "kinesis_to_view", "view_to_decision")
+"""The stages of a record's way, in order: produced -> Kinesis arrival -> in the view -> decided."""
+
+
 class FiguresOps(Protocol):
     async def run_counts(self, since: dt.datetime) -> RunCounts:
         """Rows of the run so far."""
@@ -57,5 +63,20 @@ class FiguresOps(Protocol):
     async def run_caught(self, since: dt.datetime) -> RunCaught:
         """Frauds among the run's decisions and how they were decided."""
 
-    async def run_latency(self, since: dt.datetime) -> RunLatency:
-        """Latency percentiles of the run's decisions."""
+    async def run_latency(self, since: dt.datetime, until: dt.datetime | None = None) -> RunLatency:
+        """Latency percentiles of the run's decisions (produced before ``until`` if given)."""
+
+    async def run_outcomes(self, since: dt.datetime, until: dt.datetime) -> dict[str, int]:
+        """Decisions produced in ``[since, until)`` by outcome (approve / review / block)."""
+
+    async def decided_per_second(self, since: dt.datetime) -> dict[int, int]:
+        """The run's decisions by the wall-clock second (epoch seconds) they were decided in."""
+
+    async def oldest_undecided(self, at: dt.datetime) -> dt.datetime | None:
+        """When the oldest record produced before ``at`` but decided only at or after it was
+        produced; None when every record produced before ``at`` was decided by then."""
+
+    async def stage_latency_p50(
+        self, since: dt.datetime, until: dt.datetime
+    ) -> dict[str, float | None]:
+        """Median ms of each of :data:`STAGES` for the decisions produced in ``[since, until)``."""

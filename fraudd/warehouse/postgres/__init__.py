@@ -13,6 +13,7 @@ from fraudd.warehouse.postgres.ingest import PostgresIngest
 from fraudd.warehouse.postgres.labels import PostgresLabels
 from fraudd.warehouse.postgres.model_training import PostgresModelTraining
 from fraudd.warehouse.postgres.scoring import PostgresScoring
+from fraudd.warehouse.postgres.seeding import PostgresSeeding
 from fraudd.warehouse.postgres.stream import PostgresStream
 from fraudd.warehouse.shared.evaluation import SharedEvaluation
 from fraudd.warehouse.shared.models import SharedModels
@@ -32,6 +33,7 @@ class PostgresSession(
     PostgresCases,
     PostgresModelTraining,
     PostgresFigures,
+    PostgresSeeding,
 ):
     """Every operation of :class:`fraudd.warehouse.api.Session`, in PostgreSQL's dialect."""
 

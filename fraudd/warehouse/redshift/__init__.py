@@ -13,6 +13,7 @@ from fraudd.warehouse.redshift.ingest import RedshiftIngest
 from fraudd.warehouse.redshift.labels import RedshiftLabels
 from fraudd.warehouse.redshift.model_training import RedshiftModelTraining
 from fraudd.warehouse.redshift.scoring import RedshiftScoring
+from fraudd.warehouse.redshift.seeding import RedshiftSeeding
 from fraudd.warehouse.redshift.stream import RedshiftStream
 from fraudd.warehouse.shared.evaluation import SharedEvaluation
 from fraudd.warehouse.shared.models import SharedModels
@@ -32,6 +33,7 @@ class RedshiftSession(
     RedshiftCases,
     RedshiftModelTraining,
     RedshiftFigures,
+    RedshiftSeeding,
 ):
     """Every operation of :class:`fraudd.warehouse.api.Session`, in Redshift's dialect."""
 

@@ -4,29 +4,38 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from fraudd.records import Swipe
+from fraudd.warehouse.api import Session
+from fraudd.warehouse.api.figures import STAGES
 from fraudd.warehouse.api.labels import Label
 from fraudd.warehouse.api.stream import Advance, Decided, Watermark
 from tests.warehouse.contract.env import ContractEnv
 from tests.warehouse.contract.test_operations import SHARD_A, record, swipe
 
+DECISIONS = ("approve", "block", "review")
+
+
+async def decide(contract: ContractEnv, s: Session, swipes: list[Swipe]) -> None:
+    """Put the swipes in the view and decide them (DECISIONS in turn) as the consumer would."""
+    rec = [record(SHARD_A, n, b"x") for n in range(len(swipes))]
+    await contract.append(rec)
+    async with s.transaction():
+        await s.begin_decide()
+        await s.store_transactions(swipes)
+        await s.record_batch(
+            "g",
+            [Decided(r, w, 0.5, d, [], "v1", {"alert_id": w.tx_id} if d != "approve" else None)
+             for r, w, d in zip(rec, swipes, DECISIONS, strict=True)],
+            [],
+            [Advance(SHARD_A, None, Watermark(rec[-1].sequence_number, None))],
+        )  # fmt: skip
+
 
 async def test_run_figures_count_the_run_and_its_latency(contract: ContractEnv) -> None:
     since = datetime(2026, 11, 30, tzinfo=UTC)  # the swipes were produced on that day
-    rec = [record(SHARD_A, n, b"x") for n in range(3)]
-    await contract.append(rec)
     swipes = [swipe("f1"), swipe("f2", 900.0), swipe("f3", 15.0)]
-    decisions = ("approve", "block", "review")
     async with contract.deps.warehouse.session() as s:
-        async with s.transaction():
-            await s.begin_decide()
-            await s.store_transactions(swipes)
-            await s.record_batch(
-                "g",
-                [Decided(r, w, 0.5, d, [], "v1", {"alert_id": w.tx_id} if d != "approve" else None)
-                 for r, w, d in zip(rec, swipes, decisions, strict=True)],
-                [],
-                [Advance(SHARD_A, None, Watermark(rec[2].sequence_number, None))],
-            )  # fmt: skip
+        await decide(contract, s, swipes)
         labelled = datetime(2026, 12, 1, tzinfo=UTC)
         truth = (("f1", True), ("f2", True), ("f3", False))
         labels = [Label(t, fraud, labelled) for t, fraud in truth]
@@ -42,3 +51,32 @@ async def test_run_figures_count_the_run_and_its_latency(contract: ContractEnv) 
     assert latency.p50 is not None and latency.max is not None
     assert 0 <= latency.p50 <= latency.p95 <= latency.p99 <= latency.max  # type: ignore[operator]
     assert (later.decided, later.alerts) == (0, 0)
+
+
+async def test_window_figures_cover_only_what_was_produced_in_the_window(
+    contract: ContractEnv,
+) -> None:
+    """A benchmark's measurement window: [t0, t1) by production time, as bench/measure.py reads."""
+    since = datetime(2026, 11, 30, tzinfo=UTC)
+    swipes = [swipe("w1"), swipe("w2", 900.0, hours=1), swipe("w3", 15.0, hours=2)]
+    t0, t1 = swipes[0].produced_at, swipes[1].produced_at  # holds w1 only
+    assert t0 is not None and t1 is not None
+    async with contract.deps.warehouse.session() as s:
+        await decide(contract, s, swipes)
+        outcomes = await s.run_outcomes(t0, t1)
+        window = await s.run_latency(t0, t1)
+        whole = await s.run_latency(since)
+        per_second = await s.decided_per_second(since)
+        oldest = await s.oldest_undecided(t1 + timedelta(minutes=90))
+        none_left = await s.oldest_undecided(datetime.now(UTC) + timedelta(days=1))
+        stages = await s.stage_latency_p50(t0, t1)
+        empty = await s.stage_latency_p50(since, t0)
+    assert outcomes == {"approve": 1}
+    assert window.p50 == window.max and whole.max is not None and window.max is not None
+    assert window.max == whole.max  # w1, produced first, waited longest
+    assert whole.p50 is not None and whole.p50 < whole.max
+    assert sum(per_second.values()) == 3 and all(s > 1_700_000_000 for s in per_second)
+    assert oldest == t0 and none_left is None
+    assert list(stages) == list(STAGES) and all(v is not None for v in stages.values())
+    assert stages["producer_to_kinesis"] > 0  # type: ignore[operator]
+    assert empty == dict.fromkeys(STAGES)
