@@ -14,6 +14,8 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, Literal, Protocol
 
+from fraudd.warehouse.api.labels import Label
+
 Outcome = Literal["fraud", "legitimate", "unsure"]
 OUTCOMES: tuple[Outcome, ...] = ("fraud", "legitimate", "unsure")
 VERDICT_SOURCE = "verdict"
@@ -144,13 +146,6 @@ class StoredLabel:
 
 
 @dataclass(frozen=True, slots=True)
-class NewLabel:
-    tx_id: str
-    is_fraud: bool
-    labelled_at: datetime
-
-
-@dataclass(frozen=True, slots=True)
 class MinuteCount:
     at: datetime
     key: str
@@ -217,7 +212,7 @@ class CaseOps(Protocol):
     async def stored_labels(self, tx_ids: Sequence[str]) -> dict[str, StoredLabel]:
         """The labels already known for these transactions."""
 
-    async def replace_labels(self, labels: Sequence[NewLabel], source: str) -> None:
+    async def replace_labels(self, labels: Sequence[Label], source: str) -> None:
         """Store labels, replacing any label these transactions had."""
 
     async def transaction_times(self, tx_ids: Sequence[str]) -> dict[str, datetime]:
