@@ -44,6 +44,7 @@ UNBOUNDED = (
     ("/*first*/%s", "'-infinity'"),
     ("/*last*/%s", "'infinity'"),
     ("/*scan_from*/%s", "'-infinity'"),
+    ("/*scan_to*/%s", "'infinity'"),
 )
 
 

@@ -1,7 +1,7 @@
 """The feature definition: names, order, SQL for both paths, and investigator wording.
 
 One definition (DESIGN.md invariant 5): ``queries/features_select.sql`` holds one expression per
-feature, spliced into ``features_training.sql`` (window frames over a date range) and
+feature, included by ``features_training.sql`` (window frames over a date range) and
 ``features_serving.sql`` (index-bounded subqueries for a batch of tx_ids). Both compute the same
 per-transaction aggregates, so a transaction gets the same features on both paths.
 

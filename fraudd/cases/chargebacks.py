@@ -20,7 +20,8 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from fraudd.cases.service import Actor, audit_entry
-from fraudd.warehouse.api.cases import CHARGEBACK_SOURCE, VERDICT_SOURCE, CaseOps, NewLabel
+from fraudd.warehouse.api.cases import CHARGEBACK_SOURCE, VERDICT_SOURCE, CaseOps
+from fraudd.warehouse.api.labels import Label
 
 COLUMNS = {
     "tx_id": ("tx_id", "transaction_id", "transaction"),
@@ -61,7 +62,7 @@ def _header(names: list[str]) -> dict[str, int]:
     return found
 
 
-def parse_row(row: list[str], cols: dict[str, int]) -> NewLabel:
+def parse_row(row: list[str], cols: dict[str, int]) -> Label:
     """One data row as a label, or ValueError saying what is wrong with it."""
     if len(row) <= max(cols.values()):
         raise ValueError(f"expected at least {max(cols.values()) + 1} fields, got {len(row)}")
@@ -76,10 +77,10 @@ def parse_row(row: list[str], cols: dict[str, int]) -> NewLabel:
         raise ValueError(f"label time {when[:40]!r} is not ISO 8601") from None
     if at.tzinfo is None:
         raise ValueError("label time has no time zone (add Z or +00:00)")
-    return NewLabel(tx_id, label.lower() in TRUE, at)
+    return Label(tx_id, label.lower() in TRUE, at)
 
 
-def read_file(path: Path) -> Iterator[tuple[int, NewLabel | str]]:
+def read_file(path: Path) -> Iterator[tuple[int, Label | str]]:
     """``(line, label)`` for good rows and ``(line, reason)`` for bad ones, in file order."""
     try:
         text = path.read_text(encoding="utf-8-sig")
@@ -140,7 +141,7 @@ async def import_file(ops: CaseOps, actor: Actor, path: Path, now: datetime) -> 
     return report
 
 
-def _check(label: NewLabel, tx_time: datetime | None, now: datetime) -> str | None:
+def _check(label: Label, tx_time: datetime | None, now: datetime) -> str | None:
     if tx_time is None:
         return f"transaction {label.tx_id} is not in the warehouse"
     if label.labelled_at < tx_time:

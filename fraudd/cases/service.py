@@ -31,10 +31,10 @@ from fraudd.warehouse.api.cases import (
     AuditEntry,
     Case,
     CaseOps,
-    NewLabel,
     Outcome,
     VerdictRecord,
 )
+from fraudd.warehouse.api.labels import Label
 
 UserRole = Literal["viewer", "investigator"]
 USER_ROLES: tuple[UserRole, ...] = ("viewer", "investigator")
@@ -186,7 +186,7 @@ async def _label(ops: CaseOps, case_id: str, outcome: Outcome, at: datetime) -> 
         and stored[t].is_fraud != is_fraud
     )  # fmt: skip
     writable = [t for t in tx_ids if t not in stored or stored[t].source == VERDICT_SOURCE]
-    await ops.replace_labels([NewLabel(t, is_fraud, at) for t in writable], VERDICT_SOURCE)
+    await ops.replace_labels([Label(t, is_fraud, at) for t in writable], VERDICT_SOURCE)
     return len(writable), disagreements
 
 

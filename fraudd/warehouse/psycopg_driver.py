@@ -11,7 +11,6 @@ the server casts it to the column's type (jsonb here, ``JSON_PARSE(%s)`` on Reds
 
 from __future__ import annotations
 
-import asyncio
 import json
 import math
 from collections.abc import AsyncIterable, AsyncIterator, Iterable, Sequence
@@ -29,15 +28,8 @@ from psycopg_pool import AsyncConnectionPool
 
 from fraudd.settings import WarehouseSettings
 from fraudd.warehouse.base import Dialect, Row, WarehouseError
-from fraudd.warehouse.common import (
-    column_list,
-    csv_rows,
-    insert_rows,
-    login_failure_is_permanent,
-    qualified_table,
-    sqlstate_is_transient,
-    text_chunks,
-)
+from fraudd.warehouse.common import column_list, qualified_table, sqlstate_is_transient, text_chunks
+from fraudd.warehouse.driver_base import DriverConnection, DriverPool, failed_transaction
 
 log = structlog.get_logger(__name__)
 
@@ -78,14 +70,13 @@ def _params(args: Sequence[Any]) -> Sequence[Any] | None:
     return args if args else None
 
 
-class PsycopgConnection:
+class PsycopgConnection(DriverConnection):
     """One pooled psycopg connection; see :class:`fraudd.warehouse.base.Connection`."""
 
     def __init__(self, conn: _AConn, dialect: Dialect, schema: str) -> None:
         self._conn = conn
         self._dialect = dialect
         self._schema = schema
-        self._in_transaction = False
 
     async def execute(self, sql: str, *args: Any) -> int:
         """Run one statement; return the affected row count (-1 when not applicable)."""
@@ -113,11 +104,6 @@ class PsycopgConnection:
             row: Row | None = await cur.fetchone()
             return row
 
-    async def fetchval(self, sql: str, *args: Any) -> Any:
-        """Run a query and return the first column of the first row, or None."""
-        row = await self.fetchrow(sql, *args)
-        return None if row is None else row[0]
-
     async def copy_rows(
         self, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]
     ) -> int:
@@ -143,10 +129,7 @@ class PsycopgConnection:
         """
         target = qualified_table(table, self._schema)
         if self._dialect == "redshift":
-            count = 0
-            async for chunk in text_chunks(chunks):
-                count += await self._insert_rows(target, columns, csv_rows(chunk))
-            return count
+            return await self._insert_csv(target, columns, chunks)
         statement = f"COPY {target} ({column_list(columns)}) FROM STDIN (FORMAT csv)"
         async with _mapped(), self._conn.cursor() as cur:
             async with cur.copy(statement) as copy:
@@ -154,30 +137,12 @@ class PsycopgConnection:
                     await copy.write(chunk)
             return cur.rowcount
 
-    async def _insert_rows(
-        self, target: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]
-    ) -> int:
-        return await insert_rows(self.execute, target, columns, rows)
-
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[None]:
-        """BEGIN ... COMMIT; ROLLBACK when the block raises. Not re-entrant.
-
-        A statement that failed inside the block aborts the transaction even if the block caught
-        the error; COMMIT would then silently roll back, so this raises instead.
-        """
-        if self._in_transaction:
-            raise RuntimeError("transaction() is not re-entrant")
-        self._in_transaction = True
-        try:
-            async with _mapped(), self._conn.transaction():
-                yield
-                if self._conn.info.transaction_status == pq.TransactionStatus.INERROR:
-                    raise WarehouseError(
-                        "a statement in the transaction failed; rolled back", transient=False
-                    )
-        finally:
-            self._in_transaction = False
+    async def _transaction(self) -> AsyncIterator[None]:
+        async with _mapped(), self._conn.transaction():
+            yield
+            if self._conn.info.transaction_status == pq.TransactionStatus.INERROR:
+                raise failed_transaction()
 
 
 def conninfo(settings: WarehouseSettings) -> str:
@@ -201,7 +166,7 @@ def conninfo(settings: WarehouseSettings) -> str:
     )
 
 
-class PsycopgWarehouse:
+class PsycopgWarehouse(DriverPool):
     """A psycopg_pool of autocommit connections; see :class:`fraudd.warehouse.base.Pool`."""
 
     def __init__(self, settings: WarehouseSettings) -> None:
@@ -235,12 +200,7 @@ class PsycopgWarehouse:
             await self._pool.open(wait=True, timeout=s.connect_timeout_s)
         except psycopg.Error as exc:
             await self._pool.close()
-            error = map_error(exc)
-            raise WarehouseError(
-                f"cannot connect to {s.host}:{s.port}/{s.database} as {s.user}: {error}",
-                transient=error.transient and not login_failure_is_permanent(str(exc)),
-                sqlstate=error.sqlstate,
-            ) from exc
+            raise self.cannot_connect(map_error(exc), str(exc)) from exc
         log.info("warehouse.opened", driver="psycopg", dialect=self.dialect, host=s.host)
 
     async def _configure(self, conn: _AConn) -> None:
@@ -256,14 +216,6 @@ class PsycopgWarehouse:
         """Check a connection out of the pool for the duration of the block."""
         async with _mapped(), self._pool.connection() as conn:
             yield PsycopgConnection(conn, self.dialect, self.schema)
-
-    async def ping(self) -> bool:
-        """True when ``SELECT 1`` succeeds within the connect timeout."""
-        try:
-            async with asyncio.timeout(self._settings.connect_timeout_s), self.acquire() as conn:
-                return bool(await conn.fetchval("SELECT 1") == 1)
-        except (WarehouseError, TimeoutError):
-            return False
 
     async def close(self) -> None:
         """Close every connection."""

@@ -6,14 +6,9 @@ The pool is an ``asyncio.LifoQueue`` of slots (an open connection, or None = con
 connection that failed at the connection level, or was abandoned by a cancelled task while its
 thread was still busy, is closed in the background once the thread is done and its slot
 reconnects on the next acquire. A connection idle for ``check_after_idle_s`` is checked with
-``SELECT 1`` before it is handed out.
+``SELECT 1`` before it is handed out. Logging in, the session's settings and the types read
+back: :mod:`fraudd.warehouse.redshift_login`.
 
-Protocol: the driver is asked for the plain PostgreSQL protocol (``client_protocol_version=0``:
-text numerics, classic RowDescription) instead of Redshift's "binary" extension, because that is
-the protocol the test suite can exercise against PostgreSQL; Redshift serves both.
-
-Types are made to match the psycopg driver: numeric -> Decimal, timestamptz -> aware datetime
-(UTC), bytea and Redshift VARBYTE -> bytes, json/jsonb and Redshift SUPER -> parsed JSON.
 Parameters: ``dict`` -> JSON text; ``bytes`` -> bytea hex text on the postgres dialect (the
 driver's own VARBYTE encoding on redshift). ``%s`` placeholders ('format' paramstyle).
 """
@@ -23,7 +18,6 @@ from __future__ import annotations
 import asyncio
 import functools
 import json
-import math
 import time
 from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -32,40 +26,22 @@ from typing import Any, TypeVar
 
 import redshift_connector
 import structlog
-from redshift_connector.config import FC_BINARY, FC_TEXT
 
 from fraudd.settings import WarehouseSettings
 from fraudd.warehouse.base import Dialect, Row, WarehouseError
 from fraudd.warehouse.common import (
     CONNECTION_LOST_SQLSTATES,
-    csv_rows,
-    insert_rows,
-    login_failure_is_permanent,
     qualified_table,
     row_maker,
     sqlstate_is_transient,
-    text_chunks,
 )
+from fraudd.warehouse.driver_base import DriverConnection, DriverPool, failed_transaction
+from fraudd.warehouse.redshift_login import Raw, connect_sync
 from fraudd.warehouse.sqlfiles import sql_segments
 
 log = structlog.get_logger(__name__)
 
 T = TypeVar("T")
-Raw = redshift_connector.Connection
-_BASE_PROTOCOL = 0  # redshift_connector.config.ClientProtocolVersion.BASE_SERVER
-_OID_BYTEA, _OID_JSONB, _OID_SUPER, _OID_VARBYTE = 17, 3802, 4000, 6551
-
-
-def _bytes_recv(data: bytes, offset: int, length: int) -> bytes:
-    return bytes(data[offset : offset + length])
-
-
-def _json_recv(data: bytes, offset: int, length: int) -> Any:
-    return json.loads(data[offset : offset + length])
-
-
-def _hex_recv(data: bytes, offset: int, length: int) -> bytes:
-    return bytes.fromhex(data[offset : offset + length].decode("ascii"))
 
 
 @functools.lru_cache(maxsize=1024)
@@ -116,63 +92,12 @@ def _connection_lost(error: WarehouseError) -> bool:
     )
 
 
-def connect_kwargs(settings: WarehouseSettings) -> dict[str, Any]:
-    """redshift_connector's arguments: password login, or IAM login with the instance role."""
-    # the driver knows only verify-ca/verify-full; with SSL on it always checks the CA
-    sslmode = "verify-full" if settings.sslmode == "verify-full" else "verify-ca"
-    kwargs: dict[str, Any] = {
-        "host": settings.host,
-        "port": settings.port,
-        "database": settings.database,
-        "ssl": settings.sslmode != "disable",
-        "sslmode": sslmode,
-        "timeout": math.ceil(settings.connect_timeout_s),
-        "application_name": "fraudd",
-        "client_protocol_version": _BASE_PROTOCOL,
-    }
-    if not settings.iam_auth:
-        return kwargs | {"user": settings.user, "password": settings.password.get_secret_value()}
-    # Temporary credentials from the default AWS chain (the EC2 instance role): no secret here.
-    # One IAM action per kind of warehouse, the one deploy/aws/fraudd.yaml grants
-    # (tests/warehouse/test_redshift_login.py records which one the driver really calls):
-    # - Serverless: redshift-serverless:GetCredentials for the workgroup, database user
-    #   IAMR:<role name> (redshift_connector's SERVERLESS_V1 path, group_federation off);
-    # - provisioned: group_federation makes the driver call GetClusterCredentialsWithIAM (V2),
-    #   which also logs in as IAMR:<role name> and needs no db_user that must exist first; without
-    #   it the driver calls GetClusterCredentials (V1), another action on a dbuser ARN.
-    kwargs |= {"iam": True}
-    if settings.serverless_workgroup:
-        return kwargs | {
-            "is_serverless": True,
-            "serverless_work_group": settings.serverless_workgroup,
-        }
-    return kwargs | {"cluster_identifier": settings.cluster_identifier, "group_federation": True}
-
-
-def connect_sync(settings: WarehouseSettings) -> Raw:
-    """Open one autocommit connection (blocking: call it on the driver's thread pool)."""
-    raw = redshift_connector.connect(**connect_kwargs(settings))
-    # From now on the socket timeout is only a backstop behind the server's statement_timeout.
-    # The driver has no public setter; its own code uses this attribute the same way.
-    raw._usock.settimeout(settings.statement_timeout_s + settings.connect_timeout_s)
-    raw.redshift_types[_OID_BYTEA] = (FC_BINARY, _bytes_recv)
-    raw.redshift_types[_OID_JSONB] = (FC_TEXT, _json_recv)
-    raw.redshift_types[_OID_SUPER] = (FC_TEXT, _json_recv)
-    raw.redshift_types[_OID_VARBYTE] = (FC_TEXT, _hex_recv)
-    raw.autocommit = True
-    cursor = raw.cursor()
-    cursor.execute(f"SET statement_timeout TO {int(settings.statement_timeout_s * 1000)}")
-    cursor.execute("SET timezone TO 'UTC'")
-    return raw
-
-
-class RedshiftConnectorConnection:
+class RedshiftConnectorConnection(DriverConnection):
     """One pooled redshift_connector connection; see :class:`fraudd.warehouse.base.Connection`."""
 
     def __init__(self, raw: Raw, owner: RedshiftConnectorWarehouse) -> None:
         self._raw = raw
         self._owner = owner
-        self._in_transaction = False
         self._tx_failed = False
         self.broken = False
         self.pending: asyncio.Future[Any] | None = None
@@ -238,18 +163,11 @@ class RedshiftConnectorConnection:
         rows = await self.fetch(sql, *args)
         return rows[0] if rows else None
 
-    async def fetchval(self, sql: str, *args: Any) -> Any:
-        """Run a query and return the first column of the first row, or None."""
-        row = await self.fetchrow(sql, *args)
-        return None if row is None else row[0]
-
     async def copy_rows(
         self, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]
     ) -> int:
         """Bulk-append rows with multi-row INSERTs (the driver cannot COPY FROM STDIN)."""
-        return await insert_rows(
-            self.execute, qualified_table(table, self._owner.schema), columns, rows
-        )
+        return await self._insert_rows(qualified_table(table, self._owner.schema), columns, rows)
 
     async def copy_csv(
         self, table: str, columns: Sequence[str], chunks: Iterable[str] | AsyncIterable[str]
@@ -259,34 +177,20 @@ class RedshiftConnectorConnection:
         The driver cannot COPY FROM STDIN; for bulk loads into Redshift stage files on S3 and
         run ``COPY ... FROM 's3://...'`` instead (see :mod:`fraudd.warehouse.redshift.s3stage`).
         """
-        count = 0
-        async for chunk in text_chunks(chunks):
-            count += await self.copy_rows(table, columns, csv_rows(chunk))
-        return count
+        return await self._insert_csv(qualified_table(table, self._owner.schema), columns, chunks)
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[None]:
-        """BEGIN ... COMMIT; ROLLBACK when the block raises. Not re-entrant.
-
-        A statement that failed inside the block aborts the transaction even if the block caught
-        the error; COMMIT would then silently roll back, so this raises instead.
-        """
-        if self._in_transaction:
-            raise RuntimeError("transaction() is not re-entrant")
+    async def _transaction(self) -> AsyncIterator[None]:
         await self.execute("BEGIN")
-        self._in_transaction, self._tx_failed = True, False
+        self._tx_failed = False
         try:
             yield
         except BaseException:
             await self._rollback()
             raise
-        finally:
-            self._in_transaction = False
         if self._tx_failed:
             await self._rollback()
-            raise WarehouseError(
-                "a statement in the transaction failed; rolled back", transient=False
-            )
+            raise failed_transaction()
         await self.execute("COMMIT")
 
     async def _rollback(self) -> None:
@@ -298,7 +202,7 @@ class RedshiftConnectorConnection:
             self.broken = True
 
 
-class RedshiftConnectorWarehouse:
+class RedshiftConnectorWarehouse(DriverPool):
     """A pool of redshift_connector connections; see :class:`fraudd.warehouse.base.Pool`."""
 
     check_after_idle_s = 1.0
@@ -330,13 +234,8 @@ class RedshiftConnectorWarehouse:
         try:
             return await loop.run_in_executor(self.executor, connect_sync, self._settings)
         except Exception as exc:
-            s = self._settings
             error = map_error(exc)
-            raise WarehouseError(
-                f"cannot connect to {s.host}:{s.port}/{s.database} as {s.user}: {error}",
-                transient=error.transient and not login_failure_is_permanent(str(error)),
-                sqlstate=error.sqlstate,
-            ) from exc
+            raise self.cannot_connect(error, str(error)) from exc
 
     async def _checked(self, slot: tuple[Raw, float] | None) -> Raw:
         if slot is not None:
@@ -401,14 +300,6 @@ class RedshiftConnectorWarehouse:
         self._background.add(task)
         task.add_done_callback(self._background.discard)
         log.info("warehouse.connection_discarded", driver="redshift_connector")
-
-    async def ping(self) -> bool:
-        """True when ``SELECT 1`` succeeds within the connect timeout."""
-        try:
-            async with asyncio.timeout(self._settings.connect_timeout_s), self.acquire() as conn:
-                return bool(await conn.fetchval("SELECT 1") == 1)
-        except (WarehouseError, TimeoutError):
-            return False
 
     async def close(self) -> None:
         """Close every idle connection, wait for discarded ones, stop the threads."""

@@ -5,7 +5,8 @@ Layout (``fraudd/warehouse/sql/``, package data, so the installed wheel carries 
     sql/common/NNNN_name.sql            migrations shared by every dialect
     sql/<dialect>/NNNN_name.sql         dialect migrations; same NNNN overrides the common file
     sql/common/queries/<name>.sql       named queries shared by every dialect
-    sql/<dialect>/queries/<name>.sql    dialect queries; override the common file of that name
+    sql/<dialect>/queries/<name>.sql    dialect queries; override the common file of that name;
+                                        a query may include another, see :func:`load_query`
     sql/common/statements/<area>.sql    the seam's statements of one area, each after a
     sql/<dialect>/statements/<area>.sql ``-- name: <name>`` line; a dialect's statement
                                         overrides the common one of that name
@@ -47,6 +48,7 @@ _LITERAL = re.compile(r"^[A-Za-z0-9_.:/@+=,-]{1,2048}$")
 _COLUMNS = re.compile(r"^[A-Za-z0-9_(), ]{1,4096}$")
 _MIGRATION_FILE = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
 _QUERY_NAME = re.compile(r"^[a-z0-9_]+$")
+_INCLUDE = re.compile(r"^/\*include:([a-z0-9_]+)\*/$")
 _IDENTIFIER: TypeAdapter[str] = TypeAdapter(SqlIdentifier)
 COMMON = "common"
 
@@ -158,14 +160,31 @@ def _read_query(base: Path, dialect: str, name: str) -> str:
     raise FileNotFoundError(f"no query {name!r} for dialect {dialect} under {base}")
 
 
+def _composed(base: Path, dialect: str, name: str, including: tuple[str, ...] = ()) -> str:
+    """The query's text with each ``/*include:other*/`` comment replaced by query ``other``."""
+    if not _QUERY_NAME.fullmatch(name):
+        raise ValueError(f"query name must match {_QUERY_NAME.pattern}: {name!r}")
+    if name in including:
+        raise ValueError(f"query {name!r} includes itself: {' -> '.join((*including, name))}")
+    parts = []
+    for kind, text in sql_segments(_read_query(base, dialect, name)):
+        match = _INCLUDE.match(text) if kind == "comment" else None
+        if match:
+            text = _composed(base, dialect, match.group(1), (*including, name))
+        parts.append(text)
+    return "".join(parts)
+
+
 def load_query(dialect: Dialect, name: str, *, root: Path | None = None, **identifiers: str) -> str:
     """Load ``queries/<name>.sql`` (dialect first, then common) and render its identifiers.
 
+    A block comment that is exactly ``/*include:other*/`` stands for query ``other`` of the
+    same dialect (looked up the same way, its own includes resolved): one piece of SQL, such as
+    the feature definition, written once and used by several queries. An include inside a
+    string or a ``--`` comment is text, not an include; a query that includes itself is an error.
     Files are read once per process; call this at start-up rather than per batch anyway.
     """
-    if not _QUERY_NAME.fullmatch(name):
-        raise ValueError(f"query name must match {_QUERY_NAME.pattern}: {name!r}")
-    return render(_read_query(sql_dir(root), dialect, name), **identifiers)
+    return render(_composed(sql_dir(root), dialect, name), **identifiers)
 
 
 _TOKEN = re.compile(

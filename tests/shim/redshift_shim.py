@@ -20,7 +20,7 @@ What ``redshift_connector`` 2.2 does differently from a PostgreSQL client (read 
   uses md5 (``password_encryption=md5``); the shim does not touch authentication.
 * Protocol version: the server never reports ``server_protocol_version``, so the driver falls
   back to the plain PostgreSQL protocol (text numerics, classic RowDescription). The production
-  driver asks for that same protocol explicitly (``fraudd.warehouse.redshift_driver``), so the
+  driver asks for that same protocol explicitly (``fraudd.warehouse.redshift_login``), so the
   conversions tested here are the ones used against Redshift.
 * The driver runs no queries on connect (no catalog probes, no ``SET``), so nothing else needs
   emulating. CancelRequest packets are forwarded unchanged.

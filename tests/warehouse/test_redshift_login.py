@@ -10,7 +10,7 @@ import redshift_connector
 from pydantic import SecretStr
 
 from fraudd.settings import WarehouseSettings
-from fraudd.warehouse.redshift_driver import connect_kwargs
+from fraudd.warehouse.redshift_login import connect_kwargs
 from tests.deploy.iam import iam_action, template_actions
 
 # Every login action the stack grants the instance role (Serverless or provisioned).

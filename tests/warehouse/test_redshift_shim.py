@@ -10,7 +10,8 @@ from packaging.version import Version
 from fraudd.settings import WarehouseSettings
 from fraudd.warehouse import WarehouseError
 from fraudd.warehouse.common import is_serialization_conflict
-from fraudd.warehouse.redshift_driver import connect_sync, driver_sql, map_error
+from fraudd.warehouse.redshift_driver import driver_sql, map_error
+from fraudd.warehouse.redshift_login import connect_sync
 from tests.shim.redshift_shim import RedshiftShim, plain_server_version
 
 # What redshift_connector 2.2 sends besides user/database/application_name. A driver upgrade that

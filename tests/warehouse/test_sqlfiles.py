@@ -69,6 +69,35 @@ def test_load_query_prefers_dialect_then_common(tmp_path: Path) -> None:
         sqlfiles.load_query("postgres", "../postgres/0001_init", root=tmp_path)
 
 
+def test_load_query_includes_other_queries_of_the_dialect(tmp_path: Path) -> None:
+    _write(tmp_path, "common/queries/outer.sql", "SELECT\n/*include:inner*/\nFROM {schema}.t")
+    _write(tmp_path, "common/queries/inner.sql", "a, /*include:leaf*/")
+    _write(tmp_path, "common/queries/leaf.sql", "'common' AS leaf")
+    _write(tmp_path, "redshift/queries/leaf.sql", "'redshift' AS leaf")
+    assert sqlfiles.load_query("postgres", "outer", root=tmp_path, schema="s") == (
+        "SELECT\na, 'common' AS leaf\nFROM s.t"
+    )
+    assert "'redshift' AS leaf" in sqlfiles.load_query(
+        "redshift", "outer", root=tmp_path, schema="s"
+    )
+
+
+def test_an_include_in_text_or_a_line_comment_is_left_alone(tmp_path: Path) -> None:
+    sql = "SELECT '/*include:leaf*/' -- not /*include:leaf*/ either\n"
+    _write(tmp_path, "common/queries/q.sql", sql)
+    assert sqlfiles.load_query("postgres", "q", root=tmp_path) == sql
+
+
+def test_bad_includes_are_errors(tmp_path: Path) -> None:
+    _write(tmp_path, "common/queries/a.sql", "SELECT /*include:b*/")
+    _write(tmp_path, "common/queries/b.sql", "/*include:a*/")
+    _write(tmp_path, "common/queries/c.sql", "SELECT /*include:missing*/")
+    with pytest.raises(ValueError, match="includes itself: a -> b -> a"):
+        sqlfiles.load_query("postgres", "a", root=tmp_path)
+    with pytest.raises(FileNotFoundError, match="missing"):
+        sqlfiles.load_query("postgres", "c", root=tmp_path)
+
+
 def test_repository_migrations_render_completely() -> None:
     migrations = sqlfiles.load_migrations("postgres")
     assert migrations and migrations[0].version == "0001"

@@ -85,29 +85,32 @@ def test_the_lookback_covers_every_feature_window(dialect: str) -> None:
 
 def test_every_redshift_scan_of_transactions_has_constant_tx_time_bounds() -> None:
     """Zone maps prune only on constant predicates on the sort key: every scan of transactions
-    in the Redshift feature SQL carries bound parameters on tx_time, not only join conditions."""
+    in the Redshift feature SQL carries bound parameters on tx_time, not only join conditions.
+    The batch is read once, and the windows join one bounded scan ``u`` (features_windows.sql)."""
     queries = feature_queries("redshift", "fraudd")
     for sql, low, high in ((queries.serving, "first", "last"), (queries.training, "start", "end")):
         base = rf"FROM fraudd\.transactions t\n\s+WHERE [^\n]*\n\s+AND t\.tx_time >= /\*{low}\*/%s"
-        window = (
-            r"LEFT JOIN fraudd\.transactions u\n\s+ON [^\n]*\n"
-            rf"\s+AND u\.tx_time > /\*scan_from\*/%s AND u\.tx_time <=? /\*{high}\*/%s\n"
+        windows = (
+            r"FROM fraudd\.transactions s\n"
+            r"\s+WHERE s\.tx_time > /\*scan_from\*/%s AND s\.tx_time <= /\*scan_to\*/%s\n"
         )
-        assert len(re.findall(r"(?:FROM|JOIN) fraudd\.transactions", sql)) == 5  # batch + 4 windows
-        assert len(re.findall(window, sql)) == 4, sql
+        assert len(re.findall(r"(?:FROM|JOIN) fraudd\.transactions", sql)) == 2  # batch + windows
+        assert len(re.findall(windows, sql)) == 1, sql
+        assert len(re.findall(r"LEFT JOIN u\n", sql)) == 3, sql  # card, delayed, recent windows
         assert re.search(base, sql) or re.search(
             rf"FROM fraudd\.transactions t\n\s+WHERE t\.tx_time >= /\*{low}\*/%s", sql
         ), sql
+        assert re.search(rf"AND t\.tx_time <=? /\*{high}\*/%s", sql), sql
 
 
 def test_bind_names_every_parameter() -> None:
     first, last = START, START + dt.timedelta(hours=1)
     redshift = feature_queries("redshift", "fraudd")
     sql, params = serving_call(redshift.serving, ["a", "b"], first, last)
-    assert params[:4] == ["a", "b", first, last] and params.count(first - FEATURE_LOOKBACK) == 4
-    assert sql.count("%s") == len(params) == 12
+    assert params == ["a", "b", first, last, first - FEATURE_LOOKBACK, last]
+    assert sql.count("%s") == len(params) == 6
     _, params = training_call(redshift.training, first, last)
-    assert params[:2] == [first, last] and len(params) == 10
+    assert params == [first, last, first - FEATURE_LOOKBACK, last]
     with pytest.raises(ValueError, match="no /\\*name\\*/ marker"):
         bind("SELECT %s, /*a*/%s", {"a": 1})
 

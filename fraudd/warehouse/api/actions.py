@@ -11,12 +11,16 @@ from typing import Any, Protocol
 
 @dataclass(frozen=True, slots=True)
 class PendingBlock:
+    """A block decision of the outbox whose card block is not written yet."""
+
     alert_id: str
     card_token: str
 
 
 @dataclass(frozen=True, slots=True)
 class PendingAlert:
+    """An alert of the outbox not yet published to SNS, with its payload."""
+
     alert_id: str
     card_token: str
     decision: str

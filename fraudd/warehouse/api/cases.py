@@ -14,6 +14,8 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, Literal, Protocol
 
+from fraudd.warehouse.api.labels import Label
+
 Outcome = Literal["fraud", "legitimate", "unsure"]
 OUTCOMES: tuple[Outcome, ...] = ("fraud", "legitimate", "unsure")
 VERDICT_SOURCE = "verdict"
@@ -35,13 +37,21 @@ class CaseFilter:
 
 
 @dataclass(frozen=True, slots=True)
-class CaseSummary:
+class CaseHeader:
+    """What every view of a case shows first: which card, whose, since when, in what state."""
+
     case_id: str
     card_token: str
     last4: str | None
     status: str
     assignee: str | None
     opened_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class CaseSummary(CaseHeader):
+    """A case as a row of the queue: its header and its alerts in brief."""
+
     top_score: float
     top_decision: str
     alerts: int
@@ -50,13 +60,9 @@ class CaseSummary:
 
 
 @dataclass(frozen=True, slots=True)
-class Case:
-    case_id: str
-    card_token: str
-    last4: str | None
-    status: str
-    assignee: str | None
-    opened_at: datetime
+class Case(CaseHeader):
+    """One case: its header and how it was closed (None while open)."""
+
     closed_at: datetime | None
     closed_by: str | None
     outcome: str | None
@@ -139,19 +145,16 @@ class Block:
 
 @dataclass(frozen=True, slots=True)
 class StoredLabel:
+    """A transaction's label as stored, and who wrote it (a verdict's may be replaced)."""
+
     is_fraud: bool
     source: str
 
 
 @dataclass(frozen=True, slots=True)
-class NewLabel:
-    tx_id: str
-    is_fraud: bool
-    labelled_at: datetime
-
-
-@dataclass(frozen=True, slots=True)
 class MinuteCount:
+    """Decisions of one kind (``key``: approve, review, block) in the minute from ``at``."""
+
     at: datetime
     key: str
     count: int
@@ -159,6 +162,8 @@ class MinuteCount:
 
 @dataclass(frozen=True, slots=True)
 class MinuteLatency:
+    """Seconds from a swipe's production to its decision, for the minute from ``at``."""
+
     at: datetime
     mean_s: float
     max_s: float
@@ -166,6 +171,8 @@ class MinuteLatency:
 
 @dataclass(frozen=True, slots=True)
 class HourVerdicts:
+    """The hour's alerts and how many investigators have called fraud or legitimate so far."""
+
     at: datetime
     alerts: int
     fraud: int
@@ -174,6 +181,8 @@ class HourVerdicts:
 
 @dataclass(frozen=True, slots=True)
 class Overview:
+    """The console's overview page: recent throughput, latency and verdicts."""
+
     decisions: list[MinuteCount] = field(default_factory=list)
     latency: list[MinuteLatency] = field(default_factory=list)
     verdicts: list[HourVerdicts] = field(default_factory=list)
@@ -217,7 +226,7 @@ class CaseOps(Protocol):
     async def stored_labels(self, tx_ids: Sequence[str]) -> dict[str, StoredLabel]:
         """The labels already known for these transactions."""
 
-    async def replace_labels(self, labels: Sequence[NewLabel], source: str) -> None:
+    async def replace_labels(self, labels: Sequence[Label], source: str) -> None:
         """Store labels, replacing any label these transactions had."""
 
     async def transaction_times(self, tx_ids: Sequence[str]) -> dict[str, datetime]:

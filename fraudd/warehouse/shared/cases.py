@@ -20,12 +20,12 @@ from fraudd.warehouse.api.cases import (
     HourVerdicts,
     MinuteCount,
     MinuteLatency,
-    NewLabel,
     Outcome,
     Overview,
     StoredLabel,
     VerdictRecord,
 )
+from fraudd.warehouse.api.labels import Label
 from fraudd.warehouse.base import Row
 from fraudd.warehouse.session import SessionBase
 
@@ -143,7 +143,7 @@ class SharedCases(SessionBase):
                 found[r[0]] = StoredLabel(bool(r[1]), r[2])
         return found
 
-    async def replace_labels(self, labels: Sequence[NewLabel], source: str) -> None:
+    async def replace_labels(self, labels: Sequence[Label], source: str) -> None:
         for part in chunks([label.tx_id for label in labels]):
             await self._execute_ids("delete_labels", part)
         rows = [(x.tx_id, x.is_fraud, x.labelled_at, source) for x in labels]

@@ -1,5 +1,6 @@
-"""The feature SQL of one dialect: ``features_select.sql`` spliced into the serving and the
-training query (DESIGN.md invariant 5: one definition for both paths)."""
+"""The feature SQL of one dialect: the serving and the training query, both including
+``features_select.sql`` (DESIGN.md invariant 5: one definition for both paths; on Redshift they
+also share their window aggregates, ``features_windows.sql``)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,6 @@ from typing import Final
 from fraudd.warehouse.base import Dialect
 from fraudd.warehouse.sqlfiles import load_query, validate_identifier
 
-_SELECT_MARKER = "/*features_select*/"
 _PARAMETER = re.compile(r"/\*([a-z_]+)(:list)?\*/%s")
 FEATURE_LOOKBACK: Final[dt.timedelta] = dt.timedelta(hours=888)
 """The widest window of any feature before a transaction (the terminal's delayed 30 days:
@@ -33,14 +33,11 @@ class FeatureQueries:
 
 @functools.lru_cache(maxsize=16)
 def feature_queries(dialect: Dialect, schema: str, root: Path | None = None) -> FeatureQueries:
-    """Load ``features_{serving,training}.sql`` with ``features_select.sql`` spliced in."""
-    select = load_query(dialect, "features_select", root=root, schema=schema)
-    serving = load_query(dialect, "features_serving", root=root, schema=schema)
-    training = load_query(dialect, "features_training", root=root, schema=schema)
+    """Load ``features_{serving,training}.sql``, their includes resolved."""
     return FeatureQueries(
         dialect=dialect,
-        serving=serving.replace(_SELECT_MARKER, select),
-        training=training.replace(_SELECT_MARKER, select),
+        serving=load_query(dialect, "features_serving", root=root, schema=schema),
+        training=load_query(dialect, "features_training", root=root, schema=schema),
     )
 
 
@@ -73,12 +70,13 @@ def serving_call(
 ) -> tuple[str, list[object]]:
     """SQL and parameters for one batch whose tx_times lie in ``[first, last]``."""
     values = {"tx_ids": list(tx_ids), "first": first, "last": last}
-    return bind(serving, values | {"scan_from": first - FEATURE_LOOKBACK})
+    return bind(serving, values | {"scan_from": first - FEATURE_LOOKBACK, "scan_to": last})
 
 
 def training_call(training: str, start: dt.datetime, end: dt.datetime) -> tuple[str, list[object]]:
     """SQL and parameters for the training rows with ``start <= tx_time < end``."""
-    return bind(training, {"start": start, "end": end, "scan_from": start - FEATURE_LOOKBACK})
+    bounds = {"scan_from": start - FEATURE_LOOKBACK, "scan_to": end}
+    return bind(training, {"start": start, "end": end} | bounds)
 
 
 def scoring_sql(serving: str, schema: str, function: str, features: Sequence[str]) -> str:

@@ -1,7 +1,8 @@
--- The feature definition shared by features_training.sql and features_serving.sql (spliced in at
--- the marker /*features_select*/ by fraudd.features). One expression per name in
--- fraudd.features.FEATURES, in that order, over the per-transaction aggregates `a` that both paths
--- compute (training with window frames, serving with index-bounded LATERAL subqueries).
+-- The feature definition shared by features_training.sql and features_serving.sql (included
+-- at /*include:features_select*/, fraudd.warehouse.sqlfiles.load_query). One expression per
+-- name in fraudd.features.FEATURES, in that order, over the per-transaction aggregates `a` that
+-- both paths compute (training with window frames, serving with index-bounded LATERAL
+-- subqueries).
 -- Arithmetic stays in numeric until the final ::float8 so both paths give the same bits.
 -- Customer windows include the transaction itself (it is in the table when it is scored), so the
 -- counts are >= 1; "prev" quantities exclude it. NULL means "no history" (XGBoost: missing).

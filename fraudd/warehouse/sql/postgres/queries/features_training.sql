@@ -87,7 +87,7 @@ recent AS (
     GROUP BY b.tx_id
 )
 SELECT a.tx_id, a.tx_time, a.customer_id, a.card_token,
-/*features_select*/
+/*include:features_select*/
      , a.is_fraud
 FROM (
     SELECT w.tx_id, w.tx_time, w.customer_id, w.card_token, w.amount,

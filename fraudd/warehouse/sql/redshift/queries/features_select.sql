@@ -1,6 +1,7 @@
 -- Redshift version of the feature definition (same names, order and meaning as
--- sql/postgres/queries/features_select.sql; spliced in at /*features_select*/ by
--- fraudd.features). Divisions run in float8: Redshift's numeric division keeps few decimals.
+-- sql/postgres/queries/features_select.sql; included by features_serving.sql and
+-- features_training.sql at /*include:features_select*/). Divisions run in float8: Redshift's
+-- numeric division keeps few decimals.
 -- Runs unchanged on PostgreSQL, where tests compare it with the PostgreSQL definition.
       CAST(a.amount AS FLOAT8)                                                  AS amount
     , CASE WHEN EXTRACT(dow FROM a.tx_time AT TIME ZONE 'UTC') IN (0, 6)
