@@ -21,12 +21,6 @@ EX_CONFIG = 78
 CONFLICT = "settings_conflict"
 """The pydantic error type of a cross-field rule; its ``ctx["key"]`` names the setting to change."""
 
-_IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
-_AWS_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,256}$")
-_IAM_ROLE_ARN = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:role/[A-Za-z0-9+=,.@_/-]{1,512}$")
-_S3_BUCKET = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
-_S3_PREFIX = re.compile(r"^s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]/([A-Za-z0-9!_.*()/=-]+/)?$")
-
 
 class ConfigError(Exception):
     """Raised for any invalid configuration; the CLI prints it on one line and exits 78."""
@@ -38,43 +32,45 @@ def conflict(key: str, problem: str) -> PydanticCustomError:
     return PydanticCustomError(CONFLICT, "{problem}", {"key": key, "problem": problem})
 
 
-def _sql_identifier(value: str) -> str:
-    """Invariant 7: identifiers from configuration are spliced into SQL, so they must be plain."""
-    if not _IDENTIFIER.fullmatch(value):
-        raise ValueError(f"must match {_IDENTIFIER.pattern} (lower-case SQL identifier)")
-    return value
+def _matching(pattern: str, message: str) -> AfterValidator:
+    """A validator that accepts a string only if all of it matches ``pattern``."""
+    compiled = re.compile(pattern)
+
+    def check(value: str) -> str:
+        if not compiled.fullmatch(value):
+            raise ValueError(message)
+        return value
+
+    return AfterValidator(check)
 
 
-def _aws_name(value: str) -> str:
-    if not _AWS_NAME.fullmatch(value):
-        raise ValueError(f"must match {_AWS_NAME.pattern}")
-    return value
+_IDENTIFIER = r"[a-z_][a-z0-9_]{0,62}"
+_AWS_NAME = r"[A-Za-z0-9_.-]{1,256}"
+_IAM_ROLE_ARN = r"arn:aws[a-z-]*:iam::\d{12}:role/[A-Za-z0-9+=,.@_/-]{1,512}"
+_S3_BUCKET = r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]"
 
-
-def _iam_role(value: str) -> str:
-    if value != "default" and not _IAM_ROLE_ARN.fullmatch(value):
-        raise ValueError('must be "default" or an IAM role ARN (arn:aws:iam::<id>:role/<name>)')
-    return value
-
-
-def _s3_bucket(value: str) -> str:
-    if not _S3_BUCKET.fullmatch(value):
-        raise ValueError(f"must be an S3 bucket name ({_S3_BUCKET.pattern})")
-    return value
-
-
-def _s3_prefix(value: str) -> str:
-    """Spliced into Redshift's COPY (no parameters there): a strict pattern, no quotes."""
-    if not _S3_PREFIX.fullmatch(value):
-        raise ValueError("must be s3://bucket/ or s3://bucket/prefix/ (ending in /)")
-    return value
-
-
-SqlIdentifier = Annotated[str, AfterValidator(_sql_identifier)]
-AwsName = Annotated[str, AfterValidator(_aws_name)]
-S3Prefix = Annotated[str, AfterValidator(_s3_prefix)]
-IamRole = Annotated[str, AfterValidator(_iam_role)]
-S3Bucket = Annotated[str, AfterValidator(_s3_bucket)]
+SqlIdentifier = Annotated[
+    str,
+    # Invariant 7: identifiers from configuration are spliced into SQL, so they must be plain.
+    _matching(_IDENTIFIER, f"must match ^{_IDENTIFIER}$ (lower-case SQL identifier)"),
+]
+AwsName = Annotated[str, _matching(_AWS_NAME, f"must match ^{_AWS_NAME}$")]
+S3Prefix = Annotated[
+    str,
+    # Spliced into Redshift's COPY (no parameters there): a strict pattern, no quotes.
+    _matching(
+        rf"s3://{_S3_BUCKET}/([A-Za-z0-9!_.*()/=-]+/)?",
+        "must be s3://bucket/ or s3://bucket/prefix/ (ending in /)",
+    ),
+]
+IamRole = Annotated[
+    str,
+    _matching(
+        rf"default|{_IAM_ROLE_ARN}",
+        'must be "default" or an IAM role ARN (arn:aws:iam::<id>:role/<name>)',
+    ),
+]
+S3Bucket = Annotated[str, _matching(_S3_BUCKET, f"must be an S3 bucket name (^{_S3_BUCKET}$)")]
 
 
 class Section(BaseModel):
