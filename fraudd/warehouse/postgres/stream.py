@@ -11,14 +11,7 @@ from datetime import datetime
 
 from fraudd.columns import Field, columns_of
 from fraudd.records import Swipe
-from fraudd.warehouse.api.stream import (
-    Advance,
-    DeadLetter,
-    Decided,
-    StreamRecord,
-    Watermark,
-    WatermarkConflict,
-)
+from fraudd.warehouse.api import stream as api
 from fraudd.warehouse.session import SessionBase
 from fraudd.warehouse.shared.stream import (
     OUTBOX_FIELDS,
@@ -35,7 +28,8 @@ ADVANCE_FIELDS: tuple[Field, ...] = (
     "head.refreshed_at",
     lambda a: int(a.old.sequence_number),
 )
-"""An :class:`Advance` of a shard that has a watermark, as ``advance_watermarks`` binds it."""
+"""An :class:`~fraudd.warehouse.api.stream.Advance` of a shard that has a watermark, as
+``advance_watermarks`` binds it."""
 
 
 class PostgresStream(SharedStream, SessionBase):
@@ -44,14 +38,14 @@ class PostgresStream(SharedStream, SessionBase):
         return [r[0] for r in await self.conn.fetch(self.sql(AREA, "shards"))]
 
     async def pending(
-        self, after: Mapping[str, Watermark | None], per_shard: int
-    ) -> list[StreamRecord]:
+        self, after: Mapping[str, api.Watermark | None], per_shard: int
+    ) -> list[api.StreamRecord]:
         shards = list(after)
         if not shards:
             return []
         seqs = [int(w.sequence_number) if w else -1 for w in after.values()]
         rows = await self.conn.fetch(self.sql(AREA, "pending"), shards, seqs, per_shard)
-        return [StreamRecord(r[0], r[1], r[2], r[3], bytes(r[4]), r[5]) for r in rows]
+        return [api.StreamRecord(r[0], r[1], r[2], r[3], bytes(r[4]), r[5]) for r in rows]
 
     async def begin_decide(self) -> None:
         """Nothing to do: enforced keys already make overlapping consumers conflict."""
@@ -64,26 +58,26 @@ class PostgresStream(SharedStream, SessionBase):
         )
         return {r[0] for r in rows}
 
-    async def _decisions(self, group: str, decided: Sequence[Decided]) -> None:
+    async def _decisions(self, group: str, decided: Sequence[api.Decided]) -> None:
         if not decided:
             return
         cols = columns_of(decided, decision_fields(int))
         await self.conn.execute(self.sql(AREA, "insert_decisions"), group, *cols)
 
-    async def _outbox(self, decided: Sequence[Decided]) -> None:
+    async def _outbox(self, decided: Sequence[api.Decided]) -> None:
         alerts = [d for d in decided if d.alert is not None]
         if not alerts:
             return
         cols = columns_of(alerts, OUTBOX_FIELDS)
         await self.conn.execute(self.sql(AREA, "insert_outbox"), *cols)
 
-    async def _dead_letters(self, group: str, dead: Sequence[DeadLetter]) -> None:
+    async def _dead_letters(self, group: str, dead: Sequence[api.DeadLetter]) -> None:
         if not dead:
             return
         cols = columns_of(dead, dead_letter_fields(int))
         await self.conn.execute(self.sql(AREA, "insert_dead_letters"), group, *cols)
 
-    async def _advance(self, group: str, advances: Sequence[Advance]) -> None:
+    async def _advance(self, group: str, advances: Sequence[api.Advance]) -> None:
         for a in (a for a in advances if a.old is None):
             n = await self.conn.execute(
                 self.sql(AREA, "first_watermark"),
@@ -93,11 +87,11 @@ class PostgresStream(SharedStream, SessionBase):
                 a.shard_id,
             )
             if n != 1:
-                raise WatermarkConflict(a.shard_id)
+                raise api.WatermarkConflict(a.shard_id)
         moved = [a for a in advances if a.old is not None]
         if not moved:
             return
         cols = columns_of(moved, ADVANCE_FIELDS)
         n = await self.conn.execute(self.sql(AREA, "advance_watermarks"), *cols, group)
         if n != len(moved):
-            raise WatermarkConflict(", ".join(a.shard_id for a in moved))
+            raise api.WatermarkConflict(", ".join(a.shard_id for a in moved))

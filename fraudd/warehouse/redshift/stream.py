@@ -25,14 +25,7 @@ from typing import Any
 
 from fraudd.columns import Field, columns_of
 from fraudd.records import Swipe
-from fraudd.warehouse.api.stream import (
-    Advance,
-    DeadLetter,
-    Decided,
-    StreamRecord,
-    Watermark,
-    WatermarkConflict,
-)
+from fraudd.warehouse.api import stream as api
 from fraudd.warehouse.common import values_chunks
 from fraudd.warehouse.redshift.actions import placeholders
 from fraudd.warehouse.redshift.staging import numbered, stage
@@ -73,8 +66,8 @@ class RedshiftStream(SharedStream, SessionBase):
         return naive_utc(since)  # SYS_STREAM_SCAN_ERRORS.record_time is a TIMESTAMP (UTC)
 
     async def pending(
-        self, after: Mapping[str, Watermark | None], per_shard: int
-    ) -> list[StreamRecord]:
+        self, after: Mapping[str, api.Watermark | None], per_shard: int
+    ) -> list[api.StreamRecord]:
         if not after:
             return []
         pairs = [
@@ -88,7 +81,7 @@ class RedshiftStream(SharedStream, SessionBase):
         sql = self._pending_sql(len(after))
         rows = await self.conn.fetch(sql, *pairs, bound, per_shard)
         return [
-            StreamRecord(r[0].strip(), r[1], r[2], _aware(r[3]), bytes(r[4]), as_utc(r[5]))
+            api.StreamRecord(r[0].strip(), r[1], r[2], _aware(r[3]), bytes(r[4]), as_utc(r[5]))
             for r in rows
         ]
 
@@ -124,15 +117,15 @@ class RedshiftStream(SharedStream, SessionBase):
         for sql, params in chunks:
             await self.conn.execute(sql, *params)
 
-    async def _decisions(self, group: str, decided: Sequence[Decided]) -> None:
+    async def _decisions(self, group: str, decided: Sequence[api.Decided]) -> None:
         rows = [(*row, group) for row in _rows(decided, decision_fields(_seq))]
         await self._insert("insert_decisions", "decision_row", rows)
 
-    async def _outbox(self, decided: Sequence[Decided]) -> None:
+    async def _outbox(self, decided: Sequence[api.Decided]) -> None:
         rows = _rows([d for d in decided if d.alert is not None], OUTBOX_FIELDS)
         await self._insert("insert_outbox", "outbox_row", rows)
 
-    async def _dead_letters(self, group: str, dead: Sequence[DeadLetter]) -> None:
+    async def _dead_letters(self, group: str, dead: Sequence[api.DeadLetter]) -> None:
         if not dead:
             return
         names = ("ord", "shard_id", "sequence_number", "partition_key", "reason", "detail", "raw")
@@ -140,7 +133,7 @@ class RedshiftStream(SharedStream, SessionBase):
         await stage(self, AREA, "stage_dead_letters", "fraudd_stage_dead", names, rows)
         await self.conn.execute(self.sql(AREA, "insert_dead_letters"), group)
 
-    async def _advance(self, group: str, advances: Sequence[Advance]) -> None:
+    async def _advance(self, group: str, advances: Sequence[api.Advance]) -> None:
         """One statement per shard (no arrays); each must move exactly one row."""
         for a in advances:
             head = (_seq(a.head.sequence_number), _naive(a.head.refreshed_at))
@@ -151,7 +144,7 @@ class RedshiftStream(SharedStream, SessionBase):
                 args = (*head, group, a.shard_id, _seq(a.old.sequence_number))
                 n = await self.conn.execute(self.sql(AREA, "advance_watermark"), *args)
             if n != 1:
-                raise WatermarkConflict(a.shard_id)
+                raise api.WatermarkConflict(a.shard_id)
 
 
 def _naive(value: datetime | None) -> datetime | None:
