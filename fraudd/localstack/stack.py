@@ -82,7 +82,7 @@ def _start_emulators(settings: Settings, current: StackState, logs: Path) -> Sta
         lambda port: moto.start(port, logs / "moto.log"),
         moto.endpoint,
     )
-    current = current.model_copy(update={"moto": mot})
+    current = current.replace(moto=mot)
     state.save(current)  # recorded at once, so `down` can stop it even if a later step fails
     kin = _server(
         current.kinesis,
@@ -91,7 +91,7 @@ def _start_emulators(settings: Settings, current: StackState, logs: Path) -> Sta
         lambda port: kinesis.start(port, logs / "kinesalite.log", current.state_dir),
         kinesis.endpoint,
     )
-    current = current.model_copy(update={"kinesis": kin})
+    current = current.replace(kinesis=kin)
     state.save(current)
     return current
 
@@ -170,7 +170,7 @@ def _up_postgres(settings: Settings, current: StackState, cluster: postgres.Clus
         bindir=cluster.bindir,
         dsn=postgres.dsn(port, settings.warehouse),
     )
-    current = current.model_copy(update={"postgres": pg})
+    current = current.replace(postgres=pg)
     state.save(current)
     postgres.ensure_database(cluster, port, settings.warehouse)
     return current
@@ -205,12 +205,8 @@ def _create_resources(settings: Settings, current: StackState) -> StackState:
     sns = aws.client("sns", settings, current.moto.endpoint)
     sqs = aws.client("sqs", settings, current.moto.endpoint)
     topic_arn, queue_url = moto.ensure_resources(sns, sqs, settings.sns, settings.sqs)
-    return current.model_copy(
-        update={
-            "stream_name": settings.kinesis.stream_name,
-            "topic_arn": topic_arn,
-            "queue_url": queue_url,
-        }
+    return current.replace(
+        stream_name=settings.kinesis.stream_name, topic_arn=topic_arn, queue_url=queue_url
     )
 
 
@@ -253,12 +249,12 @@ def down(settings: Settings, purge: bool = False) -> None:
 
 
 def _forget_processes(current: StackState) -> StackState:
-    update = {}
+    forgotten = {}
     for name in ("kinesis", "moto", "postgres"):
         component: ComponentState | None = getattr(current, name)
         if component is not None:
-            update[name] = component.model_copy(update={"process": None})
-    return current.model_copy(update=update)
+            forgotten[name] = component.replace(process=None)
+    return current.replace(**forgotten)
 
 
 def status(settings: Settings) -> dict[str, ComponentStatus]:

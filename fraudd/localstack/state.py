@@ -13,6 +13,7 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any, Self
 
 import structlog
 from pydantic import BaseModel, ValidationError
@@ -26,7 +27,15 @@ STATE_FILE = "stack.json"
 LOCK_FILE = ".lock"
 
 
-class ComponentState(BaseModel):
+class Record(BaseModel):
+    """A record of ``stack.json``; variants are made with :meth:`replace`, validated again."""
+
+    def replace(self, **changes: Any) -> Self:
+        """This record with ``changes``, validated again (pydantic's model_copy would not)."""
+        return self.model_validate({**dict(self), **changes})
+
+
+class ComponentState(Record):
     """One started server: its process and where it listens."""
 
     process: ProcessRef | None = None
@@ -42,7 +51,7 @@ class PostgresState(ComponentState):
     dsn: str
 
 
-class StackState(BaseModel):
+class StackState(Record):
     """Everything ``up`` started and created; what ``down`` and ``status`` read back."""
 
     state_dir: Path
