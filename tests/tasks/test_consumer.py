@@ -13,9 +13,8 @@ The whole loop with scale-out, resharding and overlap is tests/warehouse/contrac
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import suppress
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -182,23 +181,48 @@ async def test_an_overlapping_consumer_is_refused_by_the_optimistic_watermark(
 # ------------------------------------------------------------- snapshot isolation, no keys
 
 
-MEETING_S = 3.0
+MEETING_S = 60.0
 
 
 class MeetingEngine:
-    """Scores only once the other consumer is scoring too (or after MEETING_S): both then hold
-    a snapshot taken before either committed — the window in which write skew happens. With the
-    decide lock the other never arrives: the wait ends after MEETING_S, long enough that the other
-    has read its batch even on a loaded machine."""
+    """The first batch scored waits until the other consumer has read the same records: either
+    it is scoring too (both then hold a snapshot taken before either committed — the window in
+    which write skew happens), or it waits for the decide lock (it read before this one commits,
+    so it must find its watermark moved). A fixed wait flaked on a loaded machine: the other had
+    not read yet and simply found nothing to do. MEETING_S only bounds a broken run."""
 
-    def __init__(self, inner: Any) -> None:
+    def __init__(self, inner: Any, other_waits_for_lock: Callable[[], Awaitable[bool]]) -> None:
         self.inner = inner
+        self.other_waits_for_lock = other_waits_for_lock
         self.barrier = asyncio.Barrier(2)
+        self.met = False
 
     async def score_batch(self, session: Any, swipes: list[Swipe]) -> Any:
-        with contextlib.suppress(TimeoutError, asyncio.BrokenBarrierError):
-            await asyncio.wait_for(self.barrier.wait(), MEETING_S)
+        if not self.met:
+            await self._meet()
         return await self.inner.score_batch(session, swipes)
+
+    async def _meet(self) -> None:
+        meeting = asyncio.ensure_future(self.barrier.wait())
+        deadline = asyncio.get_running_loop().time() + MEETING_S
+        while not meeting.done() and asyncio.get_running_loop().time() < deadline:
+            if await self.other_waits_for_lock():
+                break
+            await asyncio.wait({meeting}, timeout=0.05)
+        meeting.cancel()
+        self.met = True
+
+
+def lock_waiter(rs: ContractEnv) -> Callable[[], Awaitable[bool]]:
+    """Whether some session of Redshift mode's PostgreSQL waits for a lock right now."""
+    assert rs.mode is not None
+
+    def waiting() -> bool:
+        with rs.mode.cluster.superuser() as conn:
+            row = conn.execute("SELECT count(*) FROM pg_locks WHERE NOT granted").fetchone()
+            return row is not None and row[0] > 0
+
+    return lambda: asyncio.to_thread(waiting)
 
 
 async def test_two_consumers_on_a_new_shard_decide_each_record_once_under_snapshot(
@@ -209,7 +233,7 @@ async def test_two_consumers_on_a_new_shard_decide_each_record_once_under_snapsh
     it from the start. Exactly one commits; the other rolls back whole."""
     a, _ = wave(0, 4)
     await append(rs, SHARD_A, a)
-    engine = MeetingEngine(build_engine(rs.settings))
+    engine = MeetingEngine(build_engine(rs.settings), lock_waiter(rs))
     states = [consumer.ConsumerState(), consumer.ConsumerState()]
     results = await asyncio.gather(
         *(consumer.step(rs.deps, state, engine) for state in states), return_exceptions=True
