@@ -57,7 +57,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import AsyncIterator, Iterator, Sequence
-from contextlib import ExitStack, asynccontextmanager, contextmanager
+from contextlib import AbstractAsyncContextManager, ExitStack, asynccontextmanager, contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -72,7 +72,7 @@ from fraudd.localstack import StackInfo
 from fraudd.localstack.environment import local_environment
 from fraudd.localstack.postgres import SUPERUSER, locate
 from fraudd.settings import Settings, WarehouseSettings
-from fraudd.warehouse import Pool, connect, opened_warehouse
+from fraudd.warehouse import DialectWarehouse, opened_warehouse
 from fraudd.warehouse.api.stream import StreamRecord
 from fraudd.warehouse.migrate import migrate
 from fraudd.warehouse.sqlfiles import render, split_statements, sql_dir
@@ -304,9 +304,9 @@ class RedshiftModeEnv:
         with self.cluster.superuser() as conn:
             conn.execute(insert, (view, shard_id, sequence_number, when, error_code))
 
-    async def owner_warehouse(self) -> Pool:
-        """A pool as the owner (through the same shim): for what the daemon may not do."""
-        return await connect(self.owner)
+    def owner_warehouse(self) -> AbstractAsyncContextManager[DialectWarehouse]:
+        """The warehouse as the owner (through the same shim): for what the daemon may not do."""
+        return opened_warehouse(self.settings.derive(**{"warehouse": self.owner}))
 
 
 def _warehouse(cluster: Cluster, shim: RedshiftShim, user: str, schema: str) -> WarehouseSettings:
