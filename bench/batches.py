@@ -19,7 +19,7 @@ from bench.procs import tree_cpu_seconds
 from bench.stages import Appended, StageTimes, consumer_deps, consumer_engine, timed_poll
 from fraudd.features import feature_queries
 from fraudd.tasks import consumer
-from fraudd.warehouse import Pool, open_warehouse
+from fraudd.warehouse import Pool, opened_warehouse
 from fraudd.warehouse.shared.features import serving_call
 
 WARMUP_POLLS = 2
@@ -68,10 +68,9 @@ class Polls:
 async def run_polls(ctx: Context, history: LoadedHistory, batch: int, count: int) -> Polls:
     """``count`` measured polls of ``batch`` new rows each (after WARMUP_POLLS unmeasured)."""
     settings = history.settings.derive(consumer={"batch_rows": 4 * batch})
-    wh = await open_warehouse(settings)
     postgres = ctx.stack.pids()["postgres"]
     out = Polls(history.name, batch)
-    try:
+    async with opened_warehouse(settings) as wh:
         deps = consumer_deps(settings, wh)
         engine, state = consumer_engine(deps), consumer.ConsumerState()
         for i in range(WARMUP_POLLS + count):
@@ -84,8 +83,6 @@ async def run_polls(ctx: Context, history: LoadedHistory, batch: int, count: int
                 out.polls.append(
                     Poll(appended, seconds, dict(times.seconds), dict(times.cpu), cpu, pg)
                 )
-    finally:
-        await wh.close()
     return out
 
 

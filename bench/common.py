@@ -16,7 +16,6 @@ import socket
 import subprocess
 import sys
 import tempfile
-import uuid
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import asdict, dataclass, field
@@ -28,20 +27,31 @@ from pydantic import SecretStr
 
 from fraudd import localstack
 from fraudd.localstack import StackInfo
-from fraudd.localstack import aws as local_aws
-from fraudd.localstack import kinesis as local_kinesis
-from fraudd.localstack import moto as local_moto
 from fraudd.localstack import state as local_state
+from fraudd.localstack.environment import (
+    LocalEnvironment,
+    SchemaPlan,
+    create_environment,
+    isolated_settings,
+)
 from fraudd.settings import LocalStackSettings, Settings, WarehouseSettings
-from fraudd.warehouse import connect
-from fraudd.warehouse.migrate import migrate
+from fraudd.warehouse import opened_warehouse
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
 PASSWORD = "fraudd-bench"
 PACKAGES = (
-    "fraudd", "psycopg", "psycopg-binary", "aiobotocore", "botocore", "pydantic", "numpy",
-    "pandas", "xgboost-cpu", "moto", "structlog",
+    "fraudd",
+    "psycopg",
+    "psycopg-binary",
+    "aiobotocore",
+    "botocore",
+    "pydantic",
+    "numpy",
+    "pandas",
+    "xgboost-cpu",
+    "moto",
+    "structlog",
 )
 
 
@@ -170,12 +180,8 @@ class Stack:
         return out
 
     async def postgres_version(self) -> str:
-        wh = await connect(self.settings.warehouse)
-        try:
-            async with wh.acquire() as conn:
-                return str(await conn.fetchval("SHOW server_version"))
-        finally:
-            await wh.close()
+        async with opened_warehouse(self.settings) as wh, wh.acquire() as conn:
+            return str(await conn.fetchval("SHOW server_version"))
 
 
 @contextmanager
@@ -200,24 +206,18 @@ def local_stack() -> Iterator[Stack]:
             localstack.down(base, purge=True)
 
 
-def isolated(stack: Stack, shards: int, schema: str | None = None, **sections: Any) -> Settings:
-    """Settings with their own stream (``shards`` shards), topic, queue and schema names."""
-    base = stack.settings
-    tag = uuid.uuid4().hex[:8]
-    update: dict[str, Any] = {
-        "kinesis": {"stream_name": f"bench-{tag}", "shard_count": shards},
-        "sns": {"topic_name": f"bench-{tag}", "topic_arn": None},
-        "sqs": {"queue_name": f"bench-{tag}"},
-        "warehouse": {"schema_name": schema or f"b_{tag}"},
-        "http": {"port": 0},
-    }
-    for name, values in sections.items():
-        update[name] = {**update.get(name, {}), **values}
-    return base.derive(**update)
+def isolated(stack: Stack, shards: int, **sections: Any) -> Settings:
+    """Names of a benchmark's own (stream with ``shards`` shards, topic, queue, schema), from the
+    product's builder (:func:`fraudd.localstack.environment.isolated_settings`)."""
+    sections = {"http": {"port": 0}, **sections}
+    return isolated_settings(stack.settings, "bench", shards=shards, **sections)
 
 
-def create_aws_resources(settings: Settings, stack: Stack) -> Settings:
-    """Create the stream and the alert topic; return settings with the topic ARN.
+async def environment(
+    stack: Stack, shards: int, *, stream: bool = True, schema: SchemaPlan | None = None,
+    **sections: Any,
+) -> LocalEnvironment:  # fmt: skip
+    """A benchmark's environment, built by the product's builder (migrated unless ``schema``).
 
     No SQS queue is subscribed to the topic: nothing would read it, and moto recounts every
     stored message of a queue on each delivery (``Queue.attributes``), so an unread subscribed
@@ -225,26 +225,5 @@ def create_aws_resources(settings: Settings, stack: Stack) -> Settings:
     queued messages and 1.7 s at 6,000, against 4–5 ms with no subscriber. On AWS the fan-out
     costs the publisher nothing; fraudd's part (PublishBatch accepted) is the same either way.
     """
-    kinesis = local_aws.client("kinesis", settings, stack.info.kinesis_endpoint)
-    local_kinesis.ensure_stream(kinesis, settings.kinesis.stream_name, settings.kinesis.shard_count)
-    sns = local_aws.client("sns", settings, stack.info.moto_endpoint)
-    topic_arn = local_moto.ensure_topic(sns, settings.sns)
-    return settings.derive(sns={"topic_arn": topic_arn})
-
-
-def delete_stream(settings: Settings, stack: Stack) -> None:
-    """Delete the settings' stream (kinesalite counts shards against an account limit)."""
-    kinesis = local_aws.client("kinesis", settings, stack.info.kinesis_endpoint)
-    try:
-        kinesis.delete_stream(StreamName=settings.kinesis.stream_name)
-    except kinesis.exceptions.ResourceNotFoundException:
-        pass
-
-
-async def migrated(settings: Settings) -> None:
-    """Apply every migration to the settings' schema."""
-    wh = await connect(settings.warehouse)
-    try:
-        await migrate(wh, settings)
-    finally:
-        await wh.close()
+    settings = isolated(stack, shards, **sections)
+    return await create_environment(settings, stream=stream, queue=False, schema=schema)

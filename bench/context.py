@@ -7,7 +7,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bench.common import Stack, isolated, migrated
+from bench.common import Stack, environment
 from bench.history import HistorySpec, Loaded, load_history
 from bench.stages import StreamFiller
 from bench.template import Template, copy_models, prepare
@@ -55,8 +55,7 @@ class Context:
         if name not in self._histories:
             template = await self.template()
             spec = HISTORIES[name]
-            settings = isolated(self.stack, shards=4)
-            await migrated(settings)
+            settings = (await environment(self.stack, shards=4, stream=False)).settings
             loaded = await load_history(settings, spec)
             await copy_models(template, settings)
             filler = StreamFiller(LiveSource(spec.simulation(), spec.end()))

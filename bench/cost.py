@@ -12,17 +12,17 @@ is measured alone (:mod:`bench.kinesis_client`): the floor under the producer an
 
 from __future__ import annotations
 
-import asyncio
 import shutil
 import sys
 from pathlib import Path
 from typing import Any
 
-from bench.common import Result, Target, create_aws_resources, delete_stream, isolated
+from bench.common import Result, Target, environment
 from bench.context import Context
 from bench.kinesis_client import client_floor
 from bench.loop import DEFAULT_SECTIONS, RunConfig, run_fixed_rate
 from bench.profiles import summarise
+from fraudd.localstack.environment import NoSchema, remove_environment
 
 RATE = 1000.0
 TARGET_US = 150.0
@@ -35,11 +35,11 @@ def _spy_available() -> bool:
 
 async def _client_floor(ctx: Context) -> dict[str, Any]:
     """The Kinesis client's own CPU per record, on a stream of its own."""
-    probe = await asyncio.to_thread(create_aws_resources, isolated(ctx.stack, 4), ctx.stack)
+    probe = await environment(ctx.stack, 4, schema=NoSchema())
     try:
-        return await client_floor(probe)
+        return await client_floor(probe.settings)
     finally:
-        await asyncio.to_thread(delete_stream, probe, ctx.stack)
+        await remove_environment(probe)
 
 
 def _profiles(profile_dir: Path | None) -> dict[str, Any]:

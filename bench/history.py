@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from fraudd.history.synthetic import simulate_into_warehouse
 from fraudd.settings import Settings
 from fraudd.simulator.timeline import SimulationSpec
-from fraudd.warehouse import open_warehouse
+from fraudd.warehouse import opened_warehouse
 
 
 @dataclass(frozen=True)
@@ -55,14 +55,11 @@ async def load_history(settings: Settings, spec: HistorySpec) -> Loaded:
     A VACUUM follows: it sets the visibility map that lets the serving feature query read
     indexes only (autovacuum would do the same within a minute or so of a large load).
     """
-    wh = await open_warehouse(settings.derive(warehouse={"statement_timeout_s": 3600.0}))
-    try:
+    async with opened_warehouse(settings.derive(warehouse={"statement_timeout_s": 3600.0})) as wh:
         summary = await simulate_into_warehouse(wh, settings, spec.simulation(), spec.days)
         began = time.perf_counter()
         async with wh.session() as session:
             await session.vacuum_analyze(("transactions", "labels"))
-    finally:
-        await wh.close()
     return Loaded(
         transactions=summary.transactions,
         frauds=summary.frauds,

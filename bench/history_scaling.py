@@ -13,7 +13,7 @@ from typing import Any
 from bench.batches import Polls, explain, run_polls
 from bench.common import Result, Target
 from bench.context import HISTORIES, Context
-from fraudd.warehouse import connect
+from fraudd.warehouse import opened_warehouse
 
 BATCH = 1000
 TARGET_RATIO = 1.3
@@ -23,11 +23,8 @@ async def measure(ctx: Context, name: str) -> tuple[Polls, dict[str, Any], dict[
     """Polls and the EXPLAIN of the last batch on history ``name``; plus the history's size."""
     history = await ctx.history(name)
     polls = await run_polls(ctx, history, BATCH, 3 if ctx.quick else 7)
-    wh = await connect(history.settings.warehouse)
-    try:
+    async with opened_warehouse(history.settings) as wh:
         plan = await explain(wh, history.settings.warehouse.schema_name, polls.polls[-1].batch)
-    finally:
-        await wh.close()
     size = {
         "transactions": history.loaded.transactions,
         "customers": history.spec.customers,

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import measure
-from bench.common import Stack, create_aws_resources, delete_stream, isolated, migrated
+from bench.common import Stack, environment
 from bench.procs import (
     Roles,
     cpu_seconds,
@@ -31,7 +31,7 @@ from bench.procs import (
 )
 from bench.produce import FIRST_SENT
 from bench.template import Template, clone
-from fraudd.settings import Settings
+from fraudd.localstack.environment import LocalEnvironment, remove_environment
 
 FRAUDD_ROLES = ("ingest", "consumer", "actions")
 DRAIN_TIMEOUT_S = 45.0
@@ -93,20 +93,19 @@ def _cpu(roles: Roles, stack: Stack) -> Snapshot:
     return Snapshot(time.time(), cpu)
 
 
-async def fresh_env(stack: Stack, template: Template, shards: int) -> Settings:
+async def fresh_env(stack: Stack, template: Template, shards: int) -> LocalEnvironment:
     """A new stream, topic and schema holding a copy of the template."""
-    settings = isolated(stack, shards)
-    settings = await asyncio.to_thread(create_aws_resources, settings, stack)
-    await migrated(settings)
-    await clone(template, settings)
-    return settings
+    env = await environment(stack, shards)
+    await clone(template, env.settings)
+    return env
 
 
 async def run_fixed_rate(
     stack: Stack, template: Template, config: RunConfig, workdir: Path
 ) -> dict[str, Any]:
     """Run the loop at ``config.rate`` and return its figures."""
-    settings = await fresh_env(stack, template, config.shards)
+    env = await fresh_env(stack, template, config.shards)
+    settings = env.settings
     toml = write_config(settings, workdir / "fraudd.toml", **config.sections)
     roles = Roles(workdir)
     try:
@@ -140,7 +139,7 @@ async def run_fixed_rate(
         ) | {"logs": {n: str(r.log_path) for n, r in roles.running.items()}}
     finally:
         roles.stop_all()
-        await asyncio.to_thread(delete_stream, settings, stack)
+        await remove_environment(env)
 
 
 def _profile(roles: Roles, config: RunConfig) -> list[subprocess.Popen[bytes]]:

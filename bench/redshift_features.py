@@ -20,7 +20,7 @@ from typing import Any
 from bench.common import Result, Target, isolated
 from bench.context import Context
 from fraudd.simulator.dataset import generate_history
-from fraudd.warehouse import connect
+from fraudd.warehouse import opened_warehouse
 from fraudd.warehouse.shared.features import feature_queries, serving_call
 from tests.model.fixtures import TX_COLUMNS, label_rows, tx_rows
 
@@ -76,33 +76,30 @@ async def measure(ctx: Context, days: int) -> dict[str, Any]:
     schema = settings.warehouse.schema_name
     frame = generate_history(dt.date(2018, 1, 1), days, customers=1000, terminals=2000, seed=3)
     frame = frame.sort_values("tx_time")  # appended in time order, as the table is sorted
-    wh = await connect(settings.derive(warehouse={"statement_timeout_s": 600.0}).warehouse)
-    try:
-        async with wh.acquire() as conn:
-            await conn.execute(f"CREATE SCHEMA {schema}")
-            for statement in LAYOUT.format(schema=schema).split(";"):
-                if statement.strip():
-                    await conn.execute(statement)
-            await conn.copy_rows(f"{schema}.transactions", TX_COLUMNS, tx_rows(frame))
-            labels = ("tx_id", "is_fraud", "labelled_at", "fraud_scenario")
-            await conn.copy_rows(f"{schema}.labels", labels, label_rows(frame, spread=True))
-            await conn.execute(ZONE_MAP.format(schema=schema))
-            await conn.execute(f"ANALYZE {schema}.transactions")
-            await conn.execute(f"ANALYZE {schema}.labels")
-            batch = frame.tail(BATCH)
-            first, last = (t.to_pydatetime() for t in (batch.tx_time.min(), batch.tx_time.max()))
-            serving = feature_queries("redshift", schema).serving
-            unbounded = serving
-            for marker, value in UNBOUNDED:
-                unbounded = unbounded.replace(marker, value)
-            ids = batch["tx_id"].tolist()
-            began = time.perf_counter()
-            bounded = await _plan(conn, *serving_call(serving, ids, first, last))
-            free = await _plan(conn, *serving_call(unbounded, ids, first, last))
-            seconds = time.perf_counter() - began
-            await conn.execute(f"DROP SCHEMA {schema} CASCADE")
-    finally:
-        await wh.close()
+    long = settings.derive(warehouse={"statement_timeout_s": 600.0})
+    async with opened_warehouse(long) as wh, wh.acquire() as conn:
+        await conn.execute(f"CREATE SCHEMA {schema}")
+        for statement in LAYOUT.format(schema=schema).split(";"):
+            if statement.strip():
+                await conn.execute(statement)
+        await conn.copy_rows(f"{schema}.transactions", TX_COLUMNS, tx_rows(frame))
+        labels = ("tx_id", "is_fraud", "labelled_at", "fraud_scenario")
+        await conn.copy_rows(f"{schema}.labels", labels, label_rows(frame, spread=True))
+        await conn.execute(ZONE_MAP.format(schema=schema))
+        await conn.execute(f"ANALYZE {schema}.transactions")
+        await conn.execute(f"ANALYZE {schema}.labels")
+        batch = frame.tail(BATCH)
+        first, last = (t.to_pydatetime() for t in (batch.tx_time.min(), batch.tx_time.max()))
+        serving = feature_queries("redshift", schema).serving
+        unbounded = serving
+        for marker, value in UNBOUNDED:
+            unbounded = unbounded.replace(marker, value)
+        ids = batch["tx_id"].tolist()
+        began = time.perf_counter()
+        bounded = await _plan(conn, *serving_call(serving, ids, first, last))
+        free = await _plan(conn, *serving_call(unbounded, ids, first, last))
+        seconds = time.perf_counter() - began
+        await conn.execute(f"DROP SCHEMA {schema} CASCADE")
     assert bounded.pop("features") == free.pop("features"), "the bounds changed a feature"
     return {"transactions": len(frame), "bounded": bounded, "unbounded": free, "s": seconds}
 

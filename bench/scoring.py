@@ -20,7 +20,7 @@ from bench.context import Context
 from fraudd.features import FEATURES, training_features
 from fraudd.scoring.engine import SCORER_THREADS
 from fraudd.scoring.local import LocalScorer
-from fraudd.warehouse import open_warehouse
+from fraudd.warehouse import opened_warehouse
 from fraudd.warehouse.api.models import ModelRecord
 
 BATCHES = (1, 100, 10_000, 100_000)
@@ -41,14 +41,11 @@ def VARIANTS(reasons: int) -> list[tuple[str, int, int]]:
 async def _inputs(ctx: Context) -> tuple[ModelRecord, np.ndarray]:
     template = await ctx.template()
     settings = template.settings
-    wh = await open_warehouse(settings.derive(warehouse={"statement_timeout_s": 600.0}))
-    try:
+    async with opened_warehouse(settings.derive(warehouse={"statement_timeout_s": 600.0})) as wh:
         async with wh.session() as session:
             record = await session.active_model()
             end = template.spec.end()
             frame = await training_features(session, end - dt.timedelta(days=30), end)
-    finally:
-        await wh.close()
     assert record is not None, "the template has no active model"
     matrix = frame[list(FEATURES)].to_numpy(dtype=np.float64)
     reps = -(-max(BATCHES) // len(matrix))

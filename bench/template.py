@@ -12,12 +12,12 @@ import time
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from bench.common import Stack, isolated, migrated
+from bench.common import Stack, environment
 from bench.history import HistorySpec, Loaded, load_history
 from fraudd.model.commands import train_command
 from fraudd.model.train import TrainConfig
 from fraudd.settings import Settings
-from fraudd.warehouse import open_warehouse
+from fraudd.warehouse import opened_warehouse
 
 LIVE_HISTORY = HistorySpec(customers=2000, terminals=4000, days=60)
 COPIED = ("transactions", "labels", "models", "simulations")
@@ -49,8 +49,7 @@ class Template:
 
 async def prepare(stack: Stack, spec: HistorySpec = LIVE_HISTORY) -> Template:
     """Load ``spec`` into a new schema and train the model on it (train_end = last day - 7)."""
-    settings = isolated(stack, shards=1)
-    await migrated(settings)
+    settings = (await environment(stack, shards=1, stream=False)).settings
     loaded = await load_history(settings, spec)
     began = time.perf_counter()
     config = TrainConfig(train_end=spec.end() - dt.timedelta(days=7))
@@ -70,10 +69,7 @@ async def copy_models(template: Template, target: Settings) -> None:
 
 async def _seed(template: Template, target: Settings, tables: tuple[str, ...]) -> None:
     """Copy ``tables`` from the template's schema, then refresh their statistics."""
-    wh = await open_warehouse(target.derive(warehouse={"statement_timeout_s": SEED_TIMEOUT_S}))
-    try:
-        async with wh.session() as session:
-            await session.copy_tables_from(template.settings.warehouse.schema_name, tables)
-            await session.vacuum_analyze(tables)
-    finally:
-        await wh.close()
+    seeding = target.derive(warehouse={"statement_timeout_s": SEED_TIMEOUT_S})
+    async with opened_warehouse(seeding) as wh, wh.session() as session:
+        await session.copy_tables_from(template.settings.warehouse.schema_name, tables)
+        await session.vacuum_analyze(tables)

@@ -1,7 +1,9 @@
 """Getting the local stack ready for a demo run: a fresh stream and warehouse schema each time.
 
-The demo uses its own names (schema ``demo``, stream ``<stream>-demo``), so a demo never touches
-data a user loaded into the configured schema, and every run starts from the same clean state.
+The demo builds its environment with the local-environment builder
+(:mod:`fraudd.localstack.environment`) under its own names (schema ``demo``, stream, topic and
+queue ``<configured>-demo``), so a demo never touches data a user loaded into the configured
+schema, and every run starts from the same clean state (``fresh``).
 Each step reports to a :class:`Stages` sink as it starts and finishes (the live view shows them).
 """
 
@@ -9,22 +11,19 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import time
 from typing import Any, Protocol
 
 import structlog
 
 from fraudd import localstack
 from fraudd.history.synthetic import simulate_into_warehouse
-from fraudd.localstack import aws as local_aws
-from fraudd.localstack import kinesis as local_kinesis
+from fraudd.localstack.environment import Migrated, create_environment, isolated_settings
 from fraudd.model.commands import train_command
 from fraudd.model.fit import FitConfig
 from fraudd.model.train import TrainConfig
 from fraudd.settings import Settings
 from fraudd.simulator import SimulationSpec
-from fraudd.warehouse import connect, open_warehouse
-from fraudd.warehouse.migrate import drop_schema, migrate
+from fraudd.warehouse import opened_warehouse
 
 log = structlog.get_logger(__name__)
 DEMO_SCHEMA = "demo"
@@ -56,51 +55,9 @@ class LogStages:
 
 
 def demo_settings(settings: Settings) -> Settings:
-    """The demo's own schema and stream names on top of the configured local stack."""
-    return settings.derive(
-        warehouse={"schema_name": DEMO_SCHEMA},
-        kinesis={"stream_name": f"{settings.kinesis.stream_name}-demo"},
-    )
-
-
-def fresh_stream(settings: Settings) -> None:
-    """Delete and recreate the demo stream (instant on kinesalite)."""
-    client = local_aws.client("kinesis", settings, settings.kinesis.endpoint_url or "")
-    name = settings.kinesis.stream_name
-    try:
-        client.delete_stream(StreamName=name)
-        while True:
-            client.describe_stream_summary(StreamName=name)
-            time.sleep(0.05)
-    except client.exceptions.ResourceNotFoundException:
-        pass
-    local_kinesis.ensure_stream(client, name, settings.kinesis.shard_count)
-
-
-def drain_queue(settings: Settings) -> int:
-    """Empty the read-back queue so that what the demo reads back belongs to this run."""
-    sqs: Any = local_aws.client("sqs", settings, settings.sqs.endpoint_url or "")
-    url = sqs.get_queue_url(QueueName=settings.sqs.queue_name)["QueueUrl"]
-    drained = 0
-    while messages := sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages"):
-        sqs.delete_message_batch(
-            QueueUrl=url,
-            Entries=[
-                {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(messages)
-            ],
-        )
-        drained += len(messages)
-    return drained
-
-
-async def fresh_schema(settings: Settings) -> list[str]:
-    """Drop the demo schema and apply every migration again."""
-    wh = await connect(settings.warehouse)
-    try:
-        await drop_schema(wh)
-        return await migrate(wh, settings)
-    finally:
-        await wh.close()
+    """The demo's own names (schema ``demo``; stream, topic and queue ``<configured>-demo``) on
+    top of the configured local stack."""
+    return isolated_settings(settings, DEMO_SCHEMA, unique=False)
 
 
 async def seed(settings: Settings, today: dt.date) -> dict[str, Any]:
@@ -111,11 +68,8 @@ async def seed(settings: Settings, today: dt.date) -> dict[str, Any]:
         customers=HISTORY_CUSTOMERS,
         terminals=HISTORY_TERMINALS,
     )
-    warehouse = await open_warehouse(settings)
-    try:
+    async with opened_warehouse(settings) as warehouse:
         summary = await simulate_into_warehouse(warehouse, settings, spec, HISTORY_DAYS)
-    finally:
-        await warehouse.close()
     return {
         "history_days": HISTORY_DAYS,
         "history_cards": HISTORY_CUSTOMERS,
@@ -144,19 +98,20 @@ def prepare(settings: Settings, stages: Stages | None = None) -> tuple[Settings,
     sink: Stages = stages or LogStages()
     sink.started("stack")
     info = localstack.up(settings)
-    stacked = demo_settings(localstack.stack_settings(settings, info))
+    named = demo_settings(localstack.stack_settings(settings, info))
     sink.finished("stack", {"state_dir": str(info.state_dir.resolve())})
     sink.started("schema")
-    fresh_stream(stacked)
-    drained = drain_queue(stacked)
-    applied = asyncio.run(fresh_schema(stacked))
+    schema = Migrated()
+    # Kept after the run (for a look at what the demo did); the next demo starts fresh.
+    env = asyncio.run(create_environment(named, fresh=True, schema=schema))
+    stacked = env.settings
     sink.finished(
         "schema",
         {
             "schema": DEMO_SCHEMA,
             "stream": stacked.kinesis.stream_name,
-            "migrations": len(applied),
-            "stale_alerts_drained": drained,
+            "migrations": len(schema.applied),
+            "stale_alerts_drained": env.drained,
         },
     )
     today = dt.datetime.now(dt.UTC).date()

@@ -15,7 +15,7 @@ from fraudd.retry import RetryPolicy
 from fraudd.service.health import Health
 from fraudd.settings import Role, Settings
 from fraudd.stream import Stream
-from fraudd.warehouse import Warehouse, open_warehouse
+from fraudd.warehouse import Warehouse, opened_warehouse
 
 
 def utc_now() -> datetime:
@@ -70,8 +70,7 @@ async def open_deps(
     """Open the clients and the pool the given roles need; all are closed with ``stack``."""
     metrics = metrics or create_metrics()
     health = Health(metrics=metrics, timeout_s=settings.http.heartbeat_timeout_s)
-    warehouse = await open_warehouse(settings)
-    stack.push_async_callback(warehouse.close)
+    warehouse = await stack.enter_async_context(opened_warehouse(settings))
     deps = Deps(settings=settings, metrics=metrics, health=health, warehouse=warehouse)
     if {"producer", "ingest"} & set(roles):
         client = await aws.open_client(stack, settings, "kinesis")

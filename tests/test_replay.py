@@ -19,7 +19,7 @@ from fraudd.replay import run_replay
 from fraudd.settings import Settings
 from fraudd.simulator import Timeline, write_handbook_csv
 from fraudd.stream import Entry
-from fraudd.warehouse import connect
+from fraudd.warehouse import opened_warehouse
 from tests.e2e.harness import make_env
 from tests.history.conftest import SMALL
 
@@ -96,12 +96,9 @@ def replay_frame() -> pd.DataFrame:
 
 
 async def _labels(settings: Settings) -> dict[str, Any]:
-    wh = await connect(settings.warehouse)
-    try:
+    async with opened_warehouse(settings) as wh:
         async with wh.acquire() as conn:
             rows = await conn.fetch(
                 f"SELECT tx_id, is_fraud, labelled_at FROM {settings.warehouse.schema_name}.labels"
             )
-    finally:
-        await wh.close()
     return {r.tx_id: (r.is_fraud, r.labelled_at) for r in rows}

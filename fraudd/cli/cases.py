@@ -44,15 +44,11 @@ def _run(settings: Settings, work: Callable[[Any], Awaitable[T]]) -> T:
     """Open the warehouse, run ``work(session)``; failures are one line and an exit code."""
     from fraudd.cases.chargebacks import FileRefused
     from fraudd.cases.service import ActionRefused
-    from fraudd.warehouse import WarehouseError, open_warehouse
+    from fraudd.warehouse import WarehouseError, opened_warehouse
 
     async def main() -> T:
-        warehouse = await open_warehouse(settings)
-        try:
-            async with warehouse.session() as s:
-                return await work(s)
-        finally:
-            await warehouse.close()
+        async with opened_warehouse(settings) as warehouse, warehouse.session() as s:
+            return await work(s)
 
     try:
         return asyncio.run(main())

@@ -50,14 +50,11 @@ def migrate(ctx: typer.Context) -> None:
 
 
 async def _migrate(settings: Settings) -> list[str]:
-    from fraudd.warehouse import connect
+    from fraudd.warehouse import opened_warehouse
     from fraudd.warehouse.migrate import migrate as apply
 
-    wh = await connect(settings.warehouse)
-    try:
+    async with opened_warehouse(settings) as wh:
         return await apply(wh, settings)
-    finally:
-        await wh.close()
 
 
 @config_app.command("show")

@@ -174,11 +174,9 @@ def _simulate_to_file(spec: Any, days: int, out: Path, layout: str, as_json: boo
 
 async def _simulate(settings: Settings, spec: Any, days: int, tty: bool) -> Any:
     from fraudd.history.synthetic import simulate_into_warehouse
-    from fraudd.warehouse import open_warehouse
+    from fraudd.warehouse import opened_warehouse
 
-    async with AsyncExitStack() as stack:
-        wh = await open_warehouse(settings)
-        stack.push_async_callback(wh.close)
+    async with opened_warehouse(settings) as wh:
         with _progress(tty) as progress:
             return await simulate_into_warehouse(wh, settings, spec, days, progress=progress)
 
@@ -219,11 +217,9 @@ def history_import(
 
 async def _import(settings: Settings, path: Path, show: int, tty: bool) -> Any:
     from fraudd.history.importer import import_history
-    from fraudd.warehouse import open_warehouse
+    from fraudd.warehouse import opened_warehouse
 
-    async with AsyncExitStack() as stack:
-        wh = await open_warehouse(settings)
-        stack.push_async_callback(wh.close)
+    async with opened_warehouse(settings) as wh:
         with _progress(tty) as progress:
             return await import_history(wh, settings, path, sample=show, progress=progress)
 

@@ -19,7 +19,7 @@ from fraudd.model.protocol import EvalWindow
 from fraudd.model.report import write_report
 from fraudd.model.train import TrainConfig, train_and_register
 from fraudd.settings import Settings
-from fraudd.warehouse import Session, Warehouse, open_warehouse
+from fraudd.warehouse import Session, Warehouse, opened_warehouse
 from fraudd.warehouse.api.models import ModelRecord
 
 BATCH_JOB_TIMEOUT_S = 3600.0
@@ -32,11 +32,8 @@ async def _warehouse(settings: Settings) -> AsyncIterator[Warehouse]:
     wh = settings.warehouse
     timeout = max(wh.statement_timeout_s, BATCH_JOB_TIMEOUT_S)
     batch = settings.derive(warehouse={"statement_timeout_s": timeout})
-    warehouse = await open_warehouse(batch)
-    try:
+    async with opened_warehouse(batch) as warehouse:
         yield warehouse
-    finally:
-        await warehouse.close()
 
 
 @asynccontextmanager

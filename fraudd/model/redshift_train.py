@@ -24,7 +24,7 @@ from collections.abc import Callable
 
 from fraudd.features import FEATURES, feature_queries
 from fraudd.settings import Settings
-from fraudd.warehouse import WarehouseError, open_warehouse
+from fraudd.warehouse import WarehouseError, opened_warehouse
 from fraudd.warehouse.api.model_training import CreateModelSpec, ModelStatus
 
 ProgressFn = Callable[[ModelStatus, float], None]
@@ -101,14 +101,11 @@ async def train_redshift_ml(
 async def _create(settings: Settings, spec: CreateModelSpec) -> None:
     timeout = settings.redshift.create_model_timeout_s
     long = settings.derive(warehouse={"statement_timeout_s": timeout, "pool_size": 1})
-    wh = await open_warehouse(long)
     try:
-        async with wh.session() as session:
+        async with opened_warehouse(long) as wh, wh.session() as session:
             await session.create_model(spec)
     except WarehouseError as exc:
         raise ModelTrainingFailed(explain(exc, settings)) from None
-    finally:
-        await wh.close()
 
 
 async def _wait(
@@ -118,8 +115,7 @@ async def _wait(
     name = f"{settings.warehouse.schema_name}.{spec.model_name}"
     started = time.monotonic()
     deadline = started + spec.max_runtime_s + RUNTIME_MARGIN_S
-    wh = await open_warehouse(settings)
-    try:
+    async with opened_warehouse(settings) as wh:
         last: str | None = None
         while True:
             async with wh.session() as session:
@@ -140,5 +136,3 @@ async def _wait(
                     f"({spec.max_runtime_s} s) plus {RUNTIME_MARGIN_S:.0f} s: see SHOW MODEL"
                 )
             await asyncio.sleep(poll_s)
-    finally:
-        await wh.close()

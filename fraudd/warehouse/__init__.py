@@ -1,9 +1,11 @@
 """The warehouse layer: the product's warehouse operations behind one typed seam.
 
-``await open_warehouse(settings)`` opens a pool with the configured driver (``warehouse.driver``:
-psycopg or redshift_connector) and returns a :class:`Warehouse` whose sessions speak the
-configured dialect (``warehouse.dialect``: PostgreSQL or Redshift). That is the only place the
-dialect is chosen; callers use the operations of :class:`fraudd.warehouse.api.Session`.
+``async with opened_warehouse(settings) as warehouse:`` is how a command opens the warehouse: a
+pool with the configured driver (``warehouse.driver``: psycopg or redshift_connector) and a
+:class:`Warehouse` whose sessions speak the configured dialect (``warehouse.dialect``: PostgreSQL
+or Redshift), closed when the block ends. That is the only place the dialect is chosen; callers
+use the operations of :class:`fraudd.warehouse.api.Session`. The daemon enters the same context
+in its ``AsyncExitStack`` (:func:`fraudd.deps.open_deps`).
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ __all__ = [
     "WatermarkConflict",
     "connect",
     "open_warehouse",
+    "opened_warehouse",
     "rows_as_dicts",
 ]
 
@@ -95,6 +98,19 @@ async def open_warehouse(settings: Settings) -> DialectWarehouse:
 
         session_class = PostgresSession
     return DialectWarehouse(await connect(settings.warehouse), settings, session_class)
+
+
+@asynccontextmanager
+async def opened_warehouse(settings: Settings) -> AsyncIterator[DialectWarehouse]:
+    """The warehouse for the duration of the block (the one way a command opens it).
+
+    The yielded warehouse is also a :class:`Pool`, for what works below sessions (migrations).
+    """
+    warehouse = await open_warehouse(settings)
+    try:
+        yield warehouse
+    finally:
+        await warehouse.close()
 
 
 if TYPE_CHECKING:

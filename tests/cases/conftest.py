@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from fraudd.settings import Settings
-from fraudd.warehouse import Warehouse, open_warehouse
+from fraudd.warehouse import Warehouse, opened_warehouse
 from fraudd.warehouse.migrate import identifiers, migrate
 from fraudd.warehouse.sqlfiles import load_migrations, render, split_statements
 from tests.cases.seed import seed_alerts
@@ -74,18 +74,18 @@ async def cases_env(
     schema = f"t_cases_{uuid.uuid4().hex[:10]}"
     driver = "redshift_connector" if dialect == "redshift" else "psycopg"
     settings = Settings(warehouse=settings_for(driver, schema, dialect=dialect))
-    warehouse: Any = await open_warehouse(settings)
-    if dialect == "redshift":
-        await create_redshift_schema(warehouse, settings)
-        warehouse.pool = PgSubsetWarehouse(warehouse.pool)
-    else:
-        await migrate(warehouse, settings)
-    env = CasesEnv(settings, warehouse)
-    try:
-        yield env
-    finally:
-        await env.execute("DROP SCHEMA {schema} CASCADE")
-        await warehouse.close()
+    async with opened_warehouse(settings) as opened:
+        warehouse: Any = opened
+        if dialect == "redshift":
+            await create_redshift_schema(warehouse, settings)
+            warehouse.pool = PgSubsetWarehouse(warehouse.pool)  # closed with the warehouse
+        else:
+            await migrate(warehouse, settings)
+        env = CasesEnv(settings, warehouse)
+        try:
+            yield env
+        finally:
+            await env.execute("DROP SCHEMA {schema} CASCADE")
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ import pytest
 from fraudd.cli.errors import EX_FAILED, EX_UNAVAILABLE, EX_USAGE
 from fraudd.localstack import StackInfo
 from fraudd.settings import EX_CONFIG, Settings
-from fraudd.warehouse import connect
+from fraudd.warehouse import opened_warehouse
 from tests.cli.conftest import one_line, run_fraudd, stack_env
 from tests.conftest import free_ports
 
@@ -33,12 +33,9 @@ async def schema(local_stack: tuple[Settings, StackInfo]) -> AsyncIterator[str]:
     """A schema name of the test's own (not created); dropped afterwards if a test made it."""
     name = f"cli_{uuid.uuid4().hex[:10]}"
     yield name
-    wh = await connect(local_stack[0].warehouse)
-    try:
+    async with opened_warehouse(local_stack[0]) as wh:
         async with wh.acquire() as conn:
             await conn.execute(f"DROP SCHEMA IF EXISTS {name} CASCADE")
-    finally:
-        await wh.close()
 
 
 def test_local_up_with_a_port_in_use_names_the_port_the_setting_and_how_to_stop_it(

@@ -1,14 +1,14 @@
 """Isolated environments on the shared local stack, and ground-truth checks against it.
 
-Each environment gets its own stream (with the shard count it asks for), topic, read-back queue
-and warehouse schema, so tests never see each other's records.
+Each environment is built by the product's builder (:mod:`fraudd.localstack.environment`): its
+own stream (with the shard count it asks for), topic, read-back queue and warehouse schema, so
+tests never see each other's records.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
-import uuid
 from collections import Counter
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
@@ -16,62 +16,45 @@ from typing import Any
 
 from fraudd.localstack import StackInfo
 from fraudd.localstack import aws as local_aws
-from fraudd.localstack import kinesis as local_kinesis
-from fraudd.localstack import moto as local_moto
+from fraudd.localstack.environment import LocalEnvironment, create_environment, isolated_settings
 from fraudd.settings import Settings
-from fraudd.warehouse import Warehouse, connect
-from fraudd.warehouse.migrate import migrate
+from fraudd.warehouse import Warehouse, connect, opened_warehouse
+
+TEST_NAME = "t"
+"""Test environments are named ``...-t-<tag>`` (schema ``t_<tag>``)."""
 
 
 @dataclass
 class Env:
+    """A test's view of a built environment (``warehouse``: the pool :func:`scalar` keeps)."""
+
     settings: Settings
     queue_url: str
     topic_arn: str
     warehouse: Warehouse | None = None
+
+    @classmethod
+    def of(cls, built: LocalEnvironment) -> Env:
+        assert built.queue_url is not None, "test environments have a read-back queue"
+        return cls(built.settings, built.queue_url, built.topic_arn)
 
     @property
     def schema(self) -> str:
         return self.settings.warehouse.schema_name
 
 
-def isolated_settings(base: Settings, shards: int = 2, **sections: dict[str, Any]) -> Settings:
-    """Copy of ``base`` with unique stream, topic, queue and schema names."""
-    tag = uuid.uuid4().hex[:10]
-    update: dict[str, Any] = {
-        "kinesis": base.kinesis.derive(**{"stream_name": f"fraudd-t-{tag}", "shard_count": shards}),
-        "sns": base.sns.derive(**{"topic_name": f"fraudd-t-{tag}", "topic_arn": None}),
-        "sqs": base.sqs.derive(**{"queue_name": f"fraudd-t-{tag}"}),
-        "warehouse": base.warehouse.derive(**{"schema_name": f"t_{tag}"}),
-        "http": base.http.derive(**{"port": 0}),
-    }
-    for name, values in sections.items():
-        update[name] = update.get(name, getattr(base, name)).derive(**values)
-    return base.derive(**update)
-
-
-def _create_aws_resources(settings: Settings, info: StackInfo) -> tuple[str, str]:
-    kinesis = local_aws.client("kinesis", settings, info.kinesis_endpoint)
-    local_kinesis.ensure_stream(kinesis, settings.kinesis.stream_name, settings.kinesis.shard_count)
-    sns = local_aws.client("sns", settings, info.moto_endpoint)
-    sqs = local_aws.client("sqs", settings, info.moto_endpoint)
-    return local_moto.ensure_resources(sns, sqs, settings.sns, settings.sqs)
-
-
 async def make_env(
     stack: tuple[Settings, StackInfo], shards: int = 2, **sections: dict[str, Any]
 ) -> Env:
-    """A fresh, migrated environment on the running local stack."""
-    base, info = stack
-    settings = isolated_settings(base, shards, **sections)
-    topic_arn, queue_url = await asyncio.to_thread(_create_aws_resources, settings, info)
-    settings = settings.derive(**{"sns": settings.sns.derive(**{"topic_arn": topic_arn})})
-    wh = await connect(settings.warehouse)
-    try:
-        await migrate(wh, settings)
-    finally:
-        await wh.close()
-    return Env(settings, queue_url, topic_arn)
+    """A fresh, migrated environment on the running local stack, from the product's builder:
+    its own stream (``shards``), topic, read-back queue and schema; ``sections`` go on top.
+
+    It is not removed: the session's stack is purged as a whole (suites that remove theirs use
+    :func:`fraudd.localstack.environment.local_environment`)."""
+    sections = {"http": {"port": 0}, **sections}
+    settings = isolated_settings(stack[0], TEST_NAME, shards=shards, **sections)
+    built = await create_environment(settings)
+    return Env.of(built)
 
 
 async def fetch_all(wh: Warehouse, sql: str, *args: Any) -> list[Any]:
@@ -81,13 +64,10 @@ async def fetch_all(wh: Warehouse, sql: str, *args: Any) -> list[Any]:
 
 async def decision_counts(env: Env) -> Counter[str]:
     """How many decisions each tx_id has (exactly-once means every value is 1)."""
-    wh = await connect(env.settings.warehouse)
-    try:
+    async with opened_warehouse(env.settings) as wh:
         rows = await fetch_all(
             wh, f"SELECT tx_id, count(*) FROM {env.schema}.decisions GROUP BY tx_id"
         )
-    finally:
-        await wh.close()
     return Counter({r[0]: int(r[1]) for r in rows})
 
 
@@ -97,6 +77,13 @@ async def scalar(env: Env, sql: str, *args: Any) -> Any:
         env.warehouse = await connect(env.settings.warehouse)
     async with env.warehouse.acquire() as conn:
         return await conn.fetchval(sql.format(schema=env.schema), *args)
+
+
+async def close_env(env: Env) -> None:
+    """Close the pool :func:`scalar` opened for the environment."""
+    if env.warehouse is not None:
+        await env.warehouse.close()
+        env.warehouse = None
 
 
 def read_alerts(env: Env, max_empty_polls: int = 3) -> Counter[str]:

@@ -18,7 +18,7 @@ from fraudd.model.train import TrainConfig
 from fraudd.simulator import SimulationSpec
 from fraudd.stream import Entry
 from fraudd.tasks import producer
-from fraudd.warehouse import open_warehouse
+from fraudd.warehouse import opened_warehouse
 from tests.e2e.harness import make_env, scalar
 from tests.e2e.test_loop import run_loop
 
@@ -32,11 +32,8 @@ async def test_consumer_scores_with_the_trained_model(local_stack: Any) -> None:
     spec = SimulationSpec(
         origin=today - dt.timedelta(days=DAYS), seed=11, customers=400, terminals=800
     )
-    wh = await open_warehouse(env.settings)
-    try:
+    async with opened_warehouse(env.settings) as wh:
         await simulate_into_warehouse(wh, env.settings, spec, DAYS)
-    finally:
-        await wh.close()
     config = TrainConfig(
         today - dt.timedelta(days=7), DAYS, fit=FitConfig(refit=False, max_rounds=60)
     )

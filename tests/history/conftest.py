@@ -13,7 +13,7 @@ import pytest
 from fraudd.localstack import StackInfo
 from fraudd.settings import Settings
 from fraudd.simulator import SimulationSpec, Timeline
-from fraudd.warehouse import DialectWarehouse, open_warehouse
+from fraudd.warehouse import DialectWarehouse, opened_warehouse
 from fraudd.warehouse.migrate import migrate
 from tests.warehouse.conftest import pg_cluster, shim  # noqa: F401  (fixtures, used by name)
 
@@ -53,9 +53,8 @@ def schema_settings(base: Settings, prefix: str = "h") -> Settings:
 async def history_db(local_stack: tuple[Settings, StackInfo]) -> AsyncIterator[HistoryDb]:
     """A fresh schema with every migration applied; dropped afterwards."""
     settings = schema_settings(local_stack[0])
-    wh = await open_warehouse(settings)
-    await migrate(wh.pool, settings)
-    yield HistoryDb(settings, wh)
-    async with wh.acquire() as conn:
-        await conn.execute(f"DROP SCHEMA {settings.warehouse.schema_name} CASCADE")
-    await wh.close()
+    async with opened_warehouse(settings) as wh:
+        await migrate(wh.pool, settings)
+        yield HistoryDb(settings, wh)
+        async with wh.acquire() as conn:
+            await conn.execute(f"DROP SCHEMA {settings.warehouse.schema_name} CASCADE")

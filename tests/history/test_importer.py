@@ -17,7 +17,7 @@ from fraudd.history.importer import import_history
 from fraudd.localstack import StackInfo
 from fraudd.settings import Settings
 from fraudd.simulator import write_csv, write_handbook_csv
-from fraudd.warehouse import open_warehouse
+from fraudd.warehouse import opened_warehouse
 from fraudd.warehouse.migrate import migrate
 from tests.cli.conftest import run_fraudd, warehouse_env
 from tests.history.conftest import HistoryDb, schema_settings
@@ -176,20 +176,19 @@ async def test_import_through_the_redshift_connector_driver(
         **{"driver": "redshift_connector", "port": shim.port, "sslmode": "disable"}
     )
     settings = settings.derive(**{"warehouse": wh_settings})
-    wh = await open_warehouse(settings)
-    try:
-        await migrate(wh.pool, settings)
-        frame = small_frame[small_frame["amount"] > 0].iloc[:1500]
-        path = tmp_path / "rc.csv"
-        write_csv(frame, path)
-        summary = await import_history(wh, settings, path, chunk_rows=400)
-        db = HistoryDb(settings, wh)
-        rows = await fetch(db, f"SELECT {TX} FROM {{schema}}.transactions ORDER BY tx_id")
-        timeout = await fetch(db, "SHOW statement_timeout")
-    finally:
-        async with wh.acquire() as conn:
-            await conn.execute(f"DROP SCHEMA {settings.warehouse.schema_name} CASCADE")
-        await wh.close()
+    async with opened_warehouse(settings) as wh:
+        try:
+            await migrate(wh.pool, settings)
+            frame = small_frame[small_frame["amount"] > 0].iloc[:1500]
+            path = tmp_path / "rc.csv"
+            write_csv(frame, path)
+            summary = await import_history(wh, settings, path, chunk_rows=400)
+            db = HistoryDb(settings, wh)
+            rows = await fetch(db, f"SELECT {TX} FROM {{schema}}.transactions ORDER BY tx_id")
+            timeout = await fetch(db, "SHOW statement_timeout")
+        finally:
+            async with wh.acquire() as conn:
+                await conn.execute(f"DROP SCHEMA {settings.warehouse.schema_name} CASCADE")
     assert summary.loaded == summary.labels == 1500 and summary.rejected_total == 0
     assert [tuple(r) for r in rows] == expected_transactions(frame.sort_values("tx_id"))
     assert timeout[0][0] == "1min"  # restored after the load

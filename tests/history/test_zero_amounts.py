@@ -16,7 +16,7 @@ from fraudd.model.evaluate import model_scores
 from fraudd.model.fit import FitConfig
 from fraudd.model.train import TrainConfig
 from fraudd.simulator import write_handbook_csv
-from fraudd.warehouse import open_warehouse
+from fraudd.warehouse import opened_warehouse
 from tests.history.conftest import SMALL, SMALL_DAYS, HistoryDb
 from tests.history.test_importer import fetch, last_json, run_cli
 
@@ -48,12 +48,9 @@ async def test_a_handbook_file_with_zero_amounts_imports_features_and_scores(
 
     start = dt.datetime.combine(SMALL.origin, dt.time(), dt.UTC)
     end = start + dt.timedelta(days=SMALL_DAYS)
-    wh = await open_warehouse(history_db.settings)
-    try:
+    async with opened_warehouse(history_db.settings) as wh:
         async with wh.session() as session:
             features = await training_features(session, start, end)
-    finally:
-        await wh.close()
     zeros = features[features["tx_id"].isin(zero_ids)]
     assert len(zeros) == len(zero_ids) and (zeros["amount"] == 0).all()
     assert not np.isinf(features[list(FEATURES)].to_numpy()).any()  # NULL (NaN), never ±inf

@@ -28,7 +28,7 @@ from fraudd.warehouse import (
     Session,
     SessionBase,
     Statements,
-    open_warehouse,
+    opened_warehouse,
 )
 from fraudd.warehouse.migrate import migrate
 from fraudd.warehouse.postgres import PostgresSession
@@ -81,12 +81,11 @@ async def model_db(local_stack: tuple[Settings, StackInfo]) -> AsyncIterator[Mod
     schema = f"m_{uuid.uuid4().hex[:12]}"
     wh_settings = settings.warehouse.derive(**{"schema_name": schema, "statement_timeout_s": 120.0})
     schema_settings = settings.derive(**{"warehouse": wh_settings})
-    wh = await open_warehouse(schema_settings)
-    await migrate(wh.pool, schema_settings)
-    yield ModelDb(wh, schema, schema_settings)
-    async with wh.acquire() as conn:
-        await conn.execute(f"DROP SCHEMA {schema} CASCADE")
-    await wh.close()
+    async with opened_warehouse(schema_settings) as wh:
+        await migrate(wh.pool, schema_settings)
+        yield ModelDb(wh, schema, schema_settings)
+        async with wh.acquire() as conn:
+            await conn.execute(f"DROP SCHEMA {schema} CASCADE")
 
 
 def tx_rows(frame: pd.DataFrame, source: str = "history") -> Iterable[Sequence[Any]]:

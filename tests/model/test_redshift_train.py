@@ -74,12 +74,17 @@ SETTINGS = Settings.model_validate(
 def script(monkeypatch: pytest.MonkeyPatch) -> Script:
     plan = Script(statuses=[])
 
-    async def open_warehouse(settings: Settings) -> FakeWarehouse:
+    @asynccontextmanager
+    async def opened_warehouse(settings: Settings) -> AsyncIterator[FakeWarehouse]:
         plan.opened.append(settings)
         states = iter(plan.statuses)
-        return FakeWarehouse(FakeSession(plan.log, states, plan.fail_create), settings)
+        warehouse = FakeWarehouse(FakeSession(plan.log, states, plan.fail_create), settings)
+        try:
+            yield warehouse
+        finally:
+            await warehouse.close()
 
-    monkeypatch.setattr(redshift_train, "open_warehouse", open_warehouse)
+    monkeypatch.setattr(redshift_train, "opened_warehouse", opened_warehouse)
     return plan
 
 

@@ -56,9 +56,8 @@ from __future__ import annotations
 
 import os
 import re
-import uuid
 from collections.abc import AsyncIterator, Iterator, Sequence
-from contextlib import asynccontextmanager, contextmanager
+from contextlib import AbstractAsyncContextManager, ExitStack, asynccontextmanager, contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -70,9 +69,10 @@ from psycopg import sql
 from pydantic import SecretStr
 
 from fraudd.localstack import StackInfo
+from fraudd.localstack.environment import local_environment
 from fraudd.localstack.postgres import SUPERUSER, locate
 from fraudd.settings import Settings, WarehouseSettings
-from fraudd.warehouse import Pool, connect
+from fraudd.warehouse import DialectWarehouse, opened_warehouse
 from fraudd.warehouse.api.stream import StreamRecord
 from fraudd.warehouse.migrate import migrate
 from fraudd.warehouse.sqlfiles import render, split_statements, sql_dir
@@ -91,6 +91,8 @@ LEVELS: tuple[Isolation, ...] = ("snapshot", "serializable")
 DAEMON_ROLE = "fraudd_rs_daemon"
 GRANTS = sql_dir() / "redshift" / "grants.sql"
 BYTEA_OID = 17
+NAME = "t_rs"
+"""Redshift-mode environments are named ``...-t_rs-<tag>`` (schema ``t_rs_<tag>``)."""
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -302,9 +304,9 @@ class RedshiftModeEnv:
         with self.cluster.superuser() as conn:
             conn.execute(insert, (view, shard_id, sequence_number, when, error_code))
 
-    async def owner_warehouse(self) -> Pool:
-        """A pool as the owner (through the same shim): for what the daemon may not do."""
-        return await connect(self.owner)
+    def owner_warehouse(self) -> AbstractAsyncContextManager[DialectWarehouse]:
+        """The warehouse as the owner (through the same shim): for what the daemon may not do."""
+        return opened_warehouse(self.settings.derive(**{"warehouse": self.owner}))
 
 
 def _warehouse(cluster: Cluster, shim: RedshiftShim, user: str, schema: str) -> WarehouseSettings:
@@ -350,43 +352,71 @@ def postgres_grants(schema: str, daemon_user: str) -> list[str]:
     ]
 
 
+@dataclass
+class RedshiftModeSchema:
+    """The local-environment builder's schema plan for Redshift mode
+    (:class:`fraudd.localstack.environment.SchemaPlan`).
+
+    ``create``: a shim at ``isolation`` in front of ``cluster``, the environment's schema migrated
+    the Redshift way by the owner, the runbook's grants given to the daemon's restricted user,
+    the system-view stand-in ``<schema>_sys``; returns the settings with the daemon's warehouse
+    section (``mode`` holds the rest). ``drop``: both schemas dropped, the shim stopped.
+    """
+
+    cluster: Cluster
+    isolation: Isolation
+    mode: RedshiftModeEnv | None = None
+    _shim: ExitStack = field(default_factory=ExitStack)
+
+    async def create(self, settings: Settings, *, fresh: bool) -> Settings:
+        schema = settings.warehouse.schema_name  # unique per environment: never there before
+        system = f"{schema}_sys"
+        shim = self._shim.enter_context(redshift_shim_for(self.cluster, self.isolation, system))
+        try:
+            owner = _warehouse(self.cluster, shim, self.cluster.owner, schema)
+            await _migrate(settings.derive(**{"warehouse": owner}), schema, system)
+        except BaseException:
+            self._shim.close()
+            raise
+        daemon = _warehouse(self.cluster, shim, DAEMON_ROLE, schema)
+        self.mode = RedshiftModeEnv(
+            settings.derive(**{"warehouse": daemon}), owner, self.isolation, shim, self.cluster
+        )
+        return self.mode.settings
+
+    async def drop(self, settings: Settings) -> None:
+        schema = settings.warehouse.schema_name
+        with self._shim, self.cluster.superuser() as conn:
+            for name in (schema, f"{schema}_sys"):
+                conn.execute(sql.SQL("DROP SCHEMA {} CASCADE").format(sql.Identifier(name)))
+
+
 @asynccontextmanager
 async def open_redshift_mode(
     base: Settings, cluster: Cluster, isolation: Isolation
 ) -> AsyncIterator[RedshiftModeEnv]:
-    """A fresh schema, migrated the Redshift way by the owner, the grants given; dropped after.
+    """A local environment (the product's builder) whose schema is in Redshift mode: migrated
+    the Redshift way by the owner, the grants given; removed after.
 
-    ``base`` supplies every other section (Kinesis, SNS, consumer, ...): the yielded settings are
-    ``base`` with the warehouse section of the daemon's restricted user.
+    ``base`` supplies every other section (consumer, ...) under the environment's own stream,
+    topic and queue: the yielded settings are those with the warehouse section of the daemon's
+    restricted user.
     """
-    schema = f"t_rs_{uuid.uuid4().hex[:10]}"
-    system = f"{schema}_sys"
-    with redshift_shim_for(cluster, isolation, system) as shim:
-        owner = _warehouse(cluster, shim, cluster.owner, schema)
-        await _migrate(base.derive(**{"warehouse": owner}), schema, system)
-        daemon = _warehouse(cluster, shim, DAEMON_ROLE, schema)
-        try:
-            yield RedshiftModeEnv(
-                base.derive(**{"warehouse": daemon}), owner, isolation, shim, cluster
-            )
-        finally:
-            with cluster.superuser() as conn:
-                for name in (schema, system):
-                    conn.execute(sql.SQL("DROP SCHEMA {} CASCADE").format(sql.Identifier(name)))
+    plan = RedshiftModeSchema(cluster, isolation)
+    async with local_environment(base, NAME, schema=plan, http={"port": 0}):
+        assert plan.mode is not None
+        yield plan.mode
 
 
 async def _migrate(owner: Settings, schema: str, system: str) -> None:
     """As the admin: the Redshift migrations, the runbook's grants, the system view stand-in."""
-    wh = await connect(owner.warehouse)
-    try:
+    async with opened_warehouse(owner) as wh:
         await migrate(RedshiftDdlWarehouse(wh), owner)
         async with wh.acquire() as conn:
             for statement in postgres_grants(schema, DAEMON_ROLE):
                 await conn.execute(statement)
             for statement in SYSTEM_VIEWS:
                 await conn.execute(render(statement, system=system))
-    finally:
-        await wh.close()
 
 
 # --------------------------------------------------------------------------- fixtures

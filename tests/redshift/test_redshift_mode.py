@@ -15,7 +15,7 @@ from typing import Any, cast
 
 import pytest
 
-from fraudd.warehouse import Pool, WarehouseError, connect
+from fraudd.warehouse import WarehouseError, connect, opened_warehouse
 from fraudd.warehouse.api.stream import StreamRecord
 from fraudd.warehouse.migrate import pending
 from fraudd.warehouse.sqlfiles import load_statement, render, split_statements
@@ -39,10 +39,6 @@ SEQUENCE_56 = "49590338271490256608559692538361571095921575989136588898"
 TABLE_PRIVILEGES = ("SELECT", "INSERT", "UPDATE", "DELETE", "TRUNCATE", "REFERENCES", "TRIGGER")
 
 
-async def _daemon(env: RedshiftModeEnv) -> Pool:
-    return await connect(env.settings.warehouse)
-
-
 def _catalog(env: RedshiftModeEnv, query: str, *args: Any) -> list[tuple[Any, ...]]:
     """Ask PostgreSQL's catalogs directly (the test's question, not the daemon's SQL)."""
     with env.cluster.superuser() as conn:
@@ -54,8 +50,7 @@ async def test_the_daemons_statements_that_use_what_redshift_lacks_are_refused(
 ) -> None:
     labels = render("{schema}.labels", schema=redshift_mode.schema)
     refused = {}
-    wh = await _daemon(redshift_mode)
-    try:
+    async with opened_warehouse(redshift_mode.settings) as wh:
         async with wh.acquire() as conn:
             for name, statement in {
                 "on_conflict": f"INSERT INTO {labels} (tx_id, is_fraud, labelled_at) "
@@ -69,8 +64,6 @@ async def test_the_daemons_statements_that_use_what_redshift_lacks_are_refused(
                 refused[name] = (caught.value.sqlstate, caught.value.transient)
             # prose about a construct is not a use of it
             assert await conn.fetchval("SELECT 'ON CONFLICT' -- unnest(x)") == "ON CONFLICT"
-    finally:
-        await wh.close()
     assert "SELECT clock_timestamp()" in redshift_mode.shim.statements  # what the daemon sent
     assert refused == {
         "on_conflict": ("42601", False),
@@ -83,13 +76,10 @@ async def test_the_daemons_statements_that_use_what_redshift_lacks_are_refused(
 async def test_sessions_run_at_the_databases_isolation_level(
     redshift_mode: RedshiftModeEnv,
 ) -> None:
-    wh = await _daemon(redshift_mode)
-    try:
+    async with opened_warehouse(redshift_mode.settings) as wh:
         async with wh.acquire() as conn:
             level = await conn.fetchval("SHOW transaction_isolation")
             user = await conn.fetchval("SELECT current_user")
-    finally:
-        await wh.close()
     assert level == ISOLATION[redshift_mode.isolation]
     assert user == DAEMON_ROLE
 
@@ -101,8 +91,7 @@ async def test_a_serialization_failure_arrives_as_redshifts_error_1023(
     table = render("{schema}.consumer_watermarks", schema=redshift_mode.schema)
     insert = f"INSERT INTO {table} (consumer_group, shard_id, sequence_number) VALUES (%s, %s, %s)"
     update = f"UPDATE {table} SET sequence_number = %s WHERE shard_id = %s"
-    wh = await _daemon(redshift_mode)
-    try:
+    async with opened_warehouse(redshift_mode.settings) as wh:
         async with wh.acquire() as first, wh.acquire() as second:
             await first.execute(insert, "g", "shardId-000000000000", "1")
             with pytest.raises(WarehouseError) as caught:
@@ -111,8 +100,6 @@ async def test_a_serialization_failure_arrives_as_redshifts_error_1023(
                     await second.execute(update, "2", "shardId-000000000000")
                     await first.execute(update, "3", "shardId-000000000000")
             assert await first.fetchval(f"SELECT sequence_number FROM {table}") == "2"
-    finally:
-        await wh.close()
     cause = caught.value.__cause__
     assert cause is not None
     fields = cause.args[0]  # what redshift_connector raised
@@ -126,8 +113,7 @@ async def test_a_statement_over_16_mb_is_refused_with_redshifts_error(
     redshift_mode: RedshiftModeEnv,
 ) -> None:
     big = "x" * (17 * 1024 * 1024)
-    wh = await _daemon(redshift_mode)
-    try:
+    async with opened_warehouse(redshift_mode.settings) as wh:
         async with wh.acquire() as conn:
             with pytest.raises(WarehouseError) as bound:
                 await conn.fetchval("SELECT length(%s)", big)  # text + bound value
@@ -139,8 +125,6 @@ async def test_a_statement_over_16_mb_is_refused_with_redshifts_error(
                     await conn.fetchval("SELECT length(%s)", big)
             under = "y" * (MAX_STATEMENT_BYTES - 1024)
             assert await conn.fetchval("SELECT length(%s)", under) == len(under)
-    finally:
-        await wh.close()
     for caught in (bound, literal):
         assert caught.value.sqlstate == "42601" and not caught.value.transient
         assert "Statement is too large. Statement Size: " in str(caught.value)
@@ -155,15 +139,12 @@ async def test_keys_are_not_enforced_and_zone_maps_are_the_only_indexes(
         "INSERT INTO {schema}.labels (tx_id, is_fraud, labelled_at) VALUES (%s, %s, %s)",
         schema=schema,
     )
-    wh = await _daemon(redshift_mode)
-    try:
+    async with opened_warehouse(redshift_mode.settings) as wh:
         async with wh.acquire() as conn:
             for _ in range(2):  # the declared PRIMARY KEY (tx_id) does not stop the second
                 await conn.execute(insert, "tx-1", True, datetime.now(UTC))
             count = await conn.fetchval(render("SELECT count(*) FROM {schema}.labels",
                                                schema=schema))
-    finally:
-        await wh.close()
     [(keys,)] = _catalog(
         redshift_mode,
         "SELECT count(*) FROM pg_constraint c JOIN pg_namespace n "
@@ -184,8 +165,7 @@ async def test_bytes_travel_as_redshift_connector_sends_them_to_varbyte(
 ) -> None:
     """The driver sends bytes as bare hex text; Redshift (and this mode) store the bytes."""
     data = bytes(range(256))
-    wh = await _daemon(redshift_mode)
-    try:
+    async with opened_warehouse(redshift_mode.settings) as wh:
         async with wh.acquire() as conn:
             await conn.execute("CREATE TEMP TABLE staged (raw VARBYTE(256))")
             await conn.execute("INSERT INTO staged (raw) VALUES (%s)", data)
@@ -198,8 +178,6 @@ async def test_bytes_travel_as_redshift_connector_sends_them_to_varbyte(
                                                 schema=redshift_mode.schema))
             with pytest.raises(WarehouseError) as too_long:
                 await conn.execute("INSERT INTO staged (raw) VALUES (%s)", data + b"!")
-    finally:
-        await wh.close()
     assert stored == data
     assert too_long.value.sqlstate == "22001" and not too_long.value.transient
 
@@ -208,15 +186,11 @@ async def test_the_daemon_holds_exactly_the_runbooks_grants(
     redshift_mode: RedshiftModeEnv,
 ) -> None:
     schema = redshift_mode.schema
-    owner = await redshift_mode.owner_warehouse()
-    try:
+    async with redshift_mode.owner_warehouse() as owner:
         async with owner.acquire() as conn:
             await conn.execute(render(
                 "CREATE MATERIALIZED VIEW {schema}.probe AS SELECT 1 AS x", schema=schema))
-    finally:
-        await owner.close()
-    wh = await _daemon(redshift_mode)
-    try:
+    async with opened_warehouse(redshift_mode.settings) as wh:
         async with wh.acquire() as conn:
             refused = {}
             for name, statement in {
@@ -227,8 +201,6 @@ async def test_the_daemon_holds_exactly_the_runbooks_grants(
                 with pytest.raises(WarehouseError) as caught:
                     await conn.execute(render(statement, schema=schema))
                 refused[name] = (caught.value.sqlstate, caught.value.transient)
-    finally:
-        await wh.close()
     assert refused == dict.fromkeys(refused, ("42501", False))
     grants = _catalog(
         redshift_mode,
@@ -270,8 +242,7 @@ async def test_the_stream_stand_in_has_redshifts_types_and_returns_naive_timesta
         StreamRecord("shardId-000000000001", "7", "pk", arrival, b"\xff not json"),
     ])
     schema = redshift_mode.schema
-    wh = await _daemon(redshift_mode)
-    try:
+    async with opened_warehouse(redshift_mode.settings) as wh:
         async with wh.acquire() as conn:
             rows = await conn.fetch(render(
                 "SELECT * FROM {schema}.tx_stream ORDER BY shard_id", schema=schema))
@@ -288,8 +259,6 @@ async def test_the_stream_stand_in_has_redshifts_types_and_returns_naive_timesta
                 load_statement("redshift", "stream", "skipped_records", schema=schema),
                 "tx_stream", datetime(2000, 1, 1),
             )
-    finally:
-        await wh.close()
     first, second = rows
     assert first.approximate_arrival_timestamp == arrival.replace(tzinfo=None)  # naive
     assert first.refresh_time == refresh and first.refresh_time.tzinfo is None
@@ -333,11 +302,8 @@ async def test_suites_on_both_implementations_open_redshift_mode_themselves(
 
 async def test_the_daemon_sees_the_schema_migrated(redshift_mode: RedshiftModeEnv) -> None:
     """migrate() recorded every Redshift migration, so the daemon's start-up check passes."""
-    wh = await _daemon(redshift_mode)
-    try:
+    async with opened_warehouse(redshift_mode.settings) as wh:
         assert await pending(wh, redshift_mode.settings) == []
-    finally:
-        await wh.close()
 
 
 

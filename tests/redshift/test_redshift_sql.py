@@ -22,7 +22,7 @@ from fraudd.features import feature_queries
 from fraudd.model.export import render_create_model
 from fraudd.model.redshift_train import create_model_spec
 from fraudd.settings import Settings, load_settings
-from fraudd.warehouse import connect
+from fraudd.warehouse import opened_warehouse
 from fraudd.warehouse.migrate import identifiers
 from fraudd.warehouse.sqlfiles import (
     load_migrations,
@@ -389,30 +389,29 @@ async def test_common_subset_runs_on_postgresql_with_the_postgres_schema_columns
     base, _info = local_stack
     rs_schema, pg_schema = f"t_rs_{uuid.uuid4().hex[:8]}", f"t_pg_{uuid.uuid4().hex[:8]}"
     settings = base.derive(**{"warehouse": base.warehouse.derive(**{"schema_name": rs_schema})})
-    wh = await connect(settings.warehouse)
     skipped = []
-    try:
-        async with wh.acquire() as conn:
-            for statement in statements(settings):
-                pg = to_postgres(statement, rs_schema)
-                if pg is None:
-                    skipped.append(" ".join(code(statement).split()[:3]))
-                    continue
-                await conn.execute(pg)
-            await conn.execute(render(JSON_PARSE_FUNCTION, schema=rs_schema))
-            await conn.execute(f"CREATE SCHEMA {pg_schema}")
-            for migration in load_migrations("postgres"):
-                for statement in split_statements(
-                    render(migration.sql, schema=pg_schema, stream_view="tx_stream")
-                ):
-                    await conn.execute(statement)
-        redshift_columns = await _columns(wh, rs_schema)
-        postgres_columns = await _columns(wh, pg_schema)
-    finally:
-        async with wh.acquire() as conn:
-            await conn.execute(f"DROP SCHEMA IF EXISTS {rs_schema} CASCADE")
-            await conn.execute(f"DROP SCHEMA IF EXISTS {pg_schema} CASCADE")
-        await wh.close()
+    async with opened_warehouse(settings) as wh:
+        try:
+            async with wh.acquire() as conn:
+                for statement in statements(settings):
+                    pg = to_postgres(statement, rs_schema)
+                    if pg is None:
+                        skipped.append(" ".join(code(statement).split()[:3]))
+                        continue
+                    await conn.execute(pg)
+                await conn.execute(render(JSON_PARSE_FUNCTION, schema=rs_schema))
+                await conn.execute(f"CREATE SCHEMA {pg_schema}")
+                for migration in load_migrations("postgres"):
+                    for statement in split_statements(
+                        render(migration.sql, schema=pg_schema, stream_view="tx_stream")
+                    ):
+                        await conn.execute(statement)
+            redshift_columns = await _columns(wh, rs_schema)
+            postgres_columns = await _columns(wh, pg_schema)
+        finally:
+            async with wh.acquire() as conn:
+                await conn.execute(f"DROP SCHEMA IF EXISTS {rs_schema} CASCADE")
+                await conn.execute(f"DROP SCHEMA IF EXISTS {pg_schema} CASCADE")
     assert skipped == [
         "CREATE EXTERNAL SCHEMA",
         "SET enable_case_sensitive_identifier TO",

@@ -16,12 +16,10 @@ from typing import Any
 
 from fraudd.crashpoints import CRASH_VAR
 from tests.conftest import free_ports
-from tests.e2e.harness import scalar
+from tests.e2e.harness import close_env, make_env, scalar
 from tests.reliability.daemon import DaemonProcess
 from tests.reliability.driver import (
     Production,
-    close_env,
-    isolated_env,
     settled,
     start_producer,
     until,
@@ -92,7 +90,7 @@ async def crash_recovery(stack: Any, scale: Scale, workdir: Path, seed: int = 5)
     """Run the scenario; the tally says what was lost, doubled, and how alerts fared."""
     began = time.monotonic()
     rng = random.Random(seed)
-    env = await isolated_env(
+    env = await make_env(
         stack,
         shards=2,
         http={"port": free_ports(1)[0]},

@@ -19,7 +19,7 @@ from fraudd.stream import Entry
 from fraudd.tasks import producer
 from fraudd.tasks.labels import LabelQueue
 from fraudd.warehouse import WarehouseError
-from tests.e2e.harness import Env, make_env, scalar
+from tests.e2e.harness import Env, scalar
 
 CUSTOMERS, TERMINALS = 2000, 5000
 
@@ -153,24 +153,3 @@ async def first_progress_after(env: Env, at: float, what: str = "decided") -> fl
     )
     value = await scalar(env, sql, at, at)
     return None if value is None else round(float(value), 3)
-
-
-async def isolated_env(stack: Any, shards: int = 2, **sections: dict[str, Any]) -> Env:
-    """A fresh environment with section overrides applied on top of its isolated names.
-
-    (``harness.make_env`` applies overrides to the base settings, so a ``warehouse`` override
-    would silently drop the environment's own schema.)
-    """
-    env = await make_env(stack, shards=shards)
-    update = {
-        name: getattr(env.settings, name).derive(**values) for name, values in sections.items()
-    }
-    env.settings = env.settings.derive(**update)
-    return env
-
-
-async def close_env(env: Env) -> None:
-    """Close the pool ``harness.scalar`` opened for the environment."""
-    if env.warehouse is not None:
-        await env.warehouse.close()
-        env.warehouse = None

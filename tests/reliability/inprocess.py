@@ -19,11 +19,9 @@ from fraudd.metrics import Metrics, create_metrics
 from fraudd.service.daemon import run_tasks
 from fraudd.tasks import producer
 from tests.conftest import free_ports
-from tests.e2e.harness import Env
+from tests.e2e.harness import Env, close_env, make_env
 from tests.reliability.driver import (
     Production,
-    close_env,
-    isolated_env,
     production,
     settled,
     until,
@@ -133,7 +131,7 @@ async def run_scenario(
     (``figures`` adds scenario-specific measurements before the environment is closed)."""
     began = time.monotonic()
     sections.setdefault("http", {"port": free_ports(1)[0]})
-    env = await isolated_env(stack, shards=2, **sections)
+    env = await make_env(stack, shards=2, **sections)
     metrics = create_metrics()
     stop, producer_stop = asyncio.Event(), asyncio.Event()
     async with AsyncExitStack() as st:

@@ -30,9 +30,9 @@ from pydantic import SecretStr
 
 from fraudd.pan import find_pans
 from tests.conftest import free_ports
-from tests.e2e.harness import fetch_all
+from tests.e2e.harness import close_env, fetch_all, make_env
 from tests.reliability.daemon import DaemonProcess
-from tests.reliability.driver import close_env, counts, isolated_env, until
+from tests.reliability.driver import counts, until
 from tests.reliability.hostile import PAN, corpus, put_hostile
 from tests.reliability.ledger import Tally, read_back_alerts, read_stream, tally
 from tests.reliability.scale import Scale
@@ -111,7 +111,7 @@ async def security_run(stack: Any, scale: Scale, workdir: Path) -> tuple[Tally, 
     """Run the loop with hostile card numbers in the stream, then scan everything it wrote."""
     began = time.monotonic()
     aws_secret = f"reliability-{secrets.token_hex(12)}"
-    env = await isolated_env(
+    env = await make_env(
         stack,
         http={"port": free_ports(1)[0]},
         producer={"rate_tps": 500.0, "customers": 2000},

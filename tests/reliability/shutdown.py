@@ -12,9 +12,10 @@ from pathlib import Path
 from typing import Any
 
 from tests.conftest import free_ports
+from tests.e2e.harness import close_env, make_env
 from tests.reliability import faults
 from tests.reliability.daemon import DaemonProcess
-from tests.reliability.driver import close_env, counts, isolated_env, settled, start_producer, until
+from tests.reliability.driver import counts, settled, start_producer, until
 from tests.reliability.ledger import Tally, tally
 from tests.reliability.scale import Scale
 
@@ -40,7 +41,7 @@ async def sigterm_drain(stack: Any, scale: Scale, workdir: Path) -> Tally:
     """SIGTERM mid-run: exit code, time to exit, batches finished after the signal; then a
     restart decides the rest and the tally must be clean."""
     began = time.monotonic()
-    env = await isolated_env(stack, shards=2, http={"port": free_ports(1)[0]})
+    env = await make_env(stack, shards=2, http={"port": free_ports(1)[0]})
     env.settings = daemon_settings(env)
     daemon = DaemonProcess(env.settings, workdir)
     async with AsyncExitStack() as st:

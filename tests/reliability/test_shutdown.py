@@ -16,8 +16,8 @@ import pytest
 
 from fraudd.crashpoints import HANG_VAR
 from tests.conftest import free_ports
+from tests.e2e.harness import make_env
 from tests.reliability.daemon import DaemonProcess
-from tests.reliability.driver import isolated_env
 from tests.reliability.notify import NotifyListener
 from tests.reliability.scale import Scale
 from tests.reliability.shutdown import GRACE_S, daemon_settings, sigterm_drain
@@ -36,7 +36,7 @@ def listener(tmp_path: Path) -> Iterator[NotifyListener]:
 
 
 async def _daemon(local_stack: Any, workdir: Path) -> DaemonProcess:
-    env = await isolated_env(
+    env = await make_env(
         local_stack, http={"port": free_ports(1)[0], "heartbeat_timeout_s": HEARTBEAT_S}
     )
     return DaemonProcess(daemon_settings(env), workdir)

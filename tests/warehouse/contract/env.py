@@ -16,8 +16,6 @@ postgres and SNAPSHOT; ``make test-redshift``: both Redshift levels only).
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 from collections.abc import Sequence
 from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
@@ -25,13 +23,13 @@ from datetime import UTC, datetime
 from typing import Any, cast
 
 from fraudd.deps import Deps, open_deps
-from fraudd.localstack import aws as local_aws
+from fraudd.localstack.environment import local_environment
 from fraudd.metrics import create_metrics
 from fraudd.settings import Role, Settings
 from fraudd.warehouse.api.stream import StreamRecord
 from fraudd.warehouse.sqlfiles import render
-from tests.e2e.harness import Env, make_env
-from tests.redshift.mode import RedshiftModeEnv, open_redshift_mode, prepare_cluster
+from tests.e2e.harness import TEST_NAME, Env
+from tests.redshift.mode import RedshiftModeEnv, RedshiftModeSchema, prepare_cluster
 from tests.shim.redshift_shim import Isolation
 
 
@@ -98,21 +96,22 @@ async def open_contract_env(
     shards: int = 2,
     **sections: dict[str, Any],
 ) -> ContractEnv:
-    """A fresh environment for one implementation; close it with ``env.stack.aclose()``."""
-    env = await make_env(local_stack, shards=shards, **sections)
-    settings, stack, mode = env.settings, AsyncExitStack(), None
-    stack.push_async_callback(_delete_stream, local_stack, settings)
+    """A fresh environment for one implementation (the product's builder; in Redshift mode with
+    its schema plan); close it, and remove the environment, with ``env.stack.aclose()``."""
+    plan: RedshiftModeSchema | None = None
     if implementation != "postgres":
         level = cast(Isolation, implementation.removeprefix("redshift-"))
-        cluster = prepare_cluster(local_stack[0])
-        mode = await stack.enter_async_context(open_redshift_mode(settings, cluster, level))
-        settings = mode.settings
-    deps = await open_deps(settings, stack, roles, create_metrics())
-    return ContractEnv(implementation, env, settings, deps, stack, mode=mode)
-
-
-async def _delete_stream(local_stack: Any, settings: Settings) -> None:
-    """Streams count against kinesalite's account shard limit (100) for the whole session."""
-    client = local_aws.client("kinesis", settings, local_stack[1].kinesis_endpoint)
-    with contextlib.suppress(Exception):
-        await asyncio.to_thread(client.delete_stream, StreamName=settings.kinesis.stream_name)
+        plan = RedshiftModeSchema(prepare_cluster(local_stack[0]), level)
+    stack = AsyncExitStack()
+    try:
+        built = await stack.enter_async_context(
+            local_environment(
+                local_stack[0], TEST_NAME, shards=shards, schema=plan, http={"port": 0}, **sections
+            )
+        )
+        deps = await open_deps(built.settings, stack, roles, create_metrics())
+    except BaseException:
+        await stack.aclose()
+        raise
+    mode = plan.mode if plan is not None else None
+    return ContractEnv(implementation, Env.of(built), built.settings, deps, stack, mode=mode)
