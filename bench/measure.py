@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from fraudd.settings import Settings
-from fraudd.warehouse import open_warehouse
+from fraudd.warehouse import opened_warehouse
 from fraudd.warehouse.api.figures import RunLatency, as_dict
 
 if TYPE_CHECKING:
@@ -67,9 +67,8 @@ def run_start(sent: dict[int, int]) -> dt.datetime:
 async def drain(settings: Settings, summary: Path, timeout_s: float) -> bool:
     """Wait until every record Kinesis accepted is decided; False on timeout."""
     sent = sent_per_second(summary)
-    wh = await open_warehouse(settings)
     deadline = time.monotonic() + timeout_s
-    try:
+    async with opened_warehouse(settings) as wh:
         while time.monotonic() < deadline:
             async with wh.session() as session:
                 counts = await session.run_counts(run_start(sent))
@@ -77,8 +76,6 @@ async def drain(settings: Settings, summary: Path, timeout_s: float) -> bool:
                 return True
             await asyncio.sleep(0.5)
         return False
-    finally:
-        await wh.close()
 
 
 def _slope(values: list[float]) -> float:
@@ -131,16 +128,12 @@ class Decided:
 async def decided_figures(settings: Settings, since: dt.datetime, w: Window) -> Decided:
     """The run figures of the window, read through one warehouse session."""
     t0, t1 = _at(w.t0), _at(w.t1)
-    wh = await open_warehouse(settings)
-    try:
-        async with wh.session() as s:
-            per_second = await s.decided_per_second(since)
-            latency = await s.run_latency(t0, t1)
-            outcomes = await s.run_outcomes(t0, t1)
-            stages = await s.stage_latency_p50(t0, t1)
-            oldest = await s.oldest_undecided(t1)
-    finally:
-        await wh.close()
+    async with opened_warehouse(settings) as wh, wh.session() as s:
+        per_second = await s.decided_per_second(since)
+        latency = await s.run_latency(t0, t1)
+        outcomes = await s.run_outcomes(t0, t1)
+        stages = await s.stage_latency_p50(t0, t1)
+        oldest = await s.oldest_undecided(t1)
     lag_s = (t1 - oldest).total_seconds() if oldest is not None else 0.0
     return Decided(per_second, latency, outcomes, stages, lag_s)
 

@@ -11,7 +11,7 @@ import pytest
 
 from fraudd.localstack import StackInfo
 from fraudd.settings import Settings
-from fraudd.warehouse import WarehouseError, open_warehouse
+from fraudd.warehouse import WarehouseError, opened_warehouse
 from fraudd.warehouse.api import Warehouse
 from fraudd.warehouse.migrate import migrate
 from tests.history.conftest import schema_settings
@@ -21,14 +21,13 @@ from tests.warehouse.contract.test_operations import swipe
 @asynccontextmanager
 async def migrated(base: Settings) -> AsyncIterator[tuple[Settings, Warehouse]]:
     settings = schema_settings(base, "seed")
-    wh = await open_warehouse(settings)
-    await migrate(wh.pool, settings)
-    try:
-        yield settings, wh
-    finally:
-        async with wh.acquire() as conn:
-            await conn.execute(f"DROP SCHEMA {settings.warehouse.schema_name} CASCADE")
-        await wh.close()
+    async with opened_warehouse(settings) as wh:
+        await migrate(wh.pool, settings)
+        try:
+            yield settings, wh
+        finally:
+            async with wh.acquire() as conn:
+                await conn.execute(f"DROP SCHEMA {settings.warehouse.schema_name} CASCADE")
 
 
 async def _indexes(wh: Warehouse, schema: str) -> list[str]:
@@ -60,12 +59,8 @@ async def test_copy_tables_from_copies_rows_and_keeps_the_indexes(
 
 async def test_seeding_is_refused_on_redshift(local_stack: tuple[Settings, StackInfo]) -> None:
     settings = local_stack[0].derive(warehouse={"dialect": "redshift"})
-    wh = await open_warehouse(settings)
-    try:
-        async with wh.session() as s:
-            with pytest.raises(WarehouseError, match="local stack"):
-                await s.copy_tables_from("fraudd", ("models",))
-            with pytest.raises(WarehouseError, match="local stack"):
-                await s.vacuum_analyze(("models",))
-    finally:
-        await wh.close()
+    async with opened_warehouse(settings) as wh, wh.session() as s:
+        with pytest.raises(WarehouseError, match="local stack"):
+            await s.copy_tables_from("fraudd", ("models",))
+        with pytest.raises(WarehouseError, match="local stack"):
+            await s.vacuum_analyze(("models",))
