@@ -5,10 +5,12 @@ STATUS, STOPPING, WATCHDOG) over a real NOTIFY_SOCKET, and no watchdog pings fro
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import signal
 import time
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -104,10 +106,25 @@ async def test_stuck_task_is_cancelled_after_the_grace_period(
     daemon.start({HANG_VAR: "consumer"})
     try:
         assert await daemon.wait_http(90)
-        signalled = time.monotonic()
         daemon.signal(signal.SIGTERM)
         assert await daemon.wait_exit(GRACE_S + 10) == 0
-        assert GRACE_S - 0.5 < time.monotonic() - signalled < GRACE_S + 5
-        assert "daemon.deadline_cancelled" in daemon.log_text()
+        # The daemon's own clock: from the signal to the deadline's cancel, and to daemon.stopped.
+        # (Process exit after daemon.stopped is interpreter teardown; under load it once took
+        # six more seconds, which says nothing about the grace period.)
+        at = _event_times(daemon.log_text())
+        cancelled = at["daemon.deadline_cancelled"] - at["daemon.stopping"]
+        assert GRACE_S - 0.5 < cancelled < GRACE_S + 2
+        assert at["daemon.stopped"] - at["daemon.stopping"] < GRACE_S + 5
     finally:
         daemon.kill()
+
+
+def _event_times(log: str) -> dict[str, float]:
+    """The first time (POSIX seconds) each event of the daemon's JSON log happened."""
+    times: dict[str, float] = {}
+    for line in log.splitlines():
+        with contextlib.suppress(ValueError, KeyError, TypeError):
+            event = json.loads(line)
+            stamp = datetime.fromisoformat(event["timestamp"]).timestamp()
+            times.setdefault(event["event"], stamp)
+    return times
