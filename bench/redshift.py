@@ -18,8 +18,7 @@ from __future__ import annotations
 
 import statistics
 import time
-from collections.abc import AsyncIterator, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -57,57 +56,6 @@ FROM generate_series(%s::bigint, %s::bigint) AS g""",
 }
 
 
-class CountingConnection:
-    """Counts the statements a connection sends (each is a round trip), commits included."""
-
-    def __init__(self, conn: Any, counter: list[tuple[str, tuple[Any, ...]]]) -> None:
-        self._conn = conn
-        self._seen = counter
-
-    def _note(self, sql: str, args: tuple[Any, ...]) -> None:
-        self._seen.append((sql, args))
-
-    async def execute(self, sql: str, *args: Any) -> Any:
-        self._note(sql, args)
-        return await self._conn.execute(sql, *args)
-
-    async def fetch(self, sql: str, *args: Any) -> Any:
-        self._note(sql, args)
-        return await self._conn.fetch(sql, *args)
-
-    async def fetchval(self, sql: str, *args: Any) -> Any:
-        self._note(sql, args)
-        return await self._conn.fetchval(sql, *args)
-
-    async def fetchrow(self, sql: str, *args: Any) -> Any:
-        self._note(sql, args)
-        return await self._conn.fetchrow(sql, *args)
-
-    @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[None]:
-        async with self._conn.transaction():
-            yield
-        self._note("COMMIT", ())
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._conn, name)
-
-
-class CountingPool:
-    def __init__(self, pool: Any) -> None:
-        self.pool = pool
-        self.seen: list[tuple[str, tuple[Any, ...]]] = []
-        self.dialect, self.schema = pool.dialect, pool.schema
-
-    @asynccontextmanager
-    async def acquire(self) -> AsyncIterator[CountingConnection]:
-        async with self.pool.acquire() as conn:
-            yield CountingConnection(conn, self.seen)
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.pool, name)
-
-
 def _swipe(i: int) -> bytes:
     now = datetime.now(UTC)
     return Swipe(
@@ -119,8 +67,6 @@ def _swipe(i: int) -> bytes:
 
 async def statements_per_batch(env: ContractEnv) -> dict[str, Any]:
     """Round trips of the consumer's decided batches of :data:`BATCH` swipes over 2 shards."""
-    counting = CountingPool(env.deps.warehouse.pool)  # type: ignore[attr-defined]
-    env.deps.warehouse.pool = counting  # type: ignore[attr-defined]
     state, engine = consumer.ConsumerState(), build_engine(env.settings)
     counts = []
     for wave in range(3):
@@ -129,10 +75,9 @@ async def statements_per_batch(env: ContractEnv) -> dict[str, Any]:
             StreamRecord(SHARDS[i % 2], str(BASE_SEQ + i), "pk", datetime.now(UTC), _swipe(i))
             for i in range(first, first + BATCH)
         ])  # fmt: skip
-        counting.seen.clear()
-        await consumer.step(env.deps, state, engine)
-        counts.append(len(counting.seen))
-    env.deps.warehouse.pool = counting.pool  # type: ignore[attr-defined]
+        async with env.deps.warehouse.traced() as trace:
+            await consumer.step(env.deps, state, engine)
+        counts.append(len(trace.statements))
     return {"batch_rows": BATCH, "shards": 2, "statements_first_batch": counts[0],
             "statements_per_batch": counts[-1], "statements_by_batch": counts}  # fmt: skip
 
@@ -159,18 +104,15 @@ async def measure_poll(env: ContractEnv, size: int, rounds: int) -> dict[str, An
     """Median time of one poll (pending + shard discovery), and what its statements read."""
     marks = _head_marks(size)
     since = min(m.refreshed_at for m in marks.values() if m.refreshed_at is not None)
-    counting = CountingPool(env.deps.warehouse.pool)  # type: ignore[attr-defined]
-    env.deps.warehouse.pool = counting  # type: ignore[attr-defined]
     times = []
     for _ in range(rounds):
-        counting.seen.clear()
-        began = time.perf_counter()
-        async with env.deps.warehouse.session() as s:
-            rows = await s.pending(dict(marks), BEHIND)
-            await s.stream_shards(since)
-        times.append((time.perf_counter() - began) * 1000)
-    statements = list(counting.seen)
-    env.deps.warehouse.pool = counting.pool  # type: ignore[attr-defined]
+        async with env.deps.warehouse.traced() as trace:
+            began = time.perf_counter()
+            async with env.deps.warehouse.session() as s:
+                rows = await s.pending(dict(marks), BEHIND)
+                await s.stream_shards(since)
+            times.append((time.perf_counter() - began) * 1000)
+    statements = list(trace.statements)
     read = await rows_read(env, statements)
     return {
         "view_rows": size,

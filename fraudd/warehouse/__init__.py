@@ -11,7 +11,7 @@ in its ``AsyncExitStack`` (:func:`fraudd.deps.open_deps`).
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING
 
 from fraudd.settings import Settings, WarehouseSettings
@@ -27,6 +27,7 @@ from fraudd.warehouse.base import (
     rows_as_dicts,
 )
 from fraudd.warehouse.session import SessionBase, Statements
+from fraudd.warehouse.trace import StatementTrace, TracedConnection
 
 __all__ = [
     "Connection",
@@ -35,6 +36,7 @@ __all__ = [
     "Pool",
     "Row",
     "Session",
+    "StatementTrace",
     "Warehouse",
     "WarehouseError",
     "WatermarkConflict",
@@ -70,15 +72,28 @@ class DialectWarehouse:
         self.dialect: Dialect = session_class.dialect
         self._session_class = session_class
         self._statements = Statements(session_class.dialect, settings)
+        self._trace: StatementTrace | None = None
 
     @asynccontextmanager
     async def session(self) -> AsyncIterator[Session]:
-        async with self.pool.acquire() as conn:
+        async with self.acquire() as conn:
             session = self._session_class(conn, self.settings, self._statements)
             yield session  # type: ignore[misc]  # each dialect's class is a Session: see below
 
-    def acquire(self) -> AbstractAsyncContextManager[Connection]:
-        return self.pool.acquire()
+    @asynccontextmanager
+    async def acquire(self) -> AsyncIterator[Connection]:
+        async with self.pool.acquire() as conn:
+            yield conn if self._trace is None else TracedConnection(conn, self._trace)
+
+    @asynccontextmanager
+    async def traced(self) -> AsyncIterator[StatementTrace]:
+        """Record every statement sent through this warehouse during the block
+        (:mod:`fraudd.warehouse.trace`)."""
+        outer, self._trace = self._trace, StatementTrace()
+        try:
+            yield self._trace
+        finally:
+            self._trace = outer
 
     async def ping(self) -> bool:
         return await self.pool.ping()

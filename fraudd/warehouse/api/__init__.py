@@ -29,6 +29,7 @@ from fraudd.warehouse.api.seeding import SeedingOps
 from fraudd.warehouse.api.stream import StreamOps
 from fraudd.warehouse.api.training import TrainingOps
 from fraudd.warehouse.base import Connection
+from fraudd.warehouse.trace import StatementTrace
 
 
 class Session(
@@ -69,6 +70,9 @@ class Warehouse(Protocol):
 
     def acquire(self) -> AbstractAsyncContextManager[Connection]:
         """A raw connection (migrations, tests, ad-hoc reads): product code uses sessions."""
+
+    def traced(self) -> AbstractAsyncContextManager[StatementTrace]:
+        """Record the statements sent during the block (:mod:`fraudd.warehouse.trace`)."""
 
     async def ping(self) -> bool:
         """True when a trivial query succeeds within the connect timeout."""
