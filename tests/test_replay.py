@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
-import json
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -13,7 +11,6 @@ import pandas as pd
 import pytest
 
 from fraudd.localstack import StackInfo
-from fraudd.localstack import aws as local_aws
 from fraudd.metrics import create_metrics
 from fraudd.replay import run_replay
 from fraudd.settings import Settings
@@ -22,27 +19,15 @@ from fraudd.stream import Entry
 from fraudd.warehouse import opened_warehouse
 from tests.e2e.harness import make_env
 from tests.history.conftest import SMALL
+from tests.reliability.ledger import read_stream
 
 pytestmark = pytest.mark.timeout(240)
 LABEL_DELAY_DAYS = 1.0
 
 
-def stream_tx_ids(settings: Settings) -> Counter[str]:
+async def stream_tx_ids(settings: Settings) -> Counter[str | None]:
     """Every record in the stream (all shards, from the start), counted by tx_id."""
-    kinesis = local_aws.client("kinesis", settings, settings.kinesis.endpoint_url or "")
-    name = settings.kinesis.stream_name
-    seen: Counter[str] = Counter()
-    for shard in kinesis.list_shards(StreamName=name)["Shards"]:
-        it = kinesis.get_shard_iterator(
-            StreamName=name, ShardId=shard["ShardId"], ShardIteratorType="TRIM_HORIZON"
-        )["ShardIterator"]
-        while it:
-            resp = kinesis.get_records(ShardIterator=it, Limit=10_000)
-            seen.update(json.loads(r["Data"])["tx_id"] for r in resp["Records"])
-            if not resp["Records"] and resp.get("MillisBehindLatest", 0) == 0:
-                break
-            it = resp.get("NextShardIterator")
-    return seen
+    return Counter(record.tx_id for record in await read_stream(settings))
 
 
 async def test_replay_streams_every_row_once_and_writes_delayed_labels(
@@ -62,7 +47,7 @@ async def test_replay_streams_every_row_once_and_writes_delayed_labels(
         )
 
     summary = await run_replay(env.settings, path, rate=3000, metrics=metrics, on_sent=sent)
-    seen = await asyncio.to_thread(stream_tx_ids, env.settings)
+    seen = await stream_tx_ids(env.settings)
     expected_ids = [str(i) for i in valid.index]  # handbook TRANSACTION_ID = row number
     assert summary.taken == summary.sent == len(valid) and not summary.stopped_early
     assert set(seen) == set(expected_ids) and max(seen.values()) == 1
@@ -85,7 +70,7 @@ async def test_replay_stops_at_the_limit(
     path = tmp_path / "limited.csv"
     write_handbook_csv(replay_frame().iloc[:500], path)
     summary = await run_replay(env.settings, path, rate=5000, limit=120)
-    seen = await asyncio.to_thread(stream_tx_ids, env.settings)
+    seen = await stream_tx_ids(env.settings)
     assert summary.taken == 120 and sum(seen.values()) == summary.sent <= 120
     assert summary.labels == 120  # every taken swipe's label, written at the end
 
