@@ -1,8 +1,14 @@
-"""tests/ mirrors the package: each fraudd package has a test folder of its name (or, for a small
-one, tests/test_<package>.py), and each top-level module with logic a ``tests/test_<module>.py``,
-except the few listed below with where they are tested instead. Inside packages, tests are named
-after the module they test (tests/tasks/test_consumer.py for fraudd/tasks/consumer.py) where one
-exists; not every module has its own yet."""
+"""tests/ mirrors the package: each module with logic has a test module of its name.
+
+- ``fraudd/<path>/<module>.py`` is tested in ``tests/<path>/test_<module>.py``; a top-level
+  module ``fraudd/<module>.py`` in ``tests/test_<module>.py``.
+- A warehouse area (``fraudd/warehouse/{api,postgres,redshift,shared}/<area>.py``: its Protocol,
+  its two dialects and their shared code) is one contract, tested on both dialects in
+  ``tests/warehouse/contract/test_<area>.py``.
+- A module has logic when one of its functions does more than declare itself (a Protocol's
+  methods, a docstring and ``...``, do not count).
+- The few modules tested elsewhere are listed below with where.
+"""
 
 from __future__ import annotations
 
@@ -13,42 +19,147 @@ import fraudd
 
 ROOT = Path(fraudd.__file__).parent
 TESTS = Path(__file__).parent
+AREA_PARTS = {"api", "postgres", "redshift", "shared"}
 
-# top-level module -> where its behaviour is tested today
+# module (relative to fraudd/) -> where its behaviour is tested instead
 TESTED_ELSEWHERE = {
-    "crashpoints": "tests/reliability/test_crashpoints.py (crashes of the real daemon)",
-    "demo_setup": "tests/test_demo.py and tests/cli/test_demo_terminal.py",
-    "deps": "every test that opens a role's dependencies (tests/warehouse/contract/env.py)",
-    "metrics": "tests/deploy/test_grafana.py (the dashboards' and alerts' metrics exist)",
-    "logs": "tests/reliability (the JSON lines the daemon writes)",
-    "stream": "tests/e2e and tests/reliability (kinesalite, throttling faults)",
+    "crashpoints.py": "tests/reliability/test_crashpoints.py (crashes of the real daemon)",
+    "demo_setup.py": "tests/test_demo.py and tests/cli/test_demo_terminal.py",
+    "deps.py": "every test that opens a role's dependencies (tests/warehouse/contract/env.py)",
+    "metrics.py": "tests/deploy/test_grafana.py (the dashboards' and alerts' metrics exist)",
+    "logs.py": "tests/reliability (the JSON lines the daemon writes)",
+    "stream.py": "tests/e2e and tests/reliability (kinesalite, throttling faults)",
 }
 
 
-def _has_logic(path: Path) -> bool:
-    tree = ast.parse(path.read_text())
-    return any(isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef) for n in ast.walk(tree))
+# modules whose test module is still to be written (issue 13): this list only shrinks
+NOT_YET = {
+    "cases/chargebacks.py",
+    "cli/app.py",
+    "cli/daemon.py",
+    "cli/data.py",
+    "cli/demo.py",
+    "cli/examples.py",
+    "cli/local.py",
+    "cli/model.py",
+    "console/auth.py",
+    "console/charts.py",
+    "console/pages.py",
+    "console/web.py",
+    "history/loader.py",
+    "history/reader.py",
+    "history/timelines.py",
+    "localstack/aws.py",
+    "localstack/kinesis.py",
+    "localstack/moto.py",
+    "localstack/postgres.py",
+    "localstack/process.py",
+    "localstack/state.py",
+    "model/evaluate.py",
+    "model/fit.py",
+    "scoring/base.py",
+    "scoring/decision.py",
+    "scoring/engine.py",
+    "scoring/local.py",
+    "scoring/redshift_ml.py",
+    "scoring/sagemaker.py",
+    "scoring/verdict.py",
+    "service/daemon.py",
+    "service/readiness.py",
+    "service/startup.py",
+    "settings/base.py",
+    "settings/roles.py",
+    "settings/scoring.py",
+    "settings/servers.py",
+    "settings/warehouse.py",
+    "simulator/cards.py",
+    "simulator/dataset.py",
+    "simulator/days.py",
+    "simulator/frame.py",
+    "simulator/merchants.py",
+    "simulator/seeding.py",
+    "simulator/timeline.py",
+    "sources/simple.py",
+    "tasks/actions.py",
+    "tasks/ingest.py",
+    "tasks/labels.py",
+    "tasks/producer.py",
+    "warehouse/api/cases.py",
+    "warehouse/api/model_training.py",
+    "warehouse/api/models.py",
+    "warehouse/api/stream.py",
+    "warehouse/base.py",
+    "warehouse/common.py",
+    "warehouse/driver_base.py",
+    "warehouse/postgres/actions.py",
+    "warehouse/postgres/cases.py",
+    "warehouse/postgres/history.py",
+    "warehouse/postgres/ingest.py",
+    "warehouse/postgres/labels.py",
+    "warehouse/postgres/model_training.py",
+    "warehouse/postgres/scoring.py",
+    "warehouse/postgres/seeding.py",
+    "warehouse/postgres/stream.py",
+    "warehouse/psycopg_driver.py",
+    "warehouse/redshift/actions.py",
+    "warehouse/redshift/cases.py",
+    "warehouse/redshift/history.py",
+    "warehouse/redshift/ingest.py",
+    "warehouse/redshift/labels.py",
+    "warehouse/redshift/model_training.py",
+    "warehouse/redshift/s3stage.py",
+    "warehouse/redshift/scoring.py",
+    "warehouse/redshift/seeding.py",
+    "warehouse/redshift/staging.py",
+    "warehouse/redshift/stream.py",
+    "warehouse/redshift_driver.py",
+    "warehouse/session.py",
+    "warehouse/shared/actions.py",
+    "warehouse/shared/cases.py",
+    "warehouse/shared/evaluation.py",
+    "warehouse/shared/features.py",
+    "warehouse/shared/history.py",
+    "warehouse/shared/models.py",
+    "warehouse/shared/scoring.py",
+    "warehouse/shared/stream.py",
+    "warehouse/shared/training.py",
+}
 
 
-def test_every_package_has_a_test_folder() -> None:
-    packages = sorted(p.name for p in ROOT.iterdir() if (p / "__init__.py").exists())
-    data_only = {"examples"}  # shipped TOML files; tests/test_config_files.py reads them
-    missing = [
-        p
-        for p in packages
-        if p not in data_only and not (TESTS / p).is_dir() and not (TESTS / f"test_{p}.py").exists()
+def _is_stub(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+    body = [
+        s for s in fn.body if not (isinstance(s, ast.Expr) and isinstance(s.value, ast.Constant))
     ]
-    assert not missing, f"packages without tests/<package>/ or tests/test_<package>.py: {missing}"
+    return not body
 
 
-def test_every_top_level_module_with_logic_has_a_test_module() -> None:
-    modules = sorted(
-        p.stem
-        for p in ROOT.glob("*.py")
-        if p.stem not in {"__init__", "__main__"} and _has_logic(p)
-    )
-    missing = [m for m in modules if not (TESTS / f"test_{m}.py").exists()]
-    assert sorted(missing) == sorted(TESTED_ELSEWHERE), (
-        f"modules without tests/test_<module>.py: {missing}; "
-        f"allowed (tested elsewhere): {sorted(TESTED_ELSEWHERE)}"
+def has_logic(path: Path) -> bool:
+    """True when a function of the module does more than declare itself."""
+    tree = ast.parse(path.read_text())
+    functions = (n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef))
+    return any(not _is_stub(fn) for fn in functions)
+
+
+def mirrored(module: Path) -> Path:
+    """Where the tests of ``module`` (relative to fraudd/) live."""
+    parts = module.parts
+    is_area = (ROOT / "warehouse" / "api" / module.name).exists()
+    if len(parts) == 3 and parts[0] == "warehouse" and parts[1] in AREA_PARTS and is_area:
+        return TESTS / "warehouse" / "contract" / f"test_{module.stem}.py"
+    return TESTS / module.parent / f"test_{module.stem}.py"
+
+
+def modules_with_logic() -> list[Path]:
+    """Every module of the package with logic, relative to fraudd/."""
+    skip = {"__init__", "__main__"}
+    paths = (p for p in sorted(ROOT.rglob("*.py")) if p.stem not in skip)
+    return [p.relative_to(ROOT) for p in paths if has_logic(p)]
+
+
+def test_every_module_with_logic_has_its_test_module() -> None:
+    missing = [str(m) for m in modules_with_logic() if not mirrored(m).exists()]
+    allowed = set(TESTED_ELSEWHERE) | NOT_YET
+    assert set(missing) == allowed, (
+        f"modules without their test module: {sorted(set(missing) - allowed)}; "
+        f"listed as without one but now have one: {sorted(allowed - set(missing))}"
     )
