@@ -30,7 +30,14 @@ from fraudd.scoring.engine import Engine, build_engine
 from fraudd.scoring.verdict import Verdict
 from fraudd.tasks.loop import Pass, poll_loop
 from fraudd.warehouse import Session, WarehouseError
-from fraudd.warehouse.api.stream import Advance, DeadLetter, Decided, StreamRecord, Watermark
+from fraudd.warehouse.api.stream import (
+    Advance,
+    DeadLetter,
+    Decided,
+    DecidedBatch,
+    StreamRecord,
+    Watermark,
+)
 
 log = structlog.get_logger(__name__)
 SHARD_REFRESH_S = 5.0
@@ -154,7 +161,7 @@ async def _quarantine_skipped(deps: Deps, session: Session, state: ConsumerState
     if dead:
         async with session.transaction():
             await session.begin_decide()
-            await session.record_batch(c.group, [], dead, [])
+            await session.record_batch(DecidedBatch(c.group, dead=dead))
         deps.metrics.records_dead_lettered.labels(reason="skipped_by_ingestion").inc(len(dead))
         log.warning("consumer.records_skipped_by_ingestion", records=len(dead))
     state.skipped_since = max(s.logged_at for s in skipped)
@@ -214,12 +221,13 @@ async def _decide(deps: Deps, session: Session, batch: Batch, engine: Engine) ->
     verdicts = await engine.score_batch(session, [s for _, s in fresh]) if fresh else []  # 3
     outcome = Outcome([(row, s, v) for (row, s), v in zip(fresh, verdicts, strict=True)], dead)
     with stage(deps.metrics, "write"):
-        await session.record_batch(  # 4
+        writes = DecidedBatch(
             deps.settings.consumer.group,
             [_decided(row, s, v) for row, s, v in outcome.decided],
             [_dead_letter(row, x) for row, x in outcome.dead],
             _advances(batch),
         )
+        await session.record_batch(writes)  # 4
     return outcome
 
 

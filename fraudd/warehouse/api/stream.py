@@ -80,6 +80,16 @@ class Advance:
     head: Watermark
 
 
+@dataclass(frozen=True, slots=True)
+class DecidedBatch:
+    """What a consumer group's decided batch writes, all in its one transaction."""
+
+    group: str
+    decided: Sequence[Decided] = ()
+    dead: Sequence[DeadLetter] = ()
+    advances: Sequence[Advance] = ()
+
+
 class WatermarkConflict(WarehouseError):
     """Another consumer advanced a watermark first; this batch is rolled back and re-read."""
 
@@ -117,12 +127,6 @@ class StreamOps(Protocol):
     async def store_transactions(self, swipes: Sequence[Swipe]) -> set[str]:
         """Store the swipes whose tx_id is new; return those tx_ids (the rest are duplicates)."""
 
-    async def record_batch(
-        self,
-        group: str,
-        decided: Sequence[Decided],
-        dead: Sequence[DeadLetter],
-        advances: Sequence[Advance],
-    ) -> None:
+    async def record_batch(self, batch: DecidedBatch) -> None:
         """Decisions, outbox, dead letters and watermarks; :class:`WatermarkConflict` when a
         watermark was not where the batch read it."""

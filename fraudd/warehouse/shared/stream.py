@@ -8,7 +8,14 @@ from datetime import UTC, datetime
 from typing import Final
 
 from fraudd.columns import STREAMED, Field, names
-from fraudd.warehouse.api.stream import Advance, DeadLetter, Decided, SkippedRecord, Watermark
+from fraudd.warehouse.api.stream import (
+    Advance,
+    DeadLetter,
+    Decided,
+    DecidedBatch,
+    SkippedRecord,
+    Watermark,
+)
 from fraudd.warehouse.session import SessionBase
 
 AREA = "stream"
@@ -49,18 +56,12 @@ def dead_letter_fields(sequence: Callable[[str], object]) -> tuple[Field, ...]:
 
 
 class SharedStream(SessionBase):
-    async def record_batch(
-        self,
-        group: str,
-        decided: Sequence[Decided],
-        dead: Sequence[DeadLetter],
-        advances: Sequence[Advance],
-    ) -> None:
+    async def record_batch(self, batch: DecidedBatch) -> None:
         """The four writes of a decided batch, in this order; the dialect's mixin does each."""
-        await self._decisions(group, decided)
-        await self._outbox(decided)
-        await self._dead_letters(group, dead)
-        await self._advance(group, advances)
+        await self._decisions(batch.group, batch.decided)
+        await self._outbox(batch.decided)
+        await self._dead_letters(batch.group, batch.dead)
+        await self._advance(batch.group, batch.advances)
 
     async def _decisions(self, group: str, decided: Sequence[Decided]) -> None:
         raise NotImplementedError

@@ -8,7 +8,7 @@ from fraudd.records import Swipe
 from fraudd.warehouse.api import Session
 from fraudd.warehouse.api.figures import STAGES
 from fraudd.warehouse.api.labels import Label
-from fraudd.warehouse.api.stream import Advance, Decided, Watermark
+from fraudd.warehouse.api.stream import Advance, Decided, DecidedBatch, Watermark
 from tests.warehouse.contract.env import ContractEnv
 from tests.warehouse.contract.test_operations import SHARD_A, record, swipe
 
@@ -22,13 +22,12 @@ async def decide(contract: ContractEnv, s: Session, swipes: list[Swipe]) -> None
     async with s.transaction():
         await s.begin_decide()
         await s.store_transactions(swipes)
-        await s.record_batch(
+        await s.record_batch(DecidedBatch(
             "g",
             [Decided(r, w, 0.5, d, [], "v1", {"alert_id": w.tx_id} if d != "approve" else None)
              for r, w, d in zip(rec, swipes, DECISIONS, strict=True)],
-            [],
-            [Advance(SHARD_A, None, Watermark(rec[-1].sequence_number, None))],
-        )  # fmt: skip
+            advances=[Advance(SHARD_A, None, Watermark(rec[-1].sequence_number, None))],
+        ))  # fmt: skip
 
 
 async def test_run_figures_count_the_run_and_its_latency(contract: ContractEnv) -> None:

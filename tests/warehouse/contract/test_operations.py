@@ -10,7 +10,14 @@ from fraudd.records import Swipe
 from fraudd.warehouse import WarehouseError, WatermarkConflict
 from fraudd.warehouse.api.actions import PendingBlock
 from fraudd.warehouse.api.labels import Label
-from fraudd.warehouse.api.stream import Advance, DeadLetter, Decided, StreamRecord, Watermark
+from fraudd.warehouse.api.stream import (
+    Advance,
+    DeadLetter,
+    Decided,
+    DecidedBatch,
+    StreamRecord,
+    Watermark,
+)
 from tests.warehouse.contract.env import ContractEnv
 
 SHARD_A, SHARD_B = "shardId-000000000000", "shardId-000000000001"
@@ -53,13 +60,13 @@ async def test_a_batch_commits_decisions_outbox_dead_letters_and_watermarks(
         async with s.transaction():
             await s.begin_decide()
             assert await s.store_transactions([s1, s2]) == {"t1", "t2"}
-            await s.record_batch(
+            await s.record_batch(DecidedBatch(
                 "g",
                 [Decided(rec[0], s1, 0.1, "approve", [], "v1", None),
                  Decided(rec[1], s2, 0.9, "block", [{"feature": "amount"}], "v1", alert)],
                 [DeadLetter(rec[2], "not_json", "bad", b"\x00\xff")],
                 [Advance(SHARD_A, None, Watermark(rec[2].sequence_number, None))],
-            )  # fmt: skip
+            ))  # fmt: skip
         assert await s.store_transactions([s1]) == set()  # already stored
         marks = await s.watermarks("g")
         assert await s.alerts_pending() == 1
@@ -76,13 +83,14 @@ async def test_a_watermark_that_moved_is_a_conflict_and_rolls_back(contract: Con
     head = Watermark(str(BASE + 5))
     async with contract.deps.warehouse.session() as s:
         async with s.transaction():
-            await s.record_batch("g", [], [], [Advance(SHARD_A, None, head)])
+            await s.record_batch(DecidedBatch("g", advances=[Advance(SHARD_A, None, head)]))
         for stale in (None, Watermark(str(BASE + 1))):
             with pytest.raises(WatermarkConflict):
                 async with s.transaction():
                     await s.begin_decide()
                     await s.store_transactions([swipe("late")])
-                    await s.record_batch("g", [], [], [Advance(SHARD_A, stale, head)])
+                    moved = Advance(SHARD_A, stale, head)
+                    await s.record_batch(DecidedBatch("g", advances=[moved]))
         assert await s.watermarks("g") == {SHARD_A: head}
     assert await contract.rows("SELECT * FROM {schema}.transactions") == []
 
@@ -96,7 +104,7 @@ async def test_blocks_keep_the_later_expiry_and_alerts_are_marked(contract: Cont
                 Decided(recs[i], swipe(t), 0.99, "block", [], "v1", {"alert_id": t})
                 for i, t in enumerate(("t1", "t2"))
             ]
-            await s.record_batch("g", decided, [], [])
+            await s.record_batch(DecidedBatch("g", decided))
         async with s.transaction():
             blocks = await s.claim_blocks(10)
             assert sorted(b.alert_id for b in blocks) == ["t1", "t2"]
