@@ -28,7 +28,7 @@ from fraudd.model.fit import FitConfig, Fitted, fit
 from fraudd.model.protocol import DAY, EvalWindow, pooled_scores, utc_timestamp
 from fraudd.model.thresholds import ThresholdTargets, choose_thresholds
 from fraudd.warehouse.api import Session
-from fraudd.warehouse.api.models import ModelRecord, Thresholds
+from fraudd.warehouse.api.models import ModelRecord, NewModel, Thresholds
 
 log = structlog.get_logger(__name__)
 
@@ -250,8 +250,7 @@ async def train_and_register(
     rule_says, info = compare_with_active(trained, await session.active_model())
     chosen = rule_says if activate is None else activate
     trained.metadata["activation"] = info | {"activated": chosen, "forced": activate is not None}
-    record = await session.register_model(
-        "local", artifact_bytes(trained.fitted), trained.metadata, activate=chosen
-    )
+    model = NewModel("local", artifact_bytes(trained.fitted), trained.metadata)
+    record = await session.register_model(model, activate=chosen)
     log.info("model.trained", version=record.version, activated=chosen, **info)
     return record, trained

@@ -8,7 +8,7 @@ import pytest
 
 from fraudd.scoring.local import load_local_scorer
 from fraudd.settings import ScoringSettings
-from fraudd.warehouse.api.models import Thresholds
+from fraudd.warehouse.api.models import NewModel, Thresholds
 from tests.model import helpers
 from tests.warehouse.sessions import AreaDb, area_db
 
@@ -19,10 +19,9 @@ async def test_register_activate_list_and_load(area_db: AreaDb) -> None:
     model = helpers.record({"review": 0.4, "block": None})
     async with area_db.wh.session() as s:
         assert await s.active_model() is None
-        a = await s.register_model("local", model.artifact, model.metadata, activate=True)
-        b = await s.register_model(
-            "sagemaker", None, {"thresholds": {"review": 0.5, "block": None}}, activate=False
-        )
+        a = await s.register_model(NewModel("local", model.artifact, model.metadata), activate=True)
+        remote = NewModel("sagemaker", None, {"thresholds": {"review": 0.5, "block": None}})
+        b = await s.register_model(remote, activate=False)
         scorer = await load_local_scorer(s, ScoringSettings(block_threshold=0.99))
         await s.activate_model(b.version)
         active = await s.active_model()
@@ -51,7 +50,7 @@ async def test_concurrent_registrations_take_distinct_versions(area_db: AreaDb) 
 
     async def register(n: int) -> int:
         async with area_db.wh.session() as s:
-            record = await s.register_model("local", None, {"n": n}, activate=True)
+            record = await s.register_model(NewModel("local", None, {"n": n}), activate=True)
             return record.version
 
     versions = await asyncio.gather(*(register(n) for n in range(3)))

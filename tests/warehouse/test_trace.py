@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from fraudd.warehouse.api.models import NewModel
 from fraudd.warehouse.trace import COMMIT
 from tests.warehouse.sessions import AreaDb, area_db
 
@@ -16,7 +17,7 @@ async def test_a_traced_block_records_its_statements_and_commits_and_nothing_els
         await s.list_models()  # before the block: not recorded
     async with wh.traced() as trace:
         async with wh.session() as s:
-            await s.register_model("local", None, {"n": 1}, activate=True)
+            await s.register_model(NewModel("local", None, {"n": 1}), activate=True)
             listed = await s.list_models()
         async with wh.acquire() as conn:
             await conn.fetchval("SELECT 41 + %s", 1)

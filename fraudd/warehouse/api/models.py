@@ -79,15 +79,18 @@ class ModelRecord:
         return booster
 
 
+@dataclass(frozen=True)
+class NewModel:
+    """A model to register: its scoring backend, its artifact (None for a backend that keeps
+    the model elsewhere, such as a SageMaker endpoint) and its metadata."""
+
+    backend: str
+    artifact: bytes | None
+    metadata: Mapping[str, Any]
+
+
 class ModelOps(Protocol):
-    async def register_model(
-        self,
-        backend: str,
-        artifact: bytes | None,
-        metadata: Mapping[str, Any],
-        *,
-        activate: bool,
-    ) -> ModelRecord:
+    async def register_model(self, model: NewModel, *, activate: bool) -> ModelRecord:
         """Store a new version (the next after the highest), optionally activating it."""
 
     async def activate_model(self, version: int) -> None:

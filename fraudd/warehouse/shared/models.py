@@ -5,12 +5,10 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Mapping
-from typing import Any
 
 import structlog
 
-from fraudd.warehouse.api.models import ModelRecord
+from fraudd.warehouse.api.models import ModelRecord, NewModel
 from fraudd.warehouse.base import Row
 from fraudd.warehouse.session import SessionBase
 
@@ -21,24 +19,18 @@ AREA = "models"
 class SharedModels(SessionBase):
     """:class:`~fraudd.warehouse.api.models.ModelOps` over this session's connection."""
 
-    async def register_model(
-        self,
-        backend: str,
-        artifact: bytes | None,
-        metadata: Mapping[str, Any],
-        *,
-        activate: bool,
-    ) -> ModelRecord:
+    async def register_model(self, model: NewModel, *, activate: bool) -> ModelRecord:
         now = dt.datetime.now(dt.UTC)
         async with self.conn.transaction():
             await self.conn.execute(self.sql(AREA, "lock"))
             version = int(await self.conn.fetchval(self.sql(AREA, "next_version")))
             await self.conn.execute(
-                self.sql(AREA, "insert"), version, backend, now, artifact, json.dumps(metadata)
-            )
+                self.sql(AREA, "insert"),
+                version, model.backend, now, model.artifact, json.dumps(model.metadata),
+            )  # fmt: skip
             if activate:
                 await self._switch(version, now)
-        log.info("model.registered", version=version, backend=backend, active=activate)
+        log.info("model.registered", version=version, backend=model.backend, active=activate)
         record = await self.get_model(version)
         assert record is not None  # just inserted
         return record
