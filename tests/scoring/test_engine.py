@@ -102,6 +102,17 @@ def test_build_engine_follows_the_backend(backend: str, kind: type) -> None:
     assert type(build_engine(_settings(backend))) is kind
 
 
+@pytest.fixture(scope="module")
+def trained() -> ModelRecord:
+    return record({"review": 0.5, "block": 0.95})
+
+
+def registered(model: ModelRecord, version: int, **thresholds: float | None) -> ModelRecord:
+    """``model`` as registered version ``version`` with ``thresholds``."""
+    metadata = {**model.metadata, "thresholds": thresholds}
+    return dataclasses.replace(model, version=version, metadata=metadata)
+
+
 class Registry:
     """The two reads the engine makes of the model registry."""
 
@@ -117,14 +128,14 @@ class Registry:
         return self.records[-1] if self.records else None
 
 
-async def test_the_active_model_is_loaded_then_rechecked_every_poll() -> None:
+async def test_the_active_model_is_loaded_then_rechecked_every_poll(trained: ModelRecord) -> None:
     metrics = create_metrics(CollectorRegistry())
     engine = ModelEngine(_settings("local", model_poll_s=3600), metrics)
     registry: Any = Registry()
     await engine._refresh_model(registry)
     assert engine.scorer is None  # rules alone until a model is registered
     engine.checked_at = float("-inf")  # the poll interval has passed
-    registry.records.append(record({"review": 0.5, "block": 0.95}, version=3))
+    registry.records.append(registered(trained, 3, review=0.5, block=0.95))
     await engine._refresh_model(registry)
     await engine._refresh_model(registry)  # within the interval: not read again
     first = engine.scorer
@@ -134,7 +145,7 @@ async def test_the_active_model_is_loaded_then_rechecked_every_poll() -> None:
     engine.checked_at = float("-inf")
     await engine._refresh_model(registry)  # same version: the scorer is kept
     assert engine.scorer is first
-    registry.records.append(record({"review": 0.6, "block": None}, version=4))
+    registry.records.append(registered(trained, 4, review=0.6, block=None))
     engine.checked_at = float("-inf")
     await engine._refresh_model(registry)
     assert engine.scorer is not None and engine.scorer.version == "4"
@@ -142,11 +153,12 @@ async def test_the_active_model_is_loaded_then_rechecked_every_poll() -> None:
     assert sample("fraudd_model_info", {"version": "4", "backend": "local"}) == 1
 
 
-async def test_sagemaker_scores_the_model_columns_with_configured_thresholds() -> None:
+async def test_sagemaker_scores_the_model_columns_with_configured_thresholds(
+    trained: ModelRecord,
+) -> None:
     settings = _settings("sagemaker", block_threshold=0.8)
-    model = record({"review": 0.5, "block": 0.95}, version=5)
-    subset = [FEATURES[3], FEATURES[0]]
-    model = dataclasses.replace(model, metadata={**model.metadata, "features": subset})
+    model = registered(trained, 5, review=0.5, block=0.95)
+    model.metadata["features"] = [FEATURES[3], FEATURES[0]]
     engine = ModelEngine(settings, sagemaker=object())
     await engine._refresh_model(Registry(model))  # type: ignore[arg-type]
     scorer = engine.scorer
