@@ -69,8 +69,7 @@ def test_choose_thresholds_and_decide() -> None:
     ]
 
 
-def test_disabled_thresholds_and_overrides() -> None:
-    assert decide(np.array([0.99]), Thresholds(review=None, block=None)) == ["approve"]
+def test_threshold_overrides() -> None:
     merged = Thresholds(review=0.5, block=None).overridden(review=None, block=0.9)
     assert merged == Thresholds(review=0.5, block=0.9)
     assert Thresholds.from_dict(merged.as_dict()) == merged

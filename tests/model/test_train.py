@@ -1,5 +1,5 @@
-"""Training on a small simulated history, the registry's activation rule, and evaluation, all
-against real PostgreSQL."""
+"""Training on a small simulated history and the registry's activation rule, against real
+PostgreSQL (evaluating the model: tests/model/test_evaluate.py)."""
 
 from __future__ import annotations
 
@@ -11,9 +11,7 @@ import pandas as pd
 import pytest
 
 from fraudd.features import FEATURES
-from fraudd.model.evaluate import evaluate_model
 from fraudd.model.fit import FitConfig
-from fraudd.model.protocol import EvalWindow
 from fraudd.model.train import TrainConfig, train_and_register
 from tests.model.fixtures import ModelDb, load_history
 
@@ -62,24 +60,3 @@ async def test_train_register_and_activation_rule(
         (1, True, None),
         (2, False, None),
     ]
-
-
-async def test_evaluate_applies_the_protocol(
-    model_db: ModelDb, small_history: pd.DataFrame
-) -> None:
-    window = EvalWindow.of("2018-05-24", test_days=6, delay_days=7, known_days=7)
-    async with model_db.wh.session() as session:
-        await load_history(session.conn, model_db.schema, small_history)
-        record, _ = await train_and_register(session, CONFIG)
-        evaluation, kept = await evaluate_model(session, record, window)
-    in_period = small_history[
-        (small_history["tx_time"] >= window.test_start)
-        & (small_history["tx_time"] < window.test_end)
-    ]
-    assert evaluation.n_transactions == len(kept)
-    assert evaluation.n_transactions + evaluation.n_removed_known == len(in_period)
-    assert evaluation.n_removed_known > 0
-    assert evaluation.n_frauds == int(kept["is_fraud"].sum()) > 0
-    assert len(evaluation.card_precision_per_day) == 6
-    assert evaluation.auc_roc > 0.7
-    assert evaluation.as_dict()["model_version"] == record.version

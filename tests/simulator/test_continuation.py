@@ -121,16 +121,6 @@ def test_degenerate_sizes_still_work() -> None:
     assert (frame["fraud_scenario"] >= 2).all()  # the only terminal is compromised every day
 
 
-def test_customers_without_terminals_do_not_transact() -> None:
-    lonely = SimulationSpec(origin=SPEC.origin, seed=1, customers=50, terminals=20, radius=3.0)
-    timeline = Timeline(lonely)
-    frame = timeline.days(0, 10)
-    idle = np.flatnonzero(timeline.profiles.nb_available == 0)
-    assert idle.size > 0
-    assert not frame["customer_id"].isin(idle).any()
-    assert len(timeline.days(4, 4)) == 0
-
-
 def test_take_and_advance_mix_into_the_same_timeline() -> None:
     """take(n) serves count-paced producers; mixed with advance it skips and repeats nothing."""
     live = LiveSimulator(SPEC, SPEC.day_start(30))

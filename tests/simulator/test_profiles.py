@@ -1,15 +1,11 @@
-"""Profiles, availability lists, card identities and merchant attributes."""
+"""Profiles: customer and terminal draws, availability lists."""
 
 from __future__ import annotations
-
-import re
 
 import numpy as np
 import pytest
 
-from fraudd.simulator import SimulationSpec, make_profiles
-from fraudd.simulator.cards import card_last4, card_token, card_tokens
-from fraudd.simulator.merchants import ATM_MCC, MCC_WEIGHTS, draw_merchant_attributes
+from fraudd.simulator import make_profiles
 
 
 def test_profile_distributions() -> None:
@@ -46,34 +42,3 @@ def test_invalid_sizes_are_rejected() -> None:
         make_profiles(0, 10, 5.0, np.random.default_rng(0))
     with pytest.raises(ValueError):
         make_profiles(10, 10, 0.0, np.random.default_rng(0))
-
-
-def test_card_identity_is_opaque_and_stable() -> None:
-    token = card_token(42, 17)
-    assert re.fullmatch(r"tok_[a-z]{24}", token)
-    assert token == card_token(42, 17) != card_token(43, 17) != card_token(42, 18)
-    assert re.fullmatch(r"\d{4}", card_last4(42, 17))
-    tokens = card_tokens(42, 5000)
-    assert len(set(tokens.tolist())) == 5000
-    # No digits at all, so never anything that looks like a card number (13-19 digits).
-    assert not any(re.search(r"\d", t) for t in tokens.tolist())
-
-
-def test_card_token_is_pinned() -> None:
-    """Tokens are keyed hashes (no numpy): they must never change across versions."""
-    assert card_token(42, 1602) == "tok_dfutyvexwrwqwatqfyaervfa"
-    assert card_last4(42, 1602) == "2056"
-
-
-def test_merchant_attributes_are_consistent() -> None:
-    mcc, channel = draw_merchant_attributes(50_000, np.random.default_rng(5))
-    assert set(channel.tolist()) == {"pos", "ecom", "atm"}
-    assert (mcc[channel == "atm"] == ATM_MCC).all()
-    assert set(mcc[channel == "ecom"].tolist()) <= set(MCC_WEIGHTS["ecom"])
-    grocery = np.mean(mcc[channel == "pos"] == "5411")
-    assert grocery == pytest.approx(MCC_WEIGHTS["pos"]["5411"], abs=0.02)
-
-
-def test_spec_day_start_is_utc_midnight(small_spec: SimulationSpec) -> None:
-    start = small_spec.day_start(3)
-    assert start.isoformat() == "2018-04-04T00:00:00+00:00"

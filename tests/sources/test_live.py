@@ -3,16 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-from contextlib import AsyncExitStack
 
 import pandas as pd
 
-from fraudd.deps import open_deps
 from fraudd.history.synthetic import simulate_into_warehouse
 from fraudd.simulator import Timeline
 from fraudd.sources.live import LiveSource, drafts_from_frame, live_source_from_warehouse
-from fraudd.sources.simple import SimpleSource
-from fraudd.tasks import producer
 from tests.history.conftest import SMALL, HistoryDb
 
 DAYS = 5
@@ -70,16 +66,3 @@ def test_drafts_carry_text_ids_and_none_for_missing_coordinates() -> None:
     assert isinstance(drafts[0].tx_time, dt.datetime) and not isinstance(
         drafts[0].tx_time, pd.Timestamp
     )
-
-
-async def test_the_producer_uses_live_mode_when_a_simulation_is_stored(
-    history_db: HistoryDb,
-) -> None:
-    async with AsyncExitStack() as stack:
-        deps = await open_deps(history_db.settings, stack, ())
-        before = await producer.default_state(deps)
-        await simulate_into_warehouse(history_db.wh, history_db.settings, SMALL, 2)
-        after = await producer.default_state(deps)
-    assert isinstance(before.source, SimpleSource)
-    assert isinstance(after.source, LiveSource) and after.source.clock() == SMALL.day_start(2)
-    assert after.rate_tps == history_db.settings.producer.rate_tps

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 
 from fraudd.features import FEATURES
 from fraudd.scoring.decision import decide
-from fraudd.scoring.local import INLINE_ROWS, LocalScorer
-from fraudd.warehouse.api.models import Thresholds
+from fraudd.scoring.local import INLINE_ROWS, LocalScorer, load_local_scorer
+from fraudd.settings import ScoringSettings
+from fraudd.warehouse.api.models import ModelRecord, Thresholds
 from tests.model.helpers import RATIO, record, synthetic
 
 
@@ -57,3 +60,29 @@ def test_model_with_unknown_features_is_refused() -> None:
     bad.metadata["features"] = [*FEATURES, "no_such_feature"]
     with pytest.raises(ValueError, match="no_such_feature"):
         LocalScorer(bad)
+
+
+def test_rows_are_explained_from_the_review_threshold_else_the_block_threshold() -> None:
+    model = record({"review": None, "block": None})
+    assert LocalScorer(model, thresholds=Thresholds(0.4, 0.9)).explain_from == 0.4
+    assert LocalScorer(model, thresholds=Thresholds(None, 0.9)).explain_from == 0.9
+    assert LocalScorer(model, thresholds=Thresholds(None, None)).explain_from == np.inf
+
+
+class Registry:
+    def __init__(self, found: ModelRecord | None) -> None:
+        self.found = found
+
+    async def active_model(self) -> ModelRecord | None:
+        return self.found
+
+
+async def test_load_local_scorer_applies_the_configured_overrides() -> None:
+    model = record({"review": 0.5, "block": 0.95}, version=9)
+    settings = ScoringSettings(block_threshold=0.8, reason_codes=1)
+    scorer = await load_local_scorer(Registry(model), settings, n_jobs=1)  # type: ignore[arg-type]
+    assert scorer is not None and scorer.version == "9" and scorer.reason_codes == 1
+    assert scorer.thresholds == Thresholds(review=0.5, block=0.8)
+    other = dataclasses.replace(model, backend="sagemaker")
+    assert await load_local_scorer(Registry(other), settings) is None  # type: ignore[arg-type]
+    assert await load_local_scorer(Registry(None), settings) is None  # type: ignore[arg-type]
