@@ -13,7 +13,7 @@ import redshift_connector
 from fraudd.settings import WarehouseSettings
 from fraudd.warehouse import Pool, WarehouseError, connect
 from fraudd.warehouse.common import is_serialization_conflict
-from fraudd.warehouse.redshift_driver import driver_sql, map_error
+from fraudd.warehouse.redshift_driver import _connection_lost, driver_sql, map_error
 
 SettingsFactory = Callable[..., WarehouseSettings]
 
@@ -77,7 +77,6 @@ def test_redshift_serialization_conflict_is_transient_and_keeps_its_words() -> N
 
 def test_only_a_lost_connection_is_marked_for_discarding() -> None:
     """``_connection_lost`` decides whether a failed connection goes back to the pool."""
-    from fraudd.warehouse.redshift_driver import _connection_lost
 
     def error(fields: dict[str, str]) -> WarehouseError:
         return map_error(redshift_connector.ProgrammingError(fields))
