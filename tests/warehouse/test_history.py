@@ -1,8 +1,8 @@
 """History bulk loads and the simulations table (fraudd/warehouse/*/history.py) on each
 implementation. On the Redshift form the rows reach the staging table by INSERTs (no S3 here:
-the S3 upload and the COPY statement are tests/warehouse/redshift/test_s3stage.py); everything
-after the staging — the explicit duplicate checks, the lock, the inserts, the simulation row —
-runs as on Redshift, on tables whose primary keys are not enforced."""
+the S3 upload and the COPY statement are tests/warehouse/test_s3stage.py); everything after the
+staging — the explicit duplicate checks, the lock, the inserts, the simulation row — runs as on
+Redshift, on tables whose primary keys are not enforced."""
 
 from __future__ import annotations
 

@@ -4,6 +4,7 @@ evaluation.py) on each implementation, and the Redshift feature SQL's constant b
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import numpy as np
 import pandas as pd
@@ -11,6 +12,13 @@ import pytest
 
 from fraudd.features import FEATURES, TRAINING_COLUMNS
 from fraudd.warehouse.shared import features as feature_sql
+from fraudd.warehouse.shared.features import (
+    FEATURE_LOOKBACK,
+    bind,
+    feature_queries,
+    serving_call,
+    training_call,
+)
 from tests.model.fixtures import TX_COLUMNS, label_rows, tx_rows
 from tests.warehouse.sessions import AreaDb, area_db
 
@@ -62,6 +70,49 @@ async def test_training_rows_and_known_frauds(area_db: AreaDb, history: pd.DataF
         zip(known["card_token"], (t.to_pydatetime() for t in known["tx_time"]), strict=True)
     )
     assert len(frauds) > 0
+
+
+def _windows_hours(sql: str) -> list[int]:
+    return [int(h) for h in re.findall(r"interval '(\d+) hours'", sql)]
+
+
+@pytest.mark.parametrize("dialect", ["postgres", "redshift"])
+def test_the_lookback_covers_every_feature_window(dialect: str) -> None:
+    queries = feature_queries(dialect, "fraudd")  # type: ignore[arg-type]
+    widest = max(_windows_hours(queries.serving) + _windows_hours(queries.training))
+    assert widest == FEATURE_LOOKBACK / dt.timedelta(hours=1) == 888
+
+
+def test_every_redshift_scan_of_transactions_has_constant_tx_time_bounds() -> None:
+    """Zone maps prune only on constant predicates on the sort key: every scan of transactions
+    in the Redshift feature SQL carries bound parameters on tx_time, not only join conditions.
+    The batch is read once, and the windows join one bounded scan ``u`` (features_windows.sql)."""
+    queries = feature_queries("redshift", "fraudd")
+    for sql, low, high in ((queries.serving, "first", "last"), (queries.training, "start", "end")):
+        base = rf"FROM fraudd\.transactions t\n\s+WHERE [^\n]*\n\s+AND t\.tx_time >= /\*{low}\*/%s"
+        windows = (
+            r"FROM fraudd\.transactions s\n"
+            r"\s+WHERE s\.tx_time > /\*scan_from\*/%s AND s\.tx_time <= /\*scan_to\*/%s\n"
+        )
+        assert len(re.findall(r"(?:FROM|JOIN) fraudd\.transactions", sql)) == 2  # batch + windows
+        assert len(re.findall(windows, sql)) == 1, sql
+        assert len(re.findall(r"LEFT JOIN u\n", sql)) == 3, sql  # card, delayed, recent windows
+        assert re.search(base, sql) or re.search(
+            rf"FROM fraudd\.transactions t\n\s+WHERE t\.tx_time >= /\*{low}\*/%s", sql
+        ), sql
+        assert re.search(rf"AND t\.tx_time <=? /\*{high}\*/%s", sql), sql
+
+
+def test_bind_names_every_parameter() -> None:
+    first, last = START, START + dt.timedelta(hours=1)
+    redshift = feature_queries("redshift", "fraudd")
+    sql, params = serving_call(redshift.serving, ["a", "b"], first, last)
+    assert params == ["a", "b", first, last, first - FEATURE_LOOKBACK, last]
+    assert sql.count("%s") == len(params) == 6
+    _, params = training_call(redshift.training, first, last)
+    assert params == [first, last, first - FEATURE_LOOKBACK, last]
+    with pytest.raises(ValueError, match="no /\\*name\\*/ marker"):
+        bind("SELECT %s, /*a*/%s", {"a": 1})
 
 
 async def test_a_lookback_too_short_changes_the_redshift_features(
