@@ -2,7 +2,7 @@
 queries of each dialect, their look-back, named parameters and Redshift ML's scoring statement.
 
 That both paths give the same features on each implementation is tests/test_features.py
-(invariant 5); that the look-back is applied, tests/warehouse/test_training.py."""
+(invariant 5); that the look-back is applied, the training area's own test_training.py."""
 
 from __future__ import annotations
 
