@@ -84,7 +84,12 @@ class Connection(Protocol):
 
 
 class Pool(Protocol):
-    """A driver's pool of connections to one database (psycopg or redshift_connector)."""
+    """A driver's pool of connections to one database (psycopg or redshift_connector).
+
+    A connection the server dropped fails its caller with a transient error and is replaced, also
+    when it died while idle in the pool; a task cancelled mid-statement frees its slot; no call
+    blocks the event loop.
+    """
 
     dialect: Dialect
     schema: str

@@ -6,6 +6,7 @@ import collections
 import csv
 import functools
 import io
+import re
 from collections.abc import (
     AsyncIterable,
     AsyncIterator,
@@ -38,6 +39,9 @@ CONNECTION_LOST_SQLSTATES = frozenset({"57P01", "57P02", "57P03"})
 # "could not complete because of conflict with concurrent transaction" (the Redshift JDBC
 # driver's issue #147), which a retry resolves the same way.
 REDSHIFT_SERIALIZATION_CODE = "1023"
+# the number as a whole word: Redshift's other internal errors (XX000) carry other numbers
+_REDSHIFT_CONFLICT_MESSAGE = re.compile(rf"^\s*{REDSHIFT_SERIALIZATION_CODE}\b")
+_REDSHIFT_CONFLICT_IN_TEXT = re.compile(rf": {REDSHIFT_SERIALIZATION_CODE}\b")
 _REDSHIFT_CONFLICT_WORDS = (
     "serializable isolation violation",
     "conflict with concurrent transaction",
@@ -64,7 +68,7 @@ def fields_are_serialization_conflict(
     """
     if sqlstate == "40001":
         return True
-    if sqlstate == "XX000" and message.strip().startswith(REDSHIFT_SERIALIZATION_CODE):
+    if sqlstate == "XX000" and _REDSHIFT_CONFLICT_MESSAGE.match(message):
         return True
     text = f"{message} {detail}".lower()
     return any(words in text for words in _REDSHIFT_CONFLICT_WORDS)
@@ -87,7 +91,7 @@ def is_serialization_conflict(error: Exception) -> bool:
     sqlstate = getattr(error, "sqlstate", None)
     text = str(error)
     return fields_are_serialization_conflict(sqlstate, text) or (
-        sqlstate == "XX000" and f": {REDSHIFT_SERIALIZATION_CODE}" in text
+        sqlstate == "XX000" and _REDSHIFT_CONFLICT_IN_TEXT.search(text) is not None
     )
 
 

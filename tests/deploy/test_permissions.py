@@ -49,7 +49,7 @@ from tests.deploy import aws_calls, iam
 from tests.e2e.harness import make_env, scalar
 from tests.e2e.test_loop import run_loop
 from tests.reliability.daemon import DaemonProcess
-from tests.warehouse.test_s3stage import RecordingConnection
+from tests.warehouse.redshift.test_s3stage import RecordingConnection
 
 pytestmark = pytest.mark.timeout(300)
 

@@ -1,9 +1,10 @@
 """Redshift staging (fraudd/warehouse/redshift/s3stage.py): CSV.gz parts on S3 (the local
-stack's moto server) and the COPY statement."""
+stack's moto server), the COPY statement, and a bulk load's configuration errors."""
 
 from __future__ import annotations
 
 import gzip
+from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack
 from typing import Any
 
@@ -14,6 +15,7 @@ from fraudd import aws
 from fraudd.history.columns import NORMAL_COLUMNS
 from fraudd.localstack import StackInfo
 from fraudd.settings import RedshiftSettings, Settings, WarehouseSettings
+from fraudd.warehouse import WarehouseError
 from fraudd.warehouse.api.history import StagingConfigError
 from fraudd.warehouse.redshift.history import RedshiftBulkLoad
 from fraudd.warehouse.redshift.s3stage import S3Stager, copy_statement, staging_uri
@@ -129,3 +131,74 @@ async def test_a_redshift_load_without_a_staging_prefix_refuses_before_it_create
     )
     with pytest.raises(StagingConfigError, match="s3_staging_uri"):
         await load.__aenter__()
+
+
+async def test_a_missing_bucket_names_the_setting_and_the_stack_output(
+    local_stack: tuple[Settings, StackInfo],
+) -> None:
+    base, info = local_stack
+    settings = base.derive(
+        **{
+            "aws": base.aws.derive(**{"endpoint_url": info.moto_endpoint}),
+            "warehouse": base.warehouse.derive(
+                **{"dialect": "redshift", "s3_staging_uri": "s3://no-such-bucket-12/staging/"}
+            ),
+        }
+    )
+
+    async def chunks() -> AsyncIterator[str]:
+        yield "1,a\n"
+
+    async with AsyncExitStack() as stack:
+        s3 = await aws.open_client(stack, settings, "s3")
+        conn: Any = RecordingConnection(s3, "no-such-bucket-12")
+        with pytest.raises(StagingConfigError) as failed:
+            await S3Stager.from_settings(s3, settings).stage(conn, chunks())
+    message = str(failed.value)
+    assert "\n" not in message
+    assert "warehouse.s3_staging_uri" in message and "no-such-bucket-12" in message
+    assert "StagingUri" in message
+    assert conn.statements == []  # no COPY of files that were never staged
+
+
+class FailingCopy(RecordingConnection):
+    """Redshift refusing the COPY (a bad row, a role it cannot assume)."""
+
+    async def execute(self, sql: str, *args: Any) -> int:
+        await super().execute(sql, *args)
+        raise WarehouseError("ProgrammingError: Load into table failed", transient=False)
+
+
+async def test_staged_files_are_deleted_when_the_copy_fails_and_nothing_staged_copies_nothing(
+    local_stack: tuple[Settings, StackInfo],
+) -> None:
+    base, info = local_stack
+    settings = base.derive(
+        **{
+            "aws": base.aws.derive(**{"endpoint_url": info.moto_endpoint}),
+            "warehouse": base.warehouse.derive(
+                **{"dialect": "redshift", "s3_staging_uri": "s3://fraudd-staging-2/loads/"}
+            ),
+            "redshift": RedshiftSettings(copy_iam_role=ROLE),
+        }
+    )
+
+    async def chunks(*texts: str) -> AsyncIterator[str]:
+        for text in texts:
+            yield text
+
+    async with AsyncExitStack() as stack:
+        s3 = await aws.open_client(stack, settings, "s3")
+        await s3.create_bucket(
+            Bucket="fraudd-staging-2", CreateBucketConfiguration={"LocationConstraint": "eu-west-1"}
+        )
+        stager = S3Stager.from_settings(s3, settings)
+        failing = FailingCopy(s3, "fraudd-staging-2")
+        with pytest.raises(WarehouseError, match="Load into table failed"):
+            await stager.stage(failing, chunks("1,a\n", "2,b\n"))  # type: ignore[arg-type]
+        after_failure = await s3.list_objects_v2(Bucket="fraudd-staging-2")
+        empty = RecordingConnection(s3, "fraudd-staging-2")
+        rows = await stager.stage(empty, chunks("", ""))  # type: ignore[arg-type]
+    assert len(failing.statements) == 1 and len(failing.staged) == 2  # both parts were there
+    assert after_failure.get("KeyCount", 0) == 0
+    assert rows == 0 and empty.statements == []  # COPY fails on a prefix without files

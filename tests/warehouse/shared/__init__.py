@@ -1,0 +1,1 @@
+"""Tests of the warehouse code both dialects share that is not an area (the feature SQL)."""
