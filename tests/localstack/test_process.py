@@ -16,10 +16,12 @@ import pytest
 from fraudd.localstack import process
 from fraudd.localstack.process import ProcessRef
 
-SLEEPER = [sys.executable, "-c", "import time; time.sleep(60)"]
+SLEEPER = [sys.executable, "-I", "-S", "-c", "import time; time.sleep(60)"]
 # Ignores SIGTERM, and says so once it does (so the test does not signal it too early).
 STUBBORN = [
     sys.executable,
+    "-I",
+    "-S",
     "-c",
     "import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); "
     "print('ignoring', flush=True); time.sleep(60)",
