@@ -4,6 +4,7 @@ the login role and database made (and re-passworded) on the session's real clust
 from __future__ import annotations
 
 import os
+import tempfile
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -102,20 +103,22 @@ def test_the_dsn_is_quoted_and_never_holds_the_password() -> None:
     assert "hunter2" not in postgres.dsn(5433, wh)
 
 
-def test_the_cluster_lives_in_the_state_dir_when_its_owner_can_reach_it(tmp_path: Path) -> None:
-    reachable = tmp_path / "open"
-    reachable.mkdir()
-    for directory in (reachable, *reachable.parents):  # pytest's own tmp dirs are 0700
-        if directory.stat().st_uid == os.geteuid():
-            directory.chmod(directory.stat().st_mode | 0o711)
-    assert postgres.locate(reachable).root == reachable / "pg"
+def test_the_cluster_lives_in_the_state_dir_when_its_owner_can_reach_it() -> None:
+    # pytest's own tmp dirs are 0700 (unreachable for the postgres user when we are root)
+    reachable = Path(tempfile.mkdtemp(prefix="fraudd-test-"))
+    try:
+        reachable.chmod(0o711)
+        assert postgres.locate(reachable).root == reachable / "pg"
+    finally:
+        reachable.rmdir()
 
 
 def test_a_long_or_unreachable_state_dir_puts_the_cluster_under_tmp(tmp_path: Path) -> None:
     long = tmp_path / ("x" * (postgres.MAX_SOCKET_PATH - 10))
     first, again = postgres.locate(long), postgres.locate(long)
     assert first.root == again.root != long / "pg"  # the same place every time
-    assert first.root.parent == Path("/tmp") and first.root.name.startswith("fraudd-pg-")
+    assert first.root.parent == Path(tempfile.gettempdir())
+    assert first.root.name.startswith("fraudd-pg-")
     if os.geteuid() == 0:  # the postgres user cannot enter a root-only directory
         hidden = tmp_path / "hidden"
         hidden.mkdir(mode=0o700)
