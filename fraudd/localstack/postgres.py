@@ -168,12 +168,16 @@ def _run(
 
 def _make_root(cluster: Cluster) -> None:
     root = cluster.root
-    root.mkdir(parents=True, exist_ok=True)
+    refused = LocalStackError(f"{root} exists but is not a directory owned by us")
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+    except FileExistsError:  # a file (or a link to one) holds the name
+        raise refused from None
     info = root.lstat()
     allowed = {os.geteuid()} | ({cluster.owner.uid} if cluster.owner else set())
     # In a shared /tmp another user could have planted this name: refuse anything not ours.
     if not stat.S_ISDIR(info.st_mode) or info.st_uid not in allowed:
-        raise LocalStackError(f"{root} exists but is not a directory owned by us")
+        raise refused
     if cluster.owner is not None:
         os.chown(root, cluster.owner.uid, cluster.owner.gid)
     root.chmod(0o700)

@@ -56,6 +56,8 @@ def install_signal_handlers(stop: asyncio.Event) -> None:
 async def _deadline(stop: asyncio.Event, grace_s: float, tasks: list[asyncio.Task[None]]) -> None:
     """After ``stop`` plus the grace period, cancel the tasks that have not finished."""
     await stop.wait()
+    if not tasks:  # no role to drain (asyncio.wait refuses an empty set)
+        return
     _done, pending = await asyncio.wait(tasks, timeout=grace_s)
     for task in pending:
         log.warning("daemon.deadline_cancelled", task=task.get_name())

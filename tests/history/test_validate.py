@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-import gzip
-import os
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import pytest
 
-from fraudd.history.columns import LayoutError, derived_card_token
+from fraudd.history.columns import derived_card_token
 from fraudd.history.reader import HistoryFile
 from fraudd.history.validate import REASONS, validate_chunk
 
@@ -127,33 +124,3 @@ def test_explicit_label_time_is_kept_and_checked(tmp_path: Path) -> None:
     rows, rejects = read_all(path)
     assert rows["labelled_at"].tolist() == [pd.Timestamp("2018-05-01", tz="UTC")]
     assert rejects.to_dict("records") == [{"line": 3, "reason": "bad_field"}]
-
-
-def test_handbook_header_is_recognised_and_gzip_detected(tmp_path: Path) -> None:
-    path = tmp_path / "hb.csv"  # no .gz suffix: detected by the magic bytes
-    text = (
-        ",TRANSACTION_ID,TX_DATETIME,CUSTOMER_ID,TERMINAL_ID,TX_AMOUNT,TX_TIME_SECONDS,"
-        "TX_TIME_DAYS,TX_FRAUD,TX_FRAUD_SCENARIO\n"
-        "0,0,2018-04-01 00:00:31,596,3156,57.16,31,0,0,0\n"
-        "1,1,2018-04-01 00:02:10,4961,3412,81.51,130,0,1,2\n"
-    )
-    path.write_bytes(gzip.compress(text.encode()))
-    with HistoryFile(path) as f:
-        assert f.layout is not None and f.layout.name == "handbook"
-    rows, _ = read_all(path)
-    assert rows["tx_id"].tolist() == ["0", "1"]
-    assert rows["fraud_scenario"].tolist() == [0, 2] and rows["is_fraud"].tolist() == [False, True]
-
-
-def test_a_file_with_an_unknown_header_is_closed_again(tmp_path: Path) -> None:
-    path = tmp_path / "unknown.csv"
-    path.write_text("tx_id,tx_time,customer_id,terminal_id,is_fraud\n", encoding="utf-8")
-    file = HistoryFile(path)  # kept alive: closing must not wait for garbage collection
-    with pytest.raises(LayoutError, match="amount"), file:
-        pass
-    assert str(path) not in _open_files()
-
-
-def _open_files() -> set[str]:
-    fds = Path("/proc/self/fd")
-    return {os.path.realpath(fd) for fd in fds.iterdir() if fd.is_symlink()}

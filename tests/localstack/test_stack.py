@@ -17,10 +17,10 @@ import psycopg
 import pytest
 
 from fraudd import localstack
-from fraudd.localstack import LocalStackError, StackInfo, moto
+from fraudd.localstack import LocalStackError, StackInfo
 from fraudd.localstack import process as proc
 from fraudd.localstack import state as stack_state
-from fraudd.settings import Settings, SnsSettings, SqsSettings
+from fraudd.settings import Settings
 
 SettingsFactory = Callable[[Path], Settings]
 
@@ -220,31 +220,6 @@ def test_postgres_never_runs_as_root(stack: tuple[Settings, StackInfo]) -> None:
     pid = localstack.status(settings)["postgres"].pid
     assert pid is not None
     assert Path(f"/proc/{pid}").stat().st_uid != 0
-
-
-def test_fifo_topic_delivers_to_fifo_queue(stack: tuple[Settings, StackInfo]) -> None:
-    settings, info = stack
-    sns_client = _client("sns", info.moto_endpoint, settings)
-    sqs_client = _client("sqs", info.moto_endpoint, settings)
-    sns = SnsSettings(topic_name="alerts-test.fifo", fifo=True)
-    sqs = SqsSettings(queue_name="alerts-test.fifo")
-
-    topic_arn, queue_url = moto.ensure_resources(sns_client, sqs_client, sns, sqs)
-    sns_client.publish(
-        TopicArn=topic_arn, Message="m", MessageGroupId="card-1", MessageDeduplicationId="tx-1"
-    )
-
-    attributes = sns_client.get_topic_attributes(TopicArn=topic_arn)["Attributes"]
-    assert attributes["FifoTopic"] == "true"
-    received = sqs_client.receive_message(QueueUrl=queue_url, WaitTimeSeconds=5)
-    assert json.loads(received["Messages"][0]["Body"])["Message"] == "m"
-
-
-def test_fifo_topic_needs_fifo_names() -> None:
-    with pytest.raises(LocalStackError, match=r"sns\.topic_name must end with \.fifo"):
-        moto.check_names(SnsSettings(fifo=True), SqsSettings())
-    with pytest.raises(LocalStackError, match=r"sqs\.queue_name must end with \.fifo"):
-        moto.check_names(SnsSettings(topic_name="a.fifo", fifo=True), SqsSettings())
 
 
 def test_session_fixture_points_settings_at_its_stack(

@@ -44,11 +44,6 @@ def test_derive_refuses_a_variant_that_breaks_a_rule_across_fields(changes: dict
     assert describe(refused.value).startswith(f"{key}: ")
 
 
-def test_a_section_derived_alone_checks_its_own_rules() -> None:
-    with pytest.raises(pydantic.ValidationError, match=r"must be below consumer\.instance_count"):
-        Settings().consumer.derive(instance_index=1)
-
-
 def test_cli_option_that_breaks_a_rule_exits_78_with_one_line(tmp_path: Path) -> None:
     result = run_cli("--config", str(write(tmp_path, "")), "run", "--instance", "2-of-2")
     assert result.returncode == EX_CONFIG

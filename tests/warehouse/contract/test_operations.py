@@ -172,26 +172,6 @@ async def test_refresh_view_needs_the_view_owner(contract: ContractEnv) -> None:
         assert await s.view_refreshable() == (not contract.redshift)
 
 
-async def test_refresh_view_by_a_user_who_does_not_own_it_stops_at_start(
-    contract: ContractEnv,
-) -> None:
-    """warehouse.refresh_view = true with a user who does not own the view: one clear line at
-    start (the CLI exits 78), not a permission error on every poll."""
-    import dataclasses
-
-    from fraudd.service import startup
-
-    settings = contract.settings.derive(
-        **{"warehouse": contract.settings.warehouse.derive(**{"refresh_view": True})}
-    )
-    deps = dataclasses.replace(contract.deps, settings=settings)
-    if not contract.redshift:
-        await startup.check(deps, ("consumer",))  # the owner may refresh
-        return
-    with pytest.raises(startup.StartupError, match="only its owner may REFRESH it"):
-        await startup.check(deps, ("consumer",))
-
-
 async def test_hostile_one_mib_records_are_quarantined_whole(contract: ContractEnv) -> None:
     """A batch of big bad records must fit the statement limit (16 MB on Redshift) or it fails
     on every retry and stops the consumer (a poison batch)."""

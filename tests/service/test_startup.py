@@ -1,0 +1,66 @@
+"""Start-up checks on real warehouses: a deployment mistake stops the daemon with one line (the
+CLI exits 78) instead of failing on every poll."""
+
+from __future__ import annotations
+
+import dataclasses
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack
+
+import pytest
+
+from fraudd.deps import Deps, open_deps
+from fraudd.localstack import StackInfo
+from fraudd.service import startup
+from fraudd.settings import Settings
+from fraudd.warehouse.migrate import migrate
+from fraudd.warehouse.sqlfiles import load_migrations
+from tests.warehouse.contract.env import ContractEnv
+
+
+async def test_refresh_view_by_a_user_who_does_not_own_it_stops_at_start(
+    contract: ContractEnv,
+) -> None:
+    """warehouse.refresh_view = true with a user who does not own the view: one clear line at
+    start (the CLI exits 78), not a permission error on every poll."""
+    settings = contract.settings.derive(
+        **{"warehouse": contract.settings.warehouse.derive(**{"refresh_view": True})}
+    )
+    deps = dataclasses.replace(contract.deps, settings=settings)
+    if not contract.redshift:
+        await startup.check(deps, ("consumer",))  # the owner may refresh
+        return
+    with pytest.raises(startup.StartupError, match="only its owner may REFRESH it"):
+        await startup.check(deps, ("consumer",))
+
+
+@pytest.fixture
+async def unmigrated(local_stack: tuple[Settings, StackInfo]) -> AsyncIterator[Deps]:
+    """Dependencies on a schema no `fraudd migrate` has touched yet (dropped afterwards)."""
+    schema = f"t_start_{uuid.uuid4().hex[:10]}"
+    settings = local_stack[0].derive(warehouse={"schema_name": schema, "refresh_view": True})
+    async with AsyncExitStack() as stack:
+        deps = await open_deps(settings, stack, ())
+        try:
+            yield deps
+        finally:
+            async with deps.warehouse.acquire() as conn:
+                await conn.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+
+
+async def test_the_console_needs_its_migrations_first(unmigrated: Deps) -> None:
+    versions = [m.version for m in load_migrations("postgres")]
+    schema = unmigrated.settings.warehouse.schema_name
+    with pytest.raises(startup.StartupError) as refused:
+        await startup.check(unmigrated, ("console",))
+    assert str(refused.value) == (
+        f"the console needs migration(s) {', '.join(versions)} in schema {schema}: "
+        "run `fraudd migrate` first"
+    )
+    await migrate(unmigrated.warehouse, unmigrated.settings)  # type: ignore[arg-type]
+    await startup.check(unmigrated, ("console", "consumer"))
+
+
+async def test_roles_without_a_check_start_whatever_the_schema(unmigrated: Deps) -> None:
+    await startup.check(unmigrated, ("producer", "ingest", "actions"))
