@@ -17,6 +17,12 @@ async def check(deps: Deps, roles: tuple[Role, ...]) -> None:
     wh = settings.warehouse
     if "console" in roles:
         await _check_console(deps)
+    if "actions" in roles and settings.profile == "aws" and settings.sns.topic_arn is None:
+        raise StartupError(
+            "sns.topic_arn is not set: on AWS the stack creates the alert topic and the instance "
+            "role may only publish to it (deploy/aws/fraudd.yaml grants no sns:CreateTopic); set "
+            "sns.topic_arn to the stack's TopicArn output"
+        )
     if "consumer" in roles and wh.refresh_view:
         async with deps.warehouse.session() as session:
             refreshable = await session.view_refreshable()

@@ -49,7 +49,8 @@ async def run(deps: Deps, stop: asyncio.Event) -> None:
 
 
 async def resolve_topic(deps: Deps) -> str:
-    """The topic ARN from settings, or looked up by name (CreateTopic is idempotent)."""
+    """The topic ARN from settings, or the local stack's topic by name (CreateTopic is idempotent;
+    on AWS the start-up check requires the ARN, the role may not create topics)."""
     sns = deps.settings.sns
     if sns.topic_arn:
         return sns.topic_arn

@@ -64,3 +64,16 @@ async def test_the_console_needs_its_migrations_first(unmigrated: Deps) -> None:
 
 async def test_roles_without_a_check_start_whatever_the_schema(unmigrated: Deps) -> None:
     await startup.check(unmigrated, ("producer", "ingest", "actions"))
+
+
+async def test_actions_on_aws_needs_the_topic_arn(unmigrated: Deps) -> None:
+    """On AWS the instance role may publish to the stack's topic but not create one, so actions
+    starting without sns.topic_arn would fail on CreateTopic: one line at start instead."""
+    local = unmigrated.settings
+    on_aws = local.derive(profile="aws", roles=("actions",), sns=local.sns.derive(topic_arn=None))
+    deps = dataclasses.replace(unmigrated, settings=on_aws)
+    with pytest.raises(startup.StartupError, match=r"set sns\.topic_arn to the stack's TopicArn"):
+        await startup.check(deps, ("actions",))
+    arn = "arn:aws:sns:eu-west-1:123456789012:fraudd-alerts"
+    given = on_aws.derive(sns=on_aws.sns.derive(topic_arn=arn))
+    await startup.check(dataclasses.replace(unmigrated, settings=given), ("actions",))
