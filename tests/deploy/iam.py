@@ -256,6 +256,8 @@ def resource_arn(call: Mapping[str, Any], stack: Stack = STACK) -> str:
             return stack.get_att("Stream", "Arn")
         return f"arn:{PARTITION}:kinesis:{REGION}:{ACCOUNT}:stream/{name}"
     if service == "sns":
+        if "TopicArn" not in params:  # CreateTopic names the topic it would create
+            return f"arn:{PARTITION}:sns:{REGION}:{ACCOUNT}:{params['Name']}"
         return stack.topic_arn if params.get("TopicArn") == "<topic>" else params["TopicArn"]
     if service == "s3":
         bucket = stack.bucket if params.get("Bucket") == "<bucket>" else params.get("Bucket")
