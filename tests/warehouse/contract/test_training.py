@@ -1,5 +1,6 @@
-"""Training rows and the evaluation's known frauds (fraudd/warehouse/shared/training.py,
-evaluation.py) on each implementation, and the Redshift feature SQL's constant bounds."""
+"""The training area (fraudd/warehouse/{api,shared}/training.py) on each implementation: the
+training rows of a range from the one feature definition; and the Redshift feature SQL's constant
+bounds, which the training query shares with serving (fraudd/warehouse/shared/features.py)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import pandas as pd
 import pytest
 
 from fraudd.features import FEATURES, TRAINING_COLUMNS
+from fraudd.warehouse.api.labels import Label
 from fraudd.warehouse.shared import features as feature_sql
 from fraudd.warehouse.shared.features import (
     FEATURE_LOOKBACK,
@@ -19,39 +21,15 @@ from fraudd.warehouse.shared.features import (
     serving_call,
     training_call,
 )
-from tests.model.fixtures import TX_COLUMNS, label_rows, tx_rows
-from tests.warehouse.sessions import AreaDb, area_db
-
-__all__ = ["area_db"]
-
-UTC = dt.UTC
-START = dt.datetime(2018, 5, 12, tzinfo=UTC)
+from tests.warehouse.contract.env import HISTORY_START as START
+from tests.warehouse.contract.env import swipe
+from tests.warehouse.sessions import AreaDb
 
 
-async def _load(area_db: AreaDb, frame: pd.DataFrame) -> None:
-    raw = getattr(area_db.wh.pool, "_warehouse", area_db.wh.pool)
-    async with raw.acquire() as conn:
-        await conn.copy_rows(f"{area_db.schema}.transactions", TX_COLUMNS, tx_rows(frame))
-        await conn.copy_rows(
-            f"{area_db.schema}.labels",
-            ("tx_id", "is_fraud", "labelled_at", "fraud_scenario"),
-            label_rows(frame, spread=True),
-        )
-
-
-@pytest.fixture(scope="module")
-def history() -> pd.DataFrame:
-    from fraudd.simulator.dataset import generate_history
-
-    return generate_history(dt.date(2018, 4, 1), 45, customers=120, terminals=240, seed=5)
-
-
-async def test_training_rows_and_known_frauds(area_db: AreaDb, history: pd.DataFrame) -> None:
-    await _load(area_db, history)
+async def test_training_rows_of_the_history(loaded: AreaDb, history: pd.DataFrame) -> None:
     end = START + dt.timedelta(days=2)
-    async with area_db.wh.session() as s:
+    async with loaded.wh.session() as s:
         rows = await s.training_rows(START, end)
-        frauds = await s.known_frauds(START - dt.timedelta(days=7), end)
     frame = pd.DataFrame(rows, columns=list(TRAINING_COLUMNS))
     window = history[(history["tx_time"] >= START) & (history["tx_time"] < end)]
     assert frame["tx_id"].tolist() == window.sort_values(["tx_time", "tx_id"])["tx_id"].tolist()
@@ -61,15 +39,31 @@ async def test_training_rows_and_known_frauds(area_db: AreaDb, history: pd.DataF
     )
     assert frame["cust_count_30d"].min() >= 1  # the card's own transaction, always
     assert (frame.loc[:, list(FEATURES)].astype(np.float64).nunique() > 1).sum() > 15
-    known = history[
-        (history["is_fraud"] > 0)
-        & (history["tx_time"] >= START - dt.timedelta(days=7))
-        & (history["tx_time"] < end)
-    ]
-    assert sorted(frauds) == sorted(
-        zip(known["card_token"], (t.to_pydatetime() for t in known["tx_time"]), strict=True)
-    )
-    assert len(frauds) > 0
+
+
+async def test_training_rows_are_the_half_open_range_in_order_unlabelled_as_legitimate(
+    area_db: AreaDb,
+) -> None:
+    """``start <= tx_time < end``, by (tx_time, tx_id); a transaction without a label is not
+    fraud; the label is the only thing training adds to the serving features."""
+    swipes = [swipe("t0", hours=-1), swipe("t2"), swipe("t1"), swipe("t3", 900.0, hours=1),
+              swipe("t4", hours=2)]  # fmt: skip
+    start, end = swipes[1].tx_time, swipes[4].tx_time
+    later = end + dt.timedelta(days=30)  # arrived long after: training reads every label
+    async with area_db.wh.session() as s:
+        await s.store_transactions(swipes)
+        await s.insert_labels([Label("t3", True, later), Label("t2", False, later)], "test")
+        rows = await s.training_rows(start, end)
+        serving = {r[0]: tuple(r[1:]) for r in await s.serving_rows(swipes[1:4])}
+    frame = pd.DataFrame(rows, columns=list(TRAINING_COLUMNS))
+    assert frame["tx_id"].tolist() == ["t1", "t2", "t3"]
+    assert frame["is_fraud"].astype(bool).tolist() == [False, False, True]
+    assert frame["card_token"].tolist() == ["card-000001"] * 3
+    features = frame.loc[:, list(FEATURES)].astype(np.float64)
+    for tx_id, row in zip(frame["tx_id"], features.itertuples(index=False), strict=True):
+        same = tuple(np.nan if v is None else float(v) for v in serving[tx_id])
+        assert tuple(row) == pytest.approx(same, nan_ok=True), tx_id
+    assert features["amount"].tolist() == [20.0, 20.0, 900.0]
 
 
 def _windows_hours(sql: str) -> list[int]:
@@ -122,7 +116,7 @@ async def test_a_lookback_too_short_changes_the_redshift_features(
     the terminal's delayed windows lose rows on the Redshift implementation only."""
     if not area_db.redshift:
         pytest.skip("the PostgreSQL training query frames its own window")
-    await _load(area_db, history)
+    await area_db.load(history)
     end = START + dt.timedelta(hours=12)
     async with area_db.wh.session() as s:
         full = pd.DataFrame(await s.training_rows(START, end), columns=list(TRAINING_COLUMNS))
