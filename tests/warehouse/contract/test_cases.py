@@ -15,7 +15,7 @@ import pytest
 from fraudd.warehouse.api import Session
 from fraudd.warehouse.api.cases import AuditEntry, CaseFilter, StoredLabel, VerdictRecord
 from fraudd.warehouse.api.labels import Label
-from fraudd.warehouse.api.stream import Decided
+from fraudd.warehouse.api.stream import Decided, DecidedBatch
 from fraudd.warehouse.shared.cases import ID_CHUNK
 from tests.warehouse.contract.env import SHARD_A, ContractEnv, record, swipe
 
@@ -34,7 +34,7 @@ async def decide(s: Session, alerts: list[Alert]) -> None:
                     None if d == "approve" else {"alert_id": t})
             for (t, _, score, d), w in zip(alerts, swipes, strict=True)
         ]  # fmt: skip
-        await s.record_batch("g", decided, [], [])
+        await s.record_batch(DecidedBatch("g", decided))
 
 
 async def intake(s: Session, since: datetime = LONG_AGO) -> int:
