@@ -30,6 +30,13 @@ AREA_ISOLATION = {"redshift-snapshot": "REPEATABLE READ", "redshift-serializable
 
 
 @pytest.fixture
+def redshift_only(warehouse_implementation: str) -> None:
+    """Skip on PostgreSQL; named before ``contract`` or ``area_db``, it skips before they open."""
+    if warehouse_implementation == "postgres":
+        pytest.skip("Redshift's behaviour only")
+
+
+@pytest.fixture
 async def contract(warehouse_implementation: str, local_stack: Any) -> AsyncIterator[ContractEnv]:
     env = await open_contract_env(local_stack, warehouse_implementation, ("consumer", "actions"))
     try:

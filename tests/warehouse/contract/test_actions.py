@@ -43,11 +43,10 @@ async def test_blocks_keep_the_later_expiry_and_alerts_are_marked(contract: Cont
 
 
 async def test_redshift_mode_refuses_the_postgres_only_block_lookup(
-    contract: ContractEnv,
+    redshift_only: None, contract: ContractEnv
 ) -> None:
-    """The producer's block lookup as the Redshift path ran it before the seam."""
-    if not contract.redshift:
-        pytest.skip("PostgreSQL runs it")
+    """The producer's block lookup as the Redshift path ran it before the seam (PostgreSQL
+    runs it)."""
     statement = "SELECT card_token FROM s.card_blocks WHERE expires_at > clock_timestamp()"
     async with contract.deps.warehouse.acquire() as conn:
         with pytest.raises(WarehouseError, match=r"not supported by Redshift|Only %s and %% are"):

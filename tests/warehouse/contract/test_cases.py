@@ -16,7 +16,7 @@ from fraudd.warehouse.api import Session
 from fraudd.warehouse.api.cases import AuditEntry, CaseFilter, StoredLabel, VerdictRecord
 from fraudd.warehouse.api.labels import Label
 from fraudd.warehouse.api.stream import Decided, DecidedBatch
-from fraudd.warehouse.shared.cases import ID_CHUNK
+from fraudd.warehouse.shared import cases
 from tests.warehouse.contract.env import SHARD_A, ContractEnv, record, swipe
 
 LONG_AGO = datetime(2000, 1, 1, tzinfo=UTC)
@@ -89,27 +89,28 @@ async def test_intake_opens_a_case_per_card_and_attaches_later_alerts_while_it_i
 
 
 async def test_labels_are_replaced_and_id_lists_span_statement_chunks(
-    contract: ContractEnv,
+    contract: ContractEnv, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    swipes = [swipe(f"t{n:04}", hours=n / 100) for n in range(ID_CHUNK + 1)]
+    monkeypatch.setattr(cases, "ID_CHUNK", 3)  # a chunk of ids per statement, as with 1000
+    swipes = [swipe(f"t{n:04}", hours=n / 100) for n in range(7)]
     ids = [w.tx_id for w in swipes]
     now = datetime.now(UTC)
     async with contract.deps.warehouse.session() as s:
         await s.store_transactions(swipes)
         times = await s.transaction_times([*ids, "unknown", ids[0]])
-        await s.insert_labels([Label("t0000", True, now), Label("t1000", True, now)], "verdict")
+        await s.insert_labels([Label("t0000", True, now), Label("t0006", True, now)], "verdict")
         before = await s.stored_labels([*ids, "unknown"])
         await s.replace_labels(
             [Label("t0000", False, now), Label("t0001", True, now)], "chargeback"
         )
-        after = await s.stored_labels(["t0000", "t0001", "t1000", "unknown"])
+        after = await s.stored_labels(["t0000", "t0001", "t0006", "unknown"])
     assert times == {w.tx_id: w.tx_time for w in swipes}  # beyond one chunk, the unknown left out
     assert all(t.tzinfo is not None for t in times.values())
-    assert before == {"t0000": StoredLabel(True, "verdict"), "t1000": StoredLabel(True, "verdict")}
+    assert before == {"t0000": StoredLabel(True, "verdict"), "t0006": StoredLabel(True, "verdict")}
     assert after == {
         "t0000": StoredLabel(False, "chargeback"),
         "t0001": StoredLabel(True, "chargeback"),
-        "t1000": StoredLabel(True, "verdict"),
+        "t0006": StoredLabel(True, "verdict"),
     }
     rows = await contract.rows("SELECT tx_id FROM {schema}.labels WHERE tx_id = 't0000'")
     assert len(rows) == 1  # replaced, not added (Redshift does not enforce the key)

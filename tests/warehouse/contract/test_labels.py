@@ -26,11 +26,10 @@ async def test_labels_keep_the_first_label_of_a_transaction(contract: ContractEn
 
 
 async def test_redshift_mode_refuses_the_postgres_only_label_insert(
-    contract: ContractEnv,
+    redshift_only: None, contract: ContractEnv
 ) -> None:
-    """The label insert as the Redshift path ran it before the seam (unnest, ON CONFLICT)."""
-    if not contract.redshift:
-        pytest.skip("PostgreSQL runs it")
+    """The label insert as the Redshift path ran it before the seam (unnest, ON CONFLICT;
+    PostgreSQL runs it)."""
     statement = (
         "INSERT INTO s.labels (tx_id) SELECT * FROM unnest(%b::text[]) ON CONFLICT (tx_id) "
         "DO NOTHING"

@@ -98,11 +98,12 @@ async def test_hostile_one_mib_records_are_quarantined_whole(contract: ContractE
     assert sorted(bytes(d.raw) for d in dead) == sorted(hostile)
 
 
-async def test_a_poll_reads_only_recently_refreshed_rows(contract: ContractEnv) -> None:
+async def test_a_poll_reads_only_recently_refreshed_rows(
+    redshift_only: None, contract: ContractEnv
+) -> None:
     """The streaming view only grows and has no index on Redshift: the poll and the shard
-    discovery must be bounded by refresh_time (zone maps; BRIN here) or they read it all."""
-    if not contract.redshift:
-        pytest.skip("PostgreSQL's stand-in is read through its primary key")
+    discovery must be bounded by refresh_time (zone maps; BRIN here) or they read it all.
+    (PostgreSQL's stand-in is read through its primary key.)"""
     old = datetime.now(UTC) - timedelta(hours=3)
     await contract.as_owner(  # sixty thousand old rows, as ingestion would have left them
         f"INSERT INTO {contract.schema}.tx_stream SELECT %s, 'pk', 'shardId-000000000000', "

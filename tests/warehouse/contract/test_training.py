@@ -110,12 +110,11 @@ def test_bind_names_every_parameter() -> None:
 
 
 async def test_a_lookback_too_short_changes_the_redshift_features(
-    area_db: AreaDb, history: pd.DataFrame, monkeypatch: pytest.MonkeyPatch
+    redshift_only: None, area_db: AreaDb, history: pd.DataFrame, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The bounds are applied (not decoration): cut the look-back to the card's 30 days and
     the terminal's delayed windows lose rows on the Redshift implementation only."""
-    if not area_db.redshift:
-        pytest.skip("the PostgreSQL training query frames its own window")
+    # (redshift_only: the PostgreSQL training query frames its own window)
     await area_db.load(history)
     end = START + dt.timedelta(hours=12)
     async with area_db.wh.session() as s:
