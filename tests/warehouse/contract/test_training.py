@@ -1,11 +1,10 @@
 """The training area (fraudd/warehouse/{api,shared}/training.py) on each implementation: the
-training rows of a range from the one feature definition; and the Redshift feature SQL's constant
-bounds, which the training query shares with serving (fraudd/warehouse/shared/features.py)."""
+training rows of a range from the one feature definition, bounded on Redshift by the feature
+SQL's look-back (whose text is tests/warehouse/shared/test_features.py's)."""
 
 from __future__ import annotations
 
 import datetime as dt
-import re
 
 import numpy as np
 import pandas as pd
@@ -14,13 +13,6 @@ import pytest
 from fraudd.features import FEATURES, TRAINING_COLUMNS
 from fraudd.warehouse.api.labels import Label
 from fraudd.warehouse.shared import features as feature_sql
-from fraudd.warehouse.shared.features import (
-    FEATURE_LOOKBACK,
-    bind,
-    feature_queries,
-    serving_call,
-    training_call,
-)
 from tests.warehouse.contract.env import HISTORY_START as START
 from tests.warehouse.contract.env import swipe
 from tests.warehouse.sessions import AreaDb
@@ -64,49 +56,6 @@ async def test_training_rows_are_the_half_open_range_in_order_unlabelled_as_legi
         same = tuple(np.nan if v is None else float(v) for v in serving[tx_id])
         assert tuple(row) == pytest.approx(same, nan_ok=True), tx_id
     assert features["amount"].tolist() == [20.0, 20.0, 900.0]
-
-
-def _windows_hours(sql: str) -> list[int]:
-    return [int(h) for h in re.findall(r"interval '(\d+) hours'", sql)]
-
-
-@pytest.mark.parametrize("dialect", ["postgres", "redshift"])
-def test_the_lookback_covers_every_feature_window(dialect: str) -> None:
-    queries = feature_queries(dialect, "fraudd")  # type: ignore[arg-type]
-    widest = max(_windows_hours(queries.serving) + _windows_hours(queries.training))
-    assert widest == FEATURE_LOOKBACK / dt.timedelta(hours=1) == 888
-
-
-def test_every_redshift_scan_of_transactions_has_constant_tx_time_bounds() -> None:
-    """Zone maps prune only on constant predicates on the sort key: every scan of transactions
-    in the Redshift feature SQL carries bound parameters on tx_time, not only join conditions.
-    The batch is read once, and the windows join one bounded scan ``u`` (features_windows.sql)."""
-    queries = feature_queries("redshift", "fraudd")
-    for sql, low, high in ((queries.serving, "first", "last"), (queries.training, "start", "end")):
-        base = rf"FROM fraudd\.transactions t\n\s+WHERE [^\n]*\n\s+AND t\.tx_time >= /\*{low}\*/%s"
-        windows = (
-            r"FROM fraudd\.transactions s\n"
-            r"\s+WHERE s\.tx_time > /\*scan_from\*/%s AND s\.tx_time <= /\*scan_to\*/%s\n"
-        )
-        assert len(re.findall(r"(?:FROM|JOIN) fraudd\.transactions", sql)) == 2  # batch + windows
-        assert len(re.findall(windows, sql)) == 1, sql
-        assert len(re.findall(r"LEFT JOIN u\n", sql)) == 3, sql  # card, delayed, recent windows
-        assert re.search(base, sql) or re.search(
-            rf"FROM fraudd\.transactions t\n\s+WHERE t\.tx_time >= /\*{low}\*/%s", sql
-        ), sql
-        assert re.search(rf"AND t\.tx_time <=? /\*{high}\*/%s", sql), sql
-
-
-def test_bind_names_every_parameter() -> None:
-    first, last = START, START + dt.timedelta(hours=1)
-    redshift = feature_queries("redshift", "fraudd")
-    sql, params = serving_call(redshift.serving, ["a", "b"], first, last)
-    assert params == ["a", "b", first, last, first - FEATURE_LOOKBACK, last]
-    assert sql.count("%s") == len(params) == 6
-    _, params = training_call(redshift.training, first, last)
-    assert params == [first, last, first - FEATURE_LOOKBACK, last]
-    with pytest.raises(ValueError, match="no /\\*name\\*/ marker"):
-        bind("SELECT %s, /*a*/%s", {"a": 1})
 
 
 async def test_a_lookback_too_short_changes_the_redshift_features(
