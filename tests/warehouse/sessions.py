@@ -17,6 +17,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
+import pandas as pd
 import pytest
 
 from fraudd.localstack import StackInfo
@@ -26,6 +27,7 @@ from fraudd.warehouse.migrate import identifiers, migrate
 from fraudd.warehouse.postgres import PostgresSession
 from fraudd.warehouse.redshift import RedshiftSession
 from fraudd.warehouse.sqlfiles import load_migrations, render, split_statements
+from tests.model.fixtures import TX_COLUMNS, label_rows, tx_rows
 from tests.redshift.pg_subset import JSON_PARSE_FUNCTION, to_postgres
 from tests.shim.redshift_shim import RedshiftShim
 from tests.warehouse.conftest import PgCluster, make_settings
@@ -87,6 +89,17 @@ class AreaDb:
     def redshift(self) -> bool:
         return self.implementation == "redshift"
 
+    async def load(self, frame: pd.DataFrame) -> None:
+        """Copy simulator output's transactions and labels (1 to 7 days late) in, raw."""
+        raw = getattr(self.wh.pool, "_warehouse", self.wh.pool)
+        async with raw.acquire() as conn:
+            await conn.copy_rows(f"{self.schema}.transactions", TX_COLUMNS, tx_rows(frame))
+            await conn.copy_rows(
+                f"{self.schema}.labels",
+                ("tx_id", "is_fraud", "labelled_at", "fraud_scenario"),
+                label_rows(frame, spread=True),
+            )
+
     async def rows(self, sql: str, *args: Any) -> list[Any]:
         """A raw read of the test's own (PostgreSQL-spelled) SQL, bypassing the rewriter."""
         raw = getattr(self.wh.pool, "_warehouse", self.wh.pool)
@@ -110,9 +123,14 @@ async def _redshift_form(conn: Connection, settings: Settings) -> None:
 
 @asynccontextmanager
 async def open_area_db(
-    base: Settings, cluster: PgCluster, shim: RedshiftShim, implementation: str
+    base: Settings,
+    cluster: PgCluster,
+    shim: RedshiftShim,
+    implementation: str,
+    isolation: str = "REPEATABLE READ",
 ) -> AsyncIterator[AreaDb]:
-    """A fresh schema of ``implementation``; dropped afterwards."""
+    """A fresh schema of ``implementation`` (Redshift sessions at ``isolation``); dropped
+    afterwards."""
     schema = f"a_{uuid.uuid4().hex[:12]}"
     redshift = implementation == "redshift"
     wh_settings = make_settings(
@@ -128,7 +146,7 @@ async def open_area_db(
         if redshift:
             async with pool.acquire() as conn:
                 await _redshift_form(conn, settings)
-            form = RedshiftForm(pool, "REPEATABLE READ")
+            form = RedshiftForm(pool, isolation)
             wh = DialectWarehouse(form, settings, RedshiftSession)  # type: ignore[arg-type]
         else:
             await migrate(pool, settings)

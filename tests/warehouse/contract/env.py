@@ -19,18 +19,38 @@ from __future__ import annotations
 from collections.abc import Sequence
 from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
 from fraudd.deps import Deps, open_deps
 from fraudd.localstack.environment import local_environment
 from fraudd.metrics import create_metrics
+from fraudd.records import Swipe
 from fraudd.settings import Role, Settings
 from fraudd.warehouse.api.stream import StreamRecord
 from fraudd.warehouse.sqlfiles import render
 from tests.e2e.harness import TEST_NAME, Env
 from tests.redshift.mode import RedshiftModeEnv, RedshiftModeSchema, prepare_cluster
 from tests.shim.redshift_shim import Isolation
+
+SHARD_A, SHARD_B = "shardId-000000000000", "shardId-000000000001"
+BASE = 49590338271490256608559692538361571095921575989136588898
+HISTORY_START = datetime(2018, 5, 12, tzinfo=UTC)
+"""Where the training and evaluation tests read the ``history`` fixture (day 42 of 45)."""
+
+
+def swipe(tx_id: str, amount: float = 20.0, card: str = "card-000001", hours: float = 0) -> Swipe:
+    """A swipe of ``card`` on 30 November 2026, ``hours`` after noon."""
+    when = datetime(2026, 11, 30, 12, tzinfo=UTC) + timedelta(hours=hours)
+    return Swipe(
+        tx_id=tx_id, tx_time=when, card_token=card, last4="4242", customer_id=f"cust-{card}",
+        terminal_id="term-1", amount=amount, produced_at=when,
+    )  # fmt: skip
+
+
+def record(shard: str, n: int, data: bytes) -> StreamRecord:
+    """The stream record ``BASE + n`` of ``shard``."""
+    return StreamRecord(shard, str(BASE + n), "pk", datetime.now(UTC), data)
 
 
 @dataclass

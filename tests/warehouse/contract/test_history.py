@@ -1,13 +1,14 @@
-"""History bulk loads and the simulations table (fraudd/warehouse/*/history.py) on each
-implementation. On the Redshift form the rows reach the staging table by INSERTs (no S3 here:
-the S3 upload and the COPY statement are tests/warehouse/test_s3stage.py); everything after the
-staging — the explicit duplicate checks, the lock, the inserts, the simulation row — runs as on
-Redshift, on tables whose primary keys are not enforced."""
+"""The history area (fraudd/warehouse/{api,postgres,redshift,shared}/history.py) on each
+implementation: bulk loads and the simulations table. On the Redshift form the rows reach the
+staging table by INSERTs (no S3 here: the fixture ``stage_by_insert``; the S3 upload and the COPY
+statement are tests/warehouse/test_s3stage.py); everything after the staging — the explicit
+duplicate checks, the lock, the inserts, the simulation row — runs as on Redshift, on tables
+whose primary keys are not enforced."""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import AsyncIterable, AsyncIterator
+from collections.abc import AsyncIterator
 
 import pandas as pd
 import pytest
@@ -18,25 +19,12 @@ from fraudd.history.synthetic import from_simulation
 from fraudd.simulator import SimulationSpec, Timeline
 from fraudd.warehouse import WarehouseError
 from fraudd.warehouse.api.history import SimulationRecord
-from fraudd.warehouse.redshift.history import RedshiftBulkLoad
-from fraudd.warehouse.shared.history import STAGING, BulkLoad
-from tests.warehouse.sessions import AreaDb, area_db
+from tests.warehouse.sessions import AreaDb
 
-__all__ = ["area_db"]
+pytestmark = pytest.mark.usefixtures("stage_by_insert")
 
 SPEC = SimulationSpec(origin=dt.date(2018, 4, 1), seed=3, customers=40, terminals=80)
 DAYS = 3
-
-
-@pytest.fixture(autouse=True)
-def stage_by_insert(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The Redshift load's staging step without S3: the same rows, by multi-row INSERTs."""
-
-    async def copy_into_staging(self: BulkLoad, chunks: AsyncIterable[str]) -> int:
-        return await self.conn.copy_csv(f"pg_temp.{STAGING}", NORMAL_COLUMNS, chunks)
-
-    monkeypatch.setattr(RedshiftBulkLoad, "copy_into_staging", copy_into_staging)
-    monkeypatch.setattr(RedshiftBulkLoad, "__aenter__", BulkLoad.__aenter__)
 
 
 @pytest.fixture(scope="module")

@@ -1,4 +1,5 @@
-"""The model registry (fraudd/warehouse/shared/models.py) on each implementation."""
+"""The models area, the model registry (fraudd/warehouse/{api,shared}/models.py), on each
+implementation."""
 
 from __future__ import annotations
 
@@ -10,9 +11,7 @@ from fraudd.scoring.local import load_local_scorer
 from fraudd.settings import ScoringSettings
 from fraudd.warehouse.api.models import NewModel, Thresholds
 from tests.model import helpers
-from tests.warehouse.sessions import AreaDb, area_db
-
-__all__ = ["area_db"]
+from tests.warehouse.sessions import AreaDb
 
 
 async def test_register_activate_list_and_load(area_db: AreaDb) -> None:

@@ -1,4 +1,7 @@
-"""Every operation of the warehouse seam (fraudd/warehouse/api), on each implementation."""
+"""The stream area (fraudd/warehouse/{api,postgres,redshift,shared}/stream.py) on each
+implementation: reading the view past the watermarks, committing a batch's decisions, outbox,
+dead letters and watermarks in one transaction, refreshing the view, and the consumer's use of
+them (bounded polls, quarantined records, stage timings)."""
 
 from __future__ import annotations
 
@@ -6,34 +9,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from fraudd.records import Swipe
-from fraudd.warehouse import WarehouseError, WatermarkConflict
-from fraudd.warehouse.api.actions import PendingBlock
-from fraudd.warehouse.api.labels import Label
-from fraudd.warehouse.api.stream import (
-    Advance,
-    DeadLetter,
-    Decided,
-    DecidedBatch,
-    StreamRecord,
-    Watermark,
-)
-from tests.warehouse.contract.env import ContractEnv
-
-SHARD_A, SHARD_B = "shardId-000000000000", "shardId-000000000001"
-BASE = 49590338271490256608559692538361571095921575989136588898
-
-
-def swipe(tx_id: str, amount: float = 20.0, card: str = "card-000001", hours: float = 0) -> Swipe:
-    when = datetime(2026, 11, 30, 12, tzinfo=UTC) + timedelta(hours=hours)
-    return Swipe(
-        tx_id=tx_id, tx_time=when, card_token=card, last4="4242", customer_id=f"cust-{card}",
-        terminal_id="term-1", amount=amount, produced_at=when,
-    )  # fmt: skip
-
-
-def record(shard: str, n: int, data: bytes) -> StreamRecord:
-    return StreamRecord(shard, str(BASE + n), "pk", datetime.now(UTC), data)
+from fraudd.warehouse import WatermarkConflict
+from fraudd.warehouse.api.stream import Advance, DeadLetter, Decided, DecidedBatch, Watermark
+from tests.warehouse.contract.env import BASE, SHARD_A, SHARD_B, ContractEnv, record, swipe
 
 
 async def test_pending_reads_past_each_watermark_in_order_with_aware_times(
@@ -95,76 +73,6 @@ async def test_a_watermark_that_moved_is_a_conflict_and_rolls_back(contract: Con
     assert await contract.rows("SELECT * FROM {schema}.transactions") == []
 
 
-async def test_blocks_keep_the_later_expiry_and_alerts_are_marked(contract: ContractEnv) -> None:
-    async with contract.deps.warehouse.session() as s:
-        async with s.transaction():
-            await s.store_transactions([swipe("t1"), swipe("t2")])
-            recs = [record(SHARD_A, n, b"x") for n in range(2)]
-            decided = [
-                Decided(recs[i], swipe(t), 0.99, "block", [], "v1", {"alert_id": t})
-                for i, t in enumerate(("t1", "t2"))
-            ]
-            await s.record_batch(DecidedBatch("g", decided))
-        async with s.transaction():
-            blocks = await s.claim_blocks(10)
-            assert sorted(b.alert_id for b in blocks) == ["t1", "t2"]
-            await s.apply_blocks(blocks, timedelta(hours=2))
-        async with s.transaction():
-            assert await s.claim_blocks(10) == []
-            await s.apply_blocks([PendingBlock("t1", "card-000001")], timedelta(hours=1))
-        assert await s.active_blocks() == frozenset({"card-000001"})
-        await s.mark_failed(["t1"], "throttled")
-        await s.mark_published(["t2"])
-        assert await s.alerts_pending() == 1
-    rows = await contract.rows("SELECT tx_id, expires_at FROM {schema}.card_blocks")
-    assert len(rows) == 1 and rows[0].expires_at > datetime.now(UTC) + timedelta(minutes=100)
-    failed = await contract.rows("SELECT attempts, last_error FROM {schema}.alert_outbox "
-                                 "WHERE alert_id = 't1'")  # fmt: skip
-    assert [(f.attempts, f.last_error) for f in failed] == [(1, "throttled")]
-
-
-async def test_labels_keep_the_first_label_of_a_transaction(contract: ContractEnv) -> None:
-    now = datetime.now(UTC)
-    async with contract.deps.warehouse.session() as s:
-        first = [Label("t1", True, now, 1), Label("t2", False, now), Label("t1", False, now)]
-        assert await s.insert_labels(first, "live") == 2
-        assert await s.insert_labels([Label("t1", False, now)], "chargeback") == 0
-    rows = await contract.rows("SELECT tx_id, is_fraud, source FROM {schema}.labels ORDER BY 1")
-    assert [(r.tx_id, r.is_fraud, r.source) for r in rows] == [
-        ("t1", True, "live"),
-        ("t2", False, "live"),
-    ]
-
-
-async def test_scoring_reads_velocities_model_version_and_serving_features(
-    contract: ContractEnv,
-) -> None:
-    swipes = [
-        swipe("t1"),
-        swipe("t2", hours=0.5),
-        swipe("t3", hours=3),
-        swipe("o1", card="card-other1"),
-    ]
-    async with contract.deps.warehouse.session() as s:
-        await s.store_transactions(swipes)
-        counts = await s.velocities(swipes, 3600.0)
-        assert await s.active_model_version() is None
-        rows = await s.serving_rows([swipes[0], swipes[2]])
-    assert counts == {"t1": 1, "t2": 2, "t3": 1, "o1": 1}
-    assert sorted(r[0] for r in rows) == ["t1", "t3"]
-    assert {len(r) for r in rows} == {24}  # tx_id and the 23 features
-
-
-async def test_the_ingest_stand_in_exists_only_on_the_local_stack(contract: ContractEnv) -> None:
-    async with contract.deps.warehouse.session() as s:
-        if contract.redshift:
-            with pytest.raises(WarehouseError, match="streaming ingestion"):
-                await s.append_records([record(SHARD_A, 1, b"x")])
-        else:
-            await s.append_records([record(SHARD_A, 1, b"x"), record(SHARD_A, 1, b"x")])
-            assert await s.stream_position(SHARD_A) == str(BASE + 1)
-
-
 async def test_refresh_view_needs_the_view_owner(contract: ContractEnv) -> None:
     async with contract.deps.warehouse.session() as s:
         # PostgreSQL: the test user made the stand-in. Redshift mode: the daemon's user holds the
@@ -190,11 +98,12 @@ async def test_hostile_one_mib_records_are_quarantined_whole(contract: ContractE
     assert sorted(bytes(d.raw) for d in dead) == sorted(hostile)
 
 
-async def test_a_poll_reads_only_recently_refreshed_rows(contract: ContractEnv) -> None:
+async def test_a_poll_reads_only_recently_refreshed_rows(
+    redshift_only: None, contract: ContractEnv
+) -> None:
     """The streaming view only grows and has no index on Redshift: the poll and the shard
-    discovery must be bounded by refresh_time (zone maps; BRIN here) or they read it all."""
-    if not contract.redshift:
-        pytest.skip("PostgreSQL's stand-in is read through its primary key")
+    discovery must be bounded by refresh_time (zone maps; BRIN here) or they read it all.
+    (PostgreSQL's stand-in is read through its primary key.)"""
     old = datetime.now(UTC) - timedelta(hours=3)
     await contract.as_owner(  # sixty thousand old rows, as ingestion would have left them
         f"INSERT INTO {contract.schema}.tx_stream SELECT %s, 'pk', 'shardId-000000000000', "
@@ -258,27 +167,6 @@ async def test_records_ingestion_skipped_become_dead_letters(contract: ContractE
     sample = contract.deps.metrics.registry.get_sample_value
     counted = sample("fraudd_records_dead_lettered_total", {"reason": "skipped_by_ingestion"})
     assert counted == 1
-
-
-@pytest.mark.parametrize(
-    "statement",
-    [  # the Redshift path ran these before the seam (labels, the producer's block lookup)
-        "INSERT INTO s.labels (tx_id) SELECT * FROM unnest(%b::text[]) ON CONFLICT (tx_id) "
-        "DO NOTHING",
-        "SELECT card_token FROM s.card_blocks WHERE expires_at > clock_timestamp()",
-    ],
-)
-async def test_redshift_mode_refuses_postgres_only_sql(
-    contract: ContractEnv, statement: str
-) -> None:
-    if not contract.redshift:
-        pytest.skip("PostgreSQL runs it")
-    async with contract.deps.warehouse.acquire() as conn:
-        # redshift_connector itself refuses psycopg's %b placeholder before anything is sent
-        with pytest.raises(WarehouseError, match=r"not supported by Redshift|Only %s and %% are"):
-            await conn.execute(statement, ["t1"]) if "%b" in statement else await conn.fetch(
-                statement
-            )
 
 
 async def test_a_decided_batch_times_its_stages_in_the_product_metric(

@@ -1,6 +1,7 @@
-"""Seeding a fresh schema from a prepared one (fraudd/warehouse/api/seeding.py), local stack only:
-rows copied table by table, the target's secondary indexes rebuilt, statistics refreshed; on
-Redshift the operations refuse with a clear error."""
+"""The seeding area (fraudd/warehouse/{api,postgres,redshift}/seeding.py) on each
+implementation: on the local stack a fresh schema is seeded from a prepared one (rows copied
+table by table, the target's secondary indexes rebuilt, statistics refreshed); on Redshift the
+operations refuse with a clear error."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from fraudd.warehouse import WarehouseError, opened_warehouse
 from fraudd.warehouse.api import Warehouse
 from fraudd.warehouse.migrate import migrate
 from tests.history.conftest import schema_settings
-from tests.warehouse.contract.test_operations import swipe
+from tests.warehouse.contract.env import ContractEnv, swipe
 
 
 @asynccontextmanager
@@ -39,28 +40,24 @@ async def _indexes(wh: Warehouse, schema: str) -> list[str]:
     return sorted(str(r[0]) for r in rows)
 
 
-async def test_copy_tables_from_copies_rows_and_keeps_the_indexes(
-    local_stack: tuple[Settings, StackInfo],
+async def test_copy_tables_from_copies_rows_and_keeps_the_indexes_or_is_refused_on_redshift(
+    contract: ContractEnv, local_stack: tuple[Settings, StackInfo]
 ) -> None:
-    async with migrated(local_stack[0]) as (src, src_wh), migrated(local_stack[0]) as (dst, wh):
+    wh = contract.deps.warehouse
+    if contract.redshift:
+        async with wh.session() as s:
+            with pytest.raises(WarehouseError, match="local stack"):
+                await s.copy_tables_from("fraudd", ("models",))
+            with pytest.raises(WarehouseError, match="local stack"):
+                await s.vacuum_analyze(("models",))
+        return
+    async with migrated(local_stack[0]) as (src, src_wh):
         async with src_wh.session() as s:
             await s.store_transactions([swipe("s1"), swipe("s2", hours=1)])
-        indexes = await _indexes(wh, dst.warehouse.schema_name)
+        indexes = await _indexes(wh, contract.schema)
         async with wh.session() as s:
             await s.copy_tables_from(src.warehouse.schema_name, ("transactions", "labels"))
             await s.vacuum_analyze(("transactions", "labels"))
-        async with wh.acquire() as conn:
-            copied = await conn.fetch(
-                f"SELECT tx_id FROM {dst.warehouse.schema_name}.transactions ORDER BY tx_id"
-            )
-        assert [str(r[0]) for r in copied] == ["s1", "s2"]
-        assert len(indexes) > 1 and await _indexes(wh, dst.warehouse.schema_name) == indexes
-
-
-async def test_seeding_is_refused_on_redshift(local_stack: tuple[Settings, StackInfo]) -> None:
-    settings = local_stack[0].derive(warehouse={"dialect": "redshift"})
-    async with opened_warehouse(settings) as wh, wh.session() as s:
-        with pytest.raises(WarehouseError, match="local stack"):
-            await s.copy_tables_from("fraudd", ("models",))
-        with pytest.raises(WarehouseError, match="local stack"):
-            await s.vacuum_analyze(("models",))
+    copied = await contract.rows("SELECT tx_id FROM {schema}.transactions ORDER BY tx_id")
+    assert [str(r[0]) for r in copied] == ["s1", "s2"]
+    assert len(indexes) > 1 and await _indexes(wh, contract.schema) == indexes
