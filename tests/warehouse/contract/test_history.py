@@ -1,7 +1,7 @@
 """The history area (fraudd/warehouse/{api,postgres,redshift,shared}/history.py) on each
 implementation: bulk loads and the simulations table. On the Redshift form the rows reach the
 staging table by INSERTs (no S3 here: the fixture ``stage_by_insert``; the S3 upload and the COPY
-statement are tests/warehouse/test_s3stage.py); everything after the staging — the explicit
+statement are tests/warehouse/redshift/test_s3stage.py); everything after the staging — the explicit
 duplicate checks, the lock, the inserts, the simulation row — runs as on Redshift, on tables
 whose primary keys are not enforced."""
 
