@@ -67,25 +67,6 @@ def test_demo_with_another_stack_on_its_port_is_one_line(held_port: int, tmp_pat
     assert done.returncode == EX_UNAVAILABLE and f"port {held_port} is in use" in one_line(done)
 
 
-def test_local_up_without_configuration_uses_the_local_profile(tmp_path: Path) -> None:
-    """No --config and no FRAUDD_CONFIG: the local profile's password and names apply (only the
-    ports and state directory are moved off the defaults, as other stacks may use them)."""
-    kinesis, moto, postgres = free_ports(3)
-    env = {
-        "FRAUDD_LOCAL__STATE_DIR": str(tmp_path / "state"),
-        "FRAUDD_LOCAL__KINESIS_PORT": str(kinesis),
-        "FRAUDD_LOCAL__MOTO_PORT": str(moto),
-        "FRAUDD_LOCAL__POSTGRES_PORT": str(postgres),
-    }
-    try:
-        done = run_fraudd("local", "up", env=env, cwd=tmp_path)
-        assert done.returncode == 0, done.stderr
-        assert f"PostgreSQL  127.0.0.1:{postgres}" in done.stdout
-        assert "--config config/local.toml" in done.stdout
-    finally:
-        run_fraudd("local", "down", "--purge", env=env, cwd=tmp_path)
-
-
 def test_local_up_with_an_empty_password_is_a_configuration_error(tmp_path: Path) -> None:
     config = tmp_path / "fraudd.toml"
     config.write_text('[warehouse]\npassword = ""\n')
