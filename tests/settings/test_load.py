@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from pydantic import SecretStr
 
-from fraudd.settings import EX_CONFIG, ConfigError, Settings, load_settings, redacted
+from fraudd.settings import ConfigError, Settings, load_settings, redacted
 
 
 def write(tmp_path: Path, text: str) -> Path:
