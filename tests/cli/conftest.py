@@ -7,13 +7,16 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import Callable, Mapping
+import uuid
+from collections.abc import AsyncIterator, Callable, Mapping
 from pathlib import Path
 
 import pytest
 
 from fraudd.cli import errors, main
+from fraudd.localstack import StackInfo
 from fraudd.settings import Settings
+from fraudd.warehouse import opened_warehouse
 from tests.cases.conftest import (  # noqa: F401  (fixtures: test_cases.py runs on seeded schemas)
     cases_env,
     pg_cluster,
@@ -41,6 +44,16 @@ def run_fraudd(
         timeout=timeout,
         check=False,
     )
+
+
+@pytest.fixture
+async def schema(local_stack: tuple[Settings, StackInfo]) -> AsyncIterator[str]:
+    """A schema name of the test's own (not created); dropped afterwards if a test made it."""
+    name = f"cli_{uuid.uuid4().hex[:10]}"
+    yield name
+    async with opened_warehouse(local_stack[0]) as wh:
+        async with wh.acquire() as conn:
+            await conn.execute(f"DROP SCHEMA IF EXISTS {name} CASCADE")
 
 
 Invoke = Callable[..., subprocess.CompletedProcess[str]]

@@ -3,28 +3,13 @@
 from __future__ import annotations
 
 import json
-import uuid
-from collections.abc import AsyncIterator
 from pathlib import Path
-
-import pytest
 
 from fraudd.cli.errors import EX_FAILED
 from fraudd.localstack import StackInfo
 from fraudd.settings import EX_CONFIG, Settings
-from fraudd.warehouse import opened_warehouse
 from tests.cli.conftest import Invoke, one_line, stack_env
 from tests.conftest import free_ports
-
-
-@pytest.fixture
-async def schema(local_stack: tuple[Settings, StackInfo]) -> AsyncIterator[str]:
-    """A schema name of the test's own (not created); dropped afterwards if a test made it."""
-    name = f"cli_{uuid.uuid4().hex[:10]}"
-    yield name
-    async with opened_warehouse(local_stack[0]) as wh:
-        async with wh.acquire() as conn:
-            await conn.execute(f"DROP SCHEMA IF EXISTS {name} CASCADE")
 
 
 def test_cli_config_show_redacts(invoke: Invoke, tmp_path: Path) -> None:

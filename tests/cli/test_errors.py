@@ -3,10 +3,8 @@ with a non-zero exit code (78 for configuration). Each case runs the real ``frau
 
 from __future__ import annotations
 
-import gzip
 import socket
-import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -14,7 +12,6 @@ import pytest
 from fraudd.cli.errors import EX_FAILED, EX_UNAVAILABLE, EX_USAGE
 from fraudd.localstack import StackInfo
 from fraudd.settings import EX_CONFIG, Settings
-from fraudd.warehouse import opened_warehouse
 from tests.cli.conftest import one_line, run_fraudd, stack_env
 from tests.conftest import free_ports
 
@@ -26,16 +23,6 @@ def held_port() -> Iterator[int]:
         sock.bind(("127.0.0.1", 0))
         sock.listen()
         yield sock.getsockname()[1]
-
-
-@pytest.fixture
-async def schema(local_stack: tuple[Settings, StackInfo]) -> AsyncIterator[str]:
-    """A schema name of the test's own (not created); dropped afterwards if a test made it."""
-    name = f"cli_{uuid.uuid4().hex[:10]}"
-    yield name
-    async with opened_warehouse(local_stack[0]) as wh:
-        async with wh.acquire() as conn:
-            await conn.execute(f"DROP SCHEMA IF EXISTS {name} CASCADE")
 
 
 def test_local_up_with_a_port_in_use_names_the_port_the_setting_and_how_to_stop_it(
@@ -116,29 +103,6 @@ def test_without_any_configuration_the_line_says_how_to_reach_the_local_stack(
     assert done.returncode != 0
     if done.returncode == EX_UNAVAILABLE:
         assert "no configuration given" in line and "--config config/local.toml" in line
-
-
-def test_unreadable_history_files(local_stack: tuple[Settings, StackInfo], tmp_path: Path) -> None:
-    env = stack_env(local_stack[0])
-    missing = run_fraudd("history", "import", str(tmp_path / "nope.csv"), env=env)
-    assert missing.returncode == EX_USAGE and "no such file" in one_line(missing)
-    broken = tmp_path / "broken.csv.gz"
-    broken.write_bytes(gzip.compress(b"tx_id,tx_time\n" * 1000)[:40])
-    done = run_fraudd("history", "import", str(broken), env=env)
-    assert done.returncode == EX_USAGE and "cannot read the history file" in one_line(done)
-
-
-def test_an_unreachable_stream(tmp_path: Path, local_stack: tuple[Settings, StackInfo]) -> None:
-    path = tmp_path / "h.csv"
-    path.write_text(
-        "tx_id,tx_time,customer_id,terminal_id,amount,is_fraud\nx1,2018-04-01 10:00:00,1,7,5,0\n"
-    )
-    (port,) = free_ports(1)
-    env = stack_env(local_stack[0]) | {"FRAUDD_KINESIS__ENDPOINT_URL": f"http://127.0.0.1:{port}"}
-    done = run_fraudd("replay", str(path), env=env)
-    line = one_line(done)
-    assert done.returncode == EX_UNAVAILABLE and f"127.0.0.1:{port}" in line
-    assert "kinesis.endpoint_url" in line
 
 
 def test_the_metrics_port_in_use(
