@@ -73,19 +73,6 @@ def test_evaluate_on_an_empty_schema_says_to_migrate(
     assert f"{schema} is not set up" in line and "run `fraudd migrate`" in line
 
 
-def test_train_and_evaluate_on_a_migrated_schema_without_data(
-    local_stack: tuple[Settings, StackInfo], schema: str
-) -> None:
-    env = stack_env(local_stack[0], schema)
-    assert run_fraudd("migrate", env=env).returncode == 0
-    train = run_fraudd("train", "--train-end", "2018-07-31", env=env)
-    assert train.returncode == EX_FAILED
-    assert "load labelled history first" in one_line(train)
-    evaluate = run_fraudd("evaluate", "--test-start", "2018-08-08", env=env)
-    assert evaluate.returncode == EX_FAILED
-    assert "no active model" in one_line(evaluate) and "`fraudd train`" in one_line(evaluate)
-
-
 def test_an_unreachable_warehouse(tmp_path: Path) -> None:
     (port,) = free_ports(1)
     env = {"FRAUDD_WAREHOUSE__PORT": str(port), "FRAUDD_WAREHOUSE__CONNECT_TIMEOUT_S": "2"}
