@@ -117,9 +117,9 @@ def parse_roles(text: str) -> tuple[Role, ...]:
     roles = tuple(r.strip() for r in text.split(",") if r.strip())
     unknown = [r for r in roles if r not in KNOWN_ROLES]
     if unknown or not roles:
+        what = f"unknown role(s) {unknown}" if unknown else "no role given"
         typer.echo(
-            f"fraudd: invalid configuration: roles: unknown role(s) {unknown}; "
-            f"choose from {','.join(KNOWN_ROLES)}",
+            f"fraudd: invalid configuration: roles: {what}; choose from {','.join(KNOWN_ROLES)}",
             err=True,
         )
         raise typer.Exit(EX_CONFIG)

@@ -55,8 +55,11 @@ def local_status(ctx: typer.Context) -> None:
 
 
 def _plain(obj: Any) -> Any:
+    """JSON data of a model or dataclass: numbers, booleans and null stay what they are."""
     if hasattr(obj, "model_dump"):
         return obj.model_dump(mode="json")
     if hasattr(obj, "__dataclass_fields__"):
         return {k: _plain(getattr(obj, k)) for k in obj.__dataclass_fields__}
+    if obj is None or isinstance(obj, bool | int | float | str):
+        return obj
     return str(obj)

@@ -181,7 +181,7 @@ def evaluate(
             _commands().evaluate_command(settings, window, version=version, report_dir=report)
         )
     except LookupError as exc:
-        raise Failure(f"{exc}: train one first (`fraudd train`) or give --version") from exc
+        raise _missing_model(exc, version) from exc
     except ValueError as exc:  # no rows, or a single class, in the test window
         raise _empty_window(test_start.date(), test_days, str(exc)) from exc
     if evaluation.n_transactions == 0 or evaluation.n_frauds == 0:
@@ -191,6 +191,14 @@ def evaluate(
         sys.stdout.write(json.dumps(evaluation.as_dict(), sort_keys=True) + "\n")
     else:
         typer.echo(evaluation.as_json())
+
+
+def _missing_model(exc: LookupError, version: int | None) -> Failure:
+    """No such version, or no active model: one line saying where to look or what to do."""
+    what = str(exc.args[0]) if exc.args else "no such model"  # (a KeyError's str() is quoted)
+    if version is not None:
+        return Failure(f"{what}: `fraudd model list` shows the registered versions")
+    return Failure(f"{what}: train one first (`fraudd train`) or give --version")
 
 
 def _empty_window(first: dt.date, days: int, why: str) -> Failure:
@@ -223,7 +231,10 @@ def model_list(ctx: typer.Context) -> None:
 @model_app.command("activate")
 def model_activate(ctx: typer.Context, version: int) -> None:
     """Make VERSION the active model (consumers pick it up within scoring.model_poll_s)."""
-    asyncio.run(_commands().activate_command(settings_from(ctx), version))
+    try:
+        asyncio.run(_commands().activate_command(settings_from(ctx), version))
+    except LookupError as exc:
+        raise _missing_model(exc, version) from exc
     typer.echo(f"model {version} is active")
 
 
@@ -234,5 +245,8 @@ def model_export(
     version: Annotated[int | None, typer.Option()] = None,
 ) -> None:
     """Write a SageMaker XGBoost-container artifact (model.tar.gz) of a model."""
-    path = asyncio.run(_commands().export_command(settings_from(ctx), out, version))
+    try:
+        path = asyncio.run(_commands().export_command(settings_from(ctx), out, version))
+    except LookupError as exc:
+        raise _missing_model(exc, version) from exc
     typer.echo(str(path))

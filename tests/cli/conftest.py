@@ -1,14 +1,22 @@
-"""Running ``python -m fraudd`` as a user would, with an environment of the test's choosing."""
+"""Running ``fraudd`` as a user would, with an environment of the test's choosing: the real
+``python -m fraudd`` process (:func:`run_fraudd`), or its entry point in this process
+(:func:`invoke`, for commands that need no daemon: ten times faster)."""
 
 from __future__ import annotations
 
 import os
 import subprocess
 import sys
-from collections.abc import Mapping
+import uuid
+from collections.abc import AsyncIterator, Callable, Mapping
 from pathlib import Path
 
+import pytest
+
+from fraudd.cli import errors, main
+from fraudd.localstack import StackInfo
 from fraudd.settings import Settings
+from fraudd.warehouse import opened_warehouse
 from tests.cases.conftest import (  # noqa: F401  (fixtures: test_cases.py runs on seeded schemas)
     cases_env,
     pg_cluster,
@@ -36,6 +44,45 @@ def run_fraudd(
         timeout=timeout,
         check=False,
     )
+
+
+@pytest.fixture
+async def schema(local_stack: tuple[Settings, StackInfo]) -> AsyncIterator[str]:
+    """A schema name of the test's own (not created); dropped afterwards if a test made it."""
+    name = f"cli_{uuid.uuid4().hex[:10]}"
+    yield name
+    async with opened_warehouse(local_stack[0]) as wh:
+        async with wh.acquire() as conn:
+            await conn.execute(f"DROP SCHEMA IF EXISTS {name} CASCADE")
+
+
+Invoke = Callable[..., subprocess.CompletedProcess[str]]
+
+
+@pytest.fixture
+def invoke(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> Invoke:
+    """``invoke(*args, env=None)``: ``fraudd *args`` through its console-script entry point
+    (:func:`fraudd.cli.main`) in this process, with no FRAUDD_* variable but those in ``env``;
+    its exit code, stdout and stderr as a CompletedProcess."""
+
+    def run(*args: str, env: Mapping[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+        with monkeypatch.context() as patch:
+            for name in [k for k in os.environ if k.startswith("FRAUDD_")]:
+                patch.delenv(name)
+            for name, value in (env or {}).items():
+                patch.setenv(name, value)
+            patch.setattr(sys, "argv", ["fraudd", *args])
+            patch.setattr(errors, "CONTEXT", errors.Context())  # what one process starts with
+            capsys.readouterr()
+            try:
+                main()
+                code = 0
+            except SystemExit as exc:
+                code = exc.code if isinstance(exc.code, int) else 1
+            out, err = capsys.readouterr()
+        return subprocess.CompletedProcess(["fraudd", *args], code, out, err)
+
+    return run
 
 
 def warehouse_env(settings: Settings, schema: str | None = None) -> dict[str, str]:

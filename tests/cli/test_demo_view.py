@@ -85,20 +85,3 @@ def test_the_live_view_shows_stages_counters_latency_and_alerts_as_read() -> Non
     assert "0.94" in text and "BLOCK" in text and "amount is 5.1× the card's 30-day average" in text
     assert "tok_abcdefgh" not in text  # the card token is not for the screen
     assert status[0] in text
-
-
-def test_the_live_view_shows_open_cases_and_a_console_login_url(tmp_path: Any) -> None:
-    from fraudd.cli.demo import console_line
-    from fraudd.console.auth import LOGIN_AUDIENCE, console_secret, verify
-    from fraudd.settings import load_settings
-
-    settings = load_settings(None, local={"state_dir": str(tmp_path)})
-    view = DemoView(30.0, STEPS.metrics_url, [])
-    view.status_lines = [console_line(settings, view)]
-    view.update(LiveFigures("running", 5.0, 30.0, {"cases_open": 7}, None, []))
-    assert "Console: 7 open cases" in " ".join(render(view).split())
-    line = view.status_lines[0]()
-    assert line is not None
-    token = line.split("/login?token=")[1]
-    user = verify(console_secret(settings), LOGIN_AUDIENCE, token, "local")
-    assert user.role == "investigator"

@@ -3,10 +3,8 @@ with a non-zero exit code (78 for configuration). Each case runs the real ``frau
 
 from __future__ import annotations
 
-import gzip
 import socket
-import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -14,7 +12,6 @@ import pytest
 from fraudd.cli.errors import EX_FAILED, EX_UNAVAILABLE, EX_USAGE
 from fraudd.localstack import StackInfo
 from fraudd.settings import EX_CONFIG, Settings
-from fraudd.warehouse import opened_warehouse
 from tests.cli.conftest import one_line, run_fraudd, stack_env
 from tests.conftest import free_ports
 
@@ -26,16 +23,6 @@ def held_port() -> Iterator[int]:
         sock.bind(("127.0.0.1", 0))
         sock.listen()
         yield sock.getsockname()[1]
-
-
-@pytest.fixture
-async def schema(local_stack: tuple[Settings, StackInfo]) -> AsyncIterator[str]:
-    """A schema name of the test's own (not created); dropped afterwards if a test made it."""
-    name = f"cli_{uuid.uuid4().hex[:10]}"
-    yield name
-    async with opened_warehouse(local_stack[0]) as wh:
-        async with wh.acquire() as conn:
-            await conn.execute(f"DROP SCHEMA IF EXISTS {name} CASCADE")
 
 
 def test_local_up_with_a_port_in_use_names_the_port_the_setting_and_how_to_stop_it(
@@ -67,25 +54,6 @@ def test_demo_with_another_stack_on_its_port_is_one_line(held_port: int, tmp_pat
     assert done.returncode == EX_UNAVAILABLE and f"port {held_port} is in use" in one_line(done)
 
 
-def test_local_up_without_configuration_uses_the_local_profile(tmp_path: Path) -> None:
-    """No --config and no FRAUDD_CONFIG: the local profile's password and names apply (only the
-    ports and state directory are moved off the defaults, as other stacks may use them)."""
-    kinesis, moto, postgres = free_ports(3)
-    env = {
-        "FRAUDD_LOCAL__STATE_DIR": str(tmp_path / "state"),
-        "FRAUDD_LOCAL__KINESIS_PORT": str(kinesis),
-        "FRAUDD_LOCAL__MOTO_PORT": str(moto),
-        "FRAUDD_LOCAL__POSTGRES_PORT": str(postgres),
-    }
-    try:
-        done = run_fraudd("local", "up", env=env, cwd=tmp_path)
-        assert done.returncode == 0, done.stderr
-        assert f"PostgreSQL  127.0.0.1:{postgres}" in done.stdout
-        assert "--config config/local.toml" in done.stdout
-    finally:
-        run_fraudd("local", "down", "--purge", env=env, cwd=tmp_path)
-
-
 def test_local_up_with_an_empty_password_is_a_configuration_error(tmp_path: Path) -> None:
     config = tmp_path / "fraudd.toml"
     config.write_text('[warehouse]\npassword = ""\n')
@@ -105,19 +73,6 @@ def test_evaluate_on_an_empty_schema_says_to_migrate(
     assert f"{schema} is not set up" in line and "run `fraudd migrate`" in line
 
 
-def test_train_and_evaluate_on_a_migrated_schema_without_data(
-    local_stack: tuple[Settings, StackInfo], schema: str
-) -> None:
-    env = stack_env(local_stack[0], schema)
-    assert run_fraudd("migrate", env=env).returncode == 0
-    train = run_fraudd("train", "--train-end", "2018-07-31", env=env)
-    assert train.returncode == EX_FAILED
-    assert "load labelled history first" in one_line(train)
-    evaluate = run_fraudd("evaluate", "--test-start", "2018-08-08", env=env)
-    assert evaluate.returncode == EX_FAILED
-    assert "no active model" in one_line(evaluate) and "`fraudd train`" in one_line(evaluate)
-
-
 def test_an_unreachable_warehouse(tmp_path: Path) -> None:
     (port,) = free_ports(1)
     env = {"FRAUDD_WAREHOUSE__PORT": str(port), "FRAUDD_WAREHOUSE__CONNECT_TIMEOUT_S": "2"}
@@ -135,29 +90,6 @@ def test_without_any_configuration_the_line_says_how_to_reach_the_local_stack(
     assert done.returncode != 0
     if done.returncode == EX_UNAVAILABLE:
         assert "no configuration given" in line and "--config config/local.toml" in line
-
-
-def test_unreadable_history_files(local_stack: tuple[Settings, StackInfo], tmp_path: Path) -> None:
-    env = stack_env(local_stack[0])
-    missing = run_fraudd("history", "import", str(tmp_path / "nope.csv"), env=env)
-    assert missing.returncode == EX_USAGE and "no such file" in one_line(missing)
-    broken = tmp_path / "broken.csv.gz"
-    broken.write_bytes(gzip.compress(b"tx_id,tx_time\n" * 1000)[:40])
-    done = run_fraudd("history", "import", str(broken), env=env)
-    assert done.returncode == EX_USAGE and "cannot read the history file" in one_line(done)
-
-
-def test_an_unreachable_stream(tmp_path: Path, local_stack: tuple[Settings, StackInfo]) -> None:
-    path = tmp_path / "h.csv"
-    path.write_text(
-        "tx_id,tx_time,customer_id,terminal_id,amount,is_fraud\nx1,2018-04-01 10:00:00,1,7,5,0\n"
-    )
-    (port,) = free_ports(1)
-    env = stack_env(local_stack[0]) | {"FRAUDD_KINESIS__ENDPOINT_URL": f"http://127.0.0.1:{port}"}
-    done = run_fraudd("replay", str(path), env=env)
-    line = one_line(done)
-    assert done.returncode == EX_UNAVAILABLE and f"127.0.0.1:{port}" in line
-    assert "kinesis.endpoint_url" in line
 
 
 def test_the_metrics_port_in_use(

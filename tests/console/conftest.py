@@ -1,8 +1,10 @@
-"""A running console on a free port over a seeded warehouse (PostgreSQL), for HTTP and browser
-tests; ``alb_keys`` is a local stand-in for the ALB public-key endpoint."""
+"""A running console on a free port over a seeded warehouse (PostgreSQL, or Redshift mode), for
+HTTP and browser tests; ``client`` is a browser-like HTTP client (it keeps cookies) and
+:func:`log_in` logs it in; ``alb_keys`` is a local stand-in for the ALB public-key endpoint."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
@@ -15,6 +17,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from pydantic import SecretStr
 
+from fraudd.console import auth
 from fraudd.console.alb import AlbVerifier
 from fraudd.console.auth import console_secret
 from fraudd.console.web import Console, make_app
@@ -31,6 +34,9 @@ SECRET = "test-console-secret-0123456789abcdef-xyz"
 SIGNER = (
     "arn:aws:elasticloadbalancing:eu-west-1:123456789012:loadbalancer/app/fraudd/50dc6c495c0c9188"
 )
+
+BOTH_DIALECTS = pytest.mark.parametrize("cases_env", ["postgres", "redshift"], indirect=True)
+POSTGRES = pytest.mark.parametrize("cases_env", ["postgres"], indirect=True)
 
 
 @dataclass
@@ -109,3 +115,22 @@ async def console(seeded: CasesEnv) -> AsyncIterator[Running]:  # noqa: F811
     await block_card(seeded, "card-tok-a", "tx-a2")
     async with AsyncExitStack() as stack:
         yield await start_console(seeded, stack)
+
+
+@pytest.fixture
+async def client() -> AsyncIterator[aiohttp.ClientSession]:
+    jar = aiohttp.CookieJar(unsafe=True)  # keep cookies for 127.0.0.1
+    async with aiohttp.ClientSession(cookie_jar=jar) as session:
+        yield session
+
+
+async def log_in(client: aiohttp.ClientSession, console: Running, role: str) -> str:
+    """Log in as ``role``; return the page's CSRF token."""
+    token = auth.mint(console.secret(), auth.LOGIN_AUDIENCE, f"{role}@bank.example", role, 60)
+    async with client.get(f"{console.url}/login", params={"token": token}) as resp:
+        assert resp.status == 200 and resp.url.path == "/queue"
+    async with client.get(f"{console.url}/cases/case-tx-a1") as resp:
+        page = await resp.text()
+    found = re.search(r'name="csrf" value="([0-9a-f]{64})"', page)
+    assert found, "the case page carries a CSRF token"
+    return found.group(1)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -13,12 +12,10 @@ import pytest
 from fraudd.history.columns import label_delays
 from fraudd.history.synthetic import simulate_into_warehouse
 from fraudd.history.timelines import SimulationConflict, latest_simulation
-from fraudd.simulator import read_csv
 from fraudd.warehouse import WarehouseError
 from fraudd.warehouse.api.history import SimulationRecord
 from fraudd.warehouse.postgres import history as pg_history
 from tests.history.conftest import SMALL, SMALL_DAYS, HistoryDb
-from tests.history.test_importer import last_json, run_cli
 
 INDEXES = (
     "SELECT indexname, indexdef FROM pg_indexes "
@@ -104,27 +101,6 @@ def _rows_text(n: int) -> AsyncIterator[str]:
         yield "".join(row.format(i=i) for i in range(n))
 
     return chunks()
-
-
-async def test_the_cli_loads_a_small_history_and_writes_files(
-    history_db: HistoryDb, tmp_path: Path
-) -> None:
-    small = ["--start", "2018-04-01", "--days", "4", "--customers", "60", "--terminals", "120"]
-    small += ["--seed", "5", "--json"]
-    done = await run_cli(history_db, "simulate", "history", *small)
-    loaded = last_json(done)
-    out = tmp_path / "small.csv.gz"
-    written = last_json(await run_cli(history_db, "simulate", "history", *small, "--out", str(out)))
-    both = await run_cli(
-        history_db, "simulate", "history", "--start", "2018-04-01", "--end", "2018-05-01"
-    )
-    assert done.returncode == 0 and loaded["loaded"] == loaded["transactions"] > 200
-    assert loaded["origin"] == "2018-04-01" and loaded["end"] == "2018-04-05"
-    assert written["transactions"] == loaded["transactions"] == len(read_csv(out))
-    assert both.returncode == 2
-    async with history_db.wh.acquire() as conn:
-        n = await conn.fetchval(f"SELECT count(*) FROM {history_db.schema}.transactions")
-    assert n == loaded["transactions"]
 
 
 async def test_a_longer_run_adds_days_and_another_timeline_needs_another_seed(

@@ -3,14 +3,12 @@ across fields: test_checks)."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from pydantic import SecretStr
 
-from fraudd.settings import EX_CONFIG, ConfigError, Settings, load_settings, redacted
+from fraudd.settings import ConfigError, Settings, load_settings, redacted
 
 
 def write(tmp_path: Path, text: str) -> Path:
@@ -82,42 +80,6 @@ def test_secrets_are_redacted(tmp_path: Path) -> None:
     assert "hunter2-secret" not in shown and "abc-secret" not in shown
     assert "hunter2-secret" not in repr(s) and "hunter2-secret" not in str(s)
     assert s.warehouse.password.get_secret_value() == "hunter2-secret"
-
-
-def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    import os
-
-    full_env = {k: v for k, v in os.environ.items() if not k.startswith("FRAUDD_")} | (env or {})
-    return subprocess.run(
-        [sys.executable, "-m", "fraudd", *args],
-        capture_output=True,
-        text=True,
-        env=full_env,
-        timeout=60,
-    )
-
-
-def test_cli_unknown_key_exits_78_with_one_line(tmp_path: Path) -> None:
-    result = run_cli("--config", str(write(tmp_path, "[warehouse]\nnope = 1\n")), "config", "show")
-    assert result.returncode == EX_CONFIG
-    lines = result.stderr.strip().splitlines()
-    assert lines == ["fraudd: invalid configuration: warehouse.nope: unknown key"]
-
-
-def test_cli_config_show_redacts(tmp_path: Path) -> None:
-    result = run_cli(
-        "--config", str(write(tmp_path, "[warehouse]\npassword = 'pw-XYZ-123'\n")), "config", "show"
-    )
-    assert result.returncode == 0, result.stderr
-    assert "pw-XYZ-123" not in result.stdout
-    assert '"password": "**********"' in result.stdout
-
-
-def test_cli_help_lists_commands() -> None:
-    result = run_cli("--help")
-    assert result.returncode == 0
-    for command in ("run", "migrate", "config", "local", "demo"):
-        assert command in result.stdout
 
 
 def test_derive_merges_sections_and_validates_again() -> None:

@@ -1,5 +1,5 @@
 // An investigator's and a viewer's visit to the console in Debian's chromium, driven by
-// playwright-core. Called by tests/console/test_browser.py with one JSON argument:
+// playwright-core. Called by tests/console/test_pages.py with one JSON argument:
 //   {url, investigator, viewer (login URLs), caseId, card, shots (folder), profiles (folder)}
 // Prints one JSON object with what the pages showed; the Python test checks it and the
 // warehouse. Any failed expectation throws (exit code 1, message on stderr).
