@@ -1,6 +1,6 @@
 """The figures area (fraudd/warehouse/{api,postgres,redshift,shared}/figures.py): the run
 figures on each implementation, and each dialect's statements parse in that dialect and carry no
-syntax Redshift lacks (they also run in the demo test, tests/cli/test_demo_terminal.py)."""
+syntax Redshift lacks (they also run in the demo test, tests/cli/test_demo.py)."""
 
 from __future__ import annotations
 
