@@ -26,8 +26,6 @@ TESTED_ELSEWHERE = {
     "crashpoints.py": "tests/reliability/test_crashpoints.py (crashes of the real daemon)",
     "demo_setup.py": "tests/test_demo.py and tests/cli/test_demo.py",
     "deps.py": "every test that opens a role's dependencies (tests/warehouse/contract/env.py)",
-    "metrics.py": "tests/deploy/test_grafana.py (the dashboards' and alerts' metrics exist)",
-    "logs.py": "tests/reliability (the JSON lines the daemon writes)",
     "stream.py": "tests/e2e and tests/reliability (kinesalite, throttling faults)",
 }
 
