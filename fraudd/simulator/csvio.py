@@ -95,7 +95,9 @@ def _utc_text(times: pd.Series, separator: str) -> np.ndarray:
     # numpy formats a million timestamps in C; pandas' strftime would take seconds.
     naive = times.dt.tz_convert("UTC").dt.tz_localize(None).to_numpy(dtype="datetime64[s]")
     text = np.datetime_as_string(naive, unit="s")
-    return np.strings.replace(text, "T", separator) if separator != "T" else text
+    if separator == "T" or not text.size:  # numpy's replace fails on an empty array
+        return text
+    return np.strings.replace(text, "T", separator)
 
 
 def _cents_text(amount: np.ndarray) -> np.ndarray:

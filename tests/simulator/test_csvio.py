@@ -90,3 +90,12 @@ def test_empty_frame_writes_header_only(history: pd.DataFrame, tmp_path: Path) -
     write_csv(history.iloc[0:0], tmp_path / "empty.csv")
     assert (tmp_path / "empty.csv").read_text() == ",".join(FRAUDD_COLUMNS) + "\n"
     assert len(read_csv(tmp_path / "empty.csv")) == 0
+
+
+def test_empty_frame_writes_the_handbook_header_only(history: pd.DataFrame, tmp_path: Path) -> None:
+    """A history with no transaction (few customers over few days) is a valid, empty file."""
+    write_handbook_csv(history.iloc[0:0], tmp_path / "empty.csv")
+    assert (tmp_path / "empty.csv").read_text().splitlines() == [
+        "TRANSACTION_ID,TX_DATETIME,CUSTOMER_ID,TERMINAL_ID,TX_AMOUNT,TX_TIME_SECONDS,"
+        "TX_TIME_DAYS,TX_FRAUD,TX_FRAUD_SCENARIO"
+    ]
