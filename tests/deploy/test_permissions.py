@@ -49,7 +49,7 @@ from tests.deploy import aws_calls, iam
 from tests.e2e.harness import make_env, scalar
 from tests.e2e.test_loop import run_loop
 from tests.reliability.daemon import DaemonProcess
-from tests.warehouse.redshift.test_s3stage import RecordingConnection
+from tests.warehouse.redshift.test_s3stage import RecordingConnection, staging_on_moto
 
 pytestmark = pytest.mark.timeout(300)
 
@@ -159,15 +159,7 @@ async def _daemon(local_stack: Any, workdir: Path, log: Path) -> None:
 
 
 async def _staging(local_stack: Any) -> None:
-    base, info = local_stack
-    settings = base.derive(
-        **{
-            "aws": base.aws.derive(**{"endpoint_url": info.moto_endpoint}),
-            "warehouse": base.warehouse.derive(
-                **{"dialect": "redshift", "s3_staging_uri": STAGING}
-            ),
-        }
-    )
+    settings = staging_on_moto(local_stack, STAGING)
 
     async def chunks() -> AsyncIterator[str]:
         yield "1,a\n2,b\n"

@@ -78,19 +78,20 @@ class RecordingConnection:
         return 0
 
 
+def staging_on_moto(local_stack: tuple[Settings, StackInfo], uri: str) -> Settings:
+    """The session's settings with AWS on its moto server and Redshift's staging at ``uri``."""
+    base, info = local_stack
+    return base.derive(
+        aws=base.aws.derive(endpoint_url=info.moto_endpoint),
+        warehouse=base.warehouse.derive(dialect="redshift", s3_staging_uri=uri),
+    )
+
+
 async def test_stager_uploads_parts_copies_them_once_and_deletes_them(
     local_stack: tuple[Settings, StackInfo],
 ) -> None:
-    base = local_stack[0]
-    settings = base.derive(
-        **{
-            "aws": base.aws.derive(**{"endpoint_url": local_stack[1].moto_endpoint}),
-            "warehouse": base.warehouse.derive(
-                **{"dialect": "redshift", "s3_staging_uri": "s3://fraudd-staging/loads/"}
-            ),
-            "redshift": RedshiftSettings(copy_iam_role=ROLE),
-        }
-    )
+    staging = staging_on_moto(local_stack, "s3://fraudd-staging/loads/")
+    settings = staging.derive(redshift=RedshiftSettings(copy_iam_role=ROLE))
     chunks = ["1,a\n2,b\n", "", "3,c\n"]
 
     async def text() -> Any:
@@ -136,15 +137,7 @@ async def test_a_redshift_load_without_a_staging_prefix_refuses_before_it_create
 async def test_a_missing_bucket_names_the_setting_and_the_stack_output(
     local_stack: tuple[Settings, StackInfo],
 ) -> None:
-    base, info = local_stack
-    settings = base.derive(
-        **{
-            "aws": base.aws.derive(**{"endpoint_url": info.moto_endpoint}),
-            "warehouse": base.warehouse.derive(
-                **{"dialect": "redshift", "s3_staging_uri": "s3://no-such-bucket-12/staging/"}
-            ),
-        }
-    )
+    settings = staging_on_moto(local_stack, "s3://no-such-bucket-12/staging/")
 
     async def chunks() -> AsyncIterator[str]:
         yield "1,a\n"
@@ -172,16 +165,8 @@ class FailingCopy(RecordingConnection):
 async def test_staged_files_are_deleted_when_the_copy_fails_and_nothing_staged_copies_nothing(
     local_stack: tuple[Settings, StackInfo],
 ) -> None:
-    base, info = local_stack
-    settings = base.derive(
-        **{
-            "aws": base.aws.derive(**{"endpoint_url": info.moto_endpoint}),
-            "warehouse": base.warehouse.derive(
-                **{"dialect": "redshift", "s3_staging_uri": "s3://fraudd-staging-2/loads/"}
-            ),
-            "redshift": RedshiftSettings(copy_iam_role=ROLE),
-        }
-    )
+    staging = staging_on_moto(local_stack, "s3://fraudd-staging-2/loads/")
+    settings = staging.derive(redshift=RedshiftSettings(copy_iam_role=ROLE))
 
     async def chunks(*texts: str) -> AsyncIterator[str]:
         for text in texts:
