@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 import socket
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
+import structlog
 from pydantic import SecretStr
 
 from fraudd import localstack
@@ -27,6 +29,26 @@ pytest_plugins = ["tests.deploy.aws_calls", "tests.redshift.mode"]
 # `fraudd local up` (default ports, `.fraudd/`). It is purged at the end of the session.
 
 LOCAL_STACK_PASSWORD = "fraudd-test-password"
+
+
+@pytest.fixture(autouse=True)
+def process_logging_restored(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """A test that configures logging for the process (an in-process CLI run, tests/test_logs.py)
+    leaves it as it found it: structlog's configuration and the root logger's handlers and level
+    come back, and no logger is cached with the test's configuration (a cached one would keep
+    writing to the test's closed stream, and later ``capture_logs()`` would not see it)."""
+    configure = structlog.configure
+
+    def without_caching(*args: object, **kwargs: object) -> None:
+        configure(*args, **{**kwargs, "cache_logger_on_first_use": False})  # type: ignore[arg-type]
+
+    monkeypatch.setattr(structlog, "configure", without_caching)
+    config, root = structlog.get_config(), logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    yield
+    configure(**config)
+    root.handlers[:], root.level = handlers, level
+    logging.captureWarnings(False)
 
 
 def free_ports(count: int) -> list[int]:

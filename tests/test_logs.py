@@ -7,7 +7,6 @@ import io
 import json
 import logging
 import warnings
-from collections.abc import Iterator
 from datetime import datetime
 
 import pytest
@@ -21,18 +20,6 @@ class Terminal(io.StringIO):
 
     def isatty(self) -> bool:
         return True
-
-
-@pytest.fixture(autouse=True)
-def restore_logging() -> Iterator[None]:
-    """configure_logging changes the whole process: put structlog and the root logger back."""
-    root = logging.getLogger()
-    handlers, level = root.handlers[:], root.level
-    yield
-    structlog.reset_defaults()
-    root.handlers[:] = handlers
-    root.setLevel(level)
-    logging.captureWarnings(False)
 
 
 def configured(fmt: LogFormat, stream: io.StringIO, level: str = "info") -> io.StringIO:
