@@ -1,8 +1,9 @@
 """How the daemon's process ends: at once after ``daemon.stopped``, and never later than the
 shutdown deadline (the grace period plus :data:`CLOSE_S`) after the first SIGTERM.
 
-Why (measured, README "Shutdown"): once ``daemon.stopped`` is logged everything the daemon owns is
-committed and closed, yet the interpreter still has two waits of its own.
+Why (measured; figures in the README, under the reliability table): once ``daemon.stopped`` is
+logged, everything the daemon owns is committed and closed, yet the interpreter still has two
+waits of its own.
 
 - Its finalization (the last garbage collection over the whole heap: botocore's service models,
   XGBoost, pydantic's schemas ...) took 0.6 s on an idle machine and 1–3.5 s, at worst 6–11 s, on
