@@ -9,6 +9,8 @@ which :func:`fraudd.service.daemon.serve` calls at start; never at import):
   is what a power cut or the OOM killer does.
 - ``FRAUDD_TEST_HANG=consumer[,actions]``: the named poll loop awaits an event that never fires
   before its first step, so the task stops making progress (a stuck task for the watchdog test).
+  ``consumer:thread`` hangs it in a worker thread instead (``asyncio.to_thread`` of a call that
+  never returns): cancelling the task does not end the thread (the shutdown test's stray thread).
 
 Points in the code: ``consumer.before_commit``, ``consumer.after_commit``,
 ``actions.after_publish``, ``ingest.after_read``.
@@ -19,13 +21,15 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import threading
 from collections.abc import Mapping
 
 CRASH_VAR = "FRAUDD_TEST_CRASHPOINT"
 HANG_VAR = "FRAUDD_TEST_HANG"
 
 _remaining: dict[str, int] = {}
-_hanging: set[str] = set()
+_hanging: dict[str, str] = {}  # task -> "loop" | "thread"
+_release = threading.Event()
 
 
 def parse(spec: str) -> dict[str, int]:
@@ -40,12 +44,20 @@ def parse(spec: str) -> dict[str, int]:
 
 
 def configure(environ: Mapping[str, str] | None = None) -> None:
-    """Read the test variables once, at daemon start."""
+    """Read the test variables once, at daemon start; threads an earlier configuration hung
+    are released."""
+    global _release
     env = os.environ if environ is None else environ
     _remaining.clear()
     _remaining.update(parse(env.get(CRASH_VAR, "")))
     _hanging.clear()
-    _hanging.update(n.strip() for n in env.get(HANG_VAR, "").split(",") if n.strip())
+    for item in filter(None, (part.strip() for part in env.get(HANG_VAR, "").split(","))):
+        name, _, mode = item.partition(":")
+        if mode not in ("", "thread"):
+            raise ValueError(f"{HANG_VAR}: unknown hang mode in {item!r}")
+        _hanging[name] = mode or "loop"
+    _release.set()
+    _release = threading.Event()
 
 
 def crashpoint(name: str) -> None:
@@ -59,5 +71,8 @@ def crashpoint(name: str) -> None:
 
 async def hangpoint(task: str) -> None:
     """Never return when ``task`` is configured to hang; otherwise return at once."""
-    if task in _hanging:
+    mode = _hanging.get(task)
+    if mode == "thread":
+        await asyncio.to_thread(_release.wait)
+    if mode is not None:
         await asyncio.Event().wait()

@@ -24,6 +24,7 @@ def run(
 ) -> None:
     """Run the daemon with the configured (or given) roles until SIGTERM."""
     from fraudd.service.daemon import serve
+    from fraudd.service.exit import CLOSE_S, ExitDeadline, exit_process
     from fraudd.service.startup import StartupError
 
     overrides: dict[str, Any] = {}
@@ -33,12 +34,13 @@ def run(
         base = settings_from(ctx)
         overrides["consumer"] = base.derive(consumer=parse_instance(instance)).consumer
     settings = settings_from(ctx, **overrides)
+    deadline = ExitDeadline(settings.grace_period_s + CLOSE_S)
     try:
-        code = asyncio.run(serve(settings, settings.roles))
+        code = asyncio.run(serve(settings, settings.roles, on_signal=deadline.arm))
     except StartupError as exc:
         typer.echo(f"fraudd: {exc}", err=True)
         raise typer.Exit(EX_CONFIG) from None
-    raise typer.Exit(code)
+    exit_process(code)  # everything is closed: skip the interpreter's slow teardown
 
 
 @app.command()

@@ -3,6 +3,7 @@
 
 SIGTERM/SIGINT: stop taking new work, let each task finish or hand back its batch (uncommitted
 work is simply re-read after a restart), close clients, exit 0. A second signal exits at once.
+How the process then ends, promptly and within the shutdown deadline, is :mod:`.exit`'s.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from fraudd import __version__, console, crashpoints
 from fraudd.deps import Deps, open_deps
 from fraudd.metrics import Metrics
 from fraudd.service import startup
+from fraudd.service.exit import own_default_executor, release_executor
 from fraudd.service.readiness import run as run_readiness
 from fraudd.service.systemd import Notifier, run_watchdog, watchdog_interval
 from fraudd.settings import Role, Settings
@@ -38,8 +40,10 @@ TASKS: dict[Role, TaskFn] = {
 EXIT_NOW = 130
 
 
-def install_signal_handlers(stop: asyncio.Event) -> None:
-    """First SIGTERM/SIGINT sets ``stop``; a second one exits immediately."""
+def install_signal_handlers(
+    stop: asyncio.Event, on_first: Callable[[], None] | None = None
+) -> None:
+    """First SIGTERM/SIGINT sets ``stop`` (and calls ``on_first``); a second one exits at once."""
     loop = asyncio.get_running_loop()
 
     def on_signal(signum: int) -> None:
@@ -47,6 +51,8 @@ def install_signal_handlers(stop: asyncio.Event) -> None:
             log.warning("daemon.killed", signal=signal.Signals(signum).name)
             os._exit(EXIT_NOW)
         log.info("daemon.stopping", signal=signal.Signals(signum).name)
+        if on_first is not None:
+            on_first()
         stop.set()
 
     for sig in (signal.SIGTERM, signal.SIGINT):
@@ -94,16 +100,25 @@ async def serve(
     roles: tuple[Role, ...],
     metrics: Metrics | None = None,
     stop: asyncio.Event | None = None,
+    on_signal: Callable[[], None] | None = None,
 ) -> int:
-    """Open dependencies, run until stopped, close everything. Returns the exit code."""
+    """Open dependencies, run until stopped, close everything. Returns the exit code.
+
+    ``on_signal`` is called on the first stop signal (the command arms its exit deadline there).
+    Threads of the loop's default executor still busy at the end are abandoned, not waited for.
+    """
     stop = stop or asyncio.Event()
     crashpoints.configure()  # test-only fault hooks; inert unless FRAUDD_TEST_* are set
-    install_signal_handlers(stop)
-    async with AsyncExitStack() as stack:
-        deps = await open_deps(settings, stack, roles, metrics)
-        await startup.check(deps, roles)
-        deps.metrics.build.info({"version": __version__})
-        log.info("daemon.started", roles=list(roles), version=__version__)
-        await run_tasks(deps, stop, roles)
-    log.info("daemon.stopped")
+    install_signal_handlers(stop, on_signal)
+    executor = own_default_executor()
+    try:
+        async with AsyncExitStack() as stack:
+            deps = await open_deps(settings, stack, roles, metrics)
+            await startup.check(deps, roles)
+            deps.metrics.build.info({"version": __version__})
+            log.info("daemon.started", roles=list(roles), version=__version__)
+            await run_tasks(deps, stop, roles)
+        log.info("daemon.stopped")
+    finally:
+        await release_executor(executor)
     return 0

@@ -16,16 +16,22 @@ CloudFormation policy of the identity that makes it (tests/deploy/iam.py).
 
 from __future__ import annotations
 
+import importlib.abc
+import importlib.machinery
+import importlib.util
 import json
 import os
 import sys
+from collections.abc import Sequence
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 LOG_ENV = "FRAUDDTEST_AWS_CALL_LOG"
 """Not FRAUDD_-prefixed: the reliability harness strips FRAUDD_* from the daemons' environment."""
 SITE = Path(__file__).resolve().parent / "site"
 REPO = Path(__file__).resolve().parents[2]
+AWS_MODULE = "fraudd.aws"
 _KEPT = ("StreamName", "StreamARN", "TopicArn", "Bucket", "Key", "Prefix", "EndpointName")
 CALLS: list[dict[str, Any]] = []
 _SEEN: set[str] = set()
@@ -115,10 +121,9 @@ def recorder(settings: Any) -> Any:
     return record
 
 
-def install() -> None:
+def install(aws: ModuleType | None = None) -> None:
     """Wrap :func:`fraudd.aws.open_client` so every client it opens records its calls."""
-    from fraudd import aws
-
+    aws = aws or importlib.import_module(AWS_MODULE)
     if getattr(aws.open_client, "_records_calls", False):
         return
     original = aws.open_client
@@ -129,7 +134,39 @@ def install() -> None:
         return client
 
     open_client._records_calls = True  # type: ignore[attr-defined]
-    aws.open_client = open_client  # type: ignore[assignment]
+    aws.open_client = open_client  # type: ignore[attr-defined]
+
+
+class _InstallOnImport(importlib.abc.MetaPathFinder):
+    """Finds ``fraudd.aws`` as the other finders would and has its loader :func:`install` right
+    after the module ran: before any ``from fraudd.aws import ...`` can bind the original."""
+
+    def find_spec(
+        self, fullname: str, path: Sequence[str] | None, target: ModuleType | None = None
+    ) -> importlib.machinery.ModuleSpec | None:
+        if fullname != AWS_MODULE:
+            return None
+        sys.meta_path.remove(self)  # once, and not while we look it up ourselves
+        spec = importlib.util.find_spec(fullname)
+        if spec is not None and isinstance(spec.loader, importlib.abc.Loader):
+            run = spec.loader.exec_module
+
+            def exec_module(module: ModuleType) -> None:
+                run(module)
+                install(module)
+
+            spec.loader.exec_module = exec_module  # type: ignore[method-assign]
+        return spec
+
+
+def install_on_import() -> None:
+    """:func:`install` when ``fraudd.aws`` is first imported (now, if it already is): the
+    sitecustomize of every subprocess calls this, so a child that never imports fraudd's AWS
+    clients (moto's server, ``python -c`` helpers) does not import aiobotocore for nothing."""
+    if AWS_MODULE in sys.modules:
+        install(sys.modules[AWS_MODULE])
+    elif not any(isinstance(f, _InstallOnImport) for f in sys.meta_path):
+        sys.meta_path.insert(0, _InstallOnImport())
 
 
 def read_log(path: Path) -> list[dict[str, Any]]:

@@ -6,6 +6,7 @@ import asyncio
 import signal
 import subprocess
 import sys
+import threading
 
 import pytest
 
@@ -55,3 +56,31 @@ async def test_hangpoint_hangs_only_the_named_task() -> None:
             await asyncio.wait_for(crashpoints.hangpoint("consumer"), 0.3)
     finally:
         crashpoints.configure({})
+
+
+async def test_thread_hang_blocks_a_worker_thread_until_reconfigured() -> None:
+    crashpoints.configure({"FRAUDD_TEST_HANG": "consumer:thread, actions"})
+    try:
+        hung = asyncio.ensure_future(crashpoints.hangpoint("consumer"))
+        await asyncio.sleep(0.2)
+        blocked = [t for t in threading.enumerate() if _waits_in_hangpoint(t)]
+        assert not hung.done() and len(blocked) == 1  # the loop runs on; a thread is stuck
+        hung.cancel()
+        await asyncio.sleep(0.1)
+        assert blocked[0].is_alive() and _waits_in_hangpoint(blocked[0])  # cancel frees no thread
+    finally:
+        crashpoints.configure({})  # releases it
+    await asyncio.sleep(0.2)
+    assert not any(_waits_in_hangpoint(t) for t in threading.enumerate())
+    with pytest.raises(ValueError):
+        crashpoints.configure({"FRAUDD_TEST_HANG": "consumer:forever"})
+
+
+def _waits_in_hangpoint(thread: threading.Thread) -> bool:
+    """True while ``thread`` is inside the threading.Event.wait that a thread hang blocks on."""
+    frame = sys._current_frames().get(thread.ident or -1)
+    while frame is not None:
+        if frame.f_code.co_name == "wait" and frame.f_code.co_filename == threading.__file__:
+            return True
+        frame = frame.f_back
+    return False
