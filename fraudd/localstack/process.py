@@ -115,7 +115,9 @@ def terminate(ref: ProcessRef, timeout_s: float = 10.0) -> None:
         deadline = time.monotonic() + wait_s
         while time.monotonic() < deadline:
             _reap(ref.pid)
-            if not is_ours(ref):
+            # Not is_ours(): an exiting process's command line reads empty before it is a
+            # zombie, so it would look gone while it still runs; its start time does not.
+            if start_time(ref.pid) != ref.start_time:
                 return
             time.sleep(0.05)
     raise LocalStackError(f"process {ref.pid} did not stop after SIGKILL")
