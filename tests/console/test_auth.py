@@ -92,7 +92,8 @@ def test_the_local_secret_is_made_once_and_kept_private(tmp_path: Path) -> None:
 
 def test_on_aws_the_secret_must_be_configured(tmp_path: Path) -> None:
     settings = load_settings(None, local={"state_dir": str(tmp_path)})
-    aws = settings.model_copy(update={"profile": "aws"})  # past the start-up check, on purpose
+    # Valid without a secret (no console role here), so console_secret's own check is what refuses
+    aws = settings.derive(profile="aws", roles=("consumer",))
     with pytest.raises(ConfigError, match=r"console\.token_secret: required on aws"):
         auth.console_secret(aws)
     assert not (tmp_path / auth.SECRET_FILE).exists()

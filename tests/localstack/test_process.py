@@ -55,8 +55,9 @@ def test_spawn_runs_the_command_in_its_own_session_and_records_who_it_is(
 def test_a_reused_pid_is_not_ours(tmp_path: Path, spawned: list[ProcessRef]) -> None:
     ref = process.spawn(SLEEPER, tmp_path / "sleeper.log", cwd=tmp_path)
     spawned.append(ref)
-    assert not process.is_ours(ref.model_copy(update={"start_time": ref.start_time - 1}))
-    assert not process.is_ours(ref.model_copy(update={"marker": "launcher.js"}))
+    earlier = ProcessRef(pid=ref.pid, start_time=ref.start_time - 1, marker=ref.marker)
+    assert not process.is_ours(earlier)
+    assert not process.is_ours(ProcessRef(pid=ref.pid, start_time=ref.start_time, marker="x.js"))
     assert not process.is_ours(None)
     assert process.ref_for(ref.pid, "launcher.js") is None
 
