@@ -16,17 +16,19 @@ import sys
 import time
 from contextlib import ExitStack
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.live import Live
 
 from fraudd.cli.app import app, settings_from
-from fraudd.cli.demo_view import DemoView, NextSteps, StatusLine, summary_view
-from fraudd.demo import LiveFigures
 from fraudd.logs import configure_logging
 from fraudd.settings import Settings
+
+if TYPE_CHECKING:  # the view imports the demo, hence the daemon and XGBoost: only when it runs
+    from fraudd.cli.demo_view import DemoView, NextSteps, StatusLine
+    from fraudd.demo import LiveFigures
 
 LOG_FILE = "demo.log"
 PLAIN_WIDTH = 160
@@ -59,6 +61,7 @@ def demo(
 
 def _plain(settings: Settings, seconds: float, as_json: bool) -> dict[str, Any]:
     """Off a terminal: logs on stdout as configured, then the summary (JSON as the last line)."""
+    from fraudd.cli.demo_view import summary_view
     from fraudd.demo import run_demo
     from fraudd.demo_setup import prepare  # heavy (training): only when the demo runs
 
@@ -80,6 +83,7 @@ def _plain(settings: Settings, seconds: float, as_json: bool) -> dict[str, Any]:
 
 def _on_terminal(settings: Settings, seconds: float) -> dict[str, Any]:
     """The live view on the screen; logs (and Python warnings) into the state directory."""
+    from fraudd.cli.demo_view import DemoView, summary_view
     from fraudd.demo import run_demo
     from fraudd.demo_setup import prepare
 
@@ -127,6 +131,8 @@ def _metrics_url(settings: Settings) -> str:
 def _next_steps(settings: Settings, log_path: Path | None) -> NextSteps:
     """Where to look next; the evaluation scores the history's last week, which the demo's
     model did not train on (its training window ends a week before today)."""
+    from fraudd.cli.demo_view import NextSteps
+
     week_ago = dt.datetime.now(dt.UTC).date() - dt.timedelta(days=7)
     schema = settings.warehouse.schema_name
     command = (
