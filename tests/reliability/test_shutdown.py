@@ -106,11 +106,7 @@ async def test_stuck_task_is_cancelled_after_the_grace_period(
     daemon = await _daemon(local_stack, tmp_path / "daemon")
     daemon.start({HANG_VAR: "consumer"})
     try:
-        assert await daemon.wait_http(90)
-        signalled = time.monotonic()
-        daemon.signal(signal.SIGTERM)
-        assert await daemon.wait_exit(GRACE_S + CLOSE_S + 5) == 0
-        exit_s = time.monotonic() - signalled
+        exit_s = await _sigterm_when_serving(daemon)
         # The daemon's own clock: from the signal to the deadline's cancel, and to daemon.stopped;
         # the process itself ends right after (fraudd.service.exit), within the exit deadline.
         at = _event_times(daemon.log_text())
@@ -132,11 +128,7 @@ async def test_thread_stuck_in_the_executor_does_not_hold_the_exit(
     daemon = await _daemon(local_stack, tmp_path / "daemon")
     daemon.start({HANG_VAR: "consumer:thread"})
     try:
-        assert await daemon.wait_http(90)
-        signalled = time.monotonic()
-        daemon.signal(signal.SIGTERM)
-        assert await daemon.wait_exit(GRACE_S + CLOSE_S + 5) == 0
-        exit_s = time.monotonic() - signalled
+        exit_s = await _sigterm_when_serving(daemon)
         print({"signal_to_exit_s": round(exit_s, 2)})
         assert exit_s < GRACE_S + CLOSE_S
         abandoned = [json.loads(x) for x in daemon.log_text().splitlines() if "abandoned" in x]
@@ -144,6 +136,15 @@ async def test_thread_stuck_in_the_executor_does_not_hold_the_exit(
         assert abandoned[0]["threads"][0].startswith("fraudd-worker_")
     finally:
         daemon.kill()
+
+
+async def _sigterm_when_serving(daemon: DaemonProcess) -> float:
+    """SIGTERM once the daemon serves; the seconds until its process exited 0."""
+    assert await daemon.wait_http(90)
+    signalled = time.monotonic()
+    daemon.signal(signal.SIGTERM)
+    assert await daemon.wait_exit(GRACE_S + CLOSE_S + 5) == 0
+    return time.monotonic() - signalled
 
 
 def _event_times(log: str) -> dict[str, float]:
