@@ -18,10 +18,11 @@ from fraudd.settings import LocalStackSettings, Settings, WarehouseSettings
 
 # tests.deploy.aws_calls records every AWS call fraudd's clients make in this session and, at its
 # end, fails the session if deploy/aws/fraudd.yaml does not allow one
-# (tests/deploy/test_permissions.py). tests.redshift.mode gives Redshift mode's fixtures, the
-# --redshift-isolation option and the redshift marker. One assignment: a second one replaces
-# the first, and the permission check silently stopped running that way once.
-pytest_plugins = ["tests.deploy.aws_calls", "tests.redshift.mode"]
+# (tests/deploy/test_permissions.py). tests.redshift.plugin gives the --redshift-isolation
+# option, the parameters and the redshift marker; tests.redshift.mode, Redshift mode's
+# fixtures. One assignment: a second one replaces the first, and the permission check silently
+# stopped running that way once.
+pytest_plugins = ["tests.deploy.aws_calls", "tests.redshift.plugin", "tests.redshift.mode"]
 
 # --- Local stack ------------------------------------------------------------------------------
 # A whole local stack (kinesalite, moto server, PostgreSQL) for the session, on a temporary state

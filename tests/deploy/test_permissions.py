@@ -10,8 +10,8 @@ Steps, in order (one module-scoped recording, then the checks):
 3. every action a policy allows must be performed by something: by a recorded call, by the
    login the driver makes (tests/warehouse/test_redshift_login.py), or, for the Redshift roles,
    by a statement fraudd sends that names the role, with the needs AWS documents for it;
-4. parliament (a policy linter) finds nothing in the resolved policies, and does find a planted
-   mistake; removing one action from a policy makes step 2 fail (shown by a test below).
+4. removing one action from a policy makes step 2 fail (shown by a test below); a policy
+   linter reads the same resolved policies (tests/deploy/test_parliament.py).
 
 The same check runs over every call of the whole pytest session at its end (the plugin in
 aws_calls.py), so the e2e and reliability suites cannot perform an operation the stack denies.
@@ -22,13 +22,8 @@ from __future__ import annotations
 import asyncio
 import copy
 import datetime as dt
-import importlib.resources
 import json
-import os
 import signal
-import subprocess
-import sys
-import types
 import urllib.request
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack
@@ -359,62 +354,3 @@ def test_resources_are_the_stacks_own() -> None:
                 if resource == "*":
                     continue  # only unscopable actions: test_cloudformation checks which
                 assert resource.startswith(own), (role, st.get("Sid"), resource)
-
-
-# ---------------------------------------------------------------- 4. a policy linter
-
-
-def _parliament() -> Any:
-    # parliament 1.6 imports pkg_resources only for resource_filename; setuptools >= 81 no
-    # longer ships it, so give it the one function it uses.
-    if "pkg_resources" not in sys.modules:
-        shim = types.ModuleType("pkg_resources")
-        shim.resource_filename = (  # type: ignore[attr-defined]
-            lambda package, name: str(importlib.resources.files(package) / name)
-        )
-        sys.modules["pkg_resources"] = shim
-    return pytest.importorskip("parliament")
-
-
-def test_parliament_finds_nothing_in_the_resolved_policies() -> None:
-    parliament = _parliament()
-    for role in iam.iam_roles():
-        document = {
-            "Version": "2012-10-17",
-            "Statement": iam.resolved_statements(role, iam.permissions_stack()),
-        }
-        policy = parliament.analyze_policy_string(json.dumps(document))
-        assert [f.issue for f in policy.findings] == [], (role, policy.findings)
-
-
-def test_parliament_finds_a_planted_mistake() -> None:
-    parliament = _parliament()
-    bad = {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Effect": "Allow",
-                "Action": "kinesis:PutRecords",
-                "Resource": "arn:aws:sns:eu-west-1:123456789012:fraudd-alerts",
-            }
-        ],
-    }
-    assert parliament.analyze_policy_string(json.dumps(bad)).findings
-
-
-def test_a_subprocess_records_from_its_first_import_of_fraudd_aws(tmp_path: Path) -> None:
-    """The plugin's sitecustomize imports no AWS stack at interpreter start, and still wraps
-    open_client before any importer binds it (the reliability daemons' calls are recorded)."""
-    code = (
-        "import sys\n"
-        "assert 'aiobotocore' not in sys.modules and 'fraudd.aws' not in sys.modules\n"
-        "from fraudd.aws import open_client\n"
-        "import fraudd.aws\n"
-        "print(open_client is fraudd.aws.open_client, open_client._records_calls)\n"
-    )
-    env = {**os.environ, **aws_calls.subprocess_env(tmp_path / "calls.jsonl")}
-    done = subprocess.run(
-        [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60
-    )
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.split() == ["True", "True"]

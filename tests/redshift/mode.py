@@ -10,7 +10,8 @@ restricted user), ``owner`` (the admin who ran the migrations and owns every obj
 does. Suites that run on both implementations take the parameter ``warehouse_implementation``
 (``postgres``, ``redshift-snapshot``, ``redshift-serializable``, per the option below) and open
 Redshift mode themselves: ``open_redshift_mode(base_settings, redshift_cluster, level)``.
-Every test in Redshift mode, and every test under tests/redshift/, is marked ``redshift``.
+Every test in Redshift mode, and every test under tests/redshift/, is marked ``redshift``
+(tests/redshift/plugin.py holds those hooks).
 
 Each schema gets its own shim, whose sessions search the compat schema, then ``<schema>_sys``
 (a stand-in of the system view SYS_STREAM_SCAN_ERRORS, which Redshift shows every user), then
@@ -54,14 +55,13 @@ Redshift lacks, tests/redshift/test_redshift_sql.py, and by the runbook's first-
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import AsyncIterator, Iterator, Sequence
 from contextlib import AbstractAsyncContextManager, ExitStack, asynccontextmanager, contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 import psycopg
 import pytest
@@ -85,67 +85,11 @@ from tests.redshift.pg_subset import (
 from tests.redshift.unsupported import code_of, redshift_refusal
 from tests.shim.redshift_shim import Isolation, RedshiftMode, RedshiftShim
 
-OPTION = "--redshift-isolation"
-ENV = "FRAUDD_TEST_REDSHIFT_ISOLATION"
-LEVELS: tuple[Isolation, ...] = ("snapshot", "serializable")
 DAEMON_ROLE = "fraudd_rs_daemon"
 GRANTS = sql_dir() / "redshift" / "grants.sql"
 BYTEA_OID = 17
 NAME = "t_rs"
 """Redshift-mode environments are named ``...-t_rs-<tag>`` (schema ``t_rs_<tag>``)."""
-
-
-def pytest_addoption(parser: pytest.Parser) -> None:
-    parser.addoption(
-        OPTION,
-        choices=[*LEVELS, "both"],
-        default=None,
-        help=f"isolation level(s) of Redshift-mode tests (default: ${ENV} or snapshot)",
-    )
-
-
-def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line("markers", "redshift: runs in Redshift mode (tests/redshift/mode.py)")
-
-
-def isolation_levels(config: pytest.Config) -> list[Isolation]:
-    """The levels asked for: the option, else the environment, else SNAPSHOT."""
-    chosen = config.getoption(OPTION) or os.environ.get(ENV) or "snapshot"
-    if chosen == "both":
-        return list(LEVELS)
-    if chosen not in LEVELS:
-        raise pytest.UsageError(f"{ENV}={chosen!r}: expected snapshot, serializable or both")
-    return [cast(Isolation, chosen)]
-
-
-IMPLEMENTATION = "warehouse_implementation"
-
-
-def implementations(config: pytest.Config) -> list[Any]:
-    """``postgres``, then ``redshift-<level>`` for each level asked for (marked ``redshift``)."""
-    return [pytest.param("postgres", id="postgres")] + [
-        pytest.param(f"redshift-{level}", id=f"redshift-{level}", marks=pytest.mark.redshift)
-        for level in isolation_levels(config)
-    ]
-
-
-def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    """``redshift_isolation``: one run per level asked for. ``warehouse_implementation`` (for
-    suites that run on both implementations): postgres and Redshift mode at those levels."""
-    if "redshift_isolation" in metafunc.fixturenames:
-        levels = isolation_levels(metafunc.config)
-        metafunc.parametrize("redshift_isolation", levels, ids=levels, scope="session")
-    if IMPLEMENTATION in metafunc.fixturenames:
-        metafunc.parametrize(IMPLEMENTATION, implementations(metafunc.config))
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Mark every test in Redshift mode, and every test under tests/redshift/, ``redshift``."""
-    here = Path(__file__).parent
-    for item in items:
-        in_mode = "redshift_isolation" in getattr(item, "fixturenames", ())
-        if in_mode or here in Path(str(item.path)).parents:
-            item.add_marker(pytest.mark.redshift)
 
 
 # --------------------------------------------------------------------------- the cluster
