@@ -12,7 +12,7 @@ from pydantic import SecretStr
 
 from fraudd.settings import EX_CONFIG, ConfigError, Settings, describe, load_settings
 from tests.cli.conftest import run_fraudd as run_cli
-from tests.settings.test_load import write
+from tests.settings.loading import write
 
 
 def test_redshift_on_aws_requires_verify_full(tmp_path: Path) -> None:

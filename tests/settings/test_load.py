@@ -9,12 +9,7 @@ import pytest
 from pydantic import SecretStr
 
 from fraudd.settings import ConfigError, Settings, load_settings, redacted
-
-
-def write(tmp_path: Path, text: str) -> Path:
-    path = tmp_path / "fraudd.toml"
-    path.write_text(text)
-    return path
+from tests.settings.loading import write
 
 
 def test_toml_then_environment_precedence(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

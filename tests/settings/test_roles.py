@@ -19,7 +19,7 @@ from fraudd.settings import (
     Settings,
     load_settings,
 )
-from tests.settings.test_load import write
+from tests.settings.loading import assert_refused, loaded, write
 
 
 def test_a_section_derived_alone_checks_its_own_rules() -> None:
@@ -64,8 +64,7 @@ def test_roles_from_the_environment_and_an_unknown_role_refused(
 def test_each_bound_is_refused_with_its_message(
     section: type[pydantic.BaseModel], values: dict[str, object], message: str
 ) -> None:
-    with pytest.raises(pydantic.ValidationError, match=message):
-        section(**values)
+    assert_refused(section, values, message)
 
 
 def test_instance_i_of_n_counts_from_zero() -> None:
@@ -77,14 +76,14 @@ def test_instance_i_of_n_counts_from_zero() -> None:
 def test_role_sections_load_from_toml_with_the_environment_on_top(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    path = write(
+    s = loaded(
         tmp_path,
+        monkeypatch,
         "[producer]\nrate_tps = 50\nseed = 7\n[consumer]\ngroup = 'shadow'\n"
         "instance_count = 4\n[actions]\nblock_hours = 12\n",
+        FRAUDD_CONSUMER__INSTANCE_INDEX="3",
+        FRAUDD_INGEST__BATCH_RECORDS="500",
     )
-    monkeypatch.setenv("FRAUDD_CONSUMER__INSTANCE_INDEX", "3")
-    monkeypatch.setenv("FRAUDD_INGEST__BATCH_RECORDS", "500")
-    s = load_settings(path)
     assert (s.producer.rate_tps, s.producer.seed, s.producer.customers) == (50.0, 7, 5000)
     assert (s.consumer.group, s.consumer.instance_index, s.consumer.instance_count) == (
         "shadow", 3, 4,

@@ -9,7 +9,7 @@ import pydantic
 import pytest
 
 from fraudd.settings import ConfigError, RulesSettings, ScoringSettings, load_settings
-from tests.settings.test_load import write
+from tests.settings.loading import assert_refused, loaded
 
 
 def test_sagemaker_scoring_needs_an_endpoint() -> None:
@@ -46,21 +46,20 @@ def test_scoring_bounds(values: dict[str, object], message: str) -> None:
     ],
 )
 def test_rules_bounds(values: dict[str, object], message: str) -> None:
-    with pytest.raises(pydantic.ValidationError, match=message):
-        RulesSettings(**values)
+    assert_refused(RulesSettings, values, message)
 
 
 def test_rules_and_scoring_load_from_toml_with_the_environment_on_top(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    path = write(
+    s = loaded(
         tmp_path,
+        monkeypatch,
         "[rules]\nallow_cards = ['tok_a', 'tok_b']\nblock_amount = 3000\n"
         "[scoring]\nbackend = 'rules'\nreview_threshold = 0.4\n",
+        FRAUDD_RULES__BLOCK_CARDS='["tok_x"]',
+        FRAUDD_SCORING__BLOCK_THRESHOLD="0.9",
     )
-    monkeypatch.setenv("FRAUDD_RULES__BLOCK_CARDS", '["tok_x"]')
-    monkeypatch.setenv("FRAUDD_SCORING__BLOCK_THRESHOLD", "0.9")
-    s = load_settings(path)
     assert s.rules.allow_cards == ("tok_a", "tok_b") and s.rules.block_cards == ("tok_x",)
     assert (s.rules.block_amount, s.rules.review_amount) == (3000.0, 500.0)
     assert (s.scoring.backend, s.scoring.review_threshold, s.scoring.block_threshold) == (

@@ -11,7 +11,7 @@ from pydantic import SecretStr
 
 from fraudd.settings import ConfigError, ConsoleSettings, HttpSettings, load_settings, redacted
 from fraudd.settings.servers import MIN_TOKEN_SECRET
-from tests.settings.test_load import write
+from tests.settings.loading import assert_refused, loaded
 
 
 def test_the_token_secret_must_be_long_enough() -> None:
@@ -39,8 +39,7 @@ def test_the_token_secret_must_be_long_enough() -> None:
 def test_each_bound_is_refused_with_its_message(
     section: type[pydantic.BaseModel], values: dict[str, object], message: str
 ) -> None:
-    with pytest.raises(pydantic.ValidationError, match=message):
-        section(**values)
+    assert_refused(section, values, message)
 
 
 def test_port_zero_asks_the_kernel_for_a_free_port() -> None:
@@ -50,15 +49,15 @@ def test_port_zero_asks_the_kernel_for_a_free_port() -> None:
 def test_servers_load_from_toml_and_the_secret_from_the_environment(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    path = write(
+    secret = "x" * 40
+    s = loaded(
         tmp_path,
+        monkeypatch,
         "[http]\nport = 9200\n[console]\nauth = 'alb'\n"
         "investigator_groups = ['fraud-team']\npublic_url = 'https://console.example'\n",
+        FRAUDD_CONSOLE__TOKEN_SECRET=secret,
+        FRAUDD_HTTP__HOST="0.0.0.0",
     )
-    secret = "x" * 40
-    monkeypatch.setenv("FRAUDD_CONSOLE__TOKEN_SECRET", secret)
-    monkeypatch.setenv("FRAUDD_HTTP__HOST", "0.0.0.0")
-    s = load_settings(path)
     assert (s.http.host, s.http.port) == ("0.0.0.0", 9200)
     assert (s.console.auth, s.console.investigator_groups) == ("alb", ("fraud-team",))
     assert s.console.token_secret is not None

@@ -9,7 +9,7 @@ import pydantic
 import pytest
 
 from fraudd.settings import ConfigError, RedshiftSettings, WarehouseSettings, load_settings
-from tests.settings.test_load import write
+from tests.settings.loading import assert_refused, loaded, write
 
 IAM = {"dialect": "redshift", "iam_auth": True}
 
@@ -51,8 +51,7 @@ def test_iam_auth_means_nothing_on_postgres() -> None:
 def test_each_value_is_refused_with_its_message(
     section: type[pydantic.BaseModel], values: dict[str, object], message: str
 ) -> None:
-    with pytest.raises(pydantic.ValidationError, match=message):
-        section(**values)
+    assert_refused(section, values, message)
 
 
 def test_the_schema_is_named_schema_in_files_and_schema_name_in_code() -> None:
@@ -64,15 +63,15 @@ def test_the_schema_is_named_schema_in_files_and_schema_name_in_code() -> None:
 def test_the_warehouse_loads_from_toml_with_the_environment_on_top(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    path = write(
+    s = loaded(
         tmp_path,
+        monkeypatch,
         "[warehouse]\ndialect = 'redshift'\ndriver = 'redshift_connector'\nschema = 'fraud'\n"
         "host = 'wg.123456789012.eu-west-1.redshift-serverless.amazonaws.com'\nport = 5439\n"
         "[redshift]\niam_role = 'arn:aws:iam::123456789012:role/fraudd-streaming'\n",
+        FRAUDD_WAREHOUSE__PASSWORD="from-env-secret",
+        FRAUDD_WAREHOUSE__S3_STAGING_URI="s3://fraudd-staging/loads/",
     )
-    monkeypatch.setenv("FRAUDD_WAREHOUSE__PASSWORD", "from-env-secret")
-    monkeypatch.setenv("FRAUDD_WAREHOUSE__S3_STAGING_URI", "s3://fraudd-staging/loads/")
-    s = load_settings(path)
     wh = s.warehouse
     assert (wh.dialect, wh.schema_name, wh.port) == ("redshift", "fraud", 5439)
     assert wh.password.get_secret_value() == "from-env-secret"
