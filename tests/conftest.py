@@ -15,6 +15,7 @@ from pydantic import SecretStr
 from fraudd import localstack
 from fraudd.localstack import StackInfo
 from fraudd.settings import LocalStackSettings, Settings, WarehouseSettings
+from fraudd.warehouse import opened_warehouse
 
 # tests.deploy.aws_calls records every AWS call fraudd's clients make in this session and, at its
 # end, fails the session if deploy/aws/fraudd.yaml does not allow one
@@ -50,6 +51,14 @@ def process_logging_restored(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     configure(**config)
     root.handlers[:], root.level = handlers, level
     logging.captureWarnings(False)
+
+
+async def drop_schemas(settings: Settings, *names: str) -> None:
+    """Drop each schema named, if it exists, with everything in it (a test's clean-up)."""
+    async with opened_warehouse(settings) as wh:
+        async with wh.acquire() as conn:
+            for name in names:
+                await conn.execute(f"DROP SCHEMA IF EXISTS {name} CASCADE")
 
 
 def free_ports(count: int) -> list[int]:

@@ -18,8 +18,8 @@ import pytest
 
 from fraudd.localstack import StackInfo
 from fraudd.settings import Settings
-from fraudd.warehouse import opened_warehouse
 from tests.cli.conftest import one_line, run_fraudd, stack_env
+from tests.conftest import drop_schemas
 
 ROOT = Path(__file__).resolve().parents[1]
 SMALL = {"FRAUDD_PRODUCER__CUSTOMERS": "300", "FRAUDD_PRODUCER__TERMINALS": "600"}
@@ -51,10 +51,7 @@ async def schemas(local_stack: tuple[Settings, StackInfo]) -> AsyncIterator[str]
     """A schema for the session's commands (and the README's "imported"); dropped after."""
     name = f"readme_{uuid.uuid4().hex[:8]}"
     yield name
-    async with opened_warehouse(local_stack[0]) as wh:
-        async with wh.acquire() as conn:
-            for schema in (name, "imported"):
-                await conn.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+    await drop_schemas(local_stack[0], name, "imported")
 
 
 def test_labelled_history_and_the_model_run_as_written(

@@ -16,7 +16,6 @@ import pytest
 from fraudd.cli import errors, main
 from fraudd.localstack import StackInfo
 from fraudd.settings import Settings
-from fraudd.warehouse import opened_warehouse
 from tests.cases.conftest import (  # noqa: F401  (fixtures: test_cases.py runs on seeded schemas)
     cases_env,
     pg_cluster,
@@ -24,6 +23,7 @@ from tests.cases.conftest import (  # noqa: F401  (fixtures: test_cases.py runs 
     settings_for,
     shim,
 )
+from tests.conftest import drop_schemas
 
 
 def environ_without_fraudd() -> dict[str, str]:
@@ -51,9 +51,7 @@ async def schema(local_stack: tuple[Settings, StackInfo]) -> AsyncIterator[str]:
     """A schema name of the test's own (not created); dropped afterwards if a test made it."""
     name = f"cli_{uuid.uuid4().hex[:10]}"
     yield name
-    async with opened_warehouse(local_stack[0]) as wh:
-        async with wh.acquire() as conn:
-            await conn.execute(f"DROP SCHEMA IF EXISTS {name} CASCADE")
+    await drop_schemas(local_stack[0], name)
 
 
 Invoke = Callable[..., subprocess.CompletedProcess[str]]
