@@ -94,15 +94,10 @@ def test_a_file_that_cannot_be_read_as_a_whole_is_refused(
         list(read_file(tmp_path / "missing.csv"))
 
 
-async def test_import_loads_good_rows_overrides_a_verdict_and_audits(
-    seeded: CasesEnv, tmp_path: Path
-) -> None:
-    now = datetime.now(UTC)
-    async with seeded.session() as s, s.transaction():
-        await s.intake_alerts(datetime(2000, 1, 1, tzinfo=UTC))
-        await service.record_verdict(s, INES, "case-tx-b1", "legitimate", "", now)
+def _a_file_with_every_kind_of_row(tmp_path: Path, now: datetime) -> Path:
+    """Three rows to load (one overriding a verdict) and five to reject, one of each reason."""
     later = (now + timedelta(minutes=1)).isoformat()
-    path = write(
+    return write(
         tmp_path,
         "tx_id,label,labelled_at",
         f"tx-a1,1,{later}",  # 2 loaded
@@ -114,16 +109,9 @@ async def test_import_loads_good_rows_overrides_a_verdict_and_audits(
         f"tx-ok0,1,{(now + timedelta(minutes=4)).isoformat()}",  # 8 within the slack: loaded
         "tx-ok1,x,y",  # 9 bad label
     )
-    async with seeded.session() as s, s.transaction():
-        report = await import_file(s, INES, path, now)
-    assert (report.loaded, report.disagreements) == (3, 1)
-    assert [r.line for r in report.rejected] == [4, 5, 6, 7, 9]
-    assert report.rejected[:2] == [
-        Rejected(4, "tx-a1 appears earlier in the file"),
-        Rejected(5, "transaction tx-zz is not in the warehouse"),
-    ]
-    assert report.rejected[2].reason.endswith("is before the transaction")
-    assert report.rejected[3].reason.endswith("is in the future")
+
+
+async def _assert_three_chargebacks_stored_and_the_import_audited(seeded: CasesEnv) -> None:
     labels = await seeded.rows("SELECT tx_id, is_fraud, source FROM {schema}.labels ORDER BY 1")
     assert [tuple(r) for r in labels] == [
         ("tx-a1", True, "chargeback"), ("tx-b1", True, "chargeback"),
@@ -136,6 +124,27 @@ async def test_import_loads_good_rows_overrides_a_verdict_and_audits(
     assert [tuple(r) for r in audit] == [
         ("ines@example.com", "labels.imported", "cb.csv", "cb.csv: 3 loaded, 5 rejected")
     ]
+
+
+async def test_import_loads_good_rows_overrides_a_verdict_and_audits(
+    seeded: CasesEnv, tmp_path: Path
+) -> None:
+    now = datetime.now(UTC)
+    async with seeded.session() as s, s.transaction():
+        await s.intake_alerts(datetime(2000, 1, 1, tzinfo=UTC))
+        await service.record_verdict(s, INES, "case-tx-b1", "legitimate", "", now)
+    path = _a_file_with_every_kind_of_row(tmp_path, now)
+    async with seeded.session() as s, s.transaction():
+        report = await import_file(s, INES, path, now)
+    assert (report.loaded, report.disagreements) == (3, 1)
+    assert [r.line for r in report.rejected] == [4, 5, 6, 7, 9]
+    assert report.rejected[:2] == [
+        Rejected(4, "tx-a1 appears earlier in the file"),
+        Rejected(5, "transaction tx-zz is not in the warehouse"),
+    ]
+    assert report.rejected[2].reason.endswith("is before the transaction")
+    assert report.rejected[3].reason.endswith("is in the future")
+    await _assert_three_chargebacks_stored_and_the_import_audited(seeded)
 
 
 async def test_a_viewer_cannot_import_and_nothing_is_written(

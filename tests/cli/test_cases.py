@@ -59,17 +59,15 @@ async def test_cases_list_show_close_and_blocks(seeded: CasesEnv, tmp_path: Path
     assert sum(1 for r in audit if r[1] == "block.released") == 2
 
 
-async def test_labels_import_reports_bad_rows_by_line_and_loads_the_rest(
-    seeded: CasesEnv, tmp_path: Path
-) -> None:
-    await intake(seeded)
-    async with seeded.session() as s, s.transaction():  # an investigator said legitimate
+async def _an_investigator_says_legitimate(env: CasesEnv, case_id: str) -> None:
+    async with env.session() as s, s.transaction():
         from fraudd.cases import service
 
         actor = service.Actor("ines", "investigator")
-        await service.record_verdict(s, actor, "case-tx-b1", "legitimate", "", datetime.now(UTC))
-    now = datetime.now(UTC)
-    later, future = (now + timedelta(minutes=1)).isoformat(), (now + timedelta(days=2)).isoformat()
+        await service.record_verdict(s, actor, case_id, "legitimate", "", datetime.now(UTC))
+
+
+def _chargebacks_with_a_bad_row_of_each_kind(tmp_path: Path, later: str, future: str) -> Path:
     lines = [
         "transaction_id,is_fraud,label_time",        # line 1: header (aliases)
         f"tx-a1,fraud,{later}",                       # 2 good
@@ -86,6 +84,30 @@ async def test_labels_import_reports_bad_rows_by_line_and_loads_the_rest(
     ]  # fmt: skip
     path = tmp_path / "chargebacks.csv"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+async def _then_a_clean_file_loads_and_one_without_the_columns_is_refused(
+    env: CasesEnv, tmp_path: Path, later: str
+) -> None:
+    clean = tmp_path / "clean.csv"
+    clean.write_text(f"tx_id,label,labelled_at\ntx-a2,1,{later}\n", encoding="utf-8")
+    ok = await fraudd(env, tmp_path, "labels", "import", str(clean))
+    assert ok.returncode == 0 and "loaded 1 label(s), rejected 0 row(s)" in ok.stdout
+    bad = tmp_path / "bad.csv"
+    bad.write_text("id,label\n1,1\n", encoding="utf-8")
+    refused = await fraudd(env, tmp_path, "labels", "import", str(bad))
+    assert refused.returncode == 65 and refused.stderr.count("\n") == 1
+
+
+async def test_labels_import_reports_bad_rows_by_line_and_loads_the_rest(
+    seeded: CasesEnv, tmp_path: Path
+) -> None:
+    await intake(seeded)
+    await _an_investigator_says_legitimate(seeded, "case-tx-b1")
+    now = datetime.now(UTC)
+    later, future = (now + timedelta(minutes=1)).isoformat(), (now + timedelta(days=2)).isoformat()
+    path = _chargebacks_with_a_bad_row_of_each_kind(tmp_path, later, future)
     done = await fraudd(seeded, tmp_path, "labels", "import", str(path))
     assert done.returncode == 1
     reported = [line.split(":", 2)[1] for line in done.stderr.strip().splitlines()]
@@ -96,14 +118,7 @@ async def test_labels_import_reports_bad_rows_by_line_and_loads_the_rest(
         ("tx-a1", True, "chargeback"), ("tx-b1", True, "chargeback"),
         ("tx-ok0", False, "chargeback"),
     ]  # fmt: skip
-    clean = tmp_path / "clean.csv"
-    clean.write_text(f"tx_id,label,labelled_at\ntx-a2,1,{later}\n", encoding="utf-8")
-    ok = await fraudd(seeded, tmp_path, "labels", "import", str(clean))
-    assert ok.returncode == 0 and "loaded 1 label(s), rejected 0 row(s)" in ok.stdout
-    bad = tmp_path / "bad.csv"
-    bad.write_text("id,label\n1,1\n", encoding="utf-8")
-    refused = await fraudd(seeded, tmp_path, "labels", "import", str(bad))
-    assert refused.returncode == 65 and refused.stderr.count("\n") == 1
+    await _then_a_clean_file_loads_and_one_without_the_columns_is_refused(seeded, tmp_path, later)
 
 
 async def test_console_token_prints_a_login_url_the_console_accepts(

@@ -78,22 +78,42 @@ async def run_journey(config: dict[str, Any]) -> dict[str, Any]:
     return dict(json.loads(out))
 
 
+async def _journey_as_an_investigator_then_a_viewer(
+    console: Running, secret: bytes, shots: Path, profiles: Path
+) -> dict[str, Any]:
+    def login(role: str) -> str:
+        token = auth.mint(secret, auth.LOGIN_AUDIENCE, f"{role}@bank.example", role, 120)
+        return f"{console.url}/login?token={token}"
+
+    return await run_journey({
+        "url": console.url, "investigator": login("investigator"), "viewer": login("viewer"),
+        "caseId": "case-tx-a0", "viewerCard": "card-tok-b", "shots": str(shots),
+        "profiles": str(profiles),
+    })  # fmt: skip
+
+
+async def _assert_the_warehouse_kept_the_investigators_actions_only(env: CasesEnv) -> None:
+    audit = await env.rows("SELECT action, actor, subject FROM {schema}.audit_log ORDER BY action")
+    assert [tuple(r) for r in audit] == [
+        ("block.released", "investigator@bank.example", "card-tok-a"),
+        ("case.closed", "investigator@bank.example", "case-tx-a0"),
+        ("verdict.recorded", "investigator@bank.example", "case-tx-a0"),
+    ]
+    labels = await env.rows("SELECT tx_id, is_fraud, source FROM {schema}.labels ORDER BY tx_id")
+    assert [tuple(r) for r in labels] == [
+        ("tx-a0", True, "verdict"), ("tx-a1", True, "verdict"), ("tx-a2", True, "verdict"),
+    ]  # fmt: skip
+    blocks = await env.rows("SELECT card_token FROM {schema}.card_blocks")
+    assert [r[0] for r in blocks] == ["card-tok-b"]  # the viewer's release was refused
+
+
 @POSTGRES
 async def test_an_investigator_works_a_case_in_the_browser(
     browser_console: Running, tmp_path: Path
 ) -> None:
     console, secret = browser_console, browser_console.secret()
-
-    def login(role: str) -> str:
-        token = auth.mint(secret, auth.LOGIN_AUDIENCE, f"{role}@bank.example", role, 120)
-        return f"{console.url}/login?token={token}"
-
     shots = artefacts()
-    seen = await run_journey({
-        "url": console.url, "investigator": login("investigator"), "viewer": login("viewer"),
-        "caseId": "case-tx-a0", "viewerCard": "card-tok-b", "shots": str(shots),
-        "profiles": str(tmp_path),
-    })  # fmt: skip
+    seen = await _journey_as_an_investigator_then_a_viewer(console, secret, shots, tmp_path)
     assert seen["errors"] == [] and seen["console"] == []  # no script error, no CSP violation
     assert seen["queueRows"] == 2
     assert "case-tx-b1" in seen["filteredText"] and "mcc=5411" in seen["filteredUrl"]
@@ -108,19 +128,7 @@ async def test_an_investigator_works_a_case_in_the_browser(
         "1-queue.png", "2-case.png", "3-case-closed.png", "4-audit.png", "5-overview.png",
         "6-viewer.png",
     ]  # fmt: skip
-    env = console.env
-    audit = await env.rows("SELECT action, actor, subject FROM {schema}.audit_log ORDER BY action")
-    assert [tuple(r) for r in audit] == [
-        ("block.released", "investigator@bank.example", "card-tok-a"),
-        ("case.closed", "investigator@bank.example", "case-tx-a0"),
-        ("verdict.recorded", "investigator@bank.example", "case-tx-a0"),
-    ]
-    labels = await env.rows("SELECT tx_id, is_fraud, source FROM {schema}.labels ORDER BY tx_id")
-    assert [tuple(r) for r in labels] == [
-        ("tx-a0", True, "verdict"), ("tx-a1", True, "verdict"), ("tx-a2", True, "verdict"),
-    ]  # fmt: skip
-    blocks = await env.rows("SELECT card_token FROM {schema}.card_blocks")
-    assert [r[0] for r in blocks] == ["card-tok-b"]  # the viewer's release was refused
+    await _assert_the_warehouse_kept_the_investigators_actions_only(console.env)
 
 
 @BOTH_DIALECTS

@@ -45,23 +45,29 @@ def _catalog(env: RedshiftModeEnv, query: str, *args: Any) -> list[tuple[Any, ..
         return conn.execute(query, args).fetchall()
 
 
+async def _refusals(conn: Any, statements: dict[str, str]) -> dict[str, tuple[str | None, bool]]:
+    """Run each statement, which must be refused: name -> (sqlstate, transient) of its error."""
+    refused: dict[str, tuple[str | None, bool]] = {}
+    for name, statement in statements.items():
+        with pytest.raises(WarehouseError) as caught:
+            await conn.execute(statement)
+        refused[name] = (caught.value.sqlstate, caught.value.transient)
+    return refused
+
+
 async def test_the_daemons_statements_that_use_what_redshift_lacks_are_refused(
     redshift_mode: RedshiftModeEnv,
 ) -> None:
     labels = render("{schema}.labels", schema=redshift_mode.schema)
-    refused = {}
     async with opened_warehouse(redshift_mode.settings) as wh:
         async with wh.acquire() as conn:
-            for name, statement in {
+            refused = await _refusals(conn, {
                 "on_conflict": f"INSERT INTO {labels} (tx_id, is_fraud, labelled_at) "
                 "VALUES ('t', true, GETDATE()) ON CONFLICT DO NOTHING",
                 "unnest": "SELECT * FROM unnest(string_to_array('a,b', ','))",
                 "clock": "SELECT clock_timestamp()",
                 "cast": "SELECT '1'::int",
-            }.items():
-                with pytest.raises(WarehouseError) as caught:
-                    await conn.execute(statement)
-                refused[name] = (caught.value.sqlstate, caught.value.transient)
+            })  # fmt: skip
             # prose about a construct is not a use of it
             assert await conn.fetchval("SELECT 'ON CONFLICT' -- unnest(x)") == "ON CONFLICT"
     assert "SELECT clock_timestamp()" in redshift_mode.shim.statements  # what the daemon sent
@@ -182,54 +188,105 @@ async def test_bytes_travel_as_redshift_connector_sends_them_to_varbyte(
     assert too_long.value.sqlstate == "22001" and not too_long.value.transient
 
 
-async def test_the_daemon_holds_exactly_the_runbooks_grants(
-    redshift_mode: RedshiftModeEnv,
-) -> None:
-    schema = redshift_mode.schema
-    async with redshift_mode.owner_warehouse() as owner:
+async def _make_a_view_after_the_grants(env: RedshiftModeEnv) -> None:
+    async with env.owner_warehouse() as owner:
         async with owner.acquire() as conn:
             await conn.execute(render(
-                "CREATE MATERIALIZED VIEW {schema}.probe AS SELECT 1 AS x", schema=schema))
-    async with opened_warehouse(redshift_mode.settings) as wh:
-        async with wh.acquire() as conn:
-            refused = {}
-            for name, statement in {
-                "refresh": "REFRESH MATERIALIZED VIEW {schema}.probe",
-                "drop": "DROP TABLE {schema}.labels",
-                "truncate": "TRUNCATE {schema}.decisions",
-            }.items():
-                with pytest.raises(WarehouseError) as caught:
-                    await conn.execute(render(statement, schema=schema))
-                refused[name] = (caught.value.sqlstate, caught.value.transient)
-    assert refused == dict.fromkeys(refused, ("42501", False))
+                "CREATE MATERIALIZED VIEW {schema}.probe AS SELECT 1 AS x", schema=env.schema))
+
+
+def _daemons_table_privileges(env: RedshiftModeEnv) -> dict[str, set[str]]:
+    """Relation name -> the privileges the daemon's role holds on it, of TABLE_PRIVILEGES."""
     grants = _catalog(
-        redshift_mode,
+        env,
         "SELECT c.relname, p.privilege FROM pg_class c JOIN pg_namespace n "
         "ON n.oid = c.relnamespace CROSS JOIN unnest(%s::text[]) AS p(privilege) "
         "WHERE n.nspname = %s AND c.relkind IN ('r', 'v', 'm') "
         "AND has_table_privilege(%s, c.oid, p.privilege)",
-        list(TABLE_PRIVILEGES), schema, DAEMON_ROLE,
-    )
-    relations = _catalog(
-        redshift_mode,
-        "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
-        "WHERE n.nspname = %s AND c.relkind IN ('r', 'v', 'm')", schema,
+        list(TABLE_PRIVILEGES), env.schema, DAEMON_ROLE,
     )
     held: dict[str, set[str]] = {}
     for relname, privilege in grants:
         held.setdefault(relname, set()).add(privilege)
+    return held
+
+
+def _schemas_relations(env: RedshiftModeEnv) -> list[tuple[Any, ...]]:
+    return _catalog(
+        env,
+        "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+        "WHERE n.nspname = %s AND c.relkind IN ('r', 'v', 'm')", env.schema,
+    )
+
+
+def _daemons_schema_privileges(env: RedshiftModeEnv) -> list[tuple[Any, ...]]:
+    """[(USAGE, CREATE)]: whether the daemon's role holds each on the schema."""
+    return _catalog(
+        env,
+        "SELECT has_schema_privilege(%s, %s, 'USAGE'), has_schema_privilege(%s, %s, 'CREATE')",
+        DAEMON_ROLE, env.schema, DAEMON_ROLE, env.schema,
+    )
+
+
+async def test_the_daemon_holds_exactly_the_runbooks_grants(
+    redshift_mode: RedshiftModeEnv,
+) -> None:
+    schema = redshift_mode.schema
+    await _make_a_view_after_the_grants(redshift_mode)
+    async with opened_warehouse(redshift_mode.settings) as wh:
+        async with wh.acquire() as conn:
+            refused = await _refusals(conn, {
+                "refresh": render("REFRESH MATERIALIZED VIEW {schema}.probe", schema=schema),
+                "drop": render("DROP TABLE {schema}.labels", schema=schema),
+                "truncate": render("TRUNCATE {schema}.decisions", schema=schema),
+            })  # fmt: skip
+    assert refused == dict.fromkeys(refused, ("42501", False))
+    held = _daemons_table_privileges(redshift_mode)
+    relations = _schemas_relations(redshift_mode)
     # every table and view, the probe too (made after the grants: grants.sql's default
     # privileges cover it), with these four privileges and no other
     assert "probe" in {relname for (relname,) in relations}
     granted = {"SELECT", "INSERT", "UPDATE", "DELETE"}
     assert held == {relname: granted for (relname,) in relations}
     # on the schema: USAGE, and CREATE (for fraudd train --backend redshift-ml's model)
-    [(usage, create)] = _catalog(
-        redshift_mode,
-        "SELECT has_schema_privilege(%s, %s, 'USAGE'), has_schema_privilege(%s, %s, 'CREATE')",
-        DAEMON_ROLE, schema, DAEMON_ROLE, schema,
-    )
+    [(usage, create)] = _daemons_schema_privileges(redshift_mode)
     assert usage and create
+
+
+async def _the_stream_as_the_daemon_reads_it(conn: Any, schema: str) -> tuple[Any, Any, Any]:
+    """tx_stream's rows, stream_unparsed's shard ids, and tx_stream's column types."""
+    rows = await conn.fetch(render(
+        "SELECT * FROM {schema}.tx_stream ORDER BY shard_id", schema=schema))
+    unparsed = await conn.fetch(render(
+        "SELECT shard_id FROM {schema}.stream_unparsed", schema=schema))
+    types = await conn.fetch(
+        "SELECT column_name, data_type, character_maximum_length FROM "
+        "information_schema.columns WHERE table_schema = %s AND table_name = 'tx_stream' "
+        "ORDER BY ordinal_position", schema,
+    )
+    return rows, unparsed, types
+
+
+async def _a_skipped_record_as_the_product_reads_it(
+    env: RedshiftModeEnv, conn: Any
+) -> list[Any]:
+    await env.log_skipped("shardId-000000000002", "9", 1)
+    return await conn.fetch(
+        load_statement("redshift", "stream", "skipped_records", schema=env.schema),
+        "tx_stream", datetime(2000, 1, 1),
+    )
+
+
+def _assert_tx_stream_has_redshifts_column_types(types: list[Any]) -> None:
+    assert [(t.column_name, t.data_type, t.character_maximum_length) for t in types] == [
+        ("approximate_arrival_timestamp", "timestamp without time zone", None),
+        ("partition_key", "character varying", 256),
+        ("shard_id", "character", 20),
+        ("sequence_number", "character varying", 128),
+        ("refresh_time", "timestamp without time zone", None),
+        ("kinesis_data", "bytea", None),
+        ("payload", "jsonb", None),
+    ]
 
 
 async def test_the_stream_stand_in_has_redshifts_types_and_returns_naive_timestamps(
@@ -241,38 +298,19 @@ async def test_the_stream_stand_in_has_redshifts_types_and_returns_naive_timesta
         StreamRecord("shardId-000000000000", SEQUENCE_56, "pk", arrival, good),
         StreamRecord("shardId-000000000001", "7", "pk", arrival, b"\xff not json"),
     ])
-    schema = redshift_mode.schema
     async with opened_warehouse(redshift_mode.settings) as wh:
         async with wh.acquire() as conn:
-            rows = await conn.fetch(render(
-                "SELECT * FROM {schema}.tx_stream ORDER BY shard_id", schema=schema))
-            unparsed = await conn.fetch(render(
-                "SELECT shard_id FROM {schema}.stream_unparsed", schema=schema))
-            types = await conn.fetch(
-                "SELECT column_name, data_type, character_maximum_length FROM "
-                "information_schema.columns WHERE table_schema = %s AND table_name = 'tx_stream' "
-                "ORDER BY ordinal_position", schema,
+            rows, unparsed, types = await _the_stream_as_the_daemon_reads_it(
+                conn, redshift_mode.schema
             )
             now, length = (await conn.fetch("SELECT GETDATE(), LEN('abcd')"))[0]
-            await redshift_mode.log_skipped("shardId-000000000002", "9", 1)
-            skipped = await conn.fetch(
-                load_statement("redshift", "stream", "skipped_records", schema=schema),
-                "tx_stream", datetime(2000, 1, 1),
-            )
+            skipped = await _a_skipped_record_as_the_product_reads_it(redshift_mode, conn)
     first, second = rows
     assert first.approximate_arrival_timestamp == arrival.replace(tzinfo=None)  # naive
     assert first.refresh_time == refresh and first.refresh_time.tzinfo is None
     assert first.payload == {"tx_id": "tx-1"} and first.kinesis_data == good
     assert second.payload is None and [r.shard_id for r in unparsed] == [second.shard_id]
-    assert [(t.column_name, t.data_type, t.character_maximum_length) for t in types] == [
-        ("approximate_arrival_timestamp", "timestamp without time zone", None),
-        ("partition_key", "character varying", 256),
-        ("shard_id", "character", 20),
-        ("sequence_number", "character varying", 128),
-        ("refresh_time", "timestamp without time zone", None),
-        ("kinesis_data", "bytea", None),
-        ("payload", "jsonb", None),
-    ]
+    _assert_tx_stream_has_redshifts_column_types(types)
     # the product's own query of SYS_STREAM_SCAN_ERRORS, unqualified, as on Redshift
     assert [(r.shard_id, r.sequence_number, r.error_code) for r in skipped] == [
         ("shardId-000000000002", "9", 1)

@@ -304,6 +304,37 @@ async def _columns(wh: Any, schema: str) -> dict[str, list[str]]:
     return found
 
 
+async def _create_the_redshift_tables_on_postgresql(
+    conn: Any, settings: Settings, rs_schema: str
+) -> list[str]:
+    """Every Redshift migration statement that has a PostgreSQL spelling, run in ``rs_schema``;
+    returns the first three words of each one skipped."""
+    skipped = []
+    for statement in statements(settings):
+        pg = to_postgres(statement, rs_schema)
+        if pg is None:
+            skipped.append(" ".join(code(statement).split()[:3]))
+            continue
+        await conn.execute(pg)
+    await conn.execute(render(JSON_PARSE_FUNCTION, schema=rs_schema))
+    return skipped
+
+
+async def _create_the_postgres_schema(conn: Any, pg_schema: str) -> None:
+    await conn.execute(f"CREATE SCHEMA {pg_schema}")
+    for migration in load_migrations("postgres"):
+        for statement in split_statements(
+            render(migration.sql, schema=pg_schema, stream_view="tx_stream")
+        ):
+            await conn.execute(statement)
+
+
+async def _drop_schemas(wh: Any, *schemas: str) -> None:
+    async with wh.acquire() as conn:
+        for schema in schemas:
+            await conn.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+
+
 async def test_common_subset_runs_on_postgresql_with_the_postgres_schema_columns(
     local_stack: Any,
 ) -> None:
@@ -311,29 +342,15 @@ async def test_common_subset_runs_on_postgresql_with_the_postgres_schema_columns
     base, _info = local_stack
     rs_schema, pg_schema = f"t_rs_{uuid.uuid4().hex[:8]}", f"t_pg_{uuid.uuid4().hex[:8]}"
     settings = base.derive(**{"warehouse": base.warehouse.derive(**{"schema_name": rs_schema})})
-    skipped = []
     async with opened_warehouse(settings) as wh:
         try:
             async with wh.acquire() as conn:
-                for statement in statements(settings):
-                    pg = to_postgres(statement, rs_schema)
-                    if pg is None:
-                        skipped.append(" ".join(code(statement).split()[:3]))
-                        continue
-                    await conn.execute(pg)
-                await conn.execute(render(JSON_PARSE_FUNCTION, schema=rs_schema))
-                await conn.execute(f"CREATE SCHEMA {pg_schema}")
-                for migration in load_migrations("postgres"):
-                    for statement in split_statements(
-                        render(migration.sql, schema=pg_schema, stream_view="tx_stream")
-                    ):
-                        await conn.execute(statement)
+                skipped = await _create_the_redshift_tables_on_postgresql(conn, settings, rs_schema)
+                await _create_the_postgres_schema(conn, pg_schema)
             redshift_columns = await _columns(wh, rs_schema)
             postgres_columns = await _columns(wh, pg_schema)
         finally:
-            async with wh.acquire() as conn:
-                await conn.execute(f"DROP SCHEMA IF EXISTS {rs_schema} CASCADE")
-                await conn.execute(f"DROP SCHEMA IF EXISTS {pg_schema} CASCADE")
+            await _drop_schemas(wh, rs_schema, pg_schema)
     assert skipped == [
         "CREATE EXTERNAL SCHEMA",
         "SET enable_case_sensitive_identifier TO",

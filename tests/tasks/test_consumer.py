@@ -91,18 +91,9 @@ def wave(first: int, last: int) -> tuple[list[tuple[str, bytes]], list[tuple[str
     return a, b
 
 
-async def test_consumer_decides_every_record_once_with_the_redshift_statements(
-    rs: ContractEnv,
-) -> None:
-    state = consumer.ConsumerState()
-    a, b = wave(0, 6)
-    a.append((SEQ_A[6], b"not json at all"))
-    await append(rs, SHARD_A, a)
-    await append(rs, SHARD_B, b)
-    assert await drain(rs, state) >= 2  # 8 rows per batch: the first wave takes two batches
-    assert await actions.step(rs.deps, rs.env.topic_arn)
-    first_block = await rs.rows("SELECT tx_id, expires_at FROM {schema}.card_blocks")
-
+async def _second_wave_reusing_a_tx_id(rs: ContractEnv, state: consumer.ConsumerState) -> None:
+    """Records 7..11 of each shard, A's each one sequence number on behind a reused tx_id at
+    SEQ_A[7]; then the actions task until it has nothing left to do."""
     a, b = wave(7, 12)
     reused = (SEQ_A[7], swipe("a3", 5.0))  # a reused tx_id is quarantined, never re-decided
     await append(
@@ -115,6 +106,8 @@ async def test_consumer_decides_every_record_once_with_the_redshift_statements(
     while await actions.step(rs.deps, rs.env.topic_arn):
         pass
 
+
+async def _assert_every_record_decided_once_or_dead_lettered(rs: ContractEnv) -> None:
     decided = await rs.rows(
         "SELECT tx_id, shard_id, sequence_number, reasons FROM {schema}.decisions"
     )
@@ -134,6 +127,8 @@ async def test_consumer_decides_every_record_once_with_the_redshift_statements(
         SHARD_B: SEQ_B[11],
     }
 
+
+def _assert_the_daemon_sent_no_postgresql_only_statements(rs: ContractEnv) -> None:
     sent = [
         sql
         for sql in rs.mode.shim.statements  # type: ignore[union-attr]  # the daemon's, as sent
@@ -143,7 +138,9 @@ async def test_consumer_decides_every_record_once_with_the_redshift_statements(
     postgres_only = re.compile(r"unnest|ON CONFLICT|RETURNING|= ANY|FOR UPDATE")
     assert not [sql for sql in sent if postgres_only.search(sql)]
 
-    # actions: every alert published once, the card blocked twice keeps one row, later expiry
+
+async def _assert_the_alerts_were_published_once(rs: ContractEnv, first_block: list[Any]) -> None:
+    """Every alert published once; the card blocked twice keeps one row, the later expiry."""
     outbox = await rs.rows("SELECT alert_id, payload, published_at FROM {schema}.alert_outbox")
     alerts = {r.alert_id for r in outbox}
     assert alerts and all(r.published_at is not None for r in outbox)
@@ -154,6 +151,23 @@ async def test_consumer_decides_every_record_once_with_the_redshift_statements(
     assert len(blocked_card) == 1 and blocked_card[0].tx_id == "a10"
     assert blocked_card[0].expires_at >= first_block[0].expires_at
     assert first_block[0].expires_at > datetime.now(UTC) + timedelta(days=29)
+
+
+async def test_consumer_decides_every_record_once_with_the_redshift_statements(
+    rs: ContractEnv,
+) -> None:
+    state = consumer.ConsumerState()
+    a, b = wave(0, 6)
+    a.append((SEQ_A[6], b"not json at all"))
+    await append(rs, SHARD_A, a)
+    await append(rs, SHARD_B, b)
+    assert await drain(rs, state) >= 2  # 8 rows per batch: the first wave takes two batches
+    assert await actions.step(rs.deps, rs.env.topic_arn)
+    first_block = await rs.rows("SELECT tx_id, expires_at FROM {schema}.card_blocks")
+    await _second_wave_reusing_a_tx_id(rs, state)
+    await _assert_every_record_decided_once_or_dead_lettered(rs)
+    _assert_the_daemon_sent_no_postgresql_only_statements(rs)
+    await _assert_the_alerts_were_published_once(rs, first_block)
 
 
 async def test_an_overlapping_consumer_is_refused_by_the_optimistic_watermark(

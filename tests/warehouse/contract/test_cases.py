@@ -13,13 +13,21 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from fraudd.warehouse.api import Session
-from fraudd.warehouse.api.cases import AuditEntry, CaseFilter, StoredLabel, VerdictRecord
+from fraudd.warehouse.api.cases import (
+    AuditEntry,
+    CaseFilter,
+    CaseSummary,
+    StoredLabel,
+    VerdictRecord,
+)
 from fraudd.warehouse.api.labels import Label
 from fraudd.warehouse.api.stream import Decided, DecidedBatch
 from fraudd.warehouse.shared import cases
 from tests.warehouse.contract.env import SHARD_A, ContractEnv, record, swipe
 
 LONG_AGO = datetime(2000, 1, 1, tzinfo=UTC)
+CA, CB, CC = "card-aaaa", "card-bbbb", "card-cccc"
+CLOSED_AT = datetime(2026, 12, 1, 9, tzinfo=UTC)
 Alert = tuple[str, str, float, str]  # tx_id, card, score, decision
 
 
@@ -42,46 +50,60 @@ async def intake(s: Session, since: datetime = LONG_AGO) -> int:
         return await s.intake_alerts(since)
 
 
-async def test_intake_opens_a_case_per_card_and_attaches_later_alerts_while_it_is_open(
-    contract: ContractEnv,
-) -> None:
-    async with contract.deps.warehouse.session() as s:
-        ca, cb, cc = "card-aaaa", "card-bbbb", "card-cccc"
-        await decide(s, [("a1", ca, 0.91, "block"), ("a2", ca, 0.97, "block"),
-                         ("b1", cb, 0.55, "review"), ("ok", cc, 0.1, "approve")])  # fmt: skip
-        assert (await intake(s), await intake(s)) == (3, 0)
-        queue = await s.list_cases(CaseFilter())
-        await decide(s, [("a3", ca, 0.5, "review")])
-        assert await intake(s) == 1  # the card's open case takes it
-        alerts = [a.alert_id for a in await s.case_alerts("case-a1")]
-        assert await s.open_case_count() == 2
-        at = datetime(2026, 12, 1, 9, tzinfo=UTC)
-        closed = [await s.close_case("case-a1", "fraud", "alice", at) for _ in range(2)]
-        assigned = [await s.assign_case(c, "bob") for c in ("case-a1", "case-b1")]
-        case, missing = await s.get_case("case-a1"), await s.get_case("case-none")
-        verdicts = [VerdictRecord(f"v{n}", "case-a1", ca, "fraud", "alice", f"note {n}",
-                                  at - timedelta(minutes=10 - n)) for n in range(2)]  # fmt: skip
-        for v in verdicts:
-            await s.insert_verdict(v)
-        assert await s.card_verdicts(ca) == verdicts[::-1]  # newest first
-        assert await s.card_verdicts(cb) == []
-        await decide(s, [("a4", ca, 0.8, "block")])
-        since = datetime.now(UTC)
-        assert await intake(s, since) == 0  # created before ``since``: left for later
-        assert await intake(s) == 1
-        reopened = await s.list_cases(CaseFilter())
-        closed_queue = await s.list_cases(CaseFilter(status="closed"))
-        b = await s.get_case("case-b1")
+async def _first_alerts_open_a_case_per_card(s: Session) -> list[CaseSummary]:
+    await decide(s, [("a1", CA, 0.91, "block"), ("a2", CA, 0.97, "block"),
+                     ("b1", CB, 0.55, "review"), ("ok", CC, 0.1, "approve")])  # fmt: skip
+    assert (await intake(s), await intake(s)) == (3, 0)
+    return await s.list_cases(CaseFilter())
+
+
+async def _verdicts_come_back_newest_first(s: Session) -> None:
+    verdicts = [VerdictRecord(f"v{n}", "case-a1", CA, "fraud", "alice", f"note {n}",
+                              CLOSED_AT - timedelta(minutes=10 - n)) for n in range(2)]  # fmt: skip
+    for v in verdicts:
+        await s.insert_verdict(v)
+    assert await s.card_verdicts(CA) == verdicts[::-1]  # newest first
+    assert await s.card_verdicts(CB) == []
+
+
+async def _an_alert_after_the_close_opens_a_new_case(s: Session) -> list[CaseSummary]:
+    await decide(s, [("a4", CA, 0.8, "block")])
+    since = datetime.now(UTC)
+    assert await intake(s, since) == 0  # created before ``since``: left for later
+    assert await intake(s) == 1
+    return await s.list_cases(CaseFilter())
+
+
+def _assert_one_case_for_card_a_and_one_for_card_b(queue: list[CaseSummary]) -> None:
     assert [(c.case_id, c.card_token, c.last4, c.alerts, c.top_decision) for c in queue] == [
         ("case-a1", "card-aaaa", "4242", 2, "block"),
         ("case-b1", "card-bbbb", "4242", 1, "review"),
     ]
     assert queue[0].top_score == pytest.approx(0.97)
+
+
+async def test_intake_opens_a_case_per_card_and_attaches_later_alerts_while_it_is_open(
+    contract: ContractEnv,
+) -> None:
+    async with contract.deps.warehouse.session() as s:
+        queue = await _first_alerts_open_a_case_per_card(s)
+        await decide(s, [("a3", CA, 0.5, "review")])
+        assert await intake(s) == 1  # the card's open case takes it
+        alerts = [a.alert_id for a in await s.case_alerts("case-a1")]
+        assert await s.open_case_count() == 2
+        closed = [await s.close_case("case-a1", "fraud", "alice", CLOSED_AT) for _ in range(2)]
+        assigned = [await s.assign_case(c, "bob") for c in ("case-a1", "case-b1")]
+        case, missing = await s.get_case("case-a1"), await s.get_case("case-none")
+        await _verdicts_come_back_newest_first(s)
+        reopened = await _an_alert_after_the_close_opens_a_new_case(s)
+        closed_queue = await s.list_cases(CaseFilter(status="closed"))
+        b = await s.get_case("case-b1")
+    _assert_one_case_for_card_a_and_one_for_card_b(queue)
     assert alerts == ["a2", "a1", "a3"]  # highest score first
     assert closed == [True, False] and assigned == [False, True]
     assert case is not None and missing is None
     assert (case.status, case.outcome, case.closed_by, case.closed_at) == (
-        "closed", "fraud", "alice", at,
+        "closed", "fraud", "alice", CLOSED_AT,
     )  # fmt: skip
     assert [c.case_id for c in reopened] == ["case-a4", "case-b1"]  # a new case for card-a
     assert [c.case_id for c in closed_queue] == ["case-a1"]

@@ -104,6 +104,44 @@ async def loop_env(warehouse_implementation: str, local_stack: Any) -> Any:
         await env.stack.aclose()
 
 
+async def _waves_through_an_overlap_and_a_reshard(
+    env: ContractEnv, writer: Writer, overlap_stop: asyncio.Event
+) -> int:
+    """Write the waves while a third consumer overlaps instance 0 for a while; wait for every
+    record's decision and every alert's publication; return the decisions counted."""
+    await writer.wave(PARENTS, 30)
+    overlap = asyncio.create_task(consumer.run(_instance(env.deps, 0, 2), overlap_stop))
+    for _ in range(3):
+        await writer.wave(PARENTS, 10)
+        await asyncio.sleep(0.2)
+    await writer.wave(CHILDREN, 20)  # resharding: the parents are closed from here on
+    await asyncio.sleep(0.5)
+    overlap_stop.set()
+    await overlap
+    await writer.wave(CHILDREN, 20)
+    decided = await _until_decided(env, len(writer.sent), 120)
+    await _until_published(env, 30)
+    return decided
+
+
+async def _assert_one_decision_a_record_and_no_shard_stalled(
+    env: ContractEnv, writer: Writer
+) -> None:
+    rows = await env.rows("SELECT tx_id, count(*) AS n FROM {schema}.decisions GROUP BY tx_id")
+    assert {r.tx_id: r.n for r in rows} == dict.fromkeys(writer.sent, 1)
+    assert await env.rows("SELECT * FROM {schema}.dead_letters") == []
+    marks = await env.rows("SELECT shard_id, sequence_number FROM {schema}.consumer_watermarks")
+    heads = {s.strip(): str(BASE + n) for s, n in writer.next_seq.items()}
+    assert {m.shard_id.strip(): str(m.sequence_number) for m in marks} == heads  # none stalled
+
+
+async def _assert_every_alert_published_by_its_stable_id(env: ContractEnv) -> None:
+    outbox = await env.rows("SELECT alert_id, published_at FROM {schema}.alert_outbox")
+    assert outbox and all(r.published_at is not None for r in outbox)
+    received = read_alerts(env.env)
+    assert set(received) == {r.alert_id for r in outbox}  # at least once, by stable id
+
+
 async def test_scale_out_reshard_and_overlap_decide_every_record_exactly_once(
     loop_env: ContractEnv,
 ) -> None:
@@ -116,18 +154,7 @@ async def test_scale_out_reshard_and_overlap_decide_every_record_exactly_once(
         asyncio.create_task(actions.run(deps, stop)),
     ]
     try:
-        await writer.wave(PARENTS, 30)
-        overlap = asyncio.create_task(consumer.run(_instance(deps, 0, 2), overlap_stop))
-        for _ in range(3):
-            await writer.wave(PARENTS, 10)
-            await asyncio.sleep(0.2)
-        await writer.wave(CHILDREN, 20)  # resharding: the parents are closed from here on
-        await asyncio.sleep(0.5)
-        overlap_stop.set()
-        await overlap
-        await writer.wave(CHILDREN, 20)
-        decided = await _until_decided(env, len(writer.sent), 120)
-        await _until_published(env, 30)
+        decided = await _waves_through_an_overlap_and_a_reshard(env, writer, overlap_stop)
     finally:
         stop.set()
         overlap_stop.set()
@@ -135,13 +162,5 @@ async def test_scale_out_reshard_and_overlap_decide_every_record_exactly_once(
             with suppress(Exception):
                 await asyncio.wait_for(task, 20)
     assert decided == len(writer.sent)
-    rows = await env.rows("SELECT tx_id, count(*) AS n FROM {schema}.decisions GROUP BY tx_id")
-    assert {r.tx_id: r.n for r in rows} == dict.fromkeys(writer.sent, 1)
-    assert await env.rows("SELECT * FROM {schema}.dead_letters") == []
-    marks = await env.rows("SELECT shard_id, sequence_number FROM {schema}.consumer_watermarks")
-    heads = {s.strip(): str(BASE + n) for s, n in writer.next_seq.items()}
-    assert {m.shard_id.strip(): str(m.sequence_number) for m in marks} == heads  # none stalled
-    outbox = await env.rows("SELECT alert_id, published_at FROM {schema}.alert_outbox")
-    assert outbox and all(r.published_at is not None for r in outbox)
-    received = read_alerts(env.env)
-    assert set(received) == {r.alert_id for r in outbox}  # at least once, by stable id
+    await _assert_one_decision_a_record_and_no_shard_stalled(env, writer)
+    await _assert_every_alert_published_by_its_stable_id(env)
