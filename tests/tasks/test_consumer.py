@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import suppress
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager, suppress
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -198,45 +199,39 @@ async def test_an_overlapping_consumer_is_refused_by_the_optimistic_watermark(
 MEETING_S = 60.0
 
 
-class MeetingEngine:
-    """The first batch scored waits until the other consumer has read the same records: either
-    it is scoring too (both then hold a snapshot taken before either committed — the window in
-    which write skew happens), or it waits for the decide lock (it read before this one commits,
-    so it must find its watermark moved). A fixed wait flaked on a loaded machine: the other had
-    not read yet and simply found nothing to do. MEETING_S only bounds a broken run."""
+class MeetAtDecide:
+    """A warehouse whose sessions wait at ``begin_decide`` until two have got there: both
+    consumers have read the same records before either takes the decide lock, as two instances
+    that briefly own the same new shard do. Waiting instead, while scoring, until "the other
+    scores too or waits for a lock" flaked (about 1 run in 4): the other could be waiting for
+    that lock before its read, then read the advanced watermark and find nothing to decide.
+    MEETING_S only bounds a broken run."""
 
-    def __init__(self, inner: Any, other_waits_for_lock: Callable[[], Awaitable[bool]]) -> None:
+    def __init__(self, inner: Any) -> None:
         self.inner = inner
-        self.other_waits_for_lock = other_waits_for_lock
         self.barrier = asyncio.Barrier(2)
-        self.met = False
 
-    async def score_batch(self, session: Any, swipes: list[Swipe]) -> Any:
-        if not self.met:
-            await self._meet()
-        return await self.inner.score_batch(session, swipes)
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
 
-    async def _meet(self) -> None:
-        meeting = asyncio.ensure_future(self.barrier.wait())
-        deadline = asyncio.get_running_loop().time() + MEETING_S
-        while not meeting.done() and asyncio.get_running_loop().time() < deadline:
-            if await self.other_waits_for_lock():
-                break
-            await asyncio.wait({meeting}, timeout=0.05)
-        meeting.cancel()
-        self.met = True
+    @asynccontextmanager
+    async def session(self) -> AsyncIterator[Any]:
+        async with self.inner.session() as session:
+            yield _MeetingSession(session, self.barrier)
 
 
-def lock_waiter(rs: ContractEnv) -> Callable[[], Awaitable[bool]]:
-    """Whether some session of Redshift mode's PostgreSQL waits for a lock right now."""
-    assert rs.mode is not None
+class _MeetingSession:
+    def __init__(self, inner: Any, barrier: asyncio.Barrier) -> None:
+        self.inner = inner
+        self.barrier = barrier
 
-    def waiting() -> bool:
-        with rs.mode.cluster.superuser() as conn:
-            row = conn.execute("SELECT count(*) FROM pg_locks WHERE NOT granted").fetchone()
-            return row is not None and row[0] > 0
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
 
-    return lambda: asyncio.to_thread(waiting)
+    async def begin_decide(self) -> None:
+        async with asyncio.timeout(MEETING_S):
+            await self.barrier.wait()
+        await self.inner.begin_decide()
 
 
 async def test_two_consumers_on_a_new_shard_decide_each_record_once_under_snapshot(
@@ -247,10 +242,11 @@ async def test_two_consumers_on_a_new_shard_decide_each_record_once_under_snapsh
     it from the start. Exactly one commits; the other rolls back whole."""
     a, _ = wave(0, 4)
     await append(rs, SHARD_A, a)
-    engine = MeetingEngine(build_engine(rs.settings), lock_waiter(rs))
+    deps = replace(rs.deps, warehouse=MeetAtDecide(rs.deps.warehouse))
+    engine = build_engine(rs.settings)
     states = [consumer.ConsumerState(), consumer.ConsumerState()]
     results = await asyncio.gather(
-        *(consumer.step(rs.deps, state, engine) for state in states), return_exceptions=True
+        *(consumer.step(deps, state, engine) for state in states), return_exceptions=True
     )
     decided = await rs.rows("SELECT tx_id, count(*) AS n FROM {schema}.decisions GROUP BY tx_id")
     assert sorted((r.tx_id, r.n) for r in decided) == [(f"a{i}", 1) for i in range(4)]
