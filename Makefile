@@ -22,7 +22,7 @@ DEMO_SECONDS ?= 60
 DEMO_RATE ?=
 PYTEST_ARGS ?=
 
-.PHONY: demo test test-redshift lint reliability bench install browser clean
+.PHONY: demo test test-redshift lint reliability bench install browser promtool clean
 
 install: $(STAMP) $(NODE_STAMP)
 
@@ -43,6 +43,13 @@ browser: $(BROWSER_STAMP)
 	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium \
 	  >/dev/null; } || { echo "make: the browser tests need Debian's chromium: sudo apt-get install chromium"; exit 1; }
 
+# promtool (Debian's prometheus package) checks the alert rules and the dashboard's queries; the
+# package may start a server on install, which the tests do not need.
+promtool:
+	@command -v promtool >/dev/null || { test "$$(id -u)" = 0 && apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus \
+	  >/dev/null && { pkill -x prometheus || true; }; } || { echo "make: the alert-rule tests need promtool: sudo apt-get install prometheus"; exit 1; }
+
 $(BROWSER_STAMP): $(BROWSER_DIR)/package-lock.json
 	cd $(BROWSER_DIR) && npm ci --no-audit --no-fund --loglevel=error
 	touch $@
@@ -52,7 +59,7 @@ demo: install
 	@if [ -t 1 ]; then json=; else json=--json; fi; \
 	$(BIN)/fraudd demo --seconds $(DEMO_SECONDS) $(if $(DEMO_RATE),--rate $(DEMO_RATE)) $$json
 
-test: install browser
+test: install browser promtool
 	$(BIN)/pytest --redshift-isolation=both $(PYTEST_ARGS)
 
 test-redshift: install
