@@ -15,9 +15,10 @@ requires a value. The tuples below are the column lists the rest of fraudd uses:
 Derived from them: the warehouse's staging DDL and COPY column lists
 (:mod:`fraudd.warehouse.columns`), the history layouts (:mod:`fraudd.history.columns`), the
 simulator's frame (:mod:`fraudd.simulator.frame`); :func:`columns_of` turns rows into the
-columns that array-bound statements take. The migrations keep their own DDL (they are history);
-``tests/test_columns.py`` checks them and every statement that lists these columns against this
-table, so a column added here and missed there fails a test.
+columns that array-bound statements take. The ``transactions`` and ``labels`` tables are history
+(``sql/common/tables.toml``, created by the first migration, never edited);
+``tests/warehouse/test_columns.py`` checks them and every statement that lists these columns
+against this table, so a column added here and missed there fails a test.
 
 This module is at the bottom of the package's dependency order: it imports nothing from fraudd.
 """

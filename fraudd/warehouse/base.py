@@ -105,9 +105,13 @@ class Pool(Protocol):
 
 
 class Migration(NamedTuple):
+    """One migration: its version, name, unrendered text (tables expanded) and the checksums
+    of earlier texts that state the same schema (accepted as applied)."""
+
     version: str
     name: str
     sql: str
+    superseded: tuple[str, ...] = ()
 
 
 def rows_as_dicts(rows: Sequence[Row]) -> list[dict[str, Any]]:

@@ -4,7 +4,7 @@ A statement writes ``{history_ddl:columns}`` where the staging table's column de
 ``{history_names:columns}`` where its column list goes; :func:`fraudd.warehouse.sqlfiles.
 load_statement` supplies them in the statement's dialect. The staging tables thus have the same
 columns and types as the table in :mod:`fraudd.columns`, which the migrations' ``transactions``
-and ``labels`` tables are checked against (``tests/test_columns.py``).
+and ``labels`` tables are checked against (``tests/warehouse/test_columns.py``).
 """
 
 from __future__ import annotations

@@ -5,7 +5,9 @@ unrendered text. Concurrent runs (several processes starting at once) serialise 
 by each migration's transaction (statement ``lock`` of ``sql/<dialect>/statements/migrate.sql``:
 an advisory lock on PostgreSQL, ``LOCK`` of the migrations table on Redshift) and re-read what
 is applied after taking it, so each migration is applied exactly once. An applied migration
-whose file changed is refused: fix forward with a new version instead of editing history.
+whose file changed is refused: fix forward with a new version instead of editing history. The
+one exception is a text listed in ``<dialect>/superseded.toml``: an earlier text of the same
+migration that ``tests/warehouse/test_tables.py`` proves makes the same schema.
 """
 
 from __future__ import annotations
@@ -49,6 +51,18 @@ def identifiers(settings: Settings) -> dict[str, str]:
     }
 
 
+def script(settings: Settings, *, root: Path | None = None) -> str:
+    """Every migration of the configured dialect as :func:`migrate` would run it, rendered with
+    the configured names: what a database administrator reviews before the first deploy (the
+    tables' DDL comes from the catalog, so the SQL files alone do not show it). Reads no
+    database."""
+    names = identifiers(settings)
+    return "\n\n".join(
+        f"-- migration {m.version}_{m.name}\n{render(m.sql, **names).strip()}"
+        for m in load_migrations(settings.warehouse.dialect, root)
+    )
+
+
 async def _ensure_table(conn: Connection, wh: Pool) -> None:
     async with conn.transaction():
         await conn.execute(_sql(wh, "ensure_lock"))
@@ -81,7 +95,8 @@ def _check_history(migrations: list[Migration], applied: dict[str, str]) -> None
 def _check_checksums(migrations: list[Migration], applied: dict[str, str]) -> None:
     for migration in migrations:
         recorded = applied.get(migration.version)
-        if recorded is not None and recorded != checksum(migration.sql):
+        accepted = (checksum(migration.sql), *migration.superseded)
+        if recorded is not None and recorded not in accepted:
             raise WarehouseError(
                 f"migration {migration.version}_{migration.name} was changed after it was "
                 "applied (checksum differs); add a new migration instead of editing it",

@@ -4,6 +4,10 @@ Layout (``fraudd/warehouse/sql/``, package data, so the installed wheel carries 
 
     sql/common/NNNN_name.sql            migrations shared by every dialect
     sql/<dialect>/NNNN_name.sql         dialect migrations; same NNNN overrides the common file
+    sql/common/tables.toml              the tables, once for both dialects; a migration creates
+                                        one with ``/*create_table:<name>*/`` (:mod:`.tables`)
+    sql/<dialect>/superseded.toml       checksums of earlier texts of a migration that state
+                                        the same schema (accepted as applied)
     sql/common/queries/<name>.sql       named queries shared by every dialect
     sql/<dialect>/queries/<name>.sql    dialect queries; override the common file of that name;
                                         a query may include another, see :func:`load_query`
@@ -34,6 +38,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import re
+import tomllib
 from pathlib import Path
 
 from pydantic import TypeAdapter, ValidationError
@@ -41,6 +46,7 @@ from pydantic import TypeAdapter, ValidationError
 from fraudd.settings import SqlIdentifier
 from fraudd.warehouse.base import Dialect, Migration
 from fraudd.warehouse.columns import fragments
+from fraudd.warehouse.tables import Table, load_catalog
 
 _PLACEHOLDER = re.compile(r"\{([a-z_]+)(?::([a-z_]+))?\}")
 _QUOTED = re.compile(r"^[A-Za-z0-9_.-]{1,128}$")
@@ -49,6 +55,8 @@ _COLUMNS = re.compile(r"^[A-Za-z0-9_(), ]{1,4096}$")
 _MIGRATION_FILE = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
 _QUERY_NAME = re.compile(r"^[a-z0-9_]+$")
 _INCLUDE = re.compile(r"^/\*include:([a-z0-9_]+)\*/$")
+_CREATE_TABLE = re.compile(r"^/\*create_table:([a-z_]+)\*/$")
+SUPERSEDED = "superseded.toml"
 _IDENTIFIER: TypeAdapter[str] = TypeAdapter(SqlIdentifier)
 COMMON = "common"
 
@@ -118,7 +126,8 @@ def render(sql_text: str, **identifiers: str) -> str:
 
 
 def checksum(sql_text: str) -> str:
-    """SHA-256 of a migration's unrendered text: renaming the schema is not a change."""
+    """SHA-256 of a migration's unrendered text (its tables' DDL in): renaming the schema is
+    not a change, editing an applied table's catalog entry is."""
     return hashlib.sha256(sql_text.encode("utf-8")).hexdigest()
 
 
@@ -139,16 +148,59 @@ def _migration_files(folder: Path) -> dict[str, Path]:
 def load_migrations(dialect: Dialect, root: Path | None = None) -> list[Migration]:
     """The dialect's migrations (common ones included, dialect files win), ordered by version.
 
-    ``sql`` is the unrendered text; :func:`render` it with the schema's identifiers.
+    ``sql`` is the unrendered text with its tables' DDL in (:func:`_create_tables`), which is
+    what the checksum covers; :func:`render` it with the schema's identifiers. ``superseded``
+    lists the checksums of earlier texts of the same migration (``<dialect>/superseded.toml``).
     """
     base = sql_dir(root)
     files = _migration_files(base / COMMON) | _migration_files(base / dialect)
+    superseded = _superseded(base / dialect)
+    created: dict[str, str] = {}
     migrations = []
     for version in sorted(files):
         path = files[version]
         name = _MIGRATION_FILE.match(path.name).group(2)  # type: ignore[union-attr]
-        migrations.append(Migration(version, name, path.read_text(encoding="utf-8")))
+        sql = _create_tables(path.read_text(encoding="utf-8"), dialect, base, created, version)
+        migrations.append(Migration(version, name, sql, superseded.get(version, ())))
     return migrations
+
+
+def _create_tables(
+    text: str, dialect: Dialect, base: Path, created: dict[str, str], version: str
+) -> str:
+    """The migration's text with each ``/*create_table:name*/`` comment replaced by the
+    catalog table's ``CREATE TABLE`` in ``dialect`` (:mod:`fraudd.warehouse.tables`).
+
+    ``created`` maps each table to the version that creates it: a table is created once.
+    """
+    catalog = load_catalog(base / COMMON)
+    parts = []
+    for kind, segment in sql_segments(text):
+        match = _CREATE_TABLE.match(segment) if kind == "comment" else None
+        if match:
+            table = match.group(1)
+            if table in created:
+                earlier = created[table]
+                raise ValueError(f"table {table} is created twice: by {earlier} and {version}")
+            created[table] = version
+            segment = _catalog_table(catalog, table, dialect).create(dialect)
+        parts.append(segment)
+    return "".join(parts)
+
+
+def _catalog_table(catalog: dict[str, Table], name: str, dialect: Dialect) -> Table:
+    if name not in catalog:
+        raise ValueError(f"/*create_table:{name}*/: no table {name!r} in {COMMON}/tables.toml")
+    if dialect not in catalog[name].dialects:
+        raise ValueError(f"/*create_table:{name}*/: table {name!r} has no {dialect} form")
+    return catalog[name]
+
+
+def _superseded(folder: Path) -> dict[str, tuple[str, ...]]:
+    path = folder / SUPERSEDED
+    if not path.is_file():
+        return {}
+    return {v: tuple(sums) for v, sums in tomllib.loads(path.read_text("utf-8")).items()}
 
 
 @functools.lru_cache(maxsize=256)

@@ -1,6 +1,7 @@
 """The SQL that lists the transaction's columns agrees with the table in fraudd.columns.
 
-The migrations (history, never edited) and the INSERT statements write the columns out; these
+The migrations' tables (sql/common/tables.toml, history, never edited) and the INSERT statements
+write the columns out; these
 tests make a column added to the table and missed in one of them fail here, by name.
 """
 

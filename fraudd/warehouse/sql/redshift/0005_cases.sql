@@ -12,58 +12,13 @@
 --   INSERT and SELECT on {schema}.audit_log (the runbook's first-run checklist); fraudd never
 --   sends an UPDATE or DELETE to it.
 --   https://docs.aws.amazon.com/redshift/latest/dg/r_GRANT.html
--- * jsonb -> SUPER (written with JSON_PARSE), clock_timestamp() -> GETDATE().
--- * Small tables read by id or by time: KEY distribution on the id the pages join on, sort keys
---   on the timestamps the queue, the overview and the audit pages bound.
+-- * Each /*create_table:...*/ line is that table's CREATE TABLE, from sql/common/tables.toml
+--   (one definition for both dialects, with the reasons for the distribution and sort keys).
 
-CREATE TABLE {schema}.cases (
-    case_id    VARCHAR(80)  NOT NULL,
-    card_token VARCHAR(64)  NOT NULL,
-    last4      CHAR(4),
-    status     VARCHAR(8)   NOT NULL DEFAULT 'open',
-    assignee   VARCHAR(256),
-    opened_at  TIMESTAMPTZ  NOT NULL DEFAULT GETDATE(),
-    closed_at  TIMESTAMPTZ,
-    closed_by  VARCHAR(256),
-    outcome    VARCHAR(16),
-    PRIMARY KEY (case_id)
-)
-DISTSTYLE KEY DISTKEY (case_id)
-COMPOUND SORTKEY (opened_at);
+/*create_table:cases*/
 
-CREATE TABLE {schema}.case_alerts (
-    alert_id    VARCHAR(64)  NOT NULL,
-    case_id     VARCHAR(80)  NOT NULL,
-    attached_at TIMESTAMPTZ  NOT NULL DEFAULT GETDATE(),
-    PRIMARY KEY (alert_id)
-)
-DISTSTYLE KEY DISTKEY (case_id)
-COMPOUND SORTKEY (attached_at);
+/*create_table:case_alerts*/
 
-CREATE TABLE {schema}.verdicts (
-    verdict_id VARCHAR(64)   NOT NULL,
-    case_id    VARCHAR(80)   NOT NULL,
-    card_token VARCHAR(64)   NOT NULL,
-    outcome    VARCHAR(16)   NOT NULL,
-    actor      VARCHAR(256)  NOT NULL,
-    note       VARCHAR(2048) NOT NULL DEFAULT '',
-    decided_at TIMESTAMPTZ   NOT NULL,
-    PRIMARY KEY (verdict_id)
-)
-DISTSTYLE KEY DISTKEY (case_id)
-COMPOUND SORTKEY (decided_at);
+/*create_table:verdicts*/
 
-CREATE TABLE {schema}.audit_log (
-    audit_id   VARCHAR(64)   NOT NULL,
-    acted_at   TIMESTAMPTZ   NOT NULL,
-    actor      VARCHAR(256)  NOT NULL,
-    actor_role VARCHAR(16)   NOT NULL,
-    action     VARCHAR(32)   NOT NULL,
-    subject    VARCHAR(80)   NOT NULL,
-    detail     VARCHAR(2048) NOT NULL DEFAULT '',
-    state_before SUPER,
-    state_after  SUPER,
-    PRIMARY KEY (audit_id)
-)
-DISTSTYLE EVEN
-COMPOUND SORTKEY (acted_at)
+/*create_table:audit_log*/
