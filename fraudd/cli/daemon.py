@@ -44,9 +44,19 @@ def run(
 
 
 @app.command()
-def migrate(ctx: typer.Context) -> None:
+def migrate(
+    ctx: typer.Context,
+    sql: bool = typer.Option(
+        False, "--sql", help="Print every migration's SQL for this configuration; apply nothing."
+    ),
+) -> None:
     """Apply pending warehouse migrations (idempotent)."""
     settings = settings_from(ctx)
+    if sql:
+        from fraudd.warehouse.migrate import script
+
+        typer.echo(script(settings))
+        return
     applied = asyncio.run(_migrate(settings))
     typer.echo(f"applied {len(applied)} migration(s): {', '.join(applied) or 'none pending'}")
 

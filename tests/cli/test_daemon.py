@@ -45,6 +45,18 @@ def test_migrate_applies_what_is_pending_once(
     assert (again.returncode, again.stdout) == (0, "applied 0 migration(s): none pending\n")
 
 
+def test_migrate_sql_prints_the_dialects_ddl_without_a_database(invoke: Invoke) -> None:
+    env = {"FRAUDD_WAREHOUSE__DIALECT": "redshift", "FRAUDD_WAREHOUSE__SCHEMA": "prod_fraud",
+           "FRAUDD_WAREHOUSE__HOST": "nowhere.invalid"}  # fmt: skip
+    done = invoke("migrate", "--sql", env=env)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("-- migration 0001_init\n")
+    assert "CREATE TABLE prod_fraud.transactions (\n" in done.stdout
+    assert "DISTSTYLE KEY DISTKEY (customer_id)\nCOMPOUND SORTKEY (tx_time);" in done.stdout
+    code = [line for line in done.stdout.splitlines() if not line.startswith("--")]
+    assert not [line for line in code if "{" + "schema}" in line or "/*create_table" in line]
+
+
 def test_run_on_an_unmigrated_schema_stops_at_start_with_one_line(
     invoke: Invoke, local_stack: tuple[Settings, StackInfo], schema: str, tmp_path: Path
 ) -> None:
