@@ -18,6 +18,10 @@ from fraudd.localstack import StackInfo
 from fraudd.localstack import aws as local_aws
 from fraudd.localstack.environment import LocalEnvironment, create_environment, isolated_settings
 from fraudd.settings import Settings
+from fraudd.sources.simple import SimpleSource
+from fraudd.stream import Entry
+from fraudd.tasks import producer
+from fraudd.tasks.labels import LabelQueue
 from fraudd.warehouse import Warehouse, connect, opened_warehouse
 
 TEST_NAME = "t"
@@ -109,6 +113,25 @@ def read_alerts(env: Env, max_empty_polls: int = 3) -> Counter[str]:
                 ],
             )
     return received
+
+
+def recording_producer(
+    env: Env, source: SimpleSource, rate: float, limit: int, sent: list[str], block_ttl_s: float
+) -> producer.ProducerState:
+    """A producer of ``limit`` swipes from ``source`` that appends each accepted tx_id to
+    ``sent`` (the ground truth every loop test compares the warehouse with)."""
+
+    def record(entries: list[Entry]) -> None:
+        sent.extend(json.loads(e.data)["tx_id"] for e in entries)
+
+    return producer.ProducerState(
+        source,
+        rate,
+        producer.BlockCache(block_ttl_s),
+        LabelQueue(env.settings.producer.label_delay_days),
+        limit=limit,
+        on_sent=record,
+    )
 
 
 async def run_until(

@@ -4,7 +4,6 @@ alert-worthy decision reaches the SQS subscriber of the topic."""
 from __future__ import annotations
 
 import asyncio
-import json
 from contextlib import AsyncExitStack
 from datetime import UTC, datetime
 from typing import Any
@@ -15,31 +14,18 @@ from fraudd.deps import Deps, open_deps
 from fraudd.metrics import create_metrics
 from fraudd.service.daemon import run_tasks
 from fraudd.sources.simple import SimpleSource
-from fraudd.stream import Entry
 from fraudd.tasks import producer
-from fraudd.tasks.labels import LabelQueue
-from tests.e2e.harness import Env, decision_counts, make_env, read_alerts, run_until, scalar
+from tests.e2e.harness import (
+    Env,
+    decision_counts,
+    make_env,
+    read_alerts,
+    recording_producer,
+    run_until,
+    scalar,
+)
 
 pytestmark = pytest.mark.timeout(240)
-
-
-def producer_state(
-    env: Env, deps: Deps, limit: int, rate: float, sent: list[str]
-) -> producer.ProducerState:
-    p = env.settings.producer
-    source = SimpleSource(2000, 5000, seed=7, start=datetime.now(UTC), fraud_share=0.05)
-
-    def record(entries: list[Entry]) -> None:
-        sent.extend(json.loads(e.data)["tx_id"] for e in entries)
-
-    return producer.ProducerState(
-        source,
-        rate,
-        producer.BlockCache(0.2),
-        LabelQueue(p.label_delay_days),
-        limit=limit,
-        on_sent=record,
-    )
 
 
 async def run_loop(
@@ -56,7 +42,8 @@ async def run_loop(
             env.settings, stack, ("producer", "ingest", "consumer", "actions"), metrics
         )
         if make_state is None:
-            state = producer_state(env, deps, limit, rate, sent)
+            source = SimpleSource(2000, 5000, seed=7, start=datetime.now(UTC), fraud_share=0.05)
+            state = recording_producer(env, source, rate, limit, sent, block_ttl_s=0.2)
         else:
             state = await make_state(deps, sent)
 

@@ -10,7 +10,6 @@ record twice: the optimistic watermark makes the slower one roll back.
 from __future__ import annotations
 
 import asyncio
-import json
 import time
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
@@ -23,10 +22,8 @@ from structlog.testing import capture_logs
 from fraudd.deps import Deps, open_deps
 from fraudd.metrics import Metrics, create_metrics
 from fraudd.sources.simple import SimpleSource
-from fraudd.stream import Entry
 from fraudd.tasks import consumer, ingest, producer
-from fraudd.tasks.labels import LabelQueue
-from tests.e2e.harness import Env, decision_counts, make_env, run_until, scalar
+from tests.e2e.harness import Env, decision_counts, make_env, recording_producer, run_until, scalar
 
 pytestmark = pytest.mark.timeout(240)
 SHARDS = 4
@@ -47,22 +44,6 @@ def decided_by(metrics: Metrics) -> float:
     )
 
 
-def _producer_state(env: Env, limit: int, rate: float, sent: list[str]) -> producer.ProducerState:
-    source = SimpleSource(3000, 5000, seed=11, start=datetime.now(UTC), fraud_share=0.02)
-
-    def record(entries: list[Entry]) -> None:
-        sent.extend(json.loads(e.data)["tx_id"] for e in entries)
-
-    return producer.ProducerState(
-        source,
-        rate,
-        producer.BlockCache(0.2),
-        LabelQueue(env.settings.producer.label_delay_days),
-        limit=limit,
-        on_sent=record,
-    )
-
-
 async def run_instances(
     env: Env, instances: list[tuple[int, int]], limit: int, rate: float
 ) -> Outcome:
@@ -72,7 +53,8 @@ async def run_instances(
     started = time.perf_counter()
     async with AsyncExitStack() as stack:
         feed = await open_deps(env.settings, stack, ("producer", "ingest"), create_metrics())
-        state = _producer_state(env, limit, rate, sent)
+        source = SimpleSource(3000, 5000, seed=11, start=datetime.now(UTC), fraud_share=0.02)
+        state = recording_producer(env, source, rate, limit, sent, block_ttl_s=0.2)
         consumers: list[Deps] = []
         for index, count in instances:
             settings = env.settings.derive(

@@ -4,22 +4,18 @@ written), waiting until everything written is settled, and progress probes for r
 from __future__ import annotations
 
 import asyncio
-import json
 import time
 from collections.abc import Awaitable, Callable
 from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
 
 from fraudd.deps import Deps, open_deps
 from fraudd.metrics import create_metrics
 from fraudd.sources.simple import SimpleSource
-from fraudd.stream import Entry
 from fraudd.tasks import producer
-from fraudd.tasks.labels import LabelQueue
 from fraudd.warehouse import WarehouseError
-from tests.e2e.harness import Env, scalar
+from tests.e2e.harness import Env, recording_producer, scalar
 
 CUSTOMERS, TERMINALS = 2000, 5000
 
@@ -46,27 +42,13 @@ class Production:
         self.state.limit = min(count, self.target or count)
 
 
-def producer_state(env: Env, limit: int, rate: float, fraud_share: float, seed: int = 7) -> Any:
-    """A count-limited producer over :class:`SimpleSource` (big-amount fraud → block alerts)."""
-    source = SimpleSource(CUSTOMERS, TERMINALS, seed, datetime.now(UTC), fraud_share=fraud_share)
-    return producer.ProducerState(
-        source,
-        rate,
-        producer.BlockCache(0.5),
-        LabelQueue(env.settings.producer.label_delay_days),
-        limit=limit,
-    )
-
-
 def production(env: Env, limit: int, rate: float, fraud_share: float) -> Production:
-    """A producer whose accepted records are recorded in ``sent``."""
-    prod = Production(producer_state(env, limit, rate, fraud_share), target=limit)
-
-    def record(entries: list[Entry]) -> None:
-        prod.sent.extend(json.loads(e.data)["tx_id"] for e in entries)
-
-    prod.state.on_sent = record
-    return prod
+    """A count-limited producer over :class:`SimpleSource` (big-amount fraud → block alerts)
+    whose accepted records are recorded in ``sent``."""
+    source = SimpleSource(CUSTOMERS, TERMINALS, 7, datetime.now(UTC), fraud_share=fraud_share)
+    sent: list[str] = []
+    state = recording_producer(env, source, rate, limit, sent, block_ttl_s=0.5)
+    return Production(state, sent, target=limit)
 
 
 async def start_producer(
