@@ -17,10 +17,10 @@ import pytest
 
 from fraudd.settings import Settings
 from fraudd.warehouse import Warehouse, opened_warehouse
-from fraudd.warehouse.migrate import identifiers, migrate
-from fraudd.warehouse.sqlfiles import load_migrations, render, split_statements
+from fraudd.warehouse.migrate import migrate
+from fraudd.warehouse.sqlfiles import render
 from tests.cases.seed import seed_alerts
-from tests.redshift.pg_subset import JSON_PARSE_FUNCTION, PgSubsetWarehouse, to_postgres
+from tests.redshift.pg_subset import PgSubsetWarehouse, run_redshift_migrations
 from tests.warehouse.conftest import (  # noqa: F401  (fixtures)
     SettingsFactory,
     pg_cluster,
@@ -57,12 +57,7 @@ async def create_redshift_schema(warehouse: Warehouse, settings: Settings) -> No
     schema = settings.warehouse.schema_name
     async with warehouse.acquire() as conn:
         await conn.execute(f"CREATE SCHEMA {schema}")
-        for migration in load_migrations("redshift"):
-            for statement in split_statements(render(migration.sql, **identifiers(settings))):
-                pg = to_postgres(statement, schema)
-                if pg is not None:
-                    await conn.execute(pg)
-        await conn.execute(render(JSON_PARSE_FUNCTION, schema=schema))
+        await run_redshift_migrations(conn, settings)
 
 
 @pytest.fixture(params=DIALECTS)

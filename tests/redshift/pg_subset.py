@@ -23,7 +23,10 @@ from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
+from fraudd.settings import Settings
 from fraudd.warehouse import Connection, Pool, Row
+from fraudd.warehouse.migrate import identifiers
+from fraudd.warehouse.sqlfiles import load_migrations, render, split_statements
 
 REDSHIFT_ONLY = (
     re.compile(r"^\s*CREATE\s+EXTERNAL\s+SCHEMA\b", re.I),
@@ -45,6 +48,18 @@ JSON_PARSE_FUNCTION = (
     "CREATE FUNCTION {schema}.json_parse(value text) RETURNS jsonb "
     "LANGUAGE sql IMMUTABLE STRICT AS 'SELECT value::jsonb'"
 )
+
+
+async def run_redshift_migrations(conn: Connection, settings: Settings) -> None:
+    """Every statement of the Redshift migrations that PostgreSQL can run (:func:`to_postgres`),
+    in ``settings``' schema, which must exist, and the ``json_parse`` function they call."""
+    schema = settings.warehouse.schema_name
+    for migration in load_migrations("redshift"):
+        for statement in split_statements(render(migration.sql, **identifiers(settings))):
+            pg = to_postgres(statement, schema)
+            if pg is not None:
+                await conn.execute(pg)
+    await conn.execute(render(JSON_PARSE_FUNCTION, schema=schema))
 
 
 def _code_only(statement: str) -> str:

@@ -23,12 +23,12 @@ import pytest
 from fraudd.localstack import StackInfo
 from fraudd.settings import Settings
 from fraudd.warehouse import Connection, DialectWarehouse, connect
-from fraudd.warehouse.migrate import identifiers, migrate
+from fraudd.warehouse.migrate import migrate
 from fraudd.warehouse.postgres import PostgresSession
 from fraudd.warehouse.redshift import RedshiftSession
-from fraudd.warehouse.sqlfiles import load_migrations, render, split_statements
+from fraudd.warehouse.sqlfiles import render
 from tests.model.fixtures import TX_COLUMNS, label_rows, tx_rows
-from tests.redshift.pg_subset import JSON_PARSE_FUNCTION, to_postgres
+from tests.redshift.pg_subset import run_redshift_migrations
 from tests.shim.redshift_shim import RedshiftShim
 from tests.warehouse.conftest import PgCluster, make_settings
 from tests.warehouse.redshift_form import DROP_KEYS, STREAM_VIEW, IsolatedPgSubset
@@ -110,12 +110,7 @@ class AreaDb:
 async def _redshift_form(conn: Connection, settings: Settings) -> None:
     """The Redshift migrations as PostgreSQL can run them, keys declared but not enforced."""
     schema = settings.warehouse.schema_name
-    for migration in load_migrations("redshift"):
-        for statement in split_statements(render(migration.sql, **identifiers(settings))):
-            pg = to_postgres(statement, schema)
-            if pg is not None:
-                await conn.execute(pg)
-    await conn.execute(render(JSON_PARSE_FUNCTION, schema=schema))
+    await run_redshift_migrations(conn, settings)
     await conn.execute(render(STREAM_VIEW, schema=schema))
     for (statement,) in await conn.fetch(DROP_KEYS, schema):
         await conn.execute(statement)
