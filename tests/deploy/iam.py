@@ -148,7 +148,8 @@ def _eval(node: Any, stack: Stack) -> Any:
 _NO_VALUE = object()
 
 
-def _as_list(value: Any) -> list[Any]:
+def as_list(value: Any) -> list[Any]:
+    """A CloudFormation value that may be one item or a list, as a list."""
     return value if isinstance(value, list) else [value]
 
 
@@ -167,16 +168,17 @@ def resolved_statements(role: str, stack: Stack = STACK) -> list[dict[str, Any]]
     """The role's statements as deployed with ``stack``'s parameters (conditions applied)."""
     found: list[dict[str, Any]] = []
     for document in _policies_of(role):
-        found.extend(_as_list(_eval(document, stack)["Statement"]))
+        found.extend(as_list(_eval(document, stack)["Statement"]))
     return found
 
 
-def _all_branches(node: Any) -> Iterator[dict[str, Any]]:
-    for item in _as_list(node):
+def all_branches(node: Any) -> Iterator[dict[str, Any]]:
+    """The statements of a policy document, through both branches of every Fn::If."""
+    for item in as_list(node):
         if isinstance(item, dict) and "Fn::If" in item:
             _, yes, no = item["Fn::If"]
-            yield from _all_branches(yes)
-            yield from _all_branches(no)
+            yield from all_branches(yes)
+            yield from all_branches(no)
         elif isinstance(item, dict) and item != {"Ref": "AWS::NoValue"}:
             yield item
 
@@ -186,8 +188,8 @@ def template_actions(role: str) -> set[str]:
     return {
         action
         for document in _policies_of(role)
-        for st in _all_branches(document["Statement"])
-        for action in _as_list(st["Action"])
+        for st in all_branches(document["Statement"])
+        for action in as_list(st["Action"])
     }
 
 
@@ -306,7 +308,7 @@ def _condition_holds(condition: Mapping[str, Any], context: Mapping[str, str]) -
             if key not in context:
                 return False
             value = context[key]
-            options = [str(e) for e in _as_list(expected)]
+            options = [str(e) for e in as_list(expected)]
             if operator == "StringEquals" and value not in options:
                 return False
             if operator == "StringLike" and not any(_matches(o, value) for o in options):
@@ -321,9 +323,9 @@ def allowed(need: Need, statements: list[dict[str, Any]]) -> bool:
     for st in statements:
         if st["Effect"] != "Allow":
             continue
-        if not any(_matches(a, need.action) for a in _as_list(st["Action"])):
+        if not any(_matches(a, need.action) for a in as_list(st["Action"])):
             continue
-        if not any(_matches(r, need.resource) for r in _as_list(st["Resource"])):
+        if not any(_matches(r, need.resource) for r in as_list(st["Resource"])):
             continue
         if _condition_holds(st.get("Condition", {}), need.context):
             return True

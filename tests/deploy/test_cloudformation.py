@@ -14,6 +14,7 @@ import pytest
 from cfnlint.decode import decode
 
 from fraudd.settings import Settings
+from tests.deploy.iam import all_branches, as_list
 
 REPO = Path(__file__).resolve().parents[2]
 TEMPLATE = REPO / "deploy" / "aws" / "fraudd.yaml"
@@ -46,31 +47,16 @@ def template() -> dict[str, Any]:
     return dict(tpl)
 
 
-def _as_list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else [value]
-
-
-def _statements(node: Any) -> Iterator[dict[str, Any]]:
-    """Statements of a policy document, through both branches of every Fn::If."""
-    for item in _as_list(node):
-        if isinstance(item, dict) and "Fn::If" in item:
-            _, yes, no = item["Fn::If"]
-            yield from _statements(yes)
-            yield from _statements(no)
-        elif isinstance(item, dict) and item != {"Ref": "AWS::NoValue"}:
-            yield item
-
-
 def _identity_statements(tpl: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
     """(resource, statement) for every statement of every policy attached to an IAM identity."""
     for name, res in tpl["Resources"].items():
         props = res.get("Properties", {})
         if res["Type"] == "AWS::IAM::Role":
             for policy in props.get("Policies", []):
-                for st in _statements(policy["PolicyDocument"]["Statement"]):
+                for st in all_branches(policy["PolicyDocument"]["Statement"]):
                     yield name, st
         elif res["Type"] in ("AWS::IAM::Policy", "AWS::IAM::ManagedPolicy"):
-            for st in _statements(props["PolicyDocument"]["Statement"]):
+            for st in all_branches(props["PolicyDocument"]["Statement"]):
                 yield name, st
 
 
@@ -92,7 +78,7 @@ def test_no_wildcard_actions_in_identity_policies(template: dict[str, Any]) -> N
     assert len(statements) >= 8  # the walk really found the policies
     for name, st in statements:
         assert "NotAction" not in st and "NotResource" not in st, (name, st)
-        for action in _as_list(st["Action"]):
+        for action in as_list(st["Action"]):
             assert action != "*" and not action.endswith(":*"), (name, action)
 
 
@@ -100,8 +86,8 @@ def test_resource_star_only_for_unscopable_actions(template: dict[str, Any]) -> 
     starred = [
         (name, action)
         for name, st in _identity_statements(template)
-        if st["Effect"] == "Allow" and "*" in _as_list(st["Resource"])
-        for action in _as_list(st["Action"])
+        if st["Effect"] == "Allow" and "*" in as_list(st["Resource"])
+        for action in as_list(st["Action"])
     ]
     assert sorted(starred) == [
         ("RedshiftMlRole", "cloudwatch:PutMetricData"),
@@ -114,7 +100,7 @@ def test_resource_star_only_for_unscopable_actions(template: dict[str, Any]) -> 
 def test_key_policy_delegates_to_iam_only_for_the_account(template: dict[str, Any]) -> None:
     """kms:* appears once: AWS's default statement for the account root (IAM then decides)."""
     policy = template["Resources"]["Key"]["Properties"]["KeyPolicy"]
-    for st in _statements(policy["Statement"]):
+    for st in all_branches(policy["Statement"]):
         if st["Action"] == "kms:*":
             assert st["Principal"] == {
                 "AWS": {"Fn::Sub": "arn:${AWS::Partition}:iam::${AWS::AccountId}:root"}
@@ -122,14 +108,14 @@ def test_key_policy_delegates_to_iam_only_for_the_account(template: dict[str, An
         else:
             assert "Service" in st["Principal"]
             assert "aws:SourceAccount" in st["Condition"]["StringEquals"]
-            assert not any(a.endswith("*") for a in _as_list(st["Action"]))
+            assert not any(a.endswith("*") for a in as_list(st["Action"]))
 
 
 def test_resource_policies_allow_only_named_services(template: dict[str, Any]) -> None:
     for name, res in template["Resources"].items():
         if res["Type"] not in ("AWS::SNS::TopicPolicy", "AWS::S3::BucketPolicy"):
             continue
-        for st in _statements(res["Properties"]["PolicyDocument"]["Statement"]):
+        for st in all_branches(res["Properties"]["PolicyDocument"]["Statement"]):
             if st["Principal"] == "*":
                 assert st["Effect"] == "Deny", name
             else:
@@ -147,7 +133,7 @@ def test_only_the_producer_can_write_to_the_stream(template: dict[str, Any]) -> 
     writers = [cond for cond, yes, _ in gated if "kinesis:PutRecords" in yes.get("Action", [])]
     assert writers == ["ProducerEnabled"]
     unconditional = [st for st in policy["PolicyDocument"]["Statement"] if "Fn::If" not in st]
-    assert not any("kinesis:PutRecords" in _as_list(st["Action"]) for st in unconditional)
+    assert not any("kinesis:PutRecords" in as_list(st["Action"]) for st in unconditional)
 
 
 def test_data_is_encrypted_with_the_stack_key(template: dict[str, Any]) -> None:
@@ -245,7 +231,7 @@ def test_the_host_reaches_only_the_staging_prefix(template: dict[str, Any]) -> N
     s3 = [
         st
         for name, st in _identity_statements(template)
-        if name == "InstanceRole" and any(a.startswith("s3:") for a in _as_list(st["Action"]))
+        if name == "InstanceRole" and any(a.startswith("s3:") for a in as_list(st["Action"]))
     ]
     assert s3 and all(st["Resource"] == {"Fn::Sub": "${StagingBucket.Arn}/staging/*"} for st in s3)
 

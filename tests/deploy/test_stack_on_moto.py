@@ -156,13 +156,9 @@ def test_moto_holds_the_policies_tests_deploy_iam_resolves(deployed: dict[str, A
             if isinstance(document, str):  # moto keeps a Python repr of the resolved document
                 document = ast.literal_eval(document)
             # moto leaves an AWS::NoValue branch as None where CloudFormation drops it
-            held.extend(st for st in _as_list(document["Statement"]) if st is not None)
+            held.extend(st for st in iam.as_list(document["Statement"]) if st is not None)
         ours = [{k: v for k, v in st.items()} for st in iam.resolved_statements(role, stack)]
         assert _canonical(held) == _canonical([eval_physical(st, deployed) for st in ours]), role
-
-
-def _as_list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else [value]
 
 
 def eval_physical(statement: dict[str, Any], deployed: dict[str, Any]) -> dict[str, Any]:

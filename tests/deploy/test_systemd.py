@@ -175,22 +175,27 @@ def test_timer_schedule_is_daily() -> None:
     assert "03:00:00" in result.stdout
 
 
-def test_install_script_stages_units_and_config(tmp_path: Path) -> None:
-    """install.sh under DESTDIR: units copied verbatim, config never world-readable."""
+def _install(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """install.sh staged under ``root`` (DESTDIR), without a venv or systemctl."""
     env = {
         **os.environ,
-        "DESTDIR": str(tmp_path),
+        "DESTDIR": str(root),
         "FRAUDD_SKIP_VENV": "1",
         "FRAUDD_SKIP_SYSTEMCTL": "1",
     }
-    result = subprocess.run(
-        ["bash", str(UNIT_DIR / "install.sh")],
+    return subprocess.run(
+        ["bash", str(UNIT_DIR / "install.sh"), *args],
         env=env,
         capture_output=True,
         text=True,
         timeout=60,
         check=False,
     )
+
+
+def test_install_script_stages_units_and_config(tmp_path: Path) -> None:
+    """install.sh under DESTDIR: units copied verbatim, config never world-readable."""
+    result = _install(tmp_path)
     assert result.returncode == 0, result.stderr
     for unit in UNITS:
         installed = tmp_path / "etc/systemd/system" / unit
@@ -208,19 +213,6 @@ def test_install_script_keeps_an_existing_config(tmp_path: Path) -> None:
     config = tmp_path / "etc/fraudd/fraudd.toml"
     config.parent.mkdir(parents=True)
     config.write_text('profile = "aws"\n# operator edits\n')
-    env = {
-        **os.environ,
-        "DESTDIR": str(tmp_path),
-        "FRAUDD_SKIP_VENV": "1",
-        "FRAUDD_SKIP_SYSTEMCTL": "1",
-    }
-    result = subprocess.run(
-        ["bash", str(UNIT_DIR / "install.sh"), "--no-enable"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    result = _install(tmp_path, "--no-enable")
     assert result.returncode == 0, result.stderr
     assert config.read_text() == 'profile = "aws"\n# operator edits\n'
