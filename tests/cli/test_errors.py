@@ -25,16 +25,29 @@ def held_port() -> Iterator[int]:
         yield sock.getsockname()[1]
 
 
-def test_local_up_with_a_port_in_use_names_the_port_the_setting_and_how_to_stop_it(
-    held_port: int, tmp_path: Path
-) -> None:
+@pytest.fixture
+def kinesis_port_held(held_port: int, tmp_path: Path) -> dict[str, str]:
+    """Settings for a local stack (state under ``tmp_path``) whose Kinesis port is taken."""
     moto, postgres = free_ports(2)
-    env = {
+    return {
         "FRAUDD_LOCAL__STATE_DIR": str(tmp_path / "state"),
         "FRAUDD_LOCAL__KINESIS_PORT": str(held_port),
         "FRAUDD_LOCAL__MOTO_PORT": str(moto),
         "FRAUDD_LOCAL__POSTGRES_PORT": str(postgres),
     }
+
+
+@pytest.fixture
+def unreachable() -> dict[str, str]:
+    """Settings for a warehouse on a free port (nothing listens), given up on after 2 s."""
+    (port,) = free_ports(1)
+    return {"FRAUDD_WAREHOUSE__PORT": str(port), "FRAUDD_WAREHOUSE__CONNECT_TIMEOUT_S": "2"}
+
+
+def test_local_up_with_a_port_in_use_names_the_port_the_setting_and_how_to_stop_it(
+    held_port: int, kinesis_port_held: dict[str, str], tmp_path: Path
+) -> None:
+    env = kinesis_port_held
     done = run_fraudd("local", "up", env=env, cwd=tmp_path)
     line = one_line(done)
     assert done.returncode == EX_UNAVAILABLE
@@ -42,14 +55,10 @@ def test_local_up_with_a_port_in_use_names_the_port_the_setting_and_how_to_stop_
     assert "FRAUDD_LOCAL__KINESIS_PORT" in line and "`fraudd local down`" in line
 
 
-def test_demo_with_another_stack_on_its_port_is_one_line(held_port: int, tmp_path: Path) -> None:
-    moto, postgres = free_ports(2)
-    env = {
-        "FRAUDD_LOCAL__STATE_DIR": str(tmp_path / "state"),
-        "FRAUDD_LOCAL__KINESIS_PORT": str(held_port),
-        "FRAUDD_LOCAL__MOTO_PORT": str(moto),
-        "FRAUDD_LOCAL__POSTGRES_PORT": str(postgres),
-    }
+def test_demo_with_another_stack_on_its_port_is_one_line(
+    held_port: int, kinesis_port_held: dict[str, str], tmp_path: Path
+) -> None:
+    env = kinesis_port_held
     done = run_fraudd("demo", "--seconds", "5", "--json", env=env, cwd=tmp_path)
     assert done.returncode == EX_UNAVAILABLE and f"port {held_port} is in use" in one_line(done)
 
@@ -73,9 +82,8 @@ def test_evaluate_on_an_empty_schema_says_to_migrate(
     assert f"{schema} is not set up" in line and "run `fraudd migrate`" in line
 
 
-def test_an_unreachable_warehouse(tmp_path: Path) -> None:
-    (port,) = free_ports(1)
-    env = {"FRAUDD_WAREHOUSE__PORT": str(port), "FRAUDD_WAREHOUSE__CONNECT_TIMEOUT_S": "2"}
+def test_an_unreachable_warehouse(tmp_path: Path, unreachable: dict[str, str]) -> None:
+    env, port = unreachable, unreachable["FRAUDD_WAREHOUSE__PORT"]
     done = run_fraudd("migrate", env=env, cwd=tmp_path)
     line = one_line(done)
     assert done.returncode == EX_UNAVAILABLE
@@ -103,9 +111,10 @@ def test_the_metrics_port_in_use(
     assert f"port {held_port}" in line and "http.port" in line
 
 
-def test_debug_shows_the_traceback_and_still_ends_with_the_line(tmp_path: Path) -> None:
-    (port,) = free_ports(1)
-    env = {"FRAUDD_WAREHOUSE__PORT": str(port), "FRAUDD_WAREHOUSE__CONNECT_TIMEOUT_S": "2"}
+def test_debug_shows_the_traceback_and_still_ends_with_the_line(
+    tmp_path: Path, unreachable: dict[str, str]
+) -> None:
+    env = unreachable
     for args, extra in ((("--debug", "migrate"), {}), (("migrate",), {"FRAUDD_DEBUG": "1"})):
         done = run_fraudd(*args, env=env | extra, cwd=tmp_path)
         assert done.returncode == EX_UNAVAILABLE

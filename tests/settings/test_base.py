@@ -9,27 +9,15 @@ import pydantic
 import pytest
 from pydantic import BaseModel
 
-from fraudd.settings import (
-    EX_CONFIG,
-    AwsName,
-    ConfigError,
-    IamRole,
-    S3Bucket,
-    S3Prefix,
-    Settings,
-    SqlIdentifier,
-    describe,
-    load_settings,
-)
-from fraudd.settings.base import CONFLICT, Section, by_alias, conflict
+from fraudd.settings import Settings, base, describe, load_settings
 
 
 class Names(BaseModel):
-    identifier: SqlIdentifier = "x"
-    aws_name: AwsName = "x"
-    prefix: S3Prefix = "s3://bucket/"
-    role: IamRole = "default"
-    bucket: S3Bucket = "bucket"
+    identifier: base.SqlIdentifier = "x"
+    aws_name: base.AwsName = "x"
+    prefix: base.S3Prefix = "s3://bucket/"
+    role: base.IamRole = "default"
+    bucket: base.S3Bucket = "bucket"
 
 
 @pytest.mark.parametrize(
@@ -73,8 +61,8 @@ def test_each_string_type_refuses_with_its_message(
 
 
 def test_a_conflict_names_the_setting_to_change() -> None:
-    error = conflict("instance_index", "must be below consumer.instance_count")
-    assert error.type == CONFLICT
+    error = base.conflict("instance_index", "must be below consumer.instance_count")
+    assert error.type == base.CONFLICT
     assert error.context == {
         "key": "instance_index",
         "problem": "must be below consumer.instance_count",
@@ -95,7 +83,7 @@ def test_a_sections_derive_validates_again_and_keeps_the_rest() -> None:
 
 def test_by_alias_keys_values_as_the_sections_dump_does() -> None:
     wh = Settings().warehouse
-    assert by_alias(wh, {"schema_name": "s", "host": "h", "other": 1}) == {
+    assert base.by_alias(wh, {"schema_name": "s", "host": "h", "other": 1}) == {
         "schema": "s", "host": "h", "other": 1,
     }  # fmt: skip
     assert "schema" in wh.model_dump(by_alias=True)
@@ -104,7 +92,7 @@ def test_by_alias_keys_values_as_the_sections_dump_does() -> None:
 def test_every_section_is_frozen_and_refuses_unknown_keys() -> None:
     for name, field in Settings.model_fields.items():
         section = getattr(Settings(), name)
-        if not isinstance(section, Section):
+        if not isinstance(section, base.Section):
             continue
         assert type(section).model_config["frozen"], name
         assert type(section).model_config["extra"] == "forbid", name
@@ -116,12 +104,12 @@ def test_every_section_is_frozen_and_refuses_unknown_keys() -> None:
 def test_a_bad_value_in_toml_is_one_config_error_line(tmp_path: Path) -> None:
     path = tmp_path / "fraudd.toml"
     path.write_text("[redshift]\niam_role = 'admin'\n[warehouse]\nschema = 'A'\n")
-    with pytest.raises(ConfigError) as refused:
+    with pytest.raises(base.ConfigError) as refused:
         load_settings(path)
     message = str(refused.value)
     assert message.startswith("invalid configuration: warehouse.schema: Value error, must match")
     assert message.endswith("(and 1 more)") and "\n" not in message
-    assert EX_CONFIG == 78  # sysexits EX_CONFIG: systemd's RestartPreventExitStatus names it
+    assert base.EX_CONFIG == 78  # sysexits EX_CONFIG: systemd's RestartPreventExitStatus names it
 
 
 def test_describe_names_a_conflicts_key_under_its_section() -> None:

@@ -78,33 +78,43 @@ class RecordingConnection:
         return 0
 
 
-def staging_on_moto(local_stack: tuple[Settings, StackInfo], uri: str) -> Settings:
-    """The session's settings with AWS on its moto server and Redshift's staging at ``uri``."""
+def staging_on_moto(
+    local_stack: tuple[Settings, StackInfo], uri: str, copy_role: str | None = None
+) -> Settings:
+    """The session's settings with AWS on its moto server and Redshift's staging at ``uri``
+    (COPY with ``copy_role`` when given)."""
     base, info = local_stack
-    return base.derive(
+    settings = base.derive(
         aws=base.aws.derive(endpoint_url=info.moto_endpoint),
         warehouse=base.warehouse.derive(dialect="redshift", s3_staging_uri=uri),
     )
+    if copy_role is None:
+        return settings
+    return settings.derive(redshift=RedshiftSettings(copy_iam_role=copy_role))
+
+
+async def _texts(*texts: str) -> AsyncIterator[str]:
+    for text in texts:
+        yield text
+
+
+async def _with_bucket(stack: AsyncExitStack, settings: Settings, bucket: str) -> Any:
+    """An S3 client on moto, with ``bucket`` created (in eu-west-1, as the other tests)."""
+    s3 = await aws.open_client(stack, settings, "s3")
+    where = {"LocationConstraint": "eu-west-1"}
+    await s3.create_bucket(Bucket=bucket, CreateBucketConfiguration=where)
+    return s3
 
 
 async def test_stager_uploads_parts_copies_them_once_and_deletes_them(
     local_stack: tuple[Settings, StackInfo],
 ) -> None:
-    staging = staging_on_moto(local_stack, "s3://fraudd-staging/loads/")
-    settings = staging.derive(redshift=RedshiftSettings(copy_iam_role=ROLE))
-    chunks = ["1,a\n2,b\n", "", "3,c\n"]
-
-    async def text() -> Any:
-        for chunk in chunks:
-            yield chunk
-
+    settings = staging_on_moto(local_stack, "s3://fraudd-staging/loads/", copy_role=ROLE)
     async with AsyncExitStack() as stack:
-        s3 = await aws.open_client(stack, settings, "s3")
-        await s3.create_bucket(
-            Bucket="fraudd-staging", CreateBucketConfiguration={"LocationConstraint": "eu-west-1"}
-        )
+        s3 = await _with_bucket(stack, settings, "fraudd-staging")
         conn = RecordingConnection(s3, "fraudd-staging")
-        rows = await S3Stager.from_settings(s3, settings).stage(conn, text())  # type: ignore[arg-type]
+        text = _texts("1,a\n2,b\n", "", "3,c\n")
+        rows = await S3Stager.from_settings(s3, settings).stage(conn, text)  # type: ignore[arg-type]
         left = await s3.list_objects_v2(Bucket="fraudd-staging")
     assert rows == 3 and len(conn.statements) == 1
     (prefix,) = {key.rsplit("/", 1)[0] + "/" for key in conn.staged}
@@ -139,14 +149,11 @@ async def test_a_missing_bucket_names_the_setting_and_the_stack_output(
 ) -> None:
     settings = staging_on_moto(local_stack, "s3://no-such-bucket-12/staging/")
 
-    async def chunks() -> AsyncIterator[str]:
-        yield "1,a\n"
-
     async with AsyncExitStack() as stack:
         s3 = await aws.open_client(stack, settings, "s3")
         conn: Any = RecordingConnection(s3, "no-such-bucket-12")
         with pytest.raises(StagingConfigError) as failed:
-            await S3Stager.from_settings(s3, settings).stage(conn, chunks())
+            await S3Stager.from_settings(s3, settings).stage(conn, _texts("1,a\n"))
     message = str(failed.value)
     assert "\n" not in message
     assert "warehouse.s3_staging_uri" in message and "no-such-bucket-12" in message
@@ -165,25 +172,17 @@ class FailingCopy(RecordingConnection):
 async def test_staged_files_are_deleted_when_the_copy_fails_and_nothing_staged_copies_nothing(
     local_stack: tuple[Settings, StackInfo],
 ) -> None:
-    staging = staging_on_moto(local_stack, "s3://fraudd-staging-2/loads/")
-    settings = staging.derive(redshift=RedshiftSettings(copy_iam_role=ROLE))
-
-    async def chunks(*texts: str) -> AsyncIterator[str]:
-        for text in texts:
-            yield text
+    settings = staging_on_moto(local_stack, "s3://fraudd-staging-2/loads/", copy_role=ROLE)
 
     async with AsyncExitStack() as stack:
-        s3 = await aws.open_client(stack, settings, "s3")
-        await s3.create_bucket(
-            Bucket="fraudd-staging-2", CreateBucketConfiguration={"LocationConstraint": "eu-west-1"}
-        )
+        s3 = await _with_bucket(stack, settings, "fraudd-staging-2")
         stager = S3Stager.from_settings(s3, settings)
         failing = FailingCopy(s3, "fraudd-staging-2")
         with pytest.raises(WarehouseError, match="Load into table failed"):
-            await stager.stage(failing, chunks("1,a\n", "2,b\n"))  # type: ignore[arg-type]
+            await stager.stage(failing, _texts("1,a\n", "2,b\n"))  # type: ignore[arg-type]
         after_failure = await s3.list_objects_v2(Bucket="fraudd-staging-2")
         empty = RecordingConnection(s3, "fraudd-staging-2")
-        rows = await stager.stage(empty, chunks("", ""))  # type: ignore[arg-type]
+        rows = await stager.stage(empty, _texts("", ""))  # type: ignore[arg-type]
     assert len(failing.statements) == 1 and len(failing.staged) == 2  # both parts were there
     assert after_failure.get("KeyCount", 0) == 0
     assert rows == 0 and empty.statements == []  # COPY fails on a prefix without files
