@@ -1,9 +1,10 @@
 """The tables fraudd creates: written once for both dialects, rendered as each dialect's DDL.
 
 The catalog is ``sql/common/tables.toml`` (its header describes an entry and the neutral types).
-A migration creates a table with a block comment ``/*create_table:<name>*/``; :func:`expand`
-replaces it with the table's ``CREATE TABLE`` statement in the migration's dialect, before the
-migration's checksum is taken, so an applied table definition cannot change unnoticed.
+A migration creates a table with a block comment ``/*create_table:<name>*/``;
+:func:`fraudd.warehouse.sqlfiles.load_migrations` replaces it with the table's ``CREATE TABLE``
+statement in the migration's dialect, before the migration's checksum is taken, so an applied
+table definition cannot change unnoticed.
 
 One definition per table means the two dialects cannot disagree on a table's columns, their
 order, which are required or the key; what differs is spelling, and each dialect's spelling is
@@ -55,8 +56,16 @@ class _Spelling(_Frozen):
         return [f"DEFAULT {self.CLOCK if value == NOW else value}"]
 
     def clauses(self, column: Column) -> list[str]:
-        """The column's clauses after its type, in the dialect's documented order."""
-        return [*self._default(column.default), *(["NOT NULL"] if column.required else [])]
+        """The column's clauses after its type: DEFAULT, the dialect's storage options,
+        NOT NULL, then the constraints the dialect enforces."""
+        not_null = ["NOT NULL"] if column.required else []
+        return [*self._default(column.default), *self._storage(), *not_null, *self._constraints()]
+
+    def _storage(self) -> list[str]:
+        return []
+
+    def _constraints(self) -> list[str]:
+        return []
 
 
 class PostgresColumn(_Spelling):
@@ -77,12 +86,12 @@ class PostgresColumn(_Spelling):
     check: str | None = None
     references: str | None = Field(default=None, pattern=_REFERENCE.pattern)
 
-    def clauses(self, column: Column) -> list[str]:
-        """DEFAULT, NOT NULL, then CHECK and REFERENCES (same schema)."""
+    def _constraints(self) -> list[str]:
+        """CHECK, then REFERENCES (same schema)."""
         extra = [f"CHECK ({self.check})"] if self.check else []
         if self.references:
             extra.append(f"REFERENCES {{schema}}.{self.references}")
-        return [*super().clauses(column), *extra]
+        return extra
 
 
 class RedshiftColumn(_Spelling):
@@ -106,10 +115,9 @@ class RedshiftColumn(_Spelling):
     CLOCK = "GETDATE()"
     encode: str | None = Field(default=None, pattern=r"^[a-z0-9]+$")
 
-    def clauses(self, column: Column) -> list[str]:
-        """DEFAULT, ENCODE, NOT NULL."""
-        encode = [f"ENCODE {self.encode}"] if self.encode else []
-        return [*self._default(column.default), *encode, *(["NOT NULL"] if column.required else [])]
+    def _storage(self) -> list[str]:
+        """ENCODE, between DEFAULT and NOT NULL."""
+        return [f"ENCODE {self.encode}"] if self.encode else []
 
 
 class Column(_Frozen):
