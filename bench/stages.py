@@ -23,7 +23,7 @@ from fraudd.sources.live import LiveSource
 from fraudd.tasks import consumer
 from fraudd.tasks.producer import to_swipe
 from fraudd.warehouse import Warehouse
-from fraudd.warehouse.api.stream import StreamRecord
+from fraudd.warehouse.stream import StreamRecord
 
 SHARDS = 4
 STAGE_METRIC = "fraudd_consumer_stage_seconds"
