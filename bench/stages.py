@@ -15,9 +15,9 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from fraudd.deps import Deps
+from fraudd.health import Health
 from fraudd.metrics import create_metrics
 from fraudd.scoring.engine import Engine, build_engine
-from fraudd.service.health import Health
 from fraudd.settings import Settings
 from fraudd.sources.live import LiveSource
 from fraudd.tasks import consumer
