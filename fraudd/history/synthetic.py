@@ -42,6 +42,8 @@ class SimulateSummary:
     terminals: int
     transactions: int
     frauds: int
+    fraud: str = "handbook"
+    """The simulator's fraud mode (``SimulationSpec.fraud``)."""
     load: LoadResult | None = None
     seconds: dict[str, float] = field(default_factory=dict)
 
@@ -56,6 +58,7 @@ class SimulateSummary:
             "terminals": self.terminals,
             "transactions": self.transactions,
             "frauds": self.frauds,
+            "fraud": self.fraud,
             "seconds": self.seconds,
         }
         if self.load is not None:
@@ -141,4 +144,5 @@ def _summary(spec: SimulationSpec, days: int, frame: pd.DataFrame) -> SimulateSu
         terminals=spec.terminals,
         transactions=len(frame),
         frauds=int(frame["is_fraud"].sum()),
+        fraud=spec.fraud,
     )
