@@ -17,11 +17,16 @@ the stream ``HABITS`` (the handbook's profiles are untouched):
   customer's home currency is that of the quadrant it lives in. Amounts are not converted (the
   simulated currencies are at par); cardholders near a border legitimately swipe abroad.
 
+* **its merchants**: the card-present terminals (shops, ATMs) in the handbook's reach of home,
+  and 2 to 6 online merchants anywhere on the map (online, a merchant's place says little) drawn
+  among the online terminals of its usual categories.
+
 A genuine swipe (:func:`generate_habitual_day`) draws how many swipes a customer makes and their
 amounts as the handbook does, its second of day from the customer's hour, and its terminal among
-the customer's available terminals (the handbook's radius) whose category is usual, each with
-weight (channel share) / (number of such terminals of that channel), so that the customer's
-realised channel mix is its own. A customer with no usual terminal in reach uses all of them.
+the customer's merchants whose category is usual, each with weight (channel share) / (number of
+such merchants of that channel), so that the customer's realised channel mix is its own (a
+customer with no usual online merchant shops in person). A customer with nothing usual among
+its merchants uses all of them alike; one with no merchant at all makes no swipe.
 """
 
 from __future__ import annotations
@@ -47,6 +52,8 @@ USUAL_CATEGORIES: Final[tuple[int, int]] = (3, 6)
 """Inclusive range of the number of usual categories per customer."""
 CNP_SHARE_BETA: Final[tuple[float, float]] = (2.0, 10.0)
 ATM_SHARE_MAX: Final[float] = 0.06
+ONLINE_MERCHANTS: Final[tuple[int, int]] = (2, 6)
+"""Inclusive range of the number of online merchants a customer uses."""
 HOUR_MEAN_S: Final[tuple[float, float]] = (9 * 3600.0, 19 * 3600.0)
 HOUR_STD_S: Final[tuple[float, float]] = (1.5 * 3600.0, 3 * 3600.0)
 COUNTRY_CURRENCIES: Final[tuple[str, ...]] = ("EUR", "GBP", "CHF", "SEK")
@@ -65,12 +72,20 @@ class Habits:
     hour_std_s: np.ndarray
     home_currency: np.ndarray
     terminal_currency: np.ndarray
-    terminal_weights: np.ndarray
-    """Cumulative terminal weights aligned with ``Profiles.available_terminals``."""
+    offsets: np.ndarray
+    """Customer ``c``'s merchants are ``merchants[offsets[c] : offsets[c + 1]]``."""
+    merchants: np.ndarray
+    """Terminals in reach (card-present, the handbook's radius), then usual online merchants."""
+    weights: np.ndarray
+    """Cumulative weights of ``merchants`` (see the module docstring)."""
 
     def is_usual(self, customer: int, mcc: str) -> bool:
         """Whether ``mcc`` is one of the customer's usual categories (ATMs always are)."""
         return mcc == ATM_MCC or bool(self.usual[customer, CATEGORIES.index(mcc)])
+
+    def merchants_of(self, customer: int) -> np.ndarray:
+        """Terminals the customer may swipe at (shops and ATMs in reach, its online merchants)."""
+        return self.merchants[self.offsets[customer] : self.offsets[customer + 1]]
 
 
 def country_of(x: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -87,15 +102,19 @@ def make_habits(profiles: Profiles, seed: int) -> Habits:
     cnp = rng.beta(*CNP_SHARE_BETA, size=n)
     atm = rng.uniform(0, ATM_SHARE_MAX, size=n)
     share = np.column_stack([1 - cnp - atm, cnp, atm])  # CHANNELS order: pos, ecom, atm
+    hour_mean, hour_std = rng.uniform(*HOUR_MEAN_S, size=n), rng.uniform(*HOUR_STD_S, size=n)
+    offsets, merchants = _merchants(profiles, usual, rng)
     currencies = np.asarray(COUNTRY_CURRENCIES, dtype=object)
     return Habits(
         usual=usual,
         channel_share=share,
-        hour_mean_s=rng.uniform(*HOUR_MEAN_S, size=n),
-        hour_std_s=rng.uniform(*HOUR_STD_S, size=n),
+        hour_mean_s=hour_mean,
+        hour_std_s=hour_std,
         home_currency=currencies[country_of(profiles.customer_x, profiles.customer_y)],
         terminal_currency=currencies[country_of(profiles.terminal_x, profiles.terminal_y)],
-        terminal_weights=_terminal_weights(profiles, usual, share),
+        offsets=offsets,
+        merchants=merchants,
+        weights=_weights(profiles, usual, share, offsets, merchants),
     )
 
 
@@ -108,22 +127,44 @@ def _usual_categories(n: int, rng: np.random.Generator) -> np.ndarray:
     return rank < k[:, None]
 
 
-def _terminal_weights(profiles: Profiles, usual: np.ndarray, share: np.ndarray) -> np.ndarray:
-    owner = np.repeat(np.arange(profiles.n_customers), profiles.nb_available)
-    terminal = profiles.available_terminals
-    channel = _index_of(profiles.channel[terminal], CHANNELS)
-    mcc = profiles.merchant_category[terminal]
+def _merchants(
+    profiles: Profiles, usual: np.ndarray, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
+    """CSR lists: each customer's card-present terminals in reach, then its online merchants."""
+    online = np.flatnonzero(profiles.channel == "ecom")
+    online_category = _index_of(profiles.merchant_category[online], CATEGORIES)
+    count = rng.integers(ONLINE_MERCHANTS[0], ONLINE_MERCHANTS[1] + 1, size=profiles.n_customers)
+    lists = []
+    for c in range(profiles.n_customers):
+        near = profiles.terminals_of(c)
+        pool = online[usual[c, online_category]]
+        picked = rng.choice(pool, size=min(int(count[c]), pool.size), replace=False)
+        lists.append(np.concatenate([near[profiles.channel[near] != "ecom"], np.sort(picked)]))
+    sizes = np.fromiter((x.size for x in lists), dtype=np.int64, count=len(lists))
+    offsets = np.concatenate([[0], np.cumsum(sizes)])
+    return offsets, np.concatenate(lists).astype(np.int64)
+
+
+def _weights(
+    profiles: Profiles,
+    usual: np.ndarray,
+    share: np.ndarray,
+    offsets: np.ndarray,
+    merchants: np.ndarray,
+) -> np.ndarray:
+    n = profiles.n_customers
+    owner = np.repeat(np.arange(n), np.diff(offsets))
+    channel = _index_of(profiles.channel[merchants], CHANNELS)
+    mcc = profiles.merchant_category[merchants]
     category = _index_of(mcc, CATEGORIES)
     ok = (mcc == ATM_MCC) | (usual[owner, np.maximum(category, 0)] & (category >= 0))
     per_channel = np.bincount(
-        owner * len(CHANNELS) + channel,
-        weights=ok.astype(float),
-        minlength=profiles.n_customers * len(CHANNELS),
+        owner * len(CHANNELS) + channel, weights=ok.astype(float), minlength=n * len(CHANNELS)
     ).reshape(-1, len(CHANNELS))
     count = per_channel[owner, channel]
     weight = np.where(ok, share[owner, channel] / np.maximum(count, 1), 0.0)
-    total = np.bincount(owner, weights=weight, minlength=profiles.n_customers)
-    weight = np.where(total[owner] > 0, weight, 1.0)  # nothing usual in reach: the handbook's rule
+    total = np.bincount(owner, weights=weight, minlength=n)
+    weight = np.where(total[owner] > 0, weight, 1.0)  # nothing usual: any of its merchants
     return np.cumsum(weight)
 
 
@@ -135,18 +176,14 @@ def _index_of(values: np.ndarray, names: tuple[str, ...]) -> np.ndarray:
     return index
 
 
-def draw_terminals(
-    profiles: Profiles, habits: Habits, customer: np.ndarray, rng: np.random.Generator
-) -> np.ndarray:
-    """One terminal per row of ``customer``, drawn with the customer's terminal weights."""
-    cum = habits.terminal_weights
-    lo_index = profiles.available_offsets[customer]
-    hi_index = profiles.available_offsets[customer + 1]
-    lo = np.where(lo_index > 0, cum[np.maximum(lo_index - 1, 0)], 0.0)
-    hi = cum[hi_index - 1]
-    target = lo + rng.random(customer.size) * (hi - lo)
-    pick = np.clip(np.searchsorted(cum, target, side="right"), lo_index, hi_index - 1)
-    return profiles.available_terminals[pick].astype(np.int64)
+def draw_merchants(habits: Habits, customer: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """One terminal per row of ``customer`` (who must have merchants), by its weights."""
+    cum = habits.weights
+    first, end = habits.offsets[customer], habits.offsets[customer + 1]
+    lo = np.where(first > 0, cum[np.maximum(first - 1, 0)], 0.0)
+    target = lo + rng.random(customer.size) * (cum[end - 1] - lo)
+    pick = np.clip(np.searchsorted(cum, target, side="right"), first, end - 1)
+    return habits.merchants[pick]
 
 
 def generate_habitual_day(profiles: Profiles, habits: Habits, seed: int, day: int) -> RawDay:
@@ -156,8 +193,9 @@ def generate_habitual_day(profiles: Profiles, habits: Habits, seed: int, day: in
     customer = np.repeat(np.arange(profiles.n_customers, dtype=np.int64), counts)
     mean, std = habits.hour_mean_s[customer], habits.hour_std_s[customer]
     seconds = np.trunc(rng.normal(mean, std)).astype(np.int64)
-    keep = (seconds > 0) & (seconds < SECONDS_PER_DAY) & (profiles.nb_available[customer] > 0)
+    has_merchants = np.diff(habits.offsets)[customer] > 0
+    keep = (seconds > 0) & (seconds < SECONDS_PER_DAY) & has_merchants
     customer, seconds = customer[keep], seconds[keep]
     amount = draw_amounts(profiles, customer, rng)
-    terminal = draw_terminals(profiles, habits, customer, rng)
+    terminal = draw_merchants(habits, customer, rng)
     return canonical_day(day, seconds, customer, terminal, amount)

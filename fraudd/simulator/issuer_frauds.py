@@ -20,8 +20,8 @@ cardholder's genuine swipes go on as before), labelled fraud with the kind's ``f
    and ATMs within :data:`SITE_RADIUS` of one far terminal; ATM withdrawals are whole hundreds
    (100 to 500), shop purchases lognormal with median 150 and σ 0.5.
 7. **Night-time spree** (:func:`night_spree`): a stolen card is used 5 to 15 times in one night,
-   starting between 00:30 and 03:00 and 2 min + Exp(12 min) apart, at terminals near the
-   cardholder's home, for the cardholder's mean amount × lognormal(median 2.5, σ 0.4).
+   starting between 00:30 and 03:00 and 2 min + Exp(12 min) apart, at the cardholder's own
+   merchants (near home, or its online ones), for its mean amount × lognormal(median 2.5, σ 0.4).
 
 How many cards each kind compromises a day is Poisson with mean :attr:`Kind.per_day` × customers
 / 5,000 (so the fraud rate does not depend on the simulation's size); the victims are drawn
@@ -66,7 +66,7 @@ class World:
         self.present = np.flatnonzero(profiles.channel != "ecom")
         codes = profiles.merchant_category[self.ecom]
         self.ecom_category = np.asarray([CATEGORIES.index(c) for c in codes.tolist()], np.int64)
-        self.swiping = np.flatnonzero(profiles.nb_available > 0)
+        self.swiping = np.flatnonzero(np.diff(habits.offsets) > 0)
 
 
 def card_testing(world: World, rng: np.random.Generator, victim: int, day: int) -> Rows:
@@ -117,13 +117,13 @@ def far_from_home(world: World, rng: np.random.Generator, victim: int, day: int)
 
 
 def night_spree(world: World, rng: np.random.Generator, victim: int, day: int) -> Rows:
-    """Scenario 7: a stolen card used many times in one night, near the cardholder's home."""
+    """Scenario 7: a stolen card used many times in one night, at the cardholder's merchants."""
     p = world.profiles
     n = int(rng.integers(5, 16))
     start = day * SECONDS_PER_DAY + int(rng.integers(_HOUR // 2, 3 * _HOUR))
     gaps = 120 + rng.exponential(12 * 60, n - 1)
     times = (start + np.concatenate([[0], np.cumsum(gaps)])).astype(np.int64)
-    terminal = rng.choice(p.terminals_of(victim), size=n)
+    terminal = rng.choice(world.habits.merchants_of(victim), size=n)
     factor = np.exp(rng.normal(np.log(2.5), 0.4, n))
     return times, terminal, np.round(p.mean_amount[victim] * factor, 2)
 

@@ -55,11 +55,17 @@ def test_genuine_swipes_follow_the_customers_habits(timeline: Timeline, habits: 
     assert np.corrcoef(ecom[busy] / swipes[busy], share)[0, 1] > 0.5
     assert (seconds < 6 * 3600).mean() < 0.03  # night swipes are rare for cardholders
     for c in np.unique(customer)[:50]:
-        assert np.isin(terminal[customer == c], p.terminals_of(int(c))).all()
+        assert np.isin(terminal[customer == c], habits.merchants_of(int(c))).all()
+    # In person within the handbook's reach of home; online, anywhere.
+    away = np.hypot(p.terminal_x[terminal] - p.customer_x[customer],
+                    p.terminal_y[terminal] - p.customer_y[customer])  # fmt: skip
+    assert (away[channel != "ecom"] < SPEC.radius).all()
+    assert np.median(away[channel == "ecom"]) > 20
 
 
 def test_habits_are_seeded(habits: Habits) -> None:
     again = Timeline(SPEC).habits
     assert again is not None
     assert np.array_equal(again.usual, habits.usual)
-    assert np.array_equal(again.terminal_weights, habits.terminal_weights)
+    assert np.array_equal(again.merchants, habits.merchants)
+    assert np.array_equal(again.weights, habits.weights)
