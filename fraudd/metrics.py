@@ -89,7 +89,7 @@ def create_metrics(registry: CollectorRegistry | None = None) -> Metrics:
         ),
         cards_reissued=Counter(
             "fraudd_cards_reissued_total",
-            "Blocked cards the simulated card application replaced with a new card",
+            "Blocked cards for which the simulated card application ordered a new card",
             registry=r,
         ),
         records_ingested=Counter(
