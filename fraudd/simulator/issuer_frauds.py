@@ -68,6 +68,11 @@ class World:
         self.ecom_category = np.asarray([CATEGORIES.index(c) for c in codes.tolist()], np.int64)
         self.swiping = np.flatnonzero(np.diff(habits.offsets) > 0)
 
+    def distance(self, terminals: np.ndarray, x: float, y: float) -> np.ndarray:
+        """Distance from each of ``terminals`` to the point (x, y)."""
+        p = self.profiles
+        return np.hypot(p.terminal_x[terminals] - x, p.terminal_y[terminals] - y)
+
 
 def card_testing(world: World, rng: np.random.Generator, victim: int, day: int) -> Rows:
     """Scenario 4: a burst of small online probes, then one large online purchase."""
@@ -95,18 +100,12 @@ def unusual_cnp(world: World, rng: np.random.Generator, victim: int, day: int) -
 def far_from_home(world: World, rng: np.random.Generator, victim: int, day: int) -> Rows:
     """Scenario 6: a cloned card swiped in person far from home (often abroad)."""
     p = world.profiles
-    home = p.customer_x[victim], p.customer_y[victim]
     present = world.present
     far = present[
-        np.hypot(p.terminal_x[present] - home[0], p.terminal_y[present] - home[1]) >= FAR_DISTANCE
+        world.distance(present, p.customer_x[victim], p.customer_y[victim]) >= FAR_DISTANCE
     ]
     site = int(rng.choice(far if far.size else present))
-    near = present[
-        np.hypot(
-            p.terminal_x[present] - p.terminal_x[site], p.terminal_y[present] - p.terminal_y[site]
-        )
-        < SITE_RADIUS
-    ]
+    near = present[world.distance(present, p.terminal_x[site], p.terminal_y[site]) < SITE_RADIUS]
     span, n = int(rng.integers(1, 4)), int(rng.integers(3, 11))
     when = rng.integers(0, span, n) * SECONDS_PER_DAY + rng.integers(8 * _HOUR, 22 * _HOUR, n)
     terminal = rng.choice(near, size=n)
