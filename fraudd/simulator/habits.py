@@ -15,8 +15,7 @@ the stream ``HABITS`` (the handbook's profiles are untouched):
 * **a home**: the handbook's (x, y); the map is four countries (quadrants of the 100 × 100 map,
   :data:`COUNTRY_CURRENCIES`), and a swipe's currency is that of its terminal's country, so a
   customer's home currency is that of the quadrant it lives in. Amounts are not converted (the
-  simulated currencies are at par); cardholders near a border legitimately swipe abroad.
-
+  simulated currencies are at par); cardholders near a border legitimately swipe abroad;
 * **its merchants**: the card-present terminals (shops, ATMs) in the handbook's reach of home,
   and 2 to 6 online merchants anywhere on the map (online, a merchant's place says little) drawn
   among the online terminals of its usual categories.
