@@ -28,6 +28,11 @@ UNSCOPABLE_ACTIONS = {
     # Redshift ML's SageMaker jobs (admin-setup.html): neither action has a resource type.
     "cloudwatch:PutMetricData",
     "ecr:GetAuthorizationToken",
+    # Session Manager's data and control channels (the host's agent): no resource type.
+    "ssmmessages:CreateControlChannel",
+    "ssmmessages:CreateDataChannel",
+    "ssmmessages:OpenControlChannel",
+    "ssmmessages:OpenDataChannel",
 }
 
 
@@ -90,6 +95,10 @@ def test_resource_star_only_for_unscopable_actions(template: dict[str, Any]) -> 
         for action in as_list(st["Action"])
     ]
     assert sorted(starred) == [
+        ("InstanceRole", "ssmmessages:CreateControlChannel"),
+        ("InstanceRole", "ssmmessages:CreateDataChannel"),
+        ("InstanceRole", "ssmmessages:OpenControlChannel"),
+        ("InstanceRole", "ssmmessages:OpenDataChannel"),
         ("RedshiftMlRole", "cloudwatch:PutMetricData"),
         ("RedshiftMlRole", "ecr:GetAuthorizationToken"),
         ("RedshiftStreamingRole", "kinesis:ListStreams"),
@@ -236,10 +245,19 @@ def test_the_host_reaches_only_the_staging_prefix(template: dict[str, Any]) -> N
     assert s3 and all(st["Resource"] == {"Fn::Sub": "${StagingBucket.Arn}/staging/*"} for st in s3)
 
 
-def test_namespace_attaches_the_three_redshift_roles_ml_as_default(
+def test_namespace_attaches_the_three_redshift_roles_and_no_default(
     template: dict[str, Any],
 ) -> None:
+    """No default role: `IAM_ROLE default` would hand the ML role (and its bucket) to every
+    database user; fraudd names each role by ARN."""
     props = template["Resources"]["Namespace"]["Properties"]
     roles = {ref["Fn::GetAtt"][0] for ref in props["IamRoles"]}
     assert roles == {"RedshiftStreamingRole", "RedshiftCopyRole", "RedshiftMlRole"}
-    assert props["DefaultIamRoleArn"] == {"Fn::GetAtt": ["RedshiftMlRole", "Arn"]}
+    assert "DefaultIamRoleArn" not in props
+
+
+def test_the_alb_speaks_tls_to_the_console(template: dict[str, Any]) -> None:
+    group = template["Resources"]["ConsoleTargetGroup"]["Properties"]
+    assert (group["Protocol"], group["HealthCheckProtocol"]) == ("HTTPS", "HTTPS")
+    script = template["Resources"]["Instance"]["Properties"]["UserData"]["Fn::Base64"]["Fn::Sub"]
+    assert "FRAUDD_CONSOLE__TLS_CERT_FILE=/etc/fraudd/tls/console.crt" in script[0]
