@@ -102,3 +102,33 @@ async def test_the_daemons_user_cannot_read_change_or_delete_the_audit_log(
     async with opened_warehouse(redshift_mode.settings.for_people()) as console:
         async with console.session() as s:
             assert [e.subject for e in await s.audit_entries(["c-1"], 5)] == ["c-1"]
+
+
+WRITES = {"cases", "case_alerts", "verdicts", "labels", "card_blocks", "alert_outbox"}
+
+
+def _table_privileges(env: RedshiftModeEnv, role: str) -> dict[str, set[str]]:
+    """Table name -> the privileges ``role`` holds on it (PostgreSQL's catalogs)."""
+    with env.cluster.superuser() as conn:
+        rows = conn.execute(
+            "SELECT c.relname, p.privilege FROM pg_class c JOIN pg_namespace n "
+            "ON n.oid = c.relnamespace CROSS JOIN unnest(%s::text[]) AS p(privilege) "
+            "WHERE n.nspname = %s AND c.relkind = 'r' AND has_table_privilege(%s, c.oid, "
+            "p.privilege)",
+            (["SELECT", "INSERT", "UPDATE", "DELETE", "TRUNCATE"], env.schema, role),
+        ).fetchall()
+    held: dict[str, set[str]] = {}
+    for relname, privilege in rows:
+        held.setdefault(relname, set()).add(privilege)
+    return held
+
+
+async def test_the_console_holds_exactly_the_runbooks_grants(
+    redshift_mode: RedshiftModeEnv,
+) -> None:
+    """Reads every table, writes the six it acts on, appends to the audit log: nothing more."""
+    held = _table_privileges(redshift_mode, CONSOLE_ROLE)
+    assert held["audit_log"] == {"SELECT", "INSERT"}
+    assert {t for t, p in held.items() if p == {"SELECT", "INSERT", "UPDATE", "DELETE"}} == WRITES
+    assert all(p == {"SELECT"} for t, p in held.items() if t not in WRITES | {"audit_log"})
+    assert "audit_log" not in _table_privileges(redshift_mode, DAEMON_ROLE)
