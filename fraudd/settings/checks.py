@@ -101,7 +101,7 @@ def _console_user(settings: Settings) -> None:
     if settings.profile != "aws" or wh.dialect != "redshift":
         return
     own = c.warehouse_aws_profile if wh.iam_auth else c.warehouse_user
-    if not own or (not wh.iam_auth and c.warehouse_user == wh.user):
+    if not own:
         key = "warehouse_aws_profile" if wh.iam_auth else "warehouse_user"
         raise conflict(
             f"console.{key}",

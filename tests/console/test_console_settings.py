@@ -86,3 +86,21 @@ def test_people_act_as_the_consoles_own_database_user() -> None:
     assert s.warehouse.user == "fraudd" and load_settings(None).for_people() == load_settings(None)
     iam = load_settings(None, console={"warehouse_aws_profile": "fraudd-console"}).for_people()
     assert iam.warehouse.aws_profile == "fraudd-console"
+
+
+def test_the_people_variant_of_an_aws_redshift_console_validates() -> None:
+    """for_people() re-validates the whole model: the console's own rules hold for it too."""
+    console = {"auth": "alb", "alb_signer_arn": SIGNER, "token_secret": "x" * 40}
+    password = load_settings(
+        None, profile="aws", roles=("console",),
+        console={**console, "warehouse_user": "fraudd_console", "warehouse_password": "pw"},
+        warehouse={"dialect": "redshift", "sslmode": "verify-full", "user": "fraudd"},
+    )  # fmt: skip
+    assert password.for_people().warehouse.user == "fraudd_console"
+    iam = load_settings(
+        None, profile="aws", roles=("console",),
+        console={**console, "warehouse_aws_profile": "fraudd-console"},
+        warehouse={"dialect": "redshift", "sslmode": "verify-full", "iam_auth": True,
+                   "driver": "redshift_connector", "serverless_workgroup": "fraudd"},
+    )  # fmt: skip
+    assert iam.for_people().warehouse.aws_profile == "fraudd-console"
