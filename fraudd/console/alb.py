@@ -20,7 +20,8 @@ applications to check the signature and the signer. So a request is refused unle
   overrides, line and paragraph separators): a name or group with one would forge lines in
   logs and the audit trail, and the ALB passes the IdP's claims through unchanged.
 
-Unknown kids cost nothing: a kid the key endpoint did not serve is refused without asking again
+Unknown kids cost nothing: a kid the key endpoint refused (a 4xx, or not a P-256 key; an outage
+or a timeout is not remembered) is refused without asking again
 for :data:`NEGATIVE_TTL_S` seconds (at most :data:`MAX_UNKNOWN` remembered), and fetches of kids
 not yet known are rate-limited (:data:`FETCH_BURST`, then one per :data:`FETCH_REFILL_S`
 seconds), so a stream of forged headers with fresh kids can neither hammer the endpoint nor
@@ -64,6 +65,11 @@ _CONTROL = frozenset({"Cc", "Cf", "Zl", "Zp"})
 
 class NoRole(Unauthenticated):
     """Signed in, but in none of the console's groups."""
+
+
+class UnknownKid(Unauthenticated):
+    """The key endpoint answered, and not with a P-256 key for this kid (an outage or a timeout
+    is not this: those are not remembered)."""
 
 
 def key_base_url(settings: Settings) -> str:
@@ -165,7 +171,7 @@ class AlbVerifier:
             raise Unauthenticated(f"ALB key {kid}: key fetches rate-limited")
         try:
             key = await self._fetch(kid)
-        except Unauthenticated:
+        except UnknownKid:
             self.unknown[kid] = self.clock()
             self.unknown.move_to_end(kid)
             if len(self.unknown) > MAX_UNKNOWN:
@@ -179,6 +185,8 @@ class AlbVerifier:
         try:
             timeout = aiohttp.ClientTimeout(total=5)
             async with self.http.get(url, timeout=timeout) as resp:
+                if 400 <= resp.status < 500:
+                    raise UnknownKid(f"ALB key {kid}: HTTP {resp.status} from {url}")
                 if resp.status != 200:
                     raise Unauthenticated(f"ALB key {kid}: HTTP {resp.status} from {url}")
                 pem = await resp.read()
@@ -187,9 +195,9 @@ class AlbVerifier:
         try:
             key = load_pem_public_key(pem)
         except ValueError:
-            raise Unauthenticated(f"ALB key {kid}: not a PEM public key") from None
+            raise UnknownKid(f"ALB key {kid}: not a PEM public key") from None
         if not isinstance(key, EllipticCurvePublicKey) or not isinstance(key.curve, SECP256R1):
-            raise Unauthenticated(f"ALB key {kid}: not a P-256 key")
+            raise UnknownKid(f"ALB key {kid}: not a P-256 key")
         return key
 
 

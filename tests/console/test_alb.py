@@ -170,3 +170,4 @@ async def test_an_expiry_within_the_configured_session_is_accepted(
     alb_console: Running, alb_keys: AlbKeys
 ) -> None:
     assert (await status(alb_console, alb_token(alb_keys, exp_in=6 * 86400)))[0] == 200
+
