@@ -14,7 +14,8 @@ import pytest
 from cfnlint.decode import decode
 
 from fraudd.settings import Settings
-from tests.deploy.iam import all_branches, as_list
+from fraudd.warehouse.sqlfiles import sql_dir
+from tests.deploy.iam import all_branches, as_list, iam_roles, template_actions
 
 REPO = Path(__file__).resolve().parents[2]
 TEMPLATE = REPO / "deploy" / "aws" / "fraudd.yaml"
@@ -261,3 +262,27 @@ def test_the_alb_speaks_tls_to_the_console(template: dict[str, Any]) -> None:
     assert (group["Protocol"], group["HealthCheckProtocol"]) == ("HTTPS", "HTTPS")
     script = template["Resources"]["Instance"]["Properties"]["UserData"]["Fn::Base64"]["Fn::Sub"]
     assert "FRAUDD_CONSOLE__TLS_CERT_FILE=/etc/fraudd/tls/console.crt" in script[0]
+
+
+REDSHIFT_LOGINS = {"redshift-serverless:GetCredentials", "redshift:GetClusterCredentialsWithIAM"}
+
+
+def test_the_stacks_database_identities_are_grants_sqls_two_users(
+    template: dict[str, Any],
+) -> None:
+    """grants.sql grants to two users, the daemon's and the console's own; the stack gives each
+    an IAM identity that logs in to Redshift (user IAMR:<role name>), and points the console's
+    setting at the second one's profile."""
+    grants = (sql_dir() / "redshift" / "grants.sql").read_text(encoding="utf-8")
+    assert set(re.findall(r"\{(\w+_user)\}", grants)) == {"daemon_user", "console_user"}
+    logs_in = {role for role in iam_roles() if template_actions(role) & REDSHIFT_LOGINS}
+    assert logs_in == {"InstanceRole", "PeopleDatabaseRole"}
+    script, variables = template["Resources"]["Instance"]["Properties"]["UserData"]["Fn::Base64"][
+        "Fn::Sub"
+    ]
+    [profile] = set(re.findall(r"FRAUDD_CONSOLE__WAREHOUSE_AWS_PROFILE=([\w-]+)", repr(variables)))
+    _, with_iam_login, _ = variables["ConsoleProfile"]["Fn::If"]
+    assert with_iam_login["Fn::Sub"].startswith(
+        f"[profile {profile}]\nrole_arn = ${{PeopleDatabaseRole.Arn}}\n"
+    )
+    assert "AWS_CONFIG_FILE=/etc/fraudd/aws-config" in script
