@@ -9,11 +9,13 @@ the audit log and nothing more there; the daemon's user may not touch the log at
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from fraudd.cases import service
+from fraudd.cases.chargebacks import import_file
 from fraudd.cases.service import Actor
 from fraudd.warehouse import WarehouseError, opened_warehouse
 from fraudd.warehouse.sqlfiles import render
@@ -57,11 +59,16 @@ async def _sqlstates(warehouse: Any, schema: str, statements: dict[str, str]) ->
 
 
 async def test_the_console_acts_as_its_own_user_and_can_only_append_to_the_audit_log(
-    redshift_mode: RedshiftModeEnv,
+    redshift_mode: RedshiftModeEnv, tmp_path: Path
 ) -> None:
     """As the console's user: intake, a verdict that closes a case (labels, block, message),
-    a release; then sends UPDATE, DELETE and TRUNCATE of the audit log: each refused (42501)."""
+    a release, a chargeback file (`fraudd labels import`); then sends UPDATE, DELETE and
+    TRUNCATE of the audit log: each refused (42501)."""
     await _seeded(redshift_mode)
+    chargebacks = tmp_path / "cb.csv"
+    chargebacks.write_text(
+        f"tx_id,label,labelled_at\ntx-a2,1,{datetime.now(UTC).isoformat()}\n", encoding="utf-8"
+    )
     people = redshift_mode.settings.for_people()
     assert people.warehouse.user == CONSOLE_ROLE != redshift_mode.settings.warehouse.user
     now = datetime.now(UTC)
@@ -72,10 +79,13 @@ async def test_the_console_acts_as_its_own_user_and_can_only_append_to_the_audit
             done = await service.record_verdict(s, INVESTIGATOR, "case-tx-a1", "fraud", "ok", now)
         async with wh.session() as s, s.transaction():
             assert await service.release_block(s, INVESTIGATOR, "card-tok-b", "customer", now)
+        async with wh.session() as s, s.transaction():
+            imported = await import_file(s, INVESTIGATOR, chargebacks, datetime.now(UTC))
         async with wh.session() as s:
             actions = {e.action for e in await s.audit_entries([], 50)}
         refused = await _sqlstates(wh, redshift_mode.schema, TAMPERING)
-    assert done.closed and {"verdict.recorded", "case.closed", "block.released"} <= actions
+    assert done.closed and imported.loaded == 1
+    assert {"verdict.recorded", "case.closed", "block.released", "labels.imported"} <= actions
     assert refused == dict.fromkeys(TAMPERING, "42501")
 
 
