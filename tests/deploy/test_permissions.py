@@ -70,7 +70,7 @@ REDSHIFT_STATEMENTS = {
         },
     },
     "RedshiftCopyRole": {
-        "statement": "COPY ... FROM 's3://<staging prefix>' (fraudd/warehouse/redshift/s3stage.py)",
+        "statement": "COPY ... FROM 's3://<staging prefix>' (fraudd/warehouse/redshift_s3.py)",
         "setting": "copy_iam_role",
         "actions": {"s3:ListBucket", "s3:GetObject", "kms:Decrypt"},
     },
