@@ -2,7 +2,10 @@
 ``blocks list|release``, ``labels import`` and ``console token``.
 
 Actions are recorded in the audit log as ``cli:<name>`` (``--as``, default the login name) in
-the investigator role: whoever holds the warehouse credentials the command uses may act.
+the investigator role: whoever holds the warehouse credentials the command uses may act. Like
+the console, these commands connect as the console's own database user when one is configured
+(``console.warehouse_*``, :meth:`fraudd.settings.Settings.for_people`), which may only append
+to the audit log.
 """
 
 from __future__ import annotations
@@ -47,7 +50,7 @@ def _run(settings: Settings, work: Callable[[Any], Awaitable[T]]) -> T:
     from fraudd.warehouse import WarehouseError, opened_warehouse
 
     async def main() -> T:
-        async with opened_warehouse(settings) as warehouse, warehouse.session() as s:
+        async with opened_warehouse(settings.for_people()) as warehouse, warehouse.session() as s:
             return await work(s)
 
     try:
@@ -232,6 +235,10 @@ def console_token(
     settings = settings_from(ctx)
     if settings.console.auth != "local":
         typer.echo("fraudd: console.auth is alb: log in through the load balancer", err=True)
+        raise typer.Exit(1)
+    if settings.profile == "aws" and not settings.console.allow_local_auth:
+        typer.echo("fraudd: the aws profile refuses local login tokens: log in through the "
+                   "load balancer (or set console.allow_local_auth = true)", err=True)  # fmt: skip
         raise typer.Exit(1)
     try:
         url = login_url(settings, user or getpass.getuser(), role)

@@ -9,8 +9,9 @@ exact for one writer, like the actions role's claims).
 from __future__ import annotations
 
 import asyncio
+import ssl
 from contextlib import AsyncExitStack
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 import aiohttp
@@ -24,15 +25,22 @@ from fraudd.console.alb import AlbVerifier
 from fraudd.console.auth import console_secret
 from fraudd.console.web import Console, make_app
 from fraudd.deps import Deps
+from fraudd.settings import ConfigError, ConsoleSettings
 from fraudd.tasks.loop import Pass, poll_loop
+from fraudd.warehouse import opened_warehouse
 
 log = structlog.get_logger(__name__)
 
 
 async def run(deps: Deps, stop: asyncio.Event) -> None:
-    """Serve the console and run the case intake until ``stop``."""
+    """Serve the console and run the case intake until ``stop``, as the console's own database
+    user (``console.warehouse_*``, :meth:`Settings.for_people`) when one is configured."""
     cfg = deps.settings.console
     async with AsyncExitStack() as stack:
+        people = deps.settings.for_people()
+        if people.warehouse != deps.settings.warehouse:
+            warehouse = await stack.enter_async_context(opened_warehouse(people))
+            deps = replace(deps, settings=people, warehouse=warehouse)
         alb = None
         if cfg.auth == "alb":
             http = await stack.enter_async_context(aiohttp.ClientSession())
@@ -41,11 +49,29 @@ async def run(deps: Deps, stop: asyncio.Event) -> None:
         runner = AppRunner(make_app(console), access_log=None, handle_signals=False)
         await runner.setup()
         stack.push_async_callback(runner.cleanup)
-        site = TCPSite(runner, cfg.host, cfg.port)
+        site = TCPSite(runner, cfg.host, cfg.port, ssl_context=tls_context(cfg))
         await site.start()
-        log.info("console.started", host=cfg.host, port=cfg.port, auth=cfg.auth)
+        log.info("console.started", host=cfg.host, port=cfg.port, auth=cfg.auth,
+                 tls=cfg.tls_cert_file is not None)  # fmt: skip
         state = Intake()
         await poll_loop("console", deps, stop, lambda: intake(deps, state), cfg.intake_poll_s)
+
+
+def tls_context(cfg: ConsoleSettings) -> ssl.SSLContext | None:
+    """The listener's TLS (TLS 1.2 or later) from ``console.tls_cert_file``/``tls_key_file``;
+    None when unset. A file that cannot be loaded is a configuration error (exit 78)."""
+    if cfg.tls_cert_file is None or cfg.tls_key_file is None:
+        return None
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.minimum_version = ssl.TLSVersion.TLSv1_2
+    try:
+        context.load_cert_chain(cfg.tls_cert_file, cfg.tls_key_file)
+    except (OSError, ssl.SSLError) as exc:
+        raise ConfigError(
+            f"invalid configuration: console.tls_cert_file: cannot load {cfg.tls_cert_file} "
+            f"with {cfg.tls_key_file} ({type(exc).__name__}: {exc})"
+        ) from None
+    return context
 
 
 LOOKBACK = timedelta(minutes=10)

@@ -13,7 +13,19 @@ applications to check the signature and the signer. So a request is refused unle
   signed by another load balancer, or by anyone with their own key, is worthless);
 * the signature verifies with the key fetched by ``kid`` from ``console.alb_key_url`` (a kid is
   an id, never a URL or a path: it must match ``[A-Za-z0-9-]{1,128}``);
-* ``exp`` is present and in the future.
+* ``exp`` is present, in the future, and no further away than ``console.alb_max_session_s``
+  (at most 604,800 s: the ``SessionTimeout`` of the ALB's authenticate action defaults to, and
+  is capped at, 7 days — a later expiry was not set by the load balancer);
+* no claim holds a control character (C0/C1 controls, format characters such as bidi
+  overrides, line and paragraph separators): a name or group with one would forge lines in
+  logs and the audit trail, and the ALB passes the IdP's claims through unchanged.
+
+Unknown kids cost nothing: a kid the key endpoint refused (a 4xx, or not a P-256 key; an outage
+or a timeout is not remembered) is refused without asking again
+for :data:`NEGATIVE_TTL_S` seconds (at most :data:`MAX_UNKNOWN` remembered), and fetches of kids
+not yet known are rate-limited (:data:`FETCH_BURST`, then one per :data:`FETCH_REFILL_S`
+seconds), so a stream of forged headers with fresh kids can neither hammer the endpoint nor
+slow every request down by a fetch.
 
 The role comes from the claim ``console.role_claim`` (a list, or a string of names separated by
 commas or spaces): investigator if any name is in ``console.investigator_groups``, viewer if in
@@ -26,6 +38,10 @@ from __future__ import annotations
 
 import asyncio
 import re
+import time
+import unicodedata
+from collections import OrderedDict
+from collections.abc import Callable
 from typing import Any
 
 import aiohttp
@@ -40,10 +56,20 @@ HEADER = "x-amzn-oidc-data"
 _KID = re.compile(r"^[A-Za-z0-9-]{1,128}$")
 _SPLIT = re.compile(r"[\s,\[\]\"']+")
 MAX_KEYS = 32
+NEGATIVE_TTL_S = 300.0
+MAX_UNKNOWN = 1024
+FETCH_BURST = 5
+FETCH_REFILL_S = 12.0
+_CONTROL = frozenset({"Cc", "Cf", "Zl", "Zp"})
 
 
 class NoRole(Unauthenticated):
     """Signed in, but in none of the console's groups."""
+
+
+class UnknownKid(Unauthenticated):
+    """The key endpoint answered, and not with a P-256 key for this kid (an outage or a timeout
+    is not this: those are not remembered)."""
 
 
 def key_base_url(settings: Settings) -> str:
@@ -51,14 +77,41 @@ def key_base_url(settings: Settings) -> str:
     return c.alb_key_url or f"https://public-keys.auth.elb.{settings.aws.region}.amazonaws.com"
 
 
-class AlbVerifier:
-    """Verifies ``x-amzn-oidc-data``; public keys are fetched once per kid and kept."""
+class FetchBudget:
+    """A token bucket: ``burst`` fetches at once, then one more every ``refill_s`` seconds."""
 
-    def __init__(self, settings: Settings, http: aiohttp.ClientSession) -> None:
+    def __init__(self, burst: int, refill_s: float, clock: Callable[[], float]) -> None:
+        self.burst, self.refill_s, self.clock = burst, refill_s, clock
+        self.tokens = float(burst)
+        self.at = clock()
+
+    def take(self) -> bool:
+        now = self.clock()
+        self.tokens = min(self.burst, self.tokens + (now - self.at) / self.refill_s)
+        self.at = now
+        if self.tokens < 1:
+            return False
+        self.tokens -= 1
+        return True
+
+
+class AlbVerifier:
+    """Verifies ``x-amzn-oidc-data``; public keys are fetched once per kid and kept, kids the
+    endpoint refused are remembered for a while, and fetches are rate-limited."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        http: aiohttp.ClientSession,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.settings = settings
         self.http = http
         self.base = key_base_url(settings).rstrip("/")
         self.keys: dict[str, EllipticCurvePublicKey] = {}
+        self.unknown: OrderedDict[str, float] = OrderedDict()
+        self.budget = FetchBudget(FETCH_BURST, FETCH_REFILL_S, clock)
+        self.clock = clock
         self.lock = asyncio.Lock()
 
     async def user(self, token: str) -> User:
@@ -79,7 +132,16 @@ class AlbVerifier:
             )  # fmt: skip
         except jwt.InvalidTokenError as exc:
             raise Unauthenticated(f"ALB header refused: {exc}") from None
+        self._check_claims(claims)
         return User(_name(claims), self._role(claims), "alb")
+
+    def _check_claims(self, claims: dict[str, Any]) -> None:
+        """No control character anywhere; an expiry the load balancer could have set."""
+        if _has_control(claims):
+            raise Unauthenticated("ALB header: a claim holds a control character")
+        horizon = time.time() + self.settings.console.alb_max_session_s
+        if not isinstance(claims["exp"], int | float) or claims["exp"] > horizon:
+            raise Unauthenticated("ALB header: exp beyond console.alb_max_session_s")
 
     def _role(self, claims: dict[str, Any]) -> Any:
         c = self.settings.console
@@ -95,17 +157,36 @@ class AlbVerifier:
             return self.keys[kid]
         async with self.lock:
             if kid not in self.keys:
-                key = await self._fetch(kid)
-                if len(self.keys) >= MAX_KEYS:
+                self.keys[kid] = await self._fetch_new(kid)
+                if len(self.keys) > MAX_KEYS:
                     self.keys.pop(next(iter(self.keys)))
-                self.keys[kid] = key
         return self.keys[kid]
+
+    async def _fetch_new(self, kid: str) -> EllipticCurvePublicKey:
+        """Fetch a kid not yet known, unless it was refused lately or the budget is spent."""
+        refused_at = self.unknown.get(kid)
+        if refused_at is not None and self.clock() - refused_at < NEGATIVE_TTL_S:
+            raise Unauthenticated(f"ALB key {kid}: refused by the key endpoint lately")
+        if not self.budget.take():
+            raise Unauthenticated(f"ALB key {kid}: key fetches rate-limited")
+        try:
+            key = await self._fetch(kid)
+        except UnknownKid:
+            self.unknown[kid] = self.clock()
+            self.unknown.move_to_end(kid)
+            if len(self.unknown) > MAX_UNKNOWN:
+                self.unknown.popitem(last=False)
+            raise
+        self.unknown.pop(kid, None)
+        return key
 
     async def _fetch(self, kid: str) -> EllipticCurvePublicKey:
         url = f"{self.base}/{kid}"
         try:
             timeout = aiohttp.ClientTimeout(total=5)
             async with self.http.get(url, timeout=timeout) as resp:
+                if 400 <= resp.status < 500:
+                    raise UnknownKid(f"ALB key {kid}: HTTP {resp.status} from {url}")
                 if resp.status != 200:
                     raise Unauthenticated(f"ALB key {kid}: HTTP {resp.status} from {url}")
                 pem = await resp.read()
@@ -114,9 +195,9 @@ class AlbVerifier:
         try:
             key = load_pem_public_key(pem)
         except ValueError:
-            raise Unauthenticated(f"ALB key {kid}: not a PEM public key") from None
+            raise UnknownKid(f"ALB key {kid}: not a PEM public key") from None
         if not isinstance(key, EllipticCurvePublicKey) or not isinstance(key.curve, SECP256R1):
-            raise Unauthenticated(f"ALB key {kid}: not a P-256 key")
+            raise UnknownKid(f"ALB key {kid}: not a P-256 key")
         return key
 
 
@@ -133,6 +214,18 @@ def _name(claims: dict[str, Any]) -> str:
         if isinstance(value, str) and 0 < len(value.strip()) <= 200:
             return value.strip()
     raise Unauthenticated("ALB header: no user name claim")
+
+
+def _has_control(value: object) -> bool:
+    """True if any string in ``value`` (keys and items of nested claims too) holds a control,
+    format or line/paragraph-separator character."""
+    if isinstance(value, str):
+        return any(unicodedata.category(c) in _CONTROL for c in value)
+    if isinstance(value, dict):
+        return any(_has_control(k) or _has_control(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_control(v) for v in value)
+    return False
 
 
 def _groups(value: object) -> set[str]:

@@ -3,9 +3,12 @@
 
 Local login: ``fraudd console token --role investigator`` prints a short-lived token (a JWT,
 HS256, audience ``fraudd-console-login``); ``GET /login?token=...`` exchanges it for a session
-cookie (HS256, audience ``fraudd-console-session``, HttpOnly, SameSite=Strict). On AWS
-(``console.auth = "alb"``) neither is accepted: only the load balancer's signed header is
-(:mod:`fraudd.console.alb`).
+cookie (HS256, audience ``fraudd-console-session``, HttpOnly, SameSite=Strict, and Secure
+unless the console listens on loopback). Every token carries an id (``jti``); the session
+minted from a login token carries the login token's id, so one id names one login and the
+session it opened. :mod:`fraudd.console.sessions` makes a login token single use and a logout
+final, in the warehouse (shared by every console process). On AWS (``console.auth = "alb"``)
+neither is accepted: only the load balancer's signed header is (:mod:`fraudd.console.alb`).
 
 CSRF: every state-changing request must carry ``csrf`` (form field or ``X-CSRF-Token`` header)
 equal to HMAC(secret, user + per-browser nonce); the nonce lives in an HttpOnly SameSite=Strict
@@ -21,7 +24,7 @@ import hashlib
 import hmac
 import secrets
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import jwt
@@ -46,6 +49,8 @@ class User:
     name: str
     role: UserRole
     via: str
+    session: str = field(default="", compare=False)
+    """The token id (``jti``) of a local login's session; empty behind the ALB."""
 
     def actor(self) -> Actor:
         return Actor(self.name, self.role, self.via)
@@ -75,6 +80,12 @@ def _check_name(name: str) -> str:
     return cleaned
 
 
+def _check_id(value: object) -> str:
+    if not isinstance(value, str) or not 16 <= len(value) <= 64 or not value.isascii():
+        raise ValueError("a token id is 16-64 ASCII characters")
+    return value
+
+
 def _check_role(role: str) -> UserRole:
     if role not in USER_ROLES:
         raise ValueError(f"role must be one of {', '.join(USER_ROLES)}")
@@ -82,11 +93,12 @@ def _check_role(role: str) -> UserRole:
 
 
 def mint(secret: bytes, audience: str, name: str, role: str, ttl_s: float, **extra: str) -> str:
-    """A signed token for ``name`` in ``role``, valid for ``ttl_s`` seconds."""
+    """A signed token for ``name`` in ``role``, valid for ``ttl_s`` seconds, with a fresh id
+    (``jti``) unless ``extra`` names one."""
     now = int(time.time())
     claims = {
         "iss": ISSUER, "aud": audience, "sub": _check_name(name), "role": _check_role(role),
-        "iat": now, "exp": now + int(ttl_s), **extra,
+        "iat": now, "exp": now + int(ttl_s), "jti": secrets.token_urlsafe(18), **extra,
     }  # fmt: skip
     return jwt.encode(claims, secret, algorithm="HS256")
 
@@ -96,9 +108,10 @@ def verify(secret: bytes, audience: str, token: str, via: str) -> User:
     try:
         claims = jwt.decode(
             token, secret, algorithms=["HS256"], audience=audience, issuer=ISSUER,
-            options={"require": ["exp", "iat", "sub", "aud", "iss"]},
+            options={"require": ["exp", "iat", "sub", "aud", "iss", "jti"]},
         )  # fmt: skip
-        return User(_check_name(claims["sub"]), _check_role(claims.get("role", "")), via)
+        session = _check_id(claims["jti"])
+        return User(_check_name(claims["sub"]), _check_role(claims.get("role", "")), via, session)
     except (jwt.InvalidTokenError, ValueError, KeyError) as exc:
         raise Unauthenticated(f"{audience} token refused: {exc}") from None
 

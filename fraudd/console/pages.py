@@ -14,7 +14,7 @@ from aiohttp import web
 
 from fraudd.cases import service
 from fraudd.cases.service import ActionRefused
-from fraudd.console import auth, charts
+from fraudd.console import auth, charts, sessions
 from fraudd.console.web import USER, current, refuse, render, set_cookie
 from fraudd.features import REASONS
 from fraudd.warehouse import CaseFilter, Session
@@ -73,10 +73,13 @@ async def login(request: web.Request) -> web.StreamResponse:
         return render("login.html", request, {"message": "", "alb": console.alb})
     try:
         user = auth.verify(console.secret, auth.LOGIN_AUDIENCE, token, "console")
+        await sessions.open_session(console.deps.warehouse, console.logins, user, now(request))
     except auth.Unauthenticated as exc:
         return refuse(request, 401, "unauthenticated", str(exc))
     ttl = console.deps.settings.console.session_ttl_s
-    cookie = auth.mint(console.secret, auth.SESSION_AUDIENCE, user.name, user.role, ttl)
+    cookie = auth.mint(
+        console.secret, auth.SESSION_AUDIENCE, user.name, user.role, ttl, jti=user.session
+    )
     response = web.HTTPSeeOther("/queue")
     set_cookie(request, response, auth.SESSION_COOKIE, cookie, int(ttl))
     set_cookie(request, response, auth.NONCE_COOKIE, auth.new_nonce(), None)
@@ -85,6 +88,10 @@ async def login(request: web.Request) -> web.StreamResponse:
 
 @routes.post("/logout")
 async def logout(request: web.Request) -> web.StreamResponse:
+    """End the session here and in every console process (a copied cookie stops working)."""
+    user = request[USER]
+    if user.session:
+        await sessions.close_session(current(request).deps.warehouse, user, now(request))
     response = web.HTTPSeeOther("/login")
     response.del_cookie(auth.SESSION_COOKIE, path="/")
     response.del_cookie(auth.NONCE_COOKIE, path="/")

@@ -7,8 +7,9 @@ CSRF token and the investigator role. Handlers are in :mod:`fraudd.console.pages
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +18,7 @@ import jinja2
 import structlog
 from aiohttp import web
 
-from fraudd.console import auth
+from fraudd.console import auth, sessions
 from fraudd.console.alb import HEADER, AlbVerifier, NoRole
 from fraudd.deps import Deps
 
@@ -40,10 +41,15 @@ class Console:
     deps: Deps
     secret: bytes
     alb: AlbVerifier | None
+    logins: asyncio.Lock = field(default_factory=asyncio.Lock)
 
     @property
     def secure_cookies(self) -> bool:
-        return self.alb is not None  # behind the ALB the browser speaks HTTPS
+        """Cookies travel over HTTPS only, unless the console listens on loopback (a browser
+        on the same host, plain HTTP to 127.0.0.1): behind the ALB, on a network address, or
+        with TLS of its own."""
+        c = self.deps.settings.console
+        return self.alb is not None or not c.on_loopback or c.tls_cert_file is not None
 
 
 CONSOLE = web.AppKey("console", Console)
@@ -83,7 +89,9 @@ async def identify(request: web.Request) -> auth.User:
     cookie = request.cookies.get(auth.SESSION_COOKIE)
     if not cookie:
         raise auth.Unauthenticated("no session cookie")
-    return auth.verify(console.secret, auth.SESSION_AUDIENCE, cookie, "console")
+    user = auth.verify(console.secret, auth.SESSION_AUDIENCE, cookie, "console")
+    await sessions.check_open(console.deps.warehouse, user)
+    return user
 
 
 def refuse(request: web.Request, status: int, reason: str, detail: str) -> web.Response:

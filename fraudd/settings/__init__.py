@@ -164,6 +164,23 @@ class Settings(BaseSettings):
                 data[name] = value
         return type(self).model_validate(data)
 
+    def for_people(self) -> Settings:
+        """These settings with the console's own database user (``console.warehouse_*``):
+        the connection every human action goes through (console, ``cases close``, ``blocks
+        release``, ``labels import``), so that on Redshift only that user may append to the
+        audit log and no fraudd user may change it. Unchanged when none is configured."""
+        c = self.console
+        if c.warehouse_user is None and c.warehouse_aws_profile is None:
+            return self
+        changes: dict[str, Any] = {}
+        if c.warehouse_aws_profile is not None:
+            changes["aws_profile"] = c.warehouse_aws_profile
+        if c.warehouse_user is not None:
+            changes["user"] = c.warehouse_user
+        if c.warehouse_password is not None:
+            changes["password"] = c.warehouse_password
+        return self.derive(warehouse=changes)
+
     def endpoint(self, service: Literal["kinesis", "sns", "sqs"]) -> str | None:
         """The endpoint URL of one AWS service: its own override, else the shared one."""
         own: str | None = getattr(self, service).endpoint_url

@@ -85,3 +85,26 @@ def _console(settings: Settings) -> None:
             "console.token_secret",
             "required on the aws profile (it signs sessions and CSRF tokens)",
         )
+    if settings.profile == "aws" and c.auth == "local" and not c.allow_local_auth:
+        raise conflict(
+            "console.auth",
+            'must be "alb" on the aws profile (set console.allow_local_auth = true to accept '
+            "local login tokens there)",
+        )
+    _console_user(settings)
+
+
+def _console_user(settings: Settings) -> None:
+    """On Redshift on AWS the console acts as its own database user: no trigger guards the
+    audit log there, only the grants of two users (docs/operations.md#grants)."""
+    c, wh = settings.console, settings.warehouse
+    if settings.profile != "aws" or wh.dialect != "redshift":
+        return
+    own = c.warehouse_aws_profile if wh.iam_auth else c.warehouse_user
+    if not own:
+        key = "warehouse_aws_profile" if wh.iam_auth else "warehouse_user"
+        raise conflict(
+            f"console.{key}",
+            "required on Redshift: the console's own database user, which may only append to "
+            "the audit log (docs/operations.md#grants)",
+        )

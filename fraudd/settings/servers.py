@@ -3,6 +3,8 @@ web console (role ``console``; see :mod:`fraudd.console`)."""
 
 from __future__ import annotations
 
+import ipaddress
+from pathlib import Path
 from typing import Literal, Self
 
 from pydantic import Field, SecretStr, model_validator
@@ -34,7 +36,34 @@ class ConsoleSettings(Section):
         description="Signs login tokens, sessions and CSRF tokens (at least 32 characters). "
         "Unset on the local profile: a random secret kept in local.state_dir/console-secret.",
     )
-    token_ttl_s: float = Field(default=300.0, gt=0, le=3600, description="Login token lifetime.")
+    token_ttl_s: float = Field(
+        default=300.0, gt=0, le=3600, description="Login token lifetime (each works once)."
+    )
+    allow_local_auth: bool = Field(
+        default=False,
+        description="The aws profile refuses auth = local (login tokens from `fraudd console "
+        "token`) unless this is true: behind the ALB only its signed header is trusted.",
+    )
+    tls_cert_file: Path | None = Field(
+        default=None,
+        description="PEM certificate (chain) the console's listener serves HTTPS with; with "
+        "tls_key_file. The stack makes one on the host for the ALB-to-host hop.",
+    )
+    tls_key_file: Path | None = Field(default=None, description="The certificate's PEM key.")
+    warehouse_user: str | None = Field(
+        default=None,
+        description="The console's own database user, for every human action (the console, "
+        "`cases close`, `blocks release`, `labels import`): it may only append to the audit "
+        "log (docs/operations.md#grants). Unset: warehouse.user.",
+    )
+    warehouse_password: SecretStr | None = Field(
+        default=None, description="warehouse_user's password (password login)."
+    )
+    warehouse_aws_profile: str | None = Field(
+        default=None,
+        description="IAM login (warehouse.iam_auth): the AWS profile of the console's own role, "
+        "whose database user IAMR:<role name> the console logs in as.",
+    )
     session_ttl_s: float = Field(default=8 * 3600.0, gt=0, le=24 * 3600)
     public_url: str | None = Field(
         default=None, description="Where browsers reach the console (printed with tokens)."
@@ -47,6 +76,13 @@ class ConsoleSettings(Section):
         description="auth = alb: base URL of the ALB public keys (the key id is appended); "
         "default https://public-keys.auth.elb.<aws.region>.amazonaws.com",
     )
+    alb_max_session_s: float = Field(
+        default=604800.0,
+        gt=0,
+        le=604800.0,
+        description="auth = alb: the listener rule's SessionTimeout (the ALB allows at most 7 "
+        "days); a header whose exp lies further ahead is refused.",
+    )
     role_claim: str = Field(default="groups", description="auth = alb: claim naming the groups.")
     investigator_groups: tuple[str, ...] = ("fraudd-investigators",)
     viewer_groups: tuple[str, ...] = ("fraudd-viewers",)
@@ -57,6 +93,23 @@ class ConsoleSettings(Section):
     )
     history_rows: int = Field(default=20, ge=1, le=500)
     extend_hours: float = Field(default=24.0, gt=0, description="What 'extend block' adds.")
+
+    @property
+    def on_loopback(self) -> bool:
+        """Whether the listener is reachable from this host only (no TLS needed there)."""
+        if self.host == "localhost":
+            return True
+        try:
+            return ipaddress.ip_address(self.host).is_loopback
+        except ValueError:
+            return False
+
+    @model_validator(mode="after")
+    def _tls_is_a_pair(self) -> Self:
+        """A certificate without its key (or the reverse) cannot serve HTTPS."""
+        if (self.tls_cert_file is None) != (self.tls_key_file is None):
+            raise conflict("tls_key_file", "set tls_cert_file and tls_key_file together")
+        return self
 
     @model_validator(mode="after")
     def _token_secret_is_long_enough(self) -> Self:

@@ -31,6 +31,11 @@ class WarehouseSettings(Section):
         description="Redshift with redshift_connector: log in with temporary credentials of the "
         "instance role (GetCredentials); user and password are then not used.",
     )
+    aws_profile: str | None = Field(
+        default=None,
+        description="IAM login: the AWS profile (in the AWS config file) whose credentials "
+        "log in; unset: the default chain (the instance role).",
+    )
     serverless_workgroup: str | None = Field(
         default=None, description="IAM login to Redshift Serverless: the workgroup name."
     )

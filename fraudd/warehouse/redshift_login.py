@@ -62,6 +62,8 @@ def connect_kwargs(settings: WarehouseSettings) -> dict[str, Any]:
     #   which also logs in as IAMR:<role name> and needs no db_user that must exist first; without
     #   it the driver calls GetClusterCredentials (V1), another action on a dbuser ARN.
     kwargs |= {"iam": True}
+    if settings.aws_profile:  # the console's own role (console.warehouse_aws_profile)
+        kwargs["profile"] = settings.aws_profile
     if settings.serverless_workgroup:
         return kwargs | {
             "is_serverless": True,

@@ -167,7 +167,7 @@ async def test_case_page_reads(seeded: CasesEnv) -> None:
 
 async def test_the_audit_log_refuses_updates_and_deletes_on_postgres(seeded: CasesEnv) -> None:
     if seeded.settings.warehouse.dialect != "postgres":
-        pytest.skip("Redshift has no triggers: append-only by grants (see 0005_cases.sql)")
+        pytest.skip("no triggers on Redshift: grants, tests/redshift/test_audit_grants.py")
     await intake(seeded)
     async with seeded.session() as s, s.conn.transaction():
         await service.release_block(s, ALICE, "card-tok-a", "x", datetime.now(UTC))

@@ -135,3 +135,22 @@ async def test_console_token_prints_a_login_url_the_console_accepts(
     assert (user.name, user.role) == ("ines@bank.example", "investigator")
     wrong = await fraudd(cases_env, tmp_path, "console", "token", "--role", "admin")
     assert wrong.returncode == 2 and "role must be one of" in wrong.stderr
+
+
+async def test_console_token_is_refused_on_the_aws_profile_unless_allowed(
+    cases_env: CasesEnv, tmp_path: Path
+) -> None:
+    """Asks for a login token with FRAUDD_PROFILE=aws: one line, exit 1, no URL; with
+    console.allow_local_auth = true the URL is printed."""
+    variables = warehouse_env(cases_env.settings) | {
+        "FRAUDD_LOCAL__STATE_DIR": str(tmp_path), "FRAUDD_LOG_LEVEL": "warning",
+        "FRAUDD_PROFILE": "aws", "FRAUDD_CONSOLE__TOKEN_SECRET": "s" * 40,
+    }  # fmt: skip
+    args = ("console", "token", "--role", "viewer")
+    refused = await asyncio.to_thread(run_fraudd, *args, env=variables, timeout=120)
+    assert refused.returncode == 1 and "token=" not in refused.stdout
+    assert refused.stderr.strip().count("\n") == 0
+    assert "the aws profile refuses local login tokens" in refused.stderr
+    allowed = variables | {"FRAUDD_CONSOLE__ALLOW_LOCAL_AUTH": "true"}
+    done = await asyncio.to_thread(run_fraudd, *args, env=allowed, timeout=120)
+    assert done.returncode == 0 and "/login?token=" in done.stdout, done.stderr

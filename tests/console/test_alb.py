@@ -18,7 +18,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from fraudd.console import auth
-from fraudd.console.alb import HEADER
+from fraudd.console.alb import FETCH_BURST, HEADER
 from tests.cases.conftest import CasesEnv
 from tests.console.conftest import SIGNER, AlbKeys, Running, open_cases, start_console
 
@@ -34,13 +34,21 @@ async def alb_console(seeded: CasesEnv, alb_keys: AlbKeys) -> AsyncIterator[Runn
         )
 
 
-def alb_token(keys: AlbKeys, key: Any = None, *, exp_in: float = 60, **header: Any) -> str:
+def alb_token(
+    keys: AlbKeys,
+    key: Any = None,
+    *,
+    exp_in: float = 60,
+    claims: dict[str, Any] | None = None,
+    **header: Any,
+) -> str:
     claims = {
         "sub": "1234-abcd",
         "email": "ines@bank.example",
         "exp": int(time.time() + exp_in),
         "groups": ["staff", "fraudd-investigators"],
         "iss": "https://idp.example",
+        **(claims or {}),
     }
     head = {"kid": keys.kid, "signer": SIGNER, "client": "console", **header}
     return jwt.encode(claims, key or keys.private, algorithm="ES256", headers=head)
@@ -113,3 +121,53 @@ async def test_local_login_tokens_do_not_work_behind_the_alb(
             assert r.status == 200 and auth.SESSION_COOKIE not in r.cookies
         async with http.get(f"{alb_console.url}/queue") as r:
             assert r.status == 401
+
+
+async def test_an_unknown_kid_is_asked_for_once_then_refused_from_memory(
+    alb_console: Running, alb_keys: AlbKeys
+) -> None:
+    """Sends the same header with kid "kid-2" (the endpoint answers 404) ten times: one fetch."""
+    for _ in range(10):
+        code, _ = await status(alb_console, alb_token(alb_keys, kid="kid-2"))
+        assert code == 401
+    assert alb_keys.hits.count("kid-2") == 1
+
+
+async def test_fetches_of_new_kids_are_rate_limited_and_known_keys_still_work(
+    alb_console: Running, alb_keys: AlbKeys
+) -> None:
+    """Logs in once (kid-1 fetched), then sends 20 headers each with a fresh unknown kid: at
+    most FETCH_BURST of them reach the key endpoint, and kid-1's header still gets in."""
+    assert (await status(alb_console, alb_token(alb_keys)))[0] == 200
+    for n in range(20):
+        assert (await status(alb_console, alb_token(alb_keys, kid=f"forged-{n}")))[0] == 401
+    fetched = [kid for kid in alb_keys.hits if kid.startswith("forged-")]
+    assert 1 <= len(fetched) <= FETCH_BURST
+    assert (await status(alb_console, alb_token(alb_keys)))[0] == 200
+
+
+@pytest.mark.parametrize(
+    "claims",
+    [
+        {"email": "ines@bank.example\nINFO console.logged_in user=admin"},
+        {"email": "ines@bank.example\x1b[2J"},
+        {"email": "\u202eelpmaxe.knab@sseni"},  # right-to-left override
+        {"groups": ["staff", "fraudd-investigators\u2028"]},
+        {"exp": int(time.time()) + 10 * 365 * 86400},  # ten years
+        {"exp": int(time.time()) + 604800 + 3600},  # beyond the ALB's 7-day maximum
+    ],
+    ids=["newline", "escape", "bidi", "line-separator", "ten-years", "eight-days"],
+)
+async def test_claims_with_control_characters_or_a_far_expiry_are_refused(
+    alb_console: Running, alb_keys: AlbKeys, claims: dict[str, Any]
+) -> None:
+    """Sends a correctly signed header whose claims the ALB would never produce: 401, no data."""
+    code, body = await status(alb_console, alb_token(alb_keys, claims=claims))
+    assert code == 401 and "case-tx" not in body
+
+
+async def test_an_expiry_within_the_configured_session_is_accepted(
+    alb_console: Running, alb_keys: AlbKeys
+) -> None:
+    assert (await status(alb_console, alb_token(alb_keys, exp_in=6 * 86400)))[0] == 200
+

@@ -7,9 +7,10 @@
 - :func:`iam_actions` maps a botocore call (service, operation, params) to the IAM actions it
   needs, including the KMS actions an encrypted stream, topic or bucket adds on the caller's
   behalf, and :func:`resource_arn` to the ARN it acts on in :data:`STACK`.
-- :func:`allowed` is a small policy evaluator: Allow statements only (the identity policies
-  have no Deny), Action and Resource with ``*``/``?`` wildcards, StringEquals/StringLike
-  conditions against the call's context keys; an unknown condition key never matches.
+- :func:`allowed` is a small policy evaluator: an explicit Deny wins over any Allow, Action and
+  Resource with ``*``/``?`` wildcards, StringEquals/StringLike conditions against the call's
+  context keys; an unknown condition key never matches (so a Deny conditioned on a key the call
+  does not carry does not apply, as in IAM).
 """
 
 from __future__ import annotations
@@ -139,6 +140,8 @@ def _eval(node: Any, stack: Stack) -> Any:
         return left == right
     if set(node) == {"Fn::Not"}:
         return not _eval(node["Fn::Not"][0], stack)
+    if set(node) == {"Fn::Or"}:
+        return any(_eval(v, stack) for v in node["Fn::Or"])
     if set(node) == {"Condition"}:
         return _condition(node["Condition"], stack)
     out = {k: _eval(v, stack) for k, v in node.items()}
@@ -318,15 +321,34 @@ def _condition_holds(condition: Mapping[str, Any], context: Mapping[str, str]) -
     return True
 
 
+def _applies(st: Mapping[str, Any], need: Need) -> bool:
+    return (
+        any(_matches(a, need.action) for a in as_list(st["Action"]))
+        and any(_matches(r, need.resource) for r in as_list(st["Resource"]))
+        and _condition_holds(st.get("Condition", {}), need.context)
+    )
+
+
 def allowed(need: Need, statements: list[dict[str, Any]]) -> bool:
-    """True if an Allow statement grants ``need`` (identity policies here hold no Deny)."""
-    for st in statements:
-        if st["Effect"] != "Allow":
+    """True if an Allow statement grants ``need`` and no Deny statement refuses it."""
+    if any(st["Effect"] == "Deny" and _applies(st, need) for st in statements):
+        return False
+    return any(st["Effect"] == "Allow" and _applies(st, need) for st in statements)
+
+
+def kms_grants(role: str, stack: Stack = STACK) -> set[tuple[str, str]]:
+    """(KMS action, service it may be used through) for every KMS Allow of ``role``."""
+    found = set()
+    for st in resolved_statements(role, stack):
+        via = st.get("Condition", {}).get("StringEquals", {}).get("kms:ViaService")
+        if st["Effect"] != "Allow" or via is None:
             continue
-        if not any(_matches(a, need.action) for a in as_list(st["Action"])):
-            continue
-        if not any(_matches(r, need.resource) for r in as_list(st["Resource"])):
-            continue
-        if _condition_holds(st.get("Condition", {}), need.context):
-            return True
-    return False
+        for action in as_list(st["Action"]):
+            found |= {(action, v.split(".")[0]) for v in as_list(via) if action.startswith("kms:")}
+    return found
+
+
+def managed_policies(role: str) -> list[Any]:
+    """The AWS managed policies attached to ``role`` (ManagedPolicyArns)."""
+    props = template()["Resources"][role]["Properties"]
+    return list(props.get("ManagedPolicyArns", []))

@@ -14,7 +14,8 @@ import pytest
 from cfnlint.decode import decode
 
 from fraudd.settings import Settings
-from tests.deploy.iam import all_branches, as_list
+from fraudd.warehouse.sqlfiles import sql_dir
+from tests.deploy.iam import all_branches, as_list, iam_roles, template_actions
 
 REPO = Path(__file__).resolve().parents[2]
 TEMPLATE = REPO / "deploy" / "aws" / "fraudd.yaml"
@@ -28,6 +29,11 @@ UNSCOPABLE_ACTIONS = {
     # Redshift ML's SageMaker jobs (admin-setup.html): neither action has a resource type.
     "cloudwatch:PutMetricData",
     "ecr:GetAuthorizationToken",
+    # Session Manager's data and control channels (the host's agent): no resource type.
+    "ssmmessages:CreateControlChannel",
+    "ssmmessages:CreateDataChannel",
+    "ssmmessages:OpenControlChannel",
+    "ssmmessages:OpenDataChannel",
 }
 
 
@@ -90,6 +96,10 @@ def test_resource_star_only_for_unscopable_actions(template: dict[str, Any]) -> 
         for action in as_list(st["Action"])
     ]
     assert sorted(starred) == [
+        ("InstanceRole", "ssmmessages:CreateControlChannel"),
+        ("InstanceRole", "ssmmessages:CreateDataChannel"),
+        ("InstanceRole", "ssmmessages:OpenControlChannel"),
+        ("InstanceRole", "ssmmessages:OpenDataChannel"),
         ("RedshiftMlRole", "cloudwatch:PutMetricData"),
         ("RedshiftMlRole", "ecr:GetAuthorizationToken"),
         ("RedshiftStreamingRole", "kinesis:ListStreams"),
@@ -236,10 +246,43 @@ def test_the_host_reaches_only_the_staging_prefix(template: dict[str, Any]) -> N
     assert s3 and all(st["Resource"] == {"Fn::Sub": "${StagingBucket.Arn}/staging/*"} for st in s3)
 
 
-def test_namespace_attaches_the_three_redshift_roles_ml_as_default(
+def test_namespace_attaches_the_three_redshift_roles_and_no_default(
     template: dict[str, Any],
 ) -> None:
+    """No default role: `IAM_ROLE default` would hand the ML role (and its bucket) to every
+    database user; fraudd names each role by ARN."""
     props = template["Resources"]["Namespace"]["Properties"]
     roles = {ref["Fn::GetAtt"][0] for ref in props["IamRoles"]}
     assert roles == {"RedshiftStreamingRole", "RedshiftCopyRole", "RedshiftMlRole"}
-    assert props["DefaultIamRoleArn"] == {"Fn::GetAtt": ["RedshiftMlRole", "Arn"]}
+    assert "DefaultIamRoleArn" not in props
+
+
+def test_the_alb_speaks_tls_to_the_console(template: dict[str, Any]) -> None:
+    group = template["Resources"]["ConsoleTargetGroup"]["Properties"]
+    assert (group["Protocol"], group["HealthCheckProtocol"]) == ("HTTPS", "HTTPS")
+    script = template["Resources"]["Instance"]["Properties"]["UserData"]["Fn::Base64"]["Fn::Sub"]
+    assert "FRAUDD_CONSOLE__TLS_CERT_FILE=/etc/fraudd/tls/console.crt" in script[0]
+
+
+REDSHIFT_LOGINS = {"redshift-serverless:GetCredentials", "redshift:GetClusterCredentialsWithIAM"}
+
+
+def test_the_stacks_database_identities_are_grants_sqls_two_users(
+    template: dict[str, Any],
+) -> None:
+    """grants.sql grants to two users, the daemon's and the console's own; the stack gives each
+    an IAM identity that logs in to Redshift (user IAMR:<role name>), and points the console's
+    setting at the second one's profile."""
+    grants = (sql_dir() / "redshift" / "grants.sql").read_text(encoding="utf-8")
+    assert set(re.findall(r"\{(\w+_user)\}", grants)) == {"daemon_user", "console_user"}
+    logs_in = {role for role in iam_roles() if template_actions(role) & REDSHIFT_LOGINS}
+    assert logs_in == {"InstanceRole", "PeopleDatabaseRole"}
+    script, variables = template["Resources"]["Instance"]["Properties"]["UserData"]["Fn::Base64"][
+        "Fn::Sub"
+    ]
+    [profile] = set(re.findall(r"FRAUDD_CONSOLE__WAREHOUSE_AWS_PROFILE=([\w-]+)", repr(variables)))
+    _, with_iam_login, _ = variables["ConsoleProfile"]["Fn::If"]
+    assert with_iam_login["Fn::Sub"].startswith(
+        f"[profile {profile}]\nrole_arn = ${{PeopleDatabaseRole.Arn}}\n"
+    )
+    assert "AWS_CONFIG_FILE=/etc/fraudd/aws-config" in script

@@ -70,7 +70,7 @@ REDSHIFT_STATEMENTS = {
         },
     },
     "RedshiftCopyRole": {
-        "statement": "COPY ... FROM 's3://<staging prefix>' (fraudd/warehouse/redshift/s3stage.py)",
+        "statement": "COPY ... FROM 's3://<staging prefix>' (fraudd/warehouse/redshift_s3.py)",
         "setting": "copy_iam_role",
         "actions": {"s3:ListBucket", "s3:GetObject", "kms:Decrypt"},
     },
@@ -104,6 +104,17 @@ REDSHIFT_STATEMENTS = {
             "iam:PassRole",
         },
     },
+}
+# Allowed to the host for Session Manager's agent (amazon-ssm-agent, not a fraudd process): AWS's
+# minimal instance policy for Session Manager without session logging ("Step 2: Verify or add
+# instance permissions for Session Manager", https://docs.aws.amazon.com/systems-manager/latest/
+# userguide/session-manager-getting-started-instance-profile.html). Nothing else of SSM.
+SESSION_MANAGER_AGENT = {
+    "ssm:UpdateInstanceInformation",
+    "ssmmessages:CreateControlChannel",
+    "ssmmessages:CreateDataChannel",
+    "ssmmessages:OpenControlChannel",
+    "ssmmessages:OpenDataChannel",
 }
 # Allowed to the streaming role for Redshift, which the local ingest task stands in for but
 # does not imitate call for call: in AWS's documented streaming-ingestion policy.
@@ -274,10 +285,65 @@ def test_the_host_role_allows_nothing_its_processes_do_not_do(
             },
         )
     }
-    performed = _performed(recorded, "InstanceRole") | logins
+    performed = _performed(recorded, "InstanceRole") | logins | SESSION_MANAGER_AGENT
     allowed = iam.template_actions("InstanceRole")
     assert allowed - performed == set(), "allowed but never performed"
     assert performed - allowed == set(), "performed but not allowed"
+    # and nothing by the back door of a managed policy (AmazonSSMManagedInstanceCore would add
+    # ssm:GetParameter* and more on "*")
+    assert iam.managed_policies("InstanceRole") == []
+    assert all(iam.managed_policies(role) == [] for role in iam.iam_roles())
+
+
+def test_the_hosts_kms_grants_are_the_uses_its_calls_imply(recorded: list[dict[str, Any]]) -> None:
+    """Each (KMS action, service) the host may use the key through is implied by a recorded
+    call: PutRecords needs GenerateDataKey via Kinesis, Publish GenerateDataKey and Decrypt via
+    SNS, PutObject GenerateDataKey via S3. The host never reads the stream: no Decrypt there."""
+    stack = iam.permissions_stack()
+    implied = {
+        (need.action, need.context["kms:ViaService"].split(".")[0])
+        for call in recorded
+        if call["identity"] == "InstanceRole" and call["service"] != "sqs"
+        for need in iam.needs(call, stack)
+        if need.action.startswith("kms:")
+    }
+    assert iam.kms_grants("InstanceRole", stack) == implied
+    assert ("kms:Decrypt", "kinesis") not in implied
+
+
+def test_the_console_database_role_only_logs_in(monkeypatch: pytest.MonkeyPatch) -> None:
+    """People's actions log in to Redshift as this role (console.warehouse_aws_profile): it may
+    call the login action of each kind of warehouse and nothing else."""
+    from tests.warehouse.test_redshift_login import BASE, _api_call_of
+
+    logins = {
+        iam.iam_action(_api_call_of(BASE.derive(**kind), monkeypatch))
+        for kind in (
+            {"iam_auth": True, "serverless_workgroup": "fraudd"},
+            {
+                "iam_auth": True,
+                "cluster_identifier": "c1",
+                "host": "c1.abc123xyz789.eu-west-1.redshift.amazonaws.com",
+            },
+        )
+    }
+    assert iam.template_actions("PeopleDatabaseRole") == logins
+    trust = iam.template()["Resources"]["PeopleDatabaseRole"]["Properties"]
+    [statement] = trust["AssumeRolePolicyDocument"]["Statement"]
+    assert statement["Principal"] == {"AWS": {"Fn::GetAtt": ["InstanceRole", "Arn"]}}
+
+
+def test_the_ml_role_cannot_reach_staged_history() -> None:
+    """Redshift ML's role may use the bucket for its training exports, but not the bulk loads'
+    staging/ prefix, where staged history lies (an explicit Deny)."""
+    stack = iam.permissions_stack()
+    statements = iam.resolved_statements("RedshiftMlRole", stack)
+    bucket = f"arn:aws:s3:::{stack.bucket}"
+    for action in ("s3:GetObject", "s3:PutObject", "s3:DeleteObject"):
+        assert not iam.allowed(iam.Need(action, f"{bucket}/staging/part-0001.csv.gz"), statements)
+        assert iam.allowed(iam.Need(action, f"{bucket}/redshift-ml/fraudd_model/x"), statements)
+    listing = iam.Need("s3:ListBucket", bucket, {"s3:prefix": "staging/"})
+    assert not iam.allowed(listing, statements)
 
 
 def test_the_streaming_role_allows_what_ingestion_does(recorded: list[dict[str, Any]]) -> None:
@@ -345,6 +411,8 @@ def test_resources_are_the_stacks_own() -> None:
         f"arn:aws:sagemaker:{iam.REGION}:{iam.ACCOUNT}:",
         f"arn:aws:logs:{iam.REGION}:{iam.ACCOUNT}:log-group:/aws/sagemaker/",
         f"arn:aws:ecr:{iam.REGION}:*:repository/sagemaker-xgboost",  # AWS's algorithm image
+        # Session Manager's agent registers the instance it runs on (the stack's host)
+        f"arn:aws:ec2:{iam.REGION}:{iam.ACCOUNT}:instance/",
     )
     for role in iam.iam_roles():
         for st in iam.resolved_statements(role, stack):

@@ -2,16 +2,18 @@
 
 The production driver (redshift_connector) talks, through the wire shim in Redshift mode
 (tests/shim/redshift_shim.py), to PostgreSQL holding a schema made the way Redshift makes it
-(tests/redshift/pg_subset.py), as a database user holding exactly the grants the runbook gives
-(fraudd/warehouse/sql/redshift/grants.sql). The fixture ``redshift_mode`` yields a
+(tests/redshift/pg_subset.py), as database users holding exactly the grants the runbook gives
+(fraudd/warehouse/sql/redshift/grants.sql): the daemon's, and the console's own (every human
+action; it may only append to the audit log). The fixture ``redshift_mode`` yields a
 :class:`RedshiftModeEnv`: ``settings`` (dialect redshift, driver redshift_connector, the
-restricted user), ``owner`` (the admin who ran the migrations and owns every object) and
-``ingest()``, which appends records to the streaming view's stand-in as streaming ingestion
-does. Suites that run on both implementations take the parameter ``warehouse_implementation``
-(``postgres``, ``redshift-snapshot``, ``redshift-serializable``, per the option below) and open
-Redshift mode themselves: ``open_redshift_mode(base_settings, redshift_cluster, level)``.
-Every test in Redshift mode, and every test under tests/redshift/, is marked ``redshift``
-(tests/redshift/plugin.py holds those hooks).
+daemon's restricted user, and the console's in ``console.warehouse_user``, so that
+``settings.for_people()`` connects as it), ``owner`` (the admin who ran the migrations and owns
+every object) and ``ingest()``, which appends records to the streaming view's stand-in as
+streaming ingestion does. Suites that run on both implementations take the parameter
+``warehouse_implementation`` (``postgres``, ``redshift-snapshot``, ``redshift-serializable``,
+per the option below) and open Redshift mode themselves: ``open_redshift_mode(base_settings,
+redshift_cluster, level)``. Every test in Redshift mode, and every test under tests/redshift/,
+is marked ``redshift`` (tests/redshift/plugin.py holds those hooks).
 
 Each schema gets its own shim, whose sessions search the compat schema, then ``<schema>_sys``
 (a stand-in of the system view SYS_STREAM_SCAN_ERRORS, which Redshift shows every user), then
@@ -34,7 +36,9 @@ What Redshift mode proves, on every run:
   timestamps are naive (timestamp without time zone);
 * statements over 16 MB are refused with Redshift's error, and the daemon's statements that use
   a construct Redshift lacks (tests/redshift/unsupported.py) are refused too;
-* the daemon cannot do more than the runbook grants (it does not own the view or the tables).
+* the daemon cannot do more than the runbook grants (it does not own the view or the tables),
+  and neither the daemon nor the console can UPDATE or DELETE an audit entry (Redshift has no
+  triggers: the grants are all that keeps the log append-only there).
 
 What it cannot prove (checked instead by sqlglot's Redshift parser and the list of constructs
 Redshift lacks, tests/redshift/test_redshift_sql.py, and by the runbook's first-run checklist):
@@ -86,6 +90,8 @@ from tests.redshift.unsupported import code_of, redshift_refusal
 from tests.shim.redshift_shim import Isolation, RedshiftMode, RedshiftShim
 
 DAEMON_ROLE = "fraudd_rs_daemon"
+CONSOLE_ROLE = "fraudd_rs_console"
+ROLES = (DAEMON_ROLE, CONSOLE_ROLE)
 GRANTS = sql_dir() / "redshift" / "grants.sql"
 BYTEA_OID = 17
 NAME = "t_rs"
@@ -130,29 +136,32 @@ class Cluster:
 
 
 def prepare_cluster(settings: Settings) -> Cluster:
-    """Install the compat functions and (re)create the daemon's login role; idempotent."""
+    """Install the compat functions and (re)create the daemon's and the console's login roles;
+    idempotent."""
     cluster = Cluster.of(settings)
-    role = sql.Identifier(DAEMON_ROLE)
     with cluster.superuser() as conn:
         for statement in COMPAT_FUNCTIONS:
             conn.execute(statement)
-        exists = conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (DAEMON_ROLE,))
-        verb = sql.SQL("ALTER" if exists.fetchone() else "CREATE")
-        conn.execute(
-            sql.SQL("{} ROLE {} LOGIN PASSWORD {}").format(
-                verb, role, sql.Literal(cluster.owner_password)
+        for name in ROLES:
+            exists = conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (name,))
+            verb = sql.SQL("ALTER" if exists.fetchone() else "CREATE")
+            conn.execute(
+                sql.SQL("{} ROLE {} LOGIN PASSWORD {}").format(
+                    verb, sql.Identifier(name), sql.Literal(cluster.owner_password)
+                )
             )
-        )
         found = conn.execute(f"SELECT '{COMPAT_SCHEMA}.varbyte'::regtype::oid").fetchone()
     assert found is not None
     return replace(cluster, varbyte_oid=int(found[0]))
 
 
 def drop_daemon_role(cluster: Cluster) -> None:
-    role = sql.Identifier(DAEMON_ROLE)
+    """Drop the daemon's and the console's roles (and what was granted to them)."""
     with cluster.superuser() as conn:
-        conn.execute(sql.SQL("DROP OWNED BY {}").format(role))
-        conn.execute(sql.SQL("DROP ROLE {}").format(role))
+        for name in ROLES:
+            role = sql.Identifier(name)
+            conn.execute(sql.SQL("DROP OWNED BY {}").format(role))
+            conn.execute(sql.SQL("DROP ROLE {}").format(role))
 
 
 @contextmanager
@@ -165,7 +174,7 @@ def redshift_shim_for(
         isolation=isolation,
         search_path=path,
         hex_types=frozenset({BYTEA_OID, cluster.varbyte_oid}),
-        checked_users=frozenset({DAEMON_ROLE}),
+        checked_users=frozenset(ROLES),
         unsupported=redshift_refusal,
     )
     shim = RedshiftShim(cluster.host, cluster.port, redshift=mode)
@@ -281,17 +290,21 @@ REDSHIFT_ONLY_GRANTS = (
 )
 
 
-def grant_statements(schema: str, daemon_user: str) -> list[str]:
-    """The runbook's grants (grants.sql), for ``daemon_user`` on ``schema``, comments removed."""
-    text = render(GRANTS.read_text(encoding="utf-8"), schema=schema, daemon_user=daemon_user)
+def grant_statements(schema: str, daemon_user: str, console_user: str) -> list[str]:
+    """The runbook's grants (grants.sql), for ``daemon_user`` and ``console_user`` on
+    ``schema``, comments removed."""
+    text = render(
+        GRANTS.read_text(encoding="utf-8"),
+        schema=schema, daemon_user=daemon_user, console_user=console_user,
+    )  # fmt: skip
     return [" ".join(code_of(s).split()) for s in split_statements(text)]
 
 
-def postgres_grants(schema: str, daemon_user: str) -> list[str]:
+def postgres_grants(schema: str, daemon_user: str, console_user: str) -> list[str]:
     """:func:`grant_statements` without :data:`REDSHIFT_ONLY_GRANTS`: what Redshift mode runs."""
     return [
         s
-        for s in grant_statements(schema, daemon_user)
+        for s in grant_statements(schema, daemon_user, console_user)
         if not any(p.match(s) for p in REDSHIFT_ONLY_GRANTS)
     ]
 
@@ -323,9 +336,12 @@ class RedshiftModeSchema:
             self._shim.close()
             raise
         daemon = _warehouse(self.cluster, shim, DAEMON_ROLE, schema)
-        self.mode = RedshiftModeEnv(
-            settings.derive(**{"warehouse": daemon}), owner, self.isolation, shim, self.cluster
-        )
+        console = {
+            "warehouse_user": CONSOLE_ROLE,
+            "warehouse_password": SecretStr(self.cluster.owner_password),
+        }
+        both = settings.derive(**{"warehouse": daemon, "console": console})
+        self.mode = RedshiftModeEnv(both, owner, self.isolation, shim, self.cluster)
         return self.mode.settings
 
     async def drop(self, settings: Settings) -> None:
@@ -357,7 +373,7 @@ async def _migrate(owner: Settings, schema: str, system: str) -> None:
     async with opened_warehouse(owner) as wh:
         await migrate(RedshiftDdlWarehouse(wh), owner)
         async with wh.acquire() as conn:
-            for statement in postgres_grants(schema, DAEMON_ROLE):
+            for statement in postgres_grants(schema, DAEMON_ROLE, CONSOLE_ROLE):
                 await conn.execute(statement)
             for statement in SYSTEM_VIEWS:
                 await conn.execute(render(statement, system=system))

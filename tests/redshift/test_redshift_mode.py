@@ -244,10 +244,11 @@ async def test_the_daemon_holds_exactly_the_runbooks_grants(
     held = _daemons_table_privileges(redshift_mode)
     relations = _schemas_relations(redshift_mode)
     # every table and view, the probe too (made after the grants: grants.sql's default
-    # privileges cover it), with these four privileges and no other
+    # privileges cover it), with these four privileges and no other; nothing on the audit log,
+    # which only the console's own user may append to (tests/redshift/test_audit_grants.py)
     assert "probe" in {relname for (relname,) in relations}
     granted = {"SELECT", "INSERT", "UPDATE", "DELETE"}
-    assert held == {relname: granted for (relname,) in relations}
+    assert held == {relname: granted for (relname,) in relations if relname != "audit_log"}
     # on the schema: USAGE, and CREATE (for fraudd train --backend redshift-ml's model)
     [(usage, create)] = _daemons_schema_privileges(redshift_mode)
     assert usage and create
@@ -348,6 +349,7 @@ async def test_the_daemon_sees_the_schema_migrated(redshift_mode: RedshiftModeEn
 
 RUNBOOK = Path(__file__).resolve().parents[2] / "docs" / "operations.md"
 RUNBOOK_USER = '"IAMR:fraudd-InstanceRole-ABC123"'
+RUNBOOK_CONSOLE_USER = '"IAMR:fraudd-PeopleDatabaseRole-DEF456"'
 
 
 def test_the_runbooks_grant_step_is_grants_sql() -> None:
@@ -356,12 +358,16 @@ def test_the_runbooks_grant_step_is_grants_sql() -> None:
     anchor = text.index("fraudd/warehouse/sql/redshift/grants.sql")
     [block] = re.findall(r"```sql\n(.*?)```", text[anchor:], re.S)[:1]
     rendered = GRANTS.read_text(encoding="utf-8").replace("{schema}", "fraudd")
-    expected = split_statements(rendered.replace("{daemon_user}", RUNBOOK_USER))
+    expected = split_statements(
+        rendered.replace("{daemon_user}", RUNBOOK_USER).replace(
+            "{console_user}", RUNBOOK_CONSOLE_USER
+        )
+    )
     assert [" ".join(code_of(s).split()) for s in split_statements(block)] == [
         " ".join(code_of(s).split()) for s in expected
     ]
     # Redshift mode runs all of them but the three PostgreSQL has nothing for
-    skipped = set(grant_statements("fraudd", "x")) - set(postgres_grants("fraudd", "x"))
+    skipped = set(grant_statements("fraudd", "x", "c")) - set(postgres_grants("fraudd", "x", "c"))
     assert sorted(skipped) == [
         "ALTER USER x SYSLOG ACCESS UNRESTRICTED",
         "GRANT CREATE MODEL TO x",

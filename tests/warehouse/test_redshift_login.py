@@ -123,3 +123,32 @@ def test_provisioned_login_calls_get_cluster_credentials_with_iam_not_v1(
     assert call["params"]["ClusterIdentifier"] == "c1" and call["params"]["DbName"] == "dev"
     assert "DbUser" not in call["params"]  # V2 logs in as IAMR:<role>; no user to create first
     assert iam_action(call) in LOGIN_ACTIONS
+
+
+def test_iam_login_with_a_profile_uses_that_profiles_identity(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Any
+) -> None:
+    """warehouse.aws_profile (the console's own role, console.warehouse_aws_profile) reaches the
+    driver, whose boto3 session logs in with that profile: here one with static keys, on AWS
+    one that assumes PeopleDatabaseRole."""
+    config = tmp_path / "aws-config"
+    config.write_text(
+        "[profile fraudd-console]\naws_access_key_id = AKIDCONSOLE\n"
+        "aws_secret_access_key = y\nregion = eu-west-1\n"
+    )
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(config))
+    serverless = BASE.derive(
+        **{"iam_auth": True, "serverless_workgroup": "fraudd", "aws_profile": "fraudd-console"}
+    )
+    assert connect_kwargs(serverless)["profile"] == "fraudd-console"
+    profiles: list[str | None] = []
+    real_init = boto3.Session.__init__
+
+    def init(self: Any, *args: Any, **kwargs: Any) -> None:
+        real_init(self, *args, **kwargs)
+        profiles.append(kwargs.get("profile_name"))
+
+    monkeypatch.setattr(boto3.Session, "__init__", init)
+    call = _api_call_of(serverless, monkeypatch)
+    assert (call["service"], call["operation"]) == ("redshift-serverless", "GetCredentials")
+    assert "fraudd-console" in profiles

@@ -17,7 +17,7 @@ postgres and SNAPSHOT; ``make test-redshift``: both Redshift levels only).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from contextlib import AsyncExitStack
+from contextlib import AbstractAsyncContextManager, AsyncExitStack
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, cast
@@ -27,6 +27,7 @@ from fraudd.localstack.environment import local_environment
 from fraudd.metrics import create_metrics
 from fraudd.records import Swipe
 from fraudd.settings import Role, Settings
+from fraudd.warehouse import opened_warehouse
 from fraudd.warehouse.sqlfiles import render
 from fraudd.warehouse.stream import StreamRecord
 from tests.e2e.harness import TEST_NAME, Env
@@ -70,6 +71,11 @@ class ContractEnv:
     @property
     def redshift(self) -> bool:
         return self.implementation.startswith("redshift")
+
+    def people(self) -> AbstractAsyncContextManager[Any]:
+        """The warehouse as people's actions open it (``settings.for_people()``): in Redshift
+        mode the console's own user, the only one that may append to the audit log."""
+        return opened_warehouse(self.settings.for_people())
 
     async def rows(self, sql: str, *args: Any) -> list[Any]:
         async with self.deps.warehouse.acquire() as conn:

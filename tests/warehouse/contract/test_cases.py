@@ -143,9 +143,13 @@ async def test_blocks_audit_and_messages(contract: ContractEnv) -> None:
         AuditEntry("e3", now - timedelta(minutes=1), "alice", "investigator", "assign",
                    "case-x"),
     ]  # fmt: skip
-    async with contract.deps.warehouse.session() as s:
+    async with contract.people() as people, people.session() as s:  # the console's user
         for e in audit:
             await s.append_audit(e)
+        assert await s.audit_entries(["case-x"], 10) == [audit[2], audit[0]]
+        assert await s.audit_entries(["case-x", "card-aaaa", "case-x"], 10) == audit[::-1]
+        assert await s.audit_entries([], 2) == [audit[2], audit[1]]
+    async with contract.deps.warehouse.session() as s:
         await s.set_block("card-aaaa", "a1", "investigator", now + timedelta(hours=1))
         await s.set_block("card-aaaa", "a2", "again", now + timedelta(hours=3))  # replaces it
         await s.set_block("card-bbbb", "b1", "investigator", now + timedelta(hours=2))
@@ -156,9 +160,6 @@ async def test_blocks_audit_and_messages(contract: ContractEnv) -> None:
         gone, in_force = await s.get_block("card-aaaa"), await s.active_blocks()
         await s.enqueue_message("m1", "card-bbbb", "verdict", {"verdict": "fraud", "n": 1})
         claimed = await s.claim_alerts(10)
-        assert await s.audit_entries(["case-x"], 10) == [audit[2], audit[0]]
-        assert await s.audit_entries(["case-x", "card-aaaa", "case-x"], 10) == audit[::-1]
-        assert await s.audit_entries([], 2) == [audit[2], audit[1]]
     assert block is not None and (block.tx_id, block.reason) == ("a2", "again")
     assert block.expires_at == now + timedelta(hours=3) and block.last4 is None
     assert expired is None  # not in force now

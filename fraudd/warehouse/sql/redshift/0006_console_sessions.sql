@@ -1,0 +1,13 @@
+-- Console logins are single use (fraudd/console/sessions.py), as in
+-- sql/postgres/0006_console_sessions.sql: exchanging a login token appends a 'session.opened'
+-- audit entry whose subject is the token's id, and a logout a 'session.closed' one.
+--
+-- Redshift needs no statement for it, so this migration only keeps the two dialects' versions
+-- in step (the next migration is 0007 in both):
+-- * PostgreSQL's partial unique index, which decides between two console processes racing
+--   with one token, has no Redshift counterpart (keys are not enforced, there are no indexes).
+--   Redshift runs ONE console process per warehouse, as its case intake already requires, and
+--   that process serialises its logins in memory.
+--   https://docs.aws.amazon.com/redshift/latest/dg/t_Defining_constraints.html
+-- * The entries live in {schema}.audit_log, which the console's own database user may only
+--   read and append to (grants.sql): a session record can be neither forged away nor reopened.
