@@ -24,8 +24,12 @@ from fraudd.history.columns import (
     derived_card_token,
 )
 from fraudd.history.reader import RawChunk
-from fraudd.pan import find_pans
-from fraudd.records import MAX_AMOUNT  # the wire record's bound: a history row has the same
+from fraudd.pan import holds_pan
+from fraudd.records import (  # the wire record's bounds: a history row has the same
+    IDENT_PATTERN,
+    MAX_AMOUNT,
+    TOKEN_PATTERN,
+)
 
 REASONS: Final[tuple[str, ...]] = (
     "malformed_line",  # wrong number of fields, unbalanced quotes
@@ -37,7 +41,7 @@ REASONS: Final[tuple[str, ...]] = (
     "negative_amount",  # zero is accepted: $0 authorisations are real traffic
     "absurd_amount",  # above MAX_AMOUNT
     "bad_label",  # is_fraud not 0 or 1
-    "pan_like_card_token",  # digits only, or a run of 13+ digits
+    "pan_like_card_token",  # digits only, or holding a card number (fraudd.pan)
     "bad_card_token",
     "bad_field",  # an optional column with an invalid value
     "duplicate_in_file",  # tx_id seen on an earlier line (found by the loader)
@@ -46,9 +50,8 @@ REASONS: Final[tuple[str, ...]] = (
 _CODE = {reason: code for code, reason in enumerate(REASONS, start=1)}
 EARLIEST_TX_TIME: Final[pd.Timestamp] = pd.Timestamp("1990-01-01", tz="UTC")
 MAX_FUTURE: Final[pd.Timedelta] = pd.Timedelta(days=30)
-_IDENT = r"[A-Za-z0-9_.:-]{1,64}"
-_TOKEN = r"[A-Za-z0-9_-]{8,64}"
-_DIGIT_RUN = re.compile(r"\d{13}")
+_IDENT = IDENT_PATTERN.strip("^$")
+_TOKEN = TOKEN_PATTERN.strip("^$")
 
 
 @dataclass(frozen=True, eq=False)
@@ -100,12 +103,8 @@ def _matching(pattern: str) -> Callable[[np.ndarray], np.ndarray]:
 
 
 def _has_pan(values: np.ndarray) -> np.ndarray:
-    """True where a value holds a Luhn-valid run of 13-19 digits (regex first: it is rare)."""
-    search = _DIGIT_RUN.search
-    found = np.fromiter((search(v) is not None for v in values), dtype=bool, count=len(values))
-    candidates = np.flatnonzero(found)
-    found[candidates] = [bool(find_pans(values[i].encode())) for i in candidates]
-    return found
+    """True where a value holds a card number, separated or not (:func:`fraudd.pan.holds_pan`)."""
+    return np.fromiter(map(holds_pan, values), dtype=bool, count=len(values))
 
 
 def _numbers(values: np.ndarray) -> np.ndarray:
@@ -167,7 +166,7 @@ class _Checker:
     def check_card_token(self) -> np.ndarray:
         token = self.col("card_token")
         digits_only = token.map(_matching(r"\d+"))
-        self.flags.flag(digits_only | token.map(_has_digit_run), "pan_like_card_token")
+        self.flags.flag(digits_only | token.map(_has_pan), "pan_like_card_token")
         self.flags.flag(~token.empty & ~token.map(_matching(_TOKEN)), "bad_card_token")
         derived = self.col("customer_id").map(
             lambda ids: np.array([derived_card_token(c) for c in ids], dtype=object)
@@ -206,11 +205,6 @@ class _Checker:
         bad = ~column.empty & (given.isna() | (given < tx_time)).to_numpy(dtype=bool)
         self.flags.flag(bad, "bad_field")
         return given.where(~column.empty, derived)
-
-
-def _has_digit_run(values: np.ndarray) -> np.ndarray:
-    search = _DIGIT_RUN.search
-    return np.fromiter((search(v) is not None for v in values), dtype=bool, count=len(values))
 
 
 def validate_chunk(chunk: RawChunk, now: dt.datetime, label_delay_days: float) -> Validated:

@@ -31,6 +31,13 @@ BAD_LINES = [
     ("b12,x", "malformed_line"),
     ('b13,"2018-04-01,c,t,1.00,0,,', "malformed_line"),
     ("b14,2018-04-01T00:00:00Z,c,t,1.00,0,tok_ab,", "bad_card_token"),
+    # card numbers split by separators (main loaded each of these rows)
+    ("4111-1111-1111-1111,2018-04-01T00:00:00Z,c,t,1.00,0,,", "pan_like_id"),
+    ("b16,2018-04-01T00:00:00Z,4111_1111_1111_1111,t,1.00,0,,", "pan_like_id"),
+    ("b17,2018-04-01T00:00:00Z,c,4111.1111.1111.1111,1.00,0,,", "pan_like_id"),
+    ("b18,2018-04-01T00:00:00Z,5500:0000:0000:0004,t,1.00,0,,", "pan_like_id"),
+    ("b19,2018-04-01T00:00:00Z,c,t,1.00,0,4111-1111-1111-1111,", "pan_like_card_token"),
+    ("b20,2018-04-01T00:00:00Z,c,t,1.00,0,tok4111111111111111,", "pan_like_card_token"),
 ]
 
 
@@ -58,6 +65,7 @@ def read_all(path: Path, chunk_rows: int = 7) -> tuple[pd.DataFrame, pd.DataFram
 
 
 def test_every_kind_of_bad_line_is_rejected_with_its_line_number(tmp_path: Path) -> None:
+    """Sends BAD_LINES between good ones; card numbers split by separators included."""
     good_ids, bad = write_mixed(tmp_path / "mixed.csv")
     rows, rejects = read_all(tmp_path / "mixed.csv")
     assert rows["tx_id"].tolist() == good_ids
@@ -124,3 +132,14 @@ def test_explicit_label_time_is_kept_and_checked(tmp_path: Path) -> None:
     rows, rejects = read_all(path)
     assert rows["labelled_at"].tolist() == [pd.Timestamp("2018-05-01", tz="UTC")]
     assert rejects.to_dict("records") == [{"line": 3, "reason": "bad_field"}]
+
+
+def test_a_token_with_a_digit_run_that_is_no_card_number_is_loaded(tmp_path: Path) -> None:
+    """The issue's example: 13 digits inside letters failing Luhn. Main refused it at this door
+    while the stream accepted it; both doors now apply the one check (fraudd.pan)."""
+    path = tmp_path / "h.csv"
+    path.write_text(
+        HEADER + "\n" + GOOD.format(n=1).replace("tok_abcdefgh", "tok_48a6144916476200")
+    )
+    rows, rejects = read_all(path)
+    assert rows["card_token"].tolist() == ["tok_48a6144916476200"] and rejects.empty
