@@ -2,7 +2,7 @@
 
 Progress bars go to stderr on a TTY; with ``--json`` the last line of stdout is a JSON summary.
 Exit codes: 0 done, 1 rows rejected (import) or warehouse error, 2 unusable input file,
-78 bad configuration.
+65 a line the csv module cannot read (a field over its size limit), 78 bad configuration.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from fraudd.settings import EX_CONFIG, Settings
 T = TypeVar("T")
 EX_DATAERR = 1
 EX_USAGE = 2
+EX_BAD_FILE = 65  # sysexits EX_DATAERR: the file itself cannot be read as CSV
 
 simulate_app = typer.Typer(help="Generate simulated data.", no_args_is_help=True)
 history_app = typer.Typer(help="Labelled history in the warehouse.", no_args_is_help=True)
@@ -71,6 +72,7 @@ def _progress(enabled: bool) -> Iterator[ProgressFn | None]:
 def _run(coro_fn: Callable[[], Any]) -> Any:
     """Run a coroutine; staging and simulation conflicts become one line and an exit code (the
     rest, warehouse errors included, is worded by :mod:`fraudd.cli.errors`)."""
+    from fraudd.history.reader import UnreadableLine
     from fraudd.history.timelines import SimulationConflict
     from fraudd.warehouse.api.history import StagingConfigError
 
@@ -80,6 +82,8 @@ def _run(coro_fn: Callable[[], Any]) -> Any:
         raise Failure(f"invalid configuration: {exc}", EX_CONFIG) from exc
     except SimulationConflict as exc:
         raise Failure(str(exc), EX_DATAERR) from exc
+    except UnreadableLine as exc:
+        raise Failure(f"history file {exc}", EX_BAD_FILE) from exc
     except (gzip.BadGzipFile, EOFError, zlib.error, UnicodeDecodeError) as exc:
         text = f"cannot read the history file: {type(exc).__name__}: {exc}"
         raise Failure(f"{text}: give a CSV file (UTF-8) or a complete CSV.gz", EX_USAGE) from exc

@@ -116,6 +116,22 @@ def test_import_prints_what_it_read_loaded_and_rejected_and_exits_1(
     assert again.returncode == 1 and summary["loaded"] == 0 and summary["first_rejects"] == []
 
 
+def test_a_field_over_the_csv_limit_is_exit_65_with_its_line(
+    invoke: Invoke, local_stack: tuple[Settings, StackInfo], schema: str, tmp_path: Path
+) -> None:
+    """Sends a history file whose line 3 holds a quoted 10 MB field (main: exit 70,
+    'unexpected error ... field larger than field limit', no line number)."""
+    env = stack_env(local_stack[0], schema)
+    assert invoke("migrate", env=env).returncode == 0
+    path = tmp_path / "big.csv"
+    big = '"' + "x" * 10_000_000 + '"'
+    path.write_text(HEADER + "i1,2018-04-01 10:00:00,1,7,5.00,0\n" + f"i2,{big},2,7,1.00,0\n")
+    done = invoke("history", "import", str(path), env=env)
+    assert done.returncode == 65, done.stderr
+    assert one_line(done).startswith("fraudd: history file line 3: not readable as CSV (field")
+    assert done.stderr.count("\n") == 1
+
+
 @pytest.fixture
 async def stream_env(local_stack: tuple[Settings, StackInfo]) -> AsyncIterator[Env]:
     """A stream and a migrated schema of the test's own on the session's stack."""
