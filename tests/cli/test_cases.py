@@ -176,8 +176,10 @@ async def test_labels_import_names_line_and_column_and_never_repeats_a_cell(
 async def test_a_card_number_on_the_command_line_is_one_line_and_never_stored(
     seeded: CasesEnv, tmp_path: Path, args: list[str]
 ) -> None:
-    """Sends a PAN split by a separator as a note, a name, a reason and a card token."""
+    """Sends a PAN split by a separator as a note, a name, a reason and a card token (the card
+    is blocked, so main released it and stored the reason)."""
     await intake(seeded)
+    await block_card(seeded, "card-tok-a", "tx-a2")
     done = await fraudd(seeded, tmp_path, *args)
     assert done.returncode == 1 and done.stderr.count("\n") == 1, done.stderr
     assert "1111" not in done.stderr and "0004" not in done.stderr
