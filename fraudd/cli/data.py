@@ -239,7 +239,11 @@ def _import_lines(s: dict[str, Any]) -> list[str]:
     lines += [f"  {reason:<22} {n:,}" for reason, n in s["rejected_by_reason"].items()]
     if s["first_rejects"]:
         lines.append("first rejected lines:")
-        lines += [f"  line {r['line']}: {r['reason']}" for r in s["first_rejects"]]
+        lines += [
+            f"  line {r['line']}: {r['reason']}"
+            + (f" (column {r['column']})" if r["column"] else "")
+            for r in s["first_rejects"]
+        ]
     return lines
 
 

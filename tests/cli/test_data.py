@@ -110,7 +110,7 @@ def test_import_prints_what_it_read_loaded_and_rejected_and_exits_1(
     assert lines[1].startswith("loaded 2 transactions and 2 labels in ")
     assert lines[2].startswith("label times: ") and lines[2].endswith("applied to 2 labels")
     assert lines[3] == "rejected 1" and lines[5] == "first rejected lines:"
-    assert lines[6].startswith("  line 3: ")  # the header is line 1
+    assert lines[6] == "  line 3: bad_amount (column amount)"  # the header is line 1
     again = invoke("history", "import", str(path), "--show", "0", "--json", env=env)
     summary = json.loads(again.stdout.splitlines()[-1])
     assert again.returncode == 1 and summary["loaded"] == 0 and summary["first_rejects"] == []

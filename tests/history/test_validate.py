@@ -70,6 +70,12 @@ def test_every_kind_of_bad_line_is_rejected_with_its_line_number(tmp_path: Path)
     rows, rejects = read_all(tmp_path / "mixed.csv")
     assert rows["tx_id"].tolist() == good_ids
     assert dict(zip(rejects["line"].tolist(), rejects["reason"].tolist(), strict=True)) == bad
+    columns = dict(zip(rejects["line"].tolist(), rejects["column"].tolist(), strict=True))
+    assert [columns[line] for line, reason in bad.items() if reason.startswith("pan_like")] == [
+        "card_token", "customer_id", "tx_id", "customer_id", "terminal_id", "customer_id",
+        "card_token", "card_token",
+    ]  # fmt: skip
+    assert {columns[line] for line, reason in bad.items() if reason == "malformed_line"} == {""}
     assert set(bad.values()) <= set(REASONS)
 
 
@@ -103,7 +109,9 @@ def test_zero_amounts_are_accepted_and_negative_ones_rejected(tmp_path: Path) ->
     )
     rows, rejects = read_all(path)
     assert rows["tx_id"].tolist() == ["z1", "z2"] and (rows["amount"] == 0).all()
-    assert rejects.to_dict("records") == [{"line": 4, "reason": "negative_amount"}]
+    assert rejects.to_dict("records") == [
+        {"line": 4, "reason": "negative_amount", "column": "amount"}
+    ]
 
 
 def test_the_label_rule_applies_only_where_the_file_has_no_label_time(tmp_path: Path) -> None:
@@ -131,7 +139,9 @@ def test_explicit_label_time_is_kept_and_checked(tmp_path: Path) -> None:
     )
     rows, rejects = read_all(path)
     assert rows["labelled_at"].tolist() == [pd.Timestamp("2018-05-01", tz="UTC")]
-    assert rejects.to_dict("records") == [{"line": 3, "reason": "bad_field"}]
+    assert rejects.to_dict("records") == [
+        {"line": 3, "reason": "bad_field", "column": "labelled_at"}
+    ]
 
 
 def test_a_token_with_a_digit_run_that_is_no_card_number_is_loaded(tmp_path: Path) -> None:
