@@ -171,17 +171,22 @@ async def test_labels_import_names_line_and_column_and_never_repeats_a_cell(
     [["cases", "close", "case-tx-a1", "--verdict", "fraud", "--note", "card 4111.1111.1111.1111"],
      ["cases", "close", "case-tx-a1", "--verdict", "unsure", "--as", "4111_1111_1111_1111"],
      ["blocks", "release", "card-tok-a", "--reason", "5500:0000:0000:0004 called"],
-     ["blocks", "release", "4111-1111-1111-1111", "--reason", "x"]],
+     ["blocks", "release", "4111-1111-1111-1111", "--reason", "x"],
+     ["console", "token", "--user", "4111 1111 1111 1111"],
+     ["cases", "show", "case-4111-1111-1111-1111"]],
 )  # fmt: skip
 async def test_a_card_number_on_the_command_line_is_one_line_and_never_stored(
     seeded: CasesEnv, tmp_path: Path, args: list[str]
 ) -> None:
-    """Sends a PAN split by a separator as a note, a name, a reason and a card token (the card
-    is blocked, so main released it and stored the reason)."""
+    """Sends a PAN split by a separator as a note, a name (audited, or signed into a login
+    token), a reason, a card token and a case id (the card is blocked, so main released it and
+    stored the reason; main echoed the case id)."""
     await intake(seeded)
     await block_card(seeded, "card-tok-a", "tx-a2")
     done = await fraudd(seeded, tmp_path, *args)
-    assert done.returncode == 1 and done.stderr.count("\n") == 1, done.stderr
+    code = 2 if args[0] == "console" else 1  # a bad option, or a refused action
+    assert done.returncode == code and done.stderr.count("\n") == 1, done.stderr
+    assert done.stdout == ""
     assert "1111" not in done.stderr and "0004" not in done.stderr
     assert await seeded.rows("SELECT * FROM {schema}.verdicts") == []
     assert await seeded.rows("SELECT * FROM {schema}.audit_log") == []
