@@ -25,10 +25,10 @@ from pathlib import Path
 from typing import Any
 
 from fraudd.cases.service import Actor, audit_entry
+from fraudd.cases.values import CHARGEBACK_SOURCE, VERDICT_SOURCE
 from fraudd.pan import holds_pan, refusal
 from fraudd.records import IDENT_PATTERN
-from fraudd.warehouse.api.cases import CHARGEBACK_SOURCE, VERDICT_SOURCE, CaseOps
-from fraudd.warehouse.api.labels import Label
+from fraudd.warehouse import CaseOps, Label
 
 COLUMNS = {
     "tx_id": ("tx_id", "transaction_id", "transaction"),

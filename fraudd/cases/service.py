@@ -25,20 +25,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
+from fraudd.cases.values import OUTCOMES, VERDICT_SOURCE, AuditEntry, Case, Outcome, VerdictRecord
 from fraudd.metrics import Metrics
 from fraudd.pan import holds_pan, refusal
 from fraudd.records import IDENT_PATTERN, is_card_token
-from fraudd.warehouse.api.cases import (
-    OUTCOMES,
-    VERDICT_SOURCE,
-    AuditEntry,
-    Case,
-    CaseOps,
-    Outcome,
-    VerdictRecord,
-)
-from fraudd.warehouse.api.labels import Label
-from fraudd.warehouse.sqlfiles import text_bytes
+from fraudd.warehouse import CaseOps, Label, text_bytes
 
 UserRole = Literal["viewer", "investigator"]
 USER_ROLES: tuple[UserRole, ...] = ("viewer", "investigator")

@@ -74,7 +74,7 @@ def _run(coro_fn: Callable[[], Any]) -> Any:
     rest, warehouse errors included, is worded by :mod:`fraudd.cli.errors`)."""
     from fraudd.history.reader import UnreadableLine
     from fraudd.history.timelines import SimulationConflict
-    from fraudd.warehouse.api.history import StagingConfigError
+    from fraudd.warehouse import StagingConfigError
 
     try:
         return asyncio.run(coro_fn())

@@ -20,8 +20,7 @@ from fraudd.console.web import USER, current, refuse, render, set_cookie
 from fraudd.features import REASONS
 from fraudd.pan import holds_pan
 from fraudd.records import IDENT_PATTERN
-from fraudd.warehouse import Session
-from fraudd.warehouse.api.cases import CaseFilter
+from fraudd.warehouse import CaseFilter, Session
 
 DECISIONS = ("review", "block")
 MAX_PAGE = 10_000
