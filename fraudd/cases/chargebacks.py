@@ -28,7 +28,7 @@ from fraudd.cases.service import Actor, audit_entry
 from fraudd.cases.values import CHARGEBACK_SOURCE, VERDICT_SOURCE
 from fraudd.pan import holds_pan, refusal
 from fraudd.records import IDENT_PATTERN
-from fraudd.warehouse import CaseOps, Label
+from fraudd.warehouse import CaseOps, Label, text_bytes
 
 COLUMNS = {
     "tx_id": ("tx_id", "transaction_id", "transaction"),
@@ -38,7 +38,7 @@ COLUMNS = {
 TRUE = frozenset({"1", "true", "t", "yes", "y", "fraud"})
 FALSE = frozenset({"0", "false", "f", "no", "n", "legitimate", "legit", "genuine"})
 FUTURE_SLACK = timedelta(minutes=5)
-SUBJECT_BYTES = 80  # audit_log.subject holds the file's name
+SUBJECT_BYTES = text_bytes("audit_log", "subject")  # it holds the file's name, cut to fit
 _TX_ID = re.compile(IDENT_PATTERN)
 
 
