@@ -23,6 +23,7 @@ import typer
 from fraudd.cli.app import app, settings_from
 from fraudd.cli.errors import Failure, unreadable_file
 from fraudd.history.loader import ProgressFn
+from fraudd.pan import refusal
 from fraudd.settings import EX_CONFIG, Settings
 
 T = TypeVar("T")
@@ -244,6 +245,8 @@ def _import_lines(s: dict[str, Any]) -> list[str]:
             + (f" (column {r['column']})" if r["column"] else "")
             for r in s["first_rejects"]
         ]
+    if any(reason.startswith("pan_like") for reason in s["rejected_by_reason"]):
+        lines.append(refusal("an id or card token marked pan_like"))
     return lines
 
 
