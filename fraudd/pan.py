@@ -30,6 +30,9 @@ _CHAINS = tuple(
 # chain the full check could accept contains such a stretch; most text has none.
 _CANDIDATE = re.compile(r"[0-9](?:[ _.:-]?[0-9]){" + str(MIN_DIGITS - 1) + "}")
 _DIGIT = re.compile(rb"[0-9]")
+NO_DIGITS = str.maketrans("0123456789", "qrstuvwxyz")
+"""Spells hexadecimal without digits (``hex.translate(NO_DIGITS)``): the same bits, and an id
+that holds no digit can never look like a card number. fraudd's own ids and tokens use it."""
 CHOOSING_IDS = (
     "ids that never hold 13 digits without a letter between them (separators "
     "' ', '-', '_', '.', ':' do not count) cannot trip it: for example put a letter at least "

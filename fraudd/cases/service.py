@@ -27,7 +27,7 @@ from typing import Any, Literal
 
 from fraudd.cases.values import OUTCOMES, VERDICT_SOURCE, AuditEntry, Case, Outcome, VerdictRecord
 from fraudd.metrics import Metrics
-from fraudd.pan import holds_pan, refusal
+from fraudd.pan import NO_DIGITS, holds_pan, refusal
 from fraudd.records import IDENT_PATTERN, is_card_token
 from fraudd.warehouse import CaseOps, Label, text_bytes
 
@@ -86,14 +86,11 @@ class VerdictDone:
     disagreements: int
 
 
-_LETTERS = str.maketrans("0123456789", "ghijklmnop")
-
-
 def new_id(prefix: str) -> str:
     """``prefix-`` and 128 random bits as 32 letters (hexadecimal with its digits spelled
-    g-p): an id with no digits can never look like a card number, where a hexadecimal UUID
+    q-z): an id with no digits can never look like a card number, where a hexadecimal UUID
     does about once in 600 (README, "The price of the check")."""
-    return f"{prefix}-{uuid.uuid4().hex.translate(_LETTERS)}"
+    return f"{prefix}-{uuid.uuid4().hex.translate(NO_DIGITS)}"
 
 
 def checked_text(what: str, text: str, limit: int) -> str:

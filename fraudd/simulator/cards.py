@@ -12,10 +12,9 @@ from typing import Final
 
 import numpy as np
 
+from fraudd.pan import NO_DIGITS
+
 TOKEN_PREFIX: Final[str] = "tok_"
-# Hex digits 0-9 become letters q-z: a token then never holds a 13-19 digit run that a
-# data-loss scanner (or a human) could take for a card number. Still 96 bits, 24 characters.
-_NO_DIGITS = str.maketrans("0123456789", "qrstuvwxyz")
 
 
 def _digest(seed: int, customer_id: int, person: bytes, size: int) -> bytes:
@@ -26,7 +25,7 @@ def _digest(seed: int, customer_id: int, person: bytes, size: int) -> bytes:
 def card_token(seed: int, customer_id: int) -> str:
     """Return the card token of a customer: ``tok_`` + 24 letters (hex with digits as q-z)."""
     return TOKEN_PREFIX + _digest(seed, customer_id, b"fraudd-card-tok", 12).hex().translate(
-        _NO_DIGITS
+        NO_DIGITS  # a data-loss scanner (or a human) never takes it for a card number
     )
 
 
