@@ -15,8 +15,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic_core import PydanticCustomError
 
 from fraudd.columns import DEFAULT_CURRENCY
+from fraudd.pan import holds_pan
 
 SCHEMA_VERSION = 1
 SUPPORTED_VERSIONS = frozenset({SCHEMA_VERSION})
@@ -35,7 +37,10 @@ REJECT_REASONS = (
     "implausible_time",
 )
 
-Ident = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")]
+IDENT_PATTERN = r"^[A-Za-z0-9_.:-]{1,64}$"
+TOKEN_PATTERN = r"^[A-Za-z0-9_-]{8,64}$"
+"""A card token: the console's URL segments and the history import hold tokens to it too."""
+Ident = Annotated[str, Field(pattern=IDENT_PATTERN)]
 _ALL_DIGITS = re.compile(r"^\d+$")
 
 
@@ -48,7 +53,7 @@ class Swipe(BaseModel):
     schema_version: Literal[1] = 1
     tx_id: Ident
     tx_time: datetime
-    card_token: Annotated[str, Field(min_length=8, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
+    card_token: Annotated[str, Field(pattern=TOKEN_PATTERN)]
     last4: Annotated[str, Field(pattern=r"^\d{4}$")]
     customer_id: Ident
     terminal_id: Ident
@@ -63,10 +68,18 @@ class Swipe(BaseModel):
 
     @field_validator("card_token")
     @classmethod
-    def _not_a_pan(cls, value: str) -> str:
-        # A token made only of digits could be a card number: refuse it rather than store it.
+    def _opaque(cls, value: str) -> str:
+        # A token made only of digits could be (part of) a card number: refuse it.
         if _ALL_DIGITS.fullmatch(value):
             raise ValueError("card_token must be an opaque token, not digits")
+        return value
+
+    @field_validator("tx_id", "customer_id", "terminal_id", "card_token")
+    @classmethod
+    def _not_a_pan(cls, value: str) -> str:
+        # Invariant 7 at the stream's door (fraudd.pan): the detail names the field, not value.
+        if holds_pan(value):
+            raise PydanticCustomError("pan_like", "holds a card number")
         return value
 
     @field_validator("tx_time", "produced_at")
@@ -84,6 +97,19 @@ class Swipe(BaseModel):
     def to_bytes(self) -> bytes:
         """The record as sent to Kinesis: compact UTF-8 JSON."""
         return self.model_dump_json(exclude_none=True).encode()
+
+
+_TOKEN = re.compile(TOKEN_PATTERN)
+
+
+def is_card_token(value: str) -> bool:
+    """True when ``value`` passes the wire record's card-token checks (pattern, length, not
+    digits only, no card number): what any other door holding a token checks too."""
+    return (
+        bool(_TOKEN.fullmatch(value))
+        and not _ALL_DIGITS.fullmatch(value)
+        and not (holds_pan(value))
+    )
 
 
 @dataclass(frozen=True)

@@ -124,3 +124,32 @@ def test_arbitrary_json_objects_are_decided_or_rejected(fields: dict[str, object
         assert result.reason in REJECT_REASONS and result.detail
     else:
         assert result.amount >= 0 and result.tx_time.tzinfo is not None
+
+
+@pytest.mark.parametrize("field", ["tx_id", "customer_id", "terminal_id", "card_token"])
+@pytest.mark.parametrize(
+    "pan",
+    [
+        "4111-1111-1111-1111",
+        "4111_1111_1111_1111",
+        "4111.1111.1111.1111",
+        "5500:0000:0000:0004",
+        "tok4111111111111111",
+        "x-4111111111111111",
+    ],
+)
+def test_a_card_number_in_any_id_or_the_token_is_refused(field: str, pan: str) -> None:
+    """Sends a PAN, separated or inside letters, as each id and as the card token (main
+    accepted all of them but the plain digits as a token)."""
+    if field == "card_token" and not pan.replace("-", "").replace("_", "").isalnum():
+        pan = pan.replace(".", "-").replace(":", "_")  # the token's stricter alphabet
+    result = parse(good(**{field: pan}))
+    assert isinstance(result, Rejected) and result.reason == "invalid_field"
+    assert result.detail == f"{field}: pan_like"
+    assert pan not in result.detail
+
+
+def test_the_token_keeps_its_strict_pattern_and_length() -> None:
+    for token in ["short", "x" * 65, "tok.with.dots", "tok with space", "12345678"]:
+        result = parse(good(card_token=token))
+        assert isinstance(result, Rejected) and result.detail.startswith("card_token:"), token

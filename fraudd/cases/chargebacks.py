@@ -3,25 +3,32 @@
 A file is CSV with a header naming three columns (aliases accepted): the transaction id
 (``tx_id``), the label (``label`` / ``is_fraud``: 1/0, true/false, fraud/legitimate, yes/no) and
 when the bank learnt it (``labelled_at`` / ``label_time``: ISO 8601 with a time zone). A row is
-rejected, with its line number and the reason, when a field is missing or malformed, when its
-transaction appears earlier in the file, when its transaction is unknown to the warehouse, or when
-its label time is before the transaction or in the future. Every other row is loaded, in one
-transaction, with source ``chargeback``: it replaces any label the transaction had (a chargeback
-after a verdict wins) and a disagreement with a verdict is counted.
+rejected, with its line number, the column and the reason, when a field is missing or malformed
+(a transaction id holding a card number included), when its transaction appears earlier in the
+file, when its transaction is unknown to the warehouse, or when its label time is before the
+transaction or in the future. A reason never repeats the cell: a rejected cell may be a card
+number or a spreadsheet formula. A field longer than the csv module's limit refuses the file.
+Every other row is loaded, in one transaction, with source ``chargeback``: it replaces any label
+the transaction had (a chargeback after a verdict wins) and a disagreement with a verdict is
+counted.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from fraudd.cases.service import Actor, audit_entry
 from fraudd.cases.values import CHARGEBACK_SOURCE, VERDICT_SOURCE
-from fraudd.warehouse import CaseOps, Label
+from fraudd.pan import holds_pan, refusal
+from fraudd.records import IDENT_PATTERN
+from fraudd.warehouse import CaseOps, Label, text_bytes
 
 COLUMNS = {
     "tx_id": ("tx_id", "transaction_id", "transaction"),
@@ -31,7 +38,8 @@ COLUMNS = {
 TRUE = frozenset({"1", "true", "t", "yes", "y", "fraud"})
 FALSE = frozenset({"0", "false", "f", "no", "n", "legitimate", "legit", "genuine"})
 FUTURE_SLACK = timedelta(minutes=5)
-MAX_TX_ID = 64
+SUBJECT_BYTES = text_bytes("audit_log", "subject")  # it holds the file's name, cut to fit
+_TX_ID = re.compile(IDENT_PATTERN)
 
 
 class FileRefused(Exception):
@@ -67,16 +75,18 @@ def parse_row(row: list[str], cols: dict[str, int]) -> Label:
     if len(row) <= max(cols.values()):
         raise ValueError(f"expected at least {max(cols.values()) + 1} fields, got {len(row)}")
     tx_id, label, when = (row[cols[k]].strip() for k in ("tx_id", "label", "labelled_at"))
-    if not tx_id or len(tx_id) > MAX_TX_ID or not tx_id.isprintable():
-        raise ValueError(f"transaction id must be 1-{MAX_TX_ID} printable characters")
+    if holds_pan(tx_id):
+        raise ValueError(refusal("column tx_id"))
+    if not _TX_ID.fullmatch(tx_id):
+        raise ValueError("column tx_id: not 1-64 letters, digits, '_', '.', ':' or '-'")
     if label.lower() not in TRUE | FALSE:
-        raise ValueError(f"label {label[:20]!r} is not fraud/legitimate, 1/0 or true/false")
+        raise ValueError("column label: not fraud/legitimate, 1/0, true/false or yes/no")
     try:
         at = datetime.fromisoformat(when.replace("Z", "+00:00"))
     except ValueError:
-        raise ValueError(f"label time {when[:40]!r} is not ISO 8601") from None
+        raise ValueError("column labelled_at: not an ISO 8601 time") from None
     if at.tzinfo is None:
-        raise ValueError("label time has no time zone (add Z or +00:00)")
+        raise ValueError("column labelled_at: no time zone (add Z or +00:00)")
     return Label(tx_id, label.lower() in TRUE, at)
 
 
@@ -89,12 +99,11 @@ def read_file(path: Path) -> Iterator[tuple[int, Label | str]]:
     except OSError as exc:
         raise FileRefused(f"{path}: cannot read ({exc.strerror or exc})") from None
     reader = csv.reader(io.StringIO(text))
-    try:
-        header = next(reader)
-    except StopIteration:
-        raise FileRefused(f"{path}: empty file (a header row is required)") from None
+    header = next(_rows(reader, path), None)
+    if header is None:
+        raise FileRefused(f"{path}: empty file (a header row is required)")
     cols = _header(header)
-    for row in reader:
+    for row in _rows(reader, path):
         line = reader.line_num
         if not any(cell.strip() for cell in row):
             continue
@@ -104,17 +113,33 @@ def read_file(path: Path) -> Iterator[tuple[int, Label | str]]:
             yield line, str(exc)
 
 
+def _rows(reader: Any, path: Path) -> Iterator[list[str]]:
+    """The reader's rows; a CSV error (a field over the csv module's size limit) refuses the
+    file with the line it is on."""
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            raise FileRefused(f"{path}:{reader.line_num}: not readable as CSV ({exc})") from None
+        yield row
+
+
 async def import_file(ops: CaseOps, actor: Actor, path: Path, now: datetime) -> ImportReport:
     """Check and load a chargeback file (call inside one transaction)."""
     actor.require_investigator()
-    report, good, seen = ImportReport(), [], set()
+    if holds_pan(path.name):
+        raise FileRefused(refusal("the file's name", "rename the file"))
+    report, good, seen = ImportReport(), [], dict[str, int]()
     for line, item in read_file(path):
         if isinstance(item, str):
             report.rejected.append(Rejected(line, item))
         elif item.tx_id in seen:
-            report.rejected.append(Rejected(line, f"{item.tx_id} appears earlier in the file"))
+            first = seen[item.tx_id]
+            report.rejected.append(Rejected(line, f"column tx_id: the same as on line {first}"))
         else:
-            seen.add(item.tx_id)
+            seen[item.tx_id] = line
             good.append((line, item))
     times = await ops.transaction_times([label.tx_id for _, label in good])
     accepted = []
@@ -136,16 +161,17 @@ async def import_file(ops: CaseOps, actor: Actor, path: Path, now: datetime) -> 
     detail = f"{path.name}: {report.loaded} loaded, {len(report.rejected)} rejected"
     after = {"loaded": report.loaded, "rejected": len(report.rejected),
              "disagreements": report.disagreements}  # fmt: skip
-    await ops.append_audit(audit_entry(actor, now, "labels.imported", path.name[:80], detail=detail,
+    subject = path.name.encode()[:SUBJECT_BYTES].decode(errors="ignore")
+    await ops.append_audit(audit_entry(actor, now, "labels.imported", subject, detail=detail,
                                   after=after))  # fmt: skip
     return report
 
 
 def _check(label: Label, tx_time: datetime | None, now: datetime) -> str | None:
     if tx_time is None:
-        return f"transaction {label.tx_id} is not in the warehouse"
+        return "column tx_id: no such transaction in the warehouse"
     if label.labelled_at < tx_time:
-        return f"label time {label.labelled_at.isoformat()} is before the transaction"
+        return "column labelled_at: before the transaction"
     if label.labelled_at > now + FUTURE_SLACK:
-        return f"label time {label.labelled_at.isoformat()} is in the future"
+        return "column labelled_at: in the future"
     return None

@@ -19,6 +19,7 @@ Recording a verdict, in order:
 
 from __future__ import annotations
 
+import re
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -26,7 +27,9 @@ from typing import Any, Literal
 
 from fraudd.cases.values import OUTCOMES, VERDICT_SOURCE, AuditEntry, Case, Outcome, VerdictRecord
 from fraudd.metrics import Metrics
-from fraudd.warehouse import CaseOps, Label
+from fraudd.pan import NO_DIGITS, holds_pan, refusal
+from fraudd.records import IDENT_PATTERN, is_card_token
+from fraudd.warehouse import CaseOps, Label, text_bytes
 
 UserRole = Literal["viewer", "investigator"]
 USER_ROLES: tuple[UserRole, ...] = ("viewer", "investigator")
@@ -34,8 +37,11 @@ CASE_CLOSED = "case_closed"
 """The ``type`` of the message a closed case publishes on the alert topic."""
 CLOSED_DECISION = "closed"
 """Its outbox ``decision`` (and SNS ``decision`` attribute): Redshift's column is VARCHAR(8)."""
-MAX_NOTE = 2000
-MAX_REASON = 200
+NOTE_BYTES = text_bytes("verdicts", "note")
+REASON_BYTES = text_bytes("card_blocks", "reason")
+NAME_BYTES = text_bytes("audit_log", "actor")
+TEXT_ADVICE = "refer to a card by its token or its last four digits"
+_IDENT = re.compile(IDENT_PATTERN)
 
 
 class ActionRefused(Exception):
@@ -60,6 +66,11 @@ class Actor:
     role: UserRole
     via: str = "console"
 
+    def __post_init__(self) -> None:
+        checked_text("user name", self.name, NAME_BYTES)
+        if not self.name or not self.name.isprintable() or self.name != self.name.strip():
+            raise ActionRefused("a user name must be printable, without surrounding spaces")
+
     def require_investigator(self) -> None:
         if self.role != "investigator":
             raise Forbidden(f"{self.name} is a {self.role}: only investigators may act")
@@ -76,11 +87,41 @@ class VerdictDone:
 
 
 def new_id(prefix: str) -> str:
-    return f"{prefix}-{uuid.uuid4().hex}"
+    """``prefix-`` and 128 random bits as 32 letters (hexadecimal with its digits spelled
+    q-z): an id with no digits can never look like a card number, where a hexadecimal UUID
+    does about once in 600 (README, "The price of the check")."""
+    return f"{prefix}-{uuid.uuid4().hex.translate(NO_DIGITS)}"
 
 
-def _clean(text: str, limit: int) -> str:
-    return " ".join(text.split())[:limit]
+def checked_text(what: str, text: str, limit: int) -> str:
+    """``text`` as stored (white space collapsed), or ActionRefused in one line when it holds
+    a card number or is longer than the ``limit`` UTF-8 bytes its column holds on Redshift.
+    The message names ``what``, never the text."""
+    clean = " ".join(text.split())
+    if holds_pan(clean):
+        raise ActionRefused(refusal(f"the {what}", TEXT_ADVICE))
+    size = len(clean.encode())
+    if size > limit:
+        raise ActionRefused(
+            f"the {what} is {size} bytes long in UTF-8; at most {limit} fit (the warehouse "
+            f"counts bytes, and a letter outside ASCII takes 2 to 4): shorten it"
+        )
+    return clean
+
+
+def checked_card(card_token: str) -> str:
+    """``card_token`` when it has the wire record's shape (:func:`fraudd.records.is_card_token`),
+    else NotFound: no such card can be blocked, so nothing is read or stored."""
+    if not is_card_token(card_token):
+        raise NotFound("no such card: a card token is 8-64 letters, digits, '_' or '-'")
+    return card_token
+
+
+def checked_tx_id(tx_id: str) -> str:
+    """An empty or wire-shaped transaction id, else ActionRefused (the id is not repeated)."""
+    if tx_id and (not _IDENT.fullmatch(tx_id) or holds_pan(tx_id)):
+        raise ActionRefused("the transaction id is not one fraudd could have stored")
+    return tx_id
 
 
 def audit_entry(actor: Actor, at: datetime, action: str, subject: str, **kw: Any) -> AuditEntry:
@@ -105,7 +146,7 @@ async def record_verdict(
     """Steps 1-6 of the module docstring; call inside a transaction, then :func:`count`."""
     actor.require_investigator()
     verdict = _outcome(outcome)
-    note = _clean(note, MAX_NOTE)
+    note = checked_text("note", note, NOTE_BYTES)
     case = await _open_case(ops, case_id)  # 1
     record = VerdictRecord(
         new_id("verdict"), case_id, case.card_token, verdict, actor.name, note, at
@@ -126,7 +167,7 @@ async def record_verdict(
 
 def _outcome(outcome: str) -> Outcome:
     if outcome not in OUTCOMES:
-        raise ActionRefused(f"outcome must be one of {', '.join(OUTCOMES)}, not {outcome!r}")
+        raise ActionRefused(f"the outcome must be one of {', '.join(OUTCOMES)}")
     return outcome
 
 
@@ -160,7 +201,7 @@ def count(metrics: Metrics, done: VerdictDone, at: datetime) -> None:
 async def _open_case(ops: CaseOps, case_id: str) -> Case:
     case = await ops.get_case(case_id)
     if case is None:
-        raise NotFound(f"no case {case_id}")
+        raise NotFound("no such case")
     if case.status != "open":
         raise ActionRefused(f"case {case_id} is already {case.status}")
     return case
@@ -209,7 +250,8 @@ async def release_block(
 ) -> bool:
     """Lift the card's block (audited); False when the card was not blocked."""
     actor.require_investigator()
-    reason = _clean(reason, MAX_REASON)
+    checked_card(card_token)
+    reason = checked_text("reason", reason, REASON_BYTES)
     if not reason:
         raise ActionRefused("a release needs a reason")
     block = await ops.get_block(card_token)
@@ -236,7 +278,9 @@ async def extend_block(
     actor.require_investigator()
     if not 0 < hours <= 24 * 365:
         raise ActionRefused("hours must be between 0 and 8760")
-    reason = _clean(reason, MAX_REASON) or "extended by an investigator"
+    checked_card(card_token)
+    checked_tx_id(tx_id)
+    reason = checked_text("reason", reason, REASON_BYTES) or "extended by an investigator"
     block = await ops.get_block(card_token)
     start = max(block.expires_at, at) if block is not None else at
     expires = start + timedelta(hours=hours)

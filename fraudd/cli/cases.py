@@ -117,7 +117,7 @@ def cases_show(ctx: typer.Context, case_id: str, as_json: JsonOpt = False) -> No
 
     found = _run(settings_from(ctx), work)
     if found is None:
-        typer.echo(f"fraudd: no case {case_id} (see `fraudd cases list`)", err=True)
+        typer.echo("fraudd: no such case (see `fraudd cases list`)", err=True)
         raise typer.Exit(1)
     if as_json:
         typer.echo(json.dumps(found, default=str, indent=1))
@@ -230,8 +230,14 @@ def console_token(
     user: Annotated[str | None, typer.Option(help="Name shown and audited.")] = None,
 ) -> None:
     """Print a short-lived login URL for the local console (console.auth = local)."""
+    from fraudd.cases.service import NAME_BYTES, ActionRefused, checked_text
     from fraudd.console.auth import login_url
 
+    try:
+        checked_text("user name", user or getpass.getuser(), NAME_BYTES)
+    except ActionRefused as exc:
+        typer.echo(f"fraudd: {exc}", err=True)
+        raise typer.Exit(2) from None
     settings = settings_from(ctx)
     if settings.console.auth != "local":
         typer.echo("fraudd: console.auth is alb: log in through the load balancer", err=True)

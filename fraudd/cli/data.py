@@ -2,7 +2,7 @@
 
 Progress bars go to stderr on a TTY; with ``--json`` the last line of stdout is a JSON summary.
 Exit codes: 0 done, 1 rows rejected (import) or warehouse error, 2 unusable input file,
-78 bad configuration.
+65 a line the csv module cannot read (a field over its size limit), 78 bad configuration.
 """
 
 from __future__ import annotations
@@ -23,11 +23,13 @@ import typer
 from fraudd.cli.app import app, settings_from
 from fraudd.cli.errors import Failure, unreadable_file
 from fraudd.history.loader import ProgressFn
+from fraudd.pan import refusal
 from fraudd.settings import EX_CONFIG, Settings
 
 T = TypeVar("T")
 EX_DATAERR = 1
 EX_USAGE = 2
+EX_BAD_FILE = 65  # sysexits EX_DATAERR: the file itself cannot be read as CSV
 
 simulate_app = typer.Typer(help="Generate simulated data.", no_args_is_help=True)
 history_app = typer.Typer(help="Labelled history in the warehouse.", no_args_is_help=True)
@@ -71,6 +73,7 @@ def _progress(enabled: bool) -> Iterator[ProgressFn | None]:
 def _run(coro_fn: Callable[[], Any]) -> Any:
     """Run a coroutine; staging and simulation conflicts become one line and an exit code (the
     rest, warehouse errors included, is worded by :mod:`fraudd.cli.errors`)."""
+    from fraudd.history.reader import UnreadableLine
     from fraudd.history.timelines import SimulationConflict
     from fraudd.warehouse import StagingConfigError
 
@@ -80,6 +83,8 @@ def _run(coro_fn: Callable[[], Any]) -> Any:
         raise Failure(f"invalid configuration: {exc}", EX_CONFIG) from exc
     except SimulationConflict as exc:
         raise Failure(str(exc), EX_DATAERR) from exc
+    except UnreadableLine as exc:
+        raise Failure(f"history file {exc}", EX_BAD_FILE) from exc
     except (gzip.BadGzipFile, EOFError, zlib.error, UnicodeDecodeError) as exc:
         text = f"cannot read the history file: {type(exc).__name__}: {exc}"
         raise Failure(f"{text}: give a CSV file (UTF-8) or a complete CSV.gz", EX_USAGE) from exc
@@ -253,7 +258,13 @@ def _import_lines(s: dict[str, Any]) -> list[str]:
     lines += [f"  {reason:<22} {n:,}" for reason, n in s["rejected_by_reason"].items()]
     if s["first_rejects"]:
         lines.append("first rejected lines:")
-        lines += [f"  line {r['line']}: {r['reason']}" for r in s["first_rejects"]]
+        lines += [
+            f"  line {r['line']}: {r['reason']}"
+            + (f" (column {r['column']})" if r["column"] else "")
+            for r in s["first_rejects"]
+        ]
+    if any(reason.startswith("pan_like") for reason in s["rejected_by_reason"]):
+        lines.append(refusal("an id or card token marked pan_like"))
     return lines
 
 

@@ -4,6 +4,7 @@ through :mod:`fraudd.cases.service` (which audits it), then a redirect back (POS
 
 from __future__ import annotations
 
+import re
 from contextlib import AbstractAsyncContextManager
 from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
@@ -17,9 +18,15 @@ from fraudd.cases.service import ActionRefused
 from fraudd.console import auth, charts, sessions
 from fraudd.console.web import USER, current, refuse, render, set_cookie
 from fraudd.features import REASONS
+from fraudd.pan import holds_pan
+from fraudd.records import IDENT_PATTERN
 from fraudd.warehouse import CaseFilter, Session
 
 DECISIONS = ("review", "block")
+MAX_PAGE = 10_000
+_INTEGER = re.compile(r"[0-9]{1,9}")
+_MCC = re.compile(r"[0-9]{4}")
+_CASE_ID = re.compile(r"case-" + IDENT_PATTERN.strip("^$"))
 AGES_H = {"1h": 1, "24h": 24, "7d": 24 * 7, "30d": 24 * 30}
 NOTICES = {
     "verdict": "Verdict recorded.",
@@ -108,9 +115,8 @@ def queue_filter(request: web.Request) -> tuple[CaseFilter, dict[str, str], int]
     since = now(request) - timedelta(hours=AGES_H[age]) if age else None
     min_amount = _decimal(q.get("min_amount", ""))
     mcc = q.get("mcc", "")
-    mcc_value = mcc if mcc.isdigit() and len(mcc) == 4 else None
-    page = int(q["page"]) if q.get("page", "").isdigit() else 1
-    page = max(1, min(page, 10_000))
+    mcc_value = mcc if _MCC.fullmatch(mcc) else None
+    page = max(1, min(_integer(q.get("page", "")) or 1, MAX_PAGE))
     for key, value in (("decision", decision), ("age", age), ("mcc", mcc_value)):
         if value:
             shown[key] = value
@@ -121,6 +127,12 @@ def queue_filter(request: web.Request) -> tuple[CaseFilter, dict[str, str], int]
         merchant_category=mcc_value, limit=size + 1, offset=(page - 1) * size,
     )  # fmt: skip
     return query, shown, page
+
+
+def _integer(text: str) -> int | None:
+    """A query parameter as an integer: ASCII digits only (``str.isdigit`` accepts ``²``,
+    which ``int`` refuses), at most 9 of them; anything else is None."""
+    return int(text) if _INTEGER.fullmatch(text) else None
 
 
 def _decimal(text: str) -> Decimal | None:
@@ -147,9 +159,26 @@ async def queue(request: web.Request) -> web.StreamResponse:
     return render(template, request, context)
 
 
+def case_segment(request: web.Request) -> str:
+    """The URL's case id: ``case-`` and a wire-shaped transaction id holding no card number,
+    else 404 before anything is read or stored."""
+    case_id = request.match_info["case_id"]
+    if not _CASE_ID.fullmatch(case_id) or holds_pan(case_id):
+        raise web.HTTPNotFound(text="no such case")
+    return case_id
+
+
+def card_segment(request: web.Request) -> str:
+    """The URL's card token, held to the wire record's token checks, else 404."""
+    try:
+        return service.checked_card(request.match_info["card_token"])
+    except ActionRefused:
+        raise web.HTTPNotFound(text="no such card") from None
+
+
 @routes.get("/cases/{case_id}")
 async def case_page(request: web.Request) -> web.StreamResponse:
-    case_id = request.match_info["case_id"]
+    case_id = case_segment(request)
     rows = current(request).deps.settings.console.history_rows
     async with session(request) as s:
         case = await s.get_case(case_id)
@@ -215,7 +244,7 @@ async def _act(request: web.Request, back: str, work: Any) -> web.StreamResponse
 
 @routes.post("/cases/{case_id}/verdict")
 async def verdict(request: web.Request) -> web.StreamResponse:
-    case_id = request.match_info["case_id"]
+    case_id = case_segment(request)
     form = await _form(request)
 
     async def work(s: Any, actor: service.Actor, at: datetime) -> tuple[str, Any]:
@@ -230,7 +259,7 @@ async def verdict(request: web.Request) -> web.StreamResponse:
 
 @routes.post("/cases/{case_id}/assign")
 async def assign(request: web.Request) -> web.StreamResponse:
-    case_id = request.match_info["case_id"]
+    case_id = case_segment(request)
     form = await _form(request)
     user: auth.User = request[USER]
     assignee = user.name if form.get("take", "1") == "1" else None
@@ -244,12 +273,13 @@ async def assign(request: web.Request) -> web.StreamResponse:
 
 def _back(form: dict[str, str]) -> str:
     case_id = form.get("case_id", "")
-    return f"/cases/{case_id}" if case_id.startswith("case-") else "/blocks"
+    wellformed = _CASE_ID.fullmatch(case_id) and not holds_pan(case_id)
+    return f"/cases/{case_id}" if wellformed else "/blocks"
 
 
 @routes.post("/cards/{card_token}/release")
 async def release(request: web.Request) -> web.StreamResponse:
-    card = request.match_info["card_token"]
+    card = card_segment(request)
     form = await _form(request)
 
     async def work(s: Any, actor: service.Actor, at: datetime) -> tuple[str, Any]:
@@ -261,7 +291,7 @@ async def release(request: web.Request) -> web.StreamResponse:
 
 @routes.post("/cards/{card_token}/extend")
 async def extend(request: web.Request) -> web.StreamResponse:
-    card = request.match_info["card_token"]
+    card = card_segment(request)
     form = await _form(request)
     hours = _decimal(form.get("hours", ""))
 

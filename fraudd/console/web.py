@@ -21,6 +21,7 @@ from aiohttp import web
 from fraudd.console import auth, sessions
 from fraudd.console.alb import HEADER, AlbVerifier, NoRole
 from fraudd.deps import Deps
+from fraudd.pan import redact_pans
 
 log = structlog.get_logger(__name__)
 HERE = Path(__file__).resolve().parent
@@ -97,7 +98,8 @@ async def identify(request: web.Request) -> auth.User:
 def refuse(request: web.Request, status: int, reason: str, detail: str) -> web.Response:
     """A refusal that carries no data: the login page (401) or a short error page."""
     current(request).deps.metrics.console_refusals.labels(reason=reason).inc()
-    log.info("console.refused", path=request.path, status=status, reason=reason, detail=detail)
+    path = redact_pans(request.path.encode()).decode()  # a URL may carry what was refused
+    log.info("console.refused", path=path, status=status, reason=reason, detail=detail)
     template = "login.html" if status == 401 else "error.html"
     context = {"message": MESSAGES.get(reason, "refused"), "alb": current(request).alb}
     return render(template, request, context, status)

@@ -34,6 +34,7 @@ import numpy as np
 import pandas as pd
 
 from fraudd import columns as cols
+from fraudd.pan import NO_DIGITS
 
 MIN_LABEL_DELAY_DAYS: Final[float] = 1.0
 DEFAULT_LAST4: Final[str] = "0000"
@@ -110,9 +111,6 @@ def label_delays(tx_ids: pd.Series | np.ndarray, max_days: float) -> np.ndarray:
     return seconds.astype(np.int64).astype("timedelta64[s]")
 
 
-_NO_DIGITS = str.maketrans("0123456789", "qrstuvwxyz")
-
-
 def derived_card_token(customer_id: str) -> str:
     """An opaque token for a customer's card when a file has none: ``tok_`` + 24 letters.
 
@@ -120,4 +118,4 @@ def derived_card_token(customer_id: str) -> str:
     has no seed); digits become letters so that a token never looks like a card number.
     """
     digest = hashlib.blake2b(customer_id.encode(), digest_size=12, person=b"fraudd-imp-tok")
-    return "tok_" + digest.hexdigest().translate(_NO_DIGITS)
+    return "tok_" + digest.hexdigest().translate(NO_DIGITS)

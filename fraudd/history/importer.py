@@ -43,7 +43,8 @@ class ImportSummary:
     """Rows without ``labelled_at`` that passed validation: their label is known at
     ``tx_time + label_delay_days`` (the conservative rule)."""
     rejected: Counter[str] = field(default_factory=Counter)
-    first_rejects: list[tuple[int, str]] = field(default_factory=list)
+    first_rejects: list[tuple[int, str, str]] = field(default_factory=list)
+    """``(line, reason, column)``: the cell itself is never kept (it may be a card number)."""
     seconds: float = 0.0
     load: LoadResult | None = None
 
@@ -72,7 +73,9 @@ class ImportSummary:
             "labels_at_delay": self.labels_at_delay,
             "rejected": self.rejected_total,
             "rejected_by_reason": {r: self.rejected[r] for r in REASONS if self.rejected[r]},
-            "first_rejects": [{"line": line, "reason": r} for line, r in self.first_rejects],
+            "first_rejects": [
+                {"line": line, "reason": r, "column": c} for line, r, c in self.first_rejects
+            ],
             "seconds": self.seconds,
             "load_seconds": self.load.seconds if self.load is not None else {},
         }
@@ -98,7 +101,7 @@ class _Reading:
             if room > 0:
                 head = rejects.head(room)
                 self.summary.first_rejects += list(
-                    zip(head["line"].tolist(), head["reason"].tolist(), strict=True)
+                    zip(*(head[k].tolist() for k in ("line", "reason", "column")), strict=True)
                 )
             if progress is not None:
                 progress("read", file.bytes_read, file.size)
@@ -135,4 +138,5 @@ async def import_history(
 def _merge(summary: ImportSummary, load: LoadResult, sample: int) -> None:
     summary.loaded, summary.labels = load.loaded, load.labels
     summary.rejected.update(load.rejected)
-    summary.first_rejects = sorted(summary.first_rejects + load.sample)[:sample]
+    found = [(line, reason, "tx_id") for line, reason in load.sample]  # repeats, known ids
+    summary.first_rejects = sorted(summary.first_rejects + found)[:sample]

@@ -29,6 +29,15 @@ CHUNK_ROWS: Final[int] = 200_000
 _GZIP_MAGIC = b"\x1f\x8b"
 
 
+class UnreadableLine(ValueError):
+    """A line the csv module cannot parse at all (a field longer than its size limit): the
+    file is refused, naming the line, rather than guessed at."""
+
+    def __init__(self, line: int, error: csv.Error) -> None:
+        super().__init__(f"line {line}: not readable as CSV ({error}): fix or remove the line")
+        self.line = line
+
+
 @dataclass(frozen=True, eq=False)
 class RawChunk:
     """Rows of one chunk as text, under canonical column names, and their line numbers."""
@@ -61,7 +70,10 @@ class HistoryFile(OpenOnEnter):
         self._text = stack.enter_context(
             io.TextIOWrapper(binary, encoding="utf-8-sig", errors="replace", newline="")
         )
-        header = next(csv.reader([self._text.readline()]), [])
+        try:
+            header = next(csv.reader([self._text.readline()]), [])
+        except csv.Error as error:
+            raise UnreadableLine(1, error) from None
         self.layout = detect_layout(header)  # a LayoutError closes the file again
 
     @property
@@ -88,7 +100,10 @@ def parse_lines(lines: list[str], first_line: int, layout: Layout) -> RawChunk:
         lines[-1] += "\n"  # the file's last line
     fields = np.fromiter(map(_COUNT_COMMAS, lines), dtype=np.int64, count=len(lines)) + 1
     for i in np.flatnonzero(np.fromiter(map(_HAS_QUOTE, lines), dtype=bool, count=len(lines))):
-        fields[i] = _quoted_field_count(lines[i])
+        try:
+            fields[i] = _quoted_field_count(lines[i])
+        except csv.Error as error:
+            raise UnreadableLine(first_line + int(i), error) from None
     blank = np.zeros(len(lines), dtype=bool)
     for i in np.flatnonzero(fields == 1):
         blank[i] = not lines[i].strip()

@@ -24,8 +24,12 @@ from fraudd.history.columns import (
     derived_card_token,
 )
 from fraudd.history.reader import RawChunk
-from fraudd.pan import find_pans
-from fraudd.records import MAX_AMOUNT  # the wire record's bound: a history row has the same
+from fraudd.pan import holds_pan
+from fraudd.records import (  # the wire record's bounds: a history row has the same
+    IDENT_PATTERN,
+    MAX_AMOUNT,
+    TOKEN_PATTERN,
+)
 
 REASONS: Final[tuple[str, ...]] = (
     "malformed_line",  # wrong number of fields, unbalanced quotes
@@ -37,18 +41,20 @@ REASONS: Final[tuple[str, ...]] = (
     "negative_amount",  # zero is accepted: $0 authorisations are real traffic
     "absurd_amount",  # above MAX_AMOUNT
     "bad_label",  # is_fraud not 0 or 1
-    "pan_like_card_token",  # digits only, or a run of 13+ digits
+    "pan_like_card_token",  # digits only, or holding a card number (fraudd.pan)
     "bad_card_token",
     "bad_field",  # an optional column with an invalid value
     "duplicate_in_file",  # tx_id seen on an earlier line (found by the loader)
     "already_loaded",  # tx_id already in the warehouse (found by the loader)
 )
 _CODE = {reason: code for code, reason in enumerate(REASONS, start=1)}
+_COLUMNS: Final[tuple[str, ...]] = ("", *NORMAL_COLUMNS)
+"""The column a rejected row is reported by ("" for a line that is not a row at all)."""
+_COLUMN_CODE = {name: code for code, name in enumerate(_COLUMNS)}
 EARLIEST_TX_TIME: Final[pd.Timestamp] = pd.Timestamp("1990-01-01", tz="UTC")
 MAX_FUTURE: Final[pd.Timedelta] = pd.Timedelta(days=30)
-_IDENT = r"[A-Za-z0-9_.:-]{1,64}"
-_TOKEN = r"[A-Za-z0-9_-]{8,64}"
-_DIGIT_RUN = re.compile(r"\d{13}")
+_IDENT = IDENT_PATTERN.strip("^$")
+_TOKEN = TOKEN_PATTERN.strip("^$")
 
 
 @dataclass(frozen=True, eq=False)
@@ -58,8 +64,9 @@ class Validated:
 
     rows: pd.DataFrame
     rejects: pd.DataFrame
+    """Columns ``line`` (int64), ``reason`` and ``column`` (str: the cell is never kept, it may
+    be a card number)."""
     labels_at_delay: int = 0
-    """Columns ``line`` (int64) and ``reason`` (str)."""
 
 
 class _Flags:
@@ -67,9 +74,12 @@ class _Flags:
 
     def __init__(self, n: int) -> None:
         self.code = np.zeros(n, dtype=np.int8)
+        self.column = np.zeros(n, dtype=np.int8)
 
-    def flag(self, mask: np.ndarray, reason: str) -> None:
-        self.code[(self.code == 0) & mask] = _CODE[reason]
+    def flag(self, mask: np.ndarray, reason: str, column: str) -> None:
+        new = (self.code == 0) & mask
+        self.code[new] = _CODE[reason]
+        self.column[new] = _COLUMN_CODE[column]
 
 
 class _Column:
@@ -100,12 +110,8 @@ def _matching(pattern: str) -> Callable[[np.ndarray], np.ndarray]:
 
 
 def _has_pan(values: np.ndarray) -> np.ndarray:
-    """True where a value holds a Luhn-valid run of 13-19 digits (regex first: it is rare)."""
-    search = _DIGIT_RUN.search
-    found = np.fromiter((search(v) is not None for v in values), dtype=bool, count=len(values))
-    candidates = np.flatnonzero(found)
-    found[candidates] = [bool(find_pans(values[i].encode())) for i in candidates]
-    return found
+    """True where a value holds a card number, separated or not (:func:`fraudd.pan.holds_pan`)."""
+    return np.fromiter(map(holds_pan, values), dtype=bool, count=len(values))
 
 
 def _numbers(values: np.ndarray) -> np.ndarray:
@@ -136,39 +142,43 @@ class _Checker:
     def check_ids(self) -> None:
         names = ("tx_id", "customer_id", "terminal_id")
         for name in names:
-            self.flags.flag(self.col(name).empty, "missing_id")
-        self.flags.flag(~_matching(_IDENT)(self.col("tx_id").values), "bad_id")  # all distinct
+            self.flags.flag(self.col(name).empty, "missing_id", name)
+        self.flags.flag(
+            ~_matching(_IDENT)(self.col("tx_id").values), "bad_id", "tx_id"
+        )  # all distinct
         for name in names[1:]:
-            self.flags.flag(~self.col(name).map(_matching(_IDENT)), "bad_id")
-        self.flags.flag(_has_pan(self.col("tx_id").values), "pan_like_id")
+            self.flags.flag(~self.col(name).map(_matching(_IDENT)), "bad_id", name)
+        self.flags.flag(_has_pan(self.col("tx_id").values), "pan_like_id", "tx_id")
         for name in names[1:]:
-            self.flags.flag(self.col(name).map(_has_pan), "pan_like_id")
+            self.flags.flag(self.col(name).map(_has_pan), "pan_like_id", name)
 
     def check_time(self, now: dt.datetime) -> pd.Series:
         tx_time = _times(self.col("tx_time").values)
         latest = pd.Timestamp(now).tz_convert("UTC") + MAX_FUTURE
         bad = tx_time.isna() | (tx_time < EARLIEST_TX_TIME) | (tx_time > latest)
-        self.flags.flag(bad.to_numpy(dtype=bool), "bad_time")
+        self.flags.flag(bad.to_numpy(dtype=bool), "bad_time", "tx_time")
         return tx_time
 
     def check_amount(self) -> np.ndarray:
         amount = self.col("amount").map(_numbers)
         with np.errstate(invalid="ignore"):
-            self.flags.flag(~np.isfinite(amount), "bad_amount")
-            self.flags.flag(amount < 0, "negative_amount")
-            self.flags.flag(amount > MAX_AMOUNT, "absurd_amount")
+            self.flags.flag(~np.isfinite(amount), "bad_amount", "amount")
+            self.flags.flag(amount < 0, "negative_amount", "amount")
+            self.flags.flag(amount > MAX_AMOUNT, "absurd_amount", "amount")
         return np.round(amount, 2)
 
     def check_label(self) -> np.ndarray:
         label = self.col("is_fraud").values
-        self.flags.flag(~((label == "0") | (label == "1")), "bad_label")
+        self.flags.flag(~((label == "0") | (label == "1")), "bad_label", "is_fraud")
         return np.asarray(label == "1", dtype=bool)
 
     def check_card_token(self) -> np.ndarray:
         token = self.col("card_token")
         digits_only = token.map(_matching(r"\d+"))
-        self.flags.flag(digits_only | token.map(_has_digit_run), "pan_like_card_token")
-        self.flags.flag(~token.empty & ~token.map(_matching(_TOKEN)), "bad_card_token")
+        self.flags.flag(digits_only | token.map(_has_pan), "pan_like_card_token", "card_token")
+        self.flags.flag(
+            ~token.empty & ~token.map(_matching(_TOKEN)), "bad_card_token", "card_token"
+        )
         derived = self.col("customer_id").map(
             lambda ids: np.array([derived_card_token(c) for c in ids], dtype=object)
         )
@@ -176,7 +186,7 @@ class _Checker:
 
     def check_text(self, name: str, pattern: str, default: str | None) -> np.ndarray:
         column = self.col(name)
-        self.flags.flag(~column.empty & ~column.map(_matching(pattern)), "bad_field")
+        self.flags.flag(~column.empty & ~column.map(_matching(pattern)), "bad_field", name)
         return np.where(column.empty, np.array(default, dtype=object), column.values)
 
     def check_coordinate(self, name: str) -> np.ndarray:
@@ -184,13 +194,13 @@ class _Checker:
         number = column.map(_numbers)
         with np.errstate(invalid="ignore"):
             bad = ~column.empty & ~(np.isfinite(number) & (np.abs(number) <= 1e6))
-        self.flags.flag(bad, "bad_field")
+        self.flags.flag(bad, "bad_field", name)
         return number
 
     def check_scenario(self) -> pd.Series:
         column = self.col("fraud_scenario")
         ok = column.map(_matching(r"\d{1,4}"))
-        self.flags.flag(~column.empty & ~ok, "bad_field")
+        self.flags.flag(~column.empty & ~ok, "bad_field", "fraud_scenario")
         return pd.Series(column.map(_numbers)).where(ok).astype("Int16")
 
     def check_labelled_at(self, tx_time: pd.Series, delay_days: float) -> pd.Series:
@@ -204,13 +214,8 @@ class _Checker:
             return derived
         given = _times(column.values)
         bad = ~column.empty & (given.isna() | (given < tx_time)).to_numpy(dtype=bool)
-        self.flags.flag(bad, "bad_field")
+        self.flags.flag(bad, "bad_field", "labelled_at")
         return given.where(~column.empty, derived)
-
-
-def _has_digit_run(values: np.ndarray) -> np.ndarray:
-    search = _DIGIT_RUN.search
-    return np.fromiter((search(v) is not None for v in values), dtype=bool, count=len(values))
 
 
 def validate_chunk(chunk: RawChunk, now: dt.datetime, label_delay_days: float) -> Validated:
@@ -246,7 +251,9 @@ def validate_chunk(chunk: RawChunk, now: dt.datetime, label_delay_days: float) -
 def _rejects(chunk: RawChunk, flags: _Flags) -> pd.DataFrame:
     bad = np.flatnonzero(flags.code)
     reasons = np.asarray(REASONS, dtype=object)[flags.code[bad] - 1]
+    columns = np.asarray(_COLUMNS, dtype=object)[flags.column[bad]]
     lines = np.concatenate([chunk.lines[bad], chunk.malformed])
     names = np.concatenate([reasons, np.full(chunk.malformed.size, REASONS[0], dtype=object)])
+    where = np.concatenate([columns, np.full(chunk.malformed.size, "", dtype=object)])
     order = np.argsort(lines, kind="stable")
-    return pd.DataFrame({"line": lines[order], "reason": names[order]})
+    return pd.DataFrame({"line": lines[order], "reason": names[order], "column": where[order]})

@@ -15,10 +15,9 @@ from typing import Final
 
 import numpy as np
 
+from fraudd.pan import NO_DIGITS
+
 TOKEN_PREFIX: Final[str] = "tok_"
-# Hex digits 0-9 become letters q-z: a token then never holds a 13-19 digit run that a
-# data-loss scanner (or a human) could take for a card number. Still 96 bits, 24 characters.
-_NO_DIGITS = str.maketrans("0123456789", "qrstuvwxyz")
 
 
 def _digest(seed: int, customer_id: int, person: bytes, size: int, generation: int) -> bytes:
@@ -31,7 +30,7 @@ def _digest(seed: int, customer_id: int, person: bytes, size: int, generation: i
 def card_token(seed: int, customer_id: int, generation: int = 0) -> str:
     """Return the card token of a customer: ``tok_`` + 24 letters (hex with digits as q-z)."""
     digest = _digest(seed, customer_id, b"fraudd-card-tok", 12, generation)
-    return TOKEN_PREFIX + digest.hex().translate(_NO_DIGITS)
+    return TOKEN_PREFIX + digest.hex().translate(NO_DIGITS)
 
 
 def card_last4(seed: int, customer_id: int, generation: int = 0) -> str:

@@ -136,13 +136,15 @@ def _currencies(terminal: np.ndarray, by_terminal: np.ndarray | None) -> np.ndar
 
 
 def _tx_ids(seed: int, day: np.ndarray, prefix: str) -> np.ndarray:
-    """Ids ``<prefix><seed hex>-<day>-<index in day>`` for rows grouped by day, as str objects."""
+    """Ids ``<prefix><seed hex>-d<day>-<index in day>`` for rows grouped by day, as str objects.
+    The ``d`` keeps the seed's digits apart from the rest: no id holds 13 digits in a row, even
+    across the hyphens, so none can look like a card number (:mod:`fraudd.pan`)."""
     if day.size == 0:
         return np.empty(0, dtype=object)
     days, first_row = np.unique(day, return_index=True)
     which = np.searchsorted(days, day)
     index = np.arange(day.size) - first_row[which]
-    prefixes = np.array([f"{prefix}{seed:x}-{d:05d}-" for d in days.tolist()])
+    prefixes = np.array([f"{prefix}{seed:x}-d{d:05d}-" for d in days.tolist()])
     suffixes = np.array([f"{i:07d}" for i in range(int(index.max()) + 1)])
     # Vectorised string concatenation: ~10x faster than formatting each id in Python.
     return np.strings.add(prefixes[which], suffixes[index]).astype(object)

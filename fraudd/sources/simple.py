@@ -58,7 +58,7 @@ class SimpleSource:
             amount, fraud = float(abs(rng.normal(self.mean_amount[customer], 20)) + 0.01), False
         terminal = int(rng.integers(self.terminals))
         return Draft(
-            tx_id=f"s{self.seed:x}-{self.counter:012d}",
+            tx_id=f"s{self.seed:x}-n{self.counter:012d}",  # a letter: never 13 digits in a row
             tx_time=self.now,
             card_token=card_token(self.seed, customer),
             last4=card_last4(self.seed, customer),

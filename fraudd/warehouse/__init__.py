@@ -57,6 +57,7 @@ from fraudd.warehouse.model_training import (
 from fraudd.warehouse.redshift_s3 import StagingConfigError
 from fraudd.warehouse.seam import PostgresSession, RedshiftSession, Session, Warehouse
 from fraudd.warehouse.session import SessionBase, Statements
+from fraudd.warehouse.sqlfiles import text_bytes
 from fraudd.warehouse.stream import (
     Advance,
     DeadLetter,
@@ -123,6 +124,7 @@ __all__ = [
     "pending_migrations",
     "render_create_model",
     "rows_as_dicts",
+    "text_bytes",
 ]
 
 

@@ -188,6 +188,16 @@ def _create_tables(
     return "".join(parts)
 
 
+def text_bytes(table: str, column: str, root: Path | None = None) -> int:
+    """The width of a ``varchar(n)`` column of the catalog: the most UTF-8 bytes it holds
+    (Redshift counts bytes, not characters, so a limit in characters is not enough)."""
+    found = next(c for c in load_catalog(sql_dir(root) / COMMON)[table].columns if c.name == column)
+    match = re.fullmatch(r"varchar\((\d+)\)", found.type)
+    if match is None:
+        raise ValueError(f"{table}.{column} is {found.type}, not varchar(n)")
+    return int(match.group(1))
+
+
 def _catalog_table(catalog: dict[str, Table], name: str, dialect: Dialect) -> Table:
     if name not in catalog:
         raise ValueError(f"/*create_table:{name}*/: no table {name!r} in {COMMON}/tables.toml")

@@ -40,18 +40,47 @@ def test_labels_are_read_in_the_spellings_banks_use(label: str, is_fraud: bool) 
     ("row", "reason"),
     [
         (["tx-1", "1"], "expected at least 3 fields, got 2"),
-        (["", "1", "2026-01-02T03:04:05Z"], "transaction id must be 1-64 printable characters"),
-        (["x" * 65, "1", "2026-01-02T03:04:05Z"], "transaction id must be 1-64"),
-        (["tx\x00", "1", "2026-01-02T03:04:05Z"], "transaction id must be 1-64"),
-        (["tx-1", "maybe", "2026-01-02T03:04:05Z"], "label 'maybe' is not fraud/legitimate"),
-        (["tx-1", "1", "last tuesday"], "label time 'last tuesday' is not ISO 8601"),
-        (["tx-1", "1", "2026-01-02T03:04:05"], "label time has no time zone (add Z or +00:00)"),
+        (["", "1", "2026-01-02T03:04:05Z"], "column tx_id: not 1-64 letters, digits"),
+        (["x" * 65, "1", "2026-01-02T03:04:05Z"], "column tx_id: not 1-64"),
+        (["tx\x00", "1", "2026-01-02T03:04:05Z"], "column tx_id: not 1-64"),
+        (['=HYPERLINK("x")', "1", "2026-01-02T03:04:05Z"], "column tx_id: not 1-64"),
+        (["tx-1", "maybe", "2026-01-02T03:04:05Z"], "column label: not fraud/legitimate"),
+        (["tx-1", "1", "last tuesday"], "column labelled_at: not an ISO 8601 time"),
+        (["tx-1", "1", "2026-01-02T03:04:05"], "column labelled_at: no time zone (add Z"),
     ],
 )
 def test_a_bad_row_says_what_is_wrong(row: list[str], reason: str) -> None:
     with pytest.raises(ValueError) as refused:
         parse_row(row, COLS)
     assert str(refused.value).startswith(reason)
+    assert all(cell not in str(refused.value) for cell in row if len(cell) > 2)  # never echoed
+
+
+@pytest.mark.parametrize(
+    "tx_id",
+    ["4111111111111111", "4111-1111-1111-1111", "4111_1111_1111_1111", "4111.1111.1111.1111",
+     "5500:0000:0000:0004", "tx4111111111111111"],
+)  # fmt: skip
+def test_a_card_number_as_transaction_id_is_refused_without_repeating_it(tx_id: str) -> None:
+    """Sends a chargeback row whose tx_id is a Luhn-valid PAN, plain or split by a separator
+    (main accepted every one of them as a transaction id)."""
+    with pytest.raises(ValueError) as refused:
+        parse_row([tx_id, "1", "2026-01-02T03:04:05Z"], COLS)
+    message = str(refused.value)
+    assert message.startswith("column tx_id holds 13-19 digits that pass the card-number")
+    assert "a letter at least every 12 characters" in message  # how to choose ids that pass
+    assert tx_id not in message and "1111" not in message
+
+
+def test_a_field_over_the_csv_size_limit_refuses_the_file_with_its_line(tmp_path: Path) -> None:
+    """Sends a quoted 200,000-character field on line 3 (main: an uncaught csv.Error, which
+    the command reported as exit 70, 'unexpected error', with no line)."""
+    big = '"' + "x" * 200_000 + '"'
+    path = write(tmp_path, "tx_id,label,labelled_at", "tx-1,1,2026-01-02T03:04:05Z",
+                 f"tx-2,1,{big}")  # fmt: skip
+    with pytest.raises(FileRefused) as refused:
+        list(read_file(path))
+    assert str(refused.value).startswith(f"{path}:3: not readable as CSV (field larger than")
 
 
 def test_the_file_is_read_by_line_with_aliases_a_bom_and_blank_lines(tmp_path: Path) -> None:
@@ -66,7 +95,7 @@ def test_the_file_is_read_by_line_with_aliases_a_bom_and_blank_lines(tmp_path: P
     )
     assert list(read_file(path)) == [
         (2, Label("tx-1", True, AT)),
-        (5, "label 'perhaps' is not fraud/legitimate, 1/0 or true/false"),
+        (5, "column label: not fraud/legitimate, 1/0, true/false or yes/no"),
     ]
 
 
@@ -138,13 +167,26 @@ async def test_import_loads_good_rows_overrides_a_verdict_and_audits(
         report = await import_file(s, INES, path, now)
     assert (report.loaded, report.disagreements) == (3, 1)
     assert [r.line for r in report.rejected] == [4, 5, 6, 7, 9]
-    assert report.rejected[:2] == [
-        Rejected(4, "tx-a1 appears earlier in the file"),
-        Rejected(5, "transaction tx-zz is not in the warehouse"),
+    assert report.rejected[:4] == [
+        Rejected(4, "column tx_id: the same as on line 2"),
+        Rejected(5, "column tx_id: no such transaction in the warehouse"),
+        Rejected(6, "column labelled_at: before the transaction"),
+        Rejected(7, "column labelled_at: in the future"),
     ]
-    assert report.rejected[2].reason.endswith("is before the transaction")
-    assert report.rejected[3].reason.endswith("is in the future")
     await _assert_three_chargebacks_stored_and_the_import_audited(seeded)
+
+
+async def test_a_file_named_with_a_card_number_is_refused_before_anything_is_stored(
+    seeded: CasesEnv, tmp_path: Path
+) -> None:
+    """Sends cb-4111 1111 1111 1111.csv: its name would be the audit entry's subject."""
+    now = datetime.now(UTC)
+    path = write(tmp_path, "tx_id,label,labelled_at", f"tx-a1,1,{now.isoformat()}",
+                 name="cb-4111 1111 1111 1111.csv")  # fmt: skip
+    async with seeded.session() as s, s.transaction():
+        with pytest.raises(FileRefused, match=r"^the file's name holds 13-19 digits"):
+            await import_file(s, INES, path, now)
+    assert await seeded.rows("SELECT actor FROM {schema}.audit_log") == []
 
 
 async def test_a_viewer_cannot_import_and_nothing_is_written(

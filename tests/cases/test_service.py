@@ -191,3 +191,74 @@ async def test_confirmed_fraud_blocks_a_card_that_was_not_blocked(seeded: CasesE
     assert block is not None and block.reason == "confirmed fraud"
     assert abs((block.expires_at - now - timedelta(hours=48)).total_seconds()) < 1
     assert actions == ["block.extended"]
+
+
+PAN_FORMS = ["4111111111111111", "4111 1111 1111 1111", "4111-1111-1111-1111",
+             "4111_1111_1111_1111", "4111.1111.1111.1111", "5500:0000:0000:0004"]  # fmt: skip
+
+
+async def _nothing_stored(env: CasesEnv) -> None:
+    for table in ("verdicts", "audit_log", "alert_outbox", "card_blocks"):
+        text = " ".join(str(tuple(r)) for r in await env.rows(f"SELECT * FROM {{schema}}.{table}"))
+        assert not any(p in text or p[:9] in text for p in PAN_FORMS), (table, text)
+    assert await env.rows("SELECT * FROM {schema}.verdicts") == []
+    assert await env.rows("SELECT * FROM {schema}.audit_log") == []
+
+
+@pytest.mark.parametrize("pan", PAN_FORMS)
+async def test_a_card_number_typed_by_a_person_is_refused_and_never_stored(
+    seeded: CasesEnv, pan: str
+) -> None:
+    """Sends a PAN, plain or separated, as a verdict note, a release reason, an extension
+    reason, a user name and a card token (main stored every one: in verdicts, audit_log, the
+    case_closed message and card_blocks)."""
+    await intake(seeded)
+    now = datetime.now(UTC)
+    attempts = [
+        lambda s: service.record_verdict(s, ALICE, "case-tx-a1", "fraud", f"card {pan}", now),
+        lambda s: service.release_block(s, ALICE, "card-tok-a", f"called from {pan}", now),
+        lambda s: service.extend_block(s, ALICE, "card-tok-a", "tx-a2", 1, f"re {pan}", now),
+        lambda s: service.record_verdict(s, Actor(pan, "investigator"), "case-tx-a1", "fraud",
+                                         "", now),
+        lambda s: service.extend_block(s, ALICE, pan.replace(" ", "-"), "", 1, "", now),
+        lambda s: service.extend_block(s, ALICE, "card-tok-a", pan.replace(" ", "-"), 1, "", now),
+    ]  # fmt: skip
+    for attempt in attempts:
+        async with seeded.session() as s:
+            with pytest.raises(ActionRefused) as refused:
+                async with s.transaction():
+                    await attempt(s)
+        assert pan not in str(refused.value) and pan[:9] not in str(refused.value)
+    await _nothing_stored(seeded)
+
+
+async def test_free_text_is_limited_in_utf8_bytes_as_redshift_counts_them(
+    seeded: CasesEnv,
+) -> None:
+    """Sends a 2,000-character note of 'é' (4,000 bytes: main accepted it, and Redshift's
+    VARCHAR(2048) would have overflowed) and a 200-character reason of 'ü' (400 bytes for a
+    VARCHAR(256)); then notes of exactly the column's width in bytes, which are stored."""
+    await intake(seeded)
+    now = datetime.now(UTC)
+    async with seeded.session() as s:
+        with pytest.raises(ActionRefused, match=r"^the note is 4000 bytes long in UTF-8; at most"):
+            await service.record_verdict(s, ALICE, "case-tx-a1", "unsure", "é" * 2000, now)
+        with pytest.raises(ActionRefused, match=r"^the reason is 400 bytes long in UTF-8"):
+            await service.release_block(s, ALICE, "card-tok-a", "ü" * 200, now)
+        with pytest.raises(ActionRefused, match=r"^the user name is 300 bytes long"):
+            Actor("ß" * 150, "investigator")
+    await _nothing_stored(seeded)
+    assert service.NOTE_BYTES == 2048 and service.REASON_BYTES == 256
+    async with seeded.session() as s, s.transaction():
+        await service.record_verdict(s, ALICE, "case-tx-a1", "unsure", "é" * 1024, now)
+    [(note,)] = await seeded.rows("SELECT note FROM {schema}.verdicts")
+    assert note == "é" * 1024
+
+
+def test_the_ids_fraudd_makes_can_never_look_like_a_card_number() -> None:
+    """Makes 1,000 verdict ids: no digit in the random part (main's hexadecimal UUIDs held a
+    Luhn-valid chain of 13+ digits about once in 600, in tables and case_closed messages)."""
+    ids = {service.new_id("verdict") for _ in range(1000)}
+    assert len(ids) == 1000
+    assert all(i.startswith("verdict-") and len(i) == 40 for i in ids)
+    assert not any(c.isdigit() for i in ids for c in i)

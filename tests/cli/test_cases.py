@@ -154,3 +154,58 @@ async def test_console_token_is_refused_on_the_aws_profile_unless_allowed(
     allowed = variables | {"FRAUDD_CONSOLE__ALLOW_LOCAL_AUTH": "true"}
     done = await asyncio.to_thread(run_fraudd, *args, env=allowed, timeout=120)
     assert done.returncode == 0 and "/login?token=" in done.stdout, done.stderr
+
+
+async def test_labels_import_names_line_and_column_and_never_repeats_a_cell(
+    seeded: CasesEnv, tmp_path: Path
+) -> None:
+    """Sends rows whose cells are card numbers (plain and separated) and spreadsheet formulas
+    (main echoed the label and time cells to the terminal and accepted the separated PANs as
+    transaction ids), then a file with a 10 MB field (main: exit 70, no line number)."""
+    cells = ["4111-1111-1111-1111", "4111 1111 1111 1111", '=HYPERLINK("http://x")']
+    path = tmp_path / "cb.csv"
+    path.write_text(
+        "tx_id,label,labelled_at\n"
+        "4111-1111-1111-1111,1,2026-01-01T00:00:00Z\n"
+        'tx-a1,=HYPERLINK("http://x"),2026-01-01T00:00:00Z\n'
+        '"tx-a1",1,"4111 1111 1111 1111"\n',
+        encoding="utf-8",
+    )
+    done = await fraudd(seeded, tmp_path, "labels", "import", str(path))
+    assert done.returncode == 1
+    assert not any(c in done.stdout + done.stderr for c in [*cells, "HYPERLINK", "4111"])
+    assert [line.split(": ", 1)[1].split(" ")[:2] for line in done.stderr.splitlines()] == [
+        ["column", "tx_id"], ["column", "label:"], ["column", "labelled_at:"]
+    ]  # fmt: skip
+    big = tmp_path / "big.csv"
+    big.write_text('tx_id,label,labelled_at\ntx-a1,1,2026-01-01T00:00:00Z\ntx-a2,1,"'
+                   + "x" * 10_000_000 + '"\n')  # fmt: skip
+    refused = await fraudd(seeded, tmp_path, "labels", "import", str(big))
+    assert refused.returncode == 65 and refused.stderr.count("\n") == 1
+    assert refused.stderr.startswith(f"fraudd: {big}:3: not readable as CSV (field larger")
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["cases", "close", "case-tx-a1", "--verdict", "fraud", "--note", "card 4111.1111.1111.1111"],
+     ["cases", "close", "case-tx-a1", "--verdict", "unsure", "--as", "4111_1111_1111_1111"],
+     ["blocks", "release", "card-tok-a", "--reason", "5500:0000:0000:0004 called"],
+     ["blocks", "release", "4111-1111-1111-1111", "--reason", "x"],
+     ["console", "token", "--user", "4111 1111 1111 1111"],
+     ["cases", "show", "case-4111-1111-1111-1111"]],
+)  # fmt: skip
+async def test_a_card_number_on_the_command_line_is_one_line_and_never_stored(
+    seeded: CasesEnv, tmp_path: Path, args: list[str]
+) -> None:
+    """Sends a PAN split by a separator as a note, a name (audited, or signed into a login
+    token), a reason, a card token and a case id (the card is blocked, so main released it and
+    stored the reason; main echoed the case id)."""
+    await intake(seeded)
+    await block_card(seeded, "card-tok-a", "tx-a2")
+    done = await fraudd(seeded, tmp_path, *args)
+    code = 2 if args[0] == "console" else 1  # a bad option, or a refused action
+    assert done.returncode == code and done.stderr.count("\n") == 1, done.stderr
+    assert done.stdout == ""
+    assert "1111" not in done.stderr and "0004" not in done.stderr
+    assert await seeded.rows("SELECT * FROM {schema}.verdicts") == []
+    assert await seeded.rows("SELECT * FROM {schema}.audit_log") == []

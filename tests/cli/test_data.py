@@ -133,10 +133,53 @@ def test_import_prints_what_it_read_loaded_and_rejected_and_exits_1(
     assert lines[1].startswith("loaded 2 transactions and 2 labels in ")
     assert lines[2].startswith("label times: ") and lines[2].endswith("applied to 2 labels")
     assert lines[3] == "rejected 1" and lines[5] == "first rejected lines:"
-    assert lines[6].startswith("  line 3: ")  # the header is line 1
+    assert lines[6] == "  line 3: bad_amount (column amount)"  # the header is line 1
     again = invoke("history", "import", str(path), "--show", "0", "--json", env=env)
     summary = json.loads(again.stdout.splitlines()[-1])
     assert again.returncode == 1 and summary["loaded"] == 0 and summary["first_rejects"] == []
+
+
+def test_card_numbers_in_ids_are_named_by_line_and_column_never_printed(
+    invoke: Invoke, local_stack: tuple[Settings, StackInfo], schema: str, tmp_path: Path
+) -> None:
+    """Sends a PAN split by '-' as customer_id, by '.' as terminal_id, by ':' as tx_id and
+    inside a card token (main loaded the first three and printed no advice)."""
+    env = stack_env(local_stack[0], schema)
+    assert invoke("migrate", env=env).returncode == 0
+    path = tmp_path / "pans.csv"
+    path.write_text(
+        "tx_id,tx_time,customer_id,terminal_id,amount,is_fraud,card_token\n"
+        "p1,2018-04-01 10:00:00,4111-1111-1111-1111,7,5.00,0,tok-aaaaaaaa\n"
+        "p2,2018-04-01 10:00:01,c2,4111.1111.1111.1111,5.00,0,tok-bbbbbbbb\n"
+        "5500:0000:0000:0004,2018-04-01 10:00:02,c3,7,5.00,0,tok-cccccccc\n"
+        "p4,2018-04-01 10:00:03,c4,7,5.00,0,tok4111111111111111\n"
+        "p5,2018-04-01 10:00:04,c5,7,5.00,0,tok-eeeeeeee\n"
+    )
+    done = invoke("history", "import", str(path), env=env)
+    assert done.returncode == 1, done.stderr
+    out = done.stdout
+    assert "  line 2: pan_like_id (column customer_id)" in out.splitlines()
+    assert "  line 3: pan_like_id (column terminal_id)" in out.splitlines()
+    assert "  line 4: pan_like_id (column tx_id)" in out.splitlines()
+    assert "  line 5: pan_like_card_token (column card_token)" in out.splitlines()
+    assert "put a letter at least every 12 characters" in out  # how to choose ids that pass
+    assert "1111" not in out + done.stderr and "0004" not in out + done.stderr
+
+
+def test_a_field_over_the_csv_limit_is_exit_65_with_its_line(
+    invoke: Invoke, local_stack: tuple[Settings, StackInfo], schema: str, tmp_path: Path
+) -> None:
+    """Sends a history file whose line 3 holds a quoted 10 MB field (main: exit 70,
+    'unexpected error ... field larger than field limit', no line number)."""
+    env = stack_env(local_stack[0], schema)
+    assert invoke("migrate", env=env).returncode == 0
+    path = tmp_path / "big.csv"
+    big = '"' + "x" * 10_000_000 + '"'
+    path.write_text(HEADER + "i1,2018-04-01 10:00:00,1,7,5.00,0\n" + f"i2,{big},2,7,1.00,0\n")
+    done = invoke("history", "import", str(path), env=env)
+    assert done.returncode == 65, done.stderr
+    assert one_line(done).startswith("fraudd: history file line 3: not readable as CSV (field")
+    assert done.stderr.count("\n") == 1
 
 
 @pytest.fixture

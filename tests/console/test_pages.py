@@ -294,6 +294,68 @@ async def test_a_refused_action_shows_why_and_changes_nothing(
 
 
 @POSTGRES
+async def test_query_parameters_are_parsed_strictly(
+    console: Running, client: aiohttp.ClientSession
+) -> None:
+    """Sends page=² (str.isdigit accepts it, int refuses it: a 500 on main), other non-ASCII
+    digits, a 20-digit page and mcc=²²²²: each is ignored, the first page is shown."""
+    await log_in(client, console, "viewer")
+    for junk in ({"page": "²"}, {"page": "١٢"}, {"page": "9" * 20}, {"page": " 2"},
+                 {"page": "1e3"}, {"mcc": "²²²²"}):  # fmt: skip
+        page = await _page(client, f"{console.url}/queue", **junk)
+        assert _cases(page) == ["case-tx-a1", "case-tx-b1"] and "page 1" in page, junk
+
+
+@POSTGRES
+async def test_url_segments_hold_to_the_wire_shapes_and_nothing_is_stored(
+    console: Running, client: aiohttp.ClientSession
+) -> None:
+    """Sends card numbers (plain and separated) and a 100-character token as the card token of
+    /cards/…/extend and /release, and as a case id (main: the extension created a card_blocks
+    row for /cards/4111111111111111/extend and for the 100-character token)."""
+    csrf = await log_in(client, console, "investigator")
+    form = {"csrf": csrf, "hours": "5", "reason": "x"}
+    for token in ("4111111111111111", "4111-1111-1111-1111", "4111_1111_1111_1111",
+                  "tok4111111111111111", "x" * 100):  # fmt: skip
+        for action in ("extend", "release"):
+            status, _ = await _post(client, f"{console.url}/cards/{token}/{action}", form)
+            assert status == 404, (token, action)
+    for case_id in ("case-4111111111111111", "case-4111.1111.1111.1111"):
+        async with client.get(f"{console.url}/cases/{case_id}") as resp:
+            assert resp.status == 404
+        verdict = {"csrf": csrf, "outcome": "fraud"}
+        assert (await _post(client, f"{console.url}/cases/{case_id}/verdict", verdict))[0] == 404
+    blocked = await console.env.rows("SELECT card_token FROM {schema}.card_blocks")
+    assert [r[0] for r in blocked] == ["card-tok-a"]
+    assert await console.env.rows("SELECT * FROM {schema}.audit_log") == []
+
+
+@POSTGRES
+async def test_a_card_number_or_an_oversized_text_in_a_form_is_refused_in_one_line(
+    console: Running, client: aiohttp.ClientSession
+) -> None:
+    """Sends a separated PAN as a verdict note, a release reason and an extension reason
+    (main stored each in verdicts or card_blocks and audit_log, and showed it on the pages),
+    and a 2,000-character note of 'é' (4,000 bytes: Redshift's VARCHAR(2048) overflows)."""
+    csrf = await log_in(client, console, "investigator")
+    case, card = f"{console.url}/cases/case-tx-a1", f"{console.url}/cards/card-tok-a"
+    attempts = [
+        (f"{case}/verdict", {"outcome": "fraud", "note": "card 4111 1111 1111 1111"}),
+        (f"{card}/release", {"reason": "card 4111-1111-1111-1111"}),
+        (f"{card}/extend", {"hours": "5", "reason": "5500:0000:0000:0004"}),
+    ]
+    for url, data in attempts:
+        status, page = await _post(client, url, {"csrf": csrf, **data})
+        assert status == 409 and "holds 13-19 digits that pass the card-number" in page
+        assert "1111 1111" not in page and "1111-1111" not in page and ":0004" not in page
+    status, page = await _post(client, f"{case}/verdict",
+                               {"csrf": csrf, "outcome": "fraud", "note": "é" * 2000})  # fmt: skip
+    assert status == 409 and "the note is 4000 bytes long in UTF-8; at most 2048 fit" in page
+    assert await console.env.rows("SELECT * FROM {schema}.verdicts") == []
+    assert await console.env.rows("SELECT * FROM {schema}.audit_log") == []
+
+
+@POSTGRES
 async def test_blocks_and_overview_pages(console: Running, client: aiohttp.ClientSession) -> None:
     await log_in(client, console, "viewer")
     blocks = await _page(client, f"{console.url}/blocks")

@@ -5,6 +5,7 @@ per-browser nonce, and refusals counted."""
 from __future__ import annotations
 
 import aiohttp
+from structlog.testing import capture_logs
 from yarl import URL
 
 from fraudd.console import auth
@@ -30,6 +31,19 @@ async def test_without_credentials_every_page_is_401_and_shows_no_case_data(
     ) as r:
         assert r.status == 401
     assert await console.env.rows("SELECT * FROM {schema}.verdicts") == []
+
+
+@POSTGRES
+async def test_a_refused_url_is_logged_with_its_card_numbers_masked(
+    console: Running, client: aiohttp.ClientSession
+) -> None:
+    """Sends /cards/4111-1111-1111-1111/extend without credentials (main logged the path
+    as sent: a card number in the daemon's log)."""
+    with capture_logs() as logs:
+        async with client.get(f"{console.url}/cards/4111-1111-1111-1111/extend") as resp:
+            assert resp.status == 401
+    [refused] = [e for e in logs if e["event"] == "console.refused"]
+    assert refused["path"] == "/cards/****-****-****-1111/extend"
 
 
 @BOTH_DIALECTS

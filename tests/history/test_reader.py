@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from fraudd.history.columns import LayoutError, detect_layout
-from fraudd.history.reader import HistoryFile, parse_lines
+from fraudd.history.reader import HistoryFile, UnreadableLine, parse_lines
 from tests.history.test_validate import read_all
 
 HEADER = "tx_id,tx_time,customer_id,terminal_id,amount,is_fraud"
@@ -100,3 +100,18 @@ def test_chunks_need_the_file_open(tmp_path: Path) -> None:
     with pytest.raises(RuntimeError, match="use HistoryFile as a context manager"):
         next(file.chunks())
     assert file.bytes_read == file.size  # not open: reported as done
+
+
+@pytest.mark.parametrize("line", [1, 4])
+def test_a_field_over_the_csv_limit_names_its_line(tmp_path: Path, line: int) -> None:
+    """Sends a quoted 200,000-character field (main: an uncaught csv.Error, reported as exit
+    70 'unexpected error' with no line number)."""
+    lines = ["tx_id,tx_time,customer_id,terminal_id,amount,is_fraud"]
+    lines += [f"t{n},2018-04-01T10:00:00Z,c,t,1.00,0" for n in range(4)]
+    big = '"' + "x" * 200_000 + '"'
+    lines[line - 1] = lines[line - 1].replace("t", big, 1) if line > 1 else big + "," + lines[0]
+    path = tmp_path / "big.csv"
+    path.write_text("\n".join(lines) + "\n")
+    with pytest.raises(UnreadableLine) as refused, HistoryFile(path, chunk_rows=2) as f:
+        list(f.chunks())
+    assert str(refused.value).startswith(f"line {line}: not readable as CSV (field larger than")

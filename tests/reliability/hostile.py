@@ -19,6 +19,10 @@ from fraudd.records import Rejected, parse_record
 from fraudd.settings import Settings
 
 PAN = "4111111111111111"  # a Luhn-valid test card number
+SEPARATED = ("4111 1111 1111 1111", "4111-1111-1111-1111", "4111_1111_1111_1111",
+             "4111.1111.1111.1111", "5500:0000:0000:0004")  # fmt: skip
+PAN_FORMS = (PAN, *SEPARATED)
+"""Every form of a card number the corpus writes into the stream."""
 
 
 @dataclass(frozen=True)
@@ -144,7 +148,20 @@ def corpus() -> list[Hostile]:
         ("pan as card token", _j(good_swipe("h-pan", card_token=PAN)), "invalid_field"),
         ("pan in a bad record", _j(good_swipe("h-pan2", amount=None, pan=PAN)), "invalid_field"),
         ("pan in garbage", f"card={PAN};exp=12/30".encode(), "not_json"),
-    ]
+        # card numbers split by separators or inside letters (main decided the first five and
+        # quarantined the last two unmasked)
+        ("pan with dashes as tx_id", _j(good_swipe(SEPARATED[1])), "invalid_field"),
+        ("pan with underscores as customer",
+         _j(good_swipe("h-pan3", customer_id=SEPARATED[2])), "invalid_field"),
+        ("pan with colons as terminal",
+         _j(good_swipe("h-pan4", terminal_id=SEPARATED[4])), "invalid_field"),
+        ("pan inside a token", _j(good_swipe("h-pan5", card_token=f"tok{PAN}")), "invalid_field"),
+        ("pan with dashes as token",
+         _j(good_swipe("h-pan6", card_token=SEPARATED[1])), "invalid_field"),
+        ("pan with dots in a bad record",
+         _j(good_swipe("h-pan7", amount=None, pan=SEPARATED[3])), "invalid_field"),
+        ("pan with spaces in garbage", f"card={SEPARATED[0]};exp=12/30".encode(), "not_json"),
+    ]  # fmt: skip
     return [Hostile(name, data, reason) for name, data, reason in items]
 
 

@@ -8,10 +8,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from fraudd.pan import holds_pan
 from fraudd.simulator import COLUMNS, LABEL_COLUMNS, STREAM_COLUMNS, make_profiles, split_labels
 from fraudd.simulator.cards import card_last4s, card_tokens
-from fraudd.simulator.frame import CardTable, TxArrays, build_frame
+from fraudd.simulator.frame import CardTable, TxArrays, _tx_ids, build_frame
 from fraudd.simulator.profiles import Profiles
+from fraudd.simulator.timeline import EXTENDED_ID_PREFIX
 
 ORIGIN = dt.date(2018, 4, 1)
 
@@ -40,14 +42,22 @@ def _tx(day: list[int], second: list[int], scenario: list[int]) -> TxArrays:
 def test_ids_count_within_each_day(profiles: Profiles) -> None:
     frame = _frame(profiles, _tx([0, 0, 0, 3, 3], [5, 6, 9, 1, 2], [0, 1, 0, 2, 3]))
     assert frame["tx_id"].tolist() == [
-        "ff-00000-0000000", "ff-00000-0000001", "ff-00000-0000002",
-        "ff-00003-0000000", "ff-00003-0000001",
+        "ff-d00000-0000000", "ff-d00000-0000001", "ff-d00000-0000002",
+        "ff-d00003-0000000", "ff-d00003-0000001",
     ]  # fmt: skip
     assert frame["tx_time"].iloc[3] == pd.Timestamp("2018-04-04 00:00:01", tz="UTC")
     assert frame["tx_time_seconds"].tolist() == [5, 6, 9, 3 * 86_400 + 1, 3 * 86_400 + 2]
     assert frame["tx_time_days"].tolist() == [0, 0, 0, 3, 3]
     assert frame["is_fraud"].tolist() == [0, 1, 0, 1, 1]
     assert frame["fraud_scenario"].tolist() == [0, 1, 0, 2, 3]
+
+
+def test_no_id_can_look_like_a_card_number() -> None:
+    """A seed whose hex ends in a digit made ids of 13+ digits across the hyphens
+    (7-00012-0000123): about one in ten would pass Luhn and the stream would refuse it."""
+    days = np.repeat(np.arange(3), 400)
+    ids = [*_tx_ids(7, days, ""), *_tx_ids(7, days, EXTENDED_ID_PREFIX)]
+    assert len(ids) == 2400 and not any(holds_pan(i) for i in ids)
 
 
 def test_rows_take_their_customer_card_and_terminal_attributes(profiles: Profiles) -> None:

@@ -26,7 +26,7 @@ def test_days_covers_the_half_open_range(small_spec: SimulationSpec) -> None:
     assert sorted(set(frame["tx_time_days"])) == [2, 3, 4]
     assert frame["tx_time"].min() >= pd.Timestamp(small_spec.day_start(2))
     assert frame["tx_time"].max() < pd.Timestamp(small_spec.day_start(5))
-    assert frame["tx_id"].iloc[0].startswith("7-00002-")
+    assert frame["tx_id"].iloc[0].startswith("7-d00002-")  # 7-00002-… held 13 digits
 
 
 @pytest.mark.parametrize(("first", "last"), [(-1, 3), (4, 2)])

@@ -6,6 +6,7 @@ from __future__ import annotations
 import itertools
 from datetime import UTC, datetime, timedelta, timezone
 
+from fraudd.pan import holds_pan
 from fraudd.settings import RulesSettings
 from fraudd.simulator.cards import card_last4, card_token
 from fraudd.sources.base import Source
@@ -42,7 +43,7 @@ def test_the_start_is_taken_in_utc() -> None:
 def test_each_swipe_is_well_formed_with_unique_ids_and_the_customers_card() -> None:
     drafts = SimpleSource(customers=30, terminals=20, seed=0x2A, start=START).take(2000)
     assert len({d.tx_id for d in drafts}) == len(drafts)
-    assert drafts[0].tx_id == "s2a-000000000001" and drafts[-1].tx_id == "s2a-000000002000"
+    assert drafts[0].tx_id == "s2a-n000000000001" and drafts[-1].tx_id == "s2a-n000000002000"
     for d in drafts:
         customer = int(d.customer_id)
         assert 0 <= customer < 30 and 0 <= int(d.terminal_id) < 20
@@ -67,6 +68,13 @@ def test_compromised_cards_make_big_purchases_the_amount_rules_block() -> None:
         sum(1 for d in frauds if d.card_token == t) for t in {d.card_token for d in frauds}
     )
     assert per_card > 1
+
+
+def test_no_id_can_look_like_a_card_number() -> None:
+    """Seed 7 made ids like s7-000000000123: 13 digits across the hyphen, one in ten of them
+    passing Luhn, which the stream would refuse (fraudd.pan)."""
+    drafts = SimpleSource(customers=30, terminals=20, seed=7, start=START).take(2000)
+    assert not any(holds_pan(d.tx_id) or holds_pan(d.card_token) for d in drafts)
 
 
 def test_without_fraud_share_nothing_is_fraud() -> None:

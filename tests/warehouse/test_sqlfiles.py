@@ -132,3 +132,12 @@ def test_checksum_is_stable_and_sees_any_edit() -> None:
     assert sqlfiles.checksum(text) == sqlfiles.checksum(str(text))
     assert len(sqlfiles.checksum(text)) == 64
     assert sqlfiles.checksum(text) != sqlfiles.checksum(text + " ")
+
+
+def test_text_bytes_reads_a_varchar_width_from_the_catalog() -> None:
+    """Sends a varchar column, then a column of another type: the width is what Redshift
+    counts (bytes); anything but varchar(n) is an error, not a guess."""
+    assert sqlfiles.text_bytes("verdicts", "note") == 2048
+    assert sqlfiles.text_bytes("audit_log", "subject") == 80
+    with pytest.raises(ValueError, match="not varchar"):
+        sqlfiles.text_bytes("audit_log", "acted_at")
