@@ -9,7 +9,7 @@ The order, bottom to top (README, "Layout"):
 1. aws, stream — AWS clients, Kinesis put/read
 2. warehouse — the seam (operations, dialects, drivers, migrations)
 3. features — the feature list the warehouse computes
-4. scoring — rules, model backends, decisions
+4. scoring, rules — today's rules, model backends, decisions; the rule language
 5. alert, model — the alert message; training, evaluation, the registry commands
 6. simulator — the handbook's generative model (stand-alone: imports only the foundation)
 7. history — labelled history files: read, validate, bulk loads, the stored timelines
@@ -51,7 +51,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("aws", "stream"),
     ("warehouse",),
     ("features",),
-    ("scoring",),
+    ("scoring", "rules"),
     ("alert", "model"),
     ("simulator",),
     ("history",),
