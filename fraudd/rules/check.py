@@ -106,7 +106,7 @@ class _Checker:
         operand = self.visit(expr.operand)
         wanted = type_of(operand)
         if expr.list_name is not None:
-            self._named(expr.list_name, wanted, expr.pos)
+            self._named(expr.list_name, wanted, expr.list_pos)
         if not expr.values and expr.list_name is None:
             raise RuleError(expr.pos, "an empty list: nothing is in it, the rule can never match")
         for item in expr.values or ():

@@ -104,6 +104,7 @@ class InList:
     negated: bool = False
     pos: Pos = field(default=Pos(), compare=False)
     type: Type | None = None
+    list_pos: Pos = field(default=Pos(), compare=False)
 
 
 @dataclass(frozen=True)

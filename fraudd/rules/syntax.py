@@ -170,10 +170,10 @@ class _Build(Transformer[Token, Expr]):
         return Comparison(str(op), left, right, _tok(op))  # type: ignore[arg-type]
 
     def in_(self, meta: Any, operand: Expr, items: InList) -> Expr:
-        return InList(operand, items.values, items.list_name, False, _pos(meta))
+        return InList(operand, items.values, items.list_name, False, _pos(meta), None, items.pos)
 
     def not_in(self, meta: Any, operand: Expr, items: InList) -> Expr:
-        return InList(operand, items.values, items.list_name, True, _pos(meta))
+        return InList(operand, items.values, items.list_name, True, _pos(meta), None, items.pos)
 
     def missing(self, meta: Any, operand: Expr) -> Expr:
         return IsMissing(operand, False, _pos(meta))
