@@ -105,6 +105,8 @@ class _Checker:
     def _inlist(self, expr: InList) -> Expr:
         operand = self.visit(expr.operand)
         wanted = type_of(operand)
+        if wanted is Type.BOOLEAN:
+            raise RuleError(expr.pos, "a boolean is not looked up in a list: compare it with ==")
         if expr.list_name is not None:
             self._named(expr.list_name, wanted, expr.list_pos)
         if not expr.values and expr.list_name is None:

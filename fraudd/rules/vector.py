@@ -104,7 +104,7 @@ class Batch:
 
 def convert(column: Any, kind: Type) -> Value:
     """One input column in its evaluation form; None, NaN, NaT and pandas' NA are missing."""
-    if isinstance(column, np.ndarray) and column.dtype.kind in "biuf":
+    if isinstance(column, np.ndarray) and _plain_kind(column.dtype.kind, kind):
         return _plain(column, kind)
     series = column if isinstance(column, pd.Series) else pd.Series(column, dtype=_dtype(kind))
     if kind is Type.NUMBER:
@@ -116,6 +116,14 @@ def convert(column: Any, kind: Type) -> Value:
         return Strings(series.to_numpy(dtype=object), missing)
     values = series.fillna(False).to_numpy(dtype=bool)
     return Tri(values & ~missing, ~values & ~missing)
+
+
+def _plain_kind(dtype_kind: str, kind: Type) -> bool:
+    """Whether a numpy column needs no conversion: numbers as numbers or timestamps (seconds),
+    booleans as booleans (a float column read as boolean goes through pandas: NaN is missing)."""
+    if kind is Type.BOOLEAN:
+        return dtype_kind == "b"
+    return kind is not Type.STRING and dtype_kind in "biuf"
 
 
 def _plain(column: np.ndarray, kind: Type) -> Value:

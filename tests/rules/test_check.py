@@ -63,6 +63,8 @@ def test_every_node_gets_its_type() -> None:
         ("amount in @blocked_cards",
          "line 1, column 12: @blocked_cards is a list of strings, compared with a number"),
         ("amount", "line 1, column 1: a condition must be true or false, not a number"),
+        ("card_present in [true]",
+         "line 1, column 1: a boolean is not looked up in a list: compare it with =="),
         ("amount > 1 and country",
          "line 1, column 16: 'and' takes conditions (true or false), not a string"),
         ("not amount", "line 1, column 5: 'not' takes conditions (true or false), not a number"),

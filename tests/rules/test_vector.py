@@ -70,6 +70,8 @@ def test_timestamps_durations_and_booleans() -> None:
     assert matches("card_present", cols) == [True, False, False]
     assert matches("card_present == false", cols) == [False, True, False]
     assert matches("card_present is missing", cols) == [False, False, True]
+    floats = {"card_present": np.array([1.0, 0.0, np.nan])}  # NaN is missing, not true
+    assert masks("card_present", floats) == ([True, False, False], [False, True, False])
 
 
 def test_missing_makes_a_comparison_unknown_neither_true_nor_false() -> None:
