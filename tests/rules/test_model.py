@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import json
+import re
+from pathlib import Path
+
 import pytest
 
 from fraudd.rules.model import RuleSetError, conditions, load_rule_set
@@ -35,10 +39,10 @@ score_adjustment = 0.2
 
 
 def rule(**fields: object) -> str:
-    base: dict[str, object] = {"name": "r", "description": "d", "when": "amount > 1",
-                               "outcome": "review"} | fields  # fmt: skip
-    lines = [f"{k} = {v!r}".replace("'", '"') for k, v in base.items()]
-    return "[[rules]]\n" + "\n".join(lines).replace("True", "true") + "\n"
+    """One [[rules]] table: a valid rule with ``fields`` changed (JSON's literals are TOML's)."""
+    base = {"name": "r", "description": "d", "when": "amount > 1", "outcome": "review"}
+    lines = [f"{k} = {json.dumps(v)}" for k, v in (base | fields).items()]
+    return "[[rules]]\n" + "\n".join(lines) + "\n"
 
 
 def test_a_good_rule_set_loads_and_checks() -> None:
@@ -89,3 +93,22 @@ def test_a_rule_whose_condition_is_refused_is_named(when: str, message: str) -> 
     with pytest.raises(RuleSetError) as refused:
         conditions(load_rule_set(rule(when=when)), SCHEMA)
     assert str(refused.value).startswith(message) and "\n" not in str(refused.value)
+
+
+DOC = Path(__file__).resolve().parents[2] / "docs" / "rules.md"
+DOC_SCHEMA = {"amount": Type.NUMBER, "country": Type.STRING, "card_token": Type.STRING,
+              "channel": Type.STRING, "tx_time": Type.TIMESTAMP,
+              "card_first_seen": Type.TIMESTAMP}  # fmt: skip
+
+
+def test_the_analysts_guide_example_loads_and_its_refusals_are_the_codes() -> None:
+    text = DOC.read_text()
+    example = load_rule_set(text.split("```toml", 1)[1].split("```", 1)[0])
+    assert set(conditions(example, DOC_SCHEMA)) == {"stolen_card", "first_big_online"}
+    rows = re.findall(r"^\| `(.+?)` \| `(rule 'big': .+)` \|$", text, flags=re.MULTILINE)
+    assert len(rows) == 6
+    lists = '[lists.stolen_cards]\ntype = "string"\n'
+    for when, message in rows:
+        with pytest.raises(RuleSetError) as refused:
+            conditions(load_rule_set(lists + rule(name="big", when=when)), DOC_SCHEMA)
+        assert str(refused.value) == message
