@@ -82,7 +82,7 @@ class CompiledRuleSet:
         lists: Mapping[str, Sequence[Scalar]] | None = None,
     ) -> None:
         checked = conditions(rule_set, {**schema, SCORE: Type.NUMBER})
-        values = {**rule_set.list_values(), **(lists or {})}
+        values = rule_set.list_values(lists)
         self.schema: Schema = {**schema, SCORE: Type.NUMBER}
         self.rules = tuple(sorted(rule_set.rules, key=_precedence))
         self._conditions = [compile_condition(checked[r.name], values) for r in self.rules]

@@ -10,7 +10,7 @@ and velocity against their limits) is not a rule's outcome and stays with the en
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -114,8 +114,3 @@ def rule_set_toml(settings: RulesSettings) -> str:
         _list("block_cards", "cards always blocked", settings.block_cards),
     ]
     return "\n\n".join([*lists, *_rules(settings)]) + "\n"
-
-
-def list_values(settings: RulesSettings) -> Mapping[str, tuple[str, ...]]:
-    """The card lists of ``settings`` by the names the rule set gives them."""
-    return {"allow_cards": settings.allow_cards, "block_cards": settings.block_cards}

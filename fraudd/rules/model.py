@@ -22,7 +22,7 @@ one line naming the rule and where in its condition.
 from __future__ import annotations
 
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Annotated, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
@@ -102,9 +102,21 @@ class RuleSet(BaseModel):
         """Each named list's element type."""
         return {name: LIST_TYPES[lst.type] for name, lst in self.lists.items()}
 
-    def list_values(self) -> dict[str, tuple[Scalar, ...]]:
-        """Each named list's values."""
-        return {name: lst.values for name, lst in self.lists.items()}
+    def list_values(
+        self, replaced: Mapping[str, Sequence[Scalar]] | None = None
+    ) -> dict[str, tuple[Scalar, ...]]:
+        """Each named list's values, those in ``replaced`` (lists kept apart from the rules)
+        instead of the document's; a list the set does not declare, or a value not of its
+        type, is refused with :class:`RuleSetError`."""
+        values = {name: lst.values for name, lst in self.lists.items()}
+        for name, given in (replaced or {}).items():
+            if name not in self.lists:
+                raise RuleSetError(f"lists.{name}: the rule set declares no such list")
+            try:
+                values[name] = NamedList(type=self.lists[name].type, values=tuple(given)).values
+            except ValidationError as e:
+                raise RuleSetError(f"lists.{name}.{describe(e)}") from None
+        return values
 
 
 def load_rule_set(text: str) -> RuleSet:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from fraudd.rules.decide import CompiledRuleSet
-from fraudd.rules.model import load_rule_set
+from fraudd.rules.model import RuleSetError, load_rule_set
 from fraudd.rules.nodes import Type
 from fraudd.scoring.decision import decide
 from fraudd.scoring.verdict import Decision
@@ -106,6 +107,14 @@ def test_named_lists_are_given_apart_from_the_rules() -> None:
     fresh = CompiledRuleSet(rule_set, SCHEMA, lists={"stolen": ["tok_a"]})
     out = fresh.evaluate({"card_token": CARDS, "amount": AMOUNTS})
     assert out.mask("stolen").tolist() == [False, False, True, False, False, False]
+
+
+def test_a_list_given_apart_must_be_declared_and_of_its_type() -> None:
+    rule_set = load_rule_set(RULES)
+    with pytest.raises(RuleSetError, match=r"^lists.stolne: the rule set declares no such list$"):
+        CompiledRuleSet(rule_set, SCHEMA, lists={"stolne": ["tok_a"]})
+    with pytest.raises(RuleSetError, match=r"^lists.stolen.values: 7.0 is not a string$"):
+        CompiledRuleSet(rule_set, SCHEMA, lists={"stolen": [7]})
 
 
 def test_an_empty_batch_and_an_empty_rule_set() -> None:
