@@ -10,7 +10,7 @@ from fraudd.rules.model import RuleSetError, load_rule_set
 from fraudd.rules.nodes import Type
 from fraudd.scoring.decision import decide
 from fraudd.scoring.verdict import Decision
-from fraudd.warehouse.api.models import Thresholds
+from fraudd.scoring.thresholds import Thresholds
 
 SCHEMA = {"amount": Type.NUMBER, "card_token": Type.STRING}
 RULES = """
