@@ -20,8 +20,8 @@ import numpy as np
 from bench.common import RESULTS_DIR, Result, Target
 from fraudd.rules import CompiledRuleSet, Type, load_rule_set
 from fraudd.scoring.decision import decide
-from fraudd.scoring.verdict import Decision
 from fraudd.scoring.thresholds import Thresholds
+from fraudd.scoring.verdict import Decision
 
 BATCH = 1_000
 RULE_COUNTS = (1, 10, 50)

@@ -9,8 +9,8 @@ from fraudd.rules.decide import CompiledRuleSet
 from fraudd.rules.model import RuleSetError, load_rule_set
 from fraudd.rules.nodes import Type
 from fraudd.scoring.decision import decide
-from fraudd.scoring.verdict import Decision
 from fraudd.scoring.thresholds import Thresholds
+from fraudd.scoring.verdict import Decision
 
 SCHEMA = {"amount": Type.NUMBER, "card_token": Type.STRING}
 RULES = """
