@@ -55,6 +55,12 @@ from fraudd.warehouse.model_training import (
     render_create_model,
 )
 from fraudd.warehouse.redshift_s3 import StagingConfigError
+from fraudd.warehouse.rules import (
+    RuleDraft,
+    RuleResult,
+    RuleSetAltered,
+    RuleSetVersion,
+)
 from fraudd.warehouse.seam import PostgresSession, RedshiftSession, Session, Warehouse
 from fraudd.warehouse.session import SessionBase, Statements
 from fraudd.warehouse.stream import (
@@ -97,6 +103,10 @@ __all__ = [
     "PendingBlock",
     "Pool",
     "Row",
+    "RuleDraft",
+    "RuleResult",
+    "RuleSetAltered",
+    "RuleSetVersion",
     "RunCaught",
     "RunCounts",
     "RunLatency",
