@@ -37,6 +37,15 @@ command line's checks and the backtest."""
 FIRST_AUTHOR = "fraudd"
 
 
+async def live_or_first(session: Session, settings: Settings) -> RuleSetVersion:
+    """The live version; when none was ever published, today's ``[rules]`` settings published
+    as version 1 and made live (an upgraded deployment's first start or ``fraudd migrate``)."""
+    live = await session.live_rule_set()
+    if live is None:
+        live = await session.first_rule_set(rule_set_toml(settings.rules), FIRST_AUTHOR)
+    return live
+
+
 @dataclass(frozen=True)
 class LoadedRuleSet:
     """A published version compiled for batches, with each rule's reason (name, description)."""
@@ -98,9 +107,7 @@ class Policy:
         version 1)."""
         if time.monotonic() - self.checked_at < self.settings.scoring.model_poll_s:
             return
-        live = await session.live_rule_set()
-        if live is None:
-            live = await session.first_rule_set(rule_set_toml(self.settings.rules), FIRST_AUTHOR)
+        live = await live_or_first(session, self.settings)
         self.live = self._compiled(live, self.live) or self.live
         shadow = await session.shadow_rule_set_version()
         self.shadow = None if shadow is None else self._compiled(shadow, self.shadow)
