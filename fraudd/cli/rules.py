@@ -1,5 +1,5 @@
-"""``fraudd rules list | show | check FILE | publish FILE | activate VERSION | shadow``: the fraud
-team's rule sets (docs/rules.md) from the command line.
+"""``fraudd rules list | show | check FILE | publish FILE | activate VERSION | shadow | compare``:
+the fraud team's rule sets (docs/rules.md) from the command line.
 
 A rule-set file is checked exactly as the consumer will compile it (the same inputs,
 :data:`fraudd.scoring.policy.INPUTS`) before anything is stored; a refusal is one line naming
@@ -10,6 +10,8 @@ publish a new version and activate it; consumers pick it up within ``scoring.mod
 from __future__ import annotations
 
 import asyncio
+import dataclasses
+import datetime as dt
 import getpass
 import json
 from collections.abc import AsyncIterator
@@ -24,7 +26,7 @@ from fraudd.cli.errors import EX_USAGE, Failure, unreadable_file
 from fraudd.rules import CompiledRuleSet, RuleSet, RuleSetError, load_rule_set
 from fraudd.scoring.policy import INPUTS, compile_version, live_or_first
 from fraudd.settings import Settings
-from fraudd.warehouse import RuleSetVersion, Session, opened_warehouse
+from fraudd.warehouse import RuleSetVersion, Session, ShadowCell, opened_warehouse
 
 rules_app = typer.Typer(
     help="The fraud team's rule sets: check, publish, activate, shadow.", no_args_is_help=True
@@ -168,6 +170,29 @@ def rules_shadow(
         raise Failure("give a VERSION to run in shadow, or --stop", EX_USAGE)
     asyncio.run(_switch(settings_from(ctx), version, "shadow", _author(author)))
     typer.echo("shadow run stopped" if stop else f"rule set version {version} runs in shadow")
+
+
+@rules_app.command("compare")
+def rules_compare(
+    ctx: typer.Context,
+    hours: Annotated[float, typer.Option(min=0.0, help="How far back to compare.")] = 24.0,
+) -> None:
+    """The version in shadow against the live decisions on the same transactions: one JSON
+    line per (live, shadow, label) with its count (label null: not labelled yet)."""
+    shadow, cells = asyncio.run(_compare(settings_from(ctx), hours))
+    if shadow is None:
+        raise Failure("no version runs in shadow: start one with `fraudd rules shadow VERSION`")
+    for cell in cells:
+        typer.echo(json.dumps({"shadow_version": shadow, **dataclasses.asdict(cell)}))
+
+
+async def _compare(settings: Settings, hours: float) -> tuple[int | None, list[ShadowCell]]:
+    since = dt.datetime.now(dt.UTC) - dt.timedelta(hours=hours)
+    async with _session(settings) as session:
+        shadow = await session.shadow_rule_set_version()
+        if shadow is None:
+            return None, []
+        return shadow.version, await session.shadow_comparison(shadow.version, since)
 
 
 async def _switch(settings: Settings, version: int | None, role: str, author: str) -> None:

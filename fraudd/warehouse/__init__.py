@@ -60,6 +60,7 @@ from fraudd.warehouse.rules import (
     RuleResult,
     RuleSetAltered,
     RuleSetVersion,
+    ShadowCell,
 )
 from fraudd.warehouse.seam import PostgresSession, RedshiftSession, Session, Warehouse
 from fraudd.warehouse.session import SessionBase, Statements
@@ -111,6 +112,7 @@ __all__ = [
     "RunCounts",
     "RunLatency",
     "Session",
+    "ShadowCell",
     "SimulationRecord",
     "SkippedRecord",
     "StagingConfigError",

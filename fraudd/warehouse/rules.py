@@ -86,6 +86,17 @@ class RuleResult:
     matched: tuple[str, ...]
 
 
+@dataclass(frozen=True, slots=True)
+class ShadowCell:
+    """How many transactions the live version decided ``live`` and the shadow ``shadow``, with
+    their label as known now (None: not labelled yet)."""
+
+    live: str
+    shadow: str
+    is_fraud: bool | None
+    transactions: int
+
+
 class RuleOps(Protocol):
     async def publish_rule_set(
         self, body: str, author: str, note: str = "", *, activate: bool = False
@@ -125,6 +136,10 @@ class RuleOps(Protocol):
 
     async def rule_results(self, tx_id: str) -> list[RuleResult]:
         """A decision's rule results: the live version's, then any shadow's."""
+
+    async def shadow_comparison(self, version: int, since: dt.datetime) -> list[ShadowCell]:
+        """The shadow run of ``version`` against the live decisions on the same transactions
+        decided since ``since``: counts per (live, shadow, label)."""
 
 
 def body_checksum(body: str) -> str:
@@ -265,6 +280,13 @@ class RuleSets(SessionBase):
 
     async def rule_results(self, tx_id: str) -> list[RuleResult]:
         return [_result(r) for r in await self.conn.fetch(self.sql(AREA, "results"), tx_id)]
+
+    async def shadow_comparison(self, version: int, since: dt.datetime) -> list[ShadowCell]:
+        rows = await self.conn.fetch(self.sql(AREA, "shadow_comparison"), version, since)
+        return [
+            ShadowCell(str(r[0]), str(r[1]), None if r[2] is None else bool(r[2]), int(r[3]))
+            for r in rows
+        ]
 
 
 class PostgresRuleSets(RuleSets):

@@ -99,6 +99,8 @@ def test_publish_activate_shadow_list_and_show(
         "published_by": "ana", "note": "stolen cards", "rules": 2,
     }  # fmt: skip
     assert invoke("rules", "shadow", "2", env=env).stdout == "rule set version 2 runs in shadow\n"
+    compared = invoke("rules", "compare", env=env)  # nothing decided yet: no lines
+    assert (compared.returncode, compared.stdout) == (0, "")
     assert invoke("rules", "activate", "2", env=env).stdout == "rule set version 2 is live\n"
     assert invoke("rules", "shadow", "--stop", env=env).stdout == "shadow run stopped\n"
     states = [json.loads(line) for line in invoke("rules", "list", env=env).stdout.splitlines()]
@@ -121,6 +123,8 @@ def test_unknown_versions_and_bad_files_store_nothing(
     bad.write_text(GOOD.replace("amount >= 800", "amount > 5 and amount < 3"))
     done = invoke("rules", "publish", str(bad), env=env)
     assert done.returncode == EX_USAGE and "can never be true" in one_line(done)
+    nothing = invoke("rules", "compare", env=env)
+    assert nothing.returncode == EX_FAILED and "no version runs in shadow" in one_line(nothing)
     neither = invoke("rules", "shadow", env=env)
     assert neither.returncode == EX_USAGE and "or --stop" in one_line(neither)
     listed = invoke("rules", "list", env=env).stdout.splitlines()

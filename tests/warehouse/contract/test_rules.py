@@ -4,10 +4,11 @@ shadow, drafts, rule results — and a published version that cannot change."""
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 
 import pytest
 
-from fraudd.warehouse import RuleResult, RuleSetAltered
+from fraudd.warehouse import Label, RuleResult, RuleSetAltered, ShadowCell
 from tests.warehouse.sessions import AreaDb
 
 V1 = '[[rules]]\nname = "big"\ndescription = "big"\nwhen = "amount > 500"\noutcome = "review"\n'
@@ -100,6 +101,28 @@ async def test_drafts_and_rule_results(area_db: AreaDb) -> None:
         stored = await s.rule_results("tx-1")
     assert draft is not None and (draft.body, draft.saved_by) == (V2, "bo")
     assert stored == results[:2]
+
+
+async def test_the_shadow_run_against_the_live_decisions_with_labels(area_db: AreaDb) -> None:
+    now = dt.datetime.now(dt.UTC)
+    live = {"tx-1": "approve", "tx-2": "approve", "tx-3": "review", "tx-4": "block"}
+    shadow = {"tx-1": "block", "tx-2": "approve", "tx-3": "block", "tx-4": "block"}
+    results = [RuleResult(tx, 1, False, d, ()) for tx, d in live.items()]
+    results += [RuleResult(tx, 2, True, d, ("b",)) for tx, d in shadow.items()]
+    results += [RuleResult("tx-9", 3, True, "review", ())]  # another shadow version
+    labels = [Label("tx-1", True, now), Label("tx-3", False, now)]
+    async with area_db.wh.session() as s:
+        await s.record_rule_results(results)
+        await s.insert_labels(labels, "test")
+        cells = await s.shadow_comparison(2, now - dt.timedelta(hours=1))
+        later = await s.shadow_comparison(2, now + dt.timedelta(hours=1))
+    assert cells == [
+        ShadowCell("approve", "approve", None, 1),
+        ShadowCell("approve", "block", True, 1),  # the shadow would have caught a fraud
+        ShadowCell("block", "block", None, 1),
+        ShadowCell("review", "block", False, 1),  # and blocked a legitimate one
+    ]
+    assert later == []
 
 
 async def test_a_text_too_long_for_the_warehouse_is_refused(area_db: AreaDb) -> None:

@@ -46,3 +46,14 @@ SELECT name, body, saved_at, saved_by FROM {schema}.rule_set_drafts WHERE name =
 -- A decision's rule results: the live version's first, then the shadow's.
 SELECT tx_id, version, shadow, decision, matched
 FROM {schema}.rule_results WHERE tx_id = %s ORDER BY shadow, version
+
+-- name: shadow_comparison
+-- Parameters: the shadow version, since. Per pair of decisions (live, shadow) on the same
+-- transactions, how many, and how they turned out as far as labels know (NULL: no label yet).
+SELECT l.decision AS live, s.decision AS shadow, lb.is_fraud, COUNT(*) AS transactions
+FROM {schema}.rule_results s
+JOIN {schema}.rule_results l ON l.tx_id = s.tx_id AND NOT l.shadow
+LEFT JOIN {schema}.labels lb ON lb.tx_id = s.tx_id
+WHERE s.shadow AND s.version = %s AND s.decided_at >= %s
+GROUP BY l.decision, s.decision, lb.is_fraud
+ORDER BY 1, 2, 3
