@@ -52,29 +52,16 @@ STANDALONE: dict[str, Callable[[argparse.Namespace], Result]] = {
 def parse(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("scenario", choices=[*SCENARIOS, *STANDALONE, "all", "table"])
-    parser.add_argument(
-        "--rates",
-        type=float,
-        nargs="+",
-        default=list(sustained.RATES),
-        help="sustained: rates in tx/s",
-    )
-    parser.add_argument(
-        "--window", type=float, default=60.0, help="sustained: measured seconds per rate"
-    )
+    parser.add_argument("--rates", type=float, nargs="+", default=list(sustained.RATES),
+                        help="sustained: rates in tx/s")
+    parser.add_argument("--window", type=float, default=60.0,
+                        help="sustained: measured seconds per rate")
     parser.add_argument("--rate", type=float, default=cost.RATE, help="cost: rate in tx/s")
     parser.add_argument("--no-profile", action="store_true", help="cost: skip py-spy")
-    parser.add_argument(
-        "--quick",
-        action="store_true",
-        help="shorter windows and fewer polls (a smoke run, not for publishing)",
-    )
-    parser.add_argument(
-        "--workdir",
-        type=Path,
-        default=None,
-        help="keep logs and profiles here (default: a temporary directory)",
-    )
+    parser.add_argument("--quick", action="store_true",
+                        help="shorter windows and fewer polls (a smoke run, not for publishing)")
+    parser.add_argument("--workdir", type=Path, default=None,
+                        help="keep logs and profiles here (default: a temporary directory)")
     return parser.parse_args(argv)
 
 

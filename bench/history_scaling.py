@@ -68,10 +68,8 @@ async def run(ctx: Context) -> Result:
         figures=figures,
         targets=[
             Target(
-                "consumer poll time, 1.75 M vs 100 k history",
-                f"<= {TARGET_RATIO}",
-                poll_ratio,
-                poll_ratio <= TARGET_RATIO,
+                "consumer poll time, 1.75 M vs 100 k history", f"<= {TARGET_RATIO}",
+                poll_ratio, poll_ratio <= TARGET_RATIO,
                 f"rows read ratio {ratios['rows_read']}, buffers ratio {ratios['buffers']}",
             )
         ],

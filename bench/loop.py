@@ -118,16 +118,8 @@ async def run_fixed_rate(
         producer = roles.start(
             "producer",
             [
-                sys.executable,
-                "-m",
-                "bench.produce",
-                str(toml),
-                "--rate",
-                str(config.rate),
-                "--seconds",
-                str(total_s),
-                "--out",
-                str(summary_path),
+                sys.executable, "-m", "bench.produce", str(toml), "--rate", str(config.rate),
+                "--seconds", str(total_s), "--out", str(summary_path),
             ],
         )
         wait_for_log(producer, FIRST_SENT)
@@ -157,23 +149,10 @@ def _profile(roles: Roles, config: RunConfig) -> list[subprocess.Popen[bytes]]:
     spy = str(Path(sys.executable).with_name("py-spy"))
     return [
         subprocess.Popen(
-            [
-                spy,
-                "record",
-                "--pid",
-                str(pid),
-                "--duration",
-                str(int(config.window_s)),
-                "--rate",
-                "100",
-                "--format",
-                "raw",
-                "--nonblocking",
-                "--output",
-                str(config.profile_dir / f"{name}.txt"),
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
+            [spy, "record", "--pid", str(pid), "--duration", str(int(config.window_s)),
+             "--rate", "100", "--format", "raw", "--nonblocking",
+             "--output", str(config.profile_dir / f"{name}.txt")],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )
         for name, pid in roles.pids().items()
     ]
@@ -210,4 +189,7 @@ def _check_summary(summary: Path, log_path: Path) -> None:
 
 
 def _delta(start: Snapshot, end: Snapshot) -> dict[str, float]:
-    return {name: round(end.cpu[name] - start.cpu.get(name, 0.0), 3) for name in end.cpu}
+    return {
+        name: round(end.cpu[name] - start.cpu.get(name, 0.0), 3)
+        for name in end.cpu
+    }

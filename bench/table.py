@@ -74,16 +74,12 @@ def _sustained(data: dict[str, Any]) -> list[str]:
 
 def _cost(data: dict[str, Any]) -> list[str]:
     per = data["figures"]["cpu_us_per_decided"]
-    names = [
-        n
-        for n in ("producer", "ingest", "consumer", "actions", "kinesis", "moto", "postgres")
-        if n in per
-    ]
+    names = [n for n in ("producer", "ingest", "consumer", "actions", "kinesis", "moto",
+                         "postgres") if n in per]
     return [
         "| " + " | ".join(names) + " | fraudd (4 tasks) | consumer + actions |",
         "|" + "---|" * (len(names) + 2),
-        "| "
-        + " | ".join(_fmt(per[n]) for n in names)
+        "| " + " | ".join(_fmt(per[n]) for n in names)
         + f" | {_fmt(data['figures']['fraudd_cpu_us_per_decided'])}"
         + f" | {_fmt(data['figures']['daemon_cpu_us_per_decided'])} |",
     ]
@@ -178,21 +174,15 @@ def render() -> str:
     out = [BEGIN, ""]
     if results:
         m = next(iter(results.values()))["machine"]
-        out += [
-            f"Machine: {m['cpus']} CPUs ({m['cpu_model']}), {m['memory_gib']} GiB, "
-            f"{m['os']}, Python {m['python']}.",
-            "",
-        ]
+        out += [f"Machine: {m['cpus']} CPUs ({m['cpu_model']}), {m['memory_gib']} GiB, "
+                f"{m['os']}, Python {m['python']}.", ""]
         out += [*_targets(results), ""]
-    sections = (
-        ("sustained", "Sustained load", _sustained),
-        ("cost", "CPU per decided transaction (µs)", _cost),
-        ("history-scaling", "Scaling with history", _history),
-        ("reference", "Side by side with the reference pattern", _reference),
-        ("scoring", "In-process scoring", _scoring),
-        ("redshift", "Redshift mode: round trips and poll cost as the view grows", _redshift),
-        ("rules", "Rule evaluation, vectorised over the batch", _rules),
-    )
+    sections = (("sustained", "Sustained load", _sustained), ("cost", "CPU per decided "
+                "transaction (µs)", _cost), ("history-scaling", "Scaling with history",
+                _history), ("reference", "Side by side with the reference pattern", _reference),
+                ("scoring", "In-process scoring", _scoring),
+                ("redshift", "Redshift mode: round trips and poll cost as the view grows",
+                 _redshift), ("rules", "Rule evaluation, vectorised over the batch", _rules))
     for key, title, fn in sections:
         if key in results:
             data = results[key]
