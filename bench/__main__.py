@@ -1,8 +1,8 @@
 """``python -m bench SCENARIO``: run benchmark scenarios on a local stack of their own.
 
 Scenarios: ``sustained``, ``cost``, ``history-scaling``, ``reference``, ``scoring``,
-``redshift``, ``redshift-features``; ``all`` runs
-every one on one stack (the trained template and the large histories are made once). Each
+``redshift``, ``redshift-features``, and ``rules`` (pure computation: needs no stack); ``all``
+runs every one on one stack (the trained template and the large histories are made once). Each
 writes ``bench/results/<scenario>.json`` and refreshes the README's generated tables;
 ``table`` only prints those tables.
 """
@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import datetime as dt
 import sys
 import tempfile
 import time
@@ -23,6 +24,7 @@ from bench import (
     redshift,
     redshift_features,
     reference,
+    rules,
     scoring,
     sustained,
     table,
@@ -41,11 +43,15 @@ SCENARIOS: dict[str, Scenario] = {
     "redshift": lambda ctx, _a: redshift.run(ctx),
     "redshift-features": lambda ctx, _a: redshift_features.run(ctx),
 }
+STANDALONE: dict[str, Callable[[argparse.Namespace], Result]] = {
+    "rules": lambda a: rules.run(quick=a.quick),
+}
+"""Scenarios that measure computation alone: run without starting the local stack."""
 
 
 def parse(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
-    parser.add_argument("scenario", choices=[*SCENARIOS, "all", "table"])
+    parser.add_argument("scenario", choices=[*SCENARIOS, *STANDALONE, "all", "table"])
     parser.add_argument("--rates", type=float, nargs="+", default=list(sustained.RATES),
                         help="sustained: rates in tx/s")
     parser.add_argument("--window", type=float, default=60.0,
@@ -65,12 +71,25 @@ async def run_scenarios(names: list[str], args: argparse.Namespace, workdir: Pat
         for name in names:
             began = time.monotonic()
             result = await SCENARIOS[name](ctx, args)
-            path = write_result(result, ctx.started, await ctx.postgres_version())
-            table.update_readme()
-            print(f"{name}: {path} ({time.monotonic() - began:.0f} s)", flush=True)
-            for target in result.targets:
-                verdict = {True: "met", False: "NOT met", None: "-"}[target.met]
-                print(f"  {target.name}: {target.measured} (wanted {target.wanted}) {verdict}")
+            report(name, result, ctx.started, await ctx.postgres_version(), began)
+
+
+def report(
+    name: str, result: Result, started: dt.datetime, postgres: str | None, began: float
+) -> None:
+    """Write the result file, refresh the README's tables, and print the targets."""
+    path = write_result(result, started, postgres)
+    table.update_readme()
+    print(f"{name}: {path} ({time.monotonic() - began:.0f} s)", flush=True)
+    for target in result.targets:
+        verdict = {True: "met", False: "NOT met", None: "-"}[target.met]
+        print(f"  {target.name}: {target.measured} (wanted {target.wanted}) {verdict}")
+
+
+def run_standalone(names: list[str], args: argparse.Namespace) -> None:
+    for name in names:
+        started, began = dt.datetime.now(dt.UTC), time.monotonic()
+        report(name, STANDALONE[name](args), started, None, began)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -79,7 +98,11 @@ def main(argv: list[str] | None = None) -> None:
         print(table.render())
         return
     configure_logging("console", "warning")
+    run_standalone([n for n in STANDALONE if args.scenario in (n, "all")], args)
     names = list(SCENARIOS) if args.scenario == "all" else [args.scenario]
+    names = [n for n in names if n in SCENARIOS]
+    if not names:
+        return
     if args.workdir is not None:
         args.workdir.mkdir(parents=True, exist_ok=True)
         asyncio.run(run_scenarios(names, args, args.workdir))

@@ -52,6 +52,7 @@ PACKAGES = (
     "xgboost-cpu",
     "moto",
     "structlog",
+    "lark",
 )
 
 

@@ -36,6 +36,8 @@ class Alert:
     merchant_category: str | None
     channel: str | None
     reasons: tuple[Mapping[str, str], ...]
+    rule_set_version: int | None = None
+    rules: tuple[Mapping[str, str], ...] = ()
 
 
 def payload(swipe: Swipe, verdict: Verdict) -> dict[str, Any]:
@@ -55,6 +57,8 @@ def payload(swipe: Swipe, verdict: Verdict) -> dict[str, Any]:
         "merchant_category": swipe.merchant_category,
         "channel": swipe.channel,
         "reasons": [r.as_dict() for r in verdict.reasons],
+        "rule_set_version": verdict.rule_set_version,
+        "rules": [r.as_dict() for r in verdict.rules],
     }
 
 
@@ -76,6 +80,8 @@ def parse(data: Mapping[str, Any] | str | bytes) -> Alert:
         merchant_category=raw.get("merchant_category"),
         channel=raw.get("channel"),
         reasons=tuple(raw.get("reasons", ())),
+        rule_set_version=raw.get("rule_set_version"),
+        rules=tuple(raw.get("rules", ())),
     )
 
 

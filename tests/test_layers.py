@@ -8,10 +8,11 @@ The order, bottom to top (README, "Layout"):
    ``service.http`` and read by ``service.systemd``'s watchdog)
 1. aws, stream — AWS clients, Kinesis put/read
 2. values — the domain values the warehouse stores, each in the package that owns their rules
-   and listed apart from it: ``scoring.thresholds``, ``model.record``, ``cases.values``
+   and listed apart from it: ``scoring.thresholds``, ``scoring.verdict`` (a decision and its
+   reasons, which the rule language returns too), ``model.record``, ``cases.values``
 3. warehouse — the seam (operations, dialects, drivers, migrations)
 4. features — the feature list the warehouse computes
-5. scoring — rules, model backends, decisions
+5. scoring, rules — today's rules, model backends, decisions; the rule language
 6. alert, model — the alert message; training, evaluation, the registry commands
 7. simulator — the handbook's generative model (stand-alone: imports only the foundation)
 8. history — labelled history files: read, validate, bulk loads, the stored timelines
@@ -52,10 +53,10 @@ LAYERS: tuple[tuple[str, ...], ...] = (
         "health",
     ),
     ("aws", "stream"),
-    ("scoring.thresholds", "model.record", "cases.values"),
+    ("scoring.thresholds", "scoring.verdict", "model.record", "cases.values"),
     ("warehouse",),
     ("features",),
-    ("scoring",),
+    ("scoring", "rules"),
     ("alert", "model"),
     ("simulator",),
     ("history",),

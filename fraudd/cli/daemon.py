@@ -62,11 +62,15 @@ def migrate(
 
 
 async def _migrate(settings: Settings) -> list[str]:
+    from fraudd.scoring.policy import live_or_first
     from fraudd.warehouse import apply_migrations as apply
     from fraudd.warehouse import opened_warehouse
 
     async with opened_warehouse(settings) as wh:
-        return await apply(wh, settings)
+        applied = await apply(wh, settings)
+        async with wh.session() as session:  # today's [rules] become rule-set version 1
+            await live_or_first(session, settings)
+        return applied
 
 
 @config_app.command("show")

@@ -1,13 +1,18 @@
-"""The scoring engine the consumer calls: rules in front, a model (when configured) behind.
+"""The scoring engine the consumer calls: the live rule set in front, a model (when configured)
+behind.
 
-Rules are the override layer: an allow-listed card is approved and a hard block is blocked
-whatever the model says; otherwise the model's decision stands, made stricter (never looser) by
-the amount and velocity rules. Until a model is registered, the rules decide alone.
+Rules are the override layer (:mod:`fraudd.rules.decide`): an approve rule (the allow-list)
+approves and a block rule blocks whatever the model says; otherwise the model's decision stands,
+made stricter (never looser) by review rules and score adjustments. Until a model is
+registered, the rules decide alone. Every verdict names the live rule-set version and the rules
+that matched; a version in shadow is evaluated alongside and only recorded.
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 import numpy as np
@@ -17,14 +22,16 @@ from fraudd.features import FEATURES, feature_matrix
 from fraudd.metrics import Metrics, stage
 from fraudd.model.record import ModelRecord
 from fraudd.records import Swipe
+from fraudd.rules.legacy import VELOCITY, swipe_columns
 from fraudd.scoring.base import Scorer, ScoreResult
 from fraudd.scoring.decision import decide
 from fraudd.scoring.local import LocalScorer
+from fraudd.scoring.policy import Policy, RuleRun
 from fraudd.scoring.redshift_ml import RedshiftMLScoring
-from fraudd.scoring.rules import RuleHit, Rules
+from fraudd.scoring.rules import RULES_VERSION, rules_only_scores
 from fraudd.scoring.sagemaker import SageMakerScorer
 from fraudd.scoring.thresholds import Thresholds
-from fraudd.scoring.verdict import Decision, Reason, Verdict, stronger
+from fraudd.scoring.verdict import DECISION_RANK, Decision, Reason, Verdict
 from fraudd.settings import Settings
 from fraudd.warehouse import Session
 
@@ -37,26 +44,90 @@ with one on a 2-core machine under load (``python -m bench scoring``)."""
 
 
 class Engine(Protocol):
+    async def prepare(self, session: Session) -> None:
+        """Load what scoring needs (the rule sets, the model), outside the batch transaction."""
+
     async def score_batch(self, session: Session, swipes: list[Swipe]) -> list[Verdict]:
-        """One verdict per swipe, in order. Runs inside the consumer's batch transaction."""
+        """One verdict per swipe, in order. Runs inside the consumer's batch transaction, where
+        it also records what the rule sets (live and shadow) said about each swipe."""
 
 
 class RulesEngine:
-    """Rules only: the product's behaviour before a model is trained."""
+    """The live rule set (:mod:`fraudd.scoring.policy`); alone, it is the product's behaviour
+    before a model is trained, and the model engines put it in front of their scores."""
 
     def __init__(self, settings: Settings, metrics: Metrics | None = None) -> None:
-        self.rules = Rules(settings.rules)
+        self.policy = Policy(settings)
         self.settings = settings
         self.metrics = metrics
 
-    async def hits(self, session: Session, swipes: list[Swipe]) -> list[RuleHit]:
-        """The rules' outcome for each swipe."""
+    async def prepare(self, session: Session) -> None:
+        await self.policy.refresh(session)
+
+    async def inputs(self, session: Session, swipes: list[Swipe]) -> dict[str, Any]:
+        """The batch's columns the rules read: the swipes' fields and their velocities."""
         with stage(self.metrics, "velocity"):
             counts = await session.velocities(swipes, self.settings.rules.velocity_window_s)
-        return [self.rules.evaluate(s, counts.get(s.tx_id, 1)) for s in swipes]
+        return swipe_columns(swipes, [counts.get(s.tx_id, 1) for s in swipes])
+
+    async def decide(
+        self,
+        session: Session,
+        swipes: list[Swipe],
+        columns: dict[str, Any],
+        model: ModelScores | None = None,
+    ) -> list[Verdict]:
+        """The rule sets over the batch, combined with the ``model``'s scores when one scored;
+        the rule results are recorded in the batch's transaction."""
+        with stage(self.metrics, "rules"):
+            if model is None:
+                run = self.policy.run(columns)
+            else:
+                run = self.policy.run(columns, model.result.scores, model.decide)
+        await session.record_rule_results(run.results([s.tx_id for s in swipes]))
+        if model is None:
+            scores = rules_only_scores(columns["amount"], columns[VELOCITY], self.settings.rules)
+            return verdicts(run, scores, [()] * len(swipes), RULES_VERSION, approved=0.0)
+        return verdicts(run, run.outcomes.score, model.result.reasons, model.version)
 
     async def score_batch(self, session: Session, swipes: list[Swipe]) -> list[Verdict]:
-        return [hit.verdict for hit in await self.hits(session, swipes)]
+        return await self.decide(session, swipes, await self.inputs(session, swipes))
+
+
+@dataclass(frozen=True)
+class ModelScores:
+    """What a model said about a batch: scores and reasons, its thresholds and version."""
+
+    result: ScoreResult
+    thresholds: Thresholds
+    version: str
+
+    def decide(self, scores: np.ndarray) -> list[Decision]:
+        """Scores (adjusted by the rules) → the model's decisions."""
+        return decide(scores, self.thresholds)
+
+
+def verdicts(
+    run: RuleRun,
+    scores: np.ndarray,
+    model_reasons: Sequence[tuple[Reason, ...]],
+    version: str,
+    approved: float | None = None,
+) -> list[Verdict]:
+    """One verdict per row of the live rule set's outcome. A rule's block or approve is final:
+    the matched rules are its reasons, a block's score is 1 and an approve's ``approved``
+    (None: the model's); otherwise the model's reasons follow the rules'."""
+    o = run.outcomes
+    blocked = o.final & (o.decision_rank == DECISION_RANK["block"])
+    score = np.where(blocked, 1.0, scores)
+    if approved is not None:
+        score = np.where(o.final & ~blocked, approved, score)
+    out: list[Verdict] = []
+    for i, (decision, matched) in enumerate(zip(o.decisions, o.matched, strict=True)):
+        rules = run.live.reasons_of(matched)
+        reasons = rules if o.final[i] else rules + model_reasons[i]
+        out.append(Verdict(float(score[i]), decision, reasons, version, run.live.version, rules))
+    return out
 
 
 class ModelEngine:
@@ -76,17 +147,21 @@ class ModelEngine:
         self.scorer: Scorer | None = None
         self.checked_at = float("-inf")
 
-    async def score_batch(self, session: Session, swipes: list[Swipe]) -> list[Verdict]:
+    async def prepare(self, session: Session) -> None:
+        await self.rules.prepare(session)
         await self._refresh_model(session)
-        hits = await self.rules.hits(session, swipes)
+
+    async def score_batch(self, session: Session, swipes: list[Swipe]) -> list[Verdict]:
+        columns = await self.rules.inputs(session, swipes)
         if self.scorer is None:
-            return [hit.verdict for hit in hits]
+            return await self.rules.decide(session, swipes, columns)
         with stage(self.metrics, "features"):
             rows = await session.serving_rows(swipes)
         matrix = feature_matrix(rows, [s.tx_id for s in swipes])
         with stage(self.metrics, "score"):
             result = await self.scorer.score(matrix)
-        return combine_all(hits, result, self.scorer.thresholds, self.scorer.version)
+        model = ModelScores(result, self.scorer.thresholds, self.scorer.version)
+        return await self.rules.decide(session, swipes, columns, model)
 
     async def _refresh_model(self, session: Session) -> None:
         """Load the active model at start and re-check every ``scoring.model_poll_s``."""
@@ -136,34 +211,15 @@ class RedshiftMLEngine:
         self.rules = RulesEngine(settings)
         self.sql = RedshiftMLScoring(settings, Thresholds(s.review_threshold, s.block_threshold))
 
+    async def prepare(self, session: Session) -> None:
+        await self.rules.prepare(session)
+
     async def score_batch(self, session: Session, swipes: list[Swipe]) -> list[Verdict]:
-        hits = await self.rules.hits(session, swipes)
+        columns = await self.rules.inputs(session, swipes)
         _, scores = await self.sql.features_and_scores(session, swipes)
         result = ScoreResult(scores, [()] * len(scores))
-        return combine_all(hits, result, self.sql.thresholds, self.sql.version)
-
-
-def combine_all(
-    hits: list[RuleHit], result: ScoreResult, thresholds: Thresholds, version: str
-) -> list[Verdict]:
-    """Model scores → decisions, with the rules in front."""
-    decisions = decide(result.scores, thresholds)
-    return [
-        _combine(hit, float(score), decision, reasons, version)
-        for hit, score, decision, reasons in zip(
-            hits, result.scores, decisions, result.reasons, strict=True
-        )
-    ]
-
-
-def _combine(
-    hit: RuleHit, score: float, decision: Decision, reasons: tuple[Reason, ...], version: str
-) -> Verdict:
-    """Rules in front: final rule hits stand; otherwise the stricter decision, reasons of both."""
-    own = hit.verdict
-    if hit.final:
-        return Verdict(max(score, own.score), own.decision, own.reasons, version)
-    return Verdict(score, stronger(decision, own.decision), own.reasons + reasons, version)
+        model = ModelScores(result, self.sql.thresholds, self.sql.version)
+        return await self.rules.decide(session, swipes, columns, model)
 
 
 def build_engine(

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
+
 from fraudd.records import Swipe
 from fraudd.scoring.verdict import Decision, Reason, Verdict, stronger
 from fraudd.settings import RulesSettings
@@ -67,10 +69,15 @@ class Rules:
         return _hit(decision, score, tuple(reasons), final=decision == "block")
 
     def _score(self, swipe: Swipe, velocity: int) -> float:
-        by_amount = min(swipe.amount / self.s.block_amount, 1.0)
-        by_velocity = min(velocity / (2 * self.s.velocity_max), 1.0)
-        return round(max(by_amount, by_velocity), 6)
+        return float(rules_only_scores(np.array([swipe.amount]), np.array([velocity]), self.s)[0])
 
     def verdict(self, swipe: Swipe, velocity: int) -> Verdict:
         """Rules-only scoring (no model): the rules' own decision and score."""
         return self.evaluate(swipe, velocity).verdict
+
+
+def rules_only_scores(amount: np.ndarray, velocity: np.ndarray, s: RulesSettings) -> np.ndarray:
+    """The score of rules-only scoring (no model): amount and velocity against their limits."""
+    by_amount = np.minimum(np.asarray(amount, dtype=np.float64) / s.block_amount, 1.0)
+    by_velocity = np.minimum(np.asarray(velocity, dtype=np.float64) / (2 * s.velocity_max), 1.0)
+    return np.round(np.maximum(by_amount, by_velocity), 6)

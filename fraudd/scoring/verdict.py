@@ -22,10 +22,15 @@ class Reason:
 
 @dataclass(frozen=True)
 class Verdict:
+    """One transaction's decision; ``rule_set_version`` is the live rule set that took part
+    (None where no rule set ran) and ``rules`` the rules of it that matched, in words."""
+
     score: float
     decision: Decision
     reasons: tuple[Reason, ...]
     model_version: str
+    rule_set_version: int | None = None
+    rules: tuple[Reason, ...] = ()
 
 
 def stronger(a: Decision, b: Decision) -> Decision:

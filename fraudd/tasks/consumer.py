@@ -111,6 +111,7 @@ async def step(deps: Deps, state: ConsumerState, engine: Engine) -> Pass:
                 deps.metrics.consumer_lag.set(0)
                 return Pass.IDLE
             started = time.perf_counter()
+            await engine.prepare(session)  # may publish rule-set version 1: not in the batch
             async with session.transaction():
                 outcome = await _decide(deps, session, batch, engine)
                 crashpoint("consumer.before_commit")

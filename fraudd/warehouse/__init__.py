@@ -55,6 +55,13 @@ from fraudd.warehouse.model_training import (
     render_create_model,
 )
 from fraudd.warehouse.redshift_s3 import StagingConfigError
+from fraudd.warehouse.rules import (
+    RuleDraft,
+    RuleResult,
+    RuleSetAltered,
+    RuleSetVersion,
+    ShadowCell,
+)
 from fraudd.warehouse.seam import PostgresSession, RedshiftSession, Session, Warehouse
 from fraudd.warehouse.session import SessionBase, Statements
 from fraudd.warehouse.sqlfiles import text_bytes
@@ -98,10 +105,15 @@ __all__ = [
     "PendingBlock",
     "Pool",
     "Row",
+    "RuleDraft",
+    "RuleResult",
+    "RuleSetAltered",
+    "RuleSetVersion",
     "RunCaught",
     "RunCounts",
     "RunLatency",
     "Session",
+    "ShadowCell",
     "SimulationRecord",
     "SkippedRecord",
     "StagingConfigError",

@@ -29,6 +29,7 @@ from fraudd.warehouse.model_training import (
     RedshiftModelTraining,
 )
 from fraudd.warehouse.models import ModelOps, Models
+from fraudd.warehouse.rules import PostgresRuleSets, RedshiftRuleSets, RuleOps
 from fraudd.warehouse.scoring import PostgresScoring, RedshiftScoring, ScoringOps
 from fraudd.warehouse.seeding import PostgresSeeding, RedshiftSeeding, SeedingOps
 from fraudd.warehouse.stream import PostgresStream, RedshiftStream, StreamOps
@@ -49,6 +50,7 @@ class Session(
     ModelTrainingOps,
     FiguresOps,
     SeedingOps,
+    RuleOps,
     Protocol,
 ):
     """The product's operations over one connection checked out of the pool.
@@ -97,6 +99,7 @@ class PostgresSession(
     PostgresModelTraining,
     Figures,
     PostgresSeeding,
+    PostgresRuleSets,
 ):
     """Every operation of :class:`Session`, in PostgreSQL's dialect (the local stack's)."""
 
@@ -116,6 +119,7 @@ class RedshiftSession(
     RedshiftModelTraining,
     Figures,
     RedshiftSeeding,
+    RedshiftRuleSets,
 ):
     """Every operation of :class:`Session`, in Redshift's dialect."""
 

@@ -61,6 +61,8 @@ def payload(a: SeedAlert, when: datetime) -> dict[str, Any]:
             {"code": "amount", "text": f"amount {a.amount} is unusually high"},
             {"code": "term_risk_7d", "text": "terminal's fraud rate 7-14 days ago is 40 %"},
         ],
+        "rule_set_version": 2,
+        "rules": [{"code": "mcc_watch", "text": "merchant category under investigation"}],
     }  # fmt: skip
 
 

@@ -152,6 +152,7 @@ async def test_logged_in_the_queue_and_case_show_the_data(
     async with client.get(f"{console.url}/cases/case-tx-a1") as resp:
         case = await resp.text()
     assert "amount 480.00 is unusually high" in case and "local-1" in case and "blocked" in case
+    assert "Rule set version 2: mcc_watch (merchant category under investigation)" in case
 
 
 @pytest.fixture

@@ -122,6 +122,11 @@ EXPECTED_LAYOUT = {
     "case_alerts": ("KEY", "case_id", ["attached_at"]),
     "verdicts": ("KEY", "case_id", ["decided_at"]),
     "audit_log": ("EVEN", None, ["acted_at"]),
+    # the rule sets (0007_rules.sql): a few rows read by every consumer; results by decision
+    "rule_set_versions": ("ALL", None, None),
+    "rule_set_activations": ("ALL", None, ["activated_at"]),
+    "rule_set_drafts": ("ALL", None, None),
+    "rule_results": ("KEY", "tx_id", ["decided_at"]),
 }
 
 

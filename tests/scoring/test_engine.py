@@ -5,6 +5,7 @@ tests/e2e/test_model_loop.py and tests/scoring/test_redshift_ml.py."""
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 from typing import Any
 
 import numpy as np
@@ -17,62 +18,91 @@ from fraudd.model.record import ModelRecord
 from fraudd.scoring.base import ScoreResult
 from fraudd.scoring.engine import (
     ModelEngine,
+    ModelScores,
     RedshiftMLEngine,
     RulesEngine,
     build_engine,
-    combine_all,
+    verdicts,
 )
 from fraudd.scoring.local import LocalScorer
-from fraudd.scoring.rules import RULES_VERSION, RuleHit
+from fraudd.scoring.policy import RuleRun, compile_version
 from fraudd.scoring.sagemaker import SageMakerScorer
 from fraudd.scoring.thresholds import Thresholds
-from fraudd.scoring.verdict import Decision, Reason, Verdict
+from fraudd.scoring.verdict import Reason, Verdict
 from fraudd.settings import Settings
+from fraudd.warehouse import RuleSetVersion
 from tests.model.helpers import record
 
 MODEL = Reason("amount_ratio_30d", "amount is 5.0× the card's 30-day average")
-AMOUNT = Reason("amount_review", "amount 700.00 ≥ review limit 500.00")
+AMOUNT = Reason("amount_review", "amount ≥ review limit 500.00")
+ALLOWED = Reason("allow_listed", "card is on the allow-list")
+LISTED = Reason("block_listed", "card is on the block-list")
 THRESHOLDS = Thresholds(review=0.5, block=0.9)
+RULES = """
+[lists.allow]
+type = "string"
+values = ["tok_allowed"]
+
+[lists.block]
+type = "string"
+values = ["tok_blocked"]
+
+[[rules]]
+name = "allow_listed"
+description = "card is on the allow-list"
+when = "card_token in @allow"
+outcome = "approve"
+
+[[rules]]
+name = "block_listed"
+description = "card is on the block-list"
+when = "card_token in @block"
+outcome = "block"
+
+[[rules]]
+name = "amount_review"
+description = "amount ≥ review limit 500.00"
+when = "amount >= 500"
+outcome = "review"
+"""
+LIVE = compile_version(RuleSetVersion(7, RULES, "", dt.datetime.now(dt.UTC), "ana", ""))
 
 
-def hit(decision: Decision, score: float, *reasons: Reason, final: bool = False) -> RuleHit:
-    return RuleHit(Verdict(score, decision, reasons, RULES_VERSION), final)
-
-
-def combine(hits: list[RuleHit], scores: list[float]) -> list[Verdict]:
+def combine(cards: list[str], amounts: list[float], scores: list[float]) -> list[Verdict]:
+    """The live rule set in front of a model that scored ``scores`` (version "7")."""
     result = ScoreResult(np.array(scores), [(MODEL,) if s >= 0.5 else () for s in scores])
-    return combine_all(hits, result, THRESHOLDS, "7")
+    model = ModelScores(result, THRESHOLDS, "7")
+    columns = {"card_token": cards, "amount": np.array(amounts)}
+    outcomes = LIVE.compiled.evaluate(columns, model.result.scores, model.decide)
+    run = RuleRun(LIVE, outcomes, None)
+    return verdicts(run, outcomes.score, result.reasons, model.version)
 
 
 def test_the_model_decides_when_the_rules_see_nothing() -> None:
-    verdicts = combine([hit("approve", 0.01)] * 3, [0.1, 0.6, 0.95])
+    verdicts = combine(["tok_x"] * 3, [10.0] * 3, [0.1, 0.6, 0.95])
     assert [v.decision for v in verdicts] == ["approve", "review", "block"]
     assert [v.score for v in verdicts] == [0.1, 0.6, 0.95]
     assert verdicts[1].reasons == (MODEL,) and verdicts[0].reasons == ()
     assert {v.model_version for v in verdicts} == {"7"}
+    assert {(v.rule_set_version, v.rules) for v in verdicts} == {(7, ())}
 
 
 def test_rules_make_the_model_stricter_never_looser() -> None:
-    stricter, kept = combine([hit("review", 0.35, AMOUNT)] * 2, [0.1, 0.95])
+    stricter, kept = combine(["tok_x"] * 2, [700.0] * 2, [0.1, 0.95])
     assert (stricter.decision, stricter.score, stricter.reasons) == ("review", 0.1, (AMOUNT,))
-    assert (kept.decision, kept.reasons) == ("block", (AMOUNT, MODEL))
+    assert (kept.decision, kept.reasons, kept.rules) == ("block", (AMOUNT, MODEL), (AMOUNT,))
 
 
 def test_final_rule_hits_stand_whatever_the_model_says() -> None:
-    allowed = Reason("allow_listed", "card is on the allow-list")
-    listed = Reason("block_listed", "card is on the block-list")
-    approve, block = combine(
-        [hit("approve", 0.0, allowed, final=True), hit("block", 1.0, listed, final=True)],
-        [0.99, 0.02],
-    )
-    assert (approve.decision, approve.reasons, approve.score) == ("approve", (allowed,), 0.99)
-    assert (block.decision, block.reasons, block.score) == ("block", (listed,), 1.0)
+    approve, block = combine(["tok_allowed", "tok_blocked"], [10.0, 10.0], [0.99, 0.02])
+    assert (approve.decision, approve.reasons, approve.score) == ("approve", (ALLOWED,), 0.99)
+    assert (block.decision, block.reasons, block.score) == ("block", (LISTED,), 1.0)
     assert approve.model_version == block.model_version == "7"
 
 
-def test_a_score_per_rule_hit_or_nothing() -> None:
+def test_a_score_per_row_or_nothing() -> None:
     with pytest.raises(ValueError):
-        combine([hit("approve", 0.0)], [0.1, 0.2])
+        combine(["tok_x"], [1.0], [0.1, 0.2])
 
 
 BACKEND_NEEDS: dict[str, dict[str, Any]] = {

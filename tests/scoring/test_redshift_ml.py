@@ -87,6 +87,7 @@ async def test_the_engine_decides_from_redshift_scores_with_the_rules_in_front(
     async with rs.deps.warehouse.session() as session:
         async with session.transaction():
             await session.store_transactions(swipes)
+        await engine.prepare(session)  # rule-set version 1: today's settings
         verdicts = await engine.score_batch(session, swipes)
     decisions = [(s.tx_id, v.decision) for s, v in zip(swipes, verdicts, strict=True)]
     assert decisions == [
@@ -96,4 +97,5 @@ async def test_the_engine_decides_from_redshift_scores_with_the_rules_in_front(
         ("engine-3", "block"),  # 0.12, but the card is block-listed: the rules' hit is final
     ]
     assert verdicts[3].reasons[0].code == "block_listed"
+    assert {v.rule_set_version for v in verdicts} == {1}
     assert {v.model_version for v in verdicts} == {engine.sql.version}

@@ -23,6 +23,7 @@ from typing import Any
 import pytest
 
 from fraudd.records import Swipe
+from fraudd.rules.legacy import rule_set_toml
 from fraudd.scoring.engine import build_engine
 from fraudd.tasks import actions, consumer
 from fraudd.warehouse import WatermarkConflict
@@ -297,3 +298,64 @@ async def test_zero_amount_swipes_are_decided_not_dead_lettered(zero_env: Contra
     rows = await env.rows("SELECT tx_id, amount, score FROM {schema}.decisions ORDER BY tx_id")
     zero = [r for r in rows if float(r.amount) == 0.0]
     assert len(zero) == 8 and all(0.0 <= float(r.score) <= 1.0 for r in rows)
+
+
+SHADOW_BLOCKS_ALL = """
+[[rules]]
+name = "block_everything"
+description = "blocks every transaction"
+when = "amount >= 0"
+outcome = "block"
+"""
+
+
+@pytest.fixture
+async def shadow_env(warehouse_implementation: str, local_stack: Any) -> Any:
+    env = await open_contract_env(
+        local_stack, warehouse_implementation, ("consumer", "actions"), shards=1,
+        consumer={"group": "shadow"},
+    )  # fmt: skip
+    try:
+        yield env
+    finally:
+        await env.stack.aclose()
+
+
+async def test_shadow_decisions_never_reach_sns_or_blocks(shadow_env: ContractEnv) -> None:
+    """A version in shadow that blocks everything is evaluated and recorded on the same
+    traffic, while only the live version's decisions become alerts and card blocks."""
+    env = shadow_env
+    engine = build_engine(env.settings)
+    async with env.deps.warehouse.session() as session:
+        await session.first_rule_set(rule_set_toml(env.settings.rules), "fraudd")  # as at start
+        shadow = await session.publish_rule_set(SHADOW_BLOCKS_ALL, "ana")
+        await session.shadow_rule_set(shadow.version, "ana")
+    amounts = {"sh-0": 20.0, "sh-1": 700.0, "sh-2": 2500.0}
+    cards = {tx: f"card-sh-{n:04d}" for n, tx in enumerate(amounts)}
+    await append(env, SHARD_A, [(str(100 + n), swipe(tx, a, cards[tx]))
+                                for n, (tx, a) in enumerate(amounts.items())])  # fmt: skip
+    state = consumer.ConsumerState()
+    while await consumer.step(env.deps, state, engine):
+        pass
+    while await actions.step(env.deps, env.env.topic_arn):
+        pass
+    assert read_alerts(env.env, max_empty_polls=1) == {"sh-1": 1, "sh-2": 1}
+    blocks = await env.rows("SELECT card_token FROM {schema}.card_blocks")
+    assert [b.card_token for b in blocks] == [cards["sh-2"]]
+    outbox = await env.rows("SELECT alert_id, payload FROM {schema}.alert_outbox ORDER BY 1")
+    payloads = {r.alert_id: _json(r.payload) for r in outbox}
+    assert payloads["sh-2"]["rule_set_version"] == 1
+    assert [r["code"] for r in payloads["sh-2"]["rules"]] == ["amount_block"]
+    async with env.deps.warehouse.session() as session:
+        results = {tx: await session.rule_results(tx) for tx in amounts}
+    assert {tx: [(r.version, r.shadow, r.decision) for r in rs] for tx, rs in results.items()} == {
+        "sh-0": [(1, False, "approve"), (shadow.version, True, "block")],
+        "sh-1": [(1, False, "review"), (shadow.version, True, "block")],
+        "sh-2": [(1, False, "block"), (shadow.version, True, "block")],
+    }
+
+
+def _json(value: Any) -> dict[str, Any]:
+    import json
+
+    return value if isinstance(value, dict) else json.loads(value)

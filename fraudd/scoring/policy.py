@@ -1,0 +1,147 @@
+"""The rule sets the consumer decides with: the live version and, when one is set, a version in
+shadow, read from the warehouse's rules area and compiled once per version.
+
+* Version 1 is today's ``[rules]`` settings (:func:`fraudd.rules.legacy.rule_set_toml`): the
+  first consumer (or ``fraudd migrate``) that finds no version publishes it, so an upgraded
+  deployment decides exactly as before. After that the settings no longer change the rules:
+  publish a new version (``fraudd rules publish``).
+* The versions are re-read every ``scoring.model_poll_s``, outside the batch's transaction
+  (:meth:`Policy.refresh`); a newly activated version is picked up by itself.
+* Both versions are evaluated vectorised over the batch; the live one's outcome is the
+  decision, the shadow's is recorded (:class:`fraudd.warehouse.RuleResult`) and never acted on.
+
+A rule reads the swipe's fields, ``velocity`` (the card's swipes within
+``rules.velocity_window_s``) and the model's ``score`` (:data:`INPUTS`).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import structlog
+
+from fraudd.rules import CompiledRuleSet, Outcomes, RuleSetError, load_rule_set
+from fraudd.rules.legacy import rule_set_toml, swipe_schema
+from fraudd.scoring.verdict import Decision, Reason
+from fraudd.settings import Settings
+from fraudd.warehouse import RuleResult, RuleSetVersion, Session
+
+log = structlog.get_logger(__name__)
+INPUTS = swipe_schema()
+"""What a rule may read besides the model's ``score``: one schema for the consumer, the
+command line's checks and the backtest."""
+FIRST_AUTHOR = "fraudd"
+
+
+async def live_or_first(session: Session, settings: Settings) -> RuleSetVersion:
+    """The live version; when none was ever published, today's ``[rules]`` settings published
+    as version 1 and made live (an upgraded deployment's first start or ``fraudd migrate``)."""
+    live = await session.live_rule_set()
+    if live is None:
+        live = await session.first_rule_set(rule_set_toml(settings.rules), FIRST_AUTHOR)
+    return live
+
+
+@dataclass(frozen=True)
+class LoadedRuleSet:
+    """A published version compiled for batches, with each rule's reason (name, description)."""
+
+    version: int
+    compiled: CompiledRuleSet
+    reasons: Mapping[str, Reason]
+
+    def reasons_of(self, matched: Sequence[str]) -> tuple[Reason, ...]:
+        """The matched rules, in words."""
+        return tuple(self.reasons[name] for name in matched)
+
+
+def compile_version(version: RuleSetVersion) -> LoadedRuleSet:
+    """A published version compiled against :data:`INPUTS`; :class:`RuleSetError` if refused."""
+    rule_set = load_rule_set(version.body)
+    reasons = {r.name: Reason(r.name, r.description) for r in rule_set.rules}
+    return LoadedRuleSet(version.version, CompiledRuleSet(rule_set, INPUTS), reasons)
+
+
+@dataclass(frozen=True)
+class RuleRun:
+    """A batch evaluated by the live version and, when one runs, by the shadow version."""
+
+    live: LoadedRuleSet
+    outcomes: Outcomes
+    shadow: tuple[LoadedRuleSet, Outcomes] | None
+
+    def results(self, tx_ids: Sequence[str]) -> list[RuleResult]:
+        """What each version said about each transaction, as the warehouse records it."""
+        runs = [(self.live, self.outcomes, False)]
+        if self.shadow is not None:
+            runs.append((*self.shadow, True))
+        return [
+            RuleResult(tx_id, loaded.version, shadow, decision, matched)
+            for loaded, outcomes, shadow in runs
+            for tx_id, decision, matched in zip(
+                tx_ids, outcomes.decisions, _matched(outcomes, len(tx_ids)), strict=True
+            )
+        ]
+
+
+def _matched(outcomes: Outcomes, size: int) -> list[tuple[str, ...]]:
+    return outcomes.matched if size else []
+
+
+class Policy:
+    """The live and shadow rule sets of one consumer."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.live: LoadedRuleSet | None = None
+        self.shadow: LoadedRuleSet | None = None
+        self.checked_at = float("-inf")
+
+    async def refresh(self, session: Session) -> None:
+        """Load the live and shadow versions at start and re-check every
+        ``scoring.model_poll_s``; runs outside the batch's transaction (it may publish
+        version 1)."""
+        if time.monotonic() - self.checked_at < self.settings.scoring.model_poll_s:
+            return
+        live = await live_or_first(session, self.settings)
+        self.live = self._compiled(live, self.live) or self.live
+        shadow = await session.shadow_rule_set_version()
+        self.shadow = None if shadow is None else self._compiled(shadow, self.shadow)
+        self.checked_at = time.monotonic()
+        if self.live is None:
+            raise RuntimeError("no usable live rule set: activate a valid version")
+
+    def _compiled(
+        self, version: RuleSetVersion, current: LoadedRuleSet | None
+    ) -> LoadedRuleSet | None:
+        """``version`` compiled, or ``current`` if it is that version; None if refused (a
+        version published by an older fraudd that reads a field this one lacks)."""
+        if current is not None and current.version == version.version:
+            return current
+        try:
+            loaded = compile_version(version)
+        except RuleSetError as e:
+            log.error("rules.version_refused", version=version.version, error=str(e))
+            return None
+        log.info("rules.version_loaded", version=version.version, live=version.live)
+        return loaded
+
+    def run(
+        self,
+        columns: Mapping[str, Any],
+        scores: np.ndarray | None = None,
+        thresholds: Callable[[np.ndarray], Sequence[Decision]] | None = None,
+    ) -> RuleRun:
+        """Both versions over the batch's ``columns`` (:data:`INPUTS`), with the model's
+        ``scores`` and ``thresholds`` when a model scores."""
+        if self.live is None:
+            raise RuntimeError("the rule sets are not loaded: call refresh() first")
+        outcomes = self.live.compiled.evaluate(columns, scores, thresholds)
+        shadow = None
+        if self.shadow is not None and self.shadow.version != self.live.version:
+            shadow = (self.shadow, self.shadow.compiled.evaluate(columns, scores, thresholds))
+        return RuleRun(self.live, outcomes, shadow)

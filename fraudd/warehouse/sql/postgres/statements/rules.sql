@@ -1,0 +1,9 @@
+-- name: lock
+-- Serialises publications and activations (max + 1, the newest activation is the state);
+-- readers, the consumer among them, go on.
+LOCK TABLE {schema}.rule_set_versions IN SHARE ROW EXCLUSIVE MODE
+
+-- name: insert_results
+-- One batch's rule results as arrays: tx_id, version, shadow, decision, matched.
+INSERT INTO {schema}.rule_results (tx_id, version, shadow, decision, matched)
+SELECT * FROM unnest(%b::text[], %b::int4[], %b::bool[], %b::text[], %b::text[])

@@ -1,0 +1,199 @@
+"""The rule sets the consumer decides with, on each warehouse implementation: an upgraded
+deployment's version 1 (today's [rules] settings) decides the tests' history exactly as today's
+rules did, alone and in front of a model; a version in shadow is recorded, never acted on; a
+newly activated version is picked up."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections.abc import AsyncIterator
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from fraudd.features import FEATURES
+from fraudd.records import Swipe
+from fraudd.scoring.base import ScoreResult
+from fraudd.scoring.decision import decide
+from fraudd.scoring.engine import ModelEngine, RulesEngine
+from fraudd.scoring.rules import Rules
+from fraudd.scoring.thresholds import Thresholds
+from fraudd.scoring.verdict import Reason, Verdict, stronger
+from fraudd.settings import RulesSettings
+from fraudd.simulator.dataset import generate_history
+from tests.warehouse.contract.env import ContractEnv, open_contract_env
+
+pytestmark = pytest.mark.timeout(300)
+WINDOW_S = 86_400.0
+THRESHOLDS = Thresholds(review=0.3, block=0.6)
+
+
+@pytest.fixture(scope="module")
+def history() -> list[Swipe]:
+    """Eight days of the tests' simulated history, as the consumer receives it, and a swipe at
+    and next to each amount limit of :func:`_rules` on its busiest day."""
+    frame = generate_history(dt.date(2018, 4, 1), 8, customers=120, terminals=240, seed=5)
+    swipes = [_swipe(r) for r in frame.itertuples(index=False)]
+    edges = [119.99, 120.0, 120.01, 219.99, 220.0, 220.01]
+    return swipes + [
+        swipes[100 + i].model_copy(update={"tx_id": f"edge-{i}", "amount": amount})
+        for i, amount in enumerate(edges)
+    ]
+
+
+def _swipe(r: Any) -> Swipe:
+    time = pd.Timestamp(r.tx_time).to_pydatetime()
+    return Swipe(
+        tx_id=str(r.tx_id), tx_time=time, card_token=r.card_token, last4=r.last4,
+        customer_id=str(r.customer_id), terminal_id=str(r.terminal_id),
+        amount=round(float(r.amount), 2), currency=r.currency,
+        merchant_category=r.merchant_category, channel=r.channel, produced_at=time,
+    )  # fmt: skip
+
+
+def _rules(history: list[Swipe]) -> RulesSettings:
+    """Today's settings with every rule reachable on the history: listed cards (one on both
+    lists), limits inside its amounts, a velocity limit its busy cards pass."""
+    cards = sorted({s.card_token for s in history})
+    return RulesSettings(
+        allow_cards=tuple(cards[:3]), block_cards=tuple(cards[2:6]),
+        review_amount=120.0, block_amount=220.0, velocity_max=3, velocity_window_s=WINDOW_S,
+    )  # fmt: skip
+
+
+@pytest.fixture
+async def env(
+    warehouse_implementation: str, local_stack: Any, history: list[Swipe]
+) -> AsyncIterator[ContractEnv]:
+    rules = _rules(history).model_dump(mode="json")
+    built = await open_contract_env(
+        local_stack, warehouse_implementation, ("consumer",), shards=1, rules=rules
+    )
+    try:
+        yield built
+    finally:
+        await built.stack.aclose()
+
+
+class AmountScorer:
+    """A model whose score is known: the amount over 500, capped at 1."""
+
+    version = "m1"
+    thresholds = THRESHOLDS
+
+    async def score(self, features: np.ndarray) -> ScoreResult:
+        scores = np.minimum(features[:, FEATURES.index("amount")] / 500.0, 1.0)
+        why = Reason("amount", "large amount")
+        return ScoreResult(scores, [(why,) if s >= 0.3 else () for s in scores])
+
+
+def today(rules: Rules, swipe: Swipe, velocity: int, score: float | None) -> tuple[Any, ...]:
+    """What fraudd decided before rule sets: the fixed rules, in front of a model if any."""
+    hit = rules.evaluate(swipe, velocity)
+    own = hit.verdict
+    codes = tuple(r.code for r in own.reasons)
+    if score is None:
+        return own.decision, codes, own.score
+    model = decide(np.array([score]), THRESHOLDS)[0]
+    if hit.final:
+        return own.decision, codes, max(score, own.score)
+    extra = ("amount",) if score >= 0.3 else ()
+    return stronger(model, own.decision), codes + extra, score
+
+
+def got(verdict: Verdict) -> tuple[Any, ...]:
+    return verdict.decision, tuple(r.code for r in verdict.reasons), verdict.score
+
+
+async def _decide_all(
+    env: ContractEnv, engine: RulesEngine | ModelEngine, swipes: list[Swipe], model: bool
+) -> None:
+    rules = Rules(env.settings.rules)
+    async with env.deps.warehouse.session() as session:
+        async with session.transaction():
+            await session.store_transactions(swipes)
+        await engine.prepare(session)
+        if isinstance(engine, ModelEngine):
+            engine.scorer = AmountScorer()  # type: ignore[assignment]
+        for start in range(0, len(swipes), 200):
+            batch = swipes[start : start + 200]
+            velocities = await session.velocities(batch, WINDOW_S)
+            async with session.transaction():
+                verdicts = await engine.score_batch(session, batch)
+            for swipe, verdict in zip(batch, verdicts, strict=True):
+                score = min(swipe.amount / 500.0, 1.0) if model else None
+                expected = today(rules, swipe, velocities.get(swipe.tx_id, 1), score)
+                assert got(verdict)[:2] == expected[:2], (swipe.card_token, swipe.amount)
+                assert got(verdict)[2] == pytest.approx(expected[2])
+                assert verdict.rule_set_version == 1
+
+
+async def test_version_one_decides_the_history_as_todays_rules(
+    env: ContractEnv, history: list[Swipe]
+) -> None:
+    await _decide_all(env, RulesEngine(env.settings), history, model=False)
+    async with env.deps.warehouse.session() as session:
+        versions = await session.list_rule_sets()
+        results = [await session.rule_results(s.tx_id) for s in history[:50]]
+    assert [(v.version, v.live, v.published_by) for v in versions] == [(1, True, "fraudd")]
+    assert all(len(r) == 1 and r[0].version == 1 and not r[0].shadow for r in results)
+
+
+async def test_version_one_in_front_of_a_model_decides_as_today(
+    env: ContractEnv, history: list[Swipe]
+) -> None:
+    settings = env.settings.derive(scoring=env.settings.scoring.derive(backend="local"))
+    await _decide_all(env, ModelEngine(settings), history[:800], model=True)
+
+
+SHADOW = """
+[[rules]]
+name = "block_everything"
+description = "blocks every transaction"
+when = "amount >= 0"
+outcome = "block"
+"""
+
+
+async def test_a_shadow_version_is_recorded_never_acted_on(
+    env: ContractEnv, history: list[Swipe]
+) -> None:
+    swipes = history[:300]
+    engine = RulesEngine(env.settings)
+    async with env.deps.warehouse.session() as session:
+        async with session.transaction():
+            await session.store_transactions(swipes)
+        await engine.prepare(session)  # version 1, live
+        shadow = await session.publish_rule_set(SHADOW, "ana")
+        await session.shadow_rule_set(shadow.version, "ana")
+        engine.policy.checked_at = float("-inf")
+        await engine.prepare(session)
+        async with session.transaction():
+            verdicts = await engine.score_batch(session, swipes)
+        results = await session.rule_results(swipes[0].tx_id)
+    assert {v.rule_set_version for v in verdicts} == {1}
+    assert "block_everything" not in {r.code for v in verdicts for r in v.reasons}
+    assert sum(v.decision == "block" for v in verdicts) < len(swipes)
+    assert [(r.version, r.shadow, r.decision, r.matched) for r in results][1] == (
+        shadow.version, True, "block", ("block_everything",),
+    )  # fmt: skip
+
+
+async def test_an_activated_version_is_picked_up(env: ContractEnv, history: list[Swipe]) -> None:
+    swipes = history[:100]
+    settings = env.settings.derive(scoring=env.settings.scoring.derive(model_poll_s=0.001))
+    engine = RulesEngine(settings)
+    async with env.deps.warehouse.session() as session:
+        async with session.transaction():
+            await session.store_transactions(swipes)
+        await engine.prepare(session)
+        published = await session.publish_rule_set(SHADOW, "ana", activate=True)
+        await engine.prepare(session)
+        async with session.transaction():
+            verdicts = await engine.score_batch(session, swipes)
+    assert {(v.rule_set_version, v.decision) for v in verdicts} == {(published.version, "block")}
+    assert verdicts[0].rules == (Reason("block_everything", "blocks every transaction"),)
+    assert dataclasses.asdict(verdicts[0])["score"] == 1.0
