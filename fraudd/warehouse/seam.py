@@ -17,6 +17,7 @@ from contextlib import AbstractAsyncContextManager
 from typing import ClassVar, Protocol
 
 from fraudd.warehouse.actions import ActionOps, PostgresActions, RedshiftActions
+from fraudd.warehouse.backtest import Backtest, BacktestOps
 from fraudd.warehouse.base import Connection, Dialect
 from fraudd.warehouse.cases import CaseOps, PostgresCases, RedshiftCases
 from fraudd.warehouse.figures import Figures, FiguresOps
@@ -49,6 +50,7 @@ class Session(
     ModelTrainingOps,
     FiguresOps,
     SeedingOps,
+    BacktestOps,
     Protocol,
 ):
     """The product's operations over one connection checked out of the pool.
@@ -97,6 +99,7 @@ class PostgresSession(
     PostgresModelTraining,
     Figures,
     PostgresSeeding,
+    Backtest,
 ):
     """Every operation of :class:`Session`, in PostgreSQL's dialect (the local stack's)."""
 
@@ -116,6 +119,7 @@ class RedshiftSession(
     RedshiftModelTraining,
     Figures,
     RedshiftSeeding,
+    Backtest,
 ):
     """Every operation of :class:`Session`, in Redshift's dialect."""
 
