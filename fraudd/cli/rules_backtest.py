@@ -17,6 +17,7 @@ from typing import Annotated, Any
 import structlog
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from fraudd.cli.app import rules_app, settings_from
@@ -108,12 +109,12 @@ def show(figures: dict[str, Any], console: Console) -> None:
     console.print(_totals(figures))
     for name in ("live", "draft"):
         if figures[name] is not None:
-            console.print(_rules(name, figures[name]))
+            console.print(_rules(name, figures[name], figures["model"] is not None))
     console.print(_days(figures))
     if figures["changes"] is not None:
         console.print(_changes(figures["changes"]))
     for note in notes(figures):
-        console.print(f"[yellow]{note}[/yellow]")
+        console.print(escape(note), style="yellow")
 
 
 def notes(figures: dict[str, Any]) -> list[str]:
@@ -176,17 +177,21 @@ def _policies(figures: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return columns
 
 
-def _rules(name: str, judged: dict[str, Any]) -> Table:
-    table = Table(title=f"{name} rules ({judged['source']})")
-    for heading in ("rule", "outcome", "matches", "per day", "frauds", "precision", "recall",
-                    "fraud amount", "model alerts too", "rules only"):  # fmt: skip
-        table.add_column(heading, justify="left" if heading in ("rule", "outcome") else "right")
+def _rules(name: str, judged: dict[str, Any], with_model: bool) -> Table:
+    table = Table(title=f"{name} rules ({escape(judged['source'])})")
+    longest = max((len(r["name"]) for r in judged["rules"]), default=4)
+    table.add_column("rule", no_wrap=True, min_width=longest)
+    headings = ["outcome", "hits", "/day", "frauds", "prec.", "recall", "fraud amt"]
+    for heading in headings + (["model too", "rules only"] if with_model else []):
+        table.add_column(heading, justify="left" if heading == "outcome" else "right")
     for r in judged["rules"]:
         per_day = r["matches"] / max(len(r["matches_per_day"]), 1)
-        table.add_row(r["name"], r["outcome"], _cell(r["matches"]), f"{per_day:,.1f}",
-                      _cell(r["frauds"]), _pct(r["precision"]), _pct(r["recall"]),
-                      _cell(r["fraud_amount"]), _cell(r["with_model"]),
-                      _cell(r["without_model"]))  # fmt: skip
+        cells = [escape(r["name"]), r["outcome"], _cell(r["matches"]), f"{per_day:,.1f}",
+                 _cell(r["frauds"]), _pct(r["precision"]), _pct(r["recall"]),
+                 _cell(r["fraud_amount"])]  # fmt: skip
+        if with_model:
+            cells += [_cell(r["with_model"]), _cell(r["without_model"])]
+        table.add_row(*cells)
     return table
 
 
