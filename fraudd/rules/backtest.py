@@ -23,7 +23,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import structlog
 
 from fraudd.features import FEATURES, training_features
 from fraudd.rules.decide import CompiledRuleSet, Outcomes
@@ -37,7 +36,6 @@ from fraudd.scoring.verdict import DECISION_RANK, Decision
 from fraudd.settings import Settings
 from fraudd.warehouse import BACKTEST_COLUMNS, Session
 
-log = structlog.get_logger(__name__)
 REVIEW, BLOCK = DECISION_RANK["review"], DECISION_RANK["block"]
 
 
