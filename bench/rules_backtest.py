@@ -6,7 +6,7 @@ features' longest look-back (37 days), so 67 days (``month`` in :data:`bench.con
 with the template's model active. The live set is today's ``[rules]`` settings; the draft adds
 eight rules over the record, the features, the velocity and the score. Timed as the command runs
 it: the point-in-time history read (training rows, record fields and velocities, the model's
-scores), both replays, the judging.
+scores), both replays, the judging; then each read again alone, to show where the time goes.
 """
 
 from __future__ import annotations
@@ -17,10 +17,12 @@ from typing import Any
 
 from bench.common import Result, Target
 from bench.context import Context
+from fraudd.features import training_features_parallel
 from fraudd.rules import load_rule_set
-from fraudd.rules.backtest import compile_rules, read_history, replay
+from fraudd.rules.backtest import READ_PARTS, compile_rules, read_history, replay
 from fraudd.rules.judge import report
 from fraudd.rules.legacy import rule_set_toml
+from fraudd.settings import Settings
 from fraudd.warehouse import opened_warehouse
 
 HISTORY = "month"
@@ -57,9 +59,9 @@ async def run(ctx: Context) -> Result:
     live_text = rule_set_toml(settings.rules)
     began = time.perf_counter()
     live, draft = (compile_rules(load_rule_set(t)) for t in (live_text, draft_toml(live_text)))
-    async with opened_warehouse(settings) as wh, wh.session() as session:
+    async with opened_warehouse(settings) as wh:
         read_at = time.perf_counter()
-        history = await read_history(session, settings, start, end)
+        history = await read_history(wh, settings, start, end)
     replay_at = time.perf_counter()
     outcomes = [replay(live, history), replay(draft, history)]
     judge_at = time.perf_counter()
@@ -72,6 +74,20 @@ async def run(ctx: Context) -> Result:
         "judge_s": done - judge_at,
     }
     return _result(loaded.spec, start, end, figures, steps, done - began)
+
+
+async def _reads_alone(settings: Settings, start: dt.date, end: dt.date) -> dict[str, float]:
+    """Where the read's time goes: each of its reads again, alone (after the timed run)."""
+    first = dt.datetime(start.year, start.month, start.day, tzinfo=dt.UTC)
+    after = first + dt.timedelta(days=(end - start).days + 1)
+    async with opened_warehouse(settings) as wh:
+        began = time.perf_counter()
+        await training_features_parallel(wh, first, after, parts=READ_PARTS)
+        features_at = time.perf_counter()
+        async with wh.session() as session:
+            await session.backtest_records(first, after, settings.rules.velocity_window_s)
+        done = time.perf_counter()
+    return {"alone_training_rows_s": features_at - began, "alone_records_s": done - features_at}
 
 
 def _result(

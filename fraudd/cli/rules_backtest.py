@@ -92,8 +92,8 @@ async def _run(
     sets: dict[str, CompiledRuleSet],
     sources: dict[str, str],
 ) -> dict[str, Any]:
-    async with opened_warehouse(settings) as wh, wh.session() as session:
-        history = await read_history(session, settings, start, end)
+    async with opened_warehouse(settings) as wh:
+        history = await read_history(wh, settings, start, end)
     if history.size == 0:
         raise Failure(
             f"no transactions from {start} to {end}: choose days the warehouse holds "

@@ -16,6 +16,7 @@ sets (:class:`Changes`): the transactions and cards whose decision changes.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -24,7 +25,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from fraudd.features import FEATURES, training_features
+from fraudd.features import FEATURES, training_features_parallel
+from fraudd.model.record import ModelRecord
 from fraudd.rules.decide import CompiledRuleSet, Outcomes
 from fraudd.rules.legacy import swipe_schema
 from fraudd.rules.model import RuleSet
@@ -34,9 +36,11 @@ from fraudd.scoring.local import LocalScorer
 from fraudd.scoring.thresholds import Thresholds
 from fraudd.scoring.verdict import DECISION_RANK, Decision
 from fraudd.settings import Settings
-from fraudd.warehouse import BACKTEST_COLUMNS, Session
+from fraudd.warehouse import BACKTEST_COLUMNS, Warehouse
 
 REVIEW, BLOCK = DECISION_RANK["review"], DECISION_RANK["block"]
+READ_PARTS = 2
+"""Consecutive parts of the range whose training rows are read at once, on as many sessions."""
 
 
 def schema() -> dict[str, Type]:
@@ -88,18 +92,21 @@ class History:
 
 
 async def read_history(
-    session: Session, settings: Settings, start: dt.date, end: dt.date
+    warehouse: Warehouse, settings: Settings, start: dt.date, end: dt.date
 ) -> History:
     """The transactions of the days ``start`` to ``end`` (both included, UTC), their point-in-time
-    inputs, today's labels and the active model's scores (none without a ``local`` model)."""
+    inputs, today's labels and the active model's scores (none without a ``local`` model).
+
+    The reads run at once on pooled sessions (:data:`READ_PARTS` for the training rows, one for
+    the records): each query is single-threaded in the warehouse."""
     first, after = _midnight(start), _midnight(end + dt.timedelta(days=1))
-    frame = await training_features(session, first, after)
-    window = settings.rules.velocity_window_s
-    records = pd.DataFrame(
-        await session.backtest_records(first, after, window), columns=list(BACKTEST_COLUMNS)
+    frame, records, record = await asyncio.gather(
+        training_features_parallel(warehouse, first, after, parts=READ_PARTS),
+        _records(warehouse, first, after, settings.rules.velocity_window_s),
+        _active_model(warehouse),
     )
     frame = frame.merge(records, on="tx_id", how="inner", validate="one_to_one")
-    score, model = await _scores(session, settings, frame, first)
+    score, model = _scores(record, settings, frame, first)
     return History(start, end, _columns(frame), frame["card_token"].to_numpy(dtype=object),
                    _day_index(frame["tx_time"], first), frame["amount"].to_numpy(np.float64),
                    frame["is_fraud"].to_numpy(dtype=bool), score, model)  # fmt: skip
@@ -122,11 +129,23 @@ def _columns(frame: pd.DataFrame) -> dict[str, Any]:
     return columns
 
 
-async def _scores(
-    session: Session, settings: Settings, frame: pd.DataFrame, first: dt.datetime
+async def _records(
+    warehouse: Warehouse, first: dt.datetime, after: dt.datetime, window_s: float
+) -> pd.DataFrame:
+    async with warehouse.session() as session:
+        rows = await session.backtest_records(first, after, window_s)
+    return pd.DataFrame(rows, columns=list(BACKTEST_COLUMNS))
+
+
+async def _active_model(warehouse: Warehouse) -> ModelRecord | None:
+    async with warehouse.session() as session:
+        return await session.active_model()
+
+
+def _scores(
+    record: ModelRecord | None, settings: Settings, frame: pd.DataFrame, first: dt.datetime
 ) -> tuple[np.ndarray | None, Model | None]:
     """The active ``local`` model's scores of the rows, and the model; none without one."""
-    record = await session.active_model()
     if record is None or record.backend != "local" or record.artifact is None:
         return None, None
     thresholds = record.thresholds.configured(settings.scoring)

@@ -51,16 +51,14 @@ async def stored(db: AreaDb) -> AreaDb:
 
 
 async def _figures(db: AreaDb) -> dict[str, Any]:
-    async with db.wh.session() as s:
-        history = await read_history(s, db.settings, hand.START, hand.END)
+    history = await read_history(db.wh, db.settings, hand.START, hand.END)
     live = replay(compile_rules(load_rule_set(rule_set_toml(db.settings.rules))), history)
     draft = replay(compile_rules(load_rule_set(hand.DRAFT)), history)
     return report(history, live, draft, SOURCES)
 
 
 async def test_the_history_as_rules_read_it(stored: AreaDb) -> None:
-    async with stored.wh.session() as s:
-        history = await read_history(s, stored.settings, hand.START, hand.END)
+    history = await read_history(stored.wh, stored.settings, hand.START, hand.END)
     assert history.size == 7 and history.score is None and history.model is None
     assert history.columns["card_token"].tolist() == [hand.CARDS[c] for c in "AAABBCC"]
     assert history.columns["velocity"].tolist() == [2, 1, 2, 1, 1, 1, 2]  # z0 counts for a0
@@ -109,9 +107,9 @@ async def test_the_active_models_scores_and_thresholds_join_the_rules(stored: Ar
     model = helpers.record({"review": 0.3, "block": 0.9})
     async with stored.wh.session() as s:
         await s.register_model(NewModel("local", model.artifact, model.metadata), activate=True)
-        history = await read_history(s, stored.settings, hand.START, hand.END)
         frame = await training_features(s, dt.datetime(2026, 11, 2, tzinfo=dt.UTC),
                                          dt.datetime(2026, 11, 5, tzinfo=dt.UTC))  # fmt: skip
+    history = await read_history(stored.wh, stored.settings, hand.START, hand.END)
     expected = LocalScorer(model, reason_codes=0, n_jobs=1).score_sync(
         frame[list(FEATURES)].to_numpy(np.float64)
     )
@@ -152,7 +150,7 @@ async def test_a_label_known_only_after_the_transaction_is_not_read_by_its_rules
     async with db.wh.session() as s:
         await s.store_transactions(swipes)
         await s.insert_labels(labels, "test")
-        history = await read_history(s, db.settings, dt.date(2026, 11, 3), dt.date(2026, 11, 3))
+    history = await read_history(db.wh, db.settings, dt.date(2026, 11, 3), dt.date(2026, 11, 3))
     rule_set = load_rule_set(
         '[[rules]]\nname = "known_fraud_terminal"\ndescription = "a fraud known on the terminal"\n'
         'when = "term_known_frauds_recent_7d >= 1"\noutcome = "review"\n'
