@@ -73,6 +73,7 @@ async def run(ctx: Context) -> Result:
         "replay_s": judge_at - replay_at,
         "judge_s": done - judge_at,
     }
+    steps |= await _reads_alone(settings, start, end)
     return _result(loaded.spec, start, end, figures, steps, done - began)
 
 
