@@ -17,6 +17,7 @@ from typing import Any
 
 from bench.common import Result, Target
 from bench.context import Context
+from fraudd.cli.rules_backtest import batch_job
 from fraudd.features import training_features_parallel
 from fraudd.rules import load_rule_set
 from fraudd.rules.backtest import READ_PARTS, compile_rules, read_history, replay
@@ -53,7 +54,7 @@ def draft_toml(live: str) -> str:
 async def run(ctx: Context) -> Result:
     """One backtest of the month, timed by step."""
     loaded = await ctx.history(HISTORY)
-    settings = loaded.settings
+    settings = batch_job(loaded.settings)
     end = loaded.spec.end().date() - dt.timedelta(days=1)
     start = end - dt.timedelta(days=DAYS - 1)
     live_text = rule_set_toml(settings.rules)

@@ -22,6 +22,7 @@ from rich.table import Table
 
 from fraudd.cli.app import rules_app, settings_from
 from fraudd.cli.errors import EX_USAGE, Failure, unreadable_file
+from fraudd.model.commands import BATCH_JOB_TIMEOUT_S
 from fraudd.rules import CompiledRuleSet, RuleSetError, load_rule_set
 from fraudd.rules.backtest import compile_rules, read_history, replay
 from fraudd.rules.judge import report
@@ -92,7 +93,7 @@ async def _run(
     sets: dict[str, CompiledRuleSet],
     sources: dict[str, str],
 ) -> dict[str, Any]:
-    async with opened_warehouse(settings) as wh:
+    async with opened_warehouse(batch_job(settings)) as wh:
         history = await read_history(wh, settings, start, end)
     if history.size == 0:
         raise Failure(
@@ -102,6 +103,13 @@ async def _run(
     outcomes = {name: replay(compiled, history) for name, compiled in sets.items()}
     log.info("rules.backtested", start=str(start), end=str(end), transactions=history.size)
     return report(history, outcomes["live"], outcomes.get("draft"), sources)
+
+
+def batch_job(settings: Settings) -> Settings:
+    """The settings of a read of weeks of history: the statement timeout of a batch job
+    (:data:`fraudd.model.commands.BATCH_JOB_TIMEOUT_S`), not the consumer's."""
+    timeout = max(settings.warehouse.statement_timeout_s, BATCH_JOB_TIMEOUT_S)
+    return settings.derive(warehouse={"statement_timeout_s": timeout})
 
 
 def show(figures: dict[str, Any], console: Console) -> None:

@@ -1,7 +1,7 @@
-"""The backtest's replay (fraudd/rules/backtest.py) on real PostgreSQL: a history counted by
-hand (tests/rules/backtest_history.py), today's settings against a draft, with and without a
-model; and the point-in-time guarantee — a label that arrived after a transaction is not read
-by the rules that decide it, only by the judging."""
+"""The backtest's replay (fraudd/rules/backtest.py) on real PostgreSQL and in Redshift's form
+(the production driver): a history counted by hand (tests/rules/backtest_history.py), today's
+settings against a draft, with and without a model; and the point-in-time guarantee — a label
+that arrived after a transaction is not read by the rules that decide it, only by judging."""
 
 from __future__ import annotations
 
@@ -33,13 +33,15 @@ from tests.warehouse.sessions import AreaDb, open_area_db
 SOURCES = {"live": "settings", "draft": "draft.toml"}
 
 
-@pytest.fixture
+@pytest.fixture(params=["postgres", "redshift"])
 async def db(
+    request: pytest.FixtureRequest,
     local_stack: tuple[Settings, Any],
     pg_cluster: PgCluster,  # noqa: F811
     shim: RedshiftShim,  # noqa: F811
 ) -> AsyncIterator[AreaDb]:
-    async with open_area_db(local_stack[0], pg_cluster, shim, "postgres") as area:
+    """A fresh schema of each dialect (Redshift's form through the production driver)."""
+    async with open_area_db(local_stack[0], pg_cluster, shim, request.param) as area:
         yield area
 
 
