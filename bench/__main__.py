@@ -1,10 +1,10 @@
 """``python -m bench SCENARIO``: run benchmark scenarios on a local stack of their own.
 
 Scenarios: ``sustained``, ``cost``, ``history-scaling``, ``reference``, ``scoring``,
-``redshift``, ``redshift-features``, and ``rules`` (pure computation: needs no stack); ``all``
-runs every one on one stack (the trained template and the large histories are made once). Each
-writes ``bench/results/<scenario>.json`` and refreshes the README's generated tables;
-``table`` only prints those tables.
+``redshift``, ``redshift-features``, ``rules-backtest``, and ``rules`` (pure computation: needs
+no stack); ``all`` runs every one on one stack (the trained template and the large histories
+are made once). Each writes ``bench/results/<scenario>.json`` and refreshes the README's
+generated tables; ``table`` only prints those tables.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from bench import (
     redshift_features,
     reference,
     rules,
+    rules_backtest,
     scoring,
     sustained,
     table,
@@ -42,6 +43,7 @@ SCENARIOS: dict[str, Scenario] = {
     "scoring": lambda ctx, _a: scoring.run(ctx),
     "redshift": lambda ctx, _a: redshift.run(ctx),
     "redshift-features": lambda ctx, _a: redshift_features.run(ctx),
+    "rules-backtest": lambda ctx, _a: rules_backtest.run(ctx),
 }
 STANDALONE: dict[str, Callable[[argparse.Namespace], Result]] = {
     "rules": lambda a: rules.run(quick=a.quick),

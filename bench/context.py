@@ -19,6 +19,8 @@ HISTORIES = {
     # customer-day) and windows full in both: only the size of the history differs.
     "100k": HistorySpec(customers=880, terminals=1760, days=60),
     "1.75M": HistorySpec(customers=5000, terminals=10000, days=183),
+    # the reference's rates for a month after the features' 37-day look-back (rules-backtest)
+    "month": HistorySpec(customers=5000, terminals=10000, days=67),
 }
 
 

@@ -13,7 +13,8 @@ The order, bottom to top (README, "Layout"):
 3. warehouse — the seam (operations, dialects, drivers, migrations)
 4. features — the feature list the warehouse computes
 5. scoring, rules — today's rules, model backends, decisions; the rule language
-6. alert, model — the alert message; training, evaluation, the registry commands
+6. alert, model, backtest — the alert message; training, evaluation, the registry commands;
+   backtests of rules and model together
 7. simulator — the handbook's generative model (stand-alone: imports only the foundation)
 8. history — labelled history files: read, validate, bulk loads, the stored timelines
 9. sources — what the producer takes swipes from (live, history file, simple)
@@ -57,7 +58,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("warehouse",),
     ("features",),
     ("scoring", "rules"),
-    ("alert", "model"),
+    ("alert", "model", "backtest"),
     ("simulator",),
     ("history",),
     ("sources",),

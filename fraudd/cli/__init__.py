@@ -19,6 +19,7 @@ from fraudd.cli import (  # noqa: F401  (register commands)
     local,
     model,
     rules,
+    rules_backtest,
 )
 from fraudd.cli.app import app
 from fraudd.cli.errors import EX_USAGE, fail_with_one_line

@@ -38,8 +38,13 @@ config_app = typer.Typer(help="Inspect the configuration.", no_args_is_help=True
 local_app = typer.Typer(
     help="The embedded local stack (kinesalite, moto, PostgreSQL).", no_args_is_help=True
 )
+rules_app = typer.Typer(
+    help="The fraud team's rule sets: check, publish, activate, shadow, backtest.",
+    no_args_is_help=True,
+)
 app.add_typer(config_app, name="config")
 app.add_typer(local_app, name="local")
+app.add_typer(rules_app, name="rules")
 log = structlog.get_logger("fraudd.cli")
 
 ConfigOpt = Annotated[

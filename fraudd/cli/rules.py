@@ -21,17 +21,12 @@ from typing import Annotated
 
 import typer
 
-from fraudd.cli.app import app, settings_from
+from fraudd.cli.app import rules_app, settings_from
 from fraudd.cli.errors import EX_USAGE, Failure, unreadable_file
 from fraudd.rules import CompiledRuleSet, RuleSet, RuleSetError, load_rule_set
 from fraudd.scoring.policy import INPUTS, compile_version, live_or_first
 from fraudd.settings import Settings
 from fraudd.warehouse import RuleSetVersion, Session, ShadowCell, opened_warehouse
-
-rules_app = typer.Typer(
-    help="The fraud team's rule sets: check, publish, activate, shadow.", no_args_is_help=True
-)
-app.add_typer(rules_app, name="rules")
 
 FileArg = Annotated[Path, typer.Argument(help="A rule-set TOML file (docs/rules.md).")]
 AuthorOpt = Annotated[

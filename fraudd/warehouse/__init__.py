@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 from fraudd.settings import Settings, WarehouseSettings
 from fraudd.warehouse.actions import PendingAlert, PendingBlock
+from fraudd.warehouse.backtest import RECORD_COLUMNS as BACKTEST_COLUMNS
 from fraudd.warehouse.base import (
     Connection,
     Dialect,
@@ -78,6 +79,7 @@ from fraudd.warehouse.stream import (
 from fraudd.warehouse.trace import StatementTrace, TracedConnection
 
 __all__ = [
+    "BACKTEST_COLUMNS",
     "STAGES",
     "Advance",
     "CaseAlert",

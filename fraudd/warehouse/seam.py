@@ -17,6 +17,7 @@ from contextlib import AbstractAsyncContextManager
 from typing import ClassVar, Protocol
 
 from fraudd.warehouse.actions import ActionOps, PostgresActions, RedshiftActions
+from fraudd.warehouse.backtest import Backtest, BacktestOps
 from fraudd.warehouse.base import Connection, Dialect
 from fraudd.warehouse.cases import CaseOps, PostgresCases, RedshiftCases
 from fraudd.warehouse.figures import Figures, FiguresOps
@@ -51,6 +52,7 @@ class Session(
     FiguresOps,
     SeedingOps,
     RuleOps,
+    BacktestOps,
     Protocol,
 ):
     """The product's operations over one connection checked out of the pool.
@@ -100,6 +102,7 @@ class PostgresSession(
     Figures,
     PostgresSeeding,
     PostgresRuleSets,
+    Backtest,
 ):
     """Every operation of :class:`Session`, in PostgreSQL's dialect (the local stack's)."""
 
@@ -120,6 +123,7 @@ class RedshiftSession(
     Figures,
     RedshiftSeeding,
     RedshiftRuleSets,
+    Backtest,
 ):
     """Every operation of :class:`Session`, in Redshift's dialect."""
 

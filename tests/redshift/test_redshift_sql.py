@@ -203,7 +203,7 @@ def test_dead_letter_view_lists_the_records_redshift_cannot_parse() -> None:
 
 # --------------------------------------------------------------------------- runtime statements
 
-AREAS = ("stream", "actions", "labels", "scoring", "staging", "cases", "figures")
+AREAS = ("stream", "actions", "labels", "scoring", "staging", "cases", "figures", "backtest")
 
 
 # INSERT ... VALUES heads and the row group the session repeats after them.
