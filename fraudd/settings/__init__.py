@@ -5,8 +5,8 @@ named by ``--config`` or ``FRAUDD_CONFIG``, defaults. Unknown keys are errors ev
 (``extra="forbid"``). Nothing here reads the environment at import time: call :func:`load_settings`.
 
 The root model and loading live here; each group of sections has a module of its own (``aws``,
-``warehouse``, ``roles``, ``scoring``, ``servers``, ``local``), the validated types and the
-section base in ``base``, the rules across sections in ``checks``. Import everything from
+``warehouse``, ``roles``, ``scoring``, ``servers``, ``local``, ``fields``), the validated types
+and the section base in ``base``, the rules across sections in ``checks``. Import everything from
 ``fraudd.settings``.
 """
 
@@ -40,6 +40,7 @@ from fraudd.settings.base import (
     SqlIdentifier,
     by_alias,
 )
+from fraudd.settings.fields import FieldsSettings, FieldType, OwnField
 from fraudd.settings.local import LocalStackSettings
 from fraudd.settings.roles import (
     ALL_ROLES,
@@ -64,11 +65,14 @@ __all__ = [
     "ConfigError",
     "ConsoleSettings",
     "ConsumerSettings",
+    "FieldType",
+    "FieldsSettings",
     "HttpSettings",
     "IamRole",
     "IngestSettings",
     "KinesisSettings",
     "LocalStackSettings",
+    "OwnField",
     "ProducerSettings",
     "RedshiftSettings",
     "Role",
@@ -121,6 +125,7 @@ class Settings(BaseSettings):
     http: HttpSettings = HttpSettings()
     console: ConsoleSettings = ConsoleSettings()
     local: LocalStackSettings = LocalStackSettings()
+    fields: FieldsSettings = FieldsSettings()
 
     @classmethod
     def settings_customise_sources(
