@@ -13,6 +13,7 @@ from typing import Any, ClassVar, Literal, TypeVar
 from fraudd.columns import Field, columns_of
 from fraudd.settings import Settings
 from fraudd.warehouse.base import Connection, Dialect
+from fraudd.warehouse.columns import own_fragments
 from fraudd.warehouse.common import insert_rows
 from fraudd.warehouse.sqlfiles import load_statement
 
@@ -28,7 +29,11 @@ class Statements:
     def __init__(self, dialect: Dialect, settings: Settings) -> None:
         wh = settings.warehouse
         self.dialect = dialect
-        self.identifiers = (("schema", wh.schema_name), ("view", wh.streaming_view))
+        self.identifiers = (
+            ("schema", wh.schema_name),
+            ("view", wh.streaming_view),
+            *own_fragments(dialect, settings.fields.declared),
+        )
 
     def __call__(self, area: str, name: str) -> str:
         return _rendered(self.dialect, area, name, self.identifiers)
