@@ -7,9 +7,9 @@ never goes into the stream (invariant 6).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 
 @dataclass(frozen=True)
@@ -29,6 +29,8 @@ class Draft:
     terminal_y: float | None
     is_fraud: bool | None = None
     fraud_scenario: int | None = None
+    fields: dict[str, Any] = field(default_factory=dict)
+    """The issuer's declared fields the source knows (:mod:`fraudd.fields`), by name."""
 
 
 class Source(Protocol):

@@ -183,5 +183,9 @@ def to_swipe(d: Draft, produced_at: datetime) -> Swipe:
     """The wire record: everything but the simulator's ground truth."""
     drafted = {name: getattr(d, name) for name in _DRAFTED}
     return Swipe.model_construct(
-        **drafted, currency=DEFAULT_CURRENCY, produced_at=produced_at, schema_version=1
+        **drafted,
+        currency=DEFAULT_CURRENCY,
+        produced_at=produced_at,
+        schema_version=1,
+        fields=d.fields,
     )
