@@ -1,5 +1,5 @@
 """What training reads: features and labels of a date range, from the one feature definition
-(DESIGN.md invariant 5: the training query shares ``features_select.sql`` with serving)."""
+(DESIGN.md invariant 5: the training and the serving query are compiled from one catalog)."""
 
 from __future__ import annotations
 
