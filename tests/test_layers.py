@@ -3,7 +3,8 @@
 The order, bottom to top (README, "Layout"):
 
 0. foundation — ``fraudd`` itself (the version), settings, logs, metrics, retry, records, pan,
-   crashpoints, columns (the transaction's columns), feature_catalog (the features' declarations), resources (package data), examples, and
+   crashpoints, columns (the transaction's columns), feature_catalog (the features'
+   declarations), resources (package data), examples, and
    ``service.health`` (the heartbeat state every task beats into through ``Deps``, served by
    ``service.http`` and read by ``service.systemd``'s watchdog)
 1. aws, stream — AWS clients, Kinesis put/read

@@ -111,15 +111,21 @@ def _check(declarations: tuple[Declaration, ...], source: str) -> None:
         keys = [f for _, f, _, _ in string.Formatter().parse(d.reason or "") if f is not None]
         wrong = [k for k in keys if k.split(".")[0].split("[")[0] not in seen]
         if wrong:
-            raise CatalogError(f"{source}: feature {d.name!r}: reason names no feature {wrong[0]!r}")
+            raise CatalogError(
+                f"{source}: feature {d.name!r}: reason names no feature {wrong[0]!r}"
+            )
     graph = {d.name: d.inputs() for d in declarations}
     for d in declarations:
         _acyclic(d.name, graph, (), source)
 
 
-def _acyclic(name: str, graph: Mapping[str, tuple[str, ...]], path: tuple[str, ...], source: str) -> None:
+def _acyclic(
+    name: str, graph: Mapping[str, tuple[str, ...]], path: tuple[str, ...], source: str
+) -> None:
     if name in path:
         cycle = " -> ".join((*path[path.index(name) :], name))
-        raise CatalogError(f"{source}: feature {path[0]!r}: cycle between derived features: {cycle}")
+        raise CatalogError(
+            f"{source}: feature {path[0]!r}: cycle between derived features: {cycle}"
+        )
     for child in graph[name]:
         _acyclic(child, graph, (*path, name), source)

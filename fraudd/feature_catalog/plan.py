@@ -24,6 +24,7 @@ inputs' exact expressions, not from the float results.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -195,12 +196,14 @@ class _Builder:
         fn = w.function
         agg_fn: AggFunction = "count" if fn == "count" else "min" if "first" in fn else "max"
         column = None if fn == "count" else w.field if fn in ("min", "max") else "tx_time"
-        parts = [
-            self._agg(w, agg_fn, column, span=(a, b)) for a, b in zip(bounds, bounds[1:], strict=False)
-        ]
+        parts = [self._agg(w, agg_fn, column, span=(a, b)) for a, b in itertools.pairwise(bounds)]
         if agg_fn == "min":
             parts.reverse()  # the earliest piece's first transaction is the first
-        value = parts[0] if len(parts) == 1 else Expr("add" if fn == "count" else "coalesce", tuple(parts))
+        value = (
+            parts[0]
+            if len(parts) == 1
+            else Expr("add" if fn == "count" else "coalesce", tuple(parts))
+        )
         return Expr("since", (value, w.unit)) if fn.startswith("since") else value
 
     def _agg(

@@ -40,8 +40,10 @@ def test_a_window_knows_its_key_and_reach() -> None:
     [
         ({"entity": "amount"}, "unknown entity 'amount'"),
         ({"function": "sum", "field": "channel"}, "unknown field of 'sum' 'channel'"),
-        ({"function": "mean", "field": "amount", "exclude_self": True, "delay": "1d"},
-         "exclude_self needs an undelayed window"),
+        (
+            {"function": "mean", "field": "amount", "exclude_self": True, "delay": "1d"},
+            "exclude_self needs an undelayed window",
+        ),
         ({"filter": {"tx_time": ["x"]}}, "unknown filter field 'tx_time'"),
         ({"filter": {"channel": []}}, "lists no value"),
         ({"function": "median"}, "Input should be"),

@@ -37,7 +37,11 @@ KNOWN = "l.is_fraud AND l.labelled_at <= b.tx_time"
 def interval(span: timedelta) -> str:
     """``interval '24 hours'`` (minutes when the span is not whole hours)."""
     minutes = int(span.total_seconds()) // 60
-    return f"interval '{minutes // 60} hours'" if minutes % 60 == 0 else f"interval '{minutes} minutes'"
+    return (
+        f"interval '{minutes // 60} hours'"
+        if minutes % 60 == 0
+        else f"interval '{minutes} minutes'"
+    )
 
 
 def literal(value: object) -> str:
@@ -66,7 +70,10 @@ def conditions(agg: Agg, reach: timedelta, alias: str = "u", *, known: bool = Tr
 def window_bounds(group: Group, reach: timedelta, alias: str = "u") -> list[str]:
     """``u.tx_time`` in ``(t - reach, t - delay]``."""
     upper = f" - {interval(group.delay)}" if group.delay else ""
-    return [f"{alias}.tx_time > b.tx_time - {interval(reach)}", f"{alias}.tx_time <= b.tx_time{upper}"]
+    return [
+        f"{alias}.tx_time > b.tx_time - {interval(reach)}",
+        f"{alias}.tx_time <= b.tx_time{upper}",
+    ]
 
 
 def pg_aggregate(agg: Agg, conds: list[str], alias: str = "u") -> str:
@@ -156,7 +163,10 @@ class FeatureSql:
 
     def op_share(self, part: Expr, whole: Expr) -> tuple[str, str]:
         n = self.expr(whole)[0]
-        return f"CASE WHEN {n} > 0 THEN {self.to_float(self.expr(part)[0])} / {n} ELSE 0 END", "float"
+        return (
+            f"CASE WHEN {n} > 0 THEN {self.to_float(self.expr(part)[0])} / {n} ELSE 0 END",
+            "float",
+        )
 
     def _extract(self, what: str, zone: str) -> str:
         return f"{self.extract}({what} FROM a.tx_time AT TIME ZONE {literal(zone)})"
@@ -167,7 +177,10 @@ class FeatureSql:
         hour = self._extract("hour", zone)
         if hours is None:
             return hour, "num"
-        return f"CASE WHEN {hour} IN ({', '.join(str(h) for h in hours)}) THEN 1.0 ELSE 0.0 END", "num"
+        return (
+            f"CASE WHEN {hour} IN ({', '.join(str(h) for h in hours)}) THEN 1.0 ELSE 0.0 END",
+            "num",
+        )
 
     def op_weekend(self, zone: str) -> tuple[str, str]:
         dow = self._extract("dow", zone)
@@ -245,16 +258,23 @@ class PostgresFeatureSql(FeatureSql):
             if group.labelled
             else ""
         )
-        bounds = "\n          AND ".join([f"u.{group.key} = b.{group.key}", *window_bounds(group, group.reach)])
+        bounds = "\n          AND ".join(
+            [f"u.{group.key} = b.{group.key}", *window_bounds(group, group.reach)]
+        )
         return (
             f"\n    CROSS JOIN LATERAL (\n        SELECT {aggs}\n"
-            f"        FROM {{schema}}.transactions u{labels}\n        WHERE {bounds}\n    ) g{index}"
+            f"        FROM {{schema}}.transactions u{labels}\n"
+            f"        WHERE {bounds}\n    ) g{index}"
         )
 
     def training(self) -> str:
         """Features and label of every transaction with ``start <= tx_time < end``."""
         fields = dict.fromkeys((*self.plan.fields, *self.plan.scan_fields()))
-        joins = [self._join_cte(i, g, known) for i, g in enumerate(self.plan.groups) for known in (True, False)]
+        joins = [
+            self._join_cte(i, g, known)
+            for i, g in enumerate(self.plan.groups)
+            for known in (True, False)
+        ]
         ctes = [
             "p AS (\n    SELECT /*start*/%s::timestamptz AS start_at, "
             "/*end*/%s::timestamptz AS end_at\n)",
@@ -299,11 +319,13 @@ class PostgresFeatureSql(FeatureSql):
         for group in self.plan.groups:
             for agg, name in group.aggs.items():
                 if self.framed(agg):
-                    frame = windows.setdefault((group.key, agg.reach, group.delay), f"w{len(windows)}")
+                    frame = windows.setdefault(
+                        (group.key, agg.reach, group.delay), f"w{len(windows)}"
+                    )
                     conds = conditions(agg, agg.reach, "tx")
                     aggs.append(f"{pg_aggregate(agg, conds, 'tx')} OVER {frame} AS {name}")
         defs = [
-            f"{name} AS (PARTITION BY {key} COLLATE \"C\" ORDER BY tx_time RANGE BETWEEN "
+            f'{name} AS (PARTITION BY {key} COLLATE "C" ORDER BY tx_time RANGE BETWEEN '
             f"{interval(reach)} - interval '1 microsecond' PRECEDING AND "
             f"{f'{interval(delay)} PRECEDING' if delay else 'CURRENT ROW'})"
             for (key, reach, delay), name in windows.items()
@@ -325,7 +347,9 @@ class PostgresFeatureSql(FeatureSql):
     def _join_cte(self, index: int, group: Group, known: bool) -> tuple[str, str]:
         """The aggregates of ``group`` frames cannot compute: over the transactions, or over
         the frauds known at t (``known``), joined per transaction."""
-        mine = {a: n for a, n in group.aggs.items() if not self.framed(a) and a.known_fraud == known}
+        mine = {
+            a: n for a, n in group.aggs.items() if not self.framed(a) and a.known_fraud == known
+        }
         if not mine:
             return "", ""
         name = f"g{index}{'f' if known else 't'}"
@@ -399,7 +423,9 @@ class RedshiftFeatureSql(FeatureSql):
         ]
         own = ", ".join(f"b.{f}" for f in self.plan.fields)
         aggs = self.projections(lambda i, _: f"g{i}")
-        joins = "".join(f"\n    JOIN g{i} ON g{i}.tx_id = b.tx_id" for i in range(len(self.plan.groups)))
+        joins = "".join(
+            f"\n    JOIN g{i} ON g{i}.tx_id = b.tx_id" for i in range(len(self.plan.groups))
+        )
         ctes.append(f"a AS (\n    SELECT {own}{', ' + aggs if aggs else ''}\n    FROM b{joins}\n)")
         return "WITH " + ",\n".join(ctes) + "\n"
 
@@ -428,5 +454,8 @@ class RedshiftFeatureSql(FeatureSql):
         return f"{function} {value})" if agg.function == "distinct" else f"{function}({value})"
 
 
-DIALECTS: dict[str, type[FeatureSql]] = {"postgres": PostgresFeatureSql, "redshift": RedshiftFeatureSql}
+DIALECTS: dict[str, type[FeatureSql]] = {
+    "postgres": PostgresFeatureSql,
+    "redshift": RedshiftFeatureSql,
+}
 """Each dialect's compiler of a plan."""

@@ -123,8 +123,10 @@ def test_each_feature_compiles_alone_with_bounded_redshift_scans(name: str) -> N
             assert max(_hours(sql), default=0) <= max(reach, 24), (dialect, sql)
             if dialect == "redshift":
                 assert len(re.findall(r"(?:FROM|JOIN) \{schema\}\.transactions", sql)) == 2
-                assert "FROM {schema}.transactions s\n    WHERE s.tx_time > /*scan_from*/%s AND " \
+                assert (
+                    "FROM {schema}.transactions s\n    WHERE s.tx_time > /*scan_from*/%s AND "
                     "s.tx_time <= /*scan_to*/%s" in sql
+                )
                 assert "FROM {schema}.transactions t\n    WHERE t.tx_" in sql
 
 
