@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Final
 
-from fraudd.feature_catalog import built_in
+from fraudd.feature_catalog import Catalog, built_in
 from fraudd.feature_catalog.plan import plan
 from fraudd.warehouse.base import Dialect
 from fraudd.warehouse.shared.feature_sql import DIALECTS
@@ -37,7 +37,12 @@ class FeatureQueries:
 @functools.lru_cache(maxsize=16)
 def feature_queries(dialect: Dialect, schema: str) -> FeatureQueries:
     """The built-in catalog's serving and training queries in ``dialect`` for ``schema``."""
-    compiler = DIALECTS[dialect](plan(built_in()))
+    return compiled_queries(built_in(), dialect, schema)
+
+
+def compiled_queries(catalog: Catalog, dialect: Dialect, schema: str) -> FeatureQueries:
+    """``catalog``'s serving and training queries in ``dialect`` for ``schema``."""
+    compiler = DIALECTS[dialect](plan(catalog))
     return FeatureQueries(
         dialect=dialect,
         serving=render(compiler.serving(), schema=schema),
