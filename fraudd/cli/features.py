@@ -15,8 +15,9 @@ import typer
 
 from fraudd.cli.app import app
 from fraudd.cli.errors import Failure
-from fraudd.feature_catalog import Catalog, CatalogError, load_catalog
+from fraudd.feature_catalog import Catalog, CatalogError, WindowFeature, load_catalog
 from fraudd.settings import EX_CONFIG, SqlIdentifier
+from fraudd.warehouse.shared.feature_sql import POSTGRES_INDEXED
 from fraudd.warehouse.shared.features import compiled_queries
 
 features_app = typer.Typer(
@@ -84,3 +85,10 @@ def features_check(file: Annotated[Path, typer.Argument(help="The catalog file."
         f"({len(checked.declarations) - len(checked.features)} hidden), "
         f"look-back {hours:g} hours\n"
     )
+    windows = (d for d in checked.declarations if isinstance(d, WindowFeature))
+    for d in windows:
+        if d.key not in POSTGRES_INDEXED:
+            sys.stdout.write(
+                f"note: feature {d.name!r}: PostgreSQL has no ({d.key}, tx_time) index, so its "
+                "serving window reads the whole table per transaction; add that index first\n"
+            )

@@ -44,6 +44,19 @@ _DURATION = re.compile(r"^(\d{1,5})(m|h|d)$")
 _UNIT_MINUTES = {"m": 1, "h": 60, "d": 24 * 60}
 _VALUE = re.compile(r"^[A-Za-z0-9 _.:/+-]{0,64}$")
 _ZONE = re.compile(r"^[A-Za-z0-9_/+-]{1,64}$")
+RESERVED = frozenset(
+    # the columns next to the features in the queries' rows, and SQL's reserved words
+    # (PostgreSQL's and Redshift's), which a feature's name would be spliced in as
+    "tx_id tx_time customer_id card_token is_fraud all analyse analyze and any array as asc "
+    "asymmetric authorization between binary both case cast check collate column constraint "
+    "create cross current_date current_role current_time current_timestamp current_user "
+    "default deferrable desc distinct do else end except false fetch for foreign freeze from "
+    "full grant group having ilike in initially inner intersect into is isnull join lateral "
+    "leading left like limit localtime localtimestamp natural new not notnull null off offset "
+    "old on only or order outer overlaps placing primary references returning right select "
+    "session_user similar some symmetric table then to top trailing true union unique user "
+    "using variadic verbose when where window with".split()
+)
 MAX_SPAN = timedelta(days=400)
 """The widest window + delay a catalog may declare (the scans' look-back)."""
 
@@ -65,6 +78,13 @@ class _Declaration(BaseModel):
     """Investigator wording as a reason code, a format string over the row's feature values."""
     hidden: bool = False
 
+    @field_validator("name")
+    @classmethod
+    def _not_reserved(cls, v: str) -> str:
+        if v in RESERVED:
+            raise ValueError(f"{v!r} is reserved (a column of the feature rows or SQL's)")
+        return v
+
     @model_validator(mode="after")
     def _worded(self) -> _Declaration:
         if not self.hidden and not self.reason:
@@ -80,6 +100,14 @@ def _known_field(name: str, allowed: set[str], what: str) -> str:
     if name not in allowed:
         raise ValueError(f"unknown {what} {name!r} (known: {', '.join(sorted(allowed))})")
     return name
+
+
+def _typed(field: str, values: tuple[str | float, ...]) -> None:
+    """Text fields take strings, numeric fields numbers (a literal of the wrong type fails)."""
+    want = str if field in TEXT else float
+    wrong = [v for v in values if not isinstance(v, want)]
+    if wrong:
+        raise ValueError(f"{wrong[0]!r} is not a {want.__name__} value of field {field!r}")
 
 
 def _zone(name: str) -> str:
@@ -140,7 +168,12 @@ class InSetFeature(_Declaration):
     @field_validator("field")
     @classmethod
     def _field(cls, v: str) -> str:
-        return _known_field(v, set(FIELDS), "field")
+        return _known_field(v, set(FIELDS) - {"tx_time"}, "field")
+
+    @model_validator(mode="after")
+    def _values(self) -> InSetFeature:
+        _typed(self.field, self.values)
+        return self
 
 
 class CategoryFeature(_Declaration):
@@ -154,6 +187,11 @@ class CategoryFeature(_Declaration):
     @classmethod
     def _field(cls, v: str) -> str:
         return _known_field(v, TEXT, "text field")
+
+    @model_validator(mode="after")
+    def _values(self) -> CategoryFeature:
+        _typed(self.field, self.values)
+        return self
 
 
 Function = Literal[
@@ -201,6 +239,7 @@ class WindowFeature(_Declaration):
             _known_field(name, set(FIELDS) - {"tx_time"}, "filter field")
             if not values:
                 raise ValueError(f"filter on {name!r} lists no value")
+            _typed(name, values)
         return v
 
     @model_validator(mode="after")

@@ -50,6 +50,11 @@ def test_check(invoke: Invoke, tmp_path: Path) -> None:
     assert done.returncode == 0
     assert done.stdout == f"{BUILT_IN}: 23 features (2 hidden), look-back 888 hours\n"
     own = tmp_path / "own.toml"
+    own.write_text(OWN)
+    done = invoke("features", "check", str(own))
+    assert done.returncode == 0 and done.stdout.splitlines()[1].startswith(
+        "note: feature 'card_1h': PostgreSQL has no (card_token, tx_time) index"
+    )
     own.write_text(OWN + OWN)
     done = invoke("features", "check", str(own))
     assert done.returncode == 78

@@ -46,6 +46,8 @@ def test_a_window_knows_its_key_and_reach() -> None:
         ),
         ({"filter": {"tx_time": ["x"]}}, "unknown filter field 'tx_time'"),
         ({"filter": {"channel": []}}, "lists no value"),
+        ({"filter": {"channel": [5]}}, "5.0 is not a str value of field 'channel'"),
+        ({"filter": {"amount": ["big"]}}, "'big' is not a float value of field 'amount'"),
         ({"function": "median"}, "Input should be"),
     ],
 )
@@ -63,6 +65,9 @@ def test_row_kinds() -> None:
         declare(kind="category", field="amount", values=["a"])
     with pytest.raises(ValidationError, match="at least 1"):
         declare(kind="in_set", field="channel", values=[])
+    for reserved in ("select", "tx_id", "is_fraud"):
+        with pytest.raises(ValidationError, match="is reserved"):
+            declare(kind="weekend", name=reserved)
     hidden = declare(kind="field", field="amount", hidden=True, reason=None)
     assert hidden.hidden and hidden.inputs() == ()
     assert declare(kind="zscore", of=["a", "b", "c"]).inputs() == ("a", "b", "c")

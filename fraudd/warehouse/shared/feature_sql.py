@@ -30,6 +30,9 @@ _LITERAL = re.compile(r"^[A-Za-z0-9 _.:/+-]{0,64}$")
 _UNITS = {"days": " / 86400", "hours": " / 3600", "seconds": ""}
 _PG_AGG = {"count": "count(*)", "sum": "sum({c})", "sumsq": "sum({c} * {c})", "min": "min({c})",
            "max": "max({c})", "distinct": "count(DISTINCT {c})"}  # fmt: skip
+POSTGRES_INDEXED = ("customer_id", "terminal_id")
+"""The keys with a ``(key, tx_time)`` index on PostgreSQL (migration 0003): a serving window
+keyed by another field reads the whole table for each transaction of a batch."""
 _AND_ON = "\n     AND "
 KNOWN = "l.is_fraud AND l.labelled_at <= b.tx_time"
 
@@ -93,8 +96,6 @@ def _join(types: Iterable[str]) -> str:
 
 class FeatureSql:
     """Expressions of a plan in one dialect; subclasses assemble the queries."""
-
-    cast_name = "float8"
 
     def __init__(self, plan: Plan) -> None:
         self.plan = plan
