@@ -27,6 +27,7 @@ from fraudd.warehouse.sqlfiles import load_query
 from tests.warehouse.contract.conftest import area_db, history, loaded
 from tests.warehouse.contract.env import HISTORY_START as START
 from tests.warehouse.sessions import AreaDb
+from tests.warehouse.shared.test_feature_proofs import SAMPLER
 
 __all__ = ["area_db", "history", "loaded"]
 
@@ -108,12 +109,20 @@ def _hours(sql: str) -> list[int]:
     return [int(h) for h in re.findall(r"interval '(\d+) hours'", sql)]
 
 
-@pytest.mark.parametrize("name", built_in().by_name)
-def test_each_feature_compiles_alone_with_bounded_redshift_scans(name: str) -> None:
-    """Every declaration, in a catalog of its own (with its inputs): both dialects compile it,
-    Redshift reads ``transactions`` only through the batch and one scan bounded by constants on
-    the sort key, and no window reaches past the catalog's look-back."""
-    catalog = built_in()
+CATALOGS = {"built_in": built_in(), "sampler": SAMPLER}
+
+
+@pytest.mark.parametrize(
+    ("catalog_name", "name"), [(c, n) for c, catalog in CATALOGS.items() for n in catalog.by_name]
+)
+def test_each_feature_compiles_alone_with_bounded_redshift_scans(
+    catalog_name: str, name: str
+) -> None:
+    """Every declaration (of the built-in catalog and of the proofs' sampler), in a catalog of
+    its own with its inputs: both dialects compile it, Redshift reads ``transactions`` only
+    through the batch and one scan bounded by constants on the sort key, and no window reaches
+    past the catalog's look-back."""
+    catalog = CATALOGS[catalog_name]
     keep = _closure(name, catalog.by_name)
     alone = checked(tuple(d for d in catalog.declarations if d.name in keep))
     compiled = plan(alone)
