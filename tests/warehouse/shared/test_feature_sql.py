@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+import sqlglot
 
 from fraudd.feature_catalog import built_in, checked
 from fraudd.feature_catalog.plan import plan
@@ -24,6 +25,7 @@ from fraudd.warehouse.base import Dialect
 from fraudd.warehouse.shared.feature_sql import DIALECTS, interval, literal
 from fraudd.warehouse.shared.features import feature_queries, serving_call, training_call
 from fraudd.warehouse.sqlfiles import load_query
+from tests.redshift.unsupported import findings
 from tests.warehouse.contract.conftest import area_db, history, loaded
 from tests.warehouse.contract.env import HISTORY_START as START
 from tests.warehouse.sessions import AreaDb
@@ -141,6 +143,17 @@ def test_each_feature_compiles_alone_with_bounded_redshift_scans(
 
 def _closure(name: str, by_name: Any) -> set[str]:
     return {name}.union(*(_closure(i, by_name) for i in by_name[name].inputs()))
+
+
+@pytest.mark.parametrize("catalog_name", CATALOGS)
+def test_the_redshift_sql_uses_nothing_redshift_lacks(catalog_name: str) -> None:
+    """tests/redshift/unsupported.py's list, as for every Redshift .sql file: the feature SQL is
+    compiled, not a file, so it is checked here (the sampler uses every compiled form)."""
+    compiler = DIALECTS["redshift"](plan(CATALOGS[catalog_name]))
+    for sql in (compiler.serving(), compiler.training()):
+        assert findings(sql) == []
+        bound = sql.replace("/*tx_ids:list*/%s", "'t1'").replace("%s", "'2018-05-01'")
+        assert len(sqlglot.parse(bound.format(schema="fraudd"), read="redshift")) == 1
 
 
 def test_intervals_and_literals() -> None:
