@@ -168,8 +168,10 @@ class _Builder:
 
     def _window(self, w: WindowFeature) -> Expr:
         fn = w.function
-        if fn in ("count", "min", "max", "since_last", "since_first"):
+        if fn in ("count", "since_last", "since_first"):
             return self._pieces(w)
+        if fn in ("min", "max"):
+            return self._agg(w, fn, w.field)
         if fn == "share":
             whole = self._agg(w, "count", None, plain=True)
             return Expr("share", (self._agg(w, "count", None), whole))
@@ -189,13 +191,15 @@ class _Builder:
         return Expr("std", (squares, total, n))
 
     def _pieces(self, w: WindowFeature) -> Expr:
-        """Split the window at the delays of the entity's other scans (latest piece first)."""
+        """Split the window at the delays of the entity's other scans: counts add up, and the
+        latest (earliest) transaction is the latest piece's (earliest piece's) if it has one,
+        which COALESCE over the pieces in that order gives."""
         lo, hi = w.delay_span, w.span
         cuts = sorted({d for key, d in self.cuts if key == w.key and lo < d < hi})
         bounds = [lo, *cuts, hi]
         fn = w.function
         agg_fn: AggFunction = "count" if fn == "count" else "min" if "first" in fn else "max"
-        column = None if fn == "count" else w.field if fn in ("min", "max") else "tx_time"
+        column = None if fn == "count" else "tx_time"
         parts = [self._agg(w, agg_fn, column, span=(a, b)) for a, b in itertools.pairwise(bounds)]
         if agg_fn == "min":
             parts.reverse()  # the earliest piece's first transaction is the first

@@ -50,3 +50,23 @@ def test_share_mean_and_filters() -> None:
     assert part.filter == (("channel", ("cnp",)),) and whole.filter == ()  # type: ignore[union-attr]
     assert "merchant_category" in p.fields and "channel" in p.scan_fields()
     assert p.lookback == timedelta(days=1)
+
+
+def test_only_counts_and_times_are_read_in_pieces() -> None:
+    """The latest amount of the later piece is not the largest: max of a field is one piece."""
+    window = '[[feature]]\nname = "{}"\nkind = "window"\nentity = "card"\nreason = "r"\n'
+    catalog = parse_catalog(
+        window.format("late")
+        + 'function = "count"\nwindow = "1d"\ndelay = "2d"\n'
+        + window.format("biggest")
+        + 'function = "max"\nfield = "amount"\nwindow = "5d"\n'
+        + window.format("n")
+        + 'function = "count"\nwindow = "5d"\n'
+    )
+    p = plan(catalog)
+    features = dict(p.features)
+    assert features["biggest"].op == "agg" and features["n"].op == "add"
+    assert [(g.delay, g.reach) for g in p.groups] == [
+        (timedelta(days=2), timedelta(days=5)),
+        (timedelta(0), timedelta(days=5)),
+    ]

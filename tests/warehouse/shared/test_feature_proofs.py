@@ -67,6 +67,8 @@ SAMPLER = parse_catalog(
         _window("cust_frauds_14d", "customer", "count", "14d", known_fraud=True),
         _window("cust_fraud_days", "customer", "since_first", "20d", known_fraud=True),
         _window("cust_frauds_late", "customer", "count", "10d", delay="4d", known_fraud=True),
+        _window("cust_count_14d", "customer", "count", "14d"),
+        _window("cust_max_14d", "customer", "max", "14d", field="amount"),
         _window("term_fraud_amount", "terminal", "mean", "30d", field="amount", known_fraud=True),
         _window("term_fraud_max", "terminal", "max", "20d", field="amount", known_fraud=True),
         _window("mcc_risk_7d", "merchant_category", "share", "7d", known_fraud=True),
