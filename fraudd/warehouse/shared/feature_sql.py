@@ -30,6 +30,8 @@ _LITERAL = re.compile(r"^[A-Za-z0-9 _.:/+-]{0,64}$")
 _UNITS = {"days": " / 86400", "hours": " / 3600", "seconds": ""}
 _PG_AGG = {"count": "count(*)", "sum": "sum({c})", "sumsq": "sum({c} * {c})", "min": "min({c})",
            "max": "max({c})", "distinct": "count(DISTINCT {c})"}  # fmt: skip
+_RS_AGG = {"sum": "SUM({v})", "sumsq": "SUM({v})", "min": "MIN({v})", "max": "MAX({v})",
+           "distinct": "COUNT(DISTINCT {v})"}  # fmt: skip
 POSTGRES_INDEXED = ("customer_id", "terminal_id")
 """The keys with a ``(key, tx_time)`` index on PostgreSQL (migration 0003): a serving window
 keyed by another field reads the whole table for each transaction of a batch."""
@@ -148,8 +150,7 @@ class FeatureSql:
     def op_sub(self, x: Expr, y: Expr) -> tuple[str, str]:
         return self._binary(x, "-", y)
 
-    def op_difference(self, x: Expr, y: Expr) -> tuple[str, str]:
-        return self._binary(x, "-", y)
+    op_difference = op_sub
 
     def op_mul(self, x: Expr, y: Expr) -> tuple[str, str]:
         return self._binary(x, "*", y)
@@ -444,15 +445,14 @@ class RedshiftFeatureSql(FeatureSql):
 
     @staticmethod
     def _aggregate(agg: Agg, conds: list[str]) -> str:
-        column = "u.tx_id" if agg.function == "count" else f"u.{agg.column}"
+        """``SUM(CASE WHEN <conds> THEN ... END)``: Redshift has no FILTER clause."""
+        when = " AND ".join(conds)
+        if agg.function == "count":
+            return f"SUM(CASE WHEN {when} THEN 1 ELSE 0 END)" if conds else "COUNT(u.tx_id)"
+        column = f"u.{agg.column}"
         value = f"{column} * {column}" if agg.function == "sumsq" else column
-        if conds:
-            then = "1 ELSE 0" if agg.function == "count" else value
-            value = f"CASE WHEN {' AND '.join(conds)} THEN {then} END"
-        function = {"count": "SUM" if conds else "COUNT", "distinct": "COUNT(DISTINCT"}.get(
-            agg.function, "SUM" if agg.function in ("sum", "sumsq") else agg.function.upper()
-        )
-        return f"{function} {value})" if agg.function == "distinct" else f"{function}({value})"
+        value = f"CASE WHEN {when} THEN {value} END" if conds else value
+        return _RS_AGG[agg.function].format(v=value)
 
 
 DIALECTS: dict[str, type[FeatureSql]] = {
