@@ -22,8 +22,7 @@ import numpy as np
 import pandas as pd
 
 from fraudd.feature_catalog import built_in
-from fraudd.warehouse.api import Session, Warehouse
-from fraudd.warehouse.shared.features import FeatureQueries, feature_queries
+from fraudd.warehouse import FeatureQueries, Session, Warehouse, feature_queries
 
 FEATURES: Final[tuple[str, ...]] = built_in().features
 """Every feature, in model input order: the built-in catalog's declarations not hidden."""

@@ -17,8 +17,7 @@ from fraudd.cli.app import app
 from fraudd.cli.errors import Failure
 from fraudd.feature_catalog import Catalog, CatalogError, WindowFeature, load_catalog
 from fraudd.settings import EX_CONFIG, SqlIdentifier
-from fraudd.warehouse.shared.feature_sql import POSTGRES_INDEXED
-from fraudd.warehouse.shared.features import compiled_queries
+from fraudd.warehouse import POSTGRES_INDEXED, compiled_queries
 
 features_app = typer.Typer(
     help="The feature catalog: list, compiled SQL, check.", no_args_is_help=True

@@ -22,8 +22,8 @@ from fraudd.model.protocol import (
     pooled_scores,
     remove_known_compromised,
 )
-from fraudd.warehouse.api import Session
-from fraudd.warehouse.api.models import ModelRecord
+from fraudd.model.record import ModelRecord
+from fraudd.warehouse import Session
 
 log = structlog.get_logger(__name__)
 

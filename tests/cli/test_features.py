@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from fraudd.feature_catalog import BUILT_IN, built_in
-from fraudd.warehouse.shared.features import feature_queries
+from fraudd.warehouse import feature_queries
 from tests.cli.conftest import Invoke, one_line
 
 OWN = """
