@@ -1,38 +1,12 @@
-"""The feature definition: names, order, SQL for both paths, and investigator wording.
+"""The features as the model sees them: names, order and reason wording, all from the feature
+catalog (:mod:`fraudd.feature_catalog`, ``catalog.toml``: one declaration per feature, the
+measurements that chose them in its header), and the matrices the two paths give.
 
-One definition (DESIGN.md invariant 5): ``queries/features_select.sql`` holds one expression per
-feature, included by ``features_training.sql`` (window frames over a date range) and
-``features_serving.sql`` (index-bounded subqueries for a batch of tx_ids). Both compute the same
-per-transaction aggregates, so a transaction gets the same features on both paths.
-
-Conventions (both paths):
-
-* customer windows ``(t - n, t]`` include the transaction itself (it is in the table when it is
-  scored), so counts are >= 1 and means are defined;
-* terminal windows are delayed: ``(t - 7d - n, t - 7d]``; a fraud counts only if its label was
-  known at t (``labelled_at <= t``, invariant 6); risk = known frauds / transactions in the
-  window, 0 when the window is empty;
-* the terminal's recent window ``(t - 7d, t)`` counts only frauds whose label had arrived by t
-  (labels take 1 to 7 days, so some have); strictly before t, so a transaction's own label
-  never feeds its features;
-* NULL (NaN in arrays) means "no such history": no earlier transaction of the card in 30 days
-  (amount ratio and z-score), no known terminal fraud (days since first/latest fraud). XGBoost
-  treats NaN as missing.
-
-Measured on the simulator (5 test weeks, see the model report): the handbook's 15 baseline
-features plus the amount against the card's history (ratio, z-score), the terminal's known frauds
-and their timing, and the terminal's recent traffic. Also measured and dropped because they did
-not help there: card velocity in the last hour, time since the card's previous transaction, and
-distance from the card's usual terminals (the simulator has no fraud of those kinds).
-
-The terminal's frauds of the last 7 days already confirmed, and the days since its latest
-confirmed fraud in either window, catch compromised terminals (scenario 2) days before the
-delayed window sees them: on three test weeks (test starts 2018-07-25, 08-08, 08-22; 90
-training days) Card Precision@100 rose from 0.321/0.287/0.274 to 0.357/0.320/0.340 and AP from
-0.757/0.750/0.706 to 0.835/0.810/0.834. Measured and dropped: the card's confirmed frauds of the
-last 14 days and the days since the latest (scenario 3; no gain, the evaluation already drops
-cards known to be compromised), the terminal's recent risk (known frauds / transactions), its
-7-day traffic and its first recent known fraud (no gain over the two kept).
+One definition (DESIGN.md invariant 5): the warehouse compiles the catalog into the serving query
+(index-bounded subqueries for a batch of tx_ids) and the training query (window frames over a
+date range) of each dialect (:mod:`fraudd.warehouse.shared.feature_sql`), so a transaction
+gets the same features on both paths; a fraud label counts only once known at t (invariant 6).
+NULL (NaN in arrays) means "no such history"; XGBoost treats NaN as missing.
 """
 
 from __future__ import annotations
@@ -47,72 +21,13 @@ from typing import Final
 import numpy as np
 import pandas as pd
 
+from fraudd.feature_catalog import built_in
 from fraudd.warehouse import FeatureQueries, Session, Warehouse, feature_queries
 
-FEATURES: Final[tuple[str, ...]] = (
-    "amount",
-    "is_weekend",
-    "is_night",
-    "cust_count_1d",
-    "cust_mean_amount_1d",
-    "cust_count_7d",
-    "cust_mean_amount_7d",
-    "cust_count_30d",
-    "cust_mean_amount_30d",
-    "term_count_1d",
-    "term_risk_1d",
-    "term_count_7d",
-    "term_risk_7d",
-    "term_count_30d",
-    "term_risk_30d",
-    "amount_ratio_30d",
-    "amount_z_30d",
-    "term_count_recent_1d",
-    "term_frauds_30d",
-    "term_days_since_first_fraud",
-    "term_days_since_last_fraud",
-    "term_known_frauds_recent_7d",
-    "term_days_since_known_fraud",
-)
-"""Every feature, in model input order: the single source of truth for the list and its order."""
+FEATURES: Final[tuple[str, ...]] = built_in().features
+"""Every feature, in model input order: the built-in catalog's declarations not hidden."""
 
-REASONS: Final[Mapping[str, str]] = {
-    "amount": "amount {amount:.2f} is unusually high",
-    "is_weekend": "weekend transaction",
-    "is_night": "night-time transaction (before 07:00 UTC)",
-    "cust_count_1d": "card used {cust_count_1d:.0f} times in the last 24 hours",
-    "cust_mean_amount_1d": "card's average amount in the last 24 hours is "
-    "{cust_mean_amount_1d:.2f}",
-    "cust_count_7d": "card used {cust_count_7d:.0f} times in the last 7 days",
-    "cust_mean_amount_7d": "card's average amount in the last 7 days is {cust_mean_amount_7d:.2f}",
-    "cust_count_30d": "card used {cust_count_30d:.0f} times in the last 30 days",
-    "cust_mean_amount_30d": "card's 30-day average amount is {cust_mean_amount_30d:.2f}",
-    "term_count_1d": "terminal had {term_count_1d:.0f} transactions on the day a week ago",
-    "term_risk_1d": "{term_risk_1d:.0%} of the terminal's transactions a week ago were "
-    "confirmed fraud",
-    "term_count_7d": "terminal had {term_count_7d:.0f} transactions in the week before last",
-    "term_risk_7d": "{term_risk_7d:.0%} of the terminal's transactions in the week before last "
-    "were confirmed fraud",
-    "term_count_30d": "terminal had {term_count_30d:.0f} transactions in the 30 days before "
-    "last week",
-    "term_risk_30d": "{term_risk_30d:.0%} of the terminal's transactions in the 30 days before "
-    "last week were confirmed fraud",
-    "amount_ratio_30d": "amount is {amount_ratio_30d:.1f}× the card's 30-day average",
-    "amount_z_30d": "amount is {amount_z_30d:.1f} standard deviations from the card's 30-day "
-    "average",
-    "term_count_recent_1d": "terminal had {term_count_recent_1d:.0f} transactions in the last "
-    "24 hours",
-    "term_frauds_30d": "terminal had {term_frauds_30d:.0f} confirmed frauds in the 30 days "
-    "before last week",
-    "term_days_since_first_fraud": "terminal's first confirmed fraud of the last 37 days was "
-    "{term_days_since_first_fraud:.0f} days ago",
-    "term_days_since_last_fraud": "terminal's latest confirmed fraud before last week was "
-    "{term_days_since_last_fraud:.0f} days ago",
-    "term_known_frauds_recent_7d": "terminal had {term_known_frauds_recent_7d:.0f} confirmed "
-    "frauds in the last 7 days",
-    "term_days_since_known_fraud": "terminal's latest confirmed fraud was "
-    "{term_days_since_known_fraud:.1f} days ago",
-}
+REASONS: Final[Mapping[str, str]] = built_in().reasons
 """Investigator wording of each feature as a reason code, formatted with the row's values."""
 
 # The SQL assembly lives with the warehouse (one owner); re-exported for the training path.
@@ -164,7 +79,7 @@ async def training_features_parallel(
 ) -> pd.DataFrame:
     """:func:`training_features` over ``parts`` consecutive sub-ranges on as many pooled
     sessions at once: the window queries are single-threaded per connection, so this uses
-    more server cores (each part re-reads its 37-day look-back, a small overhead)."""
+    more server cores (each part re-reads the catalog's look-back, a small overhead)."""
     step = (end - start) / parts
     bounds = [start + i * step for i in range(parts)] + [end]
 

@@ -4,8 +4,9 @@ The order, bottom to top (README, "Layout"):
 
 0. foundation — ``fraudd`` itself (the version), settings, logs, metrics, retry, records, pan,
    crashpoints, columns (the transaction's columns), fields (the issuer's declared fields),
-   resources (package data), examples, and health (the heartbeat state every task beats into
-   through ``Deps``, served by ``service.http`` and read by ``service.systemd``'s watchdog)
+   feature_catalog (the features' declarations), resources (package data), examples, and health
+   (the heartbeat state every task beats into through ``Deps``, served by ``service.http`` and
+   read by ``service.systemd``'s watchdog)
 1. aws, stream — AWS clients, Kinesis put/read
 2. values — the domain values the warehouse stores, each in the package that owns their rules
    and listed apart from it: ``scoring.thresholds``, ``model.record``, ``cases.values``
@@ -48,6 +49,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
         "crashpoints",
         "columns",
         "fields",
+        "feature_catalog",
         "resources",
         "examples",
         "health",

@@ -1,10 +1,11 @@
-"""The feature SQL of one dialect: the serving and the training query, both including
-``features_select.sql`` (DESIGN.md invariant 5: one definition for both paths; on Redshift they
-also share their window aggregates, ``features_windows.sql``).
+"""The feature SQL of one dialect: the serving and the training query, both compiled from the
+feature catalog (DESIGN.md invariant 5: one definition for both paths; the compiler is
+:mod:`fraudd.warehouse.feature_sql`).
 
-The one owner of the feature SQL's assembly: :func:`feature_queries` (the rendered queries),
-:func:`bind` (their named parameters), :func:`serving_call`, :func:`training_call`,
-:func:`scoring_sql` and :data:`FEATURE_LOOKBACK`. The scoring and training areas call them.
+The one owner of the feature SQL's assembly: :func:`feature_queries` and
+:func:`compiled_queries` (the rendered queries), :func:`bind` (their named parameters),
+:func:`serving_call`, :func:`training_call`, :func:`scoring_sql` and :data:`FEATURE_LOOKBACK`.
+The scoring and training areas call them.
 """
 
 from __future__ import annotations
@@ -14,17 +15,20 @@ import functools
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Final
 
+from fraudd.feature_catalog import Catalog, built_in
+from fraudd.feature_catalog.plan import plan
 from fraudd.warehouse.base import Dialect
-from fraudd.warehouse.sqlfiles import load_query, validate_identifier
+from fraudd.warehouse.feature_sql import DIALECTS
+from fraudd.warehouse.sqlfiles import render, validate_identifier
 
 _PARAMETER = re.compile(r"/\*([a-z_]+)(:list)?\*/%s")
-FEATURE_LOOKBACK: Final[dt.timedelta] = dt.timedelta(hours=888)
-"""The widest window of any feature before a transaction (the terminal's delayed 30 days:
-``(t - 888 h, t - 168 h]``). The Redshift feature SQL bounds every scan of ``transactions`` by
-``scan_from = first tx_time - FEATURE_LOOKBACK``; a test checks that no window reaches further."""
+FEATURE_LOOKBACK: Final[dt.timedelta] = built_in().lookback
+"""The widest delay + window of the catalog's features before a transaction (built-in: the
+terminal's delayed 30 days, ``(t - 888 h, t - 168 h]``). The Redshift feature SQL bounds every
+scan of ``transactions`` by ``scan_from = first tx_time - FEATURE_LOOKBACK``; a test checks
+that no window reaches further."""
 
 
 @dataclass(frozen=True)
@@ -37,12 +41,18 @@ class FeatureQueries:
 
 
 @functools.lru_cache(maxsize=16)
-def feature_queries(dialect: Dialect, schema: str, root: Path | None = None) -> FeatureQueries:
-    """Load ``features_{serving,training}.sql``, their includes resolved."""
+def feature_queries(dialect: Dialect, schema: str) -> FeatureQueries:
+    """The built-in catalog's serving and training queries in ``dialect`` for ``schema``."""
+    return compiled_queries(built_in(), dialect, schema)
+
+
+def compiled_queries(catalog: Catalog, dialect: Dialect, schema: str) -> FeatureQueries:
+    """``catalog``'s serving and training queries in ``dialect`` for ``schema``."""
+    compiler = DIALECTS[dialect](plan(catalog))
     return FeatureQueries(
         dialect=dialect,
-        serving=load_query(dialect, "features_serving", root=root, schema=schema),
-        training=load_query(dialect, "features_training", root=root, schema=schema),
+        serving=render(compiler.serving(), schema=schema),
+        training=render(compiler.training(), schema=schema),
     )
 
 

@@ -1,7 +1,7 @@
 """The training and evaluation area: features and labels of a date range, from the one feature
-definition (DESIGN.md invariant 5: the training query shares ``features_select.sql`` with
-serving), and the cards the evaluation protocol knows to be compromised. One implementation:
-the feature SQL differs by file, the calls do not.
+definition (DESIGN.md invariant 5: the training and the serving query are compiled from one
+catalog), and the cards the evaluation protocol knows to be compromised. One implementation:
+the feature SQL differs by dialect, the calls do not.
 """
 
 from __future__ import annotations

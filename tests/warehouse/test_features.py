@@ -48,7 +48,7 @@ def test_the_lookback_covers_every_feature_window(dialect: str) -> None:
 def test_every_redshift_scan_of_transactions_has_constant_tx_time_bounds() -> None:
     """Zone maps prune only on constant predicates on the sort key: every scan of transactions
     in the Redshift feature SQL carries bound parameters on tx_time, not only join conditions.
-    The batch is read once, and the windows join one bounded scan ``u`` (features_windows.sql)."""
+    The batch is read once, and the windows join one bounded scan ``u`` (feature_sql.py)."""
     queries = feature_queries("redshift", "fraudd")
     for sql, low, high in ((queries.serving, "first", "last"), (queries.training, "start", "end")):
         base = rf"FROM fraudd\.transactions t\n\s+WHERE [^\n]*\n\s+AND t\.tx_time >= /\*{low}\*/%s"

@@ -1,0 +1,65 @@
+"""``fraudd features list|sql|check`` (fraudd.cli.features): the catalog as the warehouse will
+compute it, and a bad catalog refused with one line naming the feature, exit 78."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fraudd.feature_catalog import BUILT_IN, built_in
+from fraudd.warehouse import feature_queries
+from tests.cli.conftest import Invoke, one_line
+
+OWN = """
+[[feature]]
+name = "card_1h"
+kind = "window"
+entity = "card"
+function = "count"
+window = "1h"
+description = "the card's swipes in the last hour"
+reason = "card used {card_1h:.0f} times in the last hour"
+"""
+
+
+def test_list_names_every_feature_with_its_kind(invoke: Invoke) -> None:
+    done = invoke("features", "list")
+    assert done.returncode == 0
+    rows = [line.split("\t") for line in done.stdout.splitlines()]
+    assert [r[0] for r in rows[: len(built_in().features)]] == list(built_in().features)
+    assert rows[0] == ["amount", "field", "the transaction's amount"]
+    assert all(r[2].endswith("(hidden: an input of derived features)") for r in rows[23:])
+
+
+def test_sql_prints_what_the_warehouse_runs(invoke: Invoke, tmp_path: Path) -> None:
+    for dialect in ("postgres", "redshift"):
+        for path in ("serving", "training"):
+            done = invoke("features", "sql", "--dialect", dialect, "--path", path)
+            queries = feature_queries(dialect, "fraudd")  # type: ignore[arg-type]
+            assert done.stdout == getattr(queries, path), (dialect, path)
+    own = tmp_path / "own.toml"
+    own.write_text(OWN)
+    done = invoke("features", "sql", "--catalog", str(own), "--schema", "issuer")
+    assert "u.card_token = b.card_token" in done.stdout and "issuer.transactions" in done.stdout
+    assert "AS card_1h" in done.stdout and "amount_z_30d" not in done.stdout
+    bad = invoke("features", "sql", "--schema", "x; drop")
+    assert bad.returncode == 2 and "lower-case SQL identifier" in one_line(bad)
+
+
+def test_check(invoke: Invoke, tmp_path: Path) -> None:
+    done = invoke("features", "check", str(BUILT_IN))
+    assert done.returncode == 0
+    assert done.stdout == f"{BUILT_IN}: 23 features (2 hidden), look-back 888 hours\n"
+    own = tmp_path / "own.toml"
+    own.write_text(OWN)
+    done = invoke("features", "check", str(own))
+    assert done.returncode == 0 and done.stdout.splitlines()[1].startswith(
+        "note: feature 'card_1h': PostgreSQL has no (card_token, tx_time) index"
+    )
+    own.write_text(OWN + OWN)
+    done = invoke("features", "check", str(own))
+    assert done.returncode == 78
+    assert one_line(done) == (
+        f"fraudd: features: {own}: feature 'card_1h': declared twice: fix the catalog file"
+    )
+    missing = invoke("features", "check", str(tmp_path / "none.toml"))
+    assert missing.returncode == 78 and "cannot read the catalog" in one_line(missing)

@@ -1,0 +1,97 @@
+"""Loading and checking a catalog (fraudd/feature_catalog/catalog.py): the built-in one, and a
+bad one refused with one line naming the feature and what is wrong."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from fraudd.feature_catalog import BUILT_IN, CatalogError, built_in, load_catalog, parse_catalog
+
+COUNT = """
+[[feature]]
+name = "{name}"
+kind = "window"
+entity = "{entity}"
+function = "count"
+window = "{window}"
+reason = "{name} {{{name}:.0f}}"
+"""
+
+
+def window(name: str = "n_1d", entity: str = "card", window: str = "1d") -> str:
+    return COUNT.format(name=name, entity=entity, window=window)
+
+
+def derived(name: str, *inputs: str) -> str:
+    listed = ", ".join(f'"{i}"' for i in inputs)
+    return f'[[feature]]\nname = "{name}"\nkind = "ratio"\nof = [{listed}]\nreason = "r"\n'
+
+
+def test_the_built_in_catalog() -> None:
+    catalog = built_in()
+    assert len(catalog.features) == 23 and catalog.features[0] == "amount"
+    assert set(catalog.reasons) == set(catalog.features)
+    assert catalog.lookback == timedelta(hours=888)
+    assert load_catalog() is catalog and load_catalog(BUILT_IN).features == catalog.features
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (window(entity="merchant"), "feature 'n_1d': entity: unknown entity 'merchant'"),
+        (window(window="30x"), "feature 'n_1d': window: '30x' is not a duration"),
+        (window(window="0h"), "feature 'n_1d': window 0h + delay 0h"),
+        (window(window="500d"), "feature 'n_1d': window 500d + delay 0h: beyond 400d"),
+        (window() + window(), "feature 'n_1d': declared twice"),
+        (
+            window() + derived("a", "n_1d", "b") + derived("b", "a", "n_1d"),
+            "feature 'a': cycle between derived features: a -> b -> a",
+        ),
+        (window() + derived("r", "n_1d", "nope"), "feature 'r': unknown input 'nope'"),
+        (
+            '[[feature]]\nname = "x"\nkind = "field"\nfield = "colour"\nreason = "r"',
+            "feature 'x': field: unknown numeric field 'colour'",
+        ),
+        (
+            '[[feature]]\nname = "x"\nkind = "field"\nfield = "amount"',
+            "feature 'x': needs 'reason' (investigator wording), or hidden = true",
+        ),
+        (
+            '[[feature]]\nname = "x"\nkind = "field"\nfield = "amount"\nreason = "{y}"',
+            "feature 'x': reason names no feature 'y'",
+        ),
+        (
+            '[[feature]]\nname = "x"\nkind = "weekend"\ntime_zone = "Mars/Base"\nreason = "r"',
+            "feature 'x': time_zone: unknown time_zone 'Mars/Base'",
+        ),
+        (
+            window().replace('function = "count"', 'function = "mean"'),
+            "feature 'n_1d': function 'mean' needs a 'field'",
+        ),
+        (window() + "colour = 1\n", "feature 'n_1d': colour: Extra inputs are not permitted"),
+        (
+            window().replace('"count"', '"count"\nfilter = { channel = ["x\'"] }'),
+            "feature 'n_1d': filter.channel",
+        ),
+        ("[[feature]]\nkind = 'field'", "feature #1: name: Field required"),
+        ("feature = 1", "expected [[feature]] tables only"),
+        ("[[feature]", "not TOML"),
+    ],
+)
+def test_a_bad_catalog_is_one_line_naming_the_feature(text: str, message: str) -> None:
+    with pytest.raises(CatalogError) as caught:
+        parse_catalog(text, "mine.toml")
+    assert str(caught.value).startswith("mine.toml: ")
+    assert message in str(caught.value) and "\n" not in str(caught.value)
+
+
+def test_a_catalog_file(tmp_path: Path) -> None:
+    path = tmp_path / "features.toml"
+    path.write_text(window() + derived("ratio", "n_1d", "n_1d"))
+    catalog = load_catalog(path)
+    assert catalog.features == ("n_1d", "ratio") and catalog.lookback == timedelta(days=1)
+    with pytest.raises(CatalogError, match="cannot read the catalog"):
+        load_catalog(tmp_path / "missing.toml")
