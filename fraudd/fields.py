@@ -7,8 +7,8 @@ One owner for what a declared field's type means everywhere:
   refused whatever the type (invariant 7, :func:`fraudd.pan.find_pans`);
 * in the warehouse — each field is a typed column of ``transactions``, added by ``fraudd
   migrate`` from the declaration (:func:`column` gives its types per dialect);
-* for features — :func:`stored` lists the fields as the feature compiler reads them: name, type
-  and the SQL expression of the value per dialect.
+* for features — :func:`wire_types` gives the feature catalog each field's type, so a feature
+  may filter on a field, group by it or read it (the compiler reads it as a plain column).
 
 A string value is at most :data:`MAX_TEXT` characters from a plain alphabet (letters, digits,
 space and ``_.:/@+-``): it never needs quoting in the loader's CSV and never carries markup.
@@ -22,13 +22,12 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Final
 
 from fraudd.columns import Column
 from fraudd.pan import find_pans
-from fraudd.settings import FieldType, OwnField
+from fraudd.settings import OwnField
 
 MAX_TEXT: Final[int] = 256
 _TEXT: Final = re.compile(rf"[A-Za-z0-9 _.:/@+-]{{0,{MAX_TEXT}}}")
@@ -68,29 +67,10 @@ def columns(declared: Iterable[OwnField]) -> tuple[Column, ...]:
     return tuple(column(f) for f in declared)
 
 
-@dataclass(frozen=True, slots=True)
-class StoredField:
-    """A declared field as SQL reads it: what a feature compiler needs to filter or group on it."""
-
-    name: str
-    type: FieldType
-    description: str
-    postgres: str
-    """The value's expression on PostgreSQL, for a ``transactions`` row aliased ``{alias}``."""
-    redshift: str
-    """The same on Redshift."""
-
-    def expression(self, dialect: str, alias: str) -> str:
-        """The value of this field in the row ``alias`` of ``transactions``, in ``dialect``."""
-        return str(getattr(self, dialect)).format(alias=alias)
-
-
-def stored(declared: Iterable[OwnField]) -> tuple[StoredField, ...]:
-    """The declared fields, typed, with their SQL expression per dialect (a plain column)."""
-    return tuple(
-        StoredField(f.name, f.type, f.description, f"{{alias}}.{f.name}", f"{{alias}}.{f.name}")
-        for f in declared
-    )
+def wire_types(declared: Iterable[OwnField]) -> dict[str, type]:
+    """Each declared field's Python type by name: what the feature catalog checks a feature
+    over the field against (:func:`fraudd.feature_catalog.parse_catalog`'s ``fields``)."""
+    return {f.name: column(f).wire for f in declared}
 
 
 def check_value(field: OwnField, raw: Any) -> Any:

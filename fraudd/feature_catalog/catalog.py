@@ -13,7 +13,7 @@ from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
 
-from fraudd.feature_catalog.models import Declaration, WindowFeature
+from fraudd.feature_catalog.models import FIELDS, Declaration, WindowFeature
 
 BUILT_IN = Path(__file__).with_name("catalog.toml")
 _DECLARATION: TypeAdapter[Declaration] = TypeAdapter(Declaration)
@@ -28,6 +28,14 @@ class Catalog:
     """The declarations of a checked catalog, in their file's order."""
 
     declarations: tuple[Declaration, ...]
+    declared_fields: tuple[tuple[str, type], ...] = ()
+    """The issuer's declared fields the catalog may read (name, wire type), on top of
+    :data:`~fraudd.feature_catalog.models.FIELDS`."""
+
+    @property
+    def fields(self) -> Mapping[str, type]:
+        """Every field a feature of this catalog may read, with its wire type."""
+        return {**FIELDS, **dict(self.declared_fields)}
 
     @property
     def features(self) -> tuple[str, ...]:
@@ -50,8 +58,11 @@ class Catalog:
         return max(windows, default=timedelta(0))
 
 
-def parse_catalog(text: str, source: str = "catalog") -> Catalog:
-    """A catalog from TOML text; :class:`CatalogError` (one line) if it is not valid."""
+def parse_catalog(
+    text: str, source: str = "catalog", fields: Mapping[str, type] | None = None
+) -> Catalog:
+    """A catalog from TOML text; :class:`CatalogError` (one line) if it is not valid.
+    ``fields``: the issuer's declared fields (name -> wire type) its features may read."""
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
@@ -59,25 +70,31 @@ def parse_catalog(text: str, source: str = "catalog") -> Catalog:
     entries = raw.get("feature")
     if set(raw) - {"feature"} or not isinstance(entries, list) or not entries:
         raise CatalogError(f"{source}: expected [[feature]] tables only, at least one")
-    return checked(tuple(_declaration(entry, i, source) for i, entry in enumerate(entries)), source)
+    own = tuple((fields or {}).items())
+    declared = tuple(_declaration(entry, i, source, own) for i, entry in enumerate(entries))
+    return checked(declared, source, own)
 
 
-def checked(declarations: tuple[Declaration, ...], source: str = "catalog") -> Catalog:
+def checked(
+    declarations: tuple[Declaration, ...],
+    source: str = "catalog",
+    fields: tuple[tuple[str, type], ...] = (),
+) -> Catalog:
     """A catalog of ``declarations`` once the whole is consistent: names unique, every input
     declared, no cycle between derived features, reasons naming features."""
     _check(declarations, source)
-    return Catalog(declarations)
+    return Catalog(declarations, fields)
 
 
-def load_catalog(path: Path | None = None) -> Catalog:
-    """The catalog of ``path``, or the built-in one."""
+def load_catalog(path: Path | None = None, fields: Mapping[str, type] | None = None) -> Catalog:
+    """The catalog of ``path``, or the built-in one; ``fields`` as :func:`parse_catalog`'s."""
     if path is None:
         return built_in()
     try:
         text = path.read_text()
     except OSError as e:
         raise CatalogError(f"{path}: cannot read the catalog: {e.strerror}") from e
-    return parse_catalog(text, str(path))
+    return parse_catalog(text, str(path), fields)
 
 
 @functools.cache
@@ -86,11 +103,13 @@ def built_in() -> Catalog:
     return parse_catalog(BUILT_IN.read_text(), BUILT_IN.name)
 
 
-def _declaration(entry: Any, index: int, source: str) -> Declaration:
+def _declaration(
+    entry: Any, index: int, source: str, fields: tuple[tuple[str, type], ...] = ()
+) -> Declaration:
     name = entry.get("name") if isinstance(entry, dict) else None
     label = f"feature {name!r}" if isinstance(name, str) else f"feature #{index + 1}"
     try:
-        return _DECLARATION.validate_python(entry)
+        return _DECLARATION.validate_python(entry, context={"fields": fields})
     except ValidationError as e:
         first = e.errors()[0]
         where = ".".join(str(p) for p in first["loc"][1:] if not isinstance(p, int))

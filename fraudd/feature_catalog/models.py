@@ -25,20 +25,27 @@ import zoneinfo
 from datetime import timedelta
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from fraudd.columns import TRANSACTION
 
 FIELDS: dict[str, type] = {c.name: c.wire for c in TRANSACTION if c.name != "tx_id"}
-"""The record's fields a feature may read, with their wire types."""
+"""The record's built-in fields a feature may read, with their wire types. The issuer's declared
+fields (:mod:`fraudd.fields`) come on top, as the validation context ``{"fields": ...}`` of a
+catalog (:func:`fraudd.feature_catalog.parse_catalog`'s ``fields``)."""
 ENTITIES: dict[str, str] = {
     "customer": "customer_id",
     "card": "card_token",
     "terminal": "terminal_id",
 }
 """Named entities and the field that keys each; any other text field may key a window too."""
-NUMERIC = {name for name, wire in FIELDS.items() if wire is float}
-TEXT = {name for name, wire in FIELDS.items() if wire is str}
 _NAME = r"^[a-z][a-z0-9_]{0,62}$"
 _DURATION = re.compile(r"^(\d{1,5})(m|h|d)$")
 _UNIT_MINUTES = {"m": 1, "h": 60, "d": 24 * 60}
@@ -96,18 +103,39 @@ class _Declaration(BaseModel):
         return ()
 
 
+def known_fields(info: ValidationInfo) -> dict[str, type]:
+    """The fields a declaration may read: the built-in ones and the catalog's declared ones."""
+    return {**FIELDS, **dict((info.context or {}).get("fields", ()))}
+
+
+def numeric(fields: dict[str, type]) -> set[str]:
+    """The fields of ``fields`` that hold numbers."""
+    return {name for name, wire in fields.items() if wire is float}
+
+
+def text(fields: dict[str, type]) -> set[str]:
+    """The fields of ``fields`` that hold text (categorical fields, entity keys)."""
+    return {name for name, wire in fields.items() if wire is str}
+
+
 def _known_field(name: str, allowed: set[str], what: str) -> str:
     if name not in allowed:
         raise ValueError(f"unknown {what} {name!r} (known: {', '.join(sorted(allowed))})")
     return name
 
 
-def _typed(field: str, values: tuple[str | float, ...]) -> None:
-    """Text fields take strings, numeric fields numbers (a literal of the wrong type fails)."""
-    want = str if field in TEXT else float
-    wrong = [v for v in values if not isinstance(v, want)]
+def _typed(field: str, values: tuple[bool | str | float, ...], fields: dict[str, type]) -> None:
+    """Text fields take strings, boolean fields booleans, numeric fields numbers (a literal of
+    the wrong type fails)."""
+    want = fields[field] if fields[field] in (str, bool) else float
+    wrong = [v for v in values if type(v) is not want]
     if wrong:
         raise ValueError(f"{wrong[0]!r} is not a {want.__name__} value of field {field!r}")
+
+
+def _comparable(fields: dict[str, type]) -> set[str]:
+    """The fields a value set may test: text, number or boolean (not a time)."""
+    return {name for name, wire in fields.items() if wire in (str, float, bool)}
 
 
 def _zone(name: str) -> str:
@@ -128,8 +156,8 @@ class FieldFeature(_Declaration):
 
     @field_validator("field")
     @classmethod
-    def _numeric(cls, v: str) -> str:
-        return _known_field(v, NUMERIC, "numeric field")
+    def _numeric(cls, v: str, info: ValidationInfo) -> str:
+        return _known_field(v, numeric(known_fields(info)), "numeric field")
 
 
 class _Zoned(_Declaration):
@@ -155,7 +183,7 @@ class WeekendFeature(_Zoned):
     kind: Literal["weekend"]
 
 
-Value = Annotated[str, Field(pattern=_VALUE.pattern)] | float
+Value = bool | Annotated[str, Field(pattern=_VALUE.pattern)] | float
 
 
 class InSetFeature(_Declaration):
@@ -165,14 +193,11 @@ class InSetFeature(_Declaration):
     field: str
     values: tuple[Value, ...] = Field(min_length=1)
 
-    @field_validator("field")
-    @classmethod
-    def _field(cls, v: str) -> str:
-        return _known_field(v, set(FIELDS) - {"tx_time"}, "field")
-
     @model_validator(mode="after")
-    def _values(self) -> InSetFeature:
-        _typed(self.field, self.values)
+    def _values(self, info: ValidationInfo) -> InSetFeature:
+        fields = known_fields(info)
+        _known_field(self.field, _comparable(fields), "field")
+        _typed(self.field, self.values, fields)
         return self
 
 
@@ -183,14 +208,11 @@ class CategoryFeature(_Declaration):
     field: str
     values: tuple[Value, ...] = Field(min_length=1)
 
-    @field_validator("field")
-    @classmethod
-    def _field(cls, v: str) -> str:
-        return _known_field(v, TEXT, "text field")
-
     @model_validator(mode="after")
-    def _values(self) -> CategoryFeature:
-        _typed(self.field, self.values)
+    def _values(self, info: ValidationInfo) -> CategoryFeature:
+        fields = known_fields(info)
+        _known_field(self.field, text(fields), "text field")
+        _typed(self.field, self.values, fields)
         return self
 
 
@@ -223,8 +245,9 @@ class WindowFeature(_Declaration):
 
     @field_validator("entity")
     @classmethod
-    def _entity(cls, v: str) -> str:
-        return v if v in ENTITIES else _known_field(v, TEXT | set(ENTITIES), "entity")
+    def _entity(cls, v: str, info: ValidationInfo) -> str:
+        allowed = text(known_fields(info)) | set(ENTITIES)
+        return v if v in ENTITIES else _known_field(v, allowed, "entity")
 
     @field_validator("window", "delay")
     @classmethod
@@ -234,20 +257,24 @@ class WindowFeature(_Declaration):
 
     @field_validator("filter")
     @classmethod
-    def _filter(cls, v: dict[str, tuple[Value, ...]]) -> dict[str, tuple[Value, ...]]:
+    def _filter(
+        cls, v: dict[str, tuple[Value, ...]], info: ValidationInfo
+    ) -> dict[str, tuple[Value, ...]]:
+        fields = known_fields(info)
         for name, values in v.items():
-            _known_field(name, set(FIELDS) - {"tx_time"}, "filter field")
+            _known_field(name, _comparable(fields), "filter field")
             if not values:
                 raise ValueError(f"filter on {name!r} lists no value")
-            _typed(name, values)
+            _typed(name, values, fields)
         return v
 
     @model_validator(mode="after")
-    def _consistent(self) -> WindowFeature:
+    def _consistent(self, info: ValidationInfo) -> WindowFeature:
+        fields = known_fields(info)
         if self.function in _NEEDS_FIELD and self.field is None:
             raise ValueError(f"function {self.function!r} needs a 'field'")
         if self.field is not None:
-            allowed = NUMERIC if self.function in _NUMERIC_FIELD else set(FIELDS)
+            allowed = numeric(fields) if self.function in _NUMERIC_FIELD else set(fields)
             _known_field(self.field, allowed, f"field of {self.function!r}")
         if self.span > MAX_SPAN or self.window_span <= timedelta(0):
             raise ValueError(f"window {self.window} + delay {self.delay}: beyond {MAX_SPAN.days}d")

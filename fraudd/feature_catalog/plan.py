@@ -46,7 +46,7 @@ from fraudd.feature_catalog.models import (
 )
 
 AggFunction = Literal["count", "sum", "sumsq", "min", "max", "distinct"]
-Filter = tuple[tuple[str, tuple[str | float, ...]], ...]
+Filter = tuple[tuple[str, tuple[bool | str | float, ...]], ...]
 BASE_FIELDS = ("tx_id", "tx_time", "customer_id", "terminal_id", "card_token", "amount")
 """The scored transaction's fields every plan carries (training rows name the card)."""
 
@@ -97,6 +97,8 @@ class Plan:
     fields: tuple[str, ...]
     features: tuple[tuple[str, Expr], ...]
     lookback: timedelta
+    types: Mapping[str, str] = field(default_factory=dict)
+    """Each field the catalog may read (built-in and declared) -> :func:`field_type`."""
 
     @property
     def alias(self) -> Mapping[Agg, str]:
@@ -110,12 +112,13 @@ class Plan:
         return ("tx_id", "tx_time", *sorted(extra - {"tx_id", "tx_time"}))
 
 
-def field_type(name: str) -> str:
-    """``num`` (exact), ``float``, ``time`` or ``text``: what arithmetic a field takes."""
-    wire = FIELDS[name]
+def field_type(name: str, fields: Mapping[str, type] = FIELDS) -> str:
+    """``num`` (exact), ``float``, ``time``, ``text`` or ``bool``: what arithmetic a field takes
+    (``fields``: the catalog's, the built-in ones by default)."""
+    wire = fields[name]
     if name == "amount":
         return "num"
-    return {float: "float", str: "text"}.get(wire, "time")
+    return {float: "float", str: "text", bool: "bool"}.get(wire, "time")
 
 
 def plan(catalog: Catalog) -> Plan:
@@ -130,12 +133,14 @@ def plan(catalog: Catalog) -> Plan:
     for gi, group in enumerate(groups):
         group.reach = max(a.reach for a in group.aggs)
         group.aggs = {agg: f"g{gi}_{ai}" for ai, agg in enumerate(group.aggs)}
-    return Plan(groups, tuple(fields), tuple(exprs.items()), catalog.lookback)
+    types = {name: field_type(name, catalog.fields) for name in catalog.fields}
+    return Plan(groups, tuple(fields), tuple(exprs.items()), catalog.lookback, types)
 
 
 class _Builder:
     def __init__(self, catalog: Catalog) -> None:
         self.by_name = catalog.by_name
+        self.fields = catalog.fields
         self.done: dict[str, Expr] = {}
         self.groups: dict[tuple[str, timedelta], Group] = {}
         self.own: list[str] = []
@@ -227,5 +232,6 @@ class _Builder:
         filters: Filter = () if plain else tuple(sorted(w.filter.items()))
         agg = Agg(key, fn, column, hi, filters, known, strict)
         group.aggs.setdefault(agg, "")
-        kind = "int" if fn in ("count", "distinct") else field_type(column or "tx_time")
+        counted = fn in ("count", "distinct")
+        kind = "int" if counted else field_type(column or "tx_time", self.fields)
         return Expr("agg", (agg, kind))

@@ -51,7 +51,9 @@ def interval(span: timedelta) -> str:
 
 def literal(value: object) -> str:
     """A catalog value as a SQL literal (checked: the catalog's pattern, or a number)."""
-    if isinstance(value, int | float) and not isinstance(value, bool):
+    if isinstance(value, bool):  # a declared boolean field's value
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, int | float):
         return repr(float(value))
     if not isinstance(value, str) or not _LITERAL.match(value):
         raise ValueError(f"{value!r} is not a catalog value")
@@ -138,7 +140,7 @@ class FeatureSql:
         return f"a.{self.alias[agg]}", kind
 
     def op_own(self, name: str) -> tuple[str, str]:
-        return f"a.{name}", field_type(name)
+        return f"a.{name}", self.plan.types.get(name) or field_type(name)
 
     def op_lit(self, text: str) -> tuple[str, str]:
         return text, "int"

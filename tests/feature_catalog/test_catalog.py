@@ -3,6 +3,7 @@ bad one refused with one line naming the feature and what is wrong."""
 
 from __future__ import annotations
 
+import datetime as dt
 from datetime import timedelta
 from pathlib import Path
 
@@ -95,3 +96,51 @@ def test_a_catalog_file(tmp_path: Path) -> None:
     assert catalog.features == ("n_1d", "ratio") and catalog.lookback == timedelta(days=1)
     with pytest.raises(CatalogError, match="cannot read the catalog"):
         load_catalog(tmp_path / "missing.toml")
+
+
+DECLARED = {"merchant_country": str, "card_present": bool, "device_score": float}
+OVER_DECLARED = """
+[[feature]]
+name = "abroad"
+kind = "in_set"
+field = "merchant_country"
+values = ["DE"]
+reason = "abroad"
+
+[[feature]]
+name = "cnp_1d"
+kind = "window"
+entity = "merchant_country"
+function = "count"
+window = "1d"
+filter = { card_present = [false] }
+reason = "cnp"
+
+[[feature]]
+name = "score"
+kind = "field"
+field = "device_score"
+reason = "score"
+"""
+
+
+def test_features_may_read_filter_and_group_on_declared_fields() -> None:
+    catalog = parse_catalog(OVER_DECLARED, "own", DECLARED)
+    assert catalog.features == ("abroad", "cnp_1d", "score")
+    assert catalog.fields["card_present"] is bool and catalog.fields["amount"] is float
+    with pytest.raises(CatalogError, match="feature 'abroad': unknown field 'merchant_country'"):
+        parse_catalog(OVER_DECLARED, "own")  # the same catalog without the declaration
+
+
+@pytest.mark.parametrize(
+    ("entry", "message"),
+    [
+        ("filter = { card_present = ['no'] }", "'no' is not a bool value of field 'card_present'"),
+        ("filter = { merchant_country = [1.0] }", "1.0 is not a str value"),
+        ("filter = { opened_at = ['x'] }", "unknown filter field 'opened_at'"),  # a time
+    ],
+)
+def test_a_filter_on_a_declared_field_takes_values_of_its_type(entry: str, message: str) -> None:
+    text = COUNT.format(name="n", entity="card", window="1d") + entry + "\n"
+    with pytest.raises(CatalogError, match=message):
+        parse_catalog(text, "own", {**DECLARED, "opened_at": dt.datetime})
