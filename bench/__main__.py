@@ -1,7 +1,7 @@
 """``python -m bench SCENARIO``: run benchmark scenarios on a local stack of their own.
 
 Scenarios: ``sustained``, ``cost``, ``history-scaling``, ``reference``, ``scoring``,
-``redshift``, ``redshift-features``; ``all`` runs
+``redshift``, ``redshift-features``, ``own-fields``; ``all`` runs
 every one on one stack (the trained template and the large histories are made once). Each
 writes ``bench/results/<scenario>.json`` and refreshes the README's generated tables;
 ``table`` only prints those tables.
@@ -20,6 +20,7 @@ from pathlib import Path
 from bench import (
     cost,
     history_scaling,
+    own_fields,
     redshift,
     redshift_features,
     reference,
@@ -40,6 +41,7 @@ SCENARIOS: dict[str, Scenario] = {
     "scoring": lambda ctx, _a: scoring.run(ctx),
     "redshift": lambda ctx, _a: redshift.run(ctx),
     "redshift-features": lambda ctx, _a: redshift_features.run(ctx),
+    "own-fields": lambda ctx, _a: own_fields.run(ctx),
 }
 
 
