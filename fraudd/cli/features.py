@@ -13,9 +13,10 @@ from typing import Annotated, Literal
 
 import typer
 
-from fraudd.cli.app import app
+from fraudd.cli.app import app, settings_from
 from fraudd.cli.errors import Failure
 from fraudd.feature_catalog import Catalog, CatalogError, WindowFeature, load_catalog
+from fraudd.fields import wire_types
 from fraudd.settings import EX_CONFIG, SqlIdentifier
 from fraudd.warehouse import POSTGRES_INDEXED, compiled_queries
 
@@ -29,17 +30,19 @@ CatalogOpt = Annotated[
 ]
 
 
-def _catalog(path: Path | None) -> Catalog:
+def _catalog(ctx: typer.Context, path: Path | None) -> Catalog:
+    """The catalog of ``path`` (or the built-in one), over the settings' declared fields."""
+    fields = wire_types(settings_from(ctx).fields.declared)
     try:
-        return load_catalog(path)
+        return load_catalog(path, fields)
     except CatalogError as e:
         raise Failure(f"features: {e}: fix the catalog file", EX_CONFIG) from e
 
 
 @features_app.command("list")
-def features_list(catalog: CatalogOpt = None) -> None:
+def features_list(ctx: typer.Context, catalog: CatalogOpt = None) -> None:
     """Print each feature: name, kind, description (hidden inputs of derived features last)."""
-    declarations = _catalog(catalog).declarations
+    declarations = _catalog(ctx, catalog).declarations
     for d in sorted(declarations, key=lambda d: d.hidden):
         hidden = " (hidden: an input of derived features)" if d.hidden else ""
         sys.stdout.write(f"{d.name}\t{d.kind}\t{d.description}{hidden}\n")
@@ -47,6 +50,7 @@ def features_list(catalog: CatalogOpt = None) -> None:
 
 @features_app.command("sql")
 def features_sql(
+    ctx: typer.Context,
     dialect: Annotated[
         Literal["postgres", "redshift"], typer.Option("--dialect", help="postgres | redshift")
     ] = "postgres",
@@ -61,7 +65,7 @@ def features_sql(
         schema = _schema(schema)
     except ValueError as e:
         raise Failure(f"features sql: --schema {schema!r}: {e}", 2) from e
-    queries = compiled_queries(_catalog(catalog), dialect, schema)
+    queries = compiled_queries(_catalog(ctx, catalog), dialect, schema)
     sys.stdout.write(queries.serving if path == "serving" else queries.training)
 
 
@@ -75,9 +79,12 @@ def _schema(name: str) -> str:
 
 
 @features_app.command("check")
-def features_check(file: Annotated[Path, typer.Argument(help="The catalog file.")]) -> None:
-    """Check a catalog file: each declaration, names, inputs, cycles; say what it declares."""
-    checked = _catalog(file)
+def features_check(
+    ctx: typer.Context, file: Annotated[Path, typer.Argument(help="The catalog file.")]
+) -> None:
+    """Check a catalog file: each declaration, names, inputs, cycles; say what it declares
+    (features may read the fields the settings declare)."""
+    checked = _catalog(ctx, file)
     hours = checked.lookback.total_seconds() / 3600
     sys.stdout.write(
         f"{file}: {len(checked.features)} features "

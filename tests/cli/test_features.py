@@ -63,3 +63,30 @@ def test_check(invoke: Invoke, tmp_path: Path) -> None:
     )
     missing = invoke("features", "check", str(tmp_path / "none.toml"))
     assert missing.returncode == 78 and "cannot read the catalog" in one_line(missing)
+
+
+OVER_A_DECLARED_FIELD = """
+[[feature]]
+name = "card_cnp_1d"
+kind = "window"
+entity = "card"
+function = "count"
+window = "1d"
+filter = { card_present = [false] }
+reason = "{card_cnp_1d:.0f} card-not-present swipes in 24 hours"
+"""
+
+
+def test_a_catalog_may_read_the_fields_the_settings_declare(
+    invoke: Invoke, tmp_path: Path
+) -> None:
+    own = tmp_path / "own.toml"
+    own.write_text(OVER_A_DECLARED_FIELD)
+    refused = invoke("features", "check", str(own))
+    assert refused.returncode == 78 and "unknown filter field 'card_present'" in one_line(refused)
+    config = tmp_path / "fraudd.toml"
+    config.write_text(
+        '[fields.declared.card_present]\ntype = "boolean"\ndescription = "chip or swipe"\n'
+    )
+    done = invoke("--config", str(config), "features", "sql", "--catalog", str(own))
+    assert done.returncode == 0 and "u.card_present IN (FALSE)" in done.stdout
