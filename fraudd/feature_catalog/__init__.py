@@ -2,7 +2,7 @@
 
 At the bottom of the package's dependency order (it imports only :mod:`fraudd.columns`), and
 free of SQL: the warehouse compiles a catalog into each dialect's feature SQL
-(:mod:`fraudd.warehouse.shared.feature_sql`), :mod:`fraudd.features` derives the model's
+(:mod:`fraudd.warehouse.feature_sql`), :mod:`fraudd.features` derives the model's
 inputs and reason wording from it.
 """
 
@@ -10,10 +10,12 @@ from fraudd.feature_catalog.catalog import (
     BUILT_IN,
     Catalog,
     CatalogError,
+    CatalogMode,
     built_in,
     checked,
     load_catalog,
     parse_catalog,
+    selected,
 )
 from fraudd.feature_catalog.models import Declaration, WindowFeature, duration
 
@@ -21,6 +23,7 @@ __all__ = [
     "BUILT_IN",
     "Catalog",
     "CatalogError",
+    "CatalogMode",
     "Declaration",
     "WindowFeature",
     "built_in",
@@ -28,4 +31,5 @@ __all__ = [
     "duration",
     "load_catalog",
     "parse_catalog",
+    "selected",
 ]

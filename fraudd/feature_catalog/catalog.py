@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import functools
+import hashlib
+import json
 import string
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import TypeAdapter, ValidationError
 
@@ -17,6 +19,9 @@ from fraudd.feature_catalog.models import Declaration, WindowFeature
 
 BUILT_IN = Path(__file__).with_name("catalog.toml")
 _DECLARATION: TypeAdapter[Declaration] = TypeAdapter(Declaration)
+_WORDING = {"reason", "description"}
+CatalogMode = Literal["replace", "extend"]
+"""How a user's catalog file relates to the built-in one: instead of it, or after it."""
 
 
 class CatalogError(ValueError):
@@ -28,6 +33,8 @@ class Catalog:
     """The declarations of a checked catalog, in their file's order."""
 
     declarations: tuple[Declaration, ...]
+    text: str = field(default="", compare=False, repr=False)
+    """The TOML the declarations were read from ("" when built in code, as tests do)."""
 
     @property
     def features(self) -> tuple[str, ...]:
@@ -49,9 +56,68 @@ class Catalog:
         windows = [d.span for d in self.declarations if isinstance(d, WindowFeature)]
         return max(windows, default=timedelta(0))
 
+    def __hash__(self) -> int:
+        # declarations hold dicts (a window's filter): hash what equal catalogs share
+        return hash(self.fingerprint)
+
+    @functools.cached_property
+    def fingerprint(self) -> str:
+        """SHA-256 of what the feature values depend on: every declaration, in order, without
+        its wording (``reason``, ``description``). Two catalogs of one fingerprint compute the
+        same features; a model records its catalog's and is scored only under it."""
+        kept = [
+            d.model_dump(mode="json", exclude=_WORDING, exclude_defaults=True)
+            for d in self.declarations
+        ]
+        canonical = json.dumps(kept, sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(canonical.encode()).hexdigest()
+
 
 def parse_catalog(text: str, source: str = "catalog") -> Catalog:
     """A catalog from TOML text; :class:`CatalogError` (one line) if it is not valid."""
+    return checked(_declarations(text, source), source, text)
+
+
+def checked(
+    declarations: tuple[Declaration, ...], source: str = "catalog", text: str = ""
+) -> Catalog:
+    """A catalog of ``declarations`` once the whole is consistent: names unique, every input
+    declared, no cycle between derived features, reasons naming features. ``text``: the TOML
+    they were read from, kept for the model registry."""
+    _check(declarations, source)
+    return Catalog(declarations, text)
+
+
+def load_catalog(path: Path | None = None, mode: CatalogMode = "replace") -> Catalog:
+    """The catalog of ``path`` (``replace``: alone; ``extend``: after the built-in one's
+    declarations, which it may use), or the built-in one."""
+    if path is None:
+        return built_in()
+    try:
+        text = path.read_text()
+    except OSError as e:
+        raise CatalogError(f"{path}: cannot read the catalog: {e.strerror}") from e
+    if mode == "replace":
+        return parse_catalog(text, str(path))
+    base = built_in()
+    declarations = base.declarations + _declarations(text, str(path))
+    return checked(declarations, str(path), f"{base.text}\n{text}")
+
+
+@functools.lru_cache(maxsize=4)
+def selected(path: Path | None, mode: CatalogMode = "replace") -> Catalog:
+    """The catalog a process runs (``features.catalog``, ``features.mode``), read once: every
+    later call, the warehouse's feature SQL and the model's inputs included, sees the same."""
+    return load_catalog(path, mode)
+
+
+@functools.cache
+def built_in() -> Catalog:
+    """The catalog shipped with fraudd (``catalog.toml``)."""
+    return parse_catalog(BUILT_IN.read_text(), BUILT_IN.name)
+
+
+def _declarations(text: str, source: str) -> tuple[Declaration, ...]:
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
@@ -59,31 +125,7 @@ def parse_catalog(text: str, source: str = "catalog") -> Catalog:
     entries = raw.get("feature")
     if set(raw) - {"feature"} or not isinstance(entries, list) or not entries:
         raise CatalogError(f"{source}: expected [[feature]] tables only, at least one")
-    return checked(tuple(_declaration(entry, i, source) for i, entry in enumerate(entries)), source)
-
-
-def checked(declarations: tuple[Declaration, ...], source: str = "catalog") -> Catalog:
-    """A catalog of ``declarations`` once the whole is consistent: names unique, every input
-    declared, no cycle between derived features, reasons naming features."""
-    _check(declarations, source)
-    return Catalog(declarations)
-
-
-def load_catalog(path: Path | None = None) -> Catalog:
-    """The catalog of ``path``, or the built-in one."""
-    if path is None:
-        return built_in()
-    try:
-        text = path.read_text()
-    except OSError as e:
-        raise CatalogError(f"{path}: cannot read the catalog: {e.strerror}") from e
-    return parse_catalog(text, str(path))
-
-
-@functools.cache
-def built_in() -> Catalog:
-    """The catalog shipped with fraudd (``catalog.toml``)."""
-    return parse_catalog(BUILT_IN.read_text(), BUILT_IN.name)
+    return tuple(_declaration(entry, i, source) for i, entry in enumerate(entries))
 
 
 def _declaration(entry: Any, index: int, source: str) -> Declaration:

@@ -1,6 +1,6 @@
 """A catalog as a plan: the scans that compute its windows and each feature's expression over
 their aggregates. Dialect-neutral and free of SQL: the warehouse renders a plan
-(:mod:`fraudd.warehouse.shared.feature_sql`).
+(:mod:`fraudd.warehouse.feature_sql`).
 
 Windowed features of one entity with the same delay share one scan of that entity's
 transactions in ``(t - widest, t - delay]``; a narrower window is a condition on ``u.tx_time``

@@ -5,9 +5,9 @@ named by ``--config`` or ``FRAUDD_CONFIG``, defaults. Unknown keys are errors ev
 (``extra="forbid"``). Nothing here reads the environment at import time: call :func:`load_settings`.
 
 The root model and loading live here; each group of sections has a module of its own (``aws``,
-``warehouse``, ``roles``, ``scoring``, ``servers``, ``local``), the validated types and the
-section base in ``base``, the rules across sections in ``checks``. Import everything from
-``fraudd.settings``.
+``warehouse``, ``roles``, ``scoring``, ``features``, ``servers``, ``local``), the validated types
+and the section base in ``base``, the rules across sections in ``checks``. Import everything
+from ``fraudd.settings``.
 """
 
 from __future__ import annotations
@@ -40,6 +40,7 @@ from fraudd.settings.base import (
     SqlIdentifier,
     by_alias,
 )
+from fraudd.settings.features import FeatureSettings
 from fraudd.settings.local import LocalStackSettings
 from fraudd.settings.roles import (
     ALL_ROLES,
@@ -64,6 +65,7 @@ __all__ = [
     "ConfigError",
     "ConsoleSettings",
     "ConsumerSettings",
+    "FeatureSettings",
     "HttpSettings",
     "IamRole",
     "IngestSettings",
@@ -117,6 +119,7 @@ class Settings(BaseSettings):
     actions: ActionsSettings = ActionsSettings()
     rules: RulesSettings = RulesSettings()
     scoring: ScoringSettings = ScoringSettings()
+    features: FeatureSettings = FeatureSettings()
     redshift: RedshiftSettings = RedshiftSettings()
     http: HttpSettings = HttpSettings()
     console: ConsoleSettings = ConsoleSettings()

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from fraudd.feature_catalog import BUILT_IN, CatalogError, built_in, load_catalog, parse_catalog
+from fraudd.model.record import HAND_WRITTEN_CATALOG
 
 COUNT = """
 [[feature]]
@@ -95,3 +96,23 @@ def test_a_catalog_file(tmp_path: Path) -> None:
     assert catalog.features == ("n_1d", "ratio") and catalog.lookback == timedelta(days=1)
     with pytest.raises(CatalogError, match="cannot read the catalog"):
         load_catalog(tmp_path / "missing.toml")
+
+
+def test_the_fingerprint_follows_what_the_values_depend_on_not_the_wording() -> None:
+    text = BUILT_IN.read_text()
+    base = parse_catalog(text).fingerprint
+    assert base == built_in().fingerprint and len(base) == 64
+    reworded = text.replace("card used {cust_count_1d:.0f} times", "{cust_count_1d:.0f} swipes")
+    assert parse_catalog(reworded).fingerprint == base
+    assert parse_catalog("# a comment\n" + text).fingerprint == base
+    assert parse_catalog(text.replace('window = "7d"', 'window = "8d"', 1)).fingerprint != base
+    assert parse_catalog(text.replace('"UTC"', '"Europe/Paris"', 1)).fingerprint != base
+
+
+def test_models_registered_before_catalogs_were_recorded_are_of_the_hand_written_catalog() -> None:
+    """The 23 hand-written features, compared bit for bit with the built-in catalog in
+    tests/warehouse/test_feature_dialects.py: a model without a recorded catalog is scored
+    under it. (When the built-in catalog changes, this constant stays: old models were not
+    trained on the new one.)"""
+    assert built_in().fingerprint == HAND_WRITTEN_CATALOG
+    assert len(built_in().features) == 23

@@ -17,7 +17,7 @@ import pytest
 
 from fraudd.feature_catalog import Catalog, built_in, parse_catalog
 from fraudd.feature_catalog.plan import plan
-from fraudd.warehouse.feature_sql import DIALECTS
+from fraudd.warehouse.feature_dialects import DIALECTS
 from fraudd.warehouse.features import serving_call, training_call
 from fraudd.warehouse.sqlfiles import render
 from tests.warehouse.contract.conftest import area_db, history, loaded
