@@ -8,6 +8,7 @@ inputs and reason wording from it.
 
 from fraudd.feature_catalog.catalog import (
     BUILT_IN,
+    RICH,
     Catalog,
     CatalogError,
     CatalogMode,
@@ -21,6 +22,7 @@ from fraudd.feature_catalog.models import Declaration, WindowFeature, duration
 
 __all__ = [
     "BUILT_IN",
+    "RICH",
     "Catalog",
     "CatalogError",
     "CatalogMode",

@@ -18,6 +18,8 @@ from pydantic import TypeAdapter, ValidationError
 from fraudd.feature_catalog.models import Declaration, WindowFeature
 
 BUILT_IN = Path(__file__).with_name("catalog.toml")
+RICH = Path(__file__).with_name("rich.toml")
+"""A richer catalog shipped as an extension of the built-in one (``mode = "extend"``)."""
 _DECLARATION: TypeAdapter[Declaration] = TypeAdapter(Declaration)
 _WORDING = {"reason", "description"}
 CatalogMode = Literal["replace", "extend"]

@@ -26,6 +26,7 @@ from fraudd.warehouse.feature_sql import (
     conditions,
     interval,
     join_kinds,
+    summed,
     window_bounds,
 )
 
@@ -40,7 +41,7 @@ _RS_AGG = {"sum": "SUM({v})", "sumsq": "SUM({v})", "min": "MIN({v})", "max": "MA
 
 def pg_aggregate(agg: Agg, conds: list[str], alias: str = "u") -> str:
     """``sum(u.amount) FILTER (WHERE ...)``."""
-    text = _PG_AGG[agg.function].format(c=f"{alias}.{agg.column}")
+    text = _PG_AGG[agg.function].format(c=summed(agg, alias))
     return f"{text} FILTER (WHERE {' AND '.join(conds)})" if conds else text
 
 
@@ -284,7 +285,7 @@ class RedshiftFeatureSql(FeatureSql):
         when = " AND ".join(conds)
         if agg.function == "count":
             return f"SUM(CASE WHEN {when} THEN 1 ELSE 0 END)" if conds else "COUNT(u.tx_id)"
-        column = f"u.{agg.column}"
+        column = summed(agg)
         value = f"{column} * {column}" if agg.function == "sumsq" else column
         value = f"CASE WHEN {when} THEN {value} END" if conds else value
         return _RS_AGG[agg.function].format(v=value)

@@ -15,7 +15,7 @@ import re
 from collections.abc import Callable, Iterable
 from datetime import timedelta
 
-from fraudd.feature_catalog.plan import Agg, Expr, Group, Plan, field_type
+from fraudd.feature_catalog.plan import EXACT_SUMS, Agg, Expr, Group, Plan, field_type
 
 _LITERAL = re.compile(r"^[A-Za-z0-9 _.:/+-]{0,64}$")
 UNITS = {"days": " / 86400", "hours": " / 3600", "seconds": ""}
@@ -54,6 +54,14 @@ def conditions(agg: Agg, reach: timedelta, alias: str = "u", *, known: bool = Tr
     if agg.known_fraud and known:
         conds.append(KNOWN)
     return conds
+
+
+def summed(agg: Agg, alias: str = "u") -> str:
+    """The column ``agg`` aggregates; a float field summed as exact NUMERIC (``EXACT_SUMS``)."""
+    column = f"{alias}.{agg.column}"
+    if agg.function in EXACT_SUMS and field_type(agg.column or "") == "float":
+        return f"CAST({column} AS NUMERIC(38, 12))"
+    return column
 
 
 def window_bounds(group: Group, reach: timedelta, alias: str = "u") -> list[str]:

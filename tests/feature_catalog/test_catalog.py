@@ -8,7 +8,14 @@ from pathlib import Path
 
 import pytest
 
-from fraudd.feature_catalog import BUILT_IN, CatalogError, built_in, load_catalog, parse_catalog
+from fraudd.feature_catalog import (
+    BUILT_IN,
+    RICH,
+    CatalogError,
+    built_in,
+    load_catalog,
+    parse_catalog,
+)
 from fraudd.model.record import HAND_WRITTEN_CATALOG
 
 COUNT = """
@@ -116,3 +123,14 @@ def test_models_registered_before_catalogs_were_recorded_are_of_the_hand_written
     trained on the new one.)"""
     assert built_in().fingerprint == HAND_WRITTEN_CATALOG
     assert len(built_in().features) == 23
+
+
+def test_the_rich_catalog_extends_the_built_in_one() -> None:
+    """Shipped, not the default: the built-in 23 then its 11 (mode extend), or its 11 alone;
+    the generic proofs run over it too (tests/warehouse/test_feature_proofs.py)."""
+    rich = load_catalog(RICH, "extend")
+    assert rich.features[:23] == built_in().features and len(rich.features) == 34
+    assert {"cust_count_1h", "cust_cnp_share_7d", "mcc_risk_30d", "cust_dx_30d"} <= set(
+        rich.features
+    )
+    assert load_catalog(RICH).features == rich.features[23:]

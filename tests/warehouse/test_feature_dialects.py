@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 import sqlglot
 
-from fraudd.feature_catalog import built_in, checked
+from fraudd.feature_catalog import checked
 from fraudd.feature_catalog.plan import plan
 from fraudd.features import FEATURES
 from fraudd.warehouse.base import Dialect
@@ -29,7 +29,7 @@ from tests.redshift.unsupported import findings
 from tests.warehouse.contract.conftest import area_db, history, loaded
 from tests.warehouse.contract.env import HISTORY_START as START
 from tests.warehouse.sessions import AreaDb
-from tests.warehouse.test_feature_proofs import SAMPLER
+from tests.warehouse.test_feature_proofs import CATALOGS
 
 __all__ = ["area_db", "history", "loaded"]
 
@@ -109,9 +109,6 @@ def redshift_free(warehouse_implementation: str) -> None:
 
 def _hours(sql: str) -> list[int]:
     return [int(h) for h in re.findall(r"interval '(\d+) hours'", sql)]
-
-
-CATALOGS = {"built_in": built_in(), "sampler": SAMPLER}
 
 
 @pytest.mark.parametrize(

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from fraudd.feature_catalog import Catalog, built_in, parse_catalog
+from fraudd.feature_catalog import RICH, Catalog, built_in, load_catalog, parse_catalog
 from fraudd.feature_catalog.plan import plan
 from fraudd.warehouse.feature_dialects import DIALECTS
 from fraudd.warehouse.features import serving_call, training_call
@@ -79,7 +79,7 @@ SAMPLER = parse_catalog(
     ]),
     "sampler",
 )  # fmt: skip
-CATALOGS = {"built_in": built_in(), "sampler": SAMPLER}
+CATALOGS = {"built_in": built_in(), "sampler": SAMPLER, "rich": load_catalog(RICH, "extend")}
 
 
 class Features:
