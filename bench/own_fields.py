@@ -33,7 +33,7 @@ from fraudd.warehouse.features import serving_call, training_call
 from tests.model.fixtures import TX_COLUMNS, tx_rows
 
 DAYS, QUICK_DAYS, CUSTOMERS, BATCH, RUNS = 40, 15, 1000, 500, 3
-OWN = {"merchant_country": str, "card_present": bool}
+OWN = (("merchant_country", str), ("card_present", bool))
 CATALOG = """
 [[feature]]
 name = "abroad"

@@ -28,19 +28,20 @@ from typing import Any, Final
 from fraudd.columns import Column
 from fraudd.pan import find_pans
 from fraudd.settings import OwnField
+from fraudd.settings.fields import wire_type
 
 MAX_TEXT: Final[int] = 256
 _TEXT: Final = re.compile(rf"[A-Za-z0-9 _.:/@+-]{{0,{MAX_TEXT}}}")
 _TRUE: Final = frozenset({"true", "1", "t", "yes"})
 _FALSE: Final = frozenset({"false", "0", "f", "no"})
 
-_TYPES: Final[dict[str, tuple[type, str, str]]] = {
-    "string": (str, "text", f"VARCHAR({MAX_TEXT})"),
-    "number": (float, "double precision", "DOUBLE PRECISION"),
-    "boolean": (bool, "boolean", "BOOLEAN"),
-    "timestamp": (datetime, "timestamptz", "TIMESTAMPTZ"),
+_TYPES: Final[dict[str, tuple[str, str]]] = {
+    "string": ("text", f"VARCHAR({MAX_TEXT})"),
+    "number": ("double precision", "DOUBLE PRECISION"),
+    "boolean": ("boolean", "BOOLEAN"),
+    "timestamp": ("timestamptz", "TIMESTAMPTZ"),
 }
-"""A field type: its Python type, its PostgreSQL type, its Redshift type."""
+"""A field type's PostgreSQL and Redshift column types (its Python type: ``wire_type``)."""
 ARRAY_TYPES: Final[dict[str, str]] = {
     "string": "text[]", "number": "float8[]", "boolean": "bool[]", "timestamp": "timestamptz[]",
 }  # fmt: skip
@@ -58,8 +59,8 @@ class PanLikeValue(FieldValueError):
 def column(field: OwnField) -> Column:
     """The field as a column of ``transactions``: nullable in the warehouse (a field declared
     after rows were stored has no value for them); ``required`` is checked on arrival."""
-    wire, postgres, redshift = _TYPES[field.type]
-    return Column(field.name, wire, postgres, redshift)
+    postgres, redshift = _TYPES[field.type]
+    return Column(field.name, wire_type(field.type), postgres, redshift)
 
 
 def columns(declared: Iterable[OwnField]) -> tuple[Column, ...]:
@@ -67,10 +68,10 @@ def columns(declared: Iterable[OwnField]) -> tuple[Column, ...]:
     return tuple(column(f) for f in declared)
 
 
-def wire_types(declared: Iterable[OwnField]) -> dict[str, type]:
-    """Each declared field's Python type by name: what the feature catalog checks a feature
+def wire_types(declared: Iterable[OwnField]) -> tuple[tuple[str, type], ...]:
+    """Each declared field's name and Python type: what the feature catalog checks a feature
     over the field against (:func:`fraudd.feature_catalog.parse_catalog`'s ``fields``)."""
-    return {f.name: column(f).wire for f in declared}
+    return tuple((f.name, wire_type(f.type)) for f in declared)
 
 
 def check_value(field: OwnField, raw: Any) -> Any:

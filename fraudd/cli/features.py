@@ -15,7 +15,7 @@ import typer
 
 from fraudd.cli.app import app, settings_from
 from fraudd.cli.errors import Failure
-from fraudd.feature_catalog import Catalog, CatalogError, WindowFeature, load_catalog
+from fraudd.feature_catalog import Catalog, CatalogError, CatalogMode, WindowFeature, load_catalog
 from fraudd.fields import wire_types
 from fraudd.settings import EX_CONFIG, SqlIdentifier
 from fraudd.warehouse import POSTGRES_INDEXED, compiled_queries
@@ -26,23 +26,32 @@ features_app = typer.Typer(
 app.add_typer(features_app, name="features")
 
 CatalogOpt = Annotated[
-    Path | None, typer.Option("--catalog", help="A catalog file (default: the built-in one).")
+    Path | None,
+    typer.Option("--catalog", help="A catalog file (default: the configured one, features.*)."),
+]
+ModeOpt = Annotated[
+    CatalogMode,
+    typer.Option("--mode", help="replace the built-in catalog, or extend it (features.mode)."),
 ]
 
 
-def _catalog(ctx: typer.Context, path: Path | None) -> Catalog:
-    """The catalog of ``path`` (or the built-in one), over the settings' declared fields."""
-    fields = wire_types(settings_from(ctx).fields.declared)
-    try:
-        return load_catalog(path, fields)
+def _catalog(ctx: typer.Context, path: Path | None, mode: CatalogMode = "replace") -> Catalog:
+    """``path``'s catalog, or the one the configuration selects (checked as settings load)."""
+    settings = settings_from(ctx)
+    if path is None:
+        return settings.features.selected()
+    try:  # a file's features may read the fields the settings declare
+        return load_catalog(path, mode, wire_types(settings.fields.declared))
     except CatalogError as e:
         raise Failure(f"features: {e}: fix the catalog file", EX_CONFIG) from e
 
 
 @features_app.command("list")
-def features_list(ctx: typer.Context, catalog: CatalogOpt = None) -> None:
+def features_list(
+    ctx: typer.Context, catalog: CatalogOpt = None, mode: ModeOpt = "replace"
+) -> None:
     """Print each feature: name, kind, description (hidden inputs of derived features last)."""
-    declarations = _catalog(ctx, catalog).declarations
+    declarations = _catalog(ctx, catalog, mode).declarations
     for d in sorted(declarations, key=lambda d: d.hidden):
         hidden = " (hidden: an input of derived features)" if d.hidden else ""
         sys.stdout.write(f"{d.name}\t{d.kind}\t{d.description}{hidden}\n")
@@ -59,13 +68,14 @@ def features_sql(
     ] = "serving",
     schema: Annotated[str, typer.Option("--schema", help="The warehouse schema.")] = "fraudd",
     catalog: CatalogOpt = None,
+    mode: ModeOpt = "replace",
 ) -> None:
     """Print the feature query the warehouse runs for a dialect and a path."""
     try:
         schema = _schema(schema)
     except ValueError as e:
         raise Failure(f"features sql: --schema {schema!r}: {e}", 2) from e
-    queries = compiled_queries(_catalog(ctx, catalog), dialect, schema)
+    queries = compiled_queries(_catalog(ctx, catalog, mode), dialect, schema)
     sys.stdout.write(queries.serving if path == "serving" else queries.training)
 
 
@@ -80,16 +90,17 @@ def _schema(name: str) -> str:
 
 @features_app.command("check")
 def features_check(
-    ctx: typer.Context, file: Annotated[Path, typer.Argument(help="The catalog file.")]
+    ctx: typer.Context,
+    file: Annotated[Path, typer.Argument(help="The catalog file.")],
+    mode: ModeOpt = "replace",
 ) -> None:
-    """Check a catalog file: each declaration, names, inputs, cycles; say what it declares
-    (features may read the fields the settings declare)."""
-    checked = _catalog(ctx, file)
+    """Check a catalog file: each declaration, names, inputs, cycles; say what it declares."""
+    checked = _catalog(ctx, file, mode)
     hours = checked.lookback.total_seconds() / 3600
     sys.stdout.write(
         f"{file}: {len(checked.features)} features "
         f"({len(checked.declarations) - len(checked.features)} hidden), "
-        f"look-back {hours:g} hours\n"
+        f"look-back {hours:g} hours, fingerprint {checked.fingerprint[:12]}\n"
     )
     windows = (d for d in checked.declarations if isinstance(d, WindowFeature))
     for d in windows:

@@ -1,6 +1,6 @@
 """A catalog as a plan: the scans that compute its windows and each feature's expression over
 their aggregates. Dialect-neutral and free of SQL: the warehouse renders a plan
-(:mod:`fraudd.warehouse.shared.feature_sql`).
+(:mod:`fraudd.warehouse.feature_sql`).
 
 Windowed features of one entity with the same delay share one scan of that entity's
 transactions in ``(t - widest, t - delay]``; a narrower window is a condition on ``u.tx_time``
@@ -110,6 +110,12 @@ class Plan:
         extra |= {name for g in self.groups for a in g.aggs for name, _ in a.filter}
         extra |= {g.key for g in self.groups}
         return ("tx_id", "tx_time", *sorted(extra - {"tx_id", "tx_time"}))
+
+
+EXACT_SUMS = ("sum", "sumsq")
+"""Sums over a float field are taken in NUMERIC: a float sum depends on the order of its terms,
+which differs between the serving and the training scans (the proofs found it in Redshift mode),
+so the paths would disagree in the last bits. min and max do not depend on order."""
 
 
 def field_type(name: str, fields: Mapping[str, type] = FIELDS) -> str:
@@ -234,4 +240,6 @@ class _Builder:
         group.aggs.setdefault(agg, "")
         counted = fn in ("count", "distinct")
         kind = "int" if counted else field_type(column or "tx_time", self.fields)
+        if fn in EXACT_SUMS and kind == "float":
+            kind = "num"  # the compilers sum a float field as NUMERIC: see EXACT_SUMS
         return Expr("agg", (agg, kind))

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import tomllib
 from collections.abc import Mapping
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Final, Literal, Self
 
@@ -27,6 +28,19 @@ from fraudd.columns import HISTORY_ROW, STREAMED, names
 from fraudd.settings.base import Section, SqlIdentifier
 
 FieldType = Literal["string", "number", "boolean", "timestamp"]
+_WIRE: Final[dict[str, type]] = {
+    "string": str,
+    "number": float,
+    "boolean": bool,
+    "timestamp": datetime,
+}
+
+
+def wire_type(field_type: FieldType) -> type:
+    """The Python type a value of ``field_type`` has once checked (:mod:`fraudd.fields`)."""
+    return _WIRE[field_type]
+
+
 MAX_FIELDS: Final[int] = 64
 RESERVED: Final[frozenset[str]] = frozenset(
     {*names(STREAMED), *names(HISTORY_ROW), "source", "schema_version", "fields", "label_time"}

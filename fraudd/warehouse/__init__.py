@@ -40,7 +40,7 @@ from fraudd.warehouse.cases import (
     StoredLabel,
 )
 from fraudd.warehouse.common import is_serialization_conflict
-from fraudd.warehouse.feature_sql import POSTGRES_INDEXED
+from fraudd.warehouse.feature_dialects import POSTGRES_INDEXED
 from fraudd.warehouse.features import FeatureQueries, compiled_queries, feature_queries
 from fraudd.warehouse.figures import STAGES, RunCaught, RunCounts, RunLatency, as_dict
 from fraudd.warehouse.history import LoadResult, SimulationRecord

@@ -1,6 +1,6 @@
 """The feature SQL of one dialect: the serving and the training query, both compiled from the
 feature catalog (DESIGN.md invariant 5: one definition for both paths; the compiler is
-:mod:`fraudd.warehouse.feature_sql`).
+:mod:`fraudd.warehouse.feature_sql` and :mod:`fraudd.warehouse.feature_dialects`).
 
 The one owner of the feature SQL's assembly: :func:`feature_queries` and
 :func:`compiled_queries` (the rendered queries), :func:`bind` (their named parameters),
@@ -20,7 +20,7 @@ from typing import Final
 from fraudd.feature_catalog import Catalog, built_in
 from fraudd.feature_catalog.plan import plan
 from fraudd.warehouse.base import Dialect
-from fraudd.warehouse.feature_sql import DIALECTS
+from fraudd.warehouse.feature_dialects import DIALECTS
 from fraudd.warehouse.sqlfiles import render, validate_identifier
 
 _PARAMETER = re.compile(r"/\*([a-z_]+)(:list)?\*/%s")
@@ -38,14 +38,19 @@ class FeatureQueries:
     dialect: Dialect
     serving: str
     training: str
+    lookback: dt.timedelta = FEATURE_LOOKBACK
+    """The catalog's widest delay + window: the scans' bound before the first transaction."""
+
+
+def feature_queries(
+    dialect: Dialect, schema: str, catalog: Catalog | None = None
+) -> FeatureQueries:
+    """``catalog``'s (default: the built-in one's) serving and training queries in ``dialect``
+    for ``schema``, compiled once per process."""
+    return compiled_queries(catalog or built_in(), dialect, schema)
 
 
 @functools.lru_cache(maxsize=16)
-def feature_queries(dialect: Dialect, schema: str) -> FeatureQueries:
-    """The built-in catalog's serving and training queries in ``dialect`` for ``schema``."""
-    return compiled_queries(built_in(), dialect, schema)
-
-
 def compiled_queries(catalog: Catalog, dialect: Dialect, schema: str) -> FeatureQueries:
     """``catalog``'s serving and training queries in ``dialect`` for ``schema``."""
     compiler = DIALECTS[dialect](plan(catalog))
@@ -53,6 +58,7 @@ def compiled_queries(catalog: Catalog, dialect: Dialect, schema: str) -> Feature
         dialect=dialect,
         serving=render(compiler.serving(), schema=schema),
         training=render(compiler.training(), schema=schema),
+        lookback=catalog.lookback,
     )
 
 
@@ -81,16 +87,26 @@ def bind(sql: str, values: Mapping[str, object]) -> tuple[str, list[object]]:
 
 
 def serving_call(
-    serving: str, tx_ids: Sequence[str], first: dt.datetime, last: dt.datetime
+    serving: str,
+    tx_ids: Sequence[str],
+    first: dt.datetime,
+    last: dt.datetime,
+    lookback: dt.timedelta = FEATURE_LOOKBACK,
 ) -> tuple[str, list[object]]:
-    """SQL and parameters for one batch whose tx_times lie in ``[first, last]``."""
+    """SQL and parameters for one batch whose tx_times lie in ``[first, last]``; ``lookback``:
+    its catalog's (:attr:`FeatureQueries.lookback`)."""
     values = {"tx_ids": list(tx_ids), "first": first, "last": last}
-    return bind(serving, values | {"scan_from": first - FEATURE_LOOKBACK, "scan_to": last})
+    return bind(serving, values | {"scan_from": first - lookback, "scan_to": last})
 
 
-def training_call(training: str, start: dt.datetime, end: dt.datetime) -> tuple[str, list[object]]:
+def training_call(
+    training: str,
+    start: dt.datetime,
+    end: dt.datetime,
+    lookback: dt.timedelta = FEATURE_LOOKBACK,
+) -> tuple[str, list[object]]:
     """SQL and parameters for the training rows with ``start <= tx_time < end``."""
-    bounds = {"scan_from": start - FEATURE_LOOKBACK, "scan_to": end}
+    bounds = {"scan_from": start - lookback, "scan_to": end}
     return bind(training, {"start": start, "end": end} | bounds)
 
 

@@ -10,7 +10,7 @@ import datetime as dt
 from typing import Protocol
 
 from fraudd.warehouse.base import Row
-from fraudd.warehouse.features import feature_queries, training_call
+from fraudd.warehouse.features import training_call
 from fraudd.warehouse.session import SessionBase, statement
 
 
@@ -30,8 +30,8 @@ class TrainingOps(Protocol):
 
 class Training(SessionBase):
     async def training_rows(self, start: dt.datetime, end: dt.datetime) -> list[Row]:
-        queries = feature_queries(self.dialect, self.settings.warehouse.schema_name)
-        sql, params = training_call(queries.training, start, end)
+        queries = self.features
+        sql, params = training_call(queries.training, start, end, queries.lookback)
         return await self.conn.fetch(sql, *params)
 
     known_frauds = statement(

@@ -8,6 +8,7 @@ from pathlib import Path
 from fraudd.feature_catalog import BUILT_IN, built_in
 from fraudd.warehouse import feature_queries
 from tests.cli.conftest import Invoke, one_line
+from tests.settings.test_features import EXTRA
 
 OWN = """
 [[feature]]
@@ -48,7 +49,10 @@ def test_sql_prints_what_the_warehouse_runs(invoke: Invoke, tmp_path: Path) -> N
 def test_check(invoke: Invoke, tmp_path: Path) -> None:
     done = invoke("features", "check", str(BUILT_IN))
     assert done.returncode == 0
-    assert done.stdout == f"{BUILT_IN}: 23 features (2 hidden), look-back 888 hours\n"
+    fingerprint = built_in().fingerprint[:12]
+    assert done.stdout == (
+        f"{BUILT_IN}: 23 features (2 hidden), look-back 888 hours, fingerprint {fingerprint}\n"
+    )
     own = tmp_path / "own.toml"
     own.write_text(OWN)
     done = invoke("features", "check", str(own))
@@ -90,3 +94,17 @@ def test_a_catalog_may_read_the_fields_the_settings_declare(
     )
     done = invoke("--config", str(config), "features", "sql", "--catalog", str(own))
     assert done.returncode == 0 and "u.card_present IN (FALSE)" in done.stdout
+
+
+def test_list_and_check_the_configured_catalog(invoke: Invoke, tmp_path: Path) -> None:
+    """Without --catalog, list shows what the settings select; check --mode extend checks a
+    file that uses the built-in features."""
+    path = tmp_path / "features.toml"
+    path.write_text(EXTRA)
+    env = {"FRAUDD_FEATURES__CATALOG": str(path), "FRAUDD_FEATURES__MODE": "extend"}
+    listed = invoke("features", "list", env=env)
+    names = [line.split("\t")[0] for line in listed.stdout.splitlines()]
+    assert listed.returncode == 0 and names[23:25] == ["card_count_cnp_1h", "cnp_share_1h"]
+    assert invoke("features", "check", str(path), "--mode", "extend").returncode == 0
+    alone = invoke("features", "check", str(path))
+    assert alone.returncode == 78 and "unknown input 'cust_count_1d'" in one_line(alone)

@@ -1,7 +1,9 @@
 """The README's "Your own fields and features", end to end on PostgreSQL and in Redshift mode:
-declare fields, declare features over them (a row expression, a filter, a group key), import a
-history file carrying the fields, and compute every feature on the training and on the serving
-path: identical values, bit for bit (invariant 5), the declared fields' features varying."""
+declare fields, declare features over them in a catalog file extending the built-in one (a row
+expression, a filter, a group key), import a history file carrying the fields, train and
+evaluate a model on that catalog, and compute every feature on the training and on the serving
+path the consumer runs: identical values, bit for bit (invariant 5), the declared fields'
+features varying."""
 
 from __future__ import annotations
 
@@ -13,12 +15,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from fraudd.feature_catalog import BUILT_IN, parse_catalog
-from fraudd.fields import wire_types
 from fraudd.history.importer import import_history
+from fraudd.model.commands import evaluate_command, train_command
+from fraudd.model.fit import FitConfig
+from fraudd.model.protocol import EvalWindow
+from fraudd.model.train import TrainConfig
 from fraudd.simulator import write_csv
 from fraudd.simulator.dataset import generate_history
-from fraudd.warehouse import compiled_queries
 from fraudd.warehouse.features import serving_call, training_call
 from tests.warehouse.contract.conftest import stage_by_insert
 from tests.warehouse.contract.env import open_contract_env
@@ -63,13 +66,19 @@ window = "7d"
 description = "the mean amount at merchants of this country in the last 7 days"
 reason = "mean amount in this merchant country is {country_mean_amount_7d:.2f}"
 """
-START = dt.datetime(2018, 4, 15, tzinfo=dt.UTC)
+START = dt.datetime(2018, 5, 10, tzinfo=dt.UTC)
 END = START + dt.timedelta(hours=12)
+TRAINING = TrainConfig(
+    train_end=dt.date(2018, 5, 9),
+    train_days=30,
+    fit=FitConfig(max_rounds=30, early_stopping_rounds=10),
+)
+TEST = EvalWindow.of(dt.date(2018, 5, 9), test_days=5)
 
 
 def history_file(path: Path) -> pd.DataFrame:
-    """20 days of a small simulation, written with the declared fields as extra columns."""
-    frame = generate_history(dt.date(2018, 4, 1), 20, customers=80, terminals=160, seed=9)
+    """45 days of a small simulation, written with the declared fields as extra columns."""
+    frame = generate_history(dt.date(2018, 4, 1), 45, customers=200, terminals=400, seed=9)
     write_csv(frame, path)
     text = pd.read_csv(path, dtype=str, keep_default_na=False)
     terminal = frame["terminal_id"].astype(int).to_numpy()
@@ -82,28 +91,33 @@ def history_file(path: Path) -> pd.DataFrame:
 async def test_declared_fields_and_features_over_them_end_to_end(
     warehouse_implementation: str, local_stack: Any, tmp_path: Path
 ) -> None:
+    (tmp_path / "features.toml").write_text(OWN_FEATURES)
     env = await open_contract_env(
-        local_stack, warehouse_implementation, ("consumer",), fields={"declared": FIELDS}
-    )
+        local_stack, warehouse_implementation, ("consumer",), fields={"declared": FIELDS},
+        features={"catalog": str(tmp_path / "features.toml"), "mode": "extend"},
+    )  # fmt: skip
     try:
         settings = env.settings
-        catalog = parse_catalog(
-            BUILT_IN.read_text() + OWN_FEATURES, "extended", wire_types(settings.fields.declared)
-        )
+        catalog = settings.features.selected()
         frame = history_file(tmp_path / "history.csv")
         summary = await import_history(env.deps.warehouse, settings, tmp_path / "history.csv")
+        record = await train_command(settings, TRAINING, activate=True)
+        evaluation = await evaluate_command(settings, TEST)
         dialect = settings.warehouse.dialect
-        queries = compiled_queries(catalog, dialect, settings.warehouse.schema_name)
-        async with env.deps.warehouse.acquire() as conn:
+        async with env.deps.warehouse.session() as session:
+            queries = session.features  # what training and the consumer's scoring run
             sql, params = training_call(queries.training, START, END)
-            trained = await conn.fetch(sql, *params)
+            trained = await session.conn.fetch(sql, *params)
             ids = [r[0] for r in trained]
             sql, params = serving_call(queries.serving, ids, START, END)
-            served = await conn.fetch(sql, *params)
+            served = await session.conn.fetch(sql, *params)
     finally:
         await env.stack.aclose()
     assert dialect == ("postgres" if warehouse_implementation == "postgres" else "redshift")
     assert summary.rejected_total == 0 and summary.loaded == len(frame)
+    assert record.features == catalog.features and "card_cnp_count_1d" in record.features
+    assert record.metadata["catalog"]["fingerprint"] == catalog.fingerprint
+    assert evaluation.model_version == record.version and evaluation.n_frauds > 0
     n = len(catalog.features)
     training = {r[0]: [_float(v) for v in r[4 : 4 + n]] for r in trained}
     serving = {r[0]: [_float(v) for v in r[1:]] for r in served}

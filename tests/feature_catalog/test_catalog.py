@@ -9,7 +9,15 @@ from pathlib import Path
 
 import pytest
 
-from fraudd.feature_catalog import BUILT_IN, CatalogError, built_in, load_catalog, parse_catalog
+from fraudd.feature_catalog import (
+    BUILT_IN,
+    RICH,
+    CatalogError,
+    built_in,
+    load_catalog,
+    parse_catalog,
+)
+from fraudd.model.record import HAND_WRITTEN_CATALOG
 
 COUNT = """
 [[feature]]
@@ -125,7 +133,7 @@ reason = "score"
 
 
 def test_features_may_read_filter_and_group_on_declared_fields() -> None:
-    catalog = parse_catalog(OVER_DECLARED, "own", DECLARED)
+    catalog = parse_catalog(OVER_DECLARED, "own", tuple(DECLARED.items()))
     assert catalog.features == ("abroad", "cnp_1d", "score")
     assert catalog.fields["card_present"] is bool and catalog.fields["amount"] is float
     with pytest.raises(CatalogError, match="feature 'abroad': unknown field 'merchant_country'"):
@@ -143,4 +151,35 @@ def test_features_may_read_filter_and_group_on_declared_fields() -> None:
 def test_a_filter_on_a_declared_field_takes_values_of_its_type(entry: str, message: str) -> None:
     text = COUNT.format(name="n", entity="card", window="1d") + entry + "\n"
     with pytest.raises(CatalogError, match=message):
-        parse_catalog(text, "own", {**DECLARED, "opened_at": dt.datetime})
+        parse_catalog(text, "own", (*DECLARED.items(), ("opened_at", dt.datetime)))
+
+
+def test_the_fingerprint_follows_what_the_values_depend_on_not_the_wording() -> None:
+    text = BUILT_IN.read_text()
+    base = parse_catalog(text).fingerprint
+    assert base == built_in().fingerprint and len(base) == 64
+    reworded = text.replace("card used {cust_count_1d:.0f} times", "{cust_count_1d:.0f} swipes")
+    assert parse_catalog(reworded).fingerprint == base
+    assert parse_catalog("# a comment\n" + text).fingerprint == base
+    assert parse_catalog(text.replace('window = "7d"', 'window = "8d"', 1)).fingerprint != base
+    assert parse_catalog(text.replace('"UTC"', '"Europe/Paris"', 1)).fingerprint != base
+
+
+def test_models_registered_before_catalogs_were_recorded_are_of_the_hand_written_catalog() -> None:
+    """The 23 hand-written features, compared bit for bit with the built-in catalog in
+    tests/warehouse/test_feature_dialects.py: a model without a recorded catalog is scored
+    under it. (When the built-in catalog changes, this constant stays: old models were not
+    trained on the new one.)"""
+    assert built_in().fingerprint == HAND_WRITTEN_CATALOG
+    assert len(built_in().features) == 23
+
+
+def test_the_rich_catalog_extends_the_built_in_one() -> None:
+    """Shipped, not the default: the built-in 23 then its 11 (mode extend), or its 11 alone;
+    the generic proofs run over it too (tests/warehouse/test_feature_proofs.py)."""
+    rich = load_catalog(RICH, "extend")
+    assert rich.features[:23] == built_in().features and len(rich.features) == 34
+    assert {"cust_count_1h", "cust_cnp_share_7d", "mcc_risk_30d", "cust_dx_30d"} <= set(
+        rich.features
+    )
+    assert load_catalog(RICH).features == rich.features[23:]

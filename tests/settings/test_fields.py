@@ -65,3 +65,30 @@ def test_a_name_declared_twice_differently_is_refused(tmp_path: Path) -> None:
     )
     with pytest.raises(ConfigError, match="'device_score' is declared twice"):
         load_settings(write(tmp_path, toml))
+
+
+CNP = """
+[[feature]]
+name = "card_cnp_1d"
+kind = "window"
+entity = "card"
+function = "count"
+window = "1d"
+filter = { card_present = [false] }
+reason = "{card_cnp_1d:.0f} card-not-present swipes in 24 hours"
+"""
+
+
+def test_the_feature_catalog_reads_the_declared_fields(tmp_path: Path) -> None:
+    (tmp_path / "features.toml").write_text(CNP)
+    features = f'[features]\ncatalog = "{tmp_path / "features.toml"}"\nmode = "extend"\n'
+    with pytest.raises(
+        ConfigError, match=r"features\.catalog: .*unknown filter field 'card_present'"
+    ):
+        load_settings(write(tmp_path, features))
+    declared = '[fields.declared.card_present]\ntype = "boolean"\ndescription = "chip or swipe"\n'
+    settings = load_settings(write(tmp_path, features + declared))
+    assert settings.features.selected().features[-1] == "card_cnp_1d"
+    assert (
+        settings.derive(producer={"rate_tps": 5}).features.selected().fields["card_present"] is bool
+    )

@@ -15,9 +15,9 @@ from typing import Any
 import numpy as np
 import pytest
 
-from fraudd.feature_catalog import Catalog, built_in, parse_catalog
+from fraudd.feature_catalog import RICH, Catalog, built_in, load_catalog, parse_catalog
 from fraudd.feature_catalog.plan import plan
-from fraudd.warehouse.feature_sql import DIALECTS
+from fraudd.warehouse.feature_dialects import DIALECTS
 from fraudd.warehouse.features import serving_call, training_call
 from fraudd.warehouse.sqlfiles import render
 from tests.warehouse.contract.conftest import area_db, history, loaded
@@ -79,7 +79,7 @@ SAMPLER = parse_catalog(
     ]),
     "sampler",
 )  # fmt: skip
-CATALOGS = {"built_in": built_in(), "sampler": SAMPLER}
+CATALOGS = {"built_in": built_in(), "sampler": SAMPLER, "rich": load_catalog(RICH, "extend")}
 
 
 class Features:
