@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import math
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Literal
@@ -18,7 +19,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from pydantic_core import PydanticCustomError
 
 from fraudd.columns import DEFAULT_CURRENCY
+from fraudd.fields import FieldValueError, check_values
 from fraudd.pan import holds_pan
+from fraudd.settings import OwnField
 
 SCHEMA_VERSION = 1
 SUPPORTED_VERSIONS = frozenset({SCHEMA_VERSION})
@@ -65,6 +68,8 @@ class Swipe(BaseModel):
     terminal_x: Annotated[float, Field(ge=-1e6, le=1e6)] | None = None
     terminal_y: Annotated[float, Field(ge=-1e6, le=1e6)] | None = None
     produced_at: datetime
+    # The issuer's own fields (fraudd.fields): checked against the declaration by parse_record.
+    fields: dict[str, Any] = Field(default_factory=dict, max_length=64)
 
     @field_validator("card_token")
     @classmethod
@@ -96,7 +101,8 @@ class Swipe(BaseModel):
 
     def to_bytes(self) -> bytes:
         """The record as sent to Kinesis: compact UTF-8 JSON."""
-        return self.model_dump_json(exclude_none=True).encode()
+        empty = None if self.fields else {"fields"}  # records without own fields stay as they were
+        return self.model_dump_json(exclude_none=True, exclude=empty).encode()
 
 
 _TOKEN = re.compile(TOKEN_PATTERN)
@@ -121,10 +127,14 @@ class Rejected:
 
 
 def parse_record(
-    raw: bytes, arrival: datetime | None = None, max_future: timedelta = MAX_FUTURE
+    raw: bytes,
+    arrival: datetime | None = None,
+    max_future: timedelta = MAX_FUTURE,
+    own: Sequence[OwnField] = (),
 ) -> Swipe | Rejected:
     """Validate raw stream bytes; never raises. ``tx_time`` may lead ``arrival`` by at most
-    ``max_future`` (simulated traffic with a large speed-up runs ahead of the wall clock)."""
+    ``max_future`` (simulated traffic with a large speed-up runs ahead of the wall clock).
+    ``fields`` must hold only the ``own`` declared fields, each of its type (``invalid_field``)."""
     if len(raw) > MAX_RECORD_BYTES:
         return Rejected("too_large", f"{len(raw)} bytes > {MAX_RECORD_BYTES}")
     try:
@@ -134,7 +144,17 @@ def parse_record(
             return _classify(raw, exc)
         except Exception:  # the contract is "never raises": a record must not stop the consumer
             return Rejected("invalid_field", "unclassifiable record")
-    return _check_time(swipe, arrival or datetime.now(UTC), max_future)
+    timely = _check_time(swipe, arrival or datetime.now(UTC), max_future)
+    return _check_own(timely, own) if isinstance(timely, Swipe) else timely
+
+
+def _check_own(swipe: Swipe, own: Sequence[OwnField]) -> Swipe | Rejected:
+    """The swipe with its declared fields typed, or ``invalid_field`` naming the field."""
+    try:
+        values = check_values(own, swipe.fields)
+    except FieldValueError as exc:
+        return Rejected("invalid_field", f"fields.{exc}")
+    return swipe.model_copy(update={"fields": values})
 
 
 def _check_time(swipe: Swipe, arrival: datetime, max_future: timedelta) -> Swipe | Rejected:

@@ -74,7 +74,12 @@ async def run_replay(
     stop = stop or asyncio.Event()
     summary = ReplaySummary(str(path))
     began = time.perf_counter()
-    source = ReplaySource(path, max_delay_days=settings.producer.label_delay_days, speedup=speedup)
+    source = ReplaySource(
+        path,
+        max_delay_days=settings.producer.label_delay_days,
+        speedup=speedup,
+        own=settings.fields.declared,
+    )
     async with AsyncExitStack() as stack:
         deps = await open_deps(settings, stack, ("producer",), metrics)
         before = _counts(deps.metrics)

@@ -3,9 +3,10 @@
 The order, bottom to top (README, "Layout"):
 
 0. foundation — ``fraudd`` itself (the version), settings, logs, metrics, retry, records, pan,
-   crashpoints, columns (the transaction's columns), resources (package data), examples, and
-   health (the heartbeat state every task beats into through ``Deps``, served by
-   ``service.http`` and read by ``service.systemd``'s watchdog)
+   crashpoints, columns (the transaction's columns), fields (the issuer's declared fields),
+   feature_catalog (the features' declarations), resources (package data), examples, and health
+   (the heartbeat state every task beats into through ``Deps``, served by ``service.http`` and
+   read by ``service.systemd``'s watchdog)
 1. aws, stream — AWS clients, Kinesis put/read
 2. values — the domain values the warehouse stores, each in the package that owns their rules
    and listed apart from it: ``scoring.thresholds``, ``scoring.verdict`` (a decision and its
@@ -49,6 +50,8 @@ LAYERS: tuple[tuple[str, ...], ...] = (
         "pan",
         "crashpoints",
         "columns",
+        "fields",
+        "feature_catalog",
         "resources",
         "examples",
         "health",

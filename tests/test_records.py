@@ -10,6 +10,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from fraudd.records import REJECT_REASONS, Rejected, Swipe, parse_record
+from fraudd.settings import OwnField
 
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
 
@@ -153,3 +154,39 @@ def test_the_token_keeps_its_strict_pattern_and_length() -> None:
     for token in ["short", "x" * 65, "tok.with.dots", "tok with space", "12345678"]:
         result = parse(good(card_token=token))
         assert isinstance(result, Rejected) and result.detail.startswith("card_token:"), token
+
+
+OWN = (
+    OwnField(name="merchant_country", type="string", required=True, description="country"),
+    OwnField(name="device_score", type="number", description="risk score"),
+)
+
+
+def test_declared_fields_travel_typed_and_round_trip() -> None:
+    record = good(fields={"merchant_country": "FR", "device_score": "0.5"})
+    swipe = parse_record(json.dumps(record).encode(), NOW, own=OWN)
+    assert isinstance(swipe, Swipe)
+    assert swipe.fields == {"merchant_country": "FR", "device_score": 0.5}
+    assert parse_record(swipe.to_bytes(), NOW, own=OWN) == swipe
+    assert b"fields" not in parse(good()).to_bytes()  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(
+    ("fields", "detail"),
+    [
+        ({}, "fields.merchant_country: missing (required)"),
+        ({"merchant_country": 12}, "fields.merchant_country: not a string"),
+        ({"merchant_country": "FR", "device_score": "high"}, "fields.device_score: not a number"),
+        ({"merchant_country": "FR", "ip": "1.2.3.4"}, "fields.ip: not declared"),
+        (
+            {"merchant_country": "FR", "device_score": 4111111111111111},
+            "fields.device_score: looks like a card number",
+        ),
+        ({"merchant_country": ["FR"]}, "fields.merchant_country: not a string"),
+    ],
+)
+def test_a_bad_declared_field_is_a_dead_letter_with_its_reason(
+    fields: dict[str, object], detail: str
+) -> None:
+    rejected = parse_record(json.dumps(good(fields=fields)).encode(), NOW, own=OWN)
+    assert rejected == Rejected("invalid_field", detail)

@@ -16,6 +16,7 @@ from fraudd.cli import (  # noqa: F401  (register commands)
     data,
     demo,
     examples,
+    features,
     local,
     model,
     rules,

@@ -230,10 +230,14 @@ def model_list(ctx: typer.Context) -> None:
 @model_app.command("activate")
 def model_activate(ctx: typer.Context, version: int) -> None:
     """Make VERSION the active model (consumers pick it up within scoring.model_poll_s)."""
+    from fraudd.features import CatalogMismatch
+
     try:
         asyncio.run(_commands().activate_command(settings_from(ctx), version))
     except LookupError as exc:
         raise _missing_model(exc, version) from exc
+    except CatalogMismatch as exc:
+        raise Failure(f"model activate: {exc}", EX_CONFIG) from exc
     typer.echo(f"model {version} is active")
 
 

@@ -14,8 +14,10 @@ Two layouts are recognised from the header alone (no flag):
   ``TX_TIME_DAYS`` are accepted and ignored (they follow from ``TX_DATETIME``, which is
   ``YYYY-MM-DD HH:MM:SS`` in UTC).
 
-Other columns (a pandas index column, say) are ignored. One record per line; fields may be
-quoted but must not contain line breaks.
+A column named as one of the issuer's declared fields (:mod:`fraudd.fields`) carries that field,
+in either layout. Any other column is refused (:class:`LayoutError` names them), except an
+unnamed index column (pandas writes one) and the handbook's time counters. One record per line;
+fields may be quoted but must not contain line breaks.
 
 Label delay: a chargeback is known some time after the transaction. When a file does not say
 when (and for every simulated history), the label is known at ``tx_time + delay`` with the
@@ -27,6 +29,7 @@ terminal-risk features (which use labels at least that old) see every label in t
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Final
 
@@ -76,8 +79,33 @@ class Layout:
     """Canonical column -> position in the header (only the columns present)."""
 
 
-def detect_layout(header: list[str]) -> Layout:
-    """Recognise the layout from the header, or raise :class:`LayoutError`."""
+IGNORED: Final[frozenset[str]] = frozenset(
+    {"", "TX_TIME_SECONDS", "TX_TIME_DAYS", "tx_time_seconds", "tx_time_days"}
+)
+"""Columns a file may carry that fraudd does not load: an index, the handbook's counters."""
+
+
+def detect_layout(header: list[str], own: Sequence[str] = ()) -> Layout:
+    """Recognise the layout from the header, or raise :class:`LayoutError`; ``own`` names the
+    declared fields, the only columns beyond the layout's (and :data:`IGNORED`) accepted."""
+    layout = _known_layout(header)
+    names = layout.header
+    fields = {n: i for i, n in enumerate(names) if n in own}
+    taken = {names[i] for i in layout.sources.values()} | set(HANDBOOK_NAMES) | set(FRAUDD_ALIASES)
+    extra = [n for n in names if n not in taken and n not in fields and not _ignored(n)]
+    if extra:
+        raise LayoutError(
+            f"undeclared columns: {', '.join(extra)}; declare them as fields ([fields] in the "
+            "settings) or remove them from the file"
+        )
+    return Layout(layout.name, names, {**layout.sources, **fields})
+
+
+def _ignored(name: str) -> bool:
+    return name in IGNORED or name.startswith("Unnamed:")
+
+
+def _known_layout(header: list[str]) -> Layout:
     names = [h.strip() for h in header]
     handbook = {HANDBOOK_NAMES[n]: i for i, n in enumerate(names) if n in HANDBOOK_NAMES}
     if set(REQUIRED) <= set(handbook):

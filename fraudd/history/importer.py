@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,7 +23,7 @@ from fraudd.history.csvtext import csv_text
 from fraudd.history.loader import ProgressFn, threaded
 from fraudd.history.reader import CHUNK_ROWS, HistoryFile
 from fraudd.history.validate import REASONS, validate_chunk
-from fraudd.settings import Settings
+from fraudd.settings import OwnField, Settings
 from fraudd.warehouse import LoadResult, Warehouse
 
 log = structlog.get_logger(__name__)
@@ -84,15 +84,22 @@ class ImportSummary:
 class _Reading:
     """The file-side half of an import: read, validate, format; keeps the file-side rejects."""
 
-    def __init__(self, summary: ImportSummary, sample: int, max_delay_days: float) -> None:
+    def __init__(
+        self,
+        summary: ImportSummary,
+        sample: int,
+        max_delay_days: float,
+        own: Sequence[OwnField] = (),
+    ) -> None:
         self.summary = summary
+        self.own = tuple(own)
         self.sample = sample
         self.max_delay_days = max_delay_days
         self.now = dt.datetime.now(dt.UTC)
 
     def chunks(self, file: HistoryFile, progress: ProgressFn | None) -> Iterator[str]:
         for raw in file.chunks():
-            checked = validate_chunk(raw, self.now, self.max_delay_days)
+            checked = validate_chunk(raw, self.now, self.max_delay_days, self.own)
             rejects = checked.rejects
             self.summary.rows_read += len(raw.frame) + raw.malformed.size
             self.summary.labels_at_delay += checked.labels_at_delay
@@ -105,7 +112,7 @@ class _Reading:
                 )
             if progress is not None:
                 progress("read", file.bytes_read, file.size)
-            yield csv_text(checked.rows, NORMAL_COLUMNS)
+            yield csv_text(checked.rows, (*NORMAL_COLUMNS, *(f.name for f in self.own)))
 
 
 async def import_history(
@@ -120,8 +127,9 @@ async def import_history(
     """Validate and load ``path``; raise :class:`~fraudd.history.columns.LayoutError` early."""
     began = time.perf_counter()
     summary = ImportSummary(str(path), label_delay_days=settings.producer.label_delay_days)
-    reading = _Reading(summary, sample, settings.producer.label_delay_days)
-    with HistoryFile(path, chunk_rows) as file:
+    own = settings.fields.declared
+    reading = _Reading(summary, sample, settings.producer.label_delay_days, own)
+    with HistoryFile(path, chunk_rows, [f.name for f in own]) as file:
         assert file.layout is not None
         summary.layout = file.layout.name
         async with wh.session() as session, session.history_load(sample_size=sample) as loader:

@@ -13,7 +13,7 @@ import gzip
 import io
 import itertools
 import operator
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
@@ -52,9 +52,13 @@ class RawChunk:
 class HistoryFile(OpenOnEnter):
     """A labelled history file opened for chunked reading: ``with HistoryFile(p) as f: ...``."""
 
-    def __init__(self, path: str | Path, chunk_rows: int = CHUNK_ROWS) -> None:
+    def __init__(
+        self, path: str | Path, chunk_rows: int = CHUNK_ROWS, own: Sequence[str] = ()
+    ) -> None:
         self.path = Path(path)
         self.chunk_rows = chunk_rows
+        self.own = tuple(own)
+        """The declared fields' names: the columns accepted beyond the layout's."""
         self.size = self.path.stat().st_size
         self._raw: IO[bytes] | None = None
         self._text: IO[str] | None = None
@@ -74,7 +78,7 @@ class HistoryFile(OpenOnEnter):
             header = next(csv.reader([self._text.readline()]), [])
         except csv.Error as error:
             raise UnreadableLine(1, error) from None
-        self.layout = detect_layout(header)  # a LayoutError closes the file again
+        self.layout = detect_layout(header, self.own)  # a LayoutError closes the file again
 
     @property
     def bytes_read(self) -> int:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
 
@@ -22,8 +22,9 @@ from fraudd.history.columns import NORMAL_COLUMNS, label_delays
 from fraudd.history.csvtext import csv_text
 from fraudd.history.loader import ProgressFn, threaded
 from fraudd.history.timelines import StoredSimulation, check_seed_is_free
-from fraudd.settings import Settings
+from fraudd.settings import OwnField, Settings
 from fraudd.simulator import SimulationSpec, Timeline
+from fraudd.simulator.fields import with_simulated_fields
 from fraudd.warehouse import LoadResult, Warehouse
 
 log = structlog.get_logger(__name__)
@@ -71,8 +72,11 @@ class SimulateSummary:
         return out
 
 
-def from_simulation(frame: pd.DataFrame, first_line: int, max_delay_days: float) -> pd.DataFrame:
-    """Simulator rows (:mod:`fraudd.simulator.frame`) as normalised history rows."""
+def from_simulation(
+    frame: pd.DataFrame, first_line: int, max_delay_days: float, own: Sequence[OwnField] = ()
+) -> pd.DataFrame:
+    """Simulator rows (:mod:`fraudd.simulator.frame`) as normalised history rows, ending with
+    the ``own`` declared fields (those the simulator does not fill are empty)."""
     out = pd.DataFrame(
         {
             "line": np.arange(first_line, first_line + len(frame), dtype=np.int64),
@@ -84,7 +88,10 @@ def from_simulation(frame: pd.DataFrame, first_line: int, max_delay_days: float)
     for name in NORMAL_COLUMNS:
         if name not in out:
             out[name] = frame[name]
-    return out.loc[:, list(NORMAL_COLUMNS)]
+    filled = with_simulated_fields(frame, own)
+    for f in own:
+        out[f.name] = filled[f.name] if f.name in filled else None
+    return out.loc[:, [*NORMAL_COLUMNS, *(f.name for f in own)]]
 
 
 def generate(spec: SimulationSpec, days: int) -> pd.DataFrame:
@@ -93,11 +100,15 @@ def generate(spec: SimulationSpec, days: int) -> pd.DataFrame:
 
 
 def _chunks(
-    frame: pd.DataFrame, max_delay_days: float, progress: ProgressFn | None
+    frame: pd.DataFrame,
+    max_delay_days: float,
+    progress: ProgressFn | None,
+    own: Sequence[OwnField] = (),
 ) -> Iterator[str]:
+    columns = (*NORMAL_COLUMNS, *(f.name for f in own))
     for start in range(0, len(frame), CHUNK_ROWS):
         part = frame.iloc[start : start + CHUNK_ROWS]
-        yield csv_text(from_simulation(part, start + 1, max_delay_days), NORMAL_COLUMNS)
+        yield csv_text(from_simulation(part, start + 1, max_delay_days, own), columns)
         if progress is not None:
             progress("load", start + len(part), len(frame))
 
@@ -125,7 +136,8 @@ async def simulate_into_warehouse(
         summary.seconds["generate"] = round(time.perf_counter() - began, 3)
         stored = StoredSimulation(spec, days, summary.transactions, summary.frauds)
         began = time.perf_counter()
-        await loader.stage(threaded(_chunks(frame, max_delay, progress)))
+        own = settings.fields.declared
+        await loader.stage(threaded(_chunks(frame, max_delay, progress, own)))
         if progress is not None:
             progress("index", 0, None)
         summary.load = await loader.finish(stored.record(max_delay))

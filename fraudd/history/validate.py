@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from fraudd.columns import DEFAULT_CURRENCY
+from fraudd.fields import FieldValueError, PanLikeValue, check_value
 from fraudd.history.columns import (
     DEFAULT_LAST4,
     NORMAL_COLUMNS,
@@ -30,6 +31,7 @@ from fraudd.records import (  # the wire record's bounds: a history row has the 
     MAX_AMOUNT,
     TOKEN_PATTERN,
 )
+from fraudd.settings import OwnField
 
 REASONS: Final[tuple[str, ...]] = (
     "malformed_line",  # wrong number of fields, unbalanced quotes
@@ -44,13 +46,11 @@ REASONS: Final[tuple[str, ...]] = (
     "pan_like_card_token",  # digits only, or holding a card number (fraudd.pan)
     "bad_card_token",
     "bad_field",  # an optional column with an invalid value
+    "pan_like_field",  # a declared field (fraudd.fields) whose value could be a card number
     "duplicate_in_file",  # tx_id seen on an earlier line (found by the loader)
     "already_loaded",  # tx_id already in the warehouse (found by the loader)
 )
 _CODE = {reason: code for code, reason in enumerate(REASONS, start=1)}
-_COLUMNS: Final[tuple[str, ...]] = ("", *NORMAL_COLUMNS)
-"""The column a rejected row is reported by ("" for a line that is not a row at all)."""
-_COLUMN_CODE = {name: code for code, name in enumerate(_COLUMNS)}
 EARLIEST_TX_TIME: Final[pd.Timestamp] = pd.Timestamp("1990-01-01", tz="UTC")
 MAX_FUTURE: Final[pd.Timedelta] = pd.Timedelta(days=30)
 _IDENT = IDENT_PATTERN.strip("^$")
@@ -74,12 +74,13 @@ class _Flags:
 
     def __init__(self, n: int) -> None:
         self.code = np.zeros(n, dtype=np.int8)
-        self.column = np.zeros(n, dtype=np.int8)
+        self.column = np.full(n, "", dtype=object)
+        """The column a rejected row is reported by (a built-in or a declared field's name)."""
 
     def flag(self, mask: np.ndarray, reason: str, column: str) -> None:
         new = (self.code == 0) & mask
         self.code[new] = _CODE[reason]
-        self.column[new] = _COLUMN_CODE[column]
+        self.column[new] = column
 
 
 class _Column:
@@ -218,9 +219,54 @@ class _Checker:
         return given.where(~column.empty, derived)
 
 
-def validate_chunk(chunk: RawChunk, now: dt.datetime, label_delay_days: float) -> Validated:
+def _own_checked(field: OwnField) -> Callable[[np.ndarray], np.ndarray]:
+    """Distinct CSV texts to their typed values, or the :class:`FieldValueError` refusing each."""
+
+    def check(values: np.ndarray) -> np.ndarray:
+        out = np.empty(len(values), dtype=object)
+        for i, text in enumerate(values):
+            try:
+                out[i] = check_value(field, text)
+            except FieldValueError as exc:
+                out[i] = exc
+        return out
+
+    return check
+
+
+def _own_column(field: OwnField, values: np.ndarray) -> Any:
+    """Checked values (None where missing) in the form :mod:`.csvtext` writes for the type."""
+    if field.type == "number":
+        return np.array([np.nan if v is None else v for v in values], dtype=np.float64)
+    if field.type == "timestamp":
+        return pd.Series(pd.to_datetime(list(values), utc=True)).dt.as_unit("us")
+    if field.type == "boolean":
+        return np.array(["" if v is None else "tf"[not v] for v in values], dtype=object)
+    return np.array(["" if v is None else v for v in values], dtype=object)
+
+
+def _check_own(c: _Checker, own: Sequence[OwnField]) -> dict[str, Any]:
+    """Each declared field's column: a value that could be a card number is ``pan_like_field``,
+    a wrong type or a missing required value ``bad_field``."""
+    columns: dict[str, Any] = {}
+    for field in own:
+        checked = c.col(field.name).map(_own_checked(field))
+        refused = np.fromiter((isinstance(v, FieldValueError) for v in checked), bool, len(checked))
+        pan = np.fromiter((isinstance(v, PanLikeValue) for v in checked), bool, len(checked))
+        c.flags.flag(pan, "pan_like_field", field.name)
+        c.flags.flag(refused, "bad_field", field.name)
+        kept = np.array(checked, dtype=object)
+        kept[refused] = None
+        columns[field.name] = _own_column(field, kept)
+    return columns
+
+
+def validate_chunk(
+    chunk: RawChunk, now: dt.datetime, label_delay_days: float, own: Sequence[OwnField] = ()
+) -> Validated:
     """Check every row of ``chunk``; normalise the good ones (defaults filled in, a missing
-    ``labelled_at`` as ``tx_time + label_delay_days``)."""
+    ``labelled_at`` as ``tx_time + label_delay_days``). The rows end with the ``own`` declared
+    fields' columns."""
     c = _Checker(chunk.frame)
     c.check_ids()
     tx_time = c.check_time(now)
@@ -242,7 +288,8 @@ def validate_chunk(chunk: RawChunk, now: dt.datetime, label_delay_days: float) -
         "labelled_at": c.check_labelled_at(tx_time, label_delay_days),
         "fraud_scenario": c.check_scenario(),
     }
-    frame = pd.DataFrame(columns, columns=list(NORMAL_COLUMNS))
+    columns |= _check_own(c, own)
+    frame = pd.DataFrame(columns, columns=[*NORMAL_COLUMNS, *(f.name for f in own)])
     good = c.flags.code == 0
     at_delay = int((c.derived_label & good).sum())
     return Validated(frame.loc[good].reset_index(drop=True), _rejects(chunk, c.flags), at_delay)
@@ -251,7 +298,7 @@ def validate_chunk(chunk: RawChunk, now: dt.datetime, label_delay_days: float) -
 def _rejects(chunk: RawChunk, flags: _Flags) -> pd.DataFrame:
     bad = np.flatnonzero(flags.code)
     reasons = np.asarray(REASONS, dtype=object)[flags.code[bad] - 1]
-    columns = np.asarray(_COLUMNS, dtype=object)[flags.column[bad]]
+    columns = flags.column[bad]
     lines = np.concatenate([chunk.lines[bad], chunk.malformed])
     names = np.concatenate([reasons, np.full(chunk.malformed.size, REASONS[0], dtype=object)])
     where = np.concatenate([columns, np.full(chunk.malformed.size, "", dtype=object)])

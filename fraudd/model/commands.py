@@ -12,7 +12,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from fraudd.features import training_features_parallel
+from fraudd.features import CatalogMismatch, refusal, training_features_parallel
 from fraudd.model.evaluate import Evaluation, evaluate_model
 from fraudd.model.export import export_sagemaker
 from fraudd.model.protocol import EvalWindow
@@ -97,8 +97,13 @@ async def list_command(settings: Settings) -> list[ModelRecord]:
 
 
 async def activate_command(settings: Settings, version: int) -> None:
-    """Make ``version`` the active model (e.g. to roll back)."""
+    """Make ``version`` the active model (e.g. to roll back); :class:`CatalogMismatch` when it
+    was trained with another feature catalog than the configured one."""
     async with _session(settings) as session:
+        record = await session.get_model(version)
+        why = None if record is None else refusal(record, settings.features.selected())
+        if why is not None:
+            raise CatalogMismatch(why)
         await session.activate_model(version)
 
 

@@ -16,6 +16,11 @@ from fraudd.scoring.thresholds import Thresholds
 if TYPE_CHECKING:
     import xgboost as xgb
 
+HAND_WRITTEN_CATALOG = "3bcf13bb0a605e970a97418392e7944ecc8d1b82d7c754f92b2d569f0639e9ac"
+"""The fingerprint of the catalog of the 23 hand-written features (``catalog.toml`` as the
+catalog replaced them, bit-identical): what models registered before the catalog was recorded
+were trained with."""
+
 
 @dataclass(frozen=True)
 class ModelRecord:
@@ -33,6 +38,13 @@ class ModelRecord:
     def features(self) -> tuple[str, ...]:
         """The model's input features, in order."""
         return tuple(self.metadata.get("features", ()))
+
+    @property
+    def catalog_fingerprint(self) -> str:
+        """The fingerprint of the feature catalog the model was trained with (a model
+        registered before catalogs were recorded: the 23 hand-written features, which the
+        built-in catalog computes bit for bit)."""
+        return str(self.metadata.get("catalog", {}).get("fingerprint", HAND_WRITTEN_CATALOG))
 
     @property
     def thresholds(self) -> Thresholds:

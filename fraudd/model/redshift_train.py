@@ -22,7 +22,7 @@ import datetime as dt
 import time
 from collections.abc import Callable
 
-from fraudd.features import FEATURES, feature_queries
+from fraudd.features import feature_queries
 from fraudd.settings import Settings
 from fraudd.warehouse import CreateModelSpec, ModelStatus, WarehouseError, opened_warehouse
 
@@ -46,16 +46,18 @@ def create_model_spec(
     """What to train: the training features over ``[train_end - train_days, train_end)``, with
     :class:`CreateModelSpec`'s hyper-parameters (``dataclasses.replace`` changes them)."""
     rs = settings.redshift
-    training = feature_queries("redshift", settings.warehouse.schema_name).training
+    catalog = settings.features.selected()
+    queries = feature_queries("redshift", settings.warehouse.schema_name, catalog)
     return CreateModelSpec(
         model_name=model_name or rs.model_name,
         function=settings.scoring.redshift_ml_function,
         iam_role=rs.ml_iam_role,
         s3_bucket=s3_bucket,
-        features=FEATURES,
-        training_sql=training,
+        features=catalog.features,
+        training_sql=queries.training,
         train_start=train_end - dt.timedelta(days=train_days),
         train_end=train_end,
+        lookback=queries.lookback,
     )
 
 

@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 import structlog
 
-from fraudd.features import FEATURES, training_features
+from fraudd.features import catalog_metadata, features_of, training_features
 from fraudd.model.evaluate import Evaluation, evaluate_scores
 from fraudd.model.fit import FitConfig, Fitted, fit
 from fraudd.model.protocol import DAY, EvalWindow, pooled_scores, utc_timestamp
@@ -87,7 +87,7 @@ class TrainedModel:
 
 
 def _xy(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
-    return frame.loc[:, list(FEATURES)].to_numpy(np.float32), frame["is_fraud"].to_numpy()
+    return frame.loc[:, features_of(frame)].to_numpy(np.float32), frame["is_fraud"].to_numpy()
 
 
 def train_frame(frame: pd.DataFrame, config: TrainConfig) -> TrainedModel:
@@ -99,7 +99,7 @@ def train_frame(frame: pd.DataFrame, config: TrainConfig) -> TrainedModel:
     val_rows = full[full["tx_time"] >= config.val_start]
     if fit_rows["is_fraud"].sum() == 0 or val_rows["is_fraud"].sum() == 0:
         raise ValueError("the fit and validation windows both need labelled frauds")
-    fitted = fit(_xy(fit_rows), _xy(val_rows), _xy(full), list(FEATURES), config.fit)
+    fitted = fit(_xy(fit_rows), _xy(val_rows), _xy(full), features_of(frame), config.fit)
     window = EvalWindow(config.val_start, config.val_days, config.delay_days)
     frauds = full.loc[full["is_fraud"] > 0, ["tx_time", "card_token"]]
     validation, _ = evaluate_scores(val_rows, fitted.val_scores, frauds, window)
@@ -121,7 +121,7 @@ def _metadata(
 ) -> dict[str, Any]:
     """What the registry stores with a model: how, on what and with what result it was trained."""
     return {
-        "features": list(FEATURES),
+        "features": features_of(full),
         "training_window": _window_metadata(config),
         "hyperparameters": config.fit.as_dict() | {"rounds": fitted.rounds},
         "validation": {
@@ -188,7 +188,7 @@ def compare_with_active(
     new_ap = trained.validation.average_precision
     if active is None:
         return True, {"reason": "no active model", "new_ap": new_ap}
-    missing = [f for f in active.features if f not in FEATURES]
+    missing = [f for f in active.features if f not in features_of(trained.val_frame)]
     if missing or active.backend != "local" or active.artifact is None:
         reason = "active model cannot score current features" if missing else "not comparable"
         return True, {"reason": reason, "compared_with": active.version, "new_ap": new_ap}
@@ -248,6 +248,7 @@ async def train_and_register(
     log.info("model.features_loaded", rows=len(frame), seconds=round(feature_seconds, 1))
     trained = train_frame(frame, config)
     trained.metadata["timings"]["feature_seconds"] = round(feature_seconds, 2)
+    trained.metadata["catalog"] = catalog_metadata(session.catalog)
     rule_says, info = compare_with_active(trained, await session.active_model())
     chosen = rule_says if activate is None else activate
     trained.metadata["activation"] = info | {"activated": chosen, "forced": activate is not None}

@@ -18,7 +18,7 @@ from typing import Any, Protocol
 import numpy as np
 import structlog
 
-from fraudd.features import FEATURES, feature_matrix
+from fraudd.features import feature_matrix, refusal
 from fraudd.metrics import Metrics, stage
 from fraudd.model.record import ModelRecord
 from fraudd.records import Swipe
@@ -146,6 +146,8 @@ class ModelEngine:
         self.sagemaker = sagemaker
         self.scorer: Scorer | None = None
         self.checked_at = float("-inf")
+        self.catalog = settings.features.selected()
+        self.refused: int | None = None
 
     async def prepare(self, session: Session) -> None:
         await self.rules.prepare(session)
@@ -157,7 +159,7 @@ class ModelEngine:
             return await self.rules.decide(session, swipes, columns)
         with stage(self.metrics, "features"):
             rows = await session.serving_rows(swipes)
-        matrix = feature_matrix(rows, [s.tx_id for s in swipes])
+        matrix = feature_matrix(rows, [s.tx_id for s in swipes], len(self.catalog.features))
         with stage(self.metrics, "score"):
             result = await self.scorer.score(matrix)
         model = ModelScores(result, self.scorer.thresholds, self.scorer.version)
@@ -170,11 +172,19 @@ class ModelEngine:
         self.checked_at = time.monotonic()
         version = await session.active_model_version()
         current = None if self.scorer is None else int(self.scorer.version)
-        if version is None or version == current:
+        if version is None or version in (current, self.refused):
             return
         record = await session.active_model()
-        if record is not None:
+        if record is None:
+            return
+        why = refusal(record, self.catalog)
+        if why is None:
             self._use(record)
+            return
+        # Never score a model with features of another catalog (start-up refuses one; this is
+        # a model activated while running): keep the current model, or the rules alone.
+        self.refused = record.version
+        log.error("scoring.model_refused", version=record.version, reason=why)
 
     def _use(self, record: ModelRecord) -> None:
         s = self.settings.scoring
@@ -182,13 +192,18 @@ class ModelEngine:
         if isinstance(self.scorer, LocalScorer):
             self.scorer.close()  # the replaced model's worker thread
         if s.backend == "sagemaker":
-            columns = np.array([FEATURES.index(f) for f in record.features], dtype=np.intp)
+            names = self.catalog.features
+            columns = np.array([names.index(f) for f in record.features], dtype=np.intp)
             self.scorer = SageMakerScorer(
                 self.sagemaker, s.sagemaker_endpoint or "", str(record.version), thresholds, columns
             )
         else:
             self.scorer = LocalScorer(
-                record, reason_codes=s.reason_codes, thresholds=thresholds, n_jobs=SCORER_THREADS
+                record,
+                reason_codes=s.reason_codes,
+                thresholds=thresholds,
+                n_jobs=SCORER_THREADS,
+                catalog=self.catalog,
             )
         if self.metrics is not None:
             self.metrics.model_info.clear()

@@ -21,7 +21,8 @@ import numpy as np
 import structlog
 import xgboost as xgb
 
-from fraudd.features import FEATURES, reason_text
+from fraudd.feature_catalog import Catalog, built_in
+from fraudd.features import reason_text
 from fraudd.model.record import ModelRecord
 from fraudd.scoring.base import ScoreResult
 from fraudd.scoring.thresholds import Thresholds
@@ -45,15 +46,19 @@ class LocalScorer:
         reason_codes: int = 3,
         n_jobs: int = 2,
         thresholds: Thresholds | None = None,
+        catalog: Catalog | None = None,
     ) -> None:
-        missing = [f for f in record.features if f not in FEATURES]
+        catalog = catalog or built_in()
+        missing = [f for f in record.features if f not in catalog.features]
         if missing:
             raise ValueError(f"model {record.version} needs unknown features: {missing}")
         self.version = str(record.version)
         self.thresholds = thresholds if thresholds is not None else record.thresholds
         self.reason_codes = reason_codes
         self._names = record.features
-        self._columns = np.array([FEATURES.index(f) for f in record.features], dtype=np.intp)
+        self._features = catalog.features
+        self._reasons = catalog.reasons
+        self._columns = np.array([self._features.index(f) for f in record.features], np.intp)
         self._n_jobs = n_jobs
         self._serial = record.booster(1)
         self._parallel = self._serial if n_jobs == 1 else record.booster(n_jobs)
@@ -89,6 +94,9 @@ class LocalScorer:
                 reasons[int(row)] = found
         return ScoreResult(scores, reasons)
 
+    def _reason(self, name: str, named: dict[str, float]) -> Reason:
+        return Reason(code=name, text=reason_text(name, named, self._reasons))
+
     def explain(
         self, features: np.ndarray, matrix: np.ndarray, booster: xgb.Booster | None = None
     ) -> list[tuple[Reason, ...]]:
@@ -104,15 +112,9 @@ class LocalScorer:
         contribs = contribs[:, :-1]  # the last column is the bias
         out = []
         for values, row in zip(features, contribs, strict=True):
-            named = dict(zip(FEATURES, values.tolist(), strict=True))
+            named = dict(zip(self._features, values.tolist(), strict=True))
             order = np.argsort(-row, kind="stable")[: self.reason_codes]
-            out.append(
-                tuple(
-                    Reason(code=self._names[i], text=reason_text(self._names[i], named))
-                    for i in order
-                    if row[i] > 0
-                )
-            )
+            out.append(tuple(self._reason(self._names[i], named) for i in order if row[i] > 0))
         return out
 
     def close(self) -> None:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from fraudd.features import FEATURES
 from fraudd.records import Swipe
 from fraudd.scoring.thresholds import Thresholds
 from fraudd.settings import Settings
@@ -23,13 +22,14 @@ class RedshiftMLScoring:
         self.function = settings.scoring.redshift_ml_function
         self.version = f"redshift-ml:{settings.redshift.model_name}"
         self.thresholds = thresholds
+        self.features = settings.features.selected().features
 
     async def features_and_scores(
         self, session: Session, swipes: list[Swipe]
     ) -> tuple[np.ndarray, np.ndarray]:
         """``(features, scores)`` aligned with ``swipes``."""
         tx_ids = [s.tx_id for s in swipes]
-        rows = await session.model_scores(swipes, self.function, FEATURES)
+        rows = await session.model_scores(swipes, self.function, self.features)
         by_id = {row[0]: row[1:] for row in rows}
         table = np.array([by_id[t] for t in tx_ids], dtype=np.float64).reshape(len(tx_ids), -1)
         return table[:, :-1], table[:, -1]

@@ -4,6 +4,7 @@ a task that fails on its first poll and is restarted by systemd in a loop."""
 from __future__ import annotations
 
 from fraudd.deps import Deps
+from fraudd.features import refusal
 from fraudd.settings import Role
 
 
@@ -23,6 +24,8 @@ async def check(deps: Deps, roles: tuple[Role, ...]) -> None:
             "role may only publish to it (deploy/aws/fraudd.yaml grants no sns:CreateTopic); set "
             "sns.topic_arn to the stack's TopicArn output"
         )
+    if "consumer" in roles and settings.scoring.backend in ("local", "sagemaker"):
+        await _check_catalog(deps)
     if "consumer" in roles and wh.refresh_view:
         async with deps.warehouse.session() as session:
             refreshable = await session.view_refreshable()
@@ -33,6 +36,16 @@ async def check(deps: Deps, roles: tuple[Role, ...]) -> None:
                 "create it as this user (run `fraudd migrate` with warehouse.user set to it) or "
                 "turn on redshift.auto_refresh and set warehouse.refresh_view = false"
             )
+
+
+async def _check_catalog(deps: Deps) -> None:
+    """The active model must have been trained with the configured feature catalog: its
+    features would otherwise be computed differently than at training (invariant 5)."""
+    async with deps.warehouse.session() as session:
+        active = await session.active_model()
+    why = None if active is None else refusal(active, deps.settings.features.selected())
+    if why is not None:
+        raise StartupError(why)
 
 
 async def _check_console(deps: Deps) -> None:

@@ -5,9 +5,9 @@ named by ``--config`` or ``FRAUDD_CONFIG``, defaults. Unknown keys are errors ev
 (``extra="forbid"``). Nothing here reads the environment at import time: call :func:`load_settings`.
 
 The root model and loading live here; each group of sections has a module of its own (``aws``,
-``warehouse``, ``roles``, ``scoring``, ``servers``, ``local``), the validated types and the
-section base in ``base``, the rules across sections in ``checks``. Import everything from
-``fraudd.settings``.
+``warehouse``, ``roles``, ``scoring``, ``features``, ``servers``, ``local``, ``fields``), the
+validated types and the section base in ``base``, the rules across sections in ``checks``.
+Import everything from ``fraudd.settings``.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from fraudd.feature_catalog import CatalogError
 from fraudd.settings import checks
 from fraudd.settings.aws import AwsSettings, KinesisSettings, SnsSettings, SqsSettings
 from fraudd.settings.base import (
@@ -39,7 +40,10 @@ from fraudd.settings.base import (
     Section,
     SqlIdentifier,
     by_alias,
+    conflict,
 )
+from fraudd.settings.features import FeatureSettings
+from fraudd.settings.fields import FieldsSettings, FieldType, OwnField
 from fraudd.settings.local import LocalStackSettings
 from fraudd.settings.roles import (
     ALL_ROLES,
@@ -65,12 +69,16 @@ __all__ = [
     "ConfigError",
     "ConsoleSettings",
     "ConsumerSettings",
+    "FeatureSettings",
+    "FieldType",
+    "FieldsSettings",
     "FraudMode",
     "HttpSettings",
     "IamRole",
     "IngestSettings",
     "KinesisSettings",
     "LocalStackSettings",
+    "OwnField",
     "ProducerSettings",
     "RedshiftSettings",
     "Role",
@@ -119,10 +127,12 @@ class Settings(BaseSettings):
     actions: ActionsSettings = ActionsSettings()
     rules: RulesSettings = RulesSettings()
     scoring: ScoringSettings = ScoringSettings()
+    features: FeatureSettings = FeatureSettings()
     redshift: RedshiftSettings = RedshiftSettings()
     http: HttpSettings = HttpSettings()
     console: ConsoleSettings = ConsoleSettings()
     local: LocalStackSettings = LocalStackSettings()
+    fields: FieldsSettings = FieldsSettings()
 
     @classmethod
     def settings_customise_sources(
@@ -142,6 +152,10 @@ class Settings(BaseSettings):
     @model_validator(mode="after")
     def _sections_agree(self) -> Self:
         """The rules across sections (:mod:`fraudd.settings.checks`), on every construction."""
+        try:  # the feature catalog may read the declared fields: it sees them here
+            self.features.read_fields(self.fields.declared)
+        except CatalogError as e:
+            raise conflict("features.catalog", str(e)) from None
         checks.check(self)
         return self
 

@@ -7,9 +7,9 @@ never goes into the stream (invariant 6).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 
 @dataclass(frozen=True)
@@ -31,6 +31,8 @@ class Draft:
     fraud_scenario: int | None = None
     currency: str | None = None
     """ISO 4217 code; None: the default currency (:data:`fraudd.columns.DEFAULT_CURRENCY`)."""
+    fields: dict[str, Any] = field(default_factory=dict)
+    """The issuer's declared fields the source knows (:mod:`fraudd.fields`), by name."""
 
 
 class Source(Protocol):

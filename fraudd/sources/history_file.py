@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import time
 from collections import Counter, deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import ExitStack
 from pathlib import Path
@@ -26,6 +26,7 @@ import structlog
 from fraudd.history.reader import HistoryFile
 from fraudd.history.validate import validate_chunk
 from fraudd.resources import OpenOnEnter
+from fraudd.settings import OwnField
 from fraudd.sources.base import Draft
 from fraudd.sources.live import drafts_from_frame
 
@@ -44,10 +45,13 @@ class ReplaySource(OpenOnEnter):
         speedup: float | None = None,
         chunk_rows: int = CHUNK_ROWS,
         monotonic: Callable[[], float] = time.monotonic,
+        own: Sequence[OwnField] = (),
     ) -> None:
         if speedup is not None and not speedup > 0:
             raise ValueError("speedup must be positive")
-        self.file = HistoryFile(path, chunk_rows)
+        self.own = tuple(own)
+        """The declared fields: the file's columns of those names travel with each swipe."""
+        self.file = HistoryFile(path, chunk_rows, [f.name for f in own])
         self.max_delay_days = max_delay_days
         self.speedup = speedup
         self.monotonic = monotonic
@@ -128,7 +132,7 @@ class ReplaySource(OpenOnEnter):
 
     def _read(self) -> Iterator[list[Draft]]:
         for raw in self.file.chunks():
-            checked = validate_chunk(raw, self._now, self.max_delay_days)
+            checked = validate_chunk(raw, self._now, self.max_delay_days, self.own)
             self.rejected.update(checked.rejects["reason"].tolist())
             rows = checked.rows.sort_values(["tx_time", "line"], kind="stable")
-            yield drafts_from_frame(rows)
+            yield drafts_from_frame(rows, self.own)

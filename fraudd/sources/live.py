@@ -13,6 +13,7 @@ flight at the crash). Labels still waiting in the producer's queue at a restart 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any, Final
 
@@ -21,8 +22,9 @@ import pandas as pd
 import structlog
 
 from fraudd.history.timelines import StoredSimulation, latest_simulation
-from fraudd.settings import Settings
+from fraudd.settings import OwnField, Settings
 from fraudd.simulator import LiveSimulator, SimulationSpec
+from fraudd.simulator.fields import simulated_fields, with_simulated_fields
 from fraudd.sources.base import Draft
 from fraudd.warehouse import Warehouse
 
@@ -35,23 +37,32 @@ RESUME_AFTER: Final[dt.timedelta] = dt.timedelta(seconds=1)
 class LiveSource:
     """A :class:`~fraudd.sources.base.Source` over :class:`~fraudd.simulator.LiveSimulator`."""
 
-    def __init__(self, spec: SimulationSpec, start: dt.datetime) -> None:
+    def __init__(
+        self, spec: SimulationSpec, start: dt.datetime, own: Sequence[OwnField] = ()
+    ) -> None:
         self.spec = spec
         self.simulator = LiveSimulator(spec, start)
+        self.own = simulated_fields(own)
+        """The declared fields the simulator fills (:mod:`fraudd.simulator.fields`)."""
 
     def take(self, n: int) -> list[Draft]:
-        """The next ``n`` swipes of the timeline, with their ground truth."""
-        return drafts_from_frame(self.simulator.take(n)) if n > 0 else []
+        """The next ``n`` swipes of the timeline, with their ground truth and the declared
+        fields the simulator fills."""
+        if n <= 0:
+            return []
+        return drafts_from_frame(with_simulated_fields(self.simulator.take(n), self.own), self.own)
 
     def clock(self) -> dt.datetime:
         """Simulated time: event time of the last swipe taken (the start before any)."""
         return self.simulator.clock
 
 
-def drafts_from_frame(frame: pd.DataFrame) -> list[Draft]:
-    """Simulator (or normalised history) rows as drafts; ids as text, NaN coordinates as None."""
+def drafts_from_frame(frame: pd.DataFrame, own: Sequence[OwnField] = ()) -> list[Draft]:
+    """Simulator (or normalised history) rows as drafts; ids as text, NaN coordinates as None;
+    the ``own`` declared fields the frame has as each draft's ``fields``."""
     if frame.empty:
         return []
+    fields = _own_fields(frame, [f for f in own if f.name in frame.columns])
     times = frame["tx_time"].dt.tz_convert("UTC").dt.to_pydatetime()
     columns: dict[str, list[Any]] = {
         name: frame[name].tolist()
@@ -69,9 +80,27 @@ def drafts_from_frame(frame: pd.DataFrame) -> list[Draft]:
     ]
     names = list(columns)
     return [
-        Draft(tx_time=when, **dict(zip(names, values, strict=True)))
-        for when, values in zip(times, zip(*columns.values(), strict=True), strict=True)
+        Draft(tx_time=when, fields=own, **dict(zip(names, values, strict=True)))
+        for when, own, values in zip(
+            times, fields, zip(*columns.values(), strict=True), strict=True
+        )
     ]
+
+
+def _own_fields(frame: pd.DataFrame, own: Sequence[OwnField]) -> list[dict[str, Any]]:
+    """Each row's declared fields as wire values: missing ones left out, booleans from the
+    loader's ``t``/``f``, timestamps as aware datetimes."""
+    rows: list[dict[str, Any]] = [{} for _ in range(len(frame))]
+    for f in own:
+        for row, value in zip(rows, frame[f.name].tolist(), strict=True):
+            if value is None or value == "" or value != value:  # NaN and NaT are not equal
+                continue
+            if f.type == "boolean":
+                value = value == "t" if isinstance(value, str) else bool(value)
+            elif isinstance(value, pd.Timestamp):
+                value = value.to_pydatetime()
+            row[f.name] = value
+    return rows
 
 
 async def live_source_from_warehouse(wh: Warehouse, settings: Settings) -> LiveSource | None:
@@ -85,7 +114,7 @@ async def live_source_from_warehouse(wh: Warehouse, settings: Settings) -> LiveS
     # The stored row does not say the history's fraud mode: live mode plays the configured one.
     spec = replace(stored.spec, fraud=settings.producer.fraud)
     _log_start(stored, start, settings.producer.rate_tps, spec.fraud)
-    return LiveSource(spec, start)
+    return LiveSource(spec, start, settings.fields.declared)
 
 
 def _log_start(stored: StoredSimulation, start: dt.datetime, rate_tps: float, fraud: str) -> None:

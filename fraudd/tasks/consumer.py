@@ -178,8 +178,9 @@ async def _read(deps: Deps, session: Session, state: ConsumerState) -> Batch:
         rows = await session.pending(after, per_shard)
     swipes, rejected = [], []
     ahead = timedelta(days=deps.settings.consumer.max_future_days)
+    own = deps.settings.fields.declared
     for row in rows:
-        parsed = parse_record(row.data, row.arrived_at, ahead)
+        parsed = parse_record(row.data, row.arrived_at, ahead, own)
         if isinstance(parsed, Swipe):
             swipes.append((row, parsed))
         else:

@@ -197,5 +197,9 @@ def to_swipe(d: Draft, produced_at: datetime) -> Swipe:
     drafted = {name: getattr(d, name) for name in _DRAFTED}
     currency = d.currency or DEFAULT_CURRENCY
     return Swipe.model_construct(
-        **drafted, currency=currency, produced_at=produced_at, schema_version=1
+        **drafted,
+        currency=currency,
+        produced_at=produced_at,
+        schema_version=1,
+        fields=d.fields,
     )

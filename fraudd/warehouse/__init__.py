@@ -41,7 +41,8 @@ from fraudd.warehouse.cases import (
     StoredLabel,
 )
 from fraudd.warehouse.common import is_serialization_conflict
-from fraudd.warehouse.features import FeatureQueries, feature_queries
+from fraudd.warehouse.feature_dialects import POSTGRES_INDEXED
+from fraudd.warehouse.features import FeatureQueries, compiled_queries, feature_queries
 from fraudd.warehouse.figures import STAGES, RunCaught, RunCounts, RunLatency, as_dict
 from fraudd.warehouse.history import LoadResult, SimulationRecord
 from fraudd.warehouse.labels import Label
@@ -80,6 +81,7 @@ from fraudd.warehouse.trace import StatementTrace, TracedConnection
 
 __all__ = [
     "BACKTEST_COLUMNS",
+    "POSTGRES_INDEXED",
     "STAGES",
     "Advance",
     "CaseAlert",
@@ -128,6 +130,7 @@ __all__ = [
     "WatermarkConflict",
     "apply_migrations",
     "as_dict",
+    "compiled_queries",
     "connect",
     "drop_schema",
     "feature_queries",

@@ -1,10 +1,11 @@
-"""The feature SQL of one dialect: the serving and the training query, both including
-``features_select.sql`` (DESIGN.md invariant 5: one definition for both paths; on Redshift they
-also share their window aggregates, ``features_windows.sql``).
+"""The feature SQL of one dialect: the serving and the training query, both compiled from the
+feature catalog (DESIGN.md invariant 5: one definition for both paths; the compiler is
+:mod:`fraudd.warehouse.feature_sql` and :mod:`fraudd.warehouse.feature_dialects`).
 
-The one owner of the feature SQL's assembly: :func:`feature_queries` (the rendered queries),
-:func:`bind` (their named parameters), :func:`serving_call`, :func:`training_call`,
-:func:`scoring_sql` and :data:`FEATURE_LOOKBACK`. The scoring and training areas call them.
+The one owner of the feature SQL's assembly: :func:`feature_queries` and
+:func:`compiled_queries` (the rendered queries), :func:`bind` (their named parameters),
+:func:`serving_call`, :func:`training_call`, :func:`scoring_sql` and :data:`FEATURE_LOOKBACK`.
+The scoring and training areas call them.
 """
 
 from __future__ import annotations
@@ -14,17 +15,20 @@ import functools
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Final
 
+from fraudd.feature_catalog import Catalog, built_in
+from fraudd.feature_catalog.plan import plan
 from fraudd.warehouse.base import Dialect
-from fraudd.warehouse.sqlfiles import load_query, validate_identifier
+from fraudd.warehouse.feature_dialects import DIALECTS
+from fraudd.warehouse.sqlfiles import render, validate_identifier
 
 _PARAMETER = re.compile(r"/\*([a-z_]+)(:list)?\*/%s")
-FEATURE_LOOKBACK: Final[dt.timedelta] = dt.timedelta(hours=888)
-"""The widest window of any feature before a transaction (the terminal's delayed 30 days:
-``(t - 888 h, t - 168 h]``). The Redshift feature SQL bounds every scan of ``transactions`` by
-``scan_from = first tx_time - FEATURE_LOOKBACK``; a test checks that no window reaches further."""
+FEATURE_LOOKBACK: Final[dt.timedelta] = built_in().lookback
+"""The widest delay + window of the catalog's features before a transaction (built-in: the
+terminal's delayed 30 days, ``(t - 888 h, t - 168 h]``). The Redshift feature SQL bounds every
+scan of ``transactions`` by ``scan_from = first tx_time - FEATURE_LOOKBACK``; a test checks
+that no window reaches further."""
 
 
 @dataclass(frozen=True)
@@ -34,15 +38,27 @@ class FeatureQueries:
     dialect: Dialect
     serving: str
     training: str
+    lookback: dt.timedelta = FEATURE_LOOKBACK
+    """The catalog's widest delay + window: the scans' bound before the first transaction."""
+
+
+def feature_queries(
+    dialect: Dialect, schema: str, catalog: Catalog | None = None
+) -> FeatureQueries:
+    """``catalog``'s (default: the built-in one's) serving and training queries in ``dialect``
+    for ``schema``, compiled once per process."""
+    return compiled_queries(catalog or built_in(), dialect, schema)
 
 
 @functools.lru_cache(maxsize=16)
-def feature_queries(dialect: Dialect, schema: str, root: Path | None = None) -> FeatureQueries:
-    """Load ``features_{serving,training}.sql``, their includes resolved."""
+def compiled_queries(catalog: Catalog, dialect: Dialect, schema: str) -> FeatureQueries:
+    """``catalog``'s serving and training queries in ``dialect`` for ``schema``."""
+    compiler = DIALECTS[dialect](plan(catalog))
     return FeatureQueries(
         dialect=dialect,
-        serving=load_query(dialect, "features_serving", root=root, schema=schema),
-        training=load_query(dialect, "features_training", root=root, schema=schema),
+        serving=render(compiler.serving(), schema=schema),
+        training=render(compiler.training(), schema=schema),
+        lookback=catalog.lookback,
     )
 
 
@@ -71,16 +87,26 @@ def bind(sql: str, values: Mapping[str, object]) -> tuple[str, list[object]]:
 
 
 def serving_call(
-    serving: str, tx_ids: Sequence[str], first: dt.datetime, last: dt.datetime
+    serving: str,
+    tx_ids: Sequence[str],
+    first: dt.datetime,
+    last: dt.datetime,
+    lookback: dt.timedelta = FEATURE_LOOKBACK,
 ) -> tuple[str, list[object]]:
-    """SQL and parameters for one batch whose tx_times lie in ``[first, last]``."""
+    """SQL and parameters for one batch whose tx_times lie in ``[first, last]``; ``lookback``:
+    its catalog's (:attr:`FeatureQueries.lookback`)."""
     values = {"tx_ids": list(tx_ids), "first": first, "last": last}
-    return bind(serving, values | {"scan_from": first - FEATURE_LOOKBACK, "scan_to": last})
+    return bind(serving, values | {"scan_from": first - lookback, "scan_to": last})
 
 
-def training_call(training: str, start: dt.datetime, end: dt.datetime) -> tuple[str, list[object]]:
+def training_call(
+    training: str,
+    start: dt.datetime,
+    end: dt.datetime,
+    lookback: dt.timedelta = FEATURE_LOOKBACK,
+) -> tuple[str, list[object]]:
     """SQL and parameters for the training rows with ``start <= tx_time < end``."""
-    bounds = {"scan_from": start - FEATURE_LOOKBACK, "scan_to": end}
+    bounds = {"scan_from": start - lookback, "scan_to": end}
     return bind(training, {"start": start, "end": end} | bounds)
 
 

@@ -123,6 +123,13 @@ class BulkLoad(ABC):
         self.result = LoadResult()
         self._timeout: str | None = None
 
+    @property
+    def staged_columns(self) -> tuple[str, ...]:
+        """The staging table's columns, in the order of the CSV chunks: a history row
+        (:data:`~fraudd.columns.HISTORY_ROW`), then the declared fields."""
+        own = self.session.settings.fields.declared
+        return (*names(HISTORY_ROW), *(f.name for f in own))
+
     def sql(self, name: str) -> str:
         """A statement of the history area (temp tables :data:`STAGING` and :data:`REJECTS`)."""
         return self.session.sql(AREA, name)
@@ -280,7 +287,7 @@ class PostgresBulkLoad(BulkLoad):
     _dropped: list[tuple[str, str]]
 
     async def copy_into_staging(self, chunks: AsyncIterable[str]) -> int:
-        return await self.conn.copy_csv(f"pg_temp.{STAGING}", names(HISTORY_ROW), chunks)
+        return await self.conn.copy_csv(f"pg_temp.{STAGING}", self.staged_columns, chunks)
 
     async def before_insert(self) -> None:
         """Drop the non-unique indexes of ``transactions`` when rebuilding them is faster."""

@@ -8,17 +8,23 @@ is applied after taking it, so each migration is applied exactly once. An applie
 whose file changed is refused: fix forward with a new version instead of editing history. The
 one exception is a text listed in ``<dialect>/superseded.toml``: an earlier text of the same
 migration that ``tests/warehouse/test_tables.py`` proves makes the same schema.
+
+The issuer's declared fields (:mod:`fraudd.fields`) are columns of ``transactions`` that no
+migration file names: :func:`migrate` adds the missing ones after the files, on every run.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
 import structlog
 
-from fraudd.settings import Settings
+from fraudd.fields import columns
+from fraudd.settings import OwnField, Settings
 from fraudd.warehouse.base import Connection, Migration, Pool, WarehouseError
+from fraudd.warehouse.columns import CATALOG_TYPES
 from fraudd.warehouse.sqlfiles import (
     checksum,
     load_migrations,
@@ -152,8 +158,41 @@ async def migrate(wh: Pool, settings: Settings, *, root: Path | None = None) -> 
         for migration in migrations:
             if migration.version not in applied and await _apply_one(conn, wh, migration, names):
                 done.append(migration.version)
-    log.info("migrate.finished", applied=done, schema=wh.schema)
+        added = await add_own_columns(conn, wh, settings.fields.declared)
+    log.info("migrate.finished", applied=done, schema=wh.schema, fields_added=added)
     return done
+
+
+async def add_own_columns(conn: Connection, wh: Pool, declared: Sequence[OwnField]) -> list[str]:
+    """Add each declared field missing from ``transactions`` as a typed column, under the
+    migrations' lock; return the names added. Idempotent. A declared field whose column exists
+    with another type is refused (:class:`WarehouseError`): a type never changes in place."""
+    added: list[str] = []
+    async with conn.transaction():
+        await conn.execute(_sql(wh, "lock"))
+        rows = await conn.fetch(_sql(wh, "transaction_columns"), wh.schema)
+        existing = {str(r[0]): str(r[1]) for r in rows}
+        for col in columns(declared):
+            column_type = getattr(col, wh.dialect)
+            if col.name in existing:
+                _same_type(col.name, column_type, existing[col.name])
+                continue
+            sql = load_statement(
+                wh.dialect, AREA, "add_column", schema=wh.schema, column=col.name,
+                column_type=column_type,
+            )  # fmt: skip
+            await conn.execute(sql)
+            added.append(col.name)
+    return added
+
+
+def _same_type(name: str, declared: str, stored: str) -> None:
+    if stored not in CATALOG_TYPES[declared]:
+        raise WarehouseError(
+            f"field {name}: declared as {declared} but transactions.{name} is {stored}; a "
+            "field's type cannot change: declare a new field under another name",
+            transient=False,
+        )
 
 
 async def drop_schema(wh: Pool) -> None:

@@ -18,7 +18,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import NoReturn, Protocol
 
-from fraudd.warehouse.features import training_call
+from fraudd.warehouse.features import FEATURE_LOOKBACK, training_call
 from fraudd.warehouse.session import SessionBase
 from fraudd.warehouse.sqlfiles import load_statement, validate_identifier
 
@@ -42,6 +42,8 @@ class CreateModelSpec:
     """The training-feature query with two ``%s``: the window's start and end."""
     train_start: dt.datetime
     train_end: dt.datetime
+    lookback: dt.timedelta = FEATURE_LOOKBACK
+    """The training query's catalog's look-back (:attr:`FeatureQueries.lookback`)."""
     num_round: int = 300
     max_depth: int = 6
     eta: float = 0.1
@@ -118,7 +120,9 @@ def render_create_model(schema: str, spec: CreateModelSpec) -> str:
         iam_role=spec.iam_role,
         bucket=spec.s3_bucket,
     )
-    training, params = training_call(spec.training_sql, spec.train_start, spec.train_end)
+    training, params = training_call(
+        spec.training_sql, spec.train_start, spec.train_end, spec.lookback
+    )
     training = training.rstrip().rstrip(";")
     for value in params:  # DDL takes no bind parameters: each one as a checked literal
         if not isinstance(value, dt.datetime):

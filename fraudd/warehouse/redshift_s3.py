@@ -17,7 +17,7 @@ import asyncio
 import gzip
 import re
 import uuid
-from collections.abc import AsyncIterable
+from collections.abc import AsyncIterable, Sequence
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
 from typing import Any, Final
@@ -25,8 +25,9 @@ from typing import Any, Final
 import structlog
 from botocore.exceptions import ClientError
 
-from fraudd.settings import Settings
+from fraudd.settings import OwnField, Settings
 from fraudd.warehouse.base import Connection
+from fraudd.warehouse.columns import own_fragments
 from fraudd.warehouse.sqlfiles import load_statement
 
 log = structlog.get_logger(__name__)
@@ -41,8 +42,9 @@ class StagingConfigError(ValueError):
     """A bulk load cannot start with this configuration; the message says what to set."""
 
 
-def copy_statement(uri: str, iam_role: str, region: str) -> str:
-    """``COPY fraudd_history_staging (...) FROM 'uri' IAM_ROLE ... CSV GZIP ...``."""
+def copy_statement(uri: str, iam_role: str, region: str, own: Sequence[OwnField] = ()) -> str:
+    """``COPY fraudd_history_staging (...) FROM 'uri' IAM_ROLE ... CSV GZIP ...``; the columns
+    end with the ``own`` declared fields."""
     if not _URI.fullmatch(uri) or not uri.endswith("/"):
         raise ValueError(f"not an S3 prefix URI: {uri!r}")
     if not _ROLE.fullmatch(iam_role):
@@ -50,8 +52,9 @@ def copy_statement(uri: str, iam_role: str, region: str) -> str:
     if not _REGION.fullmatch(region):
         raise ValueError(f"not an AWS region: {region!r}")
     return load_statement(
-        "redshift", "history", "copy_staging", uri=uri, iam_role=iam_role, region=region
-    )
+        "redshift", "history", "copy_staging", uri=uri, iam_role=iam_role, region=region,
+        own_names=dict(own_fragments("redshift", own))["own_names"],
+    )  # fmt: skip
 
 
 def staging_uri(settings: Settings) -> str:
@@ -74,12 +77,18 @@ class S3Stager:
     staging_uri: str
     iam_role: str
     region: str
+    own: Sequence[OwnField] = ()
+    """The declared fields, the last columns of each staged row."""
 
     @classmethod
     def from_settings(cls, client: Any, settings: Settings) -> S3Stager:
         """Raise :class:`StagingConfigError` when the staging prefix is not configured."""
         return cls(
-            client, staging_uri(settings), settings.redshift.copy_iam_role, settings.aws.region
+            client,
+            staging_uri(settings),
+            settings.redshift.copy_iam_role,
+            settings.aws.region,
+            settings.fields.declared,
         )
 
     async def stage(self, conn: Connection, chunks: AsyncIterable[str]) -> int:
@@ -101,7 +110,7 @@ class S3Stager:
                 rows += text.count("\n")
             if keys:  # COPY fails on a prefix without files
                 uri = f"s3://{bucket}/{prefix}"
-                await conn.execute(copy_statement(uri, self.iam_role, self.region))
+                await conn.execute(copy_statement(uri, self.iam_role, self.region, self.own))
         finally:
             await self._delete(bucket, keys)
         log.info("history.staged_on_s3", bucket=bucket, prefix=prefix, files=len(keys), rows=rows)

@@ -1,9 +1,10 @@
 """The scoring area: what scoring reads — velocities for the rules, the active model's version,
 serving features and, with Redshift ML, features and scores in one statement.
 
-The feature SQL differs by file, not code (:mod:`fraudd.warehouse.features`); velocities differ:
-an array of tx_ids (an index range per card) on PostgreSQL, an ``IN`` list bounded by constant
-tx_time ranges (zone maps) on Redshift.
+The feature SQL is compiled from the configured catalog for each dialect
+(:mod:`fraudd.warehouse.features`, ``session.features``); velocities differ: an array of
+tx_ids (an index range per card) on PostgreSQL, an ``IN`` list bounded by constant tx_time
+ranges (zone maps) on Redshift.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from typing import Protocol
 
 from fraudd.records import Swipe
 from fraudd.warehouse.base import Row
-from fraudd.warehouse.features import feature_queries, scoring_sql, serving_call
+from fraudd.warehouse.features import scoring_sql, serving_call
 from fraudd.warehouse.session import SessionBase, in_list, statement
 
 AREA = "scoring"
@@ -38,10 +39,10 @@ class ScoringOps(Protocol):
         ``features`` are the serving query's feature columns, in model order."""
 
 
-def _batch(serving: str, swipes: Sequence[Swipe]) -> tuple[str, list[object]]:
+def _batch(serving: str, swipes: Sequence[Swipe], lookback: timedelta) -> tuple[str, list[object]]:
     """The serving call of a batch: its tx_ids and the range of its tx_times."""
     times = [s.tx_time for s in swipes]
-    return serving_call(serving, [s.tx_id for s in swipes], min(times), max(times))
+    return serving_call(serving, [s.tx_id for s in swipes], min(times), max(times), lookback)
 
 
 class SharedScoring(SessionBase):
@@ -52,8 +53,7 @@ class SharedScoring(SessionBase):
     async def serving_rows(self, swipes: Sequence[Swipe]) -> list[Row]:
         if not swipes:
             return []
-        queries = feature_queries(self.dialect, self.settings.warehouse.schema_name)
-        sql, params = _batch(queries.serving, swipes)
+        sql, params = _batch(self.features.serving, swipes, self.features.lookback)
         return await self.conn.fetch(sql, *params)
 
     async def model_scores(
@@ -62,8 +62,8 @@ class SharedScoring(SessionBase):
         if not swipes:
             return []
         schema = self.settings.warehouse.schema_name
-        serving = feature_queries(self.dialect, schema).serving
-        sql, params = _batch(scoring_sql(serving, schema, function, features), swipes)
+        scoring = scoring_sql(self.features.serving, schema, function, features)
+        sql, params = _batch(scoring, swipes, self.features.lookback)
         return await self.conn.fetch(sql, *params)
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 from contextlib import AbstractAsyncContextManager
 from typing import ClassVar, Protocol
 
+from fraudd.feature_catalog import Catalog
 from fraudd.warehouse.actions import ActionOps, PostgresActions, RedshiftActions
 from fraudd.warehouse.backtest import Backtest, BacktestOps
 from fraudd.warehouse.base import Connection, Dialect
@@ -62,6 +63,10 @@ class Session(
 
     conn: Connection
     """The raw connection, for migrations and tests only: callers use the operations."""
+
+    @property
+    def catalog(self) -> Catalog:
+        """The feature catalog this session's feature SQL computes (``features.*``)."""
 
     def transaction(self) -> AbstractAsyncContextManager[None]:
         """Commit on normal exit, roll back on exception. Not re-entrant."""

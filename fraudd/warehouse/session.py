@@ -11,9 +11,12 @@ from contextlib import AbstractAsyncContextManager
 from typing import Any, ClassVar, Literal, TypeVar
 
 from fraudd.columns import Field, columns_of
+from fraudd.feature_catalog import Catalog
 from fraudd.settings import Settings
 from fraudd.warehouse.base import Connection, Dialect
+from fraudd.warehouse.columns import own_fragments
 from fraudd.warehouse.common import insert_rows
+from fraudd.warehouse.features import FeatureQueries, compiled_queries
 from fraudd.warehouse.sqlfiles import load_statement
 
 R = TypeVar("R")
@@ -28,7 +31,15 @@ class Statements:
     def __init__(self, dialect: Dialect, settings: Settings) -> None:
         wh = settings.warehouse
         self.dialect = dialect
-        self.identifiers = (("schema", wh.schema_name), ("view", wh.streaming_view))
+        self.identifiers = (
+            ("schema", wh.schema_name),
+            ("view", wh.streaming_view),
+            *own_fragments(dialect, settings.fields.declared),
+        )
+        self.catalog = settings.features.selected()
+        """The configured feature catalog (``features.*``)."""
+        self.features = compiled_queries(self.catalog, dialect, wh.schema_name)
+        """Its feature queries in this dialect."""
 
     def __call__(self, area: str, name: str) -> str:
         return _rendered(self.dialect, area, name, self.identifiers)
@@ -58,6 +69,16 @@ class SessionBase:
     def sql(self, area: str, name: str) -> str:
         """Statement ``name`` of ``statements/<area>.sql`` in this session's dialect."""
         return self.statements(area, name)
+
+    @property
+    def catalog(self) -> Catalog:
+        """The feature catalog this session's feature SQL computes (``features.*``)."""
+        return self.statements.catalog
+
+    @property
+    def features(self) -> FeatureQueries:
+        """The feature queries of the catalog this process runs, in this dialect."""
+        return self.statements.features
 
     def transaction(self) -> AbstractAsyncContextManager[None]:
         """Commit on normal exit, roll back on exception. Not re-entrant."""

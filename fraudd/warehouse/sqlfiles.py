@@ -28,9 +28,11 @@ chosen by the placeholder (each value is checked against that form's pattern whe
     {name:iam_role}   ``default`` as the keyword, anything else as a quoted ARN
 
 Column lists and definitions derived from :mod:`fraudd.columns` are spliced in as
-``{name:columns}`` (names, types, parentheses and commas only); :func:`load_statement` supplies
-them (:mod:`fraudd.warehouse.columns`), so a statement that stages transactions cannot disagree
-with the table of columns.
+``{name:columns}`` (names, types, parentheses, commas and bind markers such as ``%b::text[]``);
+:func:`load_statement` supplies them (:mod:`fraudd.warehouse.columns`), so a statement that
+stages transactions cannot disagree with the table of columns. The issuer's declared fields come
+as ``{own_*:columns}`` fragments, empty unless the caller passes the declared ones (``Statements``
+does).
 """
 
 from __future__ import annotations
@@ -51,7 +53,7 @@ from fraudd.warehouse.tables import Table, load_catalog
 _PLACEHOLDER = re.compile(r"\{([a-z_]+)(?::([a-z_]+))?\}")
 _QUOTED = re.compile(r"^[A-Za-z0-9_.-]{1,128}$")
 _LITERAL = re.compile(r"^[A-Za-z0-9_.:/@+=,-]{1,2048}$")
-_COLUMNS = re.compile(r"^[A-Za-z0-9_(), ]{1,4096}$")
+_COLUMNS = re.compile(r"^[A-Za-z0-9_(), .%:\[\]]{0,4096}$")
 _MIGRATION_FILE = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
 _QUERY_NAME = re.compile(r"^[a-z0-9_]+$")
 _INCLUDE = re.compile(r"^/\*include:([a-z0-9_]+)\*/$")
@@ -332,7 +334,7 @@ def load_statement(
     found = _area_statements(sql_dir(root), dialect, area)
     if name not in found:
         raise KeyError(f"no statement {area}.{name} for dialect {dialect}")
-    return render(found[name], **fragments(dialect), **identifiers)
+    return render(found[name], **{**fragments(dialect), **identifiers})
 
 
 def statement_names(dialect: Dialect, area: str, root: Path | None = None) -> list[str]:

@@ -39,6 +39,7 @@ from typing import Any, Final, Protocol
 from fraudd.columns import STREAMED, Field, columns_of, names
 from fraudd.records import Swipe
 from fraudd.warehouse.base import WarehouseError
+from fraudd.warehouse.columns import own_getters
 from fraudd.warehouse.common import values_chunks
 from fraudd.warehouse.session import SessionBase, in_list, numbered, stage, statement, value_rows
 
@@ -202,6 +203,11 @@ class SharedStream(SessionBase):
     refresh_view = statement(AREA, "refresh_view", "count", lambda _: None)
     watermarks = statement(AREA, "watermarks", "all", _watermarks)
 
+    def _transaction_fields(self) -> tuple[Field, ...]:
+        """What ``transactions`` stores of a swipe: :data:`TRANSACTION_FIELDS`, then the
+        declared fields (the statements' ``{own_*:columns}``)."""
+        return (*TRANSACTION_FIELDS, *own_getters(self.settings.fields.declared))
+
     async def view_refreshable(self) -> bool:
         wh = self.settings.warehouse
         mine = await self.conn.fetchval(
@@ -252,7 +258,7 @@ class PostgresStream(SharedStream):
         if not swipes:
             return set()
         rows = await self.conn.fetch(
-            self.sql(AREA, "insert_transactions"), *columns_of(swipes, TRANSACTION_FIELDS)
+            self.sql(AREA, "insert_transactions"), *columns_of(swipes, self._transaction_fields())
         )
         return {r[0] for r in rows}
 
@@ -355,7 +361,7 @@ class RedshiftStream(SharedStream):
         for swipe in swipes:  # the batch's first row of a tx_id wins, as on PostgreSQL
             if swipe.tx_id not in stored and swipe.tx_id not in fresh:
                 fresh[swipe.tx_id] = swipe
-        rows = value_rows(list(fresh.values()), TRANSACTION_FIELDS)
+        rows = value_rows(list(fresh.values()), self._transaction_fields())
         await self._insert("insert_transactions", "transaction_row", rows)
         return set(fresh)
 

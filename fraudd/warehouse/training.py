@@ -1,7 +1,7 @@
 """The training and evaluation area: features and labels of a date range, from the one feature
-definition (DESIGN.md invariant 5: the training query shares ``features_select.sql`` with
-serving), and the cards the evaluation protocol knows to be compromised. One implementation:
-the feature SQL differs by file, the calls do not.
+definition (DESIGN.md invariant 5: the training and the serving query are compiled from one
+catalog), and the cards the evaluation protocol knows to be compromised. One implementation:
+the feature SQL differs by dialect, the calls do not.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import datetime as dt
 from typing import Protocol
 
 from fraudd.warehouse.base import Row
-from fraudd.warehouse.features import feature_queries, training_call
+from fraudd.warehouse.features import training_call
 from fraudd.warehouse.session import SessionBase, statement
 
 
@@ -30,8 +30,8 @@ class TrainingOps(Protocol):
 
 class Training(SessionBase):
     async def training_rows(self, start: dt.datetime, end: dt.datetime) -> list[Row]:
-        queries = feature_queries(self.dialect, self.settings.warehouse.schema_name)
-        sql, params = training_call(queries.training, start, end)
+        queries = self.features
+        sql, params = training_call(queries.training, start, end, queries.lookback)
         return await self.conn.fetch(sql, *params)
 
     known_frauds = statement(

@@ -21,3 +21,20 @@ def test_label_delays_are_deterministic_and_bounded() -> None:
 def test_unknown_header_names_what_is_missing() -> None:
     with pytest.raises(LayoutError, match="amount"):
         detect_layout(["tx_id", "tx_time", "customer_id", "terminal_id", "is_fraud"])
+
+
+FRAUDD = ["tx_id", "tx_time", "customer_id", "terminal_id", "amount", "is_fraud"]
+HANDBOOK = ["TRANSACTION_ID", "TX_DATETIME", "CUSTOMER_ID", "TERMINAL_ID", "TX_AMOUNT", "TX_FRAUD"]
+
+
+@pytest.mark.parametrize("layout", [FRAUDD, HANDBOOK])
+def test_a_declared_field_is_a_column_of_either_layout(layout: list[str]) -> None:
+    found = detect_layout(["", *layout, "merchant_country"], own=["merchant_country"])
+    assert found.sources["merchant_country"] == len(layout) + 1
+
+
+def test_undeclared_columns_are_refused_in_one_line_naming_them() -> None:
+    header = ["Unnamed: 0", *FRAUDD, "country", "TX_TIME_SECONDS", "device", "ok"]
+    with pytest.raises(LayoutError, match=r"^undeclared columns: country, device; declare") as no:
+        detect_layout(header, own=["ok"])
+    assert "\n" not in str(no.value)

@@ -192,3 +192,69 @@ async def test_import_through_the_redshift_connector_driver(
     assert summary.loaded == summary.labels == 1500 and summary.rejected_total == 0
     assert [tuple(r) for r in rows] == expected_transactions(frame.sort_values("tx_id"))
     assert timeout[0][0] == "1min"  # restored after the load
+
+
+async def test_a_file_with_an_undeclared_column_exits_2_naming_it(
+    history_db: HistoryDb, small_frame: pd.DataFrame, tmp_path: Path
+) -> None:
+    path = tmp_path / "extra.csv"
+    write_with_columns(small_frame.iloc[:50], path, merchant_country=["FR"] * 50)
+    done = await run_cli(history_db, "history", "import", str(path))
+    assert done.returncode == 2
+    assert (
+        done.stderr.strip()
+        .splitlines()[-1]
+        .endswith(
+            "undeclared columns: merchant_country; declare them as fields ([fields] in the "
+            "settings) or remove them from the file"
+        )
+    )
+    count = await fetch(history_db, "SELECT count(*) FROM {schema}.transactions")
+    assert count[0][0] == 0
+
+
+def write_with_columns(frame: pd.DataFrame, path: Path, **columns: Any) -> None:
+    """``frame`` in the fraudd layout, then ``columns`` (CSV text values) at the end."""
+    write_csv(frame, path)
+    text = pd.read_csv(path, dtype=str, keep_default_na=False)
+    text.assign(**{k: list(v) for k, v in columns.items()}).to_csv(path, index=False)
+
+
+OWN_FIELDS = {
+    "merchant_country": {"type": "string", "required": True, "description": "country"},
+    "card_present": {"type": "boolean", "description": "chip or swipe"},
+}
+
+
+async def test_declared_fields_are_imported_into_their_columns(
+    local_stack: tuple[Settings, StackInfo], small_frame: pd.DataFrame, tmp_path: Path
+) -> None:
+    settings = schema_settings(local_stack[0].derive(fields={"declared": OWN_FIELDS}), "hf")
+    frame = small_frame.iloc[:300].copy()
+    frame["merchant_country"] = np.where(frame.index % 3 == 0, "DE", "FR")
+    frame["card_present"] = np.where(frame.index % 2 == 0, "true", "")
+    frame.loc[frame.index[7], "merchant_country"] = ""  # required: this row is refused
+    path = tmp_path / "own.csv"
+    write_with_columns(
+        frame, path, merchant_country=frame["merchant_country"], card_present=frame["card_present"]
+    )
+    async with opened_warehouse(settings) as wh:
+        try:
+            await migrate(wh.pool, settings)
+            summary = await import_history(wh, settings, path)
+            rows = await fetch(
+                HistoryDb(settings, wh),
+                "SELECT tx_id, merchant_country, card_present FROM {schema}.transactions",
+            )
+        finally:
+            async with wh.acquire() as conn:
+                await conn.execute(f"DROP SCHEMA {settings.warehouse.schema_name} CASCADE")
+    assert summary.rejected == {"bad_field": 1} and summary.loaded == 299
+    kept = frame.drop(frame.index[7])
+    expected = {
+        (t, c, True if p == "true" else None)
+        for t, c, p in zip(
+            kept["tx_id"], kept["merchant_country"], kept["card_present"], strict=True
+        )
+    }
+    assert {tuple(r) for r in rows} == expected

@@ -11,6 +11,7 @@ import pandas as pd
 from fraudd.history.columns import derived_card_token
 from fraudd.history.reader import HistoryFile
 from fraudd.history.validate import REASONS, validate_chunk
+from fraudd.settings import OwnField
 
 NOW = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
 HEADER = "tx_id,tx_time,customer_id,terminal_id,amount,is_fraud,card_token,last4"
@@ -153,3 +154,41 @@ def test_a_token_with_a_digit_run_that_is_no_card_number_is_loaded(tmp_path: Pat
     )
     rows, rejects = read_all(path)
     assert rows["card_token"].tolist() == ["tok_48a6144916476200"] and rejects.empty
+
+
+OWN = (
+    OwnField(name="country", type="string", required=True, description="merchant country"),
+    OwnField(name="score", type="number", description="device score"),
+    OwnField(name="present", type="boolean", description="card present"),
+    OwnField(name="opened", type="timestamp", description="account opened"),
+)
+OWN_LINES = [  # (country, score, present, opened), the reason or None
+    ("FR,0.5,true,2020-01-02T03:04:05Z", None),
+    ("DE,,,", None),
+    (",1,true,", "bad_field"),  # a required field missing
+    ("FR,high,,", "bad_field"),
+    ("FR,,maybe,", "bad_field"),
+    ("FR,,,2020-01-02", "bad_field"),  # no UTC offset
+    ("4111111111111111,,,", "pan_like_field"),
+    ("FR,4111111111111111,,", "pan_like_field"),
+]
+
+
+def test_declared_fields_are_typed_or_their_row_rejected(tmp_path: Path) -> None:
+    path = tmp_path / "own.csv"
+    lines = ["tx_id,tx_time,customer_id,terminal_id,amount,is_fraud,country,score,present,opened"]
+    lines += [
+        f"o{n},2018-04-01T10:00:00Z,c,t,1.00,0,{text}" for n, (text, _) in enumerate(OWN_LINES)
+    ]
+    path.write_text("\n".join(lines) + "\n")
+    with HistoryFile(path, 100, [f.name for f in OWN]) as f:
+        checked = next(validate_chunk(c, NOW, 7.0, OWN) for c in f.chunks())
+    reasons = dict(zip(checked.rejects["line"], checked.rejects["reason"], strict=True))
+    assert reasons == {n + 2: r for n, (_, r) in enumerate(OWN_LINES) if r}
+    rows = checked.rows
+    assert rows["tx_id"].tolist() == ["o0", "o1"]
+    assert rows["country"].tolist() == ["FR", "DE"]
+    assert rows["score"].iloc[0] == 0.5 and np.isnan(rows["score"].iloc[1])
+    assert rows["present"].tolist() == ["t", ""]  # as the loader's CSV writes a boolean
+    assert rows["opened"].iloc[0] == pd.Timestamp("2020-01-02 03:04:05", tz="UTC")
+    assert pd.isna(rows["opened"].iloc[1])

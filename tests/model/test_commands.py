@@ -7,7 +7,10 @@ import tarfile
 from pathlib import Path
 
 import pandas as pd
+import pytest
 
+from fraudd.feature_catalog import parse_catalog
+from fraudd.features import CatalogMismatch
 from fraudd.model.commands import (
     activate_command,
     evaluate_command,
@@ -17,6 +20,7 @@ from fraudd.model.commands import (
 )
 from fraudd.model.report import PLOTS
 from tests.model.fixtures import SMALL_TEST, SMALL_TRAINING, ModelDb, load_history
+from tests.settings.test_features import EXTRA
 
 
 async def test_train_evaluate_export(
@@ -38,3 +42,27 @@ async def test_train_evaluate_export(
     await activate_command(settings, record.version)
     listed = await list_command(settings)
     assert [(m.version, m.active) for m in listed] == [(record.version, True)]
+
+
+async def test_a_model_is_scored_only_under_the_catalog_it_was_trained_with(
+    model_db: ModelDb, small_history: pd.DataFrame, tmp_path: Path
+) -> None:
+    """A user's catalog file extends the built-in one: training computes and records it (content
+    and fingerprint); activating that model under another catalog is refused, saying to
+    retrain; under its own catalog it activates."""
+    built = model_db.settings
+    path = tmp_path / "features.toml"
+    path.write_text(EXTRA)
+    extended = built.derive(features={"catalog": path, "mode": "extend"})
+    async with model_db.wh.acquire() as conn:
+        await load_history(conn, model_db.schema, small_history)
+    record = await train_command(extended, SMALL_TRAINING, activate=False)
+    catalog = extended.features.selected()
+    assert record.features == catalog.features and "cnp_share_1h" in record.features
+    assert record.metadata["catalog"] == {"fingerprint": catalog.fingerprint, "toml": catalog.text}
+    assert parse_catalog(record.metadata["catalog"]["toml"]).fingerprint == catalog.fingerprint
+    with pytest.raises(CatalogMismatch, match=r"retrain under this catalog \(`fraudd train`\)"):
+        await activate_command(built, record.version)
+    assert not (await list_command(built))[0].active
+    await activate_command(extended, record.version)
+    assert (await list_command(built))[0].active

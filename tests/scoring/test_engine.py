@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 import pytest
 from prometheus_client import CollectorRegistry
+from structlog.testing import capture_logs
 
 from fraudd.features import FEATURES
 from fraudd.metrics import create_metrics
@@ -196,3 +197,24 @@ async def test_sagemaker_scores_the_model_columns_with_configured_thresholds(
     assert isinstance(scorer, SageMakerScorer) and scorer.endpoint == "fraudd-endpoint"
     assert scorer.thresholds == Thresholds(review=0.5, block=0.8)
     assert scorer._columns.tolist() == [3, 0]
+
+
+async def test_a_model_of_another_catalog_activated_while_running_is_never_scored(
+    trained: ModelRecord,
+) -> None:
+    """The consumer keeps the model it scores with (or the rules alone) and logs the refusal
+    once: the new model's features would be computed by another catalog than at training."""
+    engine = ModelEngine(_settings("local", model_poll_s=3600))
+    registry: Any = Registry(registered(trained, 3, review=0.5, block=0.95))
+    await engine._refresh_model(registry)
+    first = engine.scorer
+    other = registered(trained, 4, review=0.5, block=0.95)
+    other.metadata["catalog"] = {"fingerprint": "0" * 64, "toml": ""}
+    registry.records.append(other)
+    with capture_logs() as logs:
+        for _ in range(2):
+            engine.checked_at = float("-inf")
+            await engine._refresh_model(registry)
+    assert engine.scorer is first and first is not None and first.version == "3"
+    (refused,) = [e for e in logs if e["event"] == "scoring.model_refused"]
+    assert refused["version"] == 4 and "retrain under this catalog" in refused["reason"]

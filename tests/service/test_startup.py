@@ -11,7 +11,9 @@ from contextlib import AsyncExitStack
 import pytest
 
 from fraudd.deps import Deps, open_deps
+from fraudd.features import catalog_metadata
 from fraudd.localstack import StackInfo
+from fraudd.model.record import NewModel
 from fraudd.service import startup
 from fraudd.settings import Settings
 from fraudd.warehouse.migrate import migrate
@@ -77,3 +79,20 @@ async def test_actions_on_aws_needs_the_topic_arn(unmigrated: Deps) -> None:
     arn = "arn:aws:sns:eu-west-1:123456789012:fraudd-alerts"
     given = on_aws.derive(sns=on_aws.sns.derive(topic_arn=arn))
     await startup.check(dataclasses.replace(unmigrated, settings=given), ("actions",))
+
+
+async def test_a_consumer_refuses_an_active_model_of_another_catalog(unmigrated: Deps) -> None:
+    """Starting with a changed feature catalog and no model trained on it: one line saying to
+    retrain; the active model trained with the configured catalog starts."""
+    await migrate(unmigrated.warehouse, unmigrated.settings)  # type: ignore[arg-type]
+    catalog = unmigrated.settings.features.selected()
+    other = {"fingerprint": "0" * 64, "toml": ""}
+    async with unmigrated.warehouse.session() as session:
+        await session.register_model(NewModel("local", b"-", {"catalog": other}), activate=True)
+    with pytest.raises(startup.StartupError, match=r"^model 1 was trained with feature catalog "):
+        await startup.check(unmigrated, ("consumer",))
+    await startup.check(unmigrated, ("producer", "ingest", "actions"))  # they read no features
+    mine = {"catalog": catalog_metadata(catalog)}
+    async with unmigrated.warehouse.session() as session:
+        await session.register_model(NewModel("local", b"-", mine), activate=True)
+    await startup.check(unmigrated, ("consumer",))

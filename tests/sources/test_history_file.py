@@ -7,8 +7,11 @@ from pathlib import Path
 
 import pandas as pd
 
+from fraudd.records import Swipe, parse_record
+from fraudd.settings import OwnField
 from fraudd.simulator import Timeline, write_csv, write_handbook_csv
 from fraudd.sources.history_file import ReplaySource
+from fraudd.tasks.producer import to_swipe
 from tests.history.conftest import SMALL
 
 
@@ -69,3 +72,33 @@ def test_speedup_paces_by_event_time(tmp_path: Path) -> None:
     due = frame[frame["tx_time"] <= start + pd.Timedelta(hours=2)]
     assert len(first) + len(more) == len(due)
     assert clock == start.to_pydatetime() + dt.timedelta(hours=2)
+
+
+def test_declared_fields_travel_from_the_file_to_the_wire(tmp_path: Path) -> None:
+    own = (
+        OwnField(name="merchant_country", type="string", required=True, description="country"),
+        OwnField(name="card_present", type="boolean", description="chip or swipe"),
+        OwnField(name="opened_at", type="timestamp", description="account opened"),
+    )
+    frame = Timeline(SMALL).days(0, 1).iloc[:3]
+    path = tmp_path / "own.csv"
+    write_csv(frame, path)
+    text = pd.read_csv(path, dtype=str, keep_default_na=False)
+    text["merchant_country"] = ["FR", "DE", ""]  # the last row lacks a required field
+    text["card_present"] = ["t", "", "t"]
+    text["opened_at"] = ["2020-01-02T03:04:05Z", "", ""]
+    text.to_csv(path, index=False)
+    with ReplaySource(path, chunk_rows=10, own=own) as source:
+        drafts = source.take(10)
+    assert source.rejected == {"bad_field": 1}
+    opened = dt.datetime(2020, 1, 2, 3, 4, 5, tzinfo=dt.UTC)
+    assert [d.fields for d in drafts] == [
+        {"merchant_country": "FR", "card_present": True, "opened_at": opened},
+        {"merchant_country": "DE"},
+    ]
+    wire = [to_swipe(d, dt.datetime.now(dt.UTC)).to_bytes() for d in drafts]
+    parsed = [parse_record(w, drafts[0].tx_time, own=own) for w in wire]
+    assert [p.fields for p in parsed if isinstance(p, Swipe)] == [
+        {"merchant_country": "FR", "card_present": True, "opened_at": opened},
+        {"merchant_country": "DE", "card_present": None, "opened_at": None},
+    ]

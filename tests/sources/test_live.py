@@ -8,9 +8,13 @@ from dataclasses import replace
 import pandas as pd
 
 from fraudd.history.synthetic import simulate_into_warehouse
+from fraudd.localstack import StackInfo
+from fraudd.settings import Settings
 from fraudd.simulator import Timeline
 from fraudd.sources.live import LiveSource, drafts_from_frame, live_source_from_warehouse
-from tests.history.conftest import SMALL, HistoryDb
+from fraudd.warehouse import opened_warehouse
+from fraudd.warehouse.migrate import migrate
+from tests.history.conftest import SMALL, HistoryDb, schema_settings
 
 DAYS = 5
 
@@ -84,3 +88,32 @@ async def test_live_mode_plays_the_configured_fraud_mode(history_db: HistoryDb) 
     # The same seed's handbook timeline may be stored beside it: their ids never meet.
     summary = await simulate_into_warehouse(history_db.wh, history_db.settings, SMALL, DAYS)
     assert summary.load is not None and summary.load.loaded == summary.transactions
+
+
+async def test_simulated_history_and_live_traffic_fill_the_same_declared_field(
+    local_stack: tuple[Settings, StackInfo],
+) -> None:
+    declared = {
+        "card_present": {"type": "boolean", "description": "chip or swipe"},
+        "merchant_country": {"type": "string", "description": "not simulated: left empty"},
+    }
+    settings = schema_settings(local_stack[0].derive(fields={"declared": declared}))
+    async with opened_warehouse(settings) as wh:
+        try:
+            await migrate(wh.pool, settings)
+            await simulate_into_warehouse(wh, settings, SMALL, 2)
+            async with wh.acquire() as conn:
+                rows = await conn.fetch(
+                    f"SELECT channel, card_present, merchant_country "
+                    f"FROM {settings.warehouse.schema_name}.transactions"
+                )
+            source = await live_source_from_warehouse(wh, settings)
+        finally:
+            async with wh.acquire() as conn:
+                await conn.execute(f"DROP SCHEMA {settings.warehouse.schema_name} CASCADE")
+    assert rows and all(r.card_present == (r.channel != "ecom") for r in rows)
+    assert {r.merchant_country for r in rows} == {None}
+    assert source is not None
+    drafts = source.take(200)
+    assert all(d.fields == {"card_present": d.channel != "ecom"} for d in drafts)
+    assert {d.channel for d in drafts} > {"ecom"}  # both values occur

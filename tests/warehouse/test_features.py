@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from pathlib import Path
 
 import pytest
 import sqlglot
 
 from fraudd.features import FEATURES
+from fraudd.settings import Settings
 from fraudd.warehouse.features import (
     FEATURE_LOOKBACK,
     bind,
@@ -21,6 +23,7 @@ from fraudd.warehouse.features import (
     serving_call,
     training_call,
 )
+from fraudd.warehouse.session import Statements
 
 START = dt.datetime(2018, 5, 1, tzinfo=dt.UTC)
 
@@ -48,7 +51,7 @@ def test_the_lookback_covers_every_feature_window(dialect: str) -> None:
 def test_every_redshift_scan_of_transactions_has_constant_tx_time_bounds() -> None:
     """Zone maps prune only on constant predicates on the sort key: every scan of transactions
     in the Redshift feature SQL carries bound parameters on tx_time, not only join conditions.
-    The batch is read once, and the windows join one bounded scan ``u`` (features_windows.sql)."""
+    The batch is read once, and the windows join one bounded scan ``u`` (feature_sql.py)."""
     queries = feature_queries("redshift", "fraudd")
     for sql, low, high in ((queries.serving, "first", "last"), (queries.training, "start", "end")):
         base = rf"FROM fraudd\.transactions t\n\s+WHERE [^\n]*\n\s+AND t\.tx_time >= /\*{low}\*/%s"
@@ -106,3 +109,22 @@ def test_scoring_sql_takes_only_identifiers() -> None:
             scoring_sql(serving, schema, function, features)
     sql = scoring_sql(serving + ";\n", "fraudd", "fraudd_predict", ["amount"])
     assert sql.endswith("\n) f") and ";" not in sql[-10:]  # the query's own ; would end it early
+
+
+def test_a_catalog_wider_than_the_built_in_one_bounds_its_scans_by_its_own_lookback(
+    tmp_path: Path,
+) -> None:
+    """A user's 60-day window: the pool's queries carry its look-back, and the Redshift scans
+    start 60 days before the batch, not the built-in 37 (which would silently drop rows)."""
+    path = tmp_path / "wide.toml"
+    path.write_text(
+        '[[feature]]\nname = "card_count_60d"\nkind = "window"\nentity = "card"\n'
+        'function = "count"\nwindow = "60d"\nreason = "{card_count_60d:.0f} swipes"\n'
+    )
+    settings = Settings().derive(features={"catalog": path, "mode": "extend"})
+    queries = Statements("redshift", settings).features
+    assert queries.lookback == dt.timedelta(days=60) > FEATURE_LOOKBACK
+    _, params = serving_call(queries.serving, ["t1"], START, START, queries.lookback)
+    assert START - dt.timedelta(days=60) in params
+    _, params = training_call(queries.training, START, START, queries.lookback)
+    assert START - dt.timedelta(days=60) in params

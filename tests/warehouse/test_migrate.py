@@ -140,3 +140,41 @@ async def test_a_dialect_without_migrations_is_refused(
     (tmp_path / "redshift").mkdir()
     with pytest.raises(WarehouseError, match="no migrations for dialect postgres"):
         await migrate(wh, full_settings, root=tmp_path)
+
+
+def _with_fields(settings: Settings, **types: str) -> Settings:
+    declared = {name: {"type": t, "description": name} for name, t in types.items()}
+    return settings.derive(fields={"declared": declared})
+
+
+async def _columns(wh: Pool) -> dict[str, str]:
+    async with wh.acquire() as conn:
+        rows = await conn.fetch(
+            "SELECT column_name, data_type FROM information_schema.columns "
+            "WHERE table_schema = %s AND table_name = 'transactions'",
+            wh.schema,
+        )
+    return {r.column_name: r.data_type for r in rows}
+
+
+async def test_migrate_adds_each_declared_field_as_a_typed_column(
+    wh: Pool, full_settings: Settings
+) -> None:
+    await migrate(wh, full_settings)
+    before = await _columns(wh)
+    one = _with_fields(full_settings, merchant_country="string")
+    await migrate(wh, one)
+    both = _with_fields(full_settings, merchant_country="string", seen_at="timestamp")
+    await migrate(wh, both)
+    await migrate(wh, both)  # idempotent
+    added = {k: v for k, v in (await _columns(wh)).items() if k not in before}
+    assert added == {"merchant_country": "text", "seen_at": "timestamp with time zone"}
+
+
+async def test_migrate_refuses_a_declared_field_whose_type_changed(
+    wh: Pool, full_settings: Settings
+) -> None:
+    await migrate(wh, _with_fields(full_settings, device_score="number"))
+    with pytest.raises(WarehouseError, match="field device_score: declared as boolean but"):
+        await migrate(wh, _with_fields(full_settings, device_score="boolean"))
+    assert (await _columns(wh))["device_score"] == "double precision"

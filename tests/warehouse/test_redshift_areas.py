@@ -8,23 +8,37 @@ from __future__ import annotations
 import pytest
 from sqlglot import exp
 
+from fraudd.settings import OwnField
+from fraudd.warehouse import columns
 from fraudd.warehouse.sqlfiles import load_statement, statement_names
 from tests.redshift.test_redshift_sql import code, parse
 from tests.redshift.unsupported import findings
 
 AREAS = ("models", "history", "evaluation", "migrate")
 COPY = {"uri": "s3://bucket/p/fraudd-load-1/", "iam_role": "default", "region": "eu-west-1"}
+EXTRA = {"copy_staging": COPY, "add_column": {"column": "country", "column_type": "VARCHAR(256)"}}
+OWN = (
+    OwnField(name="country", type="string", description="country"),
+    OwnField(name="present", type="boolean", description="card present"),
+)
 
 
 def _texts() -> dict[str, str]:
     texts = {}
     for area in AREAS:
         for name in statement_names("redshift", area):
-            extra = COPY if name == "copy_staging" else {}
+            extra = EXTRA.get(name, {})
             texts[f"{area}.{name}"] = load_statement(
                 "redshift", area, name, schema="fraudd", **extra
             )
+            texts[f"{area}.{name} (declared fields)"] = load_statement(
+                "redshift", area, name, schema="fraudd", **{**extra, **own_fragments(OWN)}
+            )
     return texts
+
+
+def own_fragments(own: tuple[OwnField, ...]) -> dict[str, str]:
+    return dict(columns.own_fragments("redshift", own))
 
 
 @pytest.mark.parametrize(("name", "text"), list(_texts().items()))
@@ -53,7 +67,7 @@ def test_no_placeholder_hides_in_a_comment(dialect: str) -> None:
     comments): a statement's comments must not hold one."""
     for area in AREAS:
         for name in statement_names(dialect, area):  # type: ignore[arg-type]
-            extra = COPY if name == "copy_staging" else {}
+            extra = EXTRA.get(name, {})
             text = load_statement(dialect, area, name, schema="fraudd", **extra)  # type: ignore[arg-type]
             comments = "".join(line for line in text.splitlines() if line.lstrip().startswith("--"))
             assert "%s" not in comments, f"{dialect} {area}.{name}"

@@ -14,7 +14,7 @@ from pydantic import ValidationError
 from fraudd import aws
 from fraudd.history.columns import NORMAL_COLUMNS
 from fraudd.localstack import StackInfo
-from fraudd.settings import RedshiftSettings, Settings, WarehouseSettings
+from fraudd.settings import OwnField, RedshiftSettings, Settings, WarehouseSettings
 from fraudd.warehouse import WarehouseError
 from fraudd.warehouse.history import RedshiftBulkLoad
 from fraudd.warehouse.redshift_s3 import S3Stager, StagingConfigError, copy_statement, staging_uri
@@ -32,6 +32,9 @@ def test_copy_statement_names_the_prefix_role_and_format() -> None:
     )
     default = code(copy_statement("s3://bucket/", "default", "us-east-1"))
     assert "IAM_ROLE default FORMAT" in default
+    own = (OwnField(name="merchant_country", type="string", description="country"),)
+    declared = code(copy_statement("s3://b-1/p/x/", ROLE, "eu-west-1", own))
+    assert f"({columns}, merchant_country) FROM" in declared  # the staged rows end with them
 
 
 @pytest.mark.parametrize(

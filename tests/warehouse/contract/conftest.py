@@ -15,7 +15,6 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from fraudd.history.columns import NORMAL_COLUMNS
 from fraudd.localstack import StackInfo
 from fraudd.settings import Settings
 from fraudd.warehouse.history import STAGING, BulkLoad, RedshiftBulkLoad
@@ -77,7 +76,7 @@ def stage_by_insert(monkeypatch: pytest.MonkeyPatch) -> None:
     """The Redshift load's staging step without S3: the same rows, by multi-row INSERTs."""
 
     async def copy_into_staging(self: BulkLoad, chunks: AsyncIterable[str]) -> int:
-        return await self.conn.copy_csv(f"pg_temp.{STAGING}", NORMAL_COLUMNS, chunks)
+        return await self.conn.copy_csv(f"pg_temp.{STAGING}", self.staged_columns, chunks)
 
     monkeypatch.setattr(RedshiftBulkLoad, "copy_into_staging", copy_into_staging)
     monkeypatch.setattr(RedshiftBulkLoad, "__aenter__", BulkLoad.__aenter__)

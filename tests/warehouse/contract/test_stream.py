@@ -6,12 +6,21 @@ them (bounded polls, quarantined records, stage timings)."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 
 from fraudd.warehouse import WatermarkConflict
 from fraudd.warehouse.stream import Advance, DeadLetter, Decided, DecidedBatch, Watermark
-from tests.warehouse.contract.env import BASE, SHARD_A, SHARD_B, ContractEnv, record, swipe
+from tests.warehouse.contract.env import (
+    BASE,
+    SHARD_A,
+    SHARD_B,
+    ContractEnv,
+    open_contract_env,
+    record,
+    swipe,
+)
 
 
 async def test_pending_reads_past_each_watermark_in_order_with_aware_times(
@@ -183,3 +192,45 @@ async def test_a_decided_batch_times_its_stages_in_the_product_metric(
     sample = contract.deps.metrics.registry.get_sample_value
     for name in ("read", "store", "velocity", "write"):
         assert sample("fraudd_consumer_stage_seconds_count", {"stage": name}) == 1, name
+
+
+OWN_FIELDS = {
+    "declared": {
+        "merchant_country": {"type": "string", "required": True, "description": "country"},
+        "device_score": {"type": "number", "description": "risk score"},
+        "card_present": {"type": "boolean", "description": "chip or swipe"},
+        "opened_at": {"type": "timestamp", "description": "account opened"},
+    }
+}
+
+
+async def test_declared_fields_are_typed_columns_of_transactions(
+    warehouse_implementation: str, local_stack: Any
+) -> None:
+    env = await open_contract_env(
+        local_stack, warehouse_implementation, ("consumer",), fields=OWN_FIELDS
+    )
+    opened = datetime(2020, 2, 3, 4, 5, 6, tzinfo=UTC)
+    own = env.settings.fields.declared
+    full = {"merchant_country": "FR", "device_score": 0.25, "card_present": False,
+            "opened_at": opened}  # fmt: skip
+    sparse = {"merchant_country": "DE", "device_score": None, "card_present": None,
+              "opened_at": None}  # fmt: skip
+    try:
+        async with env.deps.warehouse.session() as s, s.transaction():
+            stored = await s.store_transactions(
+                [swipe("f1").model_copy(update={"fields": full}),
+                 swipe("f2").model_copy(update={"fields": sparse})]
+            )  # fmt: skip
+        rows = await env.rows(
+            "SELECT tx_id, merchant_country, device_score, card_present, opened_at "
+            "FROM {schema}.transactions ORDER BY tx_id"
+        )
+    finally:
+        await env.stack.aclose()
+    assert [f.name for f in own] == list(full)
+    assert stored == {"f1", "f2"}
+    assert [tuple(r) for r in rows] == [
+        ("f1", "FR", 0.25, False, opened),
+        ("f2", "DE", None, None, None),
+    ]

@@ -4,6 +4,7 @@ SQL's look-back (whose text is tests/warehouse/test_features.py's)."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 import numpy as np
@@ -11,7 +12,6 @@ import pandas as pd
 import pytest
 
 from fraudd.features import FEATURES, TRAINING_COLUMNS
-from fraudd.warehouse import features as feature_sql
 from fraudd.warehouse.labels import Label
 from tests.warehouse.contract.env import HISTORY_START as START
 from tests.warehouse.contract.env import swipe
@@ -68,7 +68,8 @@ async def test_a_lookback_too_short_changes_the_redshift_features(
     end = START + dt.timedelta(hours=12)
     async with area_db.wh.session() as s:
         full = pd.DataFrame(await s.training_rows(START, end), columns=list(TRAINING_COLUMNS))
-        monkeypatch.setattr(feature_sql, "FEATURE_LOOKBACK", dt.timedelta(hours=720))
+        short = dataclasses.replace(s.features, lookback=dt.timedelta(hours=720))
+        monkeypatch.setattr(s.statements, "features", short)  # type: ignore[attr-defined]
         cut = pd.DataFrame(await s.training_rows(START, end), columns=list(TRAINING_COLUMNS))
     assert (full["term_count_30d"] > cut["term_count_30d"]).any()
     assert (full["cust_count_30d"] == cut["cust_count_30d"]).all()

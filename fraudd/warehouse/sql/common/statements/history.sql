@@ -45,9 +45,9 @@ ORDER BY line
 -- name: insert_transactions
 -- Parameter: the rows' source.
 INSERT INTO {schema}.transactions (tx_id, tx_time, customer_id, terminal_id, card_token, last4,
-    amount, merchant_category, channel, currency, terminal_x, terminal_y, source)
+    amount, merchant_category, channel, currency, terminal_x, terminal_y{own_names:columns}, source)
 SELECT s.tx_id, s.tx_time, s.customer_id, s.terminal_id, s.card_token, s.last4, s.amount,
-    s.merchant_category, s.channel, s.currency, s.terminal_x, s.terminal_y, %s
+    s.merchant_category, s.channel, s.currency, s.terminal_x, s.terminal_y{own_staged:columns}, %s
 FROM fraudd_history_staging s
 WHERE NOT EXISTS (SELECT 1 FROM fraudd_history_rejects r WHERE r.line = s.line)
 

@@ -26,3 +26,13 @@ VALUES (%s, %s, %s, %s)
 -- name: drop_schema
 -- Everything of the schema (the demo starts each run from a fresh one).
 DROP SCHEMA IF EXISTS {schema} CASCADE
+
+-- name: transaction_columns
+-- The columns of transactions and their types: fraudd migrate adds the declared fields missing
+-- here (fraudd.warehouse.migrate.add_own_columns).
+SELECT column_name, data_type FROM information_schema.columns
+WHERE table_schema = %s AND table_name = 'transactions'
+
+-- name: add_column
+-- A declared field (fraudd.fields); nullable, so rows stored before its declaration stay valid.
+ALTER TABLE {schema}.transactions ADD COLUMN {column} {column_type:columns}

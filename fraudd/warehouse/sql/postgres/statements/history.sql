@@ -1,7 +1,7 @@
 -- name: create_staging
 -- A history row (fraudd.columns.HISTORY_ROW): the file's line, then the columns of transactions
 -- and labels in their PostgreSQL types. Filled by COPY ... FROM STDIN.
-CREATE TEMP TABLE fraudd_history_staging ({history_ddl:columns})
+CREATE TEMP TABLE fraudd_history_staging ({history_ddl:columns}{own_ddl:columns})
 
 -- name: create_rejects
 CREATE TEMP TABLE fraudd_history_rejects (line bigint NOT NULL, reason text NOT NULL)

@@ -36,11 +36,11 @@ CROSS JOIN LATERAL (
 -- The primary key decides which tx_ids are new; RETURNING names them.
 INSERT INTO {schema}.transactions
     (tx_id, tx_time, customer_id, terminal_id, card_token, last4, amount, merchant_category,
-     channel, currency, terminal_x, terminal_y, produced_at, source)
+     channel, currency, terminal_x, terminal_y, produced_at{own_names:columns}, source)
 SELECT *, 'stream' FROM unnest(
     %b::text[], %b::timestamptz[], %b::text[], %b::text[], %b::text[], %b::text[],
     %b::numeric[], %b::text[], %b::text[], %b::text[], %b::float8[], %b::float8[],
-    %b::timestamptz[]
+    %b::timestamptz[]{own_arrays:columns}
 )
 ON CONFLICT (tx_id) DO NOTHING
 RETURNING tx_id

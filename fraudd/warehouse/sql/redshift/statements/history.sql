@@ -1,7 +1,7 @@
 -- name: create_staging
 -- A history row (fraudd.columns.HISTORY_ROW): the file's line, then the columns of transactions
 -- and labels in their Redshift types. Filled by COPY from S3 (fraudd.warehouse.redshift.s3stage).
-CREATE TEMP TABLE fraudd_history_staging ({history_ddl:columns})
+CREATE TEMP TABLE fraudd_history_staging ({history_ddl:columns}{own_ddl:columns})
 
 -- name: create_rejects
 CREATE TEMP TABLE fraudd_history_rejects (line BIGINT NOT NULL, reason VARCHAR(32) NOT NULL)
@@ -20,6 +20,6 @@ LOCK {schema}.transactions, {schema}.labels
 -- fraudd.warehouse.redshift.s3stage. Columns: fraudd.columns.HISTORY_ROW, in order.
 -- https://docs.aws.amazon.com/redshift/latest/dg/r_COPY.html (CSV, GZIP, EMPTYASNULL,
 -- TIMEFORMAT 'auto', REGION).
-COPY fraudd_history_staging ({history_names:columns})
+COPY fraudd_history_staging ({history_names:columns}{own_names:columns})
 FROM {uri:literal} IAM_ROLE {iam_role:iam_role}
 FORMAT AS CSV GZIP EMPTYASNULL TIMEFORMAT 'auto' REGION {region:literal}

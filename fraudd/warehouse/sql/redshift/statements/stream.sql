@@ -60,11 +60,11 @@ WHERE tx_time BETWEEN %s AND %s AND tx_id IN (/*ids*/)
 -- name: insert_transactions
 INSERT INTO {schema}.transactions
     (tx_id, tx_time, customer_id, terminal_id, card_token, last4, amount, merchant_category,
-     channel, currency, terminal_x, terminal_y, produced_at, source)
+     channel, currency, terminal_x, terminal_y, produced_at{own_names:columns}, source)
 VALUES
 
 -- name: transaction_row
-(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, 'stream')
+(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s{own_params:columns}, 'stream')
 
 -- name: insert_decisions
 INSERT INTO {schema}.decisions

@@ -1,0 +1,37 @@
+"""The feature catalog: every feature one declaration (``catalog.toml``), checked as a whole.
+
+At the bottom of the package's dependency order (it imports only :mod:`fraudd.columns`), and
+free of SQL: the warehouse compiles a catalog into each dialect's feature SQL
+(:mod:`fraudd.warehouse.feature_sql`), :mod:`fraudd.features` derives the model's
+inputs and reason wording from it.
+"""
+
+from fraudd.feature_catalog.catalog import (
+    BUILT_IN,
+    RICH,
+    Catalog,
+    CatalogError,
+    CatalogMode,
+    built_in,
+    checked,
+    load_catalog,
+    parse_catalog,
+    selected,
+)
+from fraudd.feature_catalog.models import Declaration, WindowFeature, duration
+
+__all__ = [
+    "BUILT_IN",
+    "RICH",
+    "Catalog",
+    "CatalogError",
+    "CatalogMode",
+    "Declaration",
+    "WindowFeature",
+    "built_in",
+    "checked",
+    "duration",
+    "load_catalog",
+    "parse_catalog",
+    "selected",
+]

@@ -1,0 +1,298 @@
+"""Each dialect's feature queries, assembled from the shared expressions of
+:mod:`fraudd.warehouse.feature_sql`.
+
+* PostgreSQL serving: one ``LATERAL`` subquery per scan, bounded by an index range
+  ``(key, tx_time)``, so a batch costs what its windows hold, never the size of the history.
+* PostgreSQL training: window frames (``RANGE``, inclusive at both ends, so ``(t - n, t]`` is
+  ``n - 1 microsecond PRECEDING``) for what frames can compute; the aggregates over known frauds
+  (and distinct counts, ``since_*``) join per transaction, bounded by key and time, which
+  checks ``labelled_at`` against each t exactly as serving does.
+* Redshift (both paths): no interval frames, so each scan is a self-join of the batch ``b`` with
+  one scan ``u`` of ``transactions`` bounded by constants on its sort key (``scan_from``,
+  ``scan_to``): zone maps prune only on such predicates
+  (https://docs.aws.amazon.com/redshift/latest/dg/t_Sorting_data.html). Divisions run in
+  float8: Redshift's numeric division keeps few decimals. It also runs on PostgreSQL.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from fraudd.feature_catalog.plan import Agg, Expr, Group
+from fraudd.warehouse.feature_sql import (
+    AND_ON,
+    UNITS,
+    FeatureSql,
+    conditions,
+    interval,
+    join_kinds,
+    summed,
+    window_bounds,
+)
+
+_PG_AGG = {"count": "count(*)", "sum": "sum({c})", "sumsq": "sum({c} * {c})", "min": "min({c})",
+           "max": "max({c})", "distinct": "count(DISTINCT {c})"}  # fmt: skip
+POSTGRES_INDEXED = ("customer_id", "terminal_id")
+"""The keys with a ``(key, tx_time)`` index on PostgreSQL (migration 0003): a serving window
+keyed by another field reads the whole table for each transaction of a batch."""
+_RS_AGG = {"sum": "SUM({v})", "sumsq": "SUM({v})", "min": "MIN({v})", "max": "MAX({v})",
+           "distinct": "COUNT(DISTINCT {v})"}  # fmt: skip
+
+
+def pg_aggregate(agg: Agg, conds: list[str], alias: str = "u") -> str:
+    """``sum(u.amount) FILTER (WHERE ...)``."""
+    text = _PG_AGG[agg.function].format(c=summed(agg, alias))
+    return f"{text} FILTER (WHERE {' AND '.join(conds)})" if conds else text
+
+
+class PostgresFeatureSql(FeatureSql):
+    """PostgreSQL: numeric until the final ``::float8``, so both paths give the same bits."""
+
+    def to_float(self, text: str) -> str:
+        return f"({text})::float8"
+
+    def op_mean(self, total: Expr, n: Expr) -> tuple[str, str]:
+        (s, ks), (c, _) = self.expr(total), self.expr(n)
+        return f"({s} / NULLIF({c}, 0))", join_kinds((ks, "num"))
+
+    def op_std(self, squares: Expr, total: Expr, n: Expr) -> tuple[str, str]:
+        (q, kq), (s, ks), (c, _) = self.expr(squares), self.expr(total), self.expr(n)
+        variance = f"({q} - {s} * {s} / NULLIF({c}, 0)) / NULLIF({c} - 1, 0)"
+        return f"sqrt(GREATEST(0, {variance}))", join_kinds((kq, ks, "num"))
+
+    def op_ratio(self, x: Expr, y: Expr) -> tuple[str, str]:
+        (a, ka), (b, kb) = self.expr(x), self.expr(y)
+        if ka == kb == "int":
+            return f"({self.to_float(a)} / NULLIF({b}, 0))", "float"
+        return f"({a} / NULLIF({b}, 0))", join_kinds((ka, kb))
+
+    def op_zscore(self, x: Expr, mean: Expr, std: Expr) -> tuple[str, str]:
+        (a, ka), (m, km), (s, ks) = self.expr(x), self.expr(mean), self.expr(std)
+        return f"(({a} - {m}) / NULLIF({s}, 0))", join_kinds((ka, km, ks, "num"))
+
+    def op_since(self, when: Expr, unit: str) -> tuple[str, str]:
+        return f"(extract(epoch FROM a.tx_time - {self.expr(when)[0]}){UNITS[unit]})", "num"
+
+    def serving(self) -> str:
+        """Features of a batch (``tx_ids``, tx_times in ``[first, last]``) already inserted."""
+        laterals = "".join(self._lateral(i, g) for i, g in enumerate(self.plan.groups))
+        fields = ", ".join(f"b.{f}" for f in self.plan.fields)
+        aggs = self.projections(lambda i, _: f"g{i}")
+        return (
+            f"SELECT a.tx_id,\n{self.select_list()}\nFROM (\n"
+            f"    SELECT {fields}{', ' + aggs if aggs else ''}\n"
+            f"    FROM {{schema}}.transactions b{laterals}\n"
+            "    WHERE b.tx_id = ANY(/*tx_ids*/%s::text[])\n"
+            "      AND b.tx_time BETWEEN /*first*/%s AND /*last*/%s\n) a\n"
+        )
+
+    def _lateral(self, index: int, group: Group) -> str:
+        aggs = ",\n               ".join(
+            f"{pg_aggregate(agg, conditions(agg, group.reach))} AS {name}"
+            for agg, name in group.aggs.items()
+        )
+        labels = (
+            "\n        LEFT JOIN {schema}.labels l ON l.tx_id = u.tx_id AND l.is_fraud"
+            if group.labelled
+            else ""
+        )
+        bounds = "\n          AND ".join(
+            [f"u.{group.key} = b.{group.key}", *window_bounds(group, group.reach)]
+        )
+        return (
+            f"\n    CROSS JOIN LATERAL (\n        SELECT {aggs}\n"
+            f"        FROM {{schema}}.transactions u{labels}\n"
+            f"        WHERE {bounds}\n    ) g{index}"
+        )
+
+    def training(self) -> str:
+        """Features and label of every transaction with ``start <= tx_time < end``."""
+        fields = dict.fromkeys((*self.plan.fields, *self.plan.scan_fields()))
+        joins = [
+            self._join_cte(i, g, known)
+            for i, g in enumerate(self.plan.groups)
+            for known in (True, False)
+        ]
+        ctes = [
+            "p AS (\n    SELECT /*start*/%s::timestamptz AS start_at, "
+            "/*end*/%s::timestamptz AS end_at\n)",
+            f"tx AS (\n    SELECT {', '.join(f't.{f}' for f in fields)}\n    FROM p\n"
+            f"    JOIN {{schema}}.transactions t\n      ON {self._scan('t')}\n)",
+            self._frames(),
+            *self._frauds(),
+            *(cte for cte, _ in joins if cte),
+        ]
+        own = ", ".join(f"w.{f}" for f in self.plan.fields)
+        aggs = self.projections(self._source)
+        left = "".join(f"    LEFT JOIN {n} ON {n}.tx_id = w.tx_id\n" for _, n in joins if n)
+        return (
+            "WITH " + ",\n".join(ctes) + "\n"
+            f"SELECT a.tx_id, a.tx_time, a.customer_id, a.card_token,\n{self.select_list()}\n"
+            "     , a.is_fraud\nFROM (\n"
+            f"    SELECT {own}, COALESCE(lb.is_fraud, false) AS is_fraud"
+            f"{', ' + aggs if aggs else ''}\n    FROM w\n    CROSS JOIN p\n{left}"
+            "    LEFT JOIN {schema}.labels lb ON lb.tx_id = w.tx_id\n"
+            "    WHERE w.tx_time >= p.start_at\n) a\nORDER BY a.tx_time, a.tx_id\n"
+        )
+
+    def _scan(self, alias: str) -> str:
+        reach = interval(self.plan.lookback)
+        return f"{alias}.tx_time > p.start_at - {reach} AND {alias}.tx_time < p.end_at"
+
+    @staticmethod
+    def framed(agg: Agg) -> bool:
+        """True when a window frame computes ``agg`` (no label, no strictly-before-t)."""
+        plain = not agg.known_fraud and not agg.strict
+        return plain and agg.function in ("count", "sum", "sumsq", "min", "max")
+
+    def _source(self, index: int, agg: Agg) -> str:
+        if self.framed(agg):
+            return "w"
+        return f"g{index}{'f' if agg.known_fraud else 't'}"
+
+    def _frames(self) -> str:
+        """The framed aggregates: one named window per (key, reach, delay)."""
+        windows: dict[tuple[str, timedelta, timedelta], str] = {}
+        aggs = []
+        for group in self.plan.groups:
+            for agg, name in group.aggs.items():
+                if self.framed(agg):
+                    frame = windows.setdefault(
+                        (group.key, agg.reach, group.delay), f"w{len(windows)}"
+                    )
+                    conds = conditions(agg, agg.reach, "tx")
+                    aggs.append(f"{pg_aggregate(agg, conds, 'tx')} OVER {frame} AS {name}")
+        defs = [
+            f'{name} AS (PARTITION BY {key} COLLATE "C" ORDER BY tx_time RANGE BETWEEN '
+            f"{interval(reach)} - interval '1 microsecond' PRECEDING AND "
+            f"{f'{interval(delay)} PRECEDING' if delay else 'CURRENT ROW'})"
+            for (key, reach, delay), name in windows.items()
+        ]
+        listed = "".join(f",\n           {a}" for a in aggs)
+        window = "\n    WINDOW\n        " + ",\n        ".join(defs) if defs else ""
+        return f"w AS (\n    SELECT tx.*{listed}\n    FROM tx{window}\n)"
+
+    def _frauds(self) -> list[str]:
+        if not any(g.labelled for g in self.plan.groups):
+            return []
+        fields = ", ".join(f"u.{f}" for f in self.plan.scan_fields())
+        return [
+            f"frauds AS (\n    SELECT {fields}, l.labelled_at\n    FROM p\n"
+            f"    JOIN {{schema}}.transactions u\n      ON {self._scan('u')}\n"
+            "    JOIN {schema}.labels l ON l.tx_id = u.tx_id\n    WHERE l.is_fraud\n)"
+        ]
+
+    def _join_cte(self, index: int, group: Group, known: bool) -> tuple[str, str]:
+        """The aggregates of ``group`` frames cannot compute: over the transactions, or over
+        the frauds known at t (``known``), joined per transaction."""
+        mine = {
+            a: n for a, n in group.aggs.items() if not self.framed(a) and a.known_fraud == known
+        }
+        if not mine:
+            return "", ""
+        name = f"g{index}{'f' if known else 't'}"
+        reach = max(a.reach for a in mine)
+        aggs = ",\n           ".join(
+            f"{pg_aggregate(a, conditions(a, reach, known=False))} AS {n}" for a, n in mine.items()
+        )
+        on = [f"u.{group.key} = b.{group.key}", *window_bounds(group, reach)]
+        on += ["u.labelled_at <= b.tx_time"] if known else []
+        return (
+            f"{name} AS (\n    SELECT b.tx_id,\n           {aggs}\n    FROM p\n"
+            f"    JOIN tx b ON b.tx_time >= p.start_at\n    JOIN {'frauds' if known else 'tx'} u\n"
+            f"      ON {AND_ON.join(on)}\n"
+            "    GROUP BY b.tx_id\n)",
+            name,
+        )
+
+
+class RedshiftFeatureSql(FeatureSql):
+    """Redshift: self-joins on one bounded scan; divisions in float8."""
+
+    extract = "EXTRACT"
+
+    def to_float(self, text: str) -> str:
+        return f"CAST({text} AS FLOAT8)"
+
+    def op_mean(self, total: Expr, n: Expr) -> tuple[str, str]:
+        return f"({self.f(total)} / NULLIF({self.expr(n)[0]}, 0))", "float"
+
+    def op_std(self, squares: Expr, total: Expr, n: Expr) -> tuple[str, str]:
+        s, c = self.f(total), self.expr(n)[0]
+        variance = f"({self.f(squares)} - {s} * {s} / NULLIF({c}, 0)) / NULLIF({c} - 1, 0)"
+        return f"SQRT(GREATEST(0, {variance}))", "float"
+
+    def op_ratio(self, x: Expr, y: Expr) -> tuple[str, str]:
+        return f"({self.f(x)} / NULLIF({self.expr(y)[0]}, 0))", "float"
+
+    def op_zscore(self, x: Expr, mean: Expr, std: Expr) -> tuple[str, str]:
+        return f"(({self.f(x)} - {self.f(mean)}) / NULLIF({self.f(std)}, 0))", "float"
+
+    def op_since(self, when: Expr, unit: str) -> tuple[str, str]:
+        ts = self.expr(when)[0]
+        span = f"EXTRACT(epoch FROM a.tx_time) - EXTRACT(epoch FROM {ts})"
+        return f"(({span}){UNITS[unit]})", "asis"
+
+    def serving(self) -> str:
+        """Features of a batch; ``scan_from``/``scan_to`` bound the scan of the windows."""
+        batch = (
+            "WHERE t.tx_id IN (/*tx_ids:list*/%s)\n      AND t.tx_time >= /*first*/%s\n"
+            "      AND t.tx_time <= /*last*/%s"
+        )
+        return f"{self._with(batch)}SELECT a.tx_id,\n{self.select_list()}\nFROM a\n"
+
+    def training(self) -> str:
+        """Features and label of every transaction with ``start <= tx_time < end``."""
+        batch = "WHERE t.tx_time >= /*start*/%s\n      AND t.tx_time < /*end*/%s"
+        return (
+            f"{self._with(batch)}SELECT a.tx_id, a.tx_time, a.customer_id, a.card_token,\n"
+            f"{self.select_list()}\n     , COALESCE(lb.is_fraud, false) AS is_fraud\nFROM a\n"
+            "LEFT JOIN {schema}.labels lb ON lb.tx_id = a.tx_id\nORDER BY a.tx_time, a.tx_id\n"
+        )
+
+    def _with(self, batch: str) -> str:
+        fields = ", ".join(f"t.{f}" for f in self.plan.fields)
+        scan = ", ".join(f"s.{f}" for f in self.plan.scan_fields())
+        ctes = [
+            f"b AS (\n    SELECT {fields}\n    FROM {{schema}}.transactions t\n    {batch}\n)",
+            f"u AS (\n    SELECT {scan}\n    FROM {{schema}}.transactions s\n"
+            "    WHERE s.tx_time > /*scan_from*/%s AND s.tx_time <= /*scan_to*/%s\n)",
+            *(self._group(i, g) for i, g in enumerate(self.plan.groups)),
+        ]
+        own = ", ".join(f"b.{f}" for f in self.plan.fields)
+        aggs = self.projections(lambda i, _: f"g{i}")
+        joins = "".join(
+            f"\n    JOIN g{i} ON g{i}.tx_id = b.tx_id" for i in range(len(self.plan.groups))
+        )
+        ctes.append(f"a AS (\n    SELECT {own}{', ' + aggs if aggs else ''}\n    FROM b{joins}\n)")
+        return "WITH " + ",\n".join(ctes) + "\n"
+
+    def _group(self, index: int, group: Group) -> str:
+        aggs = ",\n           ".join(
+            f"{self._aggregate(agg, conditions(agg, group.reach))} AS {name}"
+            for agg, name in group.aggs.items()
+        )
+        on = AND_ON.join([f"u.{group.key} = b.{group.key}", *window_bounds(group, group.reach)])
+        labels = "\n    LEFT JOIN {schema}.labels l ON l.tx_id = u.tx_id" if group.labelled else ""
+        return (
+            f"g{index} AS (\n    SELECT b.tx_id,\n           {aggs}\n    FROM b\n    LEFT JOIN u\n"
+            f"      ON {on}{labels}\n    GROUP BY b.tx_id\n)"
+        )
+
+    @staticmethod
+    def _aggregate(agg: Agg, conds: list[str]) -> str:
+        """``SUM(CASE WHEN <conds> THEN ... END)``: Redshift has no FILTER clause."""
+        when = " AND ".join(conds)
+        if agg.function == "count":
+            return f"SUM(CASE WHEN {when} THEN 1 ELSE 0 END)" if conds else "COUNT(u.tx_id)"
+        column = summed(agg)
+        value = f"{column} * {column}" if agg.function == "sumsq" else column
+        value = f"CASE WHEN {when} THEN {value} END" if conds else value
+        return _RS_AGG[agg.function].format(v=value)
+
+
+DIALECTS: dict[str, type[FeatureSql]] = {
+    "postgres": PostgresFeatureSql,
+    "redshift": RedshiftFeatureSql,
+}
+"""Each dialect's compiler of a plan."""
