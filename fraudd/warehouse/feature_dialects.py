@@ -16,6 +16,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 from fraudd.feature_catalog.plan import Agg, Expr, Group
@@ -43,6 +44,13 @@ def pg_aggregate(agg: Agg, conds: list[str], alias: str = "u") -> str:
     """``sum(u.amount) FILTER (WHERE ...)``."""
     text = _PG_AGG[agg.function].format(c=summed(agg, alias))
     return f"{text} FILTER (WHERE {' AND '.join(conds)})" if conds else text
+
+
+def _end(delay: timedelta, strict: bool) -> str:
+    """A frame's end: t - delay, or just before t (strictly before), or t itself."""
+    if delay:
+        return f"{interval(delay)} PRECEDING"
+    return "interval '1 microsecond' PRECEDING" if strict else "CURRENT ROW"
 
 
 class PostgresFeatureSql(FeatureSql):
@@ -141,9 +149,10 @@ class PostgresFeatureSql(FeatureSql):
 
     @staticmethod
     def framed(agg: Agg) -> bool:
-        """True when a window frame computes ``agg`` (no label, no strictly-before-t)."""
-        plain = not agg.known_fraud and not agg.strict
-        return plain and agg.function in ("count", "sum", "sumsq", "min", "max")
+        """True when a window frame computes ``agg`` (no label; strictly-before-t ends the
+        frame a microsecond before t, tx_time's resolution, so a time since the previous
+        transaction is a frame, not a join over the key's whole window)."""
+        return not agg.known_fraud and agg.function in ("count", "sum", "sumsq", "min", "max")
 
     def _source(self, index: int, agg: Agg) -> str:
         if self.framed(agg):
@@ -151,22 +160,20 @@ class PostgresFeatureSql(FeatureSql):
         return f"g{index}{'f' if agg.known_fraud else 't'}"
 
     def _frames(self) -> str:
-        """The framed aggregates: one named window per (key, reach, delay)."""
-        windows: dict[tuple[str, timedelta, timedelta], str] = {}
+        """The framed aggregates: one named window per (key, reach, delay, strict)."""
+        windows: dict[tuple[str, timedelta, timedelta, bool], str] = {}
         aggs = []
         for group in self.plan.groups:
             for agg, name in group.aggs.items():
                 if self.framed(agg):
-                    frame = windows.setdefault(
-                        (group.key, agg.reach, group.delay), f"w{len(windows)}"
-                    )
-                    conds = conditions(agg, agg.reach, "tx")
+                    shape = (group.key, agg.reach, group.delay, agg.strict)
+                    frame = windows.setdefault(shape, f"w{len(windows)}")
+                    conds = conditions(replace(agg, strict=False), agg.reach, "tx")
                     aggs.append(f"{pg_aggregate(agg, conds, 'tx')} OVER {frame} AS {name}")
         defs = [
             f'{name} AS (PARTITION BY {key} COLLATE "C" ORDER BY tx_time RANGE BETWEEN '
-            f"{interval(reach)} - interval '1 microsecond' PRECEDING AND "
-            f"{f'{interval(delay)} PRECEDING' if delay else 'CURRENT ROW'})"
-            for (key, reach, delay), name in windows.items()
+            f"{interval(reach)} - interval '1 microsecond' PRECEDING AND {_end(delay, strict)})"
+            for (key, reach, delay, strict), name in windows.items()
         ]
         listed = "".join(f",\n           {a}" for a in aggs)
         window = "\n    WINDOW\n        " + ",\n        ".join(defs) if defs else ""
