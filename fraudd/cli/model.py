@@ -61,7 +61,11 @@ BlockPrecisionOpt = Annotated[
     float, typer.Option(help="Minimum validation precision for automatic blocks.")
 ]
 ForceActivateOpt = Annotated[
-    bool, typer.Option(help="Activate even if validation is worse than the active model.")
+    bool,
+    typer.Option(
+        help="Activate even if the held-out week is worse than with the active model or the "
+        "plain baseline."
+    ),
 ]
 
 
@@ -89,7 +93,13 @@ def train(
 
     targets = ThresholdTargets(alerts_per_day=alerts_per_day, block_min_precision=block_precision)
     config = TrainConfig(end, train_days, delay_days=delay_days, targets=targets)
-    typer.echo(_registered(_train_local(settings, config, force_activate)))
+    record = _train_local(settings, config, force_activate)
+    typer.echo(_registered(record))
+    from fraudd.model.activation import refusal_line
+
+    refused = refusal_line(record)
+    if refused is not None:
+        raise Failure(refused)
 
 
 def _train_local(settings: Settings, config: TrainConfig, force_activate: bool) -> ModelRecord:

@@ -40,6 +40,11 @@ async def test_train_register_and_activation_rule(
     assert meta["validation"]["auc_roc"] > 0.7
     assert meta["validation"]["average_precision"] > 0.3
     assert meta["thresholds"]["review"] is not None
+    # Rounds chosen on the weeks before the held-out week; the baseline beaten on it.
+    assert meta["rounds_choice"]["basis"].startswith("mean validation AP over 3 weeks")
+    assert meta["hyperparameters"]["rounds"] == trained.fitted.rounds
+    assert meta["baseline"]["passed"] and meta["baseline"]["frauds"] > 0
+    assert meta["baseline"]["model_ap"] == pytest.approx(meta["validation"]["average_precision"])
     assert meta["activation"] == {
         "reason": "no active model",
         "activated": True,
@@ -51,10 +56,13 @@ async def test_train_register_and_activation_rule(
     np.testing.assert_allclose(
         first.booster().inplace_predict(x), trained.fitted.booster.inplace_predict(x)
     )
-    # A worse model is registered but kept inactive, with the reason.
+    # A model below the plain baseline is registered but kept inactive, with the reason.
     assert (weak.version, weak.active) == (2, False)
     assert weak.metadata["activation"]["compared_with"] == 1
-    assert "worse" in weak.metadata["activation"]["reason"]
+    assert weak.metadata["activation"]["reason"] == (
+        "held-out AP below the plain baseline: kept inactive"
+    )
+    assert not weak.metadata["baseline"]["passed"]
     assert active is not None and active.version == 1
     assert [(m.version, m.active, m.artifact) for m in listed] == [
         (1, True, None),
