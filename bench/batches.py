@@ -20,7 +20,7 @@ from bench.stages import Appended, StageTimes, consumer_deps, consumer_engine, t
 from fraudd.features import feature_queries
 from fraudd.tasks import consumer
 from fraudd.warehouse import Pool, opened_warehouse
-from fraudd.warehouse.shared.features import serving_call
+from fraudd.warehouse.features import serving_call
 
 WARMUP_POLLS = 2
 

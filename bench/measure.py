@@ -4,7 +4,7 @@ Every decision row carries ``produced_at`` (stamped by the producer before PutRe
 ``decided_at`` (the consumer's insert, inside the committing transaction), both wall clock on
 this machine: latency is their difference, and the backlog at any second ``t`` is what Kinesis
 had accepted before ``t`` minus what had been decided before ``t``. What the warehouse knows
-comes from the run figures the demo reports too (:mod:`fraudd.warehouse.api.figures`).
+comes from the run figures the demo reports too (:mod:`fraudd.warehouse.figures`).
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from fraudd.settings import Settings
 from fraudd.warehouse import opened_warehouse
-from fraudd.warehouse.api.figures import RunLatency, as_dict
+from fraudd.warehouse.figures import RunLatency, as_dict
 
 if TYPE_CHECKING:
     from bench.loop import RunConfig

@@ -27,7 +27,7 @@ from bench.context import Context
 from fraudd.records import Swipe
 from fraudd.scoring.engine import build_engine
 from fraudd.tasks import consumer
-from fraudd.warehouse.api.stream import StreamRecord, Watermark
+from fraudd.warehouse.stream import StreamRecord, Watermark
 from tests.warehouse.contract.env import ContractEnv, open_contract_env
 
 SIZES = (100_000, 1_000_000, 5_000_000)

@@ -21,7 +21,7 @@ from bench.common import Result, Target, isolated
 from bench.context import Context
 from fraudd.simulator.dataset import generate_history
 from fraudd.warehouse import opened_warehouse
-from fraudd.warehouse.shared.features import feature_queries, serving_call
+from fraudd.warehouse.features import feature_queries, serving_call
 from tests.model.fixtures import TX_COLUMNS, label_rows, tx_rows
 
 DAYS = (40, 160)

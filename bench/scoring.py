@@ -18,10 +18,10 @@ import numpy as np
 from bench.common import Result, Target
 from bench.context import Context
 from fraudd.features import FEATURES, training_features
+from fraudd.model.record import ModelRecord
 from fraudd.scoring.engine import SCORER_THREADS
 from fraudd.scoring.local import LocalScorer
 from fraudd.warehouse import opened_warehouse
-from fraudd.warehouse.api.models import ModelRecord
 
 BATCHES = (1, 100, 10_000, 100_000)
 MIN_SECONDS = 1.0

@@ -15,15 +15,15 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from fraudd.deps import Deps
+from fraudd.health import Health
 from fraudd.metrics import create_metrics
 from fraudd.scoring.engine import Engine, build_engine
-from fraudd.service.health import Health
 from fraudd.settings import Settings
 from fraudd.sources.live import LiveSource
 from fraudd.tasks import consumer
 from fraudd.tasks.producer import to_swipe
 from fraudd.warehouse import Warehouse
-from fraudd.warehouse.api.stream import StreamRecord
+from fraudd.warehouse.stream import StreamRecord
 
 SHARDS = 4
 STAGE_METRIC = "fraudd_consumer_stage_seconds"

@@ -6,7 +6,7 @@ entered the stream is decided and every alert is published, and reports, with th
 back from the SQS queue subscribed to the topic (read as they arrive, all through the run).
 While it runs, ``on_progress`` receives a :class:`LiveFigures` snapshot twice a second; the
 figures that come from the warehouse are the seam's run figures
-(:mod:`fraudd.warehouse.api.figures`), read through a session.
+(:mod:`fraudd.warehouse.figures`), read through a session.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from fraudd.deps import Deps, open_deps
 from fraudd.service.daemon import TaskFn, install_signal_handlers, run_tasks
 from fraudd.settings import Role, Settings
 from fraudd.tasks import producer
-from fraudd.warehouse.api.figures import RunCaught, RunCounts, RunLatency, as_dict
+from fraudd.warehouse import RunCaught, RunCounts, RunLatency, as_dict
 
 log = structlog.get_logger(__name__)
 DRAIN_TIMEOUT_S = 120.0

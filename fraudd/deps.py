@@ -10,9 +10,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from fraudd import aws
+from fraudd.health import Health
 from fraudd.metrics import Metrics, create_metrics
 from fraudd.retry import RetryPolicy
-from fraudd.service.health import Health
 from fraudd.settings import Role, Settings
 from fraudd.stream import Stream
 from fraudd.warehouse import Warehouse, opened_warehouse

@@ -47,8 +47,7 @@ from typing import Final
 import numpy as np
 import pandas as pd
 
-from fraudd.warehouse.api import Session, Warehouse
-from fraudd.warehouse.shared.features import FeatureQueries, feature_queries
+from fraudd.warehouse import FeatureQueries, Session, Warehouse, feature_queries
 
 FEATURES: Final[tuple[str, ...]] = (
     "amount",

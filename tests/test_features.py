@@ -26,7 +26,7 @@ from fraudd.features import (
     training_features_parallel,
 )
 from fraudd.warehouse import Connection, Dialect
-from fraudd.warehouse.shared.features import serving_call, training_call
+from fraudd.warehouse.features import serving_call, training_call
 from tests.model.fixtures import ModelDb, load_history, model_db, small_history
 
 __all__ = ["model_db", "small_history"]

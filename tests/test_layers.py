@@ -4,26 +4,29 @@ The order, bottom to top (README, "Layout"):
 
 0. foundation — ``fraudd`` itself (the version), settings, logs, metrics, retry, records, pan,
    crashpoints, columns (the transaction's columns), resources (package data), examples, and
-   ``service.health`` (the heartbeat state every task beats into through ``Deps``, served by
+   health (the heartbeat state every task beats into through ``Deps``, served by
    ``service.http`` and read by ``service.systemd``'s watchdog)
 1. aws, stream — AWS clients, Kinesis put/read
-2. warehouse — the seam (operations, dialects, drivers, migrations)
-3. features — the feature list the warehouse computes
-4. scoring — rules, model backends, decisions
-5. alert, model — the alert message; training, evaluation, the registry commands
-6. simulator — the handbook's generative model (stand-alone: imports only the foundation)
-7. history — labelled history files: read, validate, bulk loads, the stored timelines
-8. sources — what the producer takes swipes from (live, history file, simple)
-9. deps — the dependencies a task is given
-10. tasks — producer, ingest, consumer, actions, labels, the poll loop
-11. replay, cases — one-shot replay of a history file; investigators' verdicts and releases
-12. console — the investigators' web console
-13. service — the always-on process: daemon, HTTP endpoints, readiness, watchdog, start-up checks
-14. demo, demo_setup, localstack — the local demo, its environment, the local stand-ins
-15. cli — the commands
+2. values — the domain values the warehouse stores, each in the package that owns their rules
+   and listed apart from it: ``scoring.thresholds``, ``model.record``, ``cases.values``
+3. warehouse — the seam (operations, dialects, drivers, migrations)
+4. features — the feature list the warehouse computes
+5. scoring — rules, model backends, decisions
+6. alert, model — the alert message; training, evaluation, the registry commands
+7. simulator — the handbook's generative model (stand-alone: imports only the foundation)
+8. history — labelled history files: read, validate, bulk loads, the stored timelines
+9. sources — what the producer takes swipes from (live, history file, simple)
+10. deps — the dependencies a task is given
+11. tasks — producer, ingest, consumer, actions, labels, the poll loop
+12. replay, cases — one-shot replay of a history file; investigators' verdicts and releases
+13. console — the investigators' web console
+14. service — the always-on process: daemon, HTTP endpoints, readiness, watchdog, start-up checks
+15. demo, demo_setup, localstack — the local demo, its environment, the local stand-ins
+16. cli — the commands
 
-Modules in the same layer may import each other (cycles inside a layer are the package's own
-business); a module importing from a layer above its own fails this test with the import's line.
+A module importing from a layer above its own fails with the import's line. Packages of one
+layer may import one another, but not round a cycle; inside a package, modules may. Outside
+``fraudd/warehouse/``, a module imports the warehouse's public entry (``fraudd.warehouse``) only.
 """
 
 from __future__ import annotations
@@ -46,9 +49,10 @@ LAYERS: tuple[tuple[str, ...], ...] = (
         "columns",
         "resources",
         "examples",
-        "service.health",
+        "health",
     ),
     ("aws", "stream"),
+    ("scoring.thresholds", "model.record", "cases.values"),
     ("warehouse",),
     ("features",),
     ("scoring",),
@@ -66,18 +70,25 @@ LAYERS: tuple[tuple[str, ...], ...] = (
 )
 
 ROOT = Path(fraudd.__file__).parent
+SEAM = "fraudd.warehouse"
 README = ROOT.parent / "README.md"
 
 
-def _layer_of(module: str) -> int:
-    """The layer of the longest listed name that ``module`` (dotted, ``fraudd.`` included) is in."""
+def _unit(module: str) -> str:
+    """The package of the order that ``module`` (dotted, ``fraudd.`` included) belongs to: the
+    longest name of LAYERS it is in (a top-level package or module, or a module listed apart)."""
     inner = module.split(".")[1:] or ["fraudd"]
     for length in range(len(inner), 0, -1):
         name = ".".join(inner[:length])
-        for level, names in enumerate(LAYERS):
-            if name in names:
-                return level
+        if any(name in names for names in LAYERS):
+            return name
     raise AssertionError(f"{module} is in no layer: add it to LAYERS in {__file__}")
+
+
+def _layer_of(module: str) -> int:
+    """The layer of the package ``module`` belongs to."""
+    unit = _unit(module)
+    return next(level for level, names in enumerate(LAYERS) if unit in names)
 
 
 def _module_name(path: Path) -> str:
@@ -101,9 +112,14 @@ def _imported(module: str, path: Path, node: ast.AST) -> list[str]:
         base = node.module or ""
     if base.split(".")[0] != "fraudd":
         return []
-    if base == "fraudd":  # from fraudd import aws, settings
-        return [f"fraudd.{a.name}" if a.name != "__version__" else "fraudd" for a in node.names]
-    return [base]
+    return [_submodule(base, a.name) for a in node.names]
+
+
+def _submodule(package: str, name: str) -> str:
+    """``package.name`` when ``from package import name`` imports a module, else ``package``."""
+    path = ROOT.parent.joinpath(*package.split("."), name)
+    is_module = path.with_suffix(".py").exists() or (path / "__init__.py").exists()
+    return f"{package}.{name}" if is_module else package
 
 
 def imports() -> list[tuple[str, str, str]]:
@@ -126,6 +142,64 @@ def test_no_module_imports_from_a_layer_above_its_own() -> None:
         if _layer_of(target) > _layer_of(module)
     ]
     assert not upward, "imports against the dependency order:\n" + "\n".join(upward)
+
+
+def test_outside_the_warehouse_only_its_public_entry_is_imported() -> None:
+    """The seam is :mod:`fraudd.warehouse` itself: what lies under it (areas, drivers, SQL
+    files) may change shape without any caller noticing, so no caller may name it."""
+    around = {
+        f"{where}: {module} imports {target}": None
+        for module, target, where in imports()
+        if target.startswith(f"{SEAM}.") and not module.startswith(f"{SEAM}.") and module != SEAM
+    }
+    assert not around, f"imports around the seam ({SEAM} only):\n" + "\n".join(around)
+
+
+def _cycles(edges: dict[str, set[str]]) -> list[list[str]]:
+    """The strongly connected components of more than one node (Tarjan), each sorted."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    found: list[list[str]] = []
+
+    def visit(node: str) -> None:
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        for nxt in sorted(edges.get(node, ())):
+            if nxt not in index:
+                visit(nxt)
+                low[node] = min(low[node], low[nxt])
+            elif nxt in stack:
+                low[node] = min(low[node], index[nxt])
+        if low[node] == index[node]:
+            component = []
+            while (top := stack.pop()) != node:
+                component.append(top)
+            if component:
+                found.append(sorted([node, *component]))
+
+    for node in sorted(edges):
+        if node not in index:
+            visit(node)
+    return found
+
+
+def test_no_packages_import_each_other() -> None:
+    """Packages of the order may share a layer, but never import each other round a cycle:
+    each can be read (and tested) with only what is below it in mind."""
+    edges: dict[str, set[str]] = {}
+    where: dict[tuple[str, str], str] = {}
+    for module, target, line in imports():
+        a, b = _unit(module), _unit(target)
+        if a != b:
+            edges.setdefault(a, set()).add(b)
+            where.setdefault((a, b), line)
+    cycles = _cycles(edges)
+    shown = [
+        ", ".join(c) + ": " + ", ".join(where[(a, b)] for a in c for b in c if (a, b) in where)
+        for c in cycles
+    ]
+    assert not cycles, "packages that import each other:\n" + "\n".join(shown)
 
 
 def test_the_simulator_stands_alone() -> None:
@@ -160,7 +234,7 @@ def test_the_readme_layout_matches_the_tree_and_the_order() -> None:
     unlisted = sorted(top - {"__init__.py", "__main__.py"} - {n.split("/")[0] for n in listed})
     assert not unlisted, f"README Layout does not name: {unlisted}"
     levels = [
-        max(_layer_of("fraudd." + n.split("/")[0].removesuffix(".py")) for n in line)
+        max(_layer_of("fraudd." + n.removesuffix(".py").replace("/", ".")) for n in line)
         for line in _readme_layout()
     ]
     assert levels == sorted(levels), f"README Layout lines out of the dependency order: {levels}"

@@ -20,8 +20,8 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from fraudd.cases.service import Actor, audit_entry
-from fraudd.warehouse.api.cases import CHARGEBACK_SOURCE, VERDICT_SOURCE, CaseOps
-from fraudd.warehouse.api.labels import Label
+from fraudd.cases.values import CHARGEBACK_SOURCE, VERDICT_SOURCE
+from fraudd.warehouse import CaseOps, Label
 
 COLUMNS = {
     "tx_id": ("tx_id", "transaction_id", "transaction"),

@@ -24,17 +24,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
+from fraudd.cases.values import OUTCOMES, VERDICT_SOURCE, AuditEntry, Case, Outcome, VerdictRecord
 from fraudd.metrics import Metrics
-from fraudd.warehouse.api.cases import (
-    OUTCOMES,
-    VERDICT_SOURCE,
-    AuditEntry,
-    Case,
-    CaseOps,
-    Outcome,
-    VerdictRecord,
-)
-from fraudd.warehouse.api.labels import Label
+from fraudd.warehouse import CaseOps, Label
 
 UserRole = Literal["viewer", "investigator"]
 USER_ROLES: tuple[UserRole, ...] = ("viewer", "investigator")

@@ -79,7 +79,7 @@ def cases_list(
     as_json: JsonOpt = False,
 ) -> None:
     """Open cases, highest score first."""
-    from fraudd.warehouse.api.cases import CaseFilter
+    from fraudd.warehouse import CaseFilter
 
     query = CaseFilter(status="closed" if closed else "open", limit=limit)
     found = _run(settings_from(ctx), lambda s: s.list_cases(query))

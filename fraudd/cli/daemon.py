@@ -53,7 +53,7 @@ def migrate(
     """Apply pending warehouse migrations (idempotent)."""
     settings = settings_from(ctx)
     if sql:
-        from fraudd.warehouse.migrate import script
+        from fraudd.warehouse import migration_script as script
 
         typer.echo(script(settings))
         return
@@ -62,8 +62,8 @@ def migrate(
 
 
 async def _migrate(settings: Settings) -> list[str]:
+    from fraudd.warehouse import apply_migrations as apply
     from fraudd.warehouse import opened_warehouse
-    from fraudd.warehouse.migrate import migrate as apply
 
     async with opened_warehouse(settings) as wh:
         return await apply(wh, settings)

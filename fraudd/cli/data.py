@@ -72,7 +72,7 @@ def _run(coro_fn: Callable[[], Any]) -> Any:
     """Run a coroutine; staging and simulation conflicts become one line and an exit code (the
     rest, warehouse errors included, is worded by :mod:`fraudd.cli.errors`)."""
     from fraudd.history.timelines import SimulationConflict
-    from fraudd.warehouse.api.history import StagingConfigError
+    from fraudd.warehouse import StagingConfigError
 
     try:
         return asyncio.run(coro_fn())

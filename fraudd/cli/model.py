@@ -15,11 +15,11 @@ import typer
 from fraudd.cli.app import app, settings_from
 from fraudd.cli.errors import Failure
 from fraudd.settings import EX_CONFIG, Settings
-from fraudd.warehouse.api.model_training import ModelStatus
+from fraudd.warehouse import ModelStatus
 
 if TYPE_CHECKING:
+    from fraudd.model.record import ModelRecord
     from fraudd.model.train import TrainConfig
-    from fraudd.warehouse.api.models import ModelRecord
 
 model_app = typer.Typer(
     help="The model registry: list, activate (roll back), export.", no_args_is_help=True
@@ -140,8 +140,7 @@ def _redshift_ml(settings: Settings, end: dt.date, train_days: int) -> None:
         create_model_spec,
         train_redshift_ml,
     )
-    from fraudd.warehouse import WarehouseError
-    from fraudd.warehouse.api.model_training import ModelTrainingUnsupported
+    from fraudd.warehouse import ModelTrainingUnsupported, WarehouseError
 
     bucket = settings.redshift.s3_bucket
     if bucket is None:

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 
 from markupsafe import Markup, escape
 
-from fraudd.warehouse.api.cases import Overview
+from fraudd.warehouse import Overview
 
 WIDTH, HEIGHT = 560, 180
 PAD_L, PAD_R, PAD_T, PAD_B = 48, 12, 12, 28

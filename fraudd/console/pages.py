@@ -17,8 +17,7 @@ from fraudd.cases.service import ActionRefused
 from fraudd.console import auth, charts
 from fraudd.console.web import USER, current, refuse, render, set_cookie
 from fraudd.features import REASONS
-from fraudd.warehouse import Session
-from fraudd.warehouse.api.cases import CaseFilter
+from fraudd.warehouse import CaseFilter, Session
 
 DECISIONS = ("review", "block")
 AGES_H = {"1h": 1, "24h": 24, "7d": 24 * 7, "30d": 24 * 30}

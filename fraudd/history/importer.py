@@ -24,8 +24,7 @@ from fraudd.history.loader import ProgressFn, threaded
 from fraudd.history.reader import CHUNK_ROWS, HistoryFile
 from fraudd.history.validate import REASONS, validate_chunk
 from fraudd.settings import Settings
-from fraudd.warehouse import Warehouse
-from fraudd.warehouse.api.history import LoadResult
+from fraudd.warehouse import LoadResult, Warehouse
 
 log = structlog.get_logger(__name__)
 

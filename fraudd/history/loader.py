@@ -2,7 +2,7 @@
 reads the next chunk while the warehouse loads the current one.
 
 The load itself (staging, duplicate checks, inserts) is the warehouse seam's
-:meth:`~fraudd.warehouse.api.history.HistoryOps.history_load`.
+:meth:`~fraudd.warehouse.history.HistoryOps.history_load`.
 """
 
 from __future__ import annotations

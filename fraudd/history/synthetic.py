@@ -24,8 +24,7 @@ from fraudd.history.loader import ProgressFn, threaded
 from fraudd.history.timelines import StoredSimulation, check_seed_is_free
 from fraudd.settings import Settings
 from fraudd.simulator import SimulationSpec, Timeline
-from fraudd.warehouse import Warehouse
-from fraudd.warehouse.api.history import LoadResult
+from fraudd.warehouse import LoadResult, Warehouse
 
 log = structlog.get_logger(__name__)
 CHUNK_ROWS: Final[int] = 100_000
@@ -111,7 +110,7 @@ async def simulate_into_warehouse(
     """Generate ``days`` days of ``spec`` and load transactions, labels and the spec.
 
     Raises :class:`~fraudd.history.timelines.SimulationConflict` (the seed already names
-    another timeline) or :class:`~fraudd.warehouse.api.history.StagingConfigError` (no bulk path
+    another timeline) or :class:`~fraudd.warehouse.StagingConfigError` (no bulk path
     configured) before generating anything.
     """
     max_delay = settings.producer.label_delay_days

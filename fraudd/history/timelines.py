@@ -10,8 +10,7 @@ import datetime as dt
 from dataclasses import asdict, dataclass, fields
 
 from fraudd.simulator import SimulationSpec
-from fraudd.warehouse.api import Session
-from fraudd.warehouse.api.history import SimulationRecord
+from fraudd.warehouse import Session, SimulationRecord
 
 
 class SimulationConflict(ValueError):

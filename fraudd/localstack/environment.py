@@ -41,8 +41,8 @@ from fraudd.localstack import aws as local_aws
 from fraudd.localstack import kinesis as local_kinesis
 from fraudd.localstack import moto as local_moto
 from fraudd.settings import Settings
-from fraudd.warehouse import opened_warehouse
-from fraudd.warehouse.migrate import drop_schema, migrate
+from fraudd.warehouse import apply_migrations as migrate
+from fraudd.warehouse import drop_schema, opened_warehouse
 
 TAG_LENGTH = 10
 

@@ -15,7 +15,7 @@ import pandas as pd
 
 from fraudd.features import FEATURES
 from fraudd.model.protocol import pooled_scores
-from fraudd.warehouse.api.models import ModelRecord
+from fraudd.model.record import ModelRecord
 
 if TYPE_CHECKING:
     from fraudd.model.train import TrainedModel

@@ -16,11 +16,11 @@ from fraudd.features import training_features_parallel
 from fraudd.model.evaluate import Evaluation, evaluate_model
 from fraudd.model.export import export_sagemaker
 from fraudd.model.protocol import EvalWindow
+from fraudd.model.record import ModelRecord
 from fraudd.model.report import write_report
 from fraudd.model.train import TrainConfig, train_and_register
 from fraudd.settings import Settings
 from fraudd.warehouse import Session, Warehouse, opened_warehouse
-from fraudd.warehouse.api.models import ModelRecord
 
 BATCH_JOB_TIMEOUT_S = 3600.0
 FEATURE_PARTS = 2

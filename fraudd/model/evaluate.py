@@ -24,8 +24,9 @@ from fraudd.model.protocol import (
     pooled_scores,
     remove_known_compromised,
 )
-from fraudd.warehouse.api import Session
-from fraudd.warehouse.api.models import ModelRecord, Thresholds
+from fraudd.model.record import ModelRecord
+from fraudd.scoring.thresholds import Thresholds
+from fraudd.warehouse import Session
 
 log = structlog.get_logger(__name__)
 

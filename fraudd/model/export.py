@@ -24,9 +24,9 @@ from pathlib import Path
 
 import xgboost as xgb
 
+from fraudd.model.record import ModelRecord
 from fraudd.settings import Settings
-from fraudd.warehouse.api.model_training import CreateModelSpec
-from fraudd.warehouse.api.models import ModelRecord
+from fraudd.warehouse import CreateModelSpec
 
 MODEL_MEMBER = "xgboost-model"
 
@@ -71,6 +71,6 @@ def render_create_model(settings: Settings, spec: CreateModelSpec) -> str:
     The prediction function is ``settings.scoring.redshift_ml_function``; it takes the features
     in :data:`FEATURES` order and is created in the warehouse schema.
     """
-    from fraudd.warehouse.redshift.model_training import render_create_model as render
+    from fraudd.warehouse import render_create_model as render
 
     return render(settings.warehouse.schema_name, spec)

@@ -18,8 +18,9 @@ import pandas as pd
 import xgboost as xgb
 
 from fraudd.features import FEATURES
+from fraudd.model.record import ModelRecord
 from fraudd.scoring.local import LocalScorer
-from fraudd.warehouse.api.models import ModelRecord, Thresholds
+from fraudd.scoring.thresholds import Thresholds
 
 
 @dataclass(frozen=True)

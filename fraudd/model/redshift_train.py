@@ -24,8 +24,7 @@ from collections.abc import Callable
 
 from fraudd.features import FEATURES, feature_queries
 from fraudd.settings import Settings
-from fraudd.warehouse import WarehouseError, opened_warehouse
-from fraudd.warehouse.api.model_training import CreateModelSpec, ModelStatus
+from fraudd.warehouse import CreateModelSpec, ModelStatus, WarehouseError, opened_warehouse
 
 ProgressFn = Callable[[ModelStatus, float], None]
 RUNTIME_MARGIN_S = 1800.0

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from fraudd.warehouse.api.models import Thresholds
+from fraudd.scoring.thresholds import Thresholds
 
 
 @dataclass(frozen=True)

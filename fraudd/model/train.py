@@ -31,9 +31,10 @@ from fraudd.model.evaluate import Evaluation, evaluate_scores
 from fraudd.model.fit import FitConfig, FitSets, Fitted, fit, matrix
 from fraudd.model.folds import FoldData, time_folds
 from fraudd.model.protocol import DAY, EvalWindow, utc_timestamp
+from fraudd.model.record import ModelRecord, NewModel
 from fraudd.model.thresholds import ThresholdTargets, choose_thresholds
-from fraudd.warehouse.api import Session
-from fraudd.warehouse.api.models import ModelRecord, NewModel, Thresholds
+from fraudd.scoring.thresholds import Thresholds
+from fraudd.warehouse import Session
 
 log = structlog.get_logger(__name__)
 

@@ -12,8 +12,8 @@ from typing import Protocol
 
 import numpy as np
 
+from fraudd.scoring.thresholds import Thresholds
 from fraudd.scoring.verdict import Reason
-from fraudd.warehouse.api.models import Thresholds
 
 
 @dataclass(frozen=True)

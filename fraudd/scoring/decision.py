@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from fraudd.scoring.thresholds import Thresholds
 from fraudd.scoring.verdict import Decision
-from fraudd.warehouse.api.models import Thresholds
 
 
 def decide(scores: np.ndarray, thresholds: Thresholds) -> list[Decision]:

@@ -15,6 +15,7 @@ import structlog
 
 from fraudd.features import FEATURES, feature_matrix
 from fraudd.metrics import Metrics, stage
+from fraudd.model.record import ModelRecord
 from fraudd.records import Swipe
 from fraudd.scoring.base import Scorer, ScoreResult
 from fraudd.scoring.decision import decide
@@ -22,10 +23,10 @@ from fraudd.scoring.local import LocalScorer
 from fraudd.scoring.redshift_ml import RedshiftMLScoring
 from fraudd.scoring.rules import RuleHit, Rules
 from fraudd.scoring.sagemaker import SageMakerScorer
+from fraudd.scoring.thresholds import Thresholds
 from fraudd.scoring.verdict import Decision, Reason, Verdict, stronger
 from fraudd.settings import Settings
 from fraudd.warehouse import Session
-from fraudd.warehouse.api.models import ModelRecord, Thresholds
 
 log = structlog.get_logger(__name__)
 SCORER_THREADS = 1
@@ -102,7 +103,7 @@ class ModelEngine:
 
     def _use(self, record: ModelRecord) -> None:
         s = self.settings.scoring
-        thresholds = record.thresholds.overridden(s.review_threshold, s.block_threshold)
+        thresholds = record.thresholds.configured(s)
         if isinstance(self.scorer, LocalScorer):
             self.scorer.close()  # the replaced model's worker thread
         if s.backend == "sagemaker":

@@ -22,11 +22,12 @@ import structlog
 import xgboost as xgb
 
 from fraudd.features import FEATURES, reason_text
+from fraudd.model.record import ModelRecord
 from fraudd.scoring.base import ScoreResult
+from fraudd.scoring.thresholds import Thresholds
 from fraudd.scoring.verdict import Reason
 from fraudd.settings import ScoringSettings
-from fraudd.warehouse.api import Session
-from fraudd.warehouse.api.models import ModelRecord, Thresholds
+from fraudd.warehouse import Session
 
 log = structlog.get_logger(__name__)
 
@@ -127,7 +128,7 @@ async def load_local_scorer(
     record = await session.active_model()
     if record is None or record.backend != "local":
         return None
-    thresholds = record.thresholds.overridden(settings.review_threshold, settings.block_threshold)
+    thresholds = record.thresholds.configured(settings)
     log.info(
         "model.loaded", version=record.version, review=thresholds.review, block=thresholds.block
     )

@@ -1,7 +1,7 @@
 """The ``redshift-ml`` backend: the prediction function ``CREATE MODEL`` made, called in SQL.
 
 The consumer's serving feature query is wrapped so that Redshift computes features and scores in
-one statement (:meth:`fraudd.warehouse.api.scoring.ScoringOps.model_scores`); no model leaves the
+one statement (:meth:`fraudd.warehouse.scoring.ScoringOps.model_scores`); no model leaves the
 warehouse. Reason codes come from the rules only.
 """
 
@@ -11,9 +11,9 @@ import numpy as np
 
 from fraudd.features import FEATURES
 from fraudd.records import Swipe
+from fraudd.scoring.thresholds import Thresholds
 from fraudd.settings import Settings
 from fraudd.warehouse import Session
-from fraudd.warehouse.api.models import Thresholds
 
 
 class RedshiftMLScoring:

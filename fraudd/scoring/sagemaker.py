@@ -17,7 +17,7 @@ import numpy as np
 from fraudd.aws import is_transient
 from fraudd.retry import RetryPolicy, retry_async
 from fraudd.scoring.base import ScoreResult
-from fraudd.warehouse.api.models import Thresholds
+from fraudd.scoring.thresholds import Thresholds
 
 MAX_ROWS_PER_CALL = 1000  # ~200 kB of CSV: far below InvokeEndpoint's 6 MB payload limit
 

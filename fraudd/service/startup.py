@@ -37,7 +37,7 @@ async def check(deps: Deps, roles: tuple[Role, ...]) -> None:
 
 async def _check_console(deps: Deps) -> None:
     """The console needs the cases tables (migration 0005) before it can serve a page."""
-    from fraudd.warehouse.migrate import pending
+    from fraudd.warehouse import pending_migrations as pending
 
     missing = await pending(deps.warehouse, deps.settings)  # type: ignore[arg-type]
     if missing:

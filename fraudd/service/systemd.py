@@ -12,7 +12,7 @@ import socket
 
 import structlog
 
-from fraudd.service.health import Health
+from fraudd.health import Health
 
 log = structlog.get_logger(__name__)
 

@@ -22,7 +22,7 @@ from fraudd.history.timelines import StoredSimulation, latest_simulation
 from fraudd.settings import Settings
 from fraudd.simulator import LiveSimulator, SimulationSpec
 from fraudd.sources.base import Draft
-from fraudd.warehouse.api import Warehouse
+from fraudd.warehouse import Warehouse
 
 log = structlog.get_logger(__name__)
 

@@ -21,8 +21,7 @@ from fraudd.crashpoints import crashpoint
 from fraudd.deps import Deps
 from fraudd.retry import RetriesExhausted
 from fraudd.tasks.loop import Pass, poll_loop
-from fraudd.warehouse import Session
-from fraudd.warehouse.api.actions import PendingAlert
+from fraudd.warehouse import PendingAlert, Session
 
 log = structlog.get_logger(__name__)
 SNS_BATCH = 10

@@ -6,7 +6,7 @@ transactions, score them, and commit decisions + alert outbox + dead letters + t
 watermarks in ONE transaction (invariant 1). A crash before the commit decides nothing; after it,
 the watermark says so. The watermark advance is optimistic, so an overlapping consumer rolls back
 instead of deciding a row twice. Every warehouse operation goes through the seam
-(:mod:`fraudd.warehouse.api.stream`); the warehouse's session decides how.
+(:mod:`fraudd.warehouse.stream`); the warehouse's session decides how.
 """
 
 from __future__ import annotations
@@ -29,13 +29,14 @@ from fraudd.records import Rejected, Swipe, parse_record
 from fraudd.scoring.engine import Engine, build_engine
 from fraudd.scoring.verdict import Verdict
 from fraudd.tasks.loop import Pass, poll_loop
-from fraudd.warehouse import Session, WarehouseError
-from fraudd.warehouse.api.stream import (
+from fraudd.warehouse import (
     Advance,
     DeadLetter,
     Decided,
     DecidedBatch,
+    Session,
     StreamRecord,
+    WarehouseError,
     Watermark,
 )
 

@@ -24,7 +24,7 @@ from fraudd.crashpoints import crashpoint
 from fraudd.deps import Deps, Wakeups
 from fraudd.stream import Shard, Stream
 from fraudd.tasks.loop import Pass, poll_loop
-from fraudd.warehouse.api.stream import StreamRecord
+from fraudd.warehouse import StreamRecord
 
 log = structlog.get_logger(__name__)
 SHARD_REFRESH_S = 10.0

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from fraudd.sources.base import Draft
-from fraudd.warehouse.api.labels import Label
+from fraudd.warehouse import Label
 
 if TYPE_CHECKING:
     from fraudd.deps import Deps

@@ -13,8 +13,7 @@ from fraudd.aws import is_transient as aws_transient
 from fraudd.crashpoints import hangpoint
 from fraudd.deps import Deps, Wakeups
 from fraudd.retry import RetriesExhausted, RetryPolicy
-from fraudd.warehouse import WarehouseError, WatermarkConflict
-from fraudd.warehouse.common import is_serialization_conflict
+from fraudd.warehouse import WarehouseError, WatermarkConflict, is_serialization_conflict
 
 log = structlog.get_logger(__name__)
 

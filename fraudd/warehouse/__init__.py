@@ -1,11 +1,13 @@
-"""The warehouse layer: the product's warehouse operations behind one typed seam.
+"""The warehouse layer: the product's warehouse operations behind one typed seam, and its one
+public entry: a module outside ``fraudd/warehouse/`` imports from here only
+(``tests/test_layers.py``), so the areas, dialects and drivers below may change shape freely.
 
 ``async with opened_warehouse(settings) as warehouse:`` is how a command opens the warehouse: a
 pool with the configured driver (``warehouse.driver``: psycopg or redshift_connector) and a
 :class:`Warehouse` whose sessions speak the configured dialect (``warehouse.dialect``: PostgreSQL
 or Redshift), closed when the block ends. That is the only place the dialect is chosen; callers
-use the operations of :class:`fraudd.warehouse.api.Session`. The daemon enters the same context
-in its ``AsyncExitStack`` (:func:`fraudd.deps.open_deps`).
+use the operations of :class:`Session` (:mod:`fraudd.warehouse.seam`). The daemon enters the
+same context in its ``AsyncExitStack`` (:func:`fraudd.deps.open_deps`).
 """
 
 from __future__ import annotations
@@ -15,8 +17,7 @@ from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING
 
 from fraudd.settings import Settings, WarehouseSettings
-from fraudd.warehouse.api import Session, Warehouse
-from fraudd.warehouse.api.stream import WatermarkConflict
+from fraudd.warehouse.actions import PendingAlert, PendingBlock
 from fraudd.warehouse.base import (
     Connection,
     Dialect,
@@ -26,23 +27,101 @@ from fraudd.warehouse.base import (
     WarehouseError,
     rows_as_dicts,
 )
+from fraudd.warehouse.cases import (
+    CaseAlert,
+    CaseFilter,
+    CaseOps,
+    CaseSummary,
+    HistoryRow,
+    HourVerdicts,
+    MinuteCount,
+    MinuteLatency,
+    Overview,
+    StoredLabel,
+)
+from fraudd.warehouse.common import is_serialization_conflict
+from fraudd.warehouse.features import FeatureQueries, feature_queries
+from fraudd.warehouse.figures import STAGES, RunCaught, RunCounts, RunLatency, as_dict
+from fraudd.warehouse.history import LoadResult, SimulationRecord
+from fraudd.warehouse.labels import Label
+from fraudd.warehouse.migrate import drop_schema
+from fraudd.warehouse.migrate import migrate as apply_migrations
+from fraudd.warehouse.migrate import pending as pending_migrations
+from fraudd.warehouse.migrate import script as migration_script
+from fraudd.warehouse.model_training import (
+    CreateModelSpec,
+    ModelStatus,
+    ModelTrainingUnsupported,
+    render_create_model,
+)
+from fraudd.warehouse.redshift_s3 import StagingConfigError
+from fraudd.warehouse.seam import PostgresSession, RedshiftSession, Session, Warehouse
 from fraudd.warehouse.session import SessionBase, Statements
+from fraudd.warehouse.stream import (
+    Advance,
+    DeadLetter,
+    Decided,
+    DecidedBatch,
+    SkippedRecord,
+    StreamRecord,
+    Watermark,
+    WatermarkConflict,
+)
 from fraudd.warehouse.trace import StatementTrace, TracedConnection
 
 __all__ = [
+    "STAGES",
+    "Advance",
+    "CaseAlert",
+    "CaseFilter",
+    "CaseOps",
+    "CaseSummary",
     "Connection",
+    "CreateModelSpec",
+    "DeadLetter",
+    "Decided",
+    "DecidedBatch",
     "Dialect",
+    "FeatureQueries",
+    "HistoryRow",
+    "HourVerdicts",
+    "Label",
+    "LoadResult",
     "Migration",
+    "MinuteCount",
+    "MinuteLatency",
+    "ModelStatus",
+    "ModelTrainingUnsupported",
+    "Overview",
+    "PendingAlert",
+    "PendingBlock",
     "Pool",
     "Row",
+    "RunCaught",
+    "RunCounts",
+    "RunLatency",
     "Session",
+    "SimulationRecord",
+    "SkippedRecord",
+    "StagingConfigError",
     "StatementTrace",
+    "StoredLabel",
+    "StreamRecord",
     "Warehouse",
     "WarehouseError",
+    "Watermark",
     "WatermarkConflict",
+    "apply_migrations",
+    "as_dict",
     "connect",
+    "drop_schema",
+    "feature_queries",
+    "is_serialization_conflict",
+    "migration_script",
     "open_warehouse",
     "opened_warehouse",
+    "pending_migrations",
+    "render_create_model",
     "rows_as_dicts",
 ]
 
@@ -104,14 +183,8 @@ class DialectWarehouse:
 
 async def open_warehouse(settings: Settings) -> DialectWarehouse:
     """Open the configured pool and pick the dialect's session class (the one place it is)."""
-    if settings.warehouse.dialect == "redshift":
-        from fraudd.warehouse.redshift import RedshiftSession
-
-        session_class: type[SessionBase] = RedshiftSession
-    else:
-        from fraudd.warehouse.postgres import PostgresSession
-
-        session_class = PostgresSession
+    redshift = settings.warehouse.dialect == "redshift"
+    session_class: type[SessionBase] = RedshiftSession if redshift else PostgresSession
     return DialectWarehouse(await connect(settings.warehouse), settings, session_class)
 
 
@@ -129,8 +202,6 @@ async def opened_warehouse(settings: Settings) -> AsyncIterator[DialectWarehouse
 
 
 if TYPE_CHECKING:
-    from fraudd.warehouse.postgres import PostgresSession
-    from fraudd.warehouse.redshift import RedshiftSession
 
     def _both_implement_the_seam(pg: PostgresSession, rs: RedshiftSession) -> list[Session]:
         """mypy proves here that each dialect's session has every operation of the seam."""

@@ -175,7 +175,7 @@ class RedshiftConnectorConnection(DriverConnection):
         """Bulk-append CSV text with multi-row INSERTs (an empty field is NULL).
 
         The driver cannot COPY FROM STDIN; for bulk loads into Redshift stage files on S3 and
-        run ``COPY ... FROM 's3://...'`` instead (see :mod:`fraudd.warehouse.redshift.s3stage`).
+        run ``COPY ... FROM 's3://...'`` instead (see :mod:`fraudd.warehouse.redshift_s3`).
         """
         return await self._insert_csv(qualified_table(table, self._owner.schema), columns, chunks)
 

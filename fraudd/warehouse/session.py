@@ -1,14 +1,25 @@
-"""What every dialect's session shares: the connection, its statements, its transaction."""
+"""What every area of the seam is built from: the session (a connection with its dialect's
+statements and its transaction), operations made from one named statement, and how Redshift,
+which binds no arrays, is given a list (an ``IN`` list, a session temp table).
+"""
 
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable, Coroutine, Iterable, Sequence
 from contextlib import AbstractAsyncContextManager
-from typing import ClassVar
+from typing import Any, ClassVar, Literal, TypeVar
 
+from fraudd.columns import Field, columns_of
 from fraudd.settings import Settings
 from fraudd.warehouse.base import Connection, Dialect
+from fraudd.warehouse.common import insert_rows
 from fraudd.warehouse.sqlfiles import load_statement
+
+R = TypeVar("R")
+Fetch = Literal["all", "row", "value", "count"]
+IDS_MARKER = "/*ids*/"
+"""Where a Redshift statement takes an ``IN`` list (:func:`in_list`)."""
 
 
 class Statements:
@@ -33,8 +44,8 @@ def _rendered(
 class SessionBase:
     """A connection checked out of the pool, with the settings and statements of its dialect.
 
-    The dialect's session class (``PostgresSession``, ``RedshiftSession``) mixes in one class
-    per area of :mod:`fraudd.warehouse.api`; each area reads its SQL through :attr:`sql`.
+    The dialect's session class (:mod:`fraudd.warehouse.seam`) mixes in one class per area;
+    each area reads its SQL through :attr:`sql`.
     """
 
     dialect: ClassVar[Dialect]
@@ -51,3 +62,66 @@ class SessionBase:
     def transaction(self) -> AbstractAsyncContextManager[None]:
         """Commit on normal exit, roll back on exception. Not re-entrant."""
         return self.conn.transaction()
+
+
+def _same(value: Any) -> Any:
+    return value
+
+
+def statement(
+    area: str, name: str, fetch: Fetch, then: Callable[[Any], R] = _same
+) -> Callable[..., Coroutine[Any, Any, R]]:
+    """The operation that runs statement ``name`` of ``area`` with its arguments, in order, as
+    the parameters, and returns ``then`` of what it fetched: every row (``all``), the first row
+    or None (``row``), the first value (``value``) or the number of rows changed (``count``).
+
+    Its parameters are typed where callers see them, in the area's Protocol.
+    """
+
+    async def operation(self: SessionBase, *args: Any) -> R:
+        conn = self.conn
+        run = {"all": conn.fetch, "row": conn.fetchrow, "value": conn.fetchval}.get(fetch)
+        result = await (run or conn.execute)(self.sql(area, name), *args)
+        return then(result)
+
+    operation.__name__ = operation.__qualname__ = name
+    operation.__doc__ = f"Statement ``{name}`` of ``statements/{area}.sql``."
+    return operation
+
+
+def in_list(sql: str, count: int) -> str:
+    """``sql`` with its :data:`IDS_MARKER` replaced by ``count`` placeholders (Redshift binds no
+    arrays: a list of values is an ``IN (%s, %s, ...)`` list)."""
+    if count < 1:
+        raise ValueError("an IN list needs at least one value")
+    return sql.replace(IDS_MARKER, ", ".join(["%s"] * count))
+
+
+STAGING_AREA = "staging"
+
+
+async def stage(
+    session: SessionBase,
+    area: str,
+    ddl: str,
+    table: str,
+    columns: Sequence[str],
+    rows: Iterable[Sequence[Any]],
+) -> int:
+    """Redshift's stand-in for an array parameter: make sure the session's temp ``table``
+    exists (statement ``ddl`` of ``area``, a ``CREATE TEMP TABLE IF NOT EXISTS``), empty it and
+    fill it with ``rows`` in multi-row INSERTs under the statement limit."""
+    await session.conn.execute(session.sql(area, ddl))
+    await session.conn.execute(session.sql(STAGING_AREA, f"clear_{table}"))
+    return await insert_rows(session.conn.execute, table, columns, rows)
+
+
+def numbered(items: Sequence[Any], fields: Sequence[Field]) -> Iterable[tuple[Any, ...]]:
+    """``items`` as staging rows: each one's position (the ``ord`` column that keeps the batch's
+    first row of a key), then its ``fields``."""
+    return zip(range(len(items)), *columns_of(items, fields), strict=True)
+
+
+def value_rows(items: Sequence[Any], fields: Sequence[Field]) -> Iterable[tuple[Any, ...]]:
+    """``items`` as the rows of an ``INSERT ... VALUES`` (one tuple of ``fields`` each)."""
+    return zip(*columns_of(items, fields), strict=True)

@@ -12,7 +12,7 @@ import pytest
 from fraudd.cases import service
 from fraudd.cases.chargebacks import FileRefused, Rejected, import_file, parse_row, read_file
 from fraudd.cases.service import Actor, Forbidden
-from fraudd.warehouse.api.labels import Label
+from fraudd.warehouse.labels import Label
 from tests.cases.conftest import CasesEnv
 
 INES = Actor("ines@example.com", "investigator", via="cli")

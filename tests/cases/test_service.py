@@ -10,7 +10,7 @@ import pytest
 from fraudd.cases import service
 from fraudd.cases.service import ActionRefused, Actor, Forbidden
 from fraudd.metrics import create_metrics
-from fraudd.warehouse.api.cases import CaseFilter
+from fraudd.warehouse.cases import CaseFilter
 from tests.cases.conftest import CasesEnv
 from tests.cases.seed import block_card
 

@@ -9,7 +9,7 @@ from rich.console import Console
 from fraudd.alert import parse
 from fraudd.cli.demo_view import DemoView, NextSteps, summary_view
 from fraudd.demo import LiveFigures
-from fraudd.warehouse.api.figures import RunLatency
+from fraudd.warehouse.figures import RunLatency
 
 SUMMARY: dict[str, Any] = {  # a real --json summary, with the float noise it had
     "alerts_published": 144, "alerts_received": 144, "cards_blocked": 101, "dead_lettered": 0,

@@ -14,9 +14,9 @@ from fraudd.cli import model as cli_model
 from fraudd.cli.errors import EX_FAILED, EX_USAGE
 from fraudd.cli.model import _registered
 from fraudd.localstack import StackInfo
+from fraudd.model.record import ModelRecord, NewModel
 from fraudd.settings import EX_CONFIG, Settings
 from fraudd.warehouse import opened_warehouse
-from fraudd.warehouse.api.models import ModelRecord, NewModel
 from tests.cli.conftest import Invoke, one_line, run_fraudd, stack_env
 
 

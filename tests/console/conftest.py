@@ -22,8 +22,8 @@ from fraudd.console.alb import AlbVerifier
 from fraudd.console.auth import console_secret
 from fraudd.console.web import Console, make_app
 from fraudd.deps import Deps
+from fraudd.health import Health
 from fraudd.metrics import create_metrics
-from fraudd.service.health import Health
 from fraudd.settings import Settings
 from tests.cases.conftest import CasesEnv, cases_env, seeded  # noqa: F401  (fixtures)
 from tests.cases.seed import block_card

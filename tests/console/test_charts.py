@@ -17,7 +17,7 @@ from fraudd.console.charts import (
     line_chart,
     overview_plots,
 )
-from fraudd.warehouse.api.cases import HourVerdicts, MinuteCount, MinuteLatency, Overview
+from fraudd.warehouse.cases import HourVerdicts, MinuteCount, MinuteLatency, Overview
 
 SVG = "{http://www.w3.org/2000/svg}"
 START = datetime(2026, 12, 1, 10, 0, 30, tzinfo=UTC)

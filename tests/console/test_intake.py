@@ -9,8 +9,8 @@ import pytest
 
 from fraudd.console import LOOKBACK, Intake, intake
 from fraudd.deps import Deps
+from fraudd.health import Health
 from fraudd.metrics import create_metrics
-from fraudd.service.health import Health
 from fraudd.tasks.loop import Pass
 from tests.cases.conftest import CasesEnv
 from tests.cases.seed import SeedAlert, seed_alerts

@@ -37,16 +37,16 @@ import pytest_asyncio
 from fraudd import aws
 from fraudd.features import FEATURES
 from fraudd.scoring.sagemaker import SageMakerScorer
+from fraudd.scoring.thresholds import Thresholds
 from fraudd.settings import Settings
-from fraudd.warehouse.api.models import Thresholds
-from fraudd.warehouse.redshift.s3stage import S3Stager
+from fraudd.warehouse.redshift_s3 import S3Stager
 from fraudd.warehouse.sqlfiles import load_migrations, render
 from tests.conftest import free_ports
 from tests.deploy import aws_calls, iam
 from tests.e2e.harness import make_env, scalar
 from tests.e2e.test_loop import run_loop
 from tests.reliability.daemon import DaemonProcess
-from tests.warehouse.redshift.test_s3stage import RecordingConnection, staging_on_moto
+from tests.warehouse.test_redshift_s3 import RecordingConnection, staging_on_moto
 
 pytestmark = pytest.mark.timeout(300)
 
@@ -314,7 +314,7 @@ def test_each_statement_takes_its_role_from_its_own_setting() -> None:
     )
     from fraudd.model.export import render_create_model
     from fraudd.model.redshift_train import create_model_spec
-    from fraudd.warehouse.redshift.s3stage import S3Stager as Stager
+    from fraudd.warehouse.redshift_s3 import S3Stager as Stager
 
     streaming = next(m for m in load_migrations("redshift") if m.name == "streaming")
     external = render(

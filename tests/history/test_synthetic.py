@@ -13,8 +13,8 @@ from fraudd.history.columns import label_delays
 from fraudd.history.synthetic import simulate_into_warehouse
 from fraudd.history.timelines import SimulationConflict, latest_simulation
 from fraudd.warehouse import WarehouseError
-from fraudd.warehouse.api.history import SimulationRecord
-from fraudd.warehouse.postgres import history as pg_history
+from fraudd.warehouse import history as pg_history
+from fraudd.warehouse.history import SimulationRecord
 from tests.history.conftest import SMALL, SMALL_DAYS, HistoryDb
 
 INDEXES = (

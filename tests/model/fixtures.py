@@ -31,8 +31,7 @@ from fraudd.warehouse import (
     opened_warehouse,
 )
 from fraudd.warehouse.migrate import migrate
-from fraudd.warehouse.postgres import PostgresSession
-from fraudd.warehouse.redshift import RedshiftSession
+from fraudd.warehouse.seam import PostgresSession, RedshiftSession
 
 HISTORY_START = dt.date(2018, 4, 1)
 LABEL_DELAY = pd.Timedelta(days=7)

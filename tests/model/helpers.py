@@ -9,7 +9,7 @@ import numpy as np
 import xgboost as xgb
 
 from fraudd.features import FEATURES
-from fraudd.warehouse.api.models import ModelRecord
+from fraudd.model.record import ModelRecord
 
 RATIO = FEATURES.index("amount_ratio_30d")
 

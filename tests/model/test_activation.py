@@ -15,7 +15,7 @@ from fraudd.model.evaluate import evaluate_scores
 from fraudd.model.fit import Fitted
 from fraudd.model.protocol import EvalWindow
 from fraudd.model.train import TrainedModel
-from fraudd.warehouse.api.models import Thresholds
+from fraudd.scoring.thresholds import Thresholds
 from tests.model.helpers import record, synthetic
 
 VAL_START = pd.Timestamp("2018-05-17", tz="UTC")

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from fraudd.model.friction import decisions, friction, recall_per_scenario
-from fraudd.warehouse.api.models import Thresholds
+from fraudd.scoring.thresholds import Thresholds
 
 T0 = pd.Timestamp("2018-08-08", tz="UTC")
 THRESHOLDS = Thresholds(review=0.5, block=0.9)

@@ -8,7 +8,7 @@ import pytest
 
 from fraudd.features import FEATURES
 from fraudd.model.importance import feature_importance
-from fraudd.warehouse.api.models import Thresholds
+from fraudd.scoring.thresholds import Thresholds
 from tests.model.helpers import record, synthetic
 
 

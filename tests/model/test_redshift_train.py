@@ -20,8 +20,7 @@ from fraudd.model import redshift_train
 from fraudd.model.redshift_train import ModelTrainingFailed, create_model_spec, train_redshift_ml
 from fraudd.settings import Settings
 from fraudd.warehouse import WarehouseError
-from fraudd.warehouse.api.model_training import ModelStatus
-from fraudd.warehouse.redshift.model_training import parse_show_model
+from fraudd.warehouse.model_training import ModelStatus, parse_show_model
 
 
 @dataclass

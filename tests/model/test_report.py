@@ -15,7 +15,7 @@ from fraudd.model.friction import friction, recall_per_scenario
 from fraudd.model.importance import FeatureImportance
 from fraudd.model.protocol import EvalWindow
 from fraudd.model.report import BREAKDOWN_PLOTS, PLOTS, write_report
-from fraudd.warehouse.api.models import Thresholds
+from fraudd.scoring.thresholds import Thresholds
 
 
 def test_report_files(tmp_path: Path) -> None:

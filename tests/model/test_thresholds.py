@@ -11,7 +11,6 @@ from fraudd.model.thresholds import (
     review_threshold,
 )
 from fraudd.scoring.decision import decide
-from fraudd.warehouse.api.models import Thresholds
 
 
 def test_review_threshold_meets_the_alert_budget() -> None:
@@ -67,9 +66,3 @@ def test_choose_thresholds_and_decide() -> None:
         "review",
         "block",
     ]
-
-
-def test_threshold_overrides() -> None:
-    merged = Thresholds(review=0.5, block=None).overridden(review=None, block=0.9)
-    assert merged == Thresholds(review=0.5, block=0.9)
-    assert Thresholds.from_dict(merged.as_dict()) == merged

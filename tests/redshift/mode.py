@@ -73,9 +73,9 @@ from fraudd.localstack.environment import local_environment
 from fraudd.localstack.postgres import SUPERUSER, locate
 from fraudd.settings import Settings, WarehouseSettings
 from fraudd.warehouse import DialectWarehouse, opened_warehouse
-from fraudd.warehouse.api.stream import StreamRecord
 from fraudd.warehouse.migrate import migrate
 from fraudd.warehouse.sqlfiles import render, split_statements, sql_dir
+from fraudd.warehouse.stream import StreamRecord
 from tests.redshift.pg_subset import (
     COMPAT_FUNCTIONS,
     COMPAT_SCHEMA,

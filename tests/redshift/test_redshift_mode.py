@@ -16,9 +16,9 @@ from typing import Any, cast
 import pytest
 
 from fraudd.warehouse import WarehouseError, connect, opened_warehouse
-from fraudd.warehouse.api.stream import StreamRecord
 from fraudd.warehouse.migrate import pending
 from fraudd.warehouse.sqlfiles import load_statement, render, split_statements
+from fraudd.warehouse.stream import StreamRecord
 from tests.redshift.mode import (
     DAEMON_ROLE,
     GRANTS,

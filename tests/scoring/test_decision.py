@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from fraudd.scoring.decision import decide
-from fraudd.warehouse.api.models import Thresholds
+from fraudd.scoring.thresholds import Thresholds
 
 
 def test_thresholds_are_inclusive() -> None:

@@ -13,6 +13,7 @@ from prometheus_client import CollectorRegistry
 
 from fraudd.features import FEATURES
 from fraudd.metrics import create_metrics
+from fraudd.model.record import ModelRecord
 from fraudd.scoring.base import ScoreResult
 from fraudd.scoring.engine import (
     ModelEngine,
@@ -24,9 +25,9 @@ from fraudd.scoring.engine import (
 from fraudd.scoring.local import LocalScorer
 from fraudd.scoring.rules import RULES_VERSION, RuleHit
 from fraudd.scoring.sagemaker import SageMakerScorer
+from fraudd.scoring.thresholds import Thresholds
 from fraudd.scoring.verdict import Decision, Reason, Verdict
 from fraudd.settings import Settings
-from fraudd.warehouse.api.models import ModelRecord, Thresholds
 from tests.model.helpers import record
 
 MODEL = Reason("amount_ratio_30d", "amount is 5.0× the card's 30-day average")

@@ -8,10 +8,11 @@ import numpy as np
 import pytest
 
 from fraudd.features import FEATURES
+from fraudd.model.record import ModelRecord
 from fraudd.scoring.decision import decide
 from fraudd.scoring.local import INLINE_ROWS, LocalScorer, load_local_scorer
+from fraudd.scoring.thresholds import Thresholds
 from fraudd.settings import ScoringSettings
-from fraudd.warehouse.api.models import ModelRecord, Thresholds
 from tests.model.helpers import RATIO, record, synthetic
 
 

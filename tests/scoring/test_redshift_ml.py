@@ -18,8 +18,8 @@ from fraudd.features import FEATURES
 from fraudd.records import Swipe
 from fraudd.scoring.engine import RedshiftMLEngine
 from fraudd.scoring.redshift_ml import RedshiftMLScoring
+from fraudd.scoring.thresholds import Thresholds
 from fraudd.settings import Settings
-from fraudd.warehouse.api.models import Thresholds
 from tests.warehouse.contract.env import ContractEnv, open_contract_env
 
 pytestmark = pytest.mark.timeout(120)

@@ -13,8 +13,8 @@ import pytest
 from fraudd import aws
 from fraudd.features import FEATURES
 from fraudd.scoring.sagemaker import MAX_ROWS_PER_CALL, SageMakerScorer, parse_scores, to_csv
+from fraudd.scoring.thresholds import Thresholds
 from fraudd.settings import Settings
-from fraudd.warehouse.api.models import Thresholds
 
 
 def test_csv_body_marks_missing_values_empty() -> None:

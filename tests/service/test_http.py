@@ -13,8 +13,8 @@ from aiohttp import web
 from prometheus_client import CollectorRegistry
 
 from fraudd.deps import Deps
+from fraudd.health import Health
 from fraudd.metrics import create_metrics
-from fraudd.service.health import Health
 from fraudd.service.http import make_app
 
 

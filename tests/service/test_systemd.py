@@ -10,8 +10,8 @@ from pathlib import Path
 
 from prometheus_client import CollectorRegistry
 
+from fraudd.health import Health
 from fraudd.metrics import create_metrics
-from fraudd.service.health import Health
 from fraudd.service.systemd import Notifier, run_watchdog, watchdog_interval
 
 

@@ -18,7 +18,7 @@ from fraudd.records import Swipe
 from fraudd.scoring.engine import RulesEngine
 from fraudd.tasks import actions, consumer
 from fraudd.tasks.loop import Pass
-from fraudd.warehouse.api.stream import StreamRecord
+from fraudd.warehouse.stream import StreamRecord
 from tests.e2e.harness import read_alerts
 from tests.reliability.faults import sns_unreachable
 from tests.warehouse.contract.env import ContractEnv, open_contract_env

@@ -26,7 +26,7 @@ from fraudd.records import Swipe
 from fraudd.scoring.engine import build_engine
 from fraudd.tasks import actions, consumer
 from fraudd.warehouse import WatermarkConflict
-from fraudd.warehouse.api.stream import StreamRecord
+from fraudd.warehouse.stream import StreamRecord
 from tests.e2e.harness import read_alerts
 from tests.warehouse.contract.env import ContractEnv, open_contract_env
 from tests.warehouse.contract.test_loop import BASE, _until_decided

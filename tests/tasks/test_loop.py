@@ -10,8 +10,8 @@ from typing import Any
 from prometheus_client import CollectorRegistry
 
 from fraudd.deps import Deps
+from fraudd.health import Health
 from fraudd.metrics import create_metrics
-from fraudd.service.health import Health
 from fraudd.settings import Settings
 from fraudd.tasks.loop import Pass, poll_loop
 

@@ -24,8 +24,7 @@ from fraudd.localstack import StackInfo
 from fraudd.settings import Settings
 from fraudd.warehouse import Connection, DialectWarehouse, connect
 from fraudd.warehouse.migrate import migrate
-from fraudd.warehouse.postgres import PostgresSession
-from fraudd.warehouse.redshift import RedshiftSession
+from fraudd.warehouse.seam import PostgresSession, RedshiftSession
 from fraudd.warehouse.sqlfiles import render
 from tests.model.fixtures import TX_COLUMNS, label_rows, tx_rows
 from tests.redshift.pg_subset import run_redshift_migrations

@@ -1,6 +1,8 @@
 """What every dialect's session shares (fraudd/warehouse/session.py): its statements, rendered
 for the configured schema and streaming view, and its transaction around the area operations,
-on both implementations (PostgreSQL; Redshift mode through redshift_connector)."""
+on both implementations (PostgreSQL; Redshift mode through redshift_connector); and the session
+temp tables that stand in for the arrays Redshift cannot bind, in Redshift mode as the daemon's
+user."""
 
 from __future__ import annotations
 
@@ -10,14 +12,15 @@ from datetime import UTC, datetime
 
 import pytest
 
+from fraudd.columns import LABEL, names
 from fraudd.localstack import StackInfo
 from fraudd.localstack.environment import local_environment
 from fraudd.settings import Settings, WarehouseSettings
-from fraudd.warehouse import DialectWarehouse, opened_warehouse
-from fraudd.warehouse.api.labels import Label
-from fraudd.warehouse.session import Statements
+from fraudd.warehouse import DialectWarehouse, WarehouseError, opened_warehouse
+from fraudd.warehouse.labels import Label
+from fraudd.warehouse.session import SessionBase, Statements, in_list, numbered, stage
 from fraudd.warehouse.sqlfiles import load_statement
-from tests.redshift.mode import Cluster, open_redshift_mode
+from tests.redshift.mode import Cluster, RedshiftModeEnv, open_redshift_mode
 
 SETTINGS = Settings(warehouse=WarehouseSettings(schema="fraud_s1", streaming_view="swipes"))
 
@@ -81,3 +84,48 @@ async def test_the_sessions_transaction_commits_or_rolls_back_its_operations(
         async with wh.session() as other:  # what a new session sees
             seen = [await other.conn.fetchval(count, tx) for tx in ("kept", "lost")]
     assert seen == [1, 0]
+
+
+STAGED_AT = datetime(2024, 3, 1, 12, tzinfo=UTC)
+LABELS = [
+    Label("a", True, STAGED_AT, 1),
+    Label("b", False, STAGED_AT),
+    Label("a", False, STAGED_AT, 2),
+]
+COLUMNS = ("ord", *names(LABEL))
+READ_BACK = f"SELECT {', '.join(COLUMNS)} FROM fraudd_stage_labels ORDER BY ord"
+
+
+def test_redshift_lists_are_numbered_rows_or_an_in_list() -> None:
+    rows = list(numbered(LABELS, ["tx_id", lambda label: not label.is_fraud]))
+    assert rows == [(0, "a", False), (1, "b", True), (2, "a", True)]
+    assert list(numbered([], ["tx_id"])) == []
+    assert in_list("WHERE tx_id IN (/*ids*/)", 3) == "WHERE tx_id IN (%s, %s, %s)"
+    with pytest.raises(ValueError, match="at least one value"):
+        in_list("WHERE tx_id IN (/*ids*/)", 0)
+
+
+async def _stage(session: SessionBase, labels: list[Label]) -> int:
+    rows = numbered(labels, names(LABEL))
+    return await stage(session, "labels", "stage_labels", "fraudd_stage_labels", COLUMNS, rows)
+
+
+async def test_a_stage_holds_this_batch_only_and_only_for_its_session(
+    redshift_mode: RedshiftModeEnv,
+) -> None:
+    async with opened_warehouse(redshift_mode.settings) as wh:
+        async with wh.session() as s, wh.session() as other:
+            assert isinstance(s, SessionBase)
+            assert await _stage(s, LABELS) == 3
+            first = [tuple(r) for r in await s.conn.fetch(READ_BACK)]
+            assert await _stage(s, LABELS[1:2]) == 1  # the table exists: emptied, refilled
+            second = [tuple(r) for r in await s.conn.fetch(READ_BACK)]
+            with pytest.raises(WarehouseError) as elsewhere:
+                await other.conn.fetch(READ_BACK)
+    assert first == [
+        (0, "a", True, STAGED_AT, 1),
+        (1, "b", False, STAGED_AT, None),
+        (2, "a", False, STAGED_AT, 2),
+    ]
+    assert second == [(0, "b", False, STAGED_AT, None)]
+    assert elsewhere.value.sqlstate == "42P01"  # a temp table is the session's own

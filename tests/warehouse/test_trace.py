@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fraudd.warehouse.api.models import NewModel
+from fraudd.model.record import NewModel
 from fraudd.warehouse.trace import COMMIT
 from tests.warehouse.sessions import AreaDb, area_db
 

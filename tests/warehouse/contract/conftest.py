@@ -18,8 +18,7 @@ import pytest
 from fraudd.history.columns import NORMAL_COLUMNS
 from fraudd.localstack import StackInfo
 from fraudd.settings import Settings
-from fraudd.warehouse.redshift.history import RedshiftBulkLoad
-from fraudd.warehouse.shared.history import STAGING, BulkLoad
+from fraudd.warehouse.history import STAGING, BulkLoad, RedshiftBulkLoad
 from tests.shim.redshift_shim import RedshiftShim
 from tests.warehouse.conftest import PgCluster
 from tests.warehouse.contract.env import ContractEnv, open_contract_env

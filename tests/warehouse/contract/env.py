@@ -27,8 +27,8 @@ from fraudd.localstack.environment import local_environment
 from fraudd.metrics import create_metrics
 from fraudd.records import Swipe
 from fraudd.settings import Role, Settings
-from fraudd.warehouse.api.stream import StreamRecord
 from fraudd.warehouse.sqlfiles import render
+from fraudd.warehouse.stream import StreamRecord
 from tests.e2e.harness import TEST_NAME, Env
 from tests.redshift.mode import RedshiftModeEnv, RedshiftModeSchema, prepare_cluster
 from tests.shim.redshift_shim import Isolation

@@ -9,8 +9,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from fraudd.warehouse import WarehouseError
-from fraudd.warehouse.api.actions import PendingBlock
-from fraudd.warehouse.api.stream import Decided, DecidedBatch
+from fraudd.warehouse.actions import PendingBlock
+from fraudd.warehouse.stream import Decided, DecidedBatch
 from tests.warehouse.contract.env import SHARD_A, ContractEnv, record, swipe
 
 

@@ -12,17 +12,12 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from fraudd.warehouse.api import Session
-from fraudd.warehouse.api.cases import (
-    AuditEntry,
-    CaseFilter,
-    CaseSummary,
-    StoredLabel,
-    VerdictRecord,
-)
-from fraudd.warehouse.api.labels import Label
-from fraudd.warehouse.api.stream import Decided, DecidedBatch
-from fraudd.warehouse.shared import cases
+from fraudd.cases.values import AuditEntry, VerdictRecord
+from fraudd.warehouse import cases
+from fraudd.warehouse.cases import CaseFilter, CaseSummary, StoredLabel
+from fraudd.warehouse.labels import Label
+from fraudd.warehouse.seam import Session
+from fraudd.warehouse.stream import Decided, DecidedBatch
 from tests.warehouse.contract.env import SHARD_A, ContractEnv, record, swipe
 
 LONG_AGO = datetime(2000, 1, 1, tzinfo=UTC)

@@ -7,7 +7,7 @@ import datetime as dt
 
 import pandas as pd
 
-from fraudd.warehouse.api.labels import Label
+from fraudd.warehouse.labels import Label
 from tests.warehouse.contract.env import HISTORY_START as START
 from tests.warehouse.contract.env import swipe
 from tests.warehouse.sessions import AreaDb

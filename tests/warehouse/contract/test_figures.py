@@ -11,11 +11,11 @@ import sqlglot
 from sqlglot import exp
 
 from fraudd.records import Swipe
-from fraudd.warehouse.api import Session
-from fraudd.warehouse.api.figures import STAGES
-from fraudd.warehouse.api.labels import Label
-from fraudd.warehouse.api.stream import Advance, Decided, DecidedBatch, Watermark
+from fraudd.warehouse.figures import STAGES
+from fraudd.warehouse.labels import Label
+from fraudd.warehouse.seam import Session
 from fraudd.warehouse.sqlfiles import load_statement
+from fraudd.warehouse.stream import Advance, Decided, DecidedBatch, Watermark
 from tests.warehouse.contract.env import SHARD_A, ContractEnv, record, swipe
 
 DECISIONS = ("approve", "block", "review")

@@ -18,7 +18,7 @@ from fraudd.history.csvtext import csv_text
 from fraudd.history.synthetic import from_simulation
 from fraudd.simulator import SimulationSpec, Timeline
 from fraudd.warehouse import WarehouseError
-from fraudd.warehouse.api.history import SimulationRecord
+from fraudd.warehouse.history import SimulationRecord
 from tests.warehouse.sessions import AreaDb
 
 pytestmark = pytest.mark.usefixtures("stage_by_insert")

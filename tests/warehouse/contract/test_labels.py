@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import pytest
 
 from fraudd.warehouse import WarehouseError
-from fraudd.warehouse.api.labels import Label
+from fraudd.warehouse.labels import Label
 from tests.warehouse.contract.env import ContractEnv
 
 

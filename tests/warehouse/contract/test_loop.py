@@ -20,7 +20,7 @@ import pytest
 from fraudd.deps import Deps, Wakeups
 from fraudd.records import Swipe
 from fraudd.tasks import actions, consumer
-from fraudd.warehouse.api.stream import StreamRecord
+from fraudd.warehouse.stream import StreamRecord
 from tests.e2e.harness import read_alerts
 from tests.warehouse.contract.env import ContractEnv, open_contract_env
 

@@ -15,8 +15,8 @@ import pytest
 
 from fraudd.features import FEATURES
 from fraudd.warehouse import WarehouseError
-from fraudd.warehouse.api.model_training import CreateModelSpec, ModelTrainingUnsupported
-from fraudd.warehouse.shared.features import feature_queries
+from fraudd.warehouse.features import feature_queries
+from fraudd.warehouse.model_training import CreateModelSpec, ModelTrainingUnsupported
 from tests.warehouse.contract.env import ContractEnv
 
 START = dt.datetime(2024, 4, 2, 12, 30, tzinfo=dt.UTC)

@@ -7,9 +7,10 @@ import asyncio
 
 import pytest
 
+from fraudd.model.record import NewModel
 from fraudd.scoring.local import load_local_scorer
+from fraudd.scoring.thresholds import Thresholds
 from fraudd.settings import ScoringSettings
-from fraudd.warehouse.api.models import NewModel, Thresholds
 from tests.model import helpers
 from tests.warehouse.sessions import AreaDb
 

@@ -13,8 +13,8 @@ import pytest
 from fraudd.localstack import StackInfo
 from fraudd.settings import Settings
 from fraudd.warehouse import WarehouseError, opened_warehouse
-from fraudd.warehouse.api import Warehouse
 from fraudd.warehouse.migrate import migrate
+from fraudd.warehouse.seam import Warehouse
 from tests.history.conftest import schema_settings
 from tests.warehouse.contract.env import ContractEnv, swipe
 

@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from fraudd.warehouse import WatermarkConflict
-from fraudd.warehouse.api.stream import Advance, DeadLetter, Decided, DecidedBatch, Watermark
+from fraudd.warehouse.stream import Advance, DeadLetter, Decided, DecidedBatch, Watermark
 from tests.warehouse.contract.env import BASE, SHARD_A, SHARD_B, ContractEnv, record, swipe
 
 

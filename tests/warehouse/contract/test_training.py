@@ -1,6 +1,6 @@
 """The training area (fraudd/warehouse/{api,shared}/training.py) on each implementation: the
 training rows of a range from the one feature definition, bounded on Redshift by the feature
-SQL's look-back (whose text is tests/warehouse/shared/test_features.py's)."""
+SQL's look-back (whose text is tests/warehouse/test_features.py's)."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ import pandas as pd
 import pytest
 
 from fraudd.features import FEATURES, TRAINING_COLUMNS
-from fraudd.warehouse.api.labels import Label
-from fraudd.warehouse.shared import features as feature_sql
+from fraudd.warehouse import features as feature_sql
+from fraudd.warehouse.labels import Label
 from tests.warehouse.contract.env import HISTORY_START as START
 from tests.warehouse.contract.env import swipe
 from tests.warehouse.sessions import AreaDb

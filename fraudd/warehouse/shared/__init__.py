@@ -1,1 +1,0 @@
-"""Code both dialects' sessions share (statements that agree, row conversions)."""

@@ -1,0 +1,1 @@
+fraudd/warehouse/sql

@@ -1,1 +1,0 @@
-"""Tests of the Redshift-only warehouse modules that are not areas (S3 staging, temp tables)."""
