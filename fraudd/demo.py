@@ -68,6 +68,7 @@ COUNTERS = {
     "alerts_published": "fraudd_alerts_published_total",
     "cards_blocked": "fraudd_blocks_written_total",
     "declined": "fraudd_swipes_declined_total",
+    "cards_reissued": "fraudd_cards_reissued_total",
     "cases_open": "fraudd_cases_open",
 }
 """Live counters: name in the view → metric (summed over its labels)."""
@@ -210,6 +211,7 @@ def summarise(
         "alerts_published": counts.alerts_published,
         "alerts_received": received,
         "cards_blocked": counts.cards_blocked,
+        "cards_reissued": int(metric(deps, "fraudd_cards_reissued_total")),
         **caught,
         "latency_ms": as_dict(latency),
     }

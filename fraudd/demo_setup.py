@@ -67,6 +67,7 @@ async def seed(settings: Settings, today: dt.date) -> dict[str, Any]:
         seed=settings.producer.seed,
         customers=HISTORY_CUSTOMERS,
         terminals=HISTORY_TERMINALS,
+        fraud=settings.producer.fraud,  # live mode plays the configured mode too
     )
     async with opened_warehouse(settings) as warehouse:
         summary = await simulate_into_warehouse(warehouse, settings, spec, HISTORY_DAYS)

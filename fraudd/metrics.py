@@ -28,6 +28,7 @@ class Metrics:
     put_records_failed: Counter
     swipes_declined: Counter
     declined_amount: Counter
+    cards_reissued: Counter
     records_ingested: Counter
     ingest_behind: Gauge
     records_decided: Counter
@@ -84,6 +85,11 @@ def create_metrics(registry: CollectorRegistry | None = None) -> Metrics:
             "fraudd_swipes_declined_amount_total",
             "Amount of swipes declined because the card is blocked (transaction currency)",
             ["fraud"],
+            registry=r,
+        ),
+        cards_reissued=Counter(
+            "fraudd_cards_reissued_total",
+            "Blocked cards for which the simulated card application ordered a new card",
             registry=r,
         ),
         records_ingested=Counter(

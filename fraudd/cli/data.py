@@ -102,6 +102,9 @@ def _emit(summary: dict[str, Any], as_json: bool, lines: list[str]) -> None:
 SIMULATE_HELP = (
     "Generate a labelled history (default: the reference size, ending today) and load it.\n\n"
     "Days run from --start (UTC midnight), or up to --end (exclusive, default today). "
+    "--fraud handbook (default: producer.fraud) is the handbook's dataset, scenarios 1-3; "
+    "extended adds cardholders with habits and the issuer's kinds of fraud (4 card testing, "
+    "5 online spending at unusual categories, 6 far-from-home swipes, 7 night-time sprees). "
     "Transactions and labels are bulk-loaded and the simulation is recorded, so that the "
     "producer's live mode continues the same timeline. Loading the same history again is a "
     "no-op. With --out, a CSV (.gz) file is written instead."
@@ -136,14 +139,20 @@ def simulate_history(
     seed: Annotated[int | None, typer.Option(min=0, help="Default: producer.seed.")] = None,
     out: Annotated[Path | None, typer.Option(help="Write CSV (.gz) instead of loading.")] = None,
     layout: Annotated[str, typer.Option(help="--out layout: fraudd | handbook.")] = "fraudd",
+    fraud: Annotated[
+        str | None, typer.Option(help="handbook | extended. Default: producer.fraud.")
+    ] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Generate a labelled history and load it (or write it with ``--out``)."""
-    from fraudd.simulator import SimulationSpec
+    from fraudd.simulator import FRAUD_MODES, SimulationSpec
 
     settings = settings_from(ctx)
     if (start is not None and end is not None) or layout not in ("fraudd", "handbook"):
         typer.echo("fraudd: give --start or --end, not both; --layout fraudd|handbook", err=True)
+        raise typer.Exit(EX_USAGE)
+    if fraud is not None and fraud not in FRAUD_MODES:
+        typer.echo(f"fraudd: --fraud {fraud}: give one of {' | '.join(FRAUD_MODES)}", err=True)
         raise typer.Exit(EX_USAGE)
     last = (end.date() if end else dt.datetime.now(dt.UTC).date()) - dt.timedelta(days=days)
     p = settings.producer
@@ -152,6 +161,7 @@ def simulate_history(
         seed=p.seed if seed is None else seed,
         customers=customers or p.customers,
         terminals=terminals or p.terminals,
+        fraud=fraud or p.fraud,  # type: ignore[arg-type]  # checked against FRAUD_MODES above
     )
     tty = sys.stderr.isatty() and not as_json
     if out is not None:
@@ -167,9 +177,17 @@ def _simulate_to_file(spec: Any, days: int, out: Path, layout: str, as_json: boo
 
     frame = generate(spec, days)
     (write_handbook_csv if layout == "handbook" else write_csv)(frame, out)
+    per_scenario = frame["fraud_scenario"].value_counts().sort_index()
+    scenarios = {str(k): int(v) for k, v in per_scenario.items()}
     summary = {"out": str(out), "layout": layout, "transactions": len(frame), "days": days}
     summary |= {"origin": spec.origin.isoformat(), "frauds": int(frame["is_fraud"].sum())}
-    _emit(summary, as_json, [f"wrote {len(frame):,} transactions ({layout} layout) to {out}"])
+    summary |= {"fraud": spec.fraud, "scenarios": scenarios}
+    counts = ", ".join(f"{k}: {v:,}" for k, v in scenarios.items())
+    lines = [
+        f"wrote {len(frame):,} transactions ({layout} layout) to {out}",
+        f"{spec.fraud} fraud; transactions per fraud_scenario: {counts}",
+    ]
+    _emit(summary, as_json, lines)
 
 
 async def _simulate(settings: Settings, spec: Any, days: int, tty: bool) -> Any:
@@ -183,7 +201,7 @@ async def _simulate(settings: Settings, spec: Any, days: int, tty: bool) -> Any:
 
 def _simulate_lines(s: dict[str, Any]) -> list[str]:
     return [
-        f"simulated {s['transactions']:,} transactions ({s['frauds']:,} frauds), "
+        f"simulated {s['transactions']:,} transactions ({s['frauds']:,} frauds, {s['fraud']}), "
         f"{s['origin']} to {s['end']} (exclusive), seed {s['seed']}, "
         f"{s['customers']:,} customers, {s['terminals']:,} terminals",
         f"loaded {s['loaded']:,} transactions and {s['labels']:,} labels "

@@ -48,6 +48,7 @@ COUNTER_LABELS = {
     "alerts_received": "alerts read back (SQS)",
     "cards_blocked": "cards blocked",
     "declined": "swipes declined (blocked cards)",
+    "cards_reissued": "blocked cards reissued",
 }
 RUNNING = {
     "stack": "starting the local stack (kinesalite, moto, PostgreSQL)",
@@ -301,6 +302,7 @@ def _actions(s: Mapping[str, Any]) -> list[tuple[str, str]]:
     return [
         ("alerts published / read back", f"{s['alerts_published']:,} / {s['alerts_received']:,}"),
         ("cards blocked", f"{s['cards_blocked']:,}"),
+        ("cards reissued", f"{s.get('cards_reissued', 0):,} (a new card for the cardholder)"),
         (
             "fraud declined after a block",
             f"{s['fraud_declined']:,} swipes, {s['fraud_declined_amount']:,.2f} in amounts",

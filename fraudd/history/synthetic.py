@@ -41,6 +41,8 @@ class SimulateSummary:
     terminals: int
     transactions: int
     frauds: int
+    fraud: str = "handbook"
+    """The simulator's fraud mode (``SimulationSpec.fraud``)."""
     load: LoadResult | None = None
     seconds: dict[str, float] = field(default_factory=dict)
 
@@ -55,6 +57,7 @@ class SimulateSummary:
             "terminals": self.terminals,
             "transactions": self.transactions,
             "frauds": self.frauds,
+            "fraud": self.fraud,
             "seconds": self.seconds,
         }
         if self.load is not None:
@@ -140,4 +143,5 @@ def _summary(spec: SimulationSpec, days: int, frame: pd.DataFrame) -> SimulateSu
         terminals=spec.terminals,
         transactions=len(frame),
         frauds=int(frame["is_fraud"].sum()),
+        fraud=spec.fraud,
     )

@@ -2,15 +2,26 @@
 
 ``fraudd simulate history`` records one row per load (in the load's transaction); the producer's
 live mode reads the newest row to continue the same timeline (same spec, from the history's end).
+
+The table has no column for the spec's fraud mode (``handbook`` or ``extended``): a row reads back
+as the handbook's, and live mode plays the mode of its settings (``producer.fraud``, which is
+also ``simulate history``'s default). The two modes' ids never meet (the extended ids start
+with ``x``), so one seed may name a timeline of each.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, fields, replace
+from typing import Final
 
 from fraudd.simulator import SimulationSpec
 from fraudd.warehouse import Session, SimulationRecord
+
+_RECORDED: Final[tuple[str, ...]] = tuple(
+    f.name for f in fields(SimulationSpec) if f.name != "fraud"
+)
+"""The spec's fields that ``simulations`` stores, each under its own name."""
 
 
 class SimulationConflict(ValueError):
@@ -38,8 +49,9 @@ class StoredSimulation:
 
     def record(self, label_delay_max_days: float) -> SimulationRecord:
         """The row that records this history (for the load's ``finish``)."""
+        spec = asdict(self.spec)
         return SimulationRecord(
-            **asdict(self.spec),
+            **{name: spec[name] for name in _RECORDED},
             days=self.days,
             transactions=self.transactions,
             frauds=self.frauds,
@@ -49,7 +61,7 @@ class StoredSimulation:
 
 def _stored(row: SimulationRecord) -> StoredSimulation:
     # The row stores each field of the spec under the field's own name (see ``record``).
-    spec = SimulationSpec(**{f.name: getattr(row, f.name) for f in fields(SimulationSpec)})
+    spec = SimulationSpec(**{name: getattr(row, name) for name in _RECORDED})
     return StoredSimulation(spec, row.days, row.transactions, row.frauds)
 
 
@@ -68,7 +80,7 @@ async def check_seed_is_free(session: Session, spec: SimulationSpec) -> None:
     """
     for row in await session.simulations_with_seed(spec.seed):
         other = _stored(row)
-        if other.spec != spec:
+        if replace(other.spec, fraud=spec.fraud) != spec:  # the mode is not stored (see above)
             raise SimulationConflict(
                 f"seed {spec.seed} already names another simulated timeline in this warehouse "
                 f"(origin {other.spec.origin}, {other.spec.customers} customers, "

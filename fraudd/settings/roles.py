@@ -10,6 +10,9 @@ from pydantic import Field, model_validator
 from fraudd.settings.base import Section, SqlIdentifier, conflict
 
 Role = Literal["producer", "ingest", "consumer", "actions", "console"]
+FraudMode = Literal["handbook", "extended"]
+"""The simulator's fraud: the handbook's scenarios 1-3 only, or also the issuer's kinds 4-7
+(:mod:`fraudd.simulator.timeline`). Declared here, at the bottom of the layers, for settings."""
 ALL_ROLES: tuple[Role, ...] = ("producer", "ingest", "consumer", "actions")
 """The roles ``fraudd run`` starts by default (the console is asked for by name)."""
 KNOWN_ROLES: tuple[Role, ...] = (*ALL_ROLES, "console")
@@ -23,6 +26,17 @@ class ProducerSettings(Section):
     speedup: float = Field(default=1.0, gt=0, description="Simulated seconds per wall second.")
     block_cache_ttl_s: float = Field(default=1.0, ge=0)
     label_delay_days: float = Field(default=7.0, ge=0)
+    fraud: FraudMode = Field(
+        default="handbook",
+        description="Simulated fraud: handbook (scenarios 1-3, the published comparison's data) "
+        "or extended (cardholders with habits and the issuer's kinds of fraud, scenarios 4-7).",
+    )
+    reissue_days: float = Field(
+        default=3.0,
+        ge=0,
+        description="Simulated days after the card application learns of a block until the "
+        "cardholder's new card (new token and last 4 digits) is in use; the old token declines.",
+    )
 
 
 class IngestSettings(Section):

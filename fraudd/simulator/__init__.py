@@ -1,4 +1,5 @@
-"""Transaction simulator: the handbook's generative model, deterministic and vectorised.
+"""Transaction simulator: the handbook's generative model, deterministic and vectorised, and
+(``SimulationSpec(fraud="extended")``) cardholders with habits and the issuer's kinds of fraud.
 
 Entry points: :func:`generate_history` (a labelled history, :mod:`~fraudd.simulator.dataset`),
 :class:`LiveSimulator` (the same timeline continued on a simulated clock,
@@ -22,15 +23,19 @@ from fraudd.simulator.frame import (
     STREAM_COLUMNS,
     split_labels,
 )
+from fraudd.simulator.issuer_frauds import CARD_COMPROMISES, SCENARIOS
 from fraudd.simulator.profiles import Profiles, make_profiles
-from fraudd.simulator.timeline import SimulationSpec, Timeline
+from fraudd.simulator.timeline import FRAUD_MODES, SimulationSpec, Timeline
 
 __all__ = [
+    "CARD_COMPROMISES",
     "COLUMNS",
     "CURRENCY",
     "FRAUDD_COLUMNS",
+    "FRAUD_MODES",
     "HANDBOOK_COLUMNS",
     "LABEL_COLUMNS",
+    "SCENARIOS",
     "SCHEMA_VERSION",
     "STREAM_COLUMNS",
     "LiveSimulator",

@@ -3,6 +3,9 @@
 Both are derived by keyed hashing of (seed, customer id) so they are stable across runs, across
 history and live mode, and across processes, without storing anything (invariant 7: the token is
 the card's identity everywhere; alerts may show the last 4 digits).
+
+A customer's first card is generation 0; a card reissued after a block
+(:mod:`fraudd.simulator.reissue`) is the next generation, with its own token and last 4 digits.
 """
 
 from __future__ import annotations
@@ -18,21 +21,22 @@ TOKEN_PREFIX: Final[str] = "tok_"
 _NO_DIGITS = str.maketrans("0123456789", "qrstuvwxyz")
 
 
-def _digest(seed: int, customer_id: int, person: bytes, size: int) -> bytes:
-    data = f"{seed}:{customer_id}".encode()
+def _digest(seed: int, customer_id: int, person: bytes, size: int, generation: int) -> bytes:
+    # Generation 0 hashes what the first cards always hashed: their tokens never change.
+    text = f"{seed}:{customer_id}" + (f":{generation}" if generation else "")
+    data = text.encode()
     return hashlib.blake2b(data, digest_size=size, person=person).digest()
 
 
-def card_token(seed: int, customer_id: int) -> str:
+def card_token(seed: int, customer_id: int, generation: int = 0) -> str:
     """Return the card token of a customer: ``tok_`` + 24 letters (hex with digits as q-z)."""
-    return TOKEN_PREFIX + _digest(seed, customer_id, b"fraudd-card-tok", 12).hex().translate(
-        _NO_DIGITS
-    )
+    digest = _digest(seed, customer_id, b"fraudd-card-tok", 12, generation)
+    return TOKEN_PREFIX + digest.hex().translate(_NO_DIGITS)
 
 
-def card_last4(seed: int, customer_id: int) -> str:
+def card_last4(seed: int, customer_id: int, generation: int = 0) -> str:
     """Return the last 4 digits shown for a customer's card (independent of the token)."""
-    value = int.from_bytes(_digest(seed, customer_id, b"fraudd-last4", 8), "big")
+    value = int.from_bytes(_digest(seed, customer_id, b"fraudd-last4", 8, generation), "big")
     return f"{value % 10_000:04d}"
 
 

@@ -49,9 +49,16 @@ def generate_raw_day(profiles: Profiles, seed: int, day: int) -> RawDay:
     nb_available = profiles.nb_available
     keep = (seconds > 0) & (seconds < SECONDS_PER_DAY) & (nb_available[customer] > 0)
     customer, seconds = customer[keep], seconds[keep]
-    amount = _draw_amounts(profiles, customer, rng)
+    amount = draw_amounts(profiles, customer, rng)
     pick = rng.integers(0, nb_available[customer])
     terminal = profiles.available_terminals[profiles.available_offsets[customer] + pick]
+    return canonical_day(day, seconds, customer, terminal, amount)
+
+
+def canonical_day(
+    day: int, seconds: np.ndarray, customer: np.ndarray, terminal: np.ndarray, amount: np.ndarray
+) -> RawDay:
+    """A day's swipes in canonical order; rows must come grouped by customer in draw order."""
     # customer is already grouped in draw order, so a stable sort on time gives canonical order.
     order = np.argsort(seconds, kind="stable")
     return RawDay(
@@ -63,7 +70,8 @@ def generate_raw_day(profiles: Profiles, seed: int, day: int) -> RawDay:
     )
 
 
-def _draw_amounts(profiles: Profiles, customer: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+def draw_amounts(profiles: Profiles, customer: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Amounts ~ N(mean, std) of each row's customer, redrawn from U(0, 2·mean) if negative."""
     mean = profiles.mean_amount[customer]
     amount = rng.normal(mean, profiles.std_amount[customer])
     negative = np.flatnonzero(amount < 0)

@@ -20,6 +20,12 @@ class Purpose(IntEnum):
     DAY = 2
     COMPROMISED_TERMINALS = 3
     COMPROMISED_CUSTOMERS = 4
+    HABITS = 5
+    HABITUAL_DAY = 6
+    CARD_TESTING = 7
+    CNP_COMPROMISE = 8
+    FAR_FROM_HOME = 9
+    NIGHT_SPREE = 10
 
 
 def stream(seed: int, purpose: Purpose, *keys: int) -> np.random.Generator:

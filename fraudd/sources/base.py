@@ -29,6 +29,8 @@ class Draft:
     terminal_y: float | None
     is_fraud: bool | None = None
     fraud_scenario: int | None = None
+    currency: str | None = None
+    """ISO 4217 code; None: the default currency (:data:`fraudd.columns.DEFAULT_CURRENCY`)."""
 
 
 class Source(Protocol):

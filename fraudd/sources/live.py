@@ -2,7 +2,8 @@
 
 The producer takes swipes at its configured rate; the simulated clock advances with the data, so
 live traffic has the history's per-customer rates (and fraud scenarios) at an effective speed-up
-of ``rate_tps / (history transactions per simulated second)``.
+of ``rate_tps / (history transactions per simulated second)``. The fraud mode (handbook or
+extended) is the configured one (``producer.fraud``): the stored history does not record it.
 
 On a restart the source resumes one second after the newest transaction in the warehouse at or
 after the history's end (the consumer dead-letters the rare swipe sent twice when it was in
@@ -12,6 +13,7 @@ flight at the crash). Labels still waiting in the producer's queue at a restart 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 from typing import Any, Final
 
 import numpy as np
@@ -53,7 +55,7 @@ def drafts_from_frame(frame: pd.DataFrame) -> list[Draft]:
     times = frame["tx_time"].dt.tz_convert("UTC").dt.to_pydatetime()
     columns: dict[str, list[Any]] = {
         name: frame[name].tolist()
-        for name in ("tx_id", "card_token", "last4", "merchant_category", "channel")
+        for name in ("tx_id", "card_token", "last4", "merchant_category", "channel", "currency")
     }
     columns["customer_id"] = frame["customer_id"].astype(str).tolist()
     columns["terminal_id"] = frame["terminal_id"].astype(str).tolist()
@@ -80,15 +82,18 @@ async def live_source_from_warehouse(wh: Warehouse, settings: Settings) -> LiveS
             return None
         newest = await session.newest_transaction_since(stored.end)
     start = stored.end if newest is None else max(stored.end, newest + RESUME_AFTER)
-    _log_start(stored, start, settings.producer.rate_tps)
-    return LiveSource(stored.spec, start)
+    # The stored row does not say the history's fraud mode: live mode plays the configured one.
+    spec = replace(stored.spec, fraud=settings.producer.fraud)
+    _log_start(stored, start, settings.producer.rate_tps, spec.fraud)
+    return LiveSource(spec, start)
 
 
-def _log_start(stored: StoredSimulation, start: dt.datetime, rate_tps: float) -> None:
+def _log_start(stored: StoredSimulation, start: dt.datetime, rate_tps: float, fraud: str) -> None:
     per_second = stored.tx_per_second
     log.info(
         "producer.live_source",
         seed=stored.spec.seed,
+        fraud=fraud,
         origin=stored.spec.origin.isoformat(),
         history_end=stored.end.isoformat(),
         start=start.isoformat(),

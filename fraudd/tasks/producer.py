@@ -1,5 +1,6 @@
 """The producer: the card application. Swipes go to Kinesis at a target rate; blocked cards are
-declined at the till and never reach the stream.
+declined at the till and never reach the stream, and a simulated cardholder whose card is blocked
+gets a new one (:mod:`fraudd.sources.cards`) after ``producer.reissue_days`` of simulated time.
 
 Records that Kinesis keeps refusing stay in ``pending`` and are sent first on the next step:
 nothing is dropped (invariant 3). The producer also plays the bank's back office for the
@@ -20,6 +21,7 @@ from fraudd.columns import CURRENCY, DEFAULT_CURRENCY, TRANSACTION, names
 from fraudd.deps import Deps
 from fraudd.records import Swipe
 from fraudd.sources.base import Draft, Source
+from fraudd.sources.cards import CardRegister
 from fraudd.stream import Entry, PutIncomplete
 from fraudd.tasks.labels import LabelQueue
 from fraudd.tasks.loop import Pass, poll_loop
@@ -61,6 +63,7 @@ class ProducerState:
     taken: int = 0
     pending: list[Entry] = field(default_factory=list)
     sent_at: float = float("-inf")
+    cards: CardRegister | None = None  # simulated cardholders: reissue blocked cards
     limit: int | None = None  # stop producing after this many swipes (benchmarks, tests)
     on_sent: Callable[[list[Entry]], None] | None = None  # sees every accepted batch (tests)
 
@@ -86,12 +89,18 @@ async def default_state(deps: Deps) -> ProducerState:
     from fraudd.sources.simple import SimpleSource
 
     p = deps.settings.producer
-    source: Source | None = await live_source_from_warehouse(deps.warehouse, deps.settings)
-    if source is None:
+    live = await live_source_from_warehouse(deps.warehouse, deps.settings)
+    source: Source = live or SimpleSource(p.customers, p.terminals, p.seed, deps.clock())
+    if live is None:
         log.info("producer.simple_source", reason="no simulated history in the warehouse")
-        source = SimpleSource(p.customers, p.terminals, p.seed, deps.clock())
+    # Both sources make card tokens with the card module from their seed: the register's too.
+    seed = p.seed if live is None else live.spec.seed
     return ProducerState(
-        source, p.rate_tps, BlockCache(p.block_cache_ttl_s), LabelQueue(p.label_delay_days)
+        source,
+        p.rate_tps,
+        BlockCache(p.block_cache_ttl_s),
+        LabelQueue(p.label_delay_days),
+        cards=CardRegister(seed, timedelta(days=p.reissue_days)),
     )
 
 
@@ -110,7 +119,7 @@ async def step(deps: Deps, state: ProducerState) -> Pass:
     stamps = _due_times(deps, state, len(drafts))
     state.taken += len(drafts)
     state.sent_at = time.monotonic()
-    await _send(deps, state, _admit(deps, drafts, stamps, blocked, state.labels))
+    await _send(deps, state, _admit(deps, state, drafts, stamps, blocked))
     return Pass.MORE
 
 
@@ -153,17 +162,21 @@ def _due_times(deps: Deps, state: ProducerState, n: int) -> list[datetime]:
 
 def _admit(
     deps: Deps,
+    state: ProducerState,
     drafts: list[Draft],
     stamps: list[datetime],
     blocked: frozenset[str],
-    labels: LabelQueue,
 ) -> list[Entry]:
-    """Decline swipes of blocked cards; stamp the rest with the moment they were due."""
+    """Decline swipes of blocked cards (reissuing them); stamp the rest with their due time."""
     entries = []
-    for d, produced_at in zip(drafts, stamps, strict=True):
-        labels.add(d)
+    cards = state.cards
+    for draft, produced_at in zip(drafts, stamps, strict=True):
+        state.labels.add(draft)
+        d = draft if cards is None else cards.issued(draft)
         if d.card_token in blocked:
             _count_decline(deps, d)
+            if cards is not None and cards.declined(d):
+                deps.metrics.cards_reissued.inc()
             continue
         entries.append(Entry(to_swipe(d, produced_at).to_bytes(), d.card_token))
     return entries
@@ -176,12 +189,13 @@ def _count_decline(deps: Deps, draft: Draft) -> None:
 
 
 _DRAFTED = tuple(name for name in names(TRANSACTION) if name != CURRENCY.name)
-"""The columns a draft carries (the simulated card application has one currency)."""
+"""The columns a draft carries as they are (its currency may be left to the default)."""
 
 
 def to_swipe(d: Draft, produced_at: datetime) -> Swipe:
     """The wire record: everything but the simulator's ground truth."""
     drafted = {name: getattr(d, name) for name in _DRAFTED}
+    currency = d.currency or DEFAULT_CURRENCY
     return Swipe.model_construct(
-        **drafted, currency=DEFAULT_CURRENCY, produced_at=produced_at, schema_version=1
+        **drafted, currency=currency, produced_at=produced_at, schema_version=1
     )

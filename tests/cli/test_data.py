@@ -86,11 +86,34 @@ def test_simulate_writes_the_handbook_layout_and_says_so(invoke: Invoke, tmp_pat
     assert done.returncode == 0, done.stderr
     rows = out.read_text().splitlines()
     assert rows[0].startswith("TRANSACTION_ID,TX_DATETIME,CUSTOMER_ID,TERMINAL_ID,TX_AMOUNT")
-    assert done.stdout == f"wrote {len(rows) - 1:,} transactions (handbook layout) to {out}\n"
+    lines = done.stdout.splitlines()
+    assert lines[0] == f"wrote {len(rows) - 1:,} transactions (handbook layout) to {out}"
+    assert lines[1].startswith("handbook fraud; transactions per fraud_scenario: 0: ")
     as_json = invoke("simulate", "history", *small, "--out", str(out), "--json")
     summary = json.loads(as_json.stdout.splitlines()[-1])
     assert summary["origin"] == "2018-04-01" and summary["days"] == 2  # --end is exclusive
     assert summary["layout"] == "fraudd" and summary["transactions"] == len(rows) - 1
+
+
+def test_simulate_extended_fraud_and_counts_per_scenario(invoke: Invoke, tmp_path: Path) -> None:
+    out = tmp_path / "extended.csv"
+    size = ["--start", "2018-04-01", "--days", "30", "--customers", "1500", "--terminals", "3000"]
+    done = invoke("simulate", "history", *size, "--fraud", "extended", "--out", str(out), "--json")
+    assert done.returncode == 0, done.stderr
+    summary = json.loads(done.stdout.splitlines()[-1])
+    frame = read_csv(out)
+    assert summary["fraud"] == "extended"
+    assert set(summary["scenarios"]) == {str(k) for k in range(8)}
+    assert summary["scenarios"] == {
+        str(k): int(v) for k, v in frame["fraud_scenario"].value_counts().items()
+    }
+    assert frame["tx_id"].str.startswith("x").all()
+
+
+def test_simulate_refuses_an_unknown_fraud_mode_in_one_line(invoke: Invoke) -> None:
+    done = invoke("simulate", "history", "--fraud", "synthetic", "--out", "never.csv")
+    assert done.returncode == EX_USAGE
+    assert one_line(done) == "fraudd: --fraud synthetic: give one of handbook | extended"
 
 
 def test_import_prints_what_it_read_loaded_and_rejected_and_exits_1(

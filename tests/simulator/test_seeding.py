@@ -34,6 +34,8 @@ def test_purposes_are_pinned() -> None:
     """Renumbering a purpose would change every dataset ever generated."""
     assert {p.name: int(p) for p in Purpose} == {
         "PROFILES": 1, "DAY": 2, "COMPROMISED_TERMINALS": 3, "COMPROMISED_CUSTOMERS": 4,
+        "HABITS": 5, "HABITUAL_DAY": 6, "CARD_TESTING": 7, "CNP_COMPROMISE": 8,
+        "FAR_FROM_HOME": 9, "NIGHT_SPREE": 10,
     }  # fmt: skip
     assert stream(42, Purpose.PROFILES).integers(0, 1_000_000) == 637_987
 

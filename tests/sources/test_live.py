@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 
 import pandas as pd
 
@@ -66,3 +67,20 @@ def test_drafts_carry_text_ids_and_none_for_missing_coordinates() -> None:
     assert isinstance(drafts[0].tx_time, dt.datetime) and not isinstance(
         drafts[0].tx_time, pd.Timestamp
     )
+
+
+async def test_live_mode_plays_the_configured_fraud_mode(history_db: HistoryDb) -> None:
+    """The stored row does not say the mode: producer.fraud does. An extended history and its
+    live days are one extended timeline, with the terminals' currencies on every draft."""
+    extended = replace(SMALL, fraud="extended")
+    settings = history_db.settings.derive(producer={"fraud": "extended"})
+    await simulate_into_warehouse(history_db.wh, settings, extended, DAYS)
+    source = await live_source_from_warehouse(history_db.wh, settings)
+    assert source is not None and source.spec == extended
+    drafts = source.take(500)
+    assert drafts == drafts_from_frame(Timeline(extended).days(DAYS, DAYS + 3).iloc[:500])
+    assert {d.currency for d in drafts} == {"EUR", "GBP", "CHF", "SEK"}
+    assert all(d.tx_id.startswith("x") for d in drafts)
+    # The same seed's handbook timeline may be stored beside it: their ids never meet.
+    summary = await simulate_into_warehouse(history_db.wh, history_db.settings, SMALL, DAYS)
+    assert summary.load is not None and summary.load.loaded == summary.transactions

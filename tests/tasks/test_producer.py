@@ -10,6 +10,7 @@ import json
 import time
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -19,7 +20,9 @@ from fraudd.columns import DEFAULT_CURRENCY
 from fraudd.deps import open_deps
 from fraudd.history.synthetic import simulate_into_warehouse
 from fraudd.localstack import aws as local_aws
+from fraudd.simulator.cards import card_token
 from fraudd.sources.base import Draft
+from fraudd.sources.cards import CardRegister
 from fraudd.sources.live import LiveSource
 from fraudd.sources.simple import SimpleSource
 from fraudd.stream import Entry, PutIncomplete
@@ -67,6 +70,11 @@ def test_the_wire_record_carries_no_ground_truth() -> None:
     assert (swipe.currency, swipe.schema_version, swipe.produced_at) == (
         DEFAULT_CURRENCY, 1, produced,
     )  # fmt: skip
+
+
+def test_the_wire_record_carries_the_drafts_currency() -> None:
+    draft = replace(TwoCards().take(1)[0], currency="GBP")
+    assert producer.to_swipe(draft, datetime.now(UTC)).currency == "GBP"
 
 
 @pytest.fixture
@@ -128,6 +136,35 @@ async def test_due_swipes_go_out_and_blocked_cards_are_declined(env: ContractEnv
     declined = {f: sample("fraudd_swipes_declined_total", {"fraud": f}) for f in ("true", "false")}
     assert declined == {"true": 2, "false": 3}  # prod-0001 .. prod-0009, every third fraud
     assert await producer.step(env.deps, state) == Pass.IDLE
+
+
+async def test_a_blocked_simulated_card_is_reissued_and_its_old_token_declines(
+    env: ContractEnv,
+) -> None:
+    """A cardholder whose card is blocked swipes again with a new card once the delay has passed
+    (simulated time: 3 customers, a swipe every 4 simulated hours): weeks of genuine spending
+    are not declined for one block."""
+    seed, limit = 5, 60
+    old, new = card_token(seed, 0), card_token(seed, 0, 1)
+    await block(env, old)
+    sent: list[Entry] = []
+    state = producer.ProducerState(
+        SimpleSource(3, 10, seed, START), 100.0, producer.BlockCache(3600), LabelQueue(7),
+        cards=CardRegister(seed, timedelta(days=1)), limit=limit, on_sent=sent.extend,
+    )  # fmt: skip
+    state.started = time.monotonic() - 3600
+    await producer.step(env.deps, state)
+    records = [r for r in await in_stream(env) if r["customer_id"] == "0"]
+    assert records and {r["card_token"] for r in records} == {new}
+    first_new = min(datetime.fromisoformat(r["tx_time"]) for r in records)
+    sample = env.deps.metrics.registry.get_sample_value
+    assert sample("fraudd_cards_reissued_total") == 1
+    declined = sum(
+        sample("fraudd_swipes_declined_total", {"fraud": f}) or 0 for f in ("true", "false")
+    )
+    assert 1 <= declined <= 1 + 6  # the first decline, and the day until the card arrives
+    assert first_new - START >= timedelta(days=1)
+    assert len(await in_stream(env)) == limit - declined
 
 
 async def test_the_block_list_is_reread_only_after_its_ttl(env: ContractEnv) -> None:
