@@ -26,6 +26,9 @@ from fraudd.model.protocol import EvalWindow
 
 HANDBOOK_FEATURES: Final[tuple[str, ...]] = FEATURES[:15]
 """The Handbook's 15 features: :data:`FEATURES` lists them first."""
+FEATURE_SETS: Final[dict[str, tuple[str, ...]]] = {"all": FEATURES, "handbook": HANDBOOK_FEATURES}
+"""Feature sets ``fraudd train --features`` may fit a model on, by name: every feature, or the
+Handbook's 15 (to measure what the other features add, with the same training)."""
 BASELINE_ROUNDS = 300
 
 

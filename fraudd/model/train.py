@@ -50,6 +50,8 @@ class TrainConfig:
     delay_days: int = 7
     fit: FitConfig = field(default_factory=FitConfig)
     targets: ThresholdTargets = field(default_factory=ThresholdTargets)
+    features: tuple[str, ...] = FEATURES
+    """The features the model is fitted on (a subset of :data:`FEATURES`, in its order)."""
 
     @property
     def end(self) -> pd.Timestamp:
@@ -93,8 +95,9 @@ class TrainedModel:
 
 
 def _matrix(frame: pd.DataFrame, config: TrainConfig) -> Any:
-    x = frame.loc[:, list(FEATURES)].to_numpy(np.float32)
-    return matrix(x, frame["is_fraud"].to_numpy(), list(FEATURES), config.fit.n_jobs)
+    names = list(config.features)
+    x = frame.loc[:, names].to_numpy(np.float32)
+    return matrix(x, frame["is_fraud"].to_numpy(), names, config.fit.n_jobs)
 
 
 def _folds(full: pd.DataFrame, config: TrainConfig) -> list[FoldData]:
@@ -153,7 +156,7 @@ def _metadata(
 ) -> dict[str, Any]:
     """What the registry stores with a model: how, on what and with what result it was trained."""
     return {
-        "features": list(FEATURES),
+        "features": list(config.features),
         "training_window": _window_metadata(config),
         "hyperparameters": config.fit.as_dict() | {"rounds": fitted.rounds},
         "xgboost_params": fitted.params,

@@ -45,6 +45,12 @@ def test_the_training_backend_is_checked_before_any_work(invoke: Invoke) -> None
     assert one_line(no_bucket).startswith(
         "fraudd: invalid configuration: redshift.s3_bucket: required for --backend redshift-ml"
     )
+    features = invoke("train", "--features", "mine")
+    assert features.returncode == EX_USAGE
+    assert one_line(features) == (
+        "fraudd: Invalid value for --features: features must be all or handbook "
+        "(see `fraudd train --help`)"
+    )
 
 
 def test_redshift_ml_on_postgresql_names_the_dialect_setting(

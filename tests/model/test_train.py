@@ -11,6 +11,8 @@ import pandas as pd
 import pytest
 
 from fraudd.features import FEATURES
+from fraudd.model.baseline import HANDBOOK_FEATURES
+from fraudd.model.evaluate import model_scores
 from fraudd.model.fit import FitConfig
 from fraudd.model.train import TrainConfig, train_and_register
 from tests.model.fixtures import ModelDb, load_history
@@ -68,3 +70,20 @@ async def test_train_register_and_activation_rule(
         (1, True, None),
         (2, False, None),
     ]
+
+
+async def test_a_model_fitted_on_the_handbooks_15_features_reads_only_them(
+    model_db: ModelDb, small_history: pd.DataFrame
+) -> None:
+    handbook = dataclasses.replace(CONFIG, features=HANDBOOK_FEATURES)
+    async with model_db.wh.session() as session:
+        await load_history(session.conn, model_db.schema, small_history)
+        record, trained = await train_and_register(session, handbook, activate=True)
+    assert record.features == HANDBOOK_FEATURES and len(record.features) == 15
+    assert trained.fitted.booster.num_features() == 15
+    # Scored by name from the full feature rows, as evaluation and the consumer do: the other
+    # features do not move the score.
+    rows = trained.val_frame.head(50)
+    others = rows.assign(**{f: 1e6 for f in FEATURES if f not in HANDBOOK_FEATURES})
+    np.testing.assert_array_equal(model_scores(record, rows), model_scores(record, others))
+    assert record.metadata["validation"]["auc_roc"] > 0.7
