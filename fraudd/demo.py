@@ -18,7 +18,7 @@ import time
 from collections import deque
 from collections.abc import Callable
 from contextlib import AsyncExitStack
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
@@ -30,7 +30,7 @@ from fraudd.deps import Deps, open_deps
 from fraudd.service.daemon import TaskFn, install_signal_handlers, run_tasks
 from fraudd.settings import Role, Settings
 from fraudd.tasks import producer
-from fraudd.warehouse import RunCaught, RunCounts, RunLatency, as_dict
+from fraudd.warehouse import RunCounts, RunLatency, as_dict
 
 log = structlog.get_logger(__name__)
 DRAIN_TIMEOUT_S = 120.0
@@ -90,9 +90,17 @@ async def run_counts(deps: Deps, since: datetime) -> RunCounts:
         return await session.run_counts(since)
 
 
-async def run_caught(deps: Deps, since: datetime) -> RunCaught:
+async def run_caught(deps: Deps, since: datetime) -> dict[str, Any]:
+    """What the run caught, by the labels: in all and per fraud scenario, and the cards it
+    blocked that had no fraud (the summary's detection and friction figures)."""
     async with deps.warehouse.session() as session:
-        return await session.run_caught(since)
+        caught = await session.run_caught(since)
+        by_scenario = await session.run_caught_by_scenario(since)
+        without_fraud = await session.run_blocks_without_fraud(since)
+    return as_dict(caught) | {
+        "fraud_by_scenario": [asdict(s) for s in by_scenario],
+        "cards_blocked_without_fraud": without_fraud,
+    }
 
 
 async def run_latency(deps: Deps, since: datetime) -> RunLatency:
@@ -185,7 +193,7 @@ def _read_envelope(body: str) -> tuple[str, Alert | None]:
 def summarise(
     deps: Deps,
     counts: RunCounts,
-    caught: dict[str, int],
+    caught: dict[str, Any],
     latency: RunLatency,
     received: int,
     run: DemoRun,
@@ -234,7 +242,7 @@ async def orchestrate(
     counts = await wait_drained(deps, run)
     if run.producer_state is not None:  # the chargebacks still in the future, to score the run
         await run.producer_state.labels.flush(deps, dt.datetime.max.replace(tzinfo=dt.UTC))
-    caught = as_dict(await run_caught(deps, run.started))
+    caught = await run_caught(deps, run.started)
     received = await reader.drain(counts.alerts_published)
     latency = await run_latency(deps, run.started)
     run.summary = summarise(deps, counts, caught, latency, received, run)

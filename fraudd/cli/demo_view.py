@@ -25,6 +25,7 @@ from rich.text import Text
 from fraudd.alert import Alert
 from fraudd.demo import LiveFigures
 from fraudd.demo_setup import HISTORY_CUSTOMERS, HISTORY_DAYS, HISTORY_TERMINALS
+from fraudd.simulator import SCENARIOS
 
 RATE_WINDOW_S = 5.0
 ALERTS_SHOWN = 5
@@ -295,7 +296,39 @@ def _detection(s: Mapping[str, Any]) -> list[tuple[str, str]]:
         ("caught (review or block)", f"{caught:,} ({_pct(caught, frauds)})"),
         ("blocked", f"{s['fraud_blocked']:,} ({_pct(s['fraud_blocked'], frauds)})"),
         ("precision of alerts", f"{_pct(caught, alerted)} ({caught:,} of {alerted:,} were fraud)"),
+        *_by_scenario(s.get("fraud_by_scenario", ())),
+        *_friction(s),
     ]
+
+
+def _by_scenario(rows: Sequence[Mapping[str, int]]) -> list[tuple[str, str]]:
+    """Recall per fraud scenario, in words."""
+    out = []
+    for r in rows:
+        name = SCENARIOS.get(r["scenario"], f"scenario {r['scenario']}")
+        caught = f"{r['caught']:,} of {r['frauds']:,} caught ({_pct(r['caught'], r['frauds'])})"
+        out.append((f"  {name}", f"{caught}, {r['blocked']:,} blocked"))
+    return out
+
+
+def _per_fraud_caught(count: int, caught: int) -> str:
+    return f"{count / caught:,.1f} per fraud caught" if caught else "no fraud caught"
+
+
+def _friction(s: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """What detection cost genuine cardholders, per fraud caught."""
+    caught, blocked = s["fraud_caught"], s["cards_blocked"]
+    out = [
+        ("genuine swipes flagged", f"{s['legit_alerted']:,} ("
+         f"{_per_fraud_caught(s['legit_alerted'], caught)})"),
+        ("genuine swipes declined", f"{s['legit_declined']:,} ("
+         f"{_per_fraud_caught(s['legit_declined'], caught)}; their card was blocked)"),
+    ]  # fmt: skip
+    if "cards_blocked_without_fraud" in s:
+        out.append(
+            ("cards blocked, no fraud", f"{s['cards_blocked_without_fraud']:,} of {blocked:,}")
+        )
+    return out
 
 
 def _actions(s: Mapping[str, Any]) -> list[tuple[str, str]]:

@@ -61,7 +61,18 @@ BlockPrecisionOpt = Annotated[
     float, typer.Option(help="Minimum validation precision for automatic blocks.")
 ]
 ForceActivateOpt = Annotated[
-    bool, typer.Option(help="Activate even if validation is worse than the active model.")
+    bool,
+    typer.Option(
+        help="Activate even if the held-out week is worse than with the active model or the "
+        "plain baseline."
+    ),
+]
+FeaturesOpt = Annotated[
+    str,
+    typer.Option(
+        help="Features to fit on: all, or handbook (the Handbook's 15, to measure what the "
+        "others add)."
+    ),
 ]
 
 
@@ -75,6 +86,7 @@ def train(
     alerts_per_day: AlertsPerDayOpt = 100.0,
     block_precision: BlockPrecisionOpt = 0.9,
     force_activate: ForceActivateOpt = False,
+    features: FeaturesOpt = "all",
 ) -> None:
     """Train a gradient-boosted model on labelled history and register it (versioned)."""
     settings = settings_from(ctx)
@@ -84,12 +96,24 @@ def train(
         return
     if backend != "local":
         raise typer.BadParameter("backend must be local or redshift-ml", param_hint="--backend")
+    from fraudd.model.baseline import FEATURE_SETS
     from fraudd.model.thresholds import ThresholdTargets
     from fraudd.model.train import TrainConfig
 
+    if features not in FEATURE_SETS:
+        names = " or ".join(FEATURE_SETS)
+        raise typer.BadParameter(f"features must be {names}", param_hint="--features")
     targets = ThresholdTargets(alerts_per_day=alerts_per_day, block_min_precision=block_precision)
-    config = TrainConfig(end, train_days, delay_days=delay_days, targets=targets)
-    typer.echo(_registered(_train_local(settings, config, force_activate)))
+    config = TrainConfig(
+        end, train_days, delay_days=delay_days, targets=targets, features=FEATURE_SETS[features]
+    )
+    record = _train_local(settings, config, force_activate)
+    typer.echo(_registered(record))
+    from fraudd.model.activation import refusal_line
+
+    refused = refusal_line(record)
+    if refused is not None:
+        raise Failure(refused)
 
 
 def _train_local(settings: Settings, config: TrainConfig, force_activate: bool) -> ModelRecord:

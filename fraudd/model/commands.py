@@ -75,9 +75,14 @@ async def evaluate_command(
 ) -> Evaluation:
     """Evaluate model ``version`` (default: the active one) on ``window``; write a report if
     asked."""
+    scoring = settings.scoring
     async with _session(settings) as session:
         record = await _model(session, version)
-        evaluation, scored = await evaluate_model(session, record, window)
+        # The thresholds the consumer would apply: the model's, with configured overrides.
+        thresholds = record.thresholds.overridden(scoring.review_threshold, scoring.block_threshold)
+        evaluation, scored = await evaluate_model(
+            session, record, window, thresholds=thresholds, reason_codes=scoring.reason_codes
+        )
     if report_dir is not None:
         write_report(report_dir, evaluation, scored)
     return evaluation

@@ -8,7 +8,7 @@ scored them; known-compromised cards come from the warehouse's ``known_frauds``.
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -16,6 +16,8 @@ import pandas as pd
 import structlog
 
 from fraudd.features import training_features
+from fraudd.model.friction import friction, recall_per_scenario
+from fraudd.model.importance import feature_importance
 from fraudd.model.protocol import (
     EvalWindow,
     card_precision_top_k,
@@ -23,6 +25,7 @@ from fraudd.model.protocol import (
     remove_known_compromised,
 )
 from fraudd.model.record import ModelRecord
+from fraudd.scoring.thresholds import Thresholds
 from fraudd.warehouse import Session
 
 log = structlog.get_logger(__name__)
@@ -47,6 +50,12 @@ class Evaluation:
     known_days: int
     card_precision_per_day: list[float] = field(default_factory=list)
     model_version: int | None = None
+    recall_per_scenario: list[dict[str, Any]] = field(default_factory=list)
+    """Per fraud scenario (when the labels carry one): see :mod:`.friction`."""
+    feature_importance: list[dict[str, Any]] = field(default_factory=list)
+    """Per model feature: gain and top-reason share, see :mod:`.importance`."""
+    friction: dict[str, Any] | None = None
+    """What the model's thresholds cost genuine cardholders, see :mod:`.friction`."""
 
     def as_dict(self) -> dict[str, Any]:
         """Plain data."""
@@ -67,9 +76,11 @@ def evaluate_scores(
     """Apply the protocol to scored test rows (``tx_time``, ``card_token``, ``is_fraud``).
 
     ``frauds`` (``tx_time``, ``card_token``) must cover ``[known_start, test_end - delay)``.
-    Returns the metrics and the kept rows with their ``score``.
+    Returns the metrics and the kept rows (``tx_id`` too if ``test`` has it) with their
+    ``score``.
     """
-    scored = test.loc[:, ["tx_time", "card_token", "is_fraud"]].assign(score=scores)
+    columns = ["tx_id"] if "tx_id" in test.columns else []
+    scored = test.loc[:, [*columns, "tx_time", "card_token", "is_fraud"]].assign(score=scores)
     kept = remove_known_compromised(scored, frauds, window)
     labels = kept["is_fraud"].to_numpy()
     auc, ap = pooled_scores(labels, kept["score"].to_numpy())
@@ -107,10 +118,47 @@ def model_scores(record: ModelRecord, frame: pd.DataFrame) -> np.ndarray:
     return np.asarray(record.booster().inplace_predict(x), dtype=np.float64)
 
 
+async def fraud_scenarios(session: Session, window: EvalWindow) -> pd.Series:
+    """``fraud_scenario`` of each labelled fraud of the test period, by ``tx_id`` (empty when the
+    labels carry none)."""
+    rows = await session.fraud_scenarios(
+        window.test_start.to_pydatetime(), window.test_end.to_pydatetime()
+    )
+    return pd.Series(dict(rows), dtype="float64")
+
+
+def breakdown(
+    record: ModelRecord,
+    test: pd.DataFrame,
+    kept: pd.DataFrame,
+    scenarios: pd.Series,
+    thresholds: Thresholds,
+    reason_codes: int = 3,
+) -> dict[str, Any]:
+    """The fields of :class:`Evaluation` that say where detection comes from and what the
+    ``thresholds`` cost, for the kept test rows (``test`` holds their features)."""
+    kept_features = test.loc[test["tx_id"].isin(kept["tx_id"])]
+    return {
+        "recall_per_scenario": [
+            asdict(r) for r in recall_per_scenario(kept, scenarios, thresholds)
+        ],
+        "feature_importance": [
+            asdict(f) for f in feature_importance(record, kept_features, thresholds, reason_codes)
+        ],
+        "friction": asdict(friction(kept, thresholds)),
+    }
+
+
 async def evaluate_model(
-    session: Session, record: ModelRecord, window: EvalWindow
+    session: Session,
+    record: ModelRecord,
+    window: EvalWindow,
+    *,
+    thresholds: Thresholds | None = None,
+    reason_codes: int = 3,
 ) -> tuple[Evaluation, pd.DataFrame]:
-    """Compute test features, score them with ``record``, apply the protocol."""
+    """Compute test features, score them with ``record``, apply the protocol, and break the
+    result down by scenario, feature and friction of ``thresholds`` (default: the model's)."""
     test = await training_features(
         session, window.test_start.to_pydatetime(), window.test_end.to_pydatetime()
     )
@@ -118,6 +166,16 @@ async def evaluate_model(
     evaluation, kept = evaluate_scores(
         test, model_scores(record, test), frauds, window, record.version
     )
+    if evaluation.n_frauds > 0:
+        extra = breakdown(
+            record,
+            test,
+            kept,
+            await fraud_scenarios(session, window),
+            record.thresholds if thresholds is None else thresholds,
+            reason_codes,
+        )
+        evaluation = replace(evaluation, **extra)
     log.info(
         "model.evaluated",
         version=record.version,

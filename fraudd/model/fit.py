@@ -1,14 +1,20 @@
-"""Fitting the gradient-boosted model: early stopping on a later validation window, then refit.
+"""Fitting the gradient-boosted model: rounds chosen over several validation weeks, an honest
+held-out week, then the refit.
 
-The holdout model (fit window, early-stopped on validation Average Precision) gives honest
-validation scores for metrics, thresholds and the comparison with the active model. The served
-model is then refit on the whole training window (fit + gap + validation days) with the same
-number of rounds, so that the freshest labelled days are not wasted.
+1. The number of rounds and the regularisation are chosen on time-based folds, the weeks before
+   the held-out week (:mod:`.folds`); when the training window is too short for any, early
+   stopping on the held-out week chooses (and the metadata says so).
+2. The holdout model is trained on the rows before the held-out week's label-delay gap with that
+   choice: its scores on the held-out week give the validation metrics, the thresholds, and the
+   comparisons with the active model and with the plain baseline (:mod:`.baseline`).
+3. The served model is refit on the whole training window with the same setting and rounds, so
+   that the freshest labelled days are not wasted.
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -16,7 +22,18 @@ import numpy as np
 import structlog
 import xgboost as xgb
 
+from fraudd.model.folds import Choice, FoldData, choose_over_folds
+
 log = structlog.get_logger(__name__)
+
+REGULARISATION: tuple[dict[str, float], ...] = (
+    {},
+    {"min_child_weight": 10.0, "reg_lambda": 10.0},
+)
+"""Settings the folds choose among, as changes to :class:`FitConfig`'s: as configured, and a
+more regularised one (leaves need ten times the hessian, weights shrink more) for data whose
+signal is weak or whose label-reading features are noise. Not tuned on any dataset: the folds
+decide, per training run."""
 
 
 @dataclass(frozen=True)
@@ -27,13 +44,19 @@ class FitConfig:
     learning_rate: float = 0.1
     max_rounds: int = 400
     early_stopping_rounds: int = 50
+    """Patience: a fold's curve stops after this many rounds without improvement."""
     subsample: float = 0.8
     colsample_bytree: float = 0.8
     min_child_weight: float = 1.0
+    reg_lambda: float = 1.0
     scale_pos_weight: float = 1.0
     n_jobs: int = 2
     seed: int = 0
     refit: bool = True
+    folds: int = 3
+    """Validation weeks before the held-out week that choose the rounds and regularisation."""
+    regularise: bool = True
+    """Let the folds choose among :data:`REGULARISATION` (else only this configuration)."""
 
     def xgb_params(self) -> dict[str, Any]:
         """Parameters for ``xgboost.train``."""
@@ -46,10 +69,16 @@ class FitConfig:
             "subsample": self.subsample,
             "colsample_bytree": self.colsample_bytree,
             "min_child_weight": self.min_child_weight,
+            "reg_lambda": self.reg_lambda,
             "scale_pos_weight": self.scale_pos_weight,
             "nthread": self.n_jobs,
             "seed": self.seed,
         }
+
+    def candidates(self) -> list[dict[str, Any]]:
+        """The XGBoost parameters of every setting the folds choose among."""
+        settings = REGULARISATION if self.regularise else ({},)
+        return [self.xgb_params() | change for change in settings]
 
     def as_dict(self) -> dict[str, Any]:
         """JSON form for model metadata."""
@@ -57,55 +86,86 @@ class FitConfig:
 
 
 @dataclass(frozen=True)
+class FitSets:
+    """The matrices one training run needs."""
+
+    folds: Sequence[FoldData]
+    holdout_fit: xgb.DMatrix
+    holdout_val: xgb.DMatrix
+    full: xgb.DMatrix
+
+
+@dataclass(frozen=True)
 class Fitted:
-    """The served booster, the number of rounds, and the holdout model's validation scores."""
+    """The served booster, the rounds and setting chosen, and the holdout model's scores."""
 
     booster: xgb.Booster
     rounds: int
     val_scores: np.ndarray
     fit_seconds: float
     refit_seconds: float
+    params: dict[str, Any]
+    """The chosen setting's XGBoost parameters."""
+    choice: dict[str, Any]
+    """How the rounds and setting were chosen (stored in the model metadata)."""
 
 
-def _matrix(x: np.ndarray, y: np.ndarray, names: list[str]) -> xgb.DMatrix:
-    return xgb.DMatrix(x.astype(np.float32), label=y, feature_names=names, missing=np.nan)
+def matrix(x: np.ndarray, y: np.ndarray, names: list[str], nthread: int = 2) -> xgb.DMatrix:
+    """An XGBoost matrix (NaN = missing)."""
+    return xgb.DMatrix(
+        x.astype(np.float32), label=y, feature_names=names, missing=np.nan, nthread=nthread
+    )
 
 
-def fit(
-    fit_xy: tuple[np.ndarray, np.ndarray],
-    val_xy: tuple[np.ndarray, np.ndarray],
-    full_xy: tuple[np.ndarray, np.ndarray],
-    features: list[str],
-    config: FitConfig,
-) -> Fitted:
-    """Early-stop on ``val_xy`` training on ``fit_xy``; refit on ``full_xy`` if configured."""
-    params = config.xgb_params()
-    train_m = _matrix(*fit_xy, features)
-    val_m = _matrix(*val_xy, features)
-    began = time.perf_counter()
-    holdout = xgb.train(
-        params,
-        train_m,
+def _early_stopped(config: FitConfig, sets: FitSets) -> tuple[int, dict[str, Any]]:
+    """Rounds by early stopping on the held-out week: only when no fold fits the window."""
+    booster = xgb.train(
+        config.xgb_params(),
+        sets.holdout_fit,
         num_boost_round=config.max_rounds,
-        evals=[(val_m, "validation")],
+        evals=[(sets.holdout_val, "validation")],
         early_stopping_rounds=config.early_stopping_rounds,
         verbose_eval=False,
     )
-    rounds = int(holdout.best_iteration) + 1
-    val_scores = holdout.predict(val_m, iteration_range=(0, rounds))
-    fit_seconds = time.perf_counter() - began
-    log.info("model.fitted", rounds=rounds, rows=int(fit_xy[1].size), seconds=round(fit_seconds, 1))
-    if not config.refit:
-        return Fitted(_trimmed(holdout, rounds), rounds, val_scores, fit_seconds, 0.0)
-    began = time.perf_counter()
-    served = xgb.train(params, _matrix(*full_xy, features), num_boost_round=rounds)
-    refit_seconds = time.perf_counter() - began
-    log.info(
-        "model.refitted", rounds=rounds, rows=int(full_xy[1].size), seconds=round(refit_seconds, 1)
+    rounds = int(booster.best_iteration) + 1
+    return rounds, {"basis": "early stopping on the held-out week (no earlier week fits)"}
+
+
+def choose(config: FitConfig, sets: FitSets) -> tuple[dict[str, Any], int, dict[str, Any]]:
+    """The XGBoost parameters, rounds and the record of how they were chosen."""
+    if not sets.folds:
+        rounds, info = _early_stopped(config, sets)
+        return config.xgb_params(), rounds, info
+    candidates = config.candidates()
+    choice: Choice = choose_over_folds(
+        candidates, sets.folds, config.max_rounds, config.early_stopping_rounds
     )
-    return Fitted(served, rounds, val_scores, fit_seconds, refit_seconds)
+    settings = REGULARISATION if config.regularise else ({},)
+    info = {
+        "basis": f"mean validation AP over {len(sets.folds)} weeks before the held-out week",
+        "setting": settings[choice.candidate],
+        "mean_ap": choice.mean_ap,
+        "candidates": [
+            {"setting": s} | c for s, c in zip(settings, choice.per_candidate, strict=True)
+        ],
+    }
+    return candidates[choice.candidate], choice.rounds, info
 
 
-def _trimmed(booster: xgb.Booster, rounds: int) -> xgb.Booster:
-    """The first ``rounds`` trees only: what early stopping chose, nothing after."""
-    return booster[:rounds]
+def fit(sets: FitSets, config: FitConfig) -> Fitted:
+    """Choose, fit the holdout model, score the held-out week, refit if configured."""
+    began = time.perf_counter()
+    params, rounds, info = choose(config, sets)
+    holdout = xgb.train(params, sets.holdout_fit, num_boost_round=rounds)
+    val_scores = holdout.predict(sets.holdout_val)
+    fit_seconds = time.perf_counter() - began
+    log.info("model.fitted", rounds=rounds, rows=sets.holdout_fit.num_row(),
+             seconds=round(fit_seconds, 1))  # fmt: skip
+    if not config.refit:
+        return Fitted(holdout, rounds, val_scores, fit_seconds, 0.0, params, info)
+    began = time.perf_counter()
+    served = xgb.train(params, sets.full, num_boost_round=rounds)
+    refit_seconds = time.perf_counter() - began
+    log.info("model.refitted", rounds=rounds, rows=sets.full.num_row(),
+             seconds=round(refit_seconds, 1))  # fmt: skip
+    return Fitted(served, rounds, val_scores, fit_seconds, refit_seconds, params, info)

@@ -3,12 +3,14 @@
 Windows (all UTC, ``train_end`` exclusive)::
 
     [train_end - train_days ........ val_start - delay) [gap: delay) [val_start, train_end)
-     fit window (early stopping on validation AP)                      validation window
+     fit window                                                        held-out (validation) week
 
 The gap stands for the label delay: a model trained at time T only has labels up to T - delay.
-The served model is refit on the whole window (see :mod:`.fit`). The new model becomes active
-only if its validation Average Precision is not worse than the active model's on the same
-validation rows; otherwise it is kept inactive and the reason is stored in its metadata.
+The rounds and regularisation are chosen on the weeks before the held-out week (time-based
+folds, :mod:`.folds`); the held-out week gives the validation metrics and thresholds; the served
+model is refit on the whole window (see :mod:`.fit`). The new model becomes active only if it
+passes :mod:`.activation`'s rules; otherwise it is kept inactive and the reason is stored in its
+metadata.
 """
 
 from __future__ import annotations
@@ -23,9 +25,12 @@ import pandas as pd
 import structlog
 
 from fraudd.features import catalog_metadata, features_of, training_features
+from fraudd.model.activation import activation_rule
+from fraudd.model.baseline import HANDBOOK_FEATURES, BaselineCheck, check_baseline
 from fraudd.model.evaluate import Evaluation, evaluate_scores
-from fraudd.model.fit import FitConfig, Fitted, fit
-from fraudd.model.protocol import DAY, EvalWindow, pooled_scores, utc_timestamp
+from fraudd.model.fit import FitConfig, FitSets, Fitted, fit, matrix
+from fraudd.model.folds import FoldData, time_folds
+from fraudd.model.protocol import DAY, EvalWindow, utc_timestamp
 from fraudd.model.record import ModelRecord, NewModel
 from fraudd.model.thresholds import ThresholdTargets, choose_thresholds
 from fraudd.scoring.thresholds import Thresholds
@@ -45,6 +50,9 @@ class TrainConfig:
     delay_days: int = 7
     fit: FitConfig = field(default_factory=FitConfig)
     targets: ThresholdTargets = field(default_factory=ThresholdTargets)
+    features: tuple[str, ...] = ()
+    """The features the model is fitted on, in the catalog's order; empty: every feature of the
+    configured catalog."""
 
     @property
     def end(self) -> pd.Timestamp:
@@ -84,14 +92,39 @@ class TrainedModel:
     validation: Evaluation
     val_frame: pd.DataFrame
     metadata: dict[str, Any]
+    baseline: BaselineCheck | None = None
 
 
-def _xy(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
-    return frame.loc[:, features_of(frame)].to_numpy(np.float32), frame["is_fraud"].to_numpy()
+def feature_names(frame: pd.DataFrame, config: TrainConfig) -> list[str]:
+    """The columns of a training-features ``frame`` the model is fitted on (``config.features``,
+    else every feature the frame holds)."""
+    return list(config.features) or features_of(frame)
+
+
+def _matrix(frame: pd.DataFrame, config: TrainConfig) -> Any:
+    names = feature_names(frame, config)
+    x = frame.loc[:, names].to_numpy(np.float32)
+    return matrix(x, frame["is_fraud"].to_numpy(), names, config.fit.n_jobs)
+
+
+def _folds(full: pd.DataFrame, config: TrainConfig) -> list[FoldData]:
+    """The folds of :mod:`.folds` that have frauds to fit on and to validate on."""
+    out = []
+    times = full["tx_time"]
+    for fold in time_folds(config.val_start, config.fit.folds, config.val_days, config.delay_days):
+        fit_rows = full[times < fold.fit_end]
+        val_rows = full[(times >= fold.val_start) & (times < fold.val_end)]
+        val_frauds = int(val_rows["is_fraud"].sum())
+        if fit_rows["is_fraud"].sum() > 0 and val_frauds > 0:
+            out.append(
+                FoldData(fold, _matrix(fit_rows, config), _matrix(val_rows, config), val_frauds)
+            )
+    return out
 
 
 def train_frame(frame: pd.DataFrame, config: TrainConfig) -> TrainedModel:
-    """Fit, validate and choose thresholds on a training-features frame (pure, no database)."""
+    """Fit, validate, check against the baseline and choose thresholds on a training-features
+    frame (pure, no database)."""
     config.check()
     times = frame["tx_time"]
     full = frame[(times >= config.start) & (times < config.end)]
@@ -99,15 +132,27 @@ def train_frame(frame: pd.DataFrame, config: TrainConfig) -> TrainedModel:
     val_rows = full[full["tx_time"] >= config.val_start]
     if fit_rows["is_fraud"].sum() == 0 or val_rows["is_fraud"].sum() == 0:
         raise ValueError("the fit and validation windows both need labelled frauds")
-    fitted = fit(_xy(fit_rows), _xy(val_rows), _xy(full), features_of(frame), config.fit)
+    sets = FitSets(
+        _folds(full, config),
+        _matrix(fit_rows, config),
+        _matrix(val_rows, config),
+        _matrix(full, config),
+    )
+    fitted = fit(sets, config.fit)
     window = EvalWindow(config.val_start, config.val_days, config.delay_days)
     frauds = full.loc[full["is_fraud"] > 0, ["tx_time", "card_token"]]
     validation, _ = evaluate_scores(val_rows, fitted.val_scores, frauds, window)
+    baseline = (  # a catalog without the Handbook's features has no baseline to beat
+        check_baseline(fit_rows, val_rows, fitted.val_scores, frauds, window, config.fit.n_jobs)
+        if set(HANDBOOK_FEATURES) <= set(full.columns)
+        else None
+    )
     thresholds = choose_thresholds(
         fitted.val_scores, val_rows["is_fraud"].to_numpy(), config.val_days, config.targets
     )
     metadata = _metadata(config, fitted, thresholds, validation, full, fit_rows, val_rows)
-    return TrainedModel(fitted, thresholds, validation, val_rows, metadata)
+    metadata["baseline"] = None if baseline is None else baseline.as_dict()
+    return TrainedModel(fitted, thresholds, validation, val_rows, metadata, baseline)
 
 
 def _metadata(
@@ -121,9 +166,11 @@ def _metadata(
 ) -> dict[str, Any]:
     """What the registry stores with a model: how, on what and with what result it was trained."""
     return {
-        "features": features_of(full),
+        "features": feature_names(full, config),
         "training_window": _window_metadata(config),
         "hyperparameters": config.fit.as_dict() | {"rounds": fitted.rounds},
+        "xgboost_params": fitted.params,
+        "rounds_choice": fitted.choice,
         "validation": {
             "auc_roc": validation.auc_roc,
             "average_precision": validation.average_precision,
@@ -169,62 +216,6 @@ def artifact_bytes(fitted: Fitted) -> bytes:
     return bytes(fitted.booster.save_raw(raw_format="ubj"))
 
 
-MIN_COMPARE_FRAUDS = 30
-"""Frauds needed among validation rows the active model never saw to compare on those rows."""
-STORED_AP_TOLERANCE = 0.02
-"""Slack when comparing with the active model's own (other-week) validation AP: weekly AP moves
-by a few points on the simulator with the model unchanged."""
-
-
-def compare_with_active(
-    trained: TrainedModel, active: ModelRecord | None
-) -> tuple[bool, dict[str, Any]]:
-    """Activation rule: the new model must not be worse than the active one.
-
-    Both score the new validation rows that the active model was not trained on (rows at or
-    after its training end); with too few frauds there (a refit active model has usually seen
-    the recent days), the new validation AP is compared with the active model's stored one.
-    """
-    new_ap = trained.validation.average_precision
-    if active is None:
-        return True, {"reason": "no active model", "new_ap": new_ap}
-    missing = [f for f in active.features if f not in features_of(trained.val_frame)]
-    if missing or active.backend != "local" or active.artifact is None:
-        reason = "active model cannot score current features" if missing else "not comparable"
-        return True, {"reason": reason, "compared_with": active.version, "new_ap": new_ap}
-    unseen = _unseen(active, trained.val_frame)
-    labels = trained.val_frame["is_fraud"].to_numpy()[unseen]
-    margin = 0.0
-    if labels.sum() >= MIN_COMPARE_FRAUDS:
-        x = trained.val_frame.loc[unseen, list(active.features)].to_numpy(np.float32)
-        _, old_ap = pooled_scores(labels, active.booster().inplace_predict(x))
-        _, new_ap = pooled_scores(labels, trained.fitted.val_scores[unseen])
-        basis = f"both models on {int(unseen.sum())} validation rows the active model never saw"
-    else:
-        old_ap = float(active.metadata.get("validation", {}).get("average_precision", 0.0))
-        margin = STORED_AP_TOLERANCE
-        basis = "active model's stored validation AP (it was trained on these days)"
-    better = bool(new_ap + margin >= old_ap)
-    return better, {
-        "compared_with": active.version,
-        "new_ap": new_ap,
-        "active_ap": old_ap,
-        "basis": basis,
-        "margin": margin,
-        "reason": "validation AP not worse than active"
-        if better
-        else "validation AP worse than active: kept inactive",
-    }
-
-
-def _unseen(active: ModelRecord, val_frame: pd.DataFrame) -> np.ndarray:
-    """Validation rows at or after the active model's training end (all if unknown)."""
-    end = active.metadata.get("training_window", {}).get("end")
-    if end is None:
-        return np.ones(len(val_frame), dtype=bool)
-    return (val_frame["tx_time"] >= pd.Timestamp(end)).to_numpy()
-
-
 async def train_and_register(
     session: Session,
     config: TrainConfig,
@@ -249,7 +240,7 @@ async def train_and_register(
     trained = train_frame(frame, config)
     trained.metadata["timings"]["feature_seconds"] = round(feature_seconds, 2)
     trained.metadata["catalog"] = catalog_metadata(session.catalog)
-    rule_says, info = compare_with_active(trained, await session.active_model())
+    rule_says, info = activation_rule(trained, await session.active_model())
     chosen = rule_says if activate is None else activate
     trained.metadata["activation"] = info | {"activated": chosen, "forced": activate is not None}
     model = NewModel("local", artifact_bytes(trained.fitted), trained.metadata)

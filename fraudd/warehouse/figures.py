@@ -42,6 +42,16 @@ class RunCaught:
 
 
 @dataclass(frozen=True)
+class ScenarioCaught:
+    """A run's decided frauds of one scenario and how the loop decided them."""
+
+    scenario: int
+    frauds: int
+    caught: int
+    blocked: int
+
+
+@dataclass(frozen=True)
 class RunLatency:
     """End-to-end latency (``decided_at - produced_at``) in ms, to 0.1; None before any."""
 
@@ -66,6 +76,14 @@ class FiguresOps(Protocol):
 
     async def run_caught(self, since: dt.datetime) -> RunCaught:
         """Frauds among the run's decisions and how they were decided."""
+
+    async def run_caught_by_scenario(self, since: dt.datetime) -> list[ScenarioCaught]:
+        """The run's decided frauds by the labels' fraud scenario (those naming one), in
+        scenario order."""
+
+    async def run_blocks_without_fraud(self, since: dt.datetime) -> int:
+        """Cards blocked by the run's decisions none of whose decided swipes is a labelled
+        fraud."""
 
     async def run_latency(self, since: dt.datetime, until: dt.datetime | None = None) -> RunLatency:
         """Latency percentiles of the run's decisions (produced before ``until`` if given)."""
@@ -113,6 +131,11 @@ class Figures(SessionBase):
         assert row is not None  # aggregates always return one row
         return RunLatency(*(_ms(v) for v in row))
 
+    run_caught_by_scenario = statement(
+        AREA, "run_caught_by_scenario", "all",
+        lambda rows: [ScenarioCaught(*(int(v) for v in r)) for r in rows],
+    )  # fmt: skip
+    run_blocks_without_fraud = statement(AREA, "run_blocks_without_fraud", "value", int)
     run_outcomes = statement(
         AREA, "outcomes_between", "all", lambda rows: {str(r[0]): int(r[1]) for r in rows}
     )

@@ -1,7 +1,8 @@
 """The training and evaluation area: features and labels of a date range, from the one feature
 definition (DESIGN.md invariant 5: the training and the serving query are compiled from one
-catalog), and the cards the evaluation protocol knows to be compromised. One implementation:
-the feature SQL differs by dialect, the calls do not.
+catalog), the cards the evaluation protocol knows to be compromised, and the fraud scenario of
+each fraud (when the labels carry one). One implementation: the feature SQL differs by dialect,
+the calls do not.
 """
 
 from __future__ import annotations
@@ -27,6 +28,10 @@ class TrainingOps(Protocol):
         Every label counts, whenever it arrived: the protocol's delay period already stands for
         the time labels take."""
 
+    async def fraud_scenarios(self, start: dt.datetime, end: dt.datetime) -> list[tuple[str, int]]:
+        """``(tx_id, fraud_scenario)`` of every labelled fraud with ``start <= tx_time < end``
+        whose label names a scenario."""
+
 
 class Training(SessionBase):
     async def training_rows(self, start: dt.datetime, end: dt.datetime) -> list[Row]:
@@ -36,4 +41,7 @@ class Training(SessionBase):
 
     known_frauds = statement(
         "evaluation", "known_frauds", "all", lambda rows: [(str(r[0]), r[1]) for r in rows]
+    )
+    fraud_scenarios = statement(
+        "evaluation", "fraud_scenarios", "all", lambda rows: [(str(r[0]), int(r[1])) for r in rows]
     )

@@ -23,6 +23,11 @@ SUMMARY: dict[str, Any] = {  # a real --json summary, with the float noise it ha
         "card_precision_at_100": 0.22999999999999998, "n_frauds": 307, "n_transactions": 21021,
     },
     "model_version": 1, "produced": 6036, "seconds": 30.0, "sent_to_stream": 5861,
+    "fraud_by_scenario": [
+        {"scenario": 2, "frauds": 60, "caught": 57, "blocked": 55},
+        {"scenario": 4, "frauds": 50, "caught": 36, "blocked": 32},
+    ],
+    "cards_blocked_without_fraud": 9,
 }  # fmt: skip
 ALERT = parse({
     "alert_id": "tx-1", "tx_id": "tx-1", "decision": "block", "score": 0.9412345,
@@ -57,6 +62,12 @@ def test_the_summary_has_its_sections_and_rounded_figures() -> None:
     assert "93 (84.5 %)" in text  # caught of the frauds decided
     assert "64.6 % (93 of 144 were fraud)" in text  # precision of alerts
     assert "4,401.81 in amounts" in text
+    # Recall per scenario and the friction, in words.
+    assert "scenario 2" in text and "57 of 60 caught (95.0 %), 55 blocked" in text
+    assert "card testing" in text and "36 of 50 caught (72.0 %), 32 blocked" in text
+    assert "51 (0.5 per fraud caught)" in text  # genuine swipes flagged
+    assert "156 (1.7 per fraud caught; their card was blocked)" in text
+    assert "9 of 101" in text  # cards blocked with no fraud
     assert "/state/logs/demo.log" in text and "http://127.0.0.1:9108/metrics" in text
 
 

@@ -8,6 +8,9 @@ import asyncio
 import datetime as dt
 import json
 
+import pytest
+
+from fraudd.cli import model as cli_model
 from fraudd.cli.errors import EX_FAILED, EX_USAGE
 from fraudd.cli.model import _registered
 from fraudd.localstack import StackInfo
@@ -41,6 +44,12 @@ def test_the_training_backend_is_checked_before_any_work(invoke: Invoke) -> None
     assert no_bucket.returncode == EX_CONFIG
     assert one_line(no_bucket).startswith(
         "fraudd: invalid configuration: redshift.s3_bucket: required for --backend redshift-ml"
+    )
+    features = invoke("train", "--features", "mine")
+    assert features.returncode == EX_USAGE
+    assert one_line(features) == (
+        "fraudd: Invalid value for --features: features must be all or handbook "
+        "(see `fraudd train --help`)"
     )
 
 
@@ -112,3 +121,25 @@ def test_train_prints_one_json_line_about_the_model_it_registered() -> None:
         "thresholds": {"review": 0.4, "block": 0.9}, "activation": "better than v2",
     }  # fmt: skip
     assert "\n" not in line
+
+
+def test_train_refuses_activation_below_the_baseline_in_one_line(
+    invoke: Invoke, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The CLI's part only (the rule itself: tests/model/test_activation.py, and a training that
+    it refuses: tests/model/test_train.py): the JSON line, then the refusal and exit 1."""
+    at = dt.datetime(2018, 8, 1, tzinfo=dt.UTC)
+    check = {"passed": False, "model_ap": 0.61, "baseline_ap": 0.65,
+             "baseline": "XGBoost 300 trees, depth 6, learning rate 0.1"}  # fmt: skip
+    refused = ModelRecord(5, "local", at, False, None, {"baseline": check})
+    monkeypatch.setattr(cli_model, "_train_local", lambda *_: refused)
+    done = invoke("train", "--train-end", "2018-07-31")
+    assert done.returncode == EX_FAILED
+    assert json.loads(done.stdout.splitlines()[-1])["version"] == 5
+    assert one_line(done).startswith(
+        "fraudd: model 5 registered but not activated: its held-out Average Precision 0.6100 "
+        "is below the plain baseline's 0.6500"
+    )
+    forced = ModelRecord(5, "local", at, True, at, {"baseline": check})
+    monkeypatch.setattr(cli_model, "_train_local", lambda *_: forced)
+    assert invoke("train", "--train-end", "2018-07-31", "--force-activate").returncode == 0

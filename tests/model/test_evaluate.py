@@ -92,3 +92,18 @@ async def test_evaluate_applies_the_protocol(
     assert len(evaluation.card_precision_per_day) == 6
     assert evaluation.auc_roc > 0.7
     assert evaluation.as_dict()["model_version"] == record.version
+    # Where detection comes from: every kept fraud has its simulator scenario.
+    scenarios = evaluation.recall_per_scenario
+    assert {r["scenario"] for r in scenarios} <= {1, 2, 3} and len(scenarios) >= 2
+    assert sum(r["frauds"] for r in scenarios) == evaluation.n_frauds
+    assert all(0.0 <= r["declined_recall"] <= r["recall"] <= 1.0 for r in scenarios)
+    assert sorted(f["name"] for f in evaluation.feature_importance) == sorted(FEATURES)
+    assert sum(f["top_reason_share"] > 0 for f in evaluation.feature_importance) >= 1
+    # What it costs: the thresholds stored with the model, on the kept rows.
+    friction = evaluation.friction
+    assert friction is not None and friction["frauds"] == evaluation.n_frauds
+    assert friction["review_threshold"] == record.thresholds.review
+    caught = sum(round(r["recall"] * r["frauds"]) for r in scenarios)
+    assert friction["frauds_caught"] == caught > 0
+    assert friction["legit_reviewed"] + friction["legit_declined"] > 0
+    assert Evaluation(**json.loads(evaluation.as_json())) == evaluation

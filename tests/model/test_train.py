@@ -11,6 +11,8 @@ import pandas as pd
 import pytest
 
 from fraudd.features import FEATURES
+from fraudd.model.baseline import HANDBOOK_FEATURES
+from fraudd.model.evaluate import model_scores
 from fraudd.model.fit import FitConfig
 from fraudd.model.train import TrainConfig, train_and_register
 from tests.model.fixtures import ModelDb, load_history
@@ -40,6 +42,11 @@ async def test_train_register_and_activation_rule(
     assert meta["validation"]["auc_roc"] > 0.7
     assert meta["validation"]["average_precision"] > 0.3
     assert meta["thresholds"]["review"] is not None
+    # Rounds chosen on the weeks before the held-out week; the baseline beaten on it.
+    assert meta["rounds_choice"]["basis"].startswith("mean validation AP over 3 weeks")
+    assert meta["hyperparameters"]["rounds"] == trained.fitted.rounds
+    assert meta["baseline"]["passed"] and meta["baseline"]["frauds"] > 0
+    assert meta["baseline"]["model_ap"] == pytest.approx(meta["validation"]["average_precision"])
     assert meta["activation"] == {
         "reason": "no active model",
         "activated": True,
@@ -51,12 +58,32 @@ async def test_train_register_and_activation_rule(
     np.testing.assert_allclose(
         first.booster().inplace_predict(x), trained.fitted.booster.inplace_predict(x)
     )
-    # A worse model is registered but kept inactive, with the reason.
+    # A model below the plain baseline is registered but kept inactive, with the reason.
     assert (weak.version, weak.active) == (2, False)
     assert weak.metadata["activation"]["compared_with"] == 1
-    assert "worse" in weak.metadata["activation"]["reason"]
+    assert weak.metadata["activation"]["reason"] == (
+        "held-out AP below the plain baseline: kept inactive"
+    )
+    assert not weak.metadata["baseline"]["passed"]
     assert active is not None and active.version == 1
     assert [(m.version, m.active, m.artifact) for m in listed] == [
         (1, True, None),
         (2, False, None),
     ]
+
+
+async def test_a_model_fitted_on_the_handbooks_15_features_reads_only_them(
+    model_db: ModelDb, small_history: pd.DataFrame
+) -> None:
+    handbook = dataclasses.replace(CONFIG, features=HANDBOOK_FEATURES)
+    async with model_db.wh.session() as session:
+        await load_history(session.conn, model_db.schema, small_history)
+        record, trained = await train_and_register(session, handbook, activate=True)
+    assert record.features == HANDBOOK_FEATURES and len(record.features) == 15
+    assert trained.fitted.booster.num_features() == 15
+    # Scored by name from the full feature rows, as evaluation and the consumer do: the other
+    # features do not move the score.
+    rows = trained.val_frame.head(50)
+    others = rows.assign(**{f: 1e6 for f in FEATURES if f not in HANDBOOK_FEATURES})
+    np.testing.assert_array_equal(model_scores(record, rows), model_scores(record, others))
+    assert record.metadata["validation"]["auc_roc"] > 0.7

@@ -50,3 +50,21 @@ async def test_known_frauds_count_every_fraud_label_of_the_range_whenever_it_arr
     assert sorted(frauds) == [("card-000001", start), ("card-000002", start)]
     assert all(t.tzinfo is not None for _, t in frauds)
     assert none == []
+
+
+async def test_fraud_scenarios_name_the_frauds_of_the_range_that_carry_one(
+    area_db: AreaDb,
+) -> None:
+    swipes = [swipe("before", hours=-1), swipe("s1"), swipe("s2", hours=1),
+              swipe("no_scenario", hours=1), swipe("legit", hours=1),
+              swipe("at_end", hours=2)]  # fmt: skip
+    start, end = swipes[1].tx_time, swipes[5].tx_time
+    soon = start + dt.timedelta(hours=1)
+    labels = [Label("before", True, soon, 1), Label("s1", True, soon, 1),
+              Label("s2", True, soon, 3), Label("no_scenario", True, soon),
+              Label("legit", False, soon, 0), Label("at_end", True, soon, 2)]  # fmt: skip
+    async with area_db.wh.session() as s:
+        await s.store_transactions(swipes)
+        await s.insert_labels(labels, "test")
+        found = await s.fraud_scenarios(start, end)
+    assert sorted(found) == [("s1", 1), ("s2", 3)]

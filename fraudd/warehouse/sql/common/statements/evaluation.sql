@@ -9,3 +9,15 @@ JOIN {schema}.labels l ON l.tx_id = t.tx_id
 WHERE l.is_fraud
   AND t.tx_time >= %s
   AND t.tx_time < %s
+
+-- name: fraud_scenarios
+-- Fraudulent transactions (tx_id, scenario) with start <= tx_time < end whose label names a
+-- scenario, for the evaluation's recall per scenario. Parameters: start, end (constant bounds
+-- on tx_time, Redshift's sort key).
+SELECT t.tx_id, l.fraud_scenario
+FROM {schema}.transactions t
+JOIN {schema}.labels l ON l.tx_id = t.tx_id
+WHERE l.is_fraud
+  AND l.fraud_scenario IS NOT NULL
+  AND t.tx_time >= %s
+  AND t.tx_time < %s

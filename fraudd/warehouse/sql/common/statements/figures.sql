@@ -79,3 +79,35 @@ SELECT 'kinesis_to_view',
 UNION ALL
 SELECT 'view_to_decision',
        PERCENTILE_CONT(0.5) WITHIN GROUP (ORDER BY view_to_decision * 1000) FROM staged
+
+-- name: run_caught_by_scenario
+-- The run's decided frauds by fraud scenario (the labels'), with how many were flagged (review or
+-- block) and blocked: the demo's recall per scenario. Frauds whose label names no scenario are
+-- left out.
+SELECT
+  l.fraud_scenario,
+  COUNT(*) AS frauds,
+  SUM(CASE WHEN d.decision <> 'approve' THEN 1 ELSE 0 END) AS caught,
+  SUM(CASE WHEN d.decision = 'block' THEN 1 ELSE 0 END) AS blocked
+FROM {schema}.decisions d JOIN {schema}.labels l ON l.tx_id = d.tx_id
+WHERE d.produced_at >= %s
+  AND l.is_fraud
+  AND l.fraud_scenario IS NOT NULL
+GROUP BY l.fraud_scenario
+ORDER BY l.fraud_scenario
+
+-- name: run_blocks_without_fraud
+-- Cards a decision of the run blocked although none of the card's decided swipes of the run is a
+-- labelled fraud (the cost of blocking to genuine cardholders). A grouped form, not a correlated
+-- NOT EXISTS, for Redshift.
+SELECT COUNT(*)
+FROM (
+  SELECT
+    d.card_token,
+    MAX(CASE WHEN d.decision = 'block' THEN 1 ELSE 0 END) AS blocked,
+    MAX(CASE WHEN l.is_fraud THEN 1 ELSE 0 END) AS any_fraud
+  FROM {schema}.decisions d LEFT JOIN {schema}.labels l ON l.tx_id = d.tx_id
+  WHERE d.produced_at >= %s
+  GROUP BY d.card_token
+) cards
+WHERE cards.blocked = 1 AND cards.any_fraud = 0
