@@ -16,19 +16,25 @@ from __future__ import annotations
 import datetime as dt
 from typing import Final, Protocol
 
+from fraudd.columns import (
+    CHANNEL,
+    CURRENCY,
+    LAST4,
+    MERCHANT_CATEGORY,
+    TERMINAL_ID,
+    TERMINAL_X,
+    TERMINAL_Y,
+    TX_ID,
+    names,
+)
 from fraudd.warehouse.base import Row
 from fraudd.warehouse.session import SessionBase
 
 AREA = "backtest"
 RECORD_COLUMNS: Final[tuple[str, ...]] = (
-    "tx_id",
-    "terminal_id",
-    "last4",
-    "merchant_category",
-    "channel",
-    "currency",
-    "terminal_x",
-    "terminal_y",
+    *names(
+        (TX_ID, TERMINAL_ID, LAST4, MERCHANT_CATEGORY, CHANNEL, CURRENCY, TERMINAL_X, TERMINAL_Y)
+    ),
     "velocity",
 )
 """The columns of :meth:`BacktestOps.backtest_records`, in order."""
