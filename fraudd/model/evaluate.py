@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 import structlog
 
+from fraudd.feature_catalog import Catalog
 from fraudd.features import training_features
 from fraudd.model.friction import friction, recall_per_scenario
 from fraudd.model.importance import feature_importance
@@ -134,16 +135,18 @@ def breakdown(
     scenarios: pd.Series,
     thresholds: Thresholds,
     reason_codes: int = 3,
+    catalog: Catalog | None = None,
 ) -> dict[str, Any]:
     """The fields of :class:`Evaluation` that say where detection comes from and what the
-    ``thresholds`` cost, for the kept test rows (``test`` holds their features)."""
+    ``thresholds`` cost, for the kept test rows (``test`` holds their features of ``catalog``)."""
     kept_features = test.loc[test["tx_id"].isin(kept["tx_id"])]
     return {
         "recall_per_scenario": [
             asdict(r) for r in recall_per_scenario(kept, scenarios, thresholds)
         ],
         "feature_importance": [
-            asdict(f) for f in feature_importance(record, kept_features, thresholds, reason_codes)
+            asdict(f)
+            for f in feature_importance(record, kept_features, thresholds, reason_codes, catalog)
         ],
         "friction": asdict(friction(kept, thresholds)),
     }
@@ -174,6 +177,7 @@ async def evaluate_model(
             await fraud_scenarios(session, window),
             record.thresholds if thresholds is None else thresholds,
             reason_codes,
+            session.catalog,
         )
         evaluation = replace(evaluation, **extra)
     log.info(

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 import xgboost as xgb
 
-from fraudd.features import FEATURES
+from fraudd.feature_catalog import Catalog, built_in
 from fraudd.model.record import ModelRecord
 from fraudd.scoring.local import LocalScorer
 from fraudd.scoring.thresholds import Thresholds
@@ -35,12 +35,18 @@ class FeatureImportance:
 
 
 def _explained(
-    record: ModelRecord, frame: pd.DataFrame, thresholds: Thresholds, reason_codes: int
+    record: ModelRecord,
+    frame: pd.DataFrame,
+    thresholds: Thresholds,
+    reason_codes: int,
+    catalog: Catalog,
 ) -> tuple[int, Counter[str]]:
     """How many rows were explained, and how often each feature was among their reasons."""
-    scorer = LocalScorer(record, reason_codes=reason_codes, n_jobs=2, thresholds=thresholds)
+    scorer = LocalScorer(
+        record, reason_codes=reason_codes, n_jobs=2, thresholds=thresholds, catalog=catalog
+    )
     try:
-        features = frame.loc[:, list(FEATURES)].to_numpy(np.float64)
+        features = frame.loc[:, list(catalog.features)].to_numpy(np.float64)
         result = scorer.score_sync(features, parallel=True)
     finally:
         scorer.close()
@@ -60,14 +66,19 @@ def _scores(booster: xgb.Booster, kind: str) -> dict[str, float]:
 
 
 def feature_importance(
-    record: ModelRecord, frame: pd.DataFrame, thresholds: Thresholds, reason_codes: int = 3
+    record: ModelRecord,
+    frame: pd.DataFrame,
+    thresholds: Thresholds,
+    reason_codes: int = 3,
+    catalog: Catalog | None = None,
 ) -> list[FeatureImportance]:
-    """Every model feature, by decreasing gain share; ``frame`` holds the test rows' features."""
+    """Every model feature, by decreasing gain share; ``frame`` holds the test rows' features
+    of ``catalog`` (default: the built-in one)."""
     booster = record.booster()
     gain = _scores(booster, "gain")
     total = _scores(booster, "total_gain")
     overall = sum(total.values()) or 1.0
-    explained, counts = _explained(record, frame, thresholds, reason_codes)
+    explained, counts = _explained(record, frame, thresholds, reason_codes, catalog or built_in())
     out = [
         FeatureImportance(
             name=name,
