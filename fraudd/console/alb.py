@@ -30,8 +30,9 @@ slow every request down by a fetch.
 The role comes from the claim ``console.role_claim`` (a list, or a string of names separated by
 commas or spaces): investigator if any name is in ``console.investigator_groups``, analyst if in
 ``console.analyst_groups``, viewer if in ``console.viewer_groups`` (the first that holds), else
-the request is refused. The target group must accept traffic from the load balancer only (the CloudFormation wiring's security group does), or anyone who
-can reach the instance could send a header — which would still fail the signature check.
+the request is refused. The target group must accept traffic from the load balancer only (the
+CloudFormation wiring's security group does), or anyone who can reach the instance could send a
+header — which would still fail the signature check.
 """
 
 from __future__ import annotations
