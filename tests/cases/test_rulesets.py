@@ -84,7 +84,7 @@ async def test_an_analyst_cannot_publish_their_own_draft_with_maker_checker(
     """Ana saves, Ana publishes: refused, nothing published; Ben (a second analyst) publishes
     it; with maker-checker off Ana publishes her own next draft alone."""
     await _save(cases_env, ANA, FIRST)
-    with pytest.raises(Forbidden, match="maker-checker: ana@bank.example saved this draft"):
+    with pytest.raises(Forbidden, match=r"maker-checker: ana@bank\.example saved this draft"):
         await _publish(cases_env, ANA)
     async with cases_env.session() as s:
         assert await s.list_rule_sets() == []
@@ -109,7 +109,7 @@ async def test_an_investigator_publishes_and_activates_alone(cases_env: CasesEnv
 async def test_an_analyst_cannot_make_live_a_version_they_published(cases_env: CasesEnv) -> None:
     await _save(cases_env, BEN, FIRST)
     await _run(cases_env, lambda s: rulesets.publish_draft(s, ANA, "", False, True, at()))
-    with pytest.raises(Forbidden, match="ana@bank.example published version 1"):
+    with pytest.raises(Forbidden, match=r"ana@bank\.example published version 1"):
         await _run(cases_env, lambda s: rulesets.activate(s, ANA, 1, True, at()))
     await _run(cases_env, lambda s: rulesets.activate(s, BEN, 1, True, at()))
     async with cases_env.session() as s:
