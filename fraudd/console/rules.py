@@ -62,6 +62,12 @@ async def _form(request: web.Request) -> dict[str, str]:
     return {k: v for k, v in (await request.post()).items() if isinstance(v, str)}
 
 
+async def _text(request: web.Request) -> str:
+    """The editor's text with the line ends a file has: a browser sends a textarea's with CRLF
+    (HTML's form encoding), which would make every saved version differ from its file."""
+    return (await _form(request)).get("text", "").replace("\r\n", "\n")
+
+
 async def _act(request: web.Request, work: Work) -> web.StreamResponse:
     """Run ``work(session, actor, at)`` in one transaction; back to the page, or say why not."""
     user: auth.User = request[USER]
@@ -115,7 +121,7 @@ async def rules_page(request: web.Request) -> web.StreamResponse:
 @routes.post("/rules/check")
 async def check(request: web.Request) -> web.StreamResponse:
     """The editor's text as the consumer would take it: ``{"ok": bool, "message": one line}``."""
-    text = (await _form(request)).get("text", "")
+    text = await _text(request)
     try:
         rulesets.checked_text(text)
     except ActionRefused as exc:
@@ -126,7 +132,7 @@ async def check(request: web.Request) -> web.StreamResponse:
 # --- changing -----------------------------------------------------------------------------------
 @routes.post("/rules/draft")
 async def save(request: web.Request) -> web.StreamResponse:
-    text = (await _form(request)).get("text", "")
+    text = await _text(request)
 
     async def work(s: Session, actor: Actor, at: dt.datetime) -> str:
         await rulesets.save_draft(s, actor, text, at)
