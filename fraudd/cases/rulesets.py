@@ -101,10 +101,26 @@ async def publish_draft(
             f"maker-checker: {actor.name} saved this draft, so another analyst or an "
             "investigator must publish it"
         )
-    checked_text(draft.body)
+    return await _publish(ops, actor, draft.body, note, activate, at, draft.saved_by)
+
+
+async def publish_text(
+    ops: RulesOps, actor: Actor, text: str, note: str, activate: bool, at: datetime
+) -> Published:
+    """Publish ``text`` (a file's, ``fraudd rules publish``) as the next version: an
+    investigator's action (it has no draft another person wrote), audited as
+    :func:`publish_draft`."""
+    actor.require_investigator()
+    return await _publish(ops, actor, text, note, activate, at, actor.name)
+
+
+async def _publish(
+    ops: RulesOps, actor: Actor, text: str, note: str, activate: bool, at: datetime, by: str
+) -> Published:
+    checked_text(text)
     live = await ops.live_rule_set()
-    version = await ops.publish_rule_set(draft.body, actor.name, note, activate=activate)
-    after = {**_state(version), "live": activate, "drafted_by": draft.saved_by, "note": note}
+    version = await ops.publish_rule_set(text, actor.name, note, activate=activate)
+    after = {**_state(version), "live": activate, "drafted_by": by, "note": note}
     await ops.append_audit(audit_entry(
         actor, at, "rules.published", f"{SUBJECT}:v{version.version}",
         detail=f"version {version.version} published" + (" and made live" if activate else ""),
