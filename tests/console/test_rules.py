@@ -150,6 +150,9 @@ async def test_a_backtest_is_bounded_to_the_days_given(console: Running) -> None
         assert status == 409 and "YYYY-MM-DD" in page
         status, page = await post(ana, url, csrf, **{"from": "2026-01-01", "to": "2026-01-02"})
         assert status == 409 and "no saved draft to backtest" in page
+        assert (await post(ana, f"{console.url}/rules/draft", csrf, text=RULES))[0] == 303
+        status, page = await post(ana, url, csrf, **{"from": "2001-01-01", "to": "2001-01-31"})
+        assert status == 200 and "No transactions from 2001-01-01 to 2001-01-31" in page
 
 
 @POSTGRES
