@@ -151,6 +151,20 @@ async def test_the_console_changes_rule_sets_as_its_own_user(
     assert refused == {"update": "42501", "delete": "42501"}
 
 
+async def test_a_rule_change_whose_audit_entry_fails_is_not_kept(
+    redshift_mode: RedshiftModeEnv,
+) -> None:
+    """As the daemon's user, which may write rule sets but not the audit log: saving a draft
+    fails at its audit entry (42501), and the draft it had written is rolled back with it."""
+    async with opened_warehouse(redshift_mode.settings) as daemon:
+        with pytest.raises(WarehouseError) as refused:
+            async with daemon.session() as s, s.transaction():
+                await rulesets.save_draft(s, ANALYST, RULES, datetime.now(UTC))
+        async with daemon.session() as s:
+            assert await s.rule_draft() is None
+    assert refused.value.sqlstate == "42501"
+
+
 WRITES = {"cases", "case_alerts", "verdicts", "labels", "card_blocks", "alert_outbox"}
 RULE_WRITES = {
     "rule_set_drafts": {"SELECT", "INSERT", "DELETE"},
