@@ -90,7 +90,11 @@ def _version(request: web.Request) -> int:
 
 
 # --- reading ------------------------------------------------------------------------------------
-async def _page(request: web.Request, backtest: dict[str, Any] | None = None) -> web.Response:
+async def _page(
+    request: web.Request,
+    backtest: dict[str, Any] | None = None,
+    days: tuple[dt.date, dt.date] | None = None,
+) -> web.Response:
     settings = current(request).deps.settings
     async with current(request).deps.warehouse.session() as s:
         versions = list(reversed(await s.list_rule_sets()))
@@ -109,8 +113,8 @@ async def _page(request: web.Request, backtest: dict[str, Any] | None = None) ->
         "check": rulesets.check_text(text), "editor": request[USER].role in rulesets.EDITORS,
         "maker_checker": settings.console.rules_maker_checker,
         "notice": NOTICES.get(request.query.get("done", ""), ""),
-        "first_day": request.query.get("from") or str(today - dt.timedelta(days=6)),
-        "last_day": request.query.get("to") or str(today),
+        "first_day": str(days[0] if days else today - dt.timedelta(days=6)),
+        "last_day": str(days[1] if days else today),
         "max_days": settings.console.backtest_max_days,
     }  # fmt: skip
     return render("rules.html", request, context)
@@ -247,4 +251,4 @@ async def backtest(request: web.Request) -> web.StreamResponse:
         return _refused(request, exc)
     if figures is None:
         figures = {"empty": True, "from": str(first), "to": str(last)}
-    return await _page(request, figures)
+    return await _page(request, figures, (first, last))

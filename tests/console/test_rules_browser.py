@@ -43,10 +43,11 @@ async def test_an_analyst_writes_and_backtests_a_rule_an_investigator_publishes_
         return f"{console.url}/login?token={token}"
 
     shots = artefacts()
+    day = datetime.now(UTC).date().isoformat()
     seen = await run_rules_journey({
         "url": console.url, "analyst": login("ana@bank.example", "analyst"),
         "investigator": login("ines@bank.example", "investigator"),
-        "broken": BROKEN, "rules": RULES, "day": datetime.now(UTC).date().isoformat(),
+        "broken": BROKEN, "rules": RULES, "day": day,
         "shots": str(shots), "profiles": str(tmp_path),
     })  # fmt: skip
     # no script error, no CSP violation; the one error logged is the refused publication's 403
@@ -60,10 +61,13 @@ async def test_an_analyst_writes_and_backtests_a_rule_an_investigator_publishes_
     totals = dict(line.split("\t", 1) for line in seen["backtestTotals"].splitlines()[1:])
     assert (totals["alerts (review + block)"], totals["blocks"]) == ("0\t1", "0\t1")
     assert "approve -> block\t1" in seen["backtestChanges"]
+    assert seen["backtestDays"] == [day, day]  # the page keeps the days it backtested
     assert "maker-checker: ana@bank.example saved this draft" in seen["ownPublish"]
     assert "ana@bank.example" in seen["draftMeta"]
     assert seen["afterPublish"] == "Draft published."
     assert "live" in seen["versionOne"] and "ines@bank.example" in seen["versionOne"]
+    assert seen["rulesAuditActions"] == ["rules.published", "rules.draft_saved"]
+    assert seen["publishedText"].strip() == RULES.strip()  # the audit's text after, shown
     async with console.deps.warehouse.session() as s:
         live = await s.live_rule_set()
         entries = await s.audit_entries(["rule-set", "rule-set:v1"], 10)

@@ -62,6 +62,7 @@ async function analyst() {
   out.backtestTotals = await page.locator("#backtest-totals").innerText();
   out.backtestRules = await page.locator("#backtest-rules").innerText();
   out.backtestChanges = await page.locator("#backtest-changes").innerText();
+  out.backtestDays = [await page.inputValue("input[name=from]"), await page.inputValue("input[name=to]")];
   await shot(page, "rules-2-backtest");
   await page.click("#publish");
   await page.waitForLoadState();
@@ -80,7 +81,9 @@ async function investigator() {
   await page.waitForSelector("#notice");
   out.afterPublish = await page.locator("#notice").innerText();
   out.versionOne = await page.locator("#version-1").innerText();
-  out.rulesAudit = await page.locator("#audit").innerText();
+  out.rulesAuditActions = await page.locator("#audit tbody td:nth-child(3)").allInnerTexts();
+  await page.click("#audit tbody tr:first-child td:nth-child(7) summary");
+  out.publishedText = await page.locator("#audit tbody tr:first-child td:nth-child(7) pre").innerText();
   await shot(page, "rules-4-published");
   await context.close();
 }
