@@ -26,6 +26,7 @@ from fraudd.console import auth
 from fraudd.console.web import USER, current, render
 from fraudd.rules import RuleSetError, load_rule_set
 from fraudd.rules.legacy import rule_set_toml
+from fraudd.scoring.policy import live_or_first
 from fraudd.settings import Settings
 from fraudd.warehouse import RuleSetVersion, Session, WarehouseError
 
@@ -154,6 +155,8 @@ async def publish(request: web.Request) -> web.StreamResponse:
     note, live = form.get("note", "")[:500], form.get("activate") == "1"
 
     async def work(s: Session, actor: Actor, at: dt.datetime) -> str:
+        # version 1 stays today's [rules] settings, as on the command line
+        await live_or_first(s, current(request).deps.settings)
         await rulesets.publish_draft(s, actor, note, live, _maker_checker(request), at)
         return "published"
 

@@ -75,7 +75,8 @@ async def test_a_viewer_sees_the_rules_but_cannot_edit_them(console: Running) ->
 @BOTH_DIALECTS
 async def test_an_analyst_cannot_publish_alone_with_maker_checker_on(console: Running) -> None:
     """Ana saves a draft and publishes it: 403, nothing published. Ben, a second analyst,
-    publishes it: version 1, live. Both steps and the refusal's absence are in the audit log."""
+    publishes it: version 2 (version 1 is today's settings), live. Both steps, and not the
+    refused one, are in the audit log."""
     ana, ana_csrf = await login(console, "ana@bank.example", "analyst")
     ben, ben_csrf = await login(console, "ben@bank.example", "analyst")
     async with ana, ben:
@@ -88,11 +89,11 @@ async def test_an_analyst_cannot_publish_alone_with_maker_checker_on(console: Ru
     async with console.deps.warehouse.session() as s:
         live = await s.live_rule_set()
     assert live is not None and (live.version, live.body, live.published_by) == (
-        1, RULES, "ben@bank.example"
+        2, RULES, "ben@bank.example"
     )  # fmt: skip
     assert await audited(console) == [
         ("rules.draft_saved", "ana@bank.example", "rule-set"),
-        ("rules.published", "ben@bank.example", "rule-set:v1"),
+        ("rules.published", "ben@bank.example", "rule-set:v2"),
     ]
 
 
@@ -104,7 +105,7 @@ async def test_with_maker_checker_off_an_analyst_publishes_alone(console: Runnin
         async with ana:
             assert (await post(ana, f"{alone.url}/rules/draft", csrf, text=RULES))[0] == 303
             assert (await post(ana, f"{alone.url}/rules/publish", csrf, activate="1"))[0] == 303
-    assert await stored(console) == (RULES, [1])
+    assert await stored(console) == (RULES, [1, 2])
 
 
 @POSTGRES
@@ -162,7 +163,7 @@ async def test_activation_and_shadow_runs_are_audited(console: Running) -> None:
         for text, live in ((RULES, "1"), (RULES.replace("400", "300"), "")):
             assert (await post(ines, f"{console.url}/rules/draft", csrf, text=text))[0] == 303
             assert (await post(ines, f"{console.url}/rules/publish", csrf, activate=live))[0] == 303
-        for path in ("versions/2/shadow", "shadow/stop", "versions/2/activate"):
+        for path in ("versions/3/shadow", "shadow/stop", "versions/3/activate"):
             assert (await post(ines, f"{console.url}/rules/{path}", csrf))[0] == 303, path
         async with ines.get(f"{console.url}/rules") as resp:
             page = await resp.text()
@@ -170,4 +171,4 @@ async def test_activation_and_shadow_runs_are_audited(console: Running) -> None:
         "rules.draft_saved", "rules.published", "rules.draft_saved", "rules.published",
         "rules.shadowed", "rules.shadowed", "rules.activated",
     ]  # fmt: skip
-    assert re.search(r'id="version-2">\s*<td>2</td>\s*<td class="state">live</td>', page)
+    assert re.search(r'id="version-3">\s*<td>3</td>\s*<td class="state">live</td>', page)

@@ -65,13 +65,14 @@ async def test_an_analyst_writes_and_backtests_a_rule_an_investigator_publishes_
     assert "maker-checker: ana@bank.example saved this draft" in seen["ownPublish"]
     assert "ana@bank.example" in seen["draftMeta"]
     assert seen["afterPublish"] == "Draft published."
-    assert "live" in seen["versionOne"] and "ines@bank.example" in seen["versionOne"]
+    # version 1 is today's [rules] settings, published before the first change
+    assert "live" in seen["versionTwo"] and "ines@bank.example" in seen["versionTwo"]
     assert seen["rulesAuditActions"] == ["rules.published", "rules.draft_saved"]
     assert seen["publishedText"].strip() == RULES.strip()  # the audit's text after, shown
     async with console.deps.warehouse.session() as s:
         live = await s.live_rule_set()
-        entries = await s.audit_entries(["rule-set", "rule-set:v1"], 10)
-    assert live is not None and (live.version, live.body) == (1, RULES)
+        entries = await s.audit_entries(["rule-set", "rule-set:v2"], 10)
+    assert live is not None and (live.version, live.body) == (2, RULES)
     assert [(e.action, e.actor) for e in reversed(entries)] == [
         ("rules.draft_saved", "ana@bank.example"),
         ("rules.published", "ines@bank.example"),

@@ -80,7 +80,7 @@ async function investigator() {
   await page.click("#publish");
   await page.waitForSelector("#notice");
   out.afterPublish = await page.locator("#notice").innerText();
-  out.versionOne = await page.locator("#version-1").innerText();
+  out.versionTwo = await page.locator("#version-2").innerText();
   out.rulesAuditActions = await page.locator("#audit tbody td:nth-child(3)").allInnerTexts();
   await page.click("#audit tbody tr:first-child td:nth-child(7) summary");
   out.publishedText = await page.locator("#audit tbody tr:first-child td:nth-child(7) pre").innerText();
