@@ -17,9 +17,8 @@ from typing import Any
 
 from bench.common import Result, Target
 from bench.context import Context
-from fraudd.backtest.judge import report
+from fraudd.backtest.judge import batch_job, report
 from fraudd.backtest.replay import READ_PARTS, compile_rules, read_history, replay
-from fraudd.cli.rules_backtest import batch_job
 from fraudd.features import training_features_parallel
 from fraudd.rules import load_rule_set
 from fraudd.rules.legacy import rule_set_toml

@@ -10,13 +10,20 @@ alone would have alerted them.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import asdict, dataclass
 from typing import Any
 
 import numpy as np
+import structlog
 
-from fraudd.backtest.replay import BLOCK, REVIEW, History
-from fraudd.rules.decide import DECISIONS, Outcomes
+from fraudd.backtest.replay import BLOCK, REVIEW, History, read_history, replay
+from fraudd.model.commands import BATCH_JOB_TIMEOUT_S
+from fraudd.rules.decide import DECISIONS, CompiledRuleSet, Outcomes
+from fraudd.settings import Settings
+from fraudd.warehouse import opened_warehouse
+
+log = structlog.get_logger(__name__)
 
 
 @dataclass(frozen=True)
@@ -203,3 +210,29 @@ def report(
         else {"source": sources["draft"], **asdict(judge(history, draft))},
         "changes": None if draft is None else asdict(changes(history, live, draft)),
     }  # fmt: skip
+
+
+def batch_job(settings: Settings) -> Settings:
+    """The settings of a read of weeks of history: the statement timeout of a batch job
+    (:data:`fraudd.model.commands.BATCH_JOB_TIMEOUT_S`), not the consumer's."""
+    timeout = max(settings.warehouse.statement_timeout_s, BATCH_JOB_TIMEOUT_S)
+    return settings.derive(warehouse={"statement_timeout_s": timeout})
+
+
+async def backtest(
+    settings: Settings,
+    start: dt.date,
+    end: dt.date,
+    sets: dict[str, CompiledRuleSet],
+    sources: dict[str, str],
+) -> dict[str, Any] | None:
+    """The backtest of ``sets`` (``live``, and ``draft`` when given) over the days ``start`` to
+    ``end`` as :func:`report` gives it, on a warehouse of its own opened with a batch job's
+    timeout; None when the warehouse holds no transaction of those days."""
+    async with opened_warehouse(batch_job(settings)) as wh:
+        history = await read_history(wh, settings, start, end)
+    if history.size == 0:
+        return None
+    outcomes = {name: replay(compiled, history) for name, compiled in sets.items()}
+    log.info("rules.backtested", start=str(start), end=str(end), transactions=history.size)
+    return report(history, outcomes["live"], outcomes.get("draft"), sources)

@@ -31,8 +31,10 @@ from fraudd.pan import NO_DIGITS, holds_pan, refusal
 from fraudd.records import IDENT_PATTERN, is_card_token
 from fraudd.warehouse import CaseOps, Label, text_bytes
 
-UserRole = Literal["viewer", "investigator"]
-USER_ROLES: tuple[UserRole, ...] = ("viewer", "investigator")
+UserRole = Literal["viewer", "analyst", "investigator"]
+USER_ROLES: tuple[UserRole, ...] = ("viewer", "analyst", "investigator")
+"""viewer: looks; analyst: edits rule-set drafts and runs backtests (fraudd.cases.rulesets), never
+acts on cases or cards; investigator: acts on cases and cards, and publishes rule sets."""
 CASE_CLOSED = "case_closed"
 """The ``type`` of the message a closed case publishes on the alert topic."""
 CLOSED_DECISION = "closed"

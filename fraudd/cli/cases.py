@@ -226,7 +226,7 @@ def labels_import(ctx: typer.Context, file: Path, as_name: AsOpt = None) -> None
 @console_app.command("token")
 def console_token(
     ctx: typer.Context,
-    role: Annotated[str, typer.Option(help="investigator | viewer")] = "viewer",
+    role: Annotated[str, typer.Option(help="investigator | analyst | viewer")] = "viewer",
     user: Annotated[str | None, typer.Option(help="Name shown and audited.")] = None,
 ) -> None:
     """Print a short-lived login URL for the local console (console.auth = local)."""

@@ -21,6 +21,8 @@ from typing import Annotated
 
 import typer
 
+from fraudd.cases import rulesets
+from fraudd.cases.service import ActionRefused, Actor
 from fraudd.cli.app import rules_app, settings_from
 from fraudd.cli.errors import EX_USAGE, Failure, unreadable_file
 from fraudd.rules import CompiledRuleSet, RuleSet, RuleSetError, load_rule_set
@@ -65,6 +67,12 @@ def _author(given: str | None) -> str:
         return getpass.getuser()
     except (KeyError, OSError):  # no login name in a bare container
         return "cli"
+
+
+def _actor(author: str | None) -> Actor:
+    """Who acts from the command line: like ``fraudd cases close``, an investigator named
+    ``cli:<name>`` (whoever holds the console's database credentials may act)."""
+    return Actor(f"cli:{_author(author)}", "investigator", "cli")
 
 
 def _summary(v: RuleSetVersion) -> dict[str, object]:
@@ -131,25 +139,29 @@ def rules_publish(
     """Check FILE and store it as the next version (immutable); --activate makes it live."""
     text, _ = checked(file)
     settings = settings_from(ctx)
-    published = asyncio.run(_publish(settings, text, note, activate, _author(author)))
+    published = asyncio.run(_publish(settings, text, note, activate, _actor(author)))
     typer.echo(json.dumps(_summary(published)))
 
 
 async def _publish(
-    settings: Settings, text: str, note: str, activate: bool, author: str
+    settings: Settings, text: str, note: str, activate: bool, actor: Actor
 ) -> RuleSetVersion:
-    async with _session(settings) as session:
+    """Publish ``text`` and audit it (rules.published), as the console's database user."""
+    async with _session(settings.for_people()) as session:
         await live_or_first(session, settings)  # version 1 stays today's settings
         try:
-            return await session.publish_rule_set(text, author, note, activate=activate)
-        except ValueError as e:  # too long for the warehouse
-            raise Failure(f"cannot publish: {e}: split it or shorten its lists", EX_USAGE) from e
+            async with session.transaction():
+                now = dt.datetime.now(dt.UTC)
+                done = await rulesets.publish_text(session, actor, text, note, activate, now)
+        except ActionRefused as e:  # too long for the warehouse or its audit entry
+            raise Failure(f"cannot publish: {e}", EX_USAGE) from None
+        return done.version
 
 
 @rules_app.command("activate")
 def rules_activate(ctx: typer.Context, version: int, author: AuthorOpt = None) -> None:
     """Make VERSION the live rule set (consumers pick it up within scoring.model_poll_s)."""
-    asyncio.run(_switch(settings_from(ctx), version, "live", _author(author)))
+    asyncio.run(_switch(settings_from(ctx), version, "live", _actor(author)))
     typer.echo(f"rule set version {version} is live")
 
 
@@ -163,7 +175,7 @@ def rules_shadow(
     """Run VERSION in shadow next to the live one (decisions recorded, never acted on)."""
     if (version is None) == (not stop):
         raise Failure("give a VERSION to run in shadow, or --stop", EX_USAGE)
-    asyncio.run(_switch(settings_from(ctx), version, "shadow", _author(author)))
+    asyncio.run(_switch(settings_from(ctx), version, "shadow", _actor(author)))
     typer.echo("shadow run stopped" if stop else f"rule set version {version} runs in shadow")
 
 
@@ -190,8 +202,10 @@ async def _compare(settings: Settings, hours: float) -> tuple[int | None, list[S
         return shadow.version, await session.shadow_comparison(shadow.version, since)
 
 
-async def _switch(settings: Settings, version: int | None, role: str, author: str) -> None:
-    async with _session(settings) as session:
+async def _switch(settings: Settings, version: int | None, role: str, actor: Actor) -> None:
+    """Make ``version`` live or shadow (None: stop the shadow run), audited
+    (rules.activated, rules.shadowed), as the console's database user."""
+    async with _session(settings.for_people()) as session:
         await live_or_first(session, settings)
         if version is not None:
             stored = await session.get_rule_set(version)
@@ -201,8 +215,13 @@ async def _switch(settings: Settings, version: int | None, role: str, author: st
                 compile_version(stored)
             except RuleSetError as e:
                 raise Failure(f"rule set version {version} is refused: {e}") from None
-        if role == "live":
-            assert version is not None
-            await session.activate_rule_set(version, author)
-        else:
-            await session.shadow_rule_set(version, author)
+        now = dt.datetime.now(dt.UTC)
+        try:
+            async with session.transaction():
+                if role == "live":
+                    assert version is not None
+                    await rulesets.activate(session, actor, version, False, now)
+                else:
+                    await rulesets.shadow(session, actor, version, now)
+        except ActionRefused as e:
+            raise Failure(str(e)) from None

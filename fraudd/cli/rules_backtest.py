@@ -15,23 +15,20 @@ import sys
 from pathlib import Path
 from typing import Annotated, Any
 
-import structlog
 import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from fraudd.backtest.judge import report
-from fraudd.backtest.replay import compile_rules, read_history, replay
+from fraudd.backtest import judge
+from fraudd.backtest.replay import compile_rules
 from fraudd.cli.app import rules_app, settings_from
 from fraudd.cli.errors import EX_USAGE, Failure, unreadable_file
-from fraudd.model.commands import BATCH_JOB_TIMEOUT_S
 from fraudd.rules import CompiledRuleSet, RuleSetError, load_rule_set
 from fraudd.rules.legacy import rule_set_toml
 from fraudd.settings import Settings
 from fraudd.warehouse import opened_warehouse
 
-log = structlog.get_logger(__name__)
 DayOpt = Annotated[dt.datetime, typer.Option(formats=["%Y-%m-%d"])]
 SETTINGS_SOURCE = "today's [rules] settings"
 
@@ -105,23 +102,13 @@ async def _run(
     sets: dict[str, CompiledRuleSet],
     sources: dict[str, str],
 ) -> dict[str, Any]:
-    async with opened_warehouse(batch_job(settings)) as wh:
-        history = await read_history(wh, settings, start, end)
-    if history.size == 0:
+    figures = await judge.backtest(settings, start, end, sets, sources)
+    if figures is None:
         raise Failure(
             f"no transactions from {start} to {end}: choose days the warehouse holds "
             "(`fraudd history load` or `fraudd simulate history` fills it)"
         )
-    outcomes = {name: replay(compiled, history) for name, compiled in sets.items()}
-    log.info("rules.backtested", start=str(start), end=str(end), transactions=history.size)
-    return report(history, outcomes["live"], outcomes.get("draft"), sources)
-
-
-def batch_job(settings: Settings) -> Settings:
-    """The settings of a read of weeks of history: the statement timeout of a batch job
-    (:data:`fraudd.model.commands.BATCH_JOB_TIMEOUT_S`), not the consumer's."""
-    timeout = max(settings.warehouse.statement_timeout_s, BATCH_JOB_TIMEOUT_S)
-    return settings.derive(warehouse={"statement_timeout_s": timeout})
+    return figures
 
 
 def show(figures: dict[str, Any], console: Console) -> None:

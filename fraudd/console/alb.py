@@ -28,10 +28,11 @@ seconds), so a stream of forged headers with fresh kids can neither hammer the e
 slow every request down by a fetch.
 
 The role comes from the claim ``console.role_claim`` (a list, or a string of names separated by
-commas or spaces): investigator if any name is in ``console.investigator_groups``, viewer if in
-``console.viewer_groups``, else the request is refused. The target group must accept traffic
-from the load balancer only (the CloudFormation wiring's security group does), or anyone who
-can reach the instance could send a header — which would still fail the signature check.
+commas or spaces): investigator if any name is in ``console.investigator_groups``, analyst if in
+``console.analyst_groups``, viewer if in ``console.viewer_groups`` (the first that holds), else
+the request is refused. The target group must accept traffic from the load balancer only (the
+CloudFormation wiring's security group does), or anyone who can reach the instance could send a
+header — which would still fail the signature check.
 """
 
 from __future__ import annotations
@@ -148,6 +149,8 @@ class AlbVerifier:
         groups = _groups(claims.get(c.role_claim))
         if groups & set(c.investigator_groups):
             return "investigator"
+        if groups & set(c.analyst_groups):
+            return "analyst"
         if groups & set(c.viewer_groups):
             return "viewer"
         raise NoRole(f"no console group in claim {c.role_claim!r}")

@@ -2,7 +2,8 @@
 
 Order of the middlewares (outermost first): security headers on every response; then who the
 user is (or 401 with the login page and no data); then, on every state-changing method, the
-CSRF token and the investigator role. Handlers are in :mod:`fraudd.console.pages`.
+CSRF token and the role (investigators act anywhere, analysts on the rules page only, viewers
+nowhere). Handlers are in :mod:`fraudd.console.pages`.
 """
 
 from __future__ import annotations
@@ -110,7 +111,10 @@ MESSAGES = {
     "no_role": "Your account is in none of the console's groups.",
     "csrf": "This form has expired or did not come from the console. Reload the page.",
     "viewer": "Viewers may look but not act: ask for the investigator role.",
+    "analyst": "Analysts edit rules and run backtests; cases and cards need the investigator role.",
 }
+RULES_PATHS = "/rules/"
+"""Where an analyst may change something (the rules page's actions, fraudd.console.rules)."""
 
 
 @web.middleware
@@ -145,9 +149,11 @@ async def _check_change(request: web.Request, user: auth.User) -> web.Response |
     nonce = request.cookies.get(auth.NONCE_COOKIE)
     if not auth.csrf_ok(console.secret, user, nonce, sent_text):
         return refuse(request, 403, "csrf", "CSRF token missing or wrong")
-    if user.role != "investigator" and request.path != "/logout":
-        return refuse(request, 403, "viewer", f"{user.name} is a viewer")
-    return None
+    if request.path == "/logout" or user.role == "investigator":
+        return None
+    if user.role == "analyst" and request.path.startswith(RULES_PATHS):
+        return None
+    return refuse(request, 403, user.role, f"{user.name} is a {user.role}")
 
 
 def set_cookie(
@@ -170,7 +176,7 @@ def template_globals(request: web.Request) -> dict[str, Any]:
 
 def make_app(console: Console) -> web.Application:
     """The console application (routes from :mod:`fraudd.console.pages`)."""
-    from fraudd.console import pages
+    from fraudd.console import pages, rules
 
     app = web.Application(middlewares=[security_headers, authenticate], client_max_size=1 << 20)
     app[CONSOLE] = console
@@ -183,6 +189,7 @@ def make_app(console: Console) -> web.Application:
     pages.register_filters(env)
     app.router.add_static("/static/", HERE / "static", append_version=False)
     pages.add_routes(app)
+    rules.add_routes(app)
     return app
 
 

@@ -85,7 +85,17 @@ class ConsoleSettings(Section):
     )
     role_claim: str = Field(default="groups", description="auth = alb: claim naming the groups.")
     investigator_groups: tuple[str, ...] = ("fraudd-investigators",)
+    analyst_groups: tuple[str, ...] = ("fraudd-analysts",)
     viewer_groups: tuple[str, ...] = ("fraudd-viewers",)
+    rules_maker_checker: bool = Field(
+        default=True,
+        description="Maker-checker on rule sets: an analyst may not publish a draft they last "
+        "saved, nor make live a version they published; an investigator or a second analyst "
+        "must. false: an analyst publishes alone.",
+    )
+    backtest_max_days: int = Field(
+        default=31, ge=1, le=366, description="The longest date range a console backtest reads."
+    )
     page_size: int = Field(default=50, ge=1, le=500)
     intake_poll_s: float = Field(default=2.0, gt=0)
     intake_days: float = Field(

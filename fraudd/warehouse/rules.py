@@ -187,7 +187,7 @@ class RuleSets(SessionBase):
         self, body: str, author: str, note: str = "", *, activate: bool = False
     ) -> RuleSetVersion:
         now = dt.datetime.now(dt.UTC)
-        async with self.conn.transaction():
+        async with self.atomic():
             await self.conn.execute(self.sql(AREA, "lock"))
             version = await self._insert_rule_set(body, author, note, now)
             if activate:
@@ -198,7 +198,7 @@ class RuleSets(SessionBase):
         return published
 
     async def first_rule_set(self, body: str, author: str) -> RuleSetVersion:
-        async with self.conn.transaction():
+        async with self.atomic():
             await self.conn.execute(self.sql(AREA, "lock"))
             if not await self._rule_set_state():
                 now = dt.datetime.now(dt.UTC)
@@ -216,7 +216,7 @@ class RuleSets(SessionBase):
         await self._switch_rule_set("shadow", version, author)
 
     async def _switch_rule_set(self, role: Role, version: int | None, author: str) -> None:
-        async with self.conn.transaction():
+        async with self.atomic():
             await self.conn.execute(self.sql(AREA, "lock"))
             if version is not None and await self._rule_set_row(version) is None:
                 raise KeyError(f"no rule set version {version}")
@@ -266,7 +266,7 @@ class RuleSets(SessionBase):
         return [_version(r, state) for r in await self.conn.fetch(self.sql(AREA, "all"))]
 
     async def save_rule_draft(self, body: str, author: str) -> None:
-        async with self.conn.transaction():
+        async with self.atomic():
             await self.conn.execute(self.sql(AREA, "lock"))
             await self.conn.execute(self.sql(AREA, "delete_draft"), DRAFT)
             await self.conn.execute(

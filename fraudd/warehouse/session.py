@@ -6,8 +6,8 @@ which binds no arrays, is given a list (an ``IN`` list, a session temp table).
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Coroutine, Iterable, Sequence
-from contextlib import AbstractAsyncContextManager
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterable, Sequence
+from contextlib import asynccontextmanager
 from typing import Any, ClassVar, Literal, TypeVar
 
 from fraudd.columns import Field, columns_of
@@ -80,9 +80,29 @@ class SessionBase:
         """The feature queries of the catalog this process runs, in this dialect."""
         return self.statements.features
 
-    def transaction(self) -> AbstractAsyncContextManager[None]:
+    in_transaction = False
+    """Whether the caller holds :meth:`transaction` open (an area whose writes open their own
+    transaction joins the caller's instead: see :meth:`atomic`)."""
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[None]:
         """Commit on normal exit, roll back on exception. Not re-entrant."""
-        return self.conn.transaction()
+        async with self.conn.transaction():
+            self.in_transaction = True
+            try:
+                yield
+            finally:
+                self.in_transaction = False
+
+    @asynccontextmanager
+    async def atomic(self) -> AsyncIterator[None]:
+        """An operation's statements in one transaction: the caller's when one is open (so an
+        audited action and its audit entry commit together), else their own."""
+        if self.in_transaction:
+            yield
+            return
+        async with self.conn.transaction():
+            yield
 
 
 def _same(value: Any) -> Any:

@@ -4,14 +4,17 @@ with the project's exit codes."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from fraudd.cli.errors import EX_FAILED, EX_USAGE
 from fraudd.localstack import StackInfo
 from fraudd.settings import Settings
+from fraudd.warehouse import opened_warehouse
 from tests.cli.conftest import Invoke, one_line, stack_env
 
 GOOD = """
@@ -96,7 +99,7 @@ def test_publish_activate_shadow_list_and_show(
     assert published.returncode == 0, published.stderr
     assert json.loads(published.stdout) | {"published_at": None} == {
         "version": 2, "live": False, "shadow": False, "published_at": None,
-        "published_by": "ana", "note": "stolen cards", "rules": 2,
+        "published_by": "cli:ana", "note": "stolen cards", "rules": 2,
     }  # fmt: skip
     assert invoke("rules", "shadow", "2", env=env).stdout == "rule set version 2 runs in shadow\n"
     compared = invoke("rules", "compare", env=env)  # nothing decided yet: no lines
@@ -138,3 +141,31 @@ def test_an_unmigrated_schema_says_to_migrate(
     assert done.returncode == EX_FAILED and one_line(done).endswith(
         "run `fraudd migrate` with the same configuration first"
     )
+
+
+def test_every_publication_and_activation_is_audited(
+    invoke: Invoke, env: dict[str, str], rules_file: Path,
+    local_stack: tuple[Settings, StackInfo], schema: str,
+) -> None:  # fmt: skip
+    """As `fraudd cases close` does: the command line acts as investigator cli:<name>, and
+    each change is an audit entry with the text before and after."""
+    for args in (("publish", str(rules_file), "--author", "ana"), ("shadow", "2"),
+                 ("shadow", "--stop"), ("activate", "2", "--author", "ben")):  # fmt: skip
+        assert invoke("rules", *args, env=env).returncode == 0
+
+    async def entries() -> list[Any]:
+        settings = local_stack[0].derive(warehouse={"schema_name": schema})
+        async with opened_warehouse(settings) as wh, wh.session() as s:
+            return list(reversed(await s.audit_entries([], 10)))
+
+    seen = asyncio.run(entries())
+    assert [(e.action, e.actor_role, e.subject) for e in seen] == [
+        ("rules.published", "investigator", "rule-set:v2"),
+        ("rules.shadowed", "investigator", "rule-set:v2"),
+        ("rules.shadowed", "investigator", "rule-set"),
+        ("rules.activated", "investigator", "rule-set:v2"),
+    ]
+    assert (seen[0].actor, seen[3].actor) == ("cli:ana", "cli:ben")
+    assert seen[0].before is not None and "amount >= 1500.0" in seen[0].before["text"]
+    assert seen[0].after is not None and seen[0].after["text"] == GOOD
+    assert seen[3].after == {"version": 2, "text": GOOD}

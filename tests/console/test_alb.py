@@ -69,6 +69,16 @@ async def test_a_valid_header_logs_the_user_in_with_the_group_role(
     assert alb_keys.hits == ["kid-1"]  # the key is fetched once per kid
 
 
+async def test_the_analysts_group_gives_the_analyst_role_below_investigators(
+    alb_console: Running, alb_keys: AlbKeys
+) -> None:
+    analyst = alb_token(alb_keys, claims={"groups": ["fraudd-analysts", "fraudd-viewers"]})
+    code, body = await status(alb_console, analyst, "/rules")
+    assert code == 200 and "ines@bank.example · analyst" in body and 'id="draft-form"' in body
+    both = alb_token(alb_keys, claims={"groups": ["fraudd-analysts", "fraudd-investigators"]})
+    assert "ines@bank.example · investigator" in (await status(alb_console, both))[1]
+
+
 async def test_forged_expired_or_foreign_headers_are_refused(
     alb_console: Running, alb_keys: AlbKeys
 ) -> None:

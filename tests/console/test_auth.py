@@ -72,7 +72,7 @@ def test_a_token_without_expiry_is_refused() -> None:
         ("", "viewer", "1-200 printable characters"),
         ("a" * 201, "viewer", "1-200 printable characters"),
         ("eve\nadmin", "viewer", "1-200 printable characters"),
-        ("eve", "admin", "role must be one of viewer, investigator"),
+        ("eve", "admin", "role must be one of viewer, analyst, investigator"),
     ],
 )
 def test_no_token_is_minted_for_a_bad_name_or_role(name: str, role: str, message: str) -> None:

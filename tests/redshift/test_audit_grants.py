@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from fraudd.cases import service
+from fraudd.cases import rulesets, service
 from fraudd.cases.chargebacks import import_file
 from fraudd.cases.service import Actor
 from fraudd.warehouse import WarehouseError, opened_warehouse
@@ -114,7 +114,63 @@ async def test_the_daemons_user_cannot_read_change_or_delete_the_audit_log(
             assert [e.subject for e in await s.audit_entries(["c-1"], 5)] == ["c-1"]
 
 
+RULES = '[[rules]]\nname = "big"\ndescription = "large"\nwhen = "amount > 400"\noutcome = "block"\n'
+ANALYST = Actor("ana@bank.example", "analyst", "console")
+
+
+async def test_the_console_changes_rule_sets_as_its_own_user(
+    redshift_mode: RedshiftModeEnv,
+) -> None:
+    """As the console's user: save a draft, publish it live, run it in shadow, make it live
+    again — each audited; then an UPDATE or DELETE of a published version is refused (42501)."""
+    people = redshift_mode.settings.for_people()
+    now = datetime.now(UTC)
+    async with opened_warehouse(people) as wh:
+        async with wh.session() as s, s.transaction():
+            await rulesets.save_draft(s, ANALYST, RULES, now)
+        async with wh.session() as s, s.transaction():
+            await rulesets.publish_draft(s, INVESTIGATOR, "", True, True, now)
+        async with wh.session() as s, s.transaction():
+            await rulesets.shadow(s, ANALYST, 1, now)
+        async with wh.session() as s, s.transaction():
+            await rulesets.activate(s, INVESTIGATOR, 1, True, now)
+        async with wh.session() as s:
+            live = await s.live_rule_set()
+            actions = [e.action for e in await s.audit_entries([], 10)]
+        refused = await _sqlstates(wh, redshift_mode.schema, {
+            "update": "UPDATE {schema}.rule_set_versions SET body = 'x'",
+            "delete": "DELETE FROM {schema}.rule_set_versions",
+        })  # fmt: skip
+    assert live is not None and (live.version, live.body) == (1, RULES)
+    assert sorted(actions) == [
+        "rules.activated",
+        "rules.draft_saved",
+        "rules.published",
+        "rules.shadowed",
+    ]
+    assert refused == {"update": "42501", "delete": "42501"}
+
+
+async def test_a_rule_change_whose_audit_entry_fails_is_not_kept(
+    redshift_mode: RedshiftModeEnv,
+) -> None:
+    """As the daemon's user, which may write rule sets but not the audit log: saving a draft
+    fails at its audit entry (42501), and the draft it had written is rolled back with it."""
+    async with opened_warehouse(redshift_mode.settings) as daemon:
+        with pytest.raises(WarehouseError) as refused:
+            async with daemon.session() as s, s.transaction():
+                await rulesets.save_draft(s, ANALYST, RULES, datetime.now(UTC))
+        async with daemon.session() as s:
+            assert await s.rule_draft() is None
+    assert refused.value.sqlstate == "42501"
+
+
 WRITES = {"cases", "case_alerts", "verdicts", "labels", "card_blocks", "alert_outbox"}
+RULE_WRITES = {
+    "rule_set_drafts": {"SELECT", "INSERT", "DELETE"},
+    "rule_set_versions": {"SELECT", "INSERT"},
+    "rule_set_activations": {"SELECT", "INSERT"},
+}
 
 
 def _table_privileges(env: RedshiftModeEnv, role: str) -> dict[str, set[str]]:
@@ -136,9 +192,12 @@ def _table_privileges(env: RedshiftModeEnv, role: str) -> dict[str, set[str]]:
 async def test_the_console_holds_exactly_the_runbooks_grants(
     redshift_mode: RedshiftModeEnv,
 ) -> None:
-    """Reads every table, writes the six it acts on, appends to the audit log: nothing more."""
+    """Reads every table, writes the six it acts on, appends to the audit log, to the rule-set
+    versions and activations, and rewrites the draft: nothing more."""
     held = _table_privileges(redshift_mode, CONSOLE_ROLE)
     assert held["audit_log"] == {"SELECT", "INSERT"}
     assert {t for t, p in held.items() if p == {"SELECT", "INSERT", "UPDATE", "DELETE"}} == WRITES
-    assert all(p == {"SELECT"} for t, p in held.items() if t not in WRITES | {"audit_log"})
+    assert {t: held[t] for t in RULE_WRITES} == RULE_WRITES
+    others = WRITES | RULE_WRITES.keys() | {"audit_log"}
+    assert all(p == {"SELECT"} for t, p in held.items() if t not in others)
     assert "audit_log" not in _table_privileges(redshift_mode, DAEMON_ROLE)

@@ -30,3 +30,7 @@ GRANT USAGE ON SCHEMA {schema} TO {console_user};
 GRANT SELECT ON ALL TABLES IN SCHEMA {schema} TO {console_user};
 GRANT INSERT, UPDATE, DELETE ON {schema}.cases, {schema}.case_alerts, {schema}.verdicts, {schema}.labels, {schema}.card_blocks, {schema}.alert_outbox TO {console_user};
 GRANT INSERT ON {schema}.audit_log TO {console_user};
+-- the console's rules page (fraudd.cases.rulesets): rewrite the draft (where the area's LOCK is
+-- taken), append versions and activations — a published version is never updated or deleted
+GRANT INSERT, DELETE ON {schema}.rule_set_drafts TO {console_user};
+GRANT INSERT ON {schema}.rule_set_versions, {schema}.rule_set_activations TO {console_user};

@@ -1,8 +1,10 @@
 -- name: lock
 -- Redshift's LOCK takes no mode: ACCESS EXCLUSIVE until the transaction ends, which is what
--- max + 1 needs (PRIMARY KEY is not enforced). Publications and activations are rare.
+-- max + 1 needs (PRIMARY KEY is not enforced). Publications and activations are rare. Every
+-- writer of the area takes it on the drafts (which the console's user may rewrite: grants.sql),
+-- so the consumers' reads of the versions and activations never wait for a publication.
 -- https://docs.aws.amazon.com/redshift/latest/dg/r_LOCK.html
-LOCK {schema}.rule_set_versions
+LOCK {schema}.rule_set_drafts
 
 -- name: insert_results
 -- The head of a multi-row INSERT (Redshift binds no arrays); fraudd.warehouse.rules adds one
