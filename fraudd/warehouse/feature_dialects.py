@@ -27,6 +27,7 @@ from fraudd.warehouse.feature_sql import (
     conditions,
     interval,
     join_kinds,
+    key_match,
     summed,
     window_bounds,
 )
@@ -51,6 +52,11 @@ def _end(delay: timedelta, strict: bool) -> str:
     if delay:
         return f"{interval(delay)} PRECEDING"
     return "interval '1 microsecond' PRECEDING" if strict else "CURRENT ROW"
+
+
+def _partition(keys: tuple[str, ...]) -> str:
+    """A frame's partition: the entity's fields, compared byte-wise as the index compares."""
+    return ", ".join(f'{key} COLLATE "C"' for key in keys)
 
 
 class PostgresFeatureSql(FeatureSql):
@@ -95,22 +101,26 @@ class PostgresFeatureSql(FeatureSql):
         )
 
     def _lateral(self, index: int, group: Group) -> str:
-        aggs = ",\n               ".join(
-            f"{pg_aggregate(agg, conditions(agg, group.reach))} AS {name}"
-            for agg, name in group.aggs.items()
+        body = self._window_scan(group, group.aggs, group.reach)
+        return f"\n    CROSS JOIN LATERAL ({body}\n    ) g{index}"
+
+    @staticmethod
+    def _window_scan(group: Group, aggs: dict[Agg, str], reach: timedelta) -> str:
+        """The subquery computing ``aggs`` over the transactions of ``b``'s entity in
+        ``(t - reach, t - delay]``: an index range per transaction (serving's, and training's
+        distinct counts), labels joined when an aggregate reads them."""
+        listed = ",\n               ".join(
+            f"{pg_aggregate(agg, conditions(agg, reach))} AS {name}" for agg, name in aggs.items()
         )
         labels = (
             "\n        LEFT JOIN {schema}.labels l ON l.tx_id = u.tx_id AND l.is_fraud"
-            if group.labelled
+            if any(a.known_fraud for a in aggs)
             else ""
         )
-        bounds = "\n          AND ".join(
-            [f"u.{group.key} = b.{group.key}", *window_bounds(group, group.reach)]
-        )
+        bounds = "\n          AND ".join([*key_match(group), *window_bounds(group, reach)])
         return (
-            f"\n    CROSS JOIN LATERAL (\n        SELECT {aggs}\n"
-            f"        FROM {{schema}}.transactions u{labels}\n"
-            f"        WHERE {bounds}\n    ) g{index}"
+            f"\n        SELECT {listed}\n        FROM {{schema}}.transactions u{labels}\n"
+            f"        WHERE {bounds}"
         )
 
     def training(self) -> str:
@@ -166,14 +176,15 @@ class PostgresFeatureSql(FeatureSql):
         for group in self.plan.groups:
             for agg, name in group.aggs.items():
                 if self.framed(agg):
-                    shape = (group.key, agg.reach, group.delay, agg.strict)
+                    shape = (group.keys, agg.reach, group.delay, agg.strict)
                     frame = windows.setdefault(shape, f"w{len(windows)}")
                     conds = conditions(replace(agg, strict=False), agg.reach, "tx")
                     aggs.append(f"{pg_aggregate(agg, conds, 'tx')} OVER {frame} AS {name}")
         defs = [
-            f'{name} AS (PARTITION BY {key} COLLATE "C" ORDER BY tx_time RANGE BETWEEN '
-            f"{interval(reach)} - interval '1 microsecond' PRECEDING AND {_end(delay, strict)})"
-            for (key, reach, delay, strict), name in windows.items()
+            f"{name} AS (PARTITION BY {_partition(keys)} "
+            f"ORDER BY tx_time RANGE BETWEEN {interval(reach)} - interval '1 microsecond' "
+            f"PRECEDING AND {_end(delay, strict)})"
+            for (keys, reach, delay, strict), name in windows.items()
         ]
         listed = "".join(f",\n           {a}" for a in aggs)
         window = "\n    WINDOW\n        " + ",\n        ".join(defs) if defs else ""
@@ -199,10 +210,12 @@ class PostgresFeatureSql(FeatureSql):
             return "", ""
         name = f"g{index}{'f' if known else 't'}"
         reach = max(a.reach for a in mine)
+        if not known and set(group.keys) & set(POSTGRES_INDEXED):
+            return self._lateral_cte(name, group, mine, reach), name
         aggs = ",\n           ".join(
             f"{pg_aggregate(a, conditions(a, reach, known=False))} AS {n}" for a, n in mine.items()
         )
-        on = [f"u.{group.key} = b.{group.key}", *window_bounds(group, reach)]
+        on = [*key_match(group), *window_bounds(group, reach)]
         on += ["u.labelled_at <= b.tx_time"] if known else []
         return (
             f"{name} AS (\n    SELECT b.tx_id,\n           {aggs}\n    FROM p\n"
@@ -210,6 +223,19 @@ class PostgresFeatureSql(FeatureSql):
             f"      ON {AND_ON.join(on)}\n"
             "    GROUP BY b.tx_id\n)",
             name,
+        )
+
+
+    def _lateral_cte(
+        self, name: str, group: Group, aggs: dict[Agg, str], reach: timedelta
+    ) -> str:
+        """``aggs`` per transaction through the entity's index, as serving reads them: a join of
+        every transaction of the key in the look-back made a distinct count quadratic in the
+        card's history (bench figures in the README)."""
+        body = self._window_scan(group, aggs, reach).replace("\n", "\n    ")
+        return (
+            f"{name} AS (\n    SELECT b.tx_id, s.*\n    FROM p\n"
+            f"    JOIN tx b ON b.tx_time >= p.start_at\n    CROSS JOIN LATERAL ({body}\n    ) s\n)"
         )
 
 
@@ -279,7 +305,7 @@ class RedshiftFeatureSql(FeatureSql):
             f"{self._aggregate(agg, conditions(agg, group.reach))} AS {name}"
             for agg, name in group.aggs.items()
         )
-        on = AND_ON.join([f"u.{group.key} = b.{group.key}", *window_bounds(group, group.reach)])
+        on = AND_ON.join([*key_match(group), *window_bounds(group, group.reach)])
         labels = "\n    LEFT JOIN {schema}.labels l ON l.tx_id = u.tx_id" if group.labelled else ""
         return (
             f"g{index} AS (\n    SELECT b.tx_id,\n           {aggs}\n    FROM b\n    LEFT JOIN u\n"

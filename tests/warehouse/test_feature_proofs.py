@@ -88,7 +88,7 @@ class Features:
     def __init__(self, db: AreaDb, catalog: Catalog) -> None:
         compiler = DIALECTS["redshift" if db.redshift else "postgres"](plan(catalog))
         self.db, self.names = db, catalog.features
-        self.keys = {g.key for g in plan(catalog).groups if g.labelled}
+        self.keys = {k for g in plan(catalog).groups if g.labelled for k in g.keys}
         self.serving = render(compiler.serving(), schema=db.schema)
         self.training = render(compiler.training(), schema=db.schema)
 
