@@ -28,6 +28,7 @@ from fraudd.warehouse.feature_sql import (
     interval,
     join_kinds,
     key_match,
+    literal,
     summed,
     window_bounds,
 )
@@ -130,7 +131,7 @@ class PostgresFeatureSql(FeatureSql):
             self._join_cte(i, g, known)
             for i, g in enumerate(self.plan.groups)
             for known in (True, False)
-        ]
+        ] + [self._sweep_cte(i, g) for i, g in enumerate(self.plan.groups)]
         ctes = [
             "p AS (\n    SELECT /*start*/%s::timestamptz AS start_at, "
             "/*end*/%s::timestamptz AS end_at\n)",
@@ -164,9 +165,16 @@ class PostgresFeatureSql(FeatureSql):
         transaction is a frame, not a join over the key's whole window)."""
         return not agg.known_fraud and agg.function in ("count", "sum", "sumsq", "min", "max")
 
+    @staticmethod
+    def swept(agg: Agg) -> bool:
+        """True when ``agg`` adds up known frauds (:meth:`_sweep_cte`)."""
+        return agg.known_fraud and agg.function in ("count", "sum", "sumsq")
+
     def _source(self, index: int, agg: Agg) -> str:
         if self.framed(agg):
             return "w"
+        if self.swept(agg):
+            return f"g{index}s"
         return f"g{index}{'f' if agg.known_fraud else 't'}"
 
     def _frames(self) -> str:
@@ -204,7 +212,9 @@ class PostgresFeatureSql(FeatureSql):
         """The aggregates of ``group`` frames cannot compute: over the transactions, or over
         the frauds known at t (``known``), joined per transaction."""
         mine = {
-            a: n for a, n in group.aggs.items() if not self.framed(a) and a.known_fraud == known
+            a: n
+            for a, n in group.aggs.items()
+            if not self.framed(a) and not self.swept(a) and a.known_fraud == known
         }
         if not mine:
             return "", ""
@@ -237,6 +247,68 @@ class PostgresFeatureSql(FeatureSql):
             f"{name} AS (\n    SELECT b.tx_id, s.*\n    FROM p\n"
             f"    JOIN tx b ON b.tx_time >= p.start_at\n    CROSS JOIN LATERAL ({body}\n    ) s\n)"
         )
+
+
+    def _sweep_cte(self, index: int, group: Group) -> tuple[str, str]:
+        """The sums of known frauds of ``group``, by a sweep over time per key: a fraud counts
+        for t from the later of its label's time and ``tx_time + delay`` (strictly before t:
+        plus a microsecond) until ``tx_time + reach``, so each is a +v and a -v event and a
+        running sum reads every t's total. Joining the frauds of the key per transaction was
+        quadratic for a key of many frauds (a merchant category: bench figures in the
+        README). Sums are exact types: the order of terms changes no bit; with no fraud in the
+        window a sum is NULL, as serving's."""
+        mine = {a: n for a, n in group.aggs.items() if self.swept(a)}
+        if not mine:
+            return "", ""
+        keys = ", ".join(f"b.{k}" for k in group.keys)
+        deltas = [(f"d{j}", agg) for j, agg in enumerate(mine)]
+        nulls = ", ".join(f"CAST(NULL AS {_delta_type(a)}) AS {d}, NULL::bigint AS c{d}"
+                          for d, a in deltas)  # fmt: skip
+        branches = [
+            f"SELECT b.tx_id, b.tx_time AS at, {keys}, {nulls}\n"
+            "        FROM p JOIN tx b ON b.tx_time >= p.start_at"
+        ]
+        for d, agg in deltas:
+            branches += [self._events(group, agg, d, deltas, sign) for sign in (1, -1)]
+        totals = [
+            f"SUM({d}) OVER k AS {name}" if agg.function == "count"
+            else f"CASE WHEN SUM(c{d}) OVER k > 0 THEN SUM({d}) OVER k END AS {name}"
+            for (d, agg), name in zip(deltas, mine.values(), strict=True)
+        ]  # fmt: skip
+        name = f"g{index}s"
+        return (
+            f"{name} AS (\n    SELECT e.tx_id, {', '.join(totals)}\n    FROM (\n        "
+            + "\n        UNION ALL\n        ".join(branches)
+            + f"\n    ) e\n    WINDOW k AS (PARTITION BY {_partition(group.keys)} ORDER BY at "
+            "RANGE BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)\n)",
+            name,
+        )
+
+    @staticmethod
+    def _events(
+        group: Group, agg: Agg, mine: str, deltas: list[tuple[str, Agg]], sign: int
+    ) -> str:
+        """The +v (from, ``sign`` 1) or -v (until) events of ``agg``'s frauds."""
+        after = f"u.tx_time + {interval(group.delay)}" if group.delay else "u.tx_time"
+        if agg.strict:
+            after += " + interval '1 microsecond'"
+        start, end = f"GREATEST(u.labelled_at, {after})", f"u.tx_time + {interval(agg.reach)}"
+        value = "1" if agg.function == "count" else summed(agg)
+        value = f"{value} * {value}" if agg.function == "sumsq" else value
+        cells = ", ".join(
+            f"{'' if sign > 0 else '-'}{value}, {sign}" if d == mine else "NULL, NULL"
+            for d, _ in deltas
+        )
+        when = [f"u.{n} IN ({', '.join(literal(v) for v in vs)})" for n, vs in agg.filter]
+        keys = ", ".join(f"u.{k}" for k in group.keys)
+        return (
+            f"SELECT NULL, {start if sign > 0 else end}, {keys}, {cells}\n        FROM frauds u"
+            f" WHERE {' AND '.join([*when, f'{start} < {end}'])}"
+        )
+
+
+def _delta_type(agg: Agg) -> str:
+    return "bigint" if agg.function == "count" else "numeric"
 
 
 class RedshiftFeatureSql(FeatureSql):

@@ -3,8 +3,8 @@ serving equals training (invariant 5), and neither a label known only after the 
 time nor the transaction's own label moves any feature (invariant 6).
 
 Run over the built-in catalog and over SAMPLER, a catalog that uses every kind, function and
-option (filters, entities other than card and terminal, known frauds, delays, derived
-features), so a feature declared tomorrow is covered by one of the same compiled forms. Each
+option (filters, entities other than card and terminal, compound entities, known frauds, delays,
+derived features), so a feature declared tomorrow is covered by one of the same compiled forms. Each
 assertion names the feature that broke it."""
 
 from __future__ import annotations
@@ -73,6 +73,17 @@ SAMPLER = parse_catalog(
         _window("term_fraud_max", "terminal", "max", "20d", field="amount", known_fraud=True),
         _window("mcc_risk_7d", "merchant_category", "share", "7d", known_fraud=True),
         _window("card_mean_7d", "card", "mean", "7d", field="amount", hidden=True),
+        _window("cust_mcc_prior_7d", '["customer", "merchant_category"]', "count", "7d",
+                exclude_self=True),
+        _window("cust_mcc_mean_7d", '["customer", "merchant_category"]', "mean", "7d",
+                field="amount", exclude_self=True),
+        _window("cust_chan_terms_1d", '["customer", "channel"]', "distinct", "1d",
+                field="terminal_id"),
+        _window("card_mcc_since_prev", '["card", "merchant_category"]', "since_last", "7d"),
+        _window("mcc_chan_cards_1d", '["merchant_category", "channel"]', "distinct", "1d",
+                field="card_token"),
+        _window("term_chan_frauds", '["terminal", "channel"]', "count", "10d", delay="2d",
+                known_fraud=True),
         _entry("card_ratio", "ratio", of='["card_1h", "card_terminals_1d"]'),
         _entry("card_gap", "difference", of='["card_max_7d", "card_mean_7d"]'),
         _entry("card_z", "zscore", of='["card_max_7d", "card_mean_7d", "card_std_7d"]'),
@@ -88,7 +99,7 @@ class Features:
     def __init__(self, db: AreaDb, catalog: Catalog) -> None:
         compiler = DIALECTS["redshift" if db.redshift else "postgres"](plan(catalog))
         self.db, self.names = db, catalog.features
-        self.keys = {k for g in plan(catalog).groups if g.labelled for k in g.keys}
+        self.keys = {g.keys for g in plan(catalog).groups if g.labelled}
         self.serving = render(compiler.serving(), schema=db.schema)
         self.training = render(compiler.training(), schema=db.schema)
 
@@ -123,10 +134,12 @@ async def _raw(db: AreaDb, sql: str, *args: Any) -> int:
         return int(await conn.execute(sql.format(schema=db.schema), *args))
 
 
-async def _own_labels(db: AreaDb, keys: set[str]) -> int:
+async def _own_labels(db: AreaDb, keys: set[tuple[str, ...]]) -> int:
     """Make scored transactions frauds labelled at their own time: those no later scored
-    transaction shares a label-reading key with (for a later one, the label is known in time)."""
-    shared = " OR ".join(f"o.{k} = u.{k}" for k in sorted(keys)) or "false"
+    transaction shares a label-reading entity with (for a later one, the label is known in
+    time); an entity of several fields is shared when all of them are."""
+    same = (" AND ".join(f"o.{k} = u.{k}" for k in entity) for entity in sorted(keys))
+    shared = " OR ".join(f"({s})" for s in same) or "false"
     return await _raw(
         db,
         "UPDATE {schema}.labels l SET is_fraud = true, labelled_at = u.tx_time "
