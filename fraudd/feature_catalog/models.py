@@ -8,9 +8,10 @@ each one declaration discriminated by ``kind``:
   ``weekend`` (1/0, in a time zone), ``in_set`` (1/0: a field's value is one of a set),
   ``category`` (a categorical field as the index of its value in a declared list);
 * ``window``: an aggregation over the transactions of an entity (``customer``, ``card``,
-  ``terminal`` or any text field, or a list of them: the card in this merchant category) in a window ``(t - delay - window, t - delay]``, with a
-  function, an optional filter on fields, and optionally only the frauds whose label was known
-  at t (``known_fraud``; a transaction's own label never counts);
+  ``terminal`` or any text field, or a list of them: the card in this merchant category) in a
+  window ``(t - delay - window, t - delay]``, with a function, an optional filter on fields,
+  and optionally only the frauds whose label was known at t (``known_fraud``; a
+  transaction's own label never counts);
 * derived expressions of other features: ``ratio``, ``difference``, ``zscore``.
 
 A declaration with ``hidden = true`` is computed only as an input of derived features: it is

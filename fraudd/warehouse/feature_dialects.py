@@ -179,7 +179,7 @@ class PostgresFeatureSql(FeatureSql):
 
     def _frames(self) -> str:
         """The framed aggregates: one named window per (key, reach, delay, strict)."""
-        windows: dict[tuple[str, timedelta, timedelta, bool], str] = {}
+        windows: dict[tuple[tuple[str, ...], timedelta, timedelta, bool], str] = {}
         aggs = []
         for group in self.plan.groups:
             for agg, name in group.aggs.items():
