@@ -55,6 +55,11 @@ def _end(delay: timedelta, strict: bool) -> str:
     return "interval '1 microsecond' PRECEDING" if strict else "CURRENT ROW"
 
 
+def indexed(group: Group) -> bool:
+    """True when PostgreSQL has a ``(key, tx_time)`` index on one of ``group``'s keys."""
+    return bool(set(group.keys) & set(POSTGRES_INDEXED))
+
+
 def _partition(keys: tuple[str, ...]) -> str:
     """A frame's partition: the entity's fields, compared byte-wise as the index compares."""
     return ", ".join(f'{key} COLLATE "C"' for key in keys)
@@ -166,14 +171,22 @@ class PostgresFeatureSql(FeatureSql):
         return not agg.known_fraud and agg.function in ("count", "sum", "sumsq", "min", "max")
 
     @staticmethod
-    def swept(agg: Agg) -> bool:
-        """True when ``agg`` adds up known frauds (:meth:`_sweep_cte`)."""
-        return agg.known_fraud and agg.function in ("count", "sum", "sumsq")
+    def swept(group: Group, agg: Agg) -> bool:
+        """True when ``agg`` adds up known frauds of an entity without an index
+        (:meth:`_sweep_cte`). An indexed key (the card, the terminal) has many values and few
+        frauds each in a window, so joining them per transaction is cheaper than sorting every
+        transaction again; a field without one (a merchant category) has few values and many
+        frauds each, which the join would pair with every transaction of the value."""
+        return (
+            agg.known_fraud
+            and agg.function in ("count", "sum", "sumsq")
+            and not indexed(group)
+        )
 
     def _source(self, index: int, agg: Agg) -> str:
         if self.framed(agg):
             return "w"
-        if self.swept(agg):
+        if self.swept(self.plan.groups[index], agg):
             return f"g{index}s"
         return f"g{index}{'f' if agg.known_fraud else 't'}"
 
@@ -214,13 +227,13 @@ class PostgresFeatureSql(FeatureSql):
         mine = {
             a: n
             for a, n in group.aggs.items()
-            if not self.framed(a) and not self.swept(a) and a.known_fraud == known
+            if not self.framed(a) and not self.swept(group, a) and a.known_fraud == known
         }
         if not mine:
             return "", ""
         name = f"g{index}{'f' if known else 't'}"
         reach = max(a.reach for a in mine)
-        if not known and set(group.keys) & set(POSTGRES_INDEXED):
+        if not known and indexed(group):
             return self._lateral_cte(name, group, mine, reach), name
         aggs = ",\n           ".join(
             f"{pg_aggregate(a, conditions(a, reach, known=False))} AS {n}" for a, n in mine.items()
@@ -254,10 +267,10 @@ class PostgresFeatureSql(FeatureSql):
         for t from the later of its label's time and ``tx_time + delay`` (strictly before t:
         plus a microsecond) until ``tx_time + reach``, so each is a +v and a -v event and a
         running sum reads every t's total. Joining the frauds of the key per transaction was
-        quadratic for a key of many frauds (a merchant category: bench figures in the
-        README). Sums are exact types: the order of terms changes no bit; with no fraud in the
+        quadratic for a key of many frauds (a merchant category's: figures in the README).
+        Sums are exact types, so the order of terms changes no bit; with no fraud in the
         window a sum is NULL, as serving's."""
-        mine = {a: n for a, n in group.aggs.items() if self.swept(a)}
+        mine = {a: n for a, n in group.aggs.items() if self.swept(group, a)}
         if not mine:
             return "", ""
         keys = ", ".join(f"b.{k}" for k in group.keys)

@@ -72,6 +72,14 @@ SAMPLER = parse_catalog(
         _window("term_fraud_amount", "terminal", "mean", "30d", field="amount", known_fraud=True),
         _window("term_fraud_max", "terminal", "max", "20d", field="amount", known_fraud=True),
         _window("mcc_risk_7d", "merchant_category", "share", "7d", known_fraud=True),
+        _window("mcc_fraud_amount", "merchant_category", "mean", "20d", field="amount",
+                known_fraud=True),
+        _window("mcc_chan_fraud_x_std", '["merchant_category", "channel"]', "std", "10d",
+                field="terminal_x", delay="1d", known_fraud=True),
+        _window("mcc_ecom_frauds", "merchant_category", "count", "5d", known_fraud=True,
+                filter='{ channel = ["ecom"] }'),
+        _window("mcc_chan_frauds", '["merchant_category", "channel"]', "sum", "3d",
+                field="amount", known_fraud=True),
         _window("card_mean_7d", "card", "mean", "7d", field="amount", hidden=True),
         _window("cust_mcc_prior_7d", '["customer", "merchant_category"]', "count", "7d",
                 exclude_self=True),
@@ -184,3 +192,30 @@ async def test_late_labels_and_own_labels_change_no_feature(loaded: AreaDb, cata
     known, _ = await features.both()
     with pytest.raises(AssertionError):
         features.assert_same(before, known, "labels known in time")
+
+
+async def test_a_compound_entity_keys_by_all_its_fields(loaded: AreaDb) -> None:
+    """Hand-counted: the sampler's ``cust_mcc_prior_7d``, the card's other transactions in this
+    merchant category of the last 7 days, on both paths; keyed by either field alone, the
+    counts differ."""
+    features = Features(loaded, SAMPLER)
+    trained, served = await features.both()
+    async with loaded.wh.acquire() as conn:
+        rows = await conn.fetch(
+            f"SELECT tx_id, tx_time, customer_id, merchant_category FROM {loaded.schema}"
+            ".transactions WHERE tx_time > %s AND tx_time < %s",
+            START - dt.timedelta(days=7),
+            END,
+        )
+    week = dt.timedelta(days=7)
+
+    def count(t: Any, same: Any) -> int:
+        return sum(1 for r in rows if same(r) and t[1] - week < r[1] <= t[1]) - 1
+
+    scored = [r for r in rows if r[0] in trained]
+    i = features.names.index("cust_mcc_prior_7d")
+    expected = {t[0]: count(t, lambda r, t=t: r[2:] == t[2:]) for t in scored}
+    assert {t: int(v[i]) for t, v in trained.items()} == expected
+    assert {t: int(v[i]) for t, v in served.items()} == expected
+    by_card = {t[0]: count(t, lambda r, t=t: r[2] == t[2]) for t in scored}
+    assert max(expected.values()) > 0 and by_card != expected
