@@ -28,10 +28,10 @@ from fraudd.warehouse.feature_sql import (
     interval,
     join_kinds,
     key_match,
-    literal,
     summed,
     window_bounds,
 )
+from fraudd.warehouse.feature_sweep import partition, summable, sweep
 
 _PG_AGG = {"count": "count(*)", "sum": "sum({c})", "sumsq": "sum({c} * {c})", "min": "min({c})",
            "max": "max({c})", "distinct": "count(DISTINCT {c})"}  # fmt: skip
@@ -58,11 +58,6 @@ def _end(delay: timedelta, strict: bool) -> str:
 def indexed(group: Group) -> bool:
     """True when PostgreSQL has a ``(key, tx_time)`` index on one of ``group``'s keys."""
     return bool(set(group.keys) & set(POSTGRES_INDEXED))
-
-
-def _partition(keys: tuple[str, ...]) -> str:
-    """A frame's partition: the entity's fields, compared byte-wise as the index compares."""
-    return ", ".join(f'{key} COLLATE "C"' for key in keys)
 
 
 class PostgresFeatureSql(FeatureSql):
@@ -172,16 +167,13 @@ class PostgresFeatureSql(FeatureSql):
 
     @staticmethod
     def swept(group: Group, agg: Agg) -> bool:
-        """True when ``agg`` adds up known frauds of an entity without an index
-        (:meth:`_sweep_cte`). An indexed key (the card, the terminal) has many values and few
-        frauds each in a window, so joining them per transaction is cheaper than sorting every
-        transaction again; a field without one (a merchant category) has few values and many
-        frauds each, which the join would pair with every transaction of the value."""
-        return (
-            agg.known_fraud
-            and agg.function in ("count", "sum", "sumsq")
-            and not indexed(group)
-        )
+        """True when ``agg`` adds up known frauds of an entity without an index (a running
+        sum, :mod:`fraudd.warehouse.feature_sweep`). An indexed key (the card, the terminal)
+        has many values and few frauds each in a window, so joining them per transaction is
+        cheaper than sorting every transaction again; a field without one (a merchant
+        category) has few values and many frauds each, which the join would pair with every
+        transaction of the value."""
+        return summable(agg) and not indexed(group)
 
     def _source(self, index: int, agg: Agg) -> str:
         if self.framed(agg):
@@ -202,7 +194,7 @@ class PostgresFeatureSql(FeatureSql):
                     conds = conditions(replace(agg, strict=False), agg.reach, "tx")
                     aggs.append(f"{pg_aggregate(agg, conds, 'tx')} OVER {frame} AS {name}")
         defs = [
-            f"{name} AS (PARTITION BY {_partition(keys)} "
+            f"{name} AS (PARTITION BY {partition(keys)} "
             f"ORDER BY tx_time RANGE BETWEEN {interval(reach)} - interval '1 microsecond' "
             f"PRECEDING AND {_end(delay, strict)})"
             for (keys, reach, delay, strict), name in windows.items()
@@ -261,67 +253,10 @@ class PostgresFeatureSql(FeatureSql):
             f"    JOIN tx b ON b.tx_time >= p.start_at\n    CROSS JOIN LATERAL ({body}\n    ) s\n)"
         )
 
-
     def _sweep_cte(self, index: int, group: Group) -> tuple[str, str]:
-        """The sums of known frauds of ``group``, by a sweep over time per key: a fraud counts
-        for t from the later of its label's time and ``tx_time + delay`` (strictly before t:
-        plus a microsecond) until ``tx_time + reach``, so each is a +v and a -v event and a
-        running sum reads every t's total. Joining the frauds of the key per transaction was
-        quadratic for a key of many frauds (a merchant category's: figures in the README).
-        Sums are exact types, so the order of terms changes no bit; with no fraud in the
-        window a sum is NULL, as serving's."""
+        """The sums of known frauds :meth:`swept` takes."""
         mine = {a: n for a, n in group.aggs.items() if self.swept(group, a)}
-        if not mine:
-            return "", ""
-        keys = ", ".join(f"b.{k}" for k in group.keys)
-        deltas = [(f"d{j}", agg) for j, agg in enumerate(mine)]
-        nulls = ", ".join(f"CAST(NULL AS {_delta_type(a)}) AS {d}, NULL::bigint AS c{d}"
-                          for d, a in deltas)  # fmt: skip
-        branches = [
-            f"SELECT b.tx_id, b.tx_time AS at, {keys}, {nulls}\n"
-            "        FROM p JOIN tx b ON b.tx_time >= p.start_at"
-        ]
-        for d, agg in deltas:
-            branches += [self._events(group, agg, d, deltas, sign) for sign in (1, -1)]
-        totals = [
-            f"SUM({d}) OVER k AS {name}" if agg.function == "count"
-            else f"CASE WHEN SUM(c{d}) OVER k > 0 THEN SUM({d}) OVER k END AS {name}"
-            for (d, agg), name in zip(deltas, mine.values(), strict=True)
-        ]  # fmt: skip
-        name = f"g{index}s"
-        return (
-            f"{name} AS (\n    SELECT e.tx_id, {', '.join(totals)}\n    FROM (\n        "
-            + "\n        UNION ALL\n        ".join(branches)
-            + f"\n    ) e\n    WINDOW k AS (PARTITION BY {_partition(group.keys)} ORDER BY at "
-            "RANGE BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)\n)",
-            name,
-        )
-
-    @staticmethod
-    def _events(
-        group: Group, agg: Agg, mine: str, deltas: list[tuple[str, Agg]], sign: int
-    ) -> str:
-        """The +v (from, ``sign`` 1) or -v (until) events of ``agg``'s frauds."""
-        after = f"u.tx_time + {interval(group.delay)}" if group.delay else "u.tx_time"
-        if agg.strict:
-            after += " + interval '1 microsecond'"
-        start, end = f"GREATEST(u.labelled_at, {after})", f"u.tx_time + {interval(agg.reach)}"
-        value = "1" if agg.function == "count" else summed(agg)
-        value = f"{value} * {value}" if agg.function == "sumsq" else value
-        cells = ", ".join(
-            f"{'' if sign > 0 else '-'}{value}, {sign}" if d == mine else "NULL, NULL"
-            for d, _ in deltas
-        )
-        when = [f"u.{n} IN ({', '.join(literal(v) for v in vs)})" for n, vs in agg.filter]
-        keys = ", ".join(f"u.{k}" for k in group.keys)
-        return (
-            f"SELECT NULL, {start if sign > 0 else end}, {keys}, {cells}\n        FROM frauds u"
-            f" WHERE {' AND '.join([*when, f'{start} < {end}'])}"
-        )
-
-
-def _delta_type(agg: Agg) -> str:
-    return "bigint" if agg.function == "count" else "numeric"
+        return (sweep(f"g{index}s", group, mine), f"g{index}s") if mine else ("", "")
 
 
 class RedshiftFeatureSql(FeatureSql):
