@@ -1,10 +1,11 @@
-"""PostgreSQL training's sums of known frauds as a sweep over time, one running sum per key.
+"""PostgreSQL training's counts and sums as a sweep over time, one running sum per key.
 
-A fraud ``u`` counts for a transaction at t of its entity when ``u.tx_time`` lies in the
-window ``(t - reach, t - delay]`` (strictly before t when undelayed), its label is known at t
-(``labelled_at <= t``) and it passes the filter: that is, for t in
-``[max(labelled_at, tx_time + delay), tx_time + reach)`` — one interval of t. So each fraud is a
-``+v`` event at the interval's start and a ``-v`` at its end, and a running sum over the events
+A transaction ``u`` counts for a transaction at t of its entity when ``u.tx_time`` lies in the
+window ``(t - reach, t - delay]`` (strictly before t when undelayed) and it passes the filter;
+a fraud counts for the known frauds' aggregates when also its label is known at t
+(``labelled_at <= t``): that is, for t in ``[max(labelled_at, tx_time + delay), tx_time +
+reach)`` — one interval of t. So each is a ``+v`` event at the interval's start and a ``-v``
+at its end, and a running sum over the events
 and the scored transactions, ordered by time per key (peers included), gives each t its total.
 Strictly before t is ``tx_time + 1 microsecond``, tx_time's resolution.
 
@@ -23,8 +24,8 @@ SUMMABLE = ("count", "sum", "sumsq")
 
 
 def summable(agg: Agg) -> bool:
-    """True when ``agg`` adds up known frauds."""
-    return agg.known_fraud and agg.function in SUMMABLE
+    """True when ``agg`` adds up transactions (or known frauds)."""
+    return agg.function in SUMMABLE
 
 
 def partition(keys: tuple[str, ...]) -> str:
@@ -34,7 +35,7 @@ def partition(keys: tuple[str, ...]) -> str:
 
 def sweep(name: str, group: Group, aggs: dict[Agg, str]) -> str:
     """The CTE ``name``: each scored transaction's ``aggs`` (alias -> running total), read
-    from the training query's ``tx`` and ``frauds`` CTEs."""
+    from the training query's ``tx`` (and ``frauds``) CTEs."""
     deltas = [(f"d{j}", agg) for j, agg in enumerate(aggs)]
     keys = ", ".join(f"b.{k}" for k in group.keys)
     nulls = ", ".join(f"CAST(NULL AS {_type(a)}) AS {d}, CAST(NULL AS bigint) AS c{d}"
@@ -59,16 +60,19 @@ def sweep(name: str, group: Group, aggs: dict[Agg, str]) -> str:
 
 
 def interval_of(group: Group, agg: Agg) -> tuple[str, str]:
-    """When a fraud ``u`` starts and stops counting for ``agg``: SQL over ``u``."""
+    """When a transaction (a fraud, for known frauds) ``u`` starts and stops counting for
+    ``agg``: SQL over ``u``."""
     after = f"u.tx_time + {interval(group.delay)}" if group.delay else "u.tx_time"
     if agg.strict:
         after += " + interval '1 microsecond'"
-    return f"GREATEST(u.labelled_at, {after})", f"u.tx_time + {interval(agg.reach)}"
+    if agg.known_fraud:
+        after = f"GREATEST(u.labelled_at, {after})"
+    return after, f"u.tx_time + {interval(agg.reach)}"
 
 
 def _events(group: Group, agg: Agg, mine: str, deltas: list[tuple[str, Agg]], sign: int) -> str:
-    """The +v (``sign`` 1, at the start) or -v (at the end) events of ``agg``'s frauds; a
-    fraud whose label comes after the window has passed has none."""
+    """The +v (``sign`` 1, at the start) or -v (at the end) events of ``agg``'s transactions
+    (or frauds); a fraud whose label comes after the window has passed has none."""
     start, end = interval_of(group, agg)
     value = "1" if agg.function == "count" else summed(agg)
     value = f"{value} * {value}" if agg.function == "sumsq" else value
@@ -79,7 +83,8 @@ def _events(group: Group, agg: Agg, mine: str, deltas: list[tuple[str, Agg]], si
     when = [f"u.{n} IN ({', '.join(literal(v) for v in vs)})" for n, vs in agg.filter]
     keys = ", ".join(f"u.{k}" for k in group.keys)
     return (
-        f"SELECT NULL, {start if sign > 0 else end}, {keys}, {cells}\n        FROM frauds u"
+        f"SELECT NULL, {start if sign > 0 else end}, {keys}, {cells}\n"
+        f"        FROM {'frauds' if agg.known_fraud else 'tx'} u"
         f" WHERE {' AND '.join([*when, f'{start} < {end}'])}"
     )
 
