@@ -169,8 +169,8 @@ class PostgresFeatureSql(FeatureSql):
     def swept(group: Group, agg: Agg) -> bool:
         """True when ``agg`` is a count or sum over an entity without an index, computed as a
         running sum (:mod:`fraudd.warehouse.feature_sweep`). Such a key (a merchant
-        category) has few values and many transactions each: a frame over it re-reads a
-        partition spilled to disk for every row (182k training rows: 107 s in one frame), and
+        category) has few values and many transactions each: a frame over its large
+        partitions was most of the rich catalog's training time (figures in the README), and
         joining its frauds pairs them with every transaction of the value. An indexed key (the
         card, the terminal) has few transactions and frauds each: frames and joins stay."""
         return summable(agg) and not indexed(group)
