@@ -1,10 +1,11 @@
 """``python -m bench SCENARIO``: run benchmark scenarios on a local stack of their own.
 
 Scenarios: ``sustained``, ``cost``, ``history-scaling``, ``reference``, ``scoring``,
-``redshift``, ``redshift-features``, ``rules-backtest``, ``own-fields``, and ``rules`` (pure
-computation: needs no stack); ``all`` runs every one on one stack (the trained template and the
-large histories are made once). Each writes ``bench/results/<scenario>.json`` and refreshes the
-README's generated tables; ``table`` only prints those tables.
+``redshift``, ``redshift-features``, ``rules-backtest``, ``own-fields``, ``feature-training``,
+and ``rules`` (pure computation: needs no stack); ``all`` runs every one on one stack (the
+trained template and the large histories are made once). Each writes
+``bench/results/<scenario>.json`` and refreshes the README's generated tables; ``table`` only
+prints those tables.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from pathlib import Path
 
 from bench import (
     cost,
+    feature_training,
     history_scaling,
     own_fields,
     redshift,
@@ -46,6 +48,7 @@ SCENARIOS: dict[str, Scenario] = {
     "redshift-features": lambda ctx, _a: redshift_features.run(ctx),
     "rules-backtest": lambda ctx, _a: rules_backtest.run(ctx),
     "own-fields": lambda ctx, _a: own_fields.run(ctx),
+    "feature-training": lambda ctx, _a: feature_training.run(ctx),
 }
 STANDALONE: dict[str, Callable[[argparse.Namespace], Result]] = {
     "rules": lambda a: rules.run(quick=a.quick),

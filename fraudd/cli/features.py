@@ -104,8 +104,8 @@ def features_check(
     )
     windows = (d for d in checked.declarations if isinstance(d, WindowFeature))
     for d in windows:
-        if d.key not in POSTGRES_INDEXED:
+        if not set(d.keys) & set(POSTGRES_INDEXED):
             sys.stdout.write(
-                f"note: feature {d.name!r}: PostgreSQL has no ({d.key}, tx_time) index, so its "
-                "serving window reads the whole table per transaction; add that index first\n"
+                f"note: feature {d.name!r}: PostgreSQL has no ({d.keys[0]}, tx_time) index, so "
+                "its serving window reads the whole table per transaction; add that index first\n"
             )

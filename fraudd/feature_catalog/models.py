@@ -8,9 +8,10 @@ each one declaration discriminated by ``kind``:
   ``weekend`` (1/0, in a time zone), ``in_set`` (1/0: a field's value is one of a set),
   ``category`` (a categorical field as the index of its value in a declared list);
 * ``window``: an aggregation over the transactions of an entity (``customer``, ``card``,
-  ``terminal`` or any text field) in a window ``(t - delay - window, t - delay]``, with a
-  function, an optional filter on fields, and optionally only the frauds whose label was known
-  at t (``known_fraud``; a transaction's own label never counts);
+  ``terminal`` or any text field, or a list of them: the card in this merchant category) in a
+  window ``(t - delay - window, t - delay]``, with a function, an optional filter on fields,
+  and optionally only the frauds whose label was known at t (``known_fraud``; a
+  transaction's own label never counts);
 * derived expressions of other features: ``ratio``, ``difference``, ``zscore``.
 
 A declaration with ``hidden = true`` is computed only as an input of derived features: it is
@@ -45,7 +46,9 @@ ENTITIES: dict[str, str] = {
     "card": "card_token",
     "terminal": "terminal_id",
 }
-"""Named entities and the field that keys each; any other text field may key a window too."""
+"""Named entities and the field that keys each; any other text field may key a window too, and
+a list of two or three of them a compound entity (``["customer", "merchant_category"]``)."""
+MAX_KEYS = 3
 _NAME = r"^[a-z][a-z0-9_]{0,62}$"
 _DURATION = re.compile(r"^(\d{1,5})(m|h|d)$")
 _UNIT_MINUTES = {"m": 1, "h": 60, "d": 24 * 60}
@@ -221,6 +224,8 @@ Function = Literal[
 ]
 _NEEDS_FIELD = {"sum", "mean", "std", "min", "max", "distinct"}
 _NUMERIC_FIELD = {"sum", "mean", "std", "min", "max"}
+_SELF_EXCLUDABLE = {"count", "sum", "mean", "std"}
+"""What leaving the scored transaction out is defined for (it is subtracted)."""
 
 
 class WindowFeature(_Declaration):
@@ -233,7 +238,7 @@ class WindowFeature(_Declaration):
     """
 
     kind: Literal["window"]
-    entity: str
+    entity: str | tuple[str, ...]
     function: Function
     field: str | None = None
     window: str
@@ -245,9 +250,15 @@ class WindowFeature(_Declaration):
 
     @field_validator("entity")
     @classmethod
-    def _entity(cls, v: str, info: ValidationInfo) -> str:
+    def _entity(cls, v: str | tuple[str, ...], info: ValidationInfo) -> str | tuple[str, ...]:
         allowed = text(known_fields(info)) | set(ENTITIES)
-        return v if v in ENTITIES else _known_field(v, allowed, "entity")
+        for name in (v,) if isinstance(v, str) else v:
+            _known_field(name, allowed, "entity")
+        if isinstance(v, tuple):
+            keys = [ENTITIES.get(name, name) for name in v]
+            if not 2 <= len(v) <= MAX_KEYS or len(set(keys)) < len(keys):
+                raise ValueError(f"a compound entity is 2 to {MAX_KEYS} different fields")
+        return v
 
     @field_validator("window", "delay")
     @classmethod
@@ -280,6 +291,8 @@ class WindowFeature(_Declaration):
             raise ValueError(f"window {self.window} + delay {self.delay}: beyond {MAX_SPAN.days}d")
         if self.exclude_self and (self.filter or self.known_fraud or self.delay_span):
             raise ValueError("exclude_self needs an undelayed window without filter")
+        if self.exclude_self and self.function not in _SELF_EXCLUDABLE:
+            raise ValueError(f"exclude_self takes {', '.join(sorted(_SELF_EXCLUDABLE))}")
         return self
 
     @property
@@ -296,9 +309,10 @@ class WindowFeature(_Declaration):
         return self.delay_span + self.window_span
 
     @property
-    def key(self) -> str:
-        """The field that keys the entity."""
-        return ENTITIES.get(self.entity, self.entity)
+    def keys(self) -> tuple[str, ...]:
+        """The fields that key the entity (one, or a compound entity's, in declared order)."""
+        names = (self.entity,) if isinstance(self.entity, str) else self.entity
+        return tuple(ENTITIES.get(name, name) for name in names)
 
 
 class _Derived(_Declaration):

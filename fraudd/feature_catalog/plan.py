@@ -57,7 +57,7 @@ class Agg:
     ``t - reach`` (a narrower window than the scan's), the filter, a label known at t, and
     strictly before t."""
 
-    group: tuple[str, timedelta]
+    group: tuple[tuple[str, ...], timedelta]
     function: AggFunction
     column: str | None
     reach: timedelta
@@ -68,9 +68,10 @@ class Agg:
 
 @dataclass
 class Group:
-    """One scan: the transactions with ``u.<key> = b.<key>`` in ``(t - reach, t - delay]``."""
+    """One scan: the transactions with ``u.<key> = b.<key>`` (for each of ``keys``, the fields
+    of the entity) in ``(t - reach, t - delay]``."""
 
-    key: str
+    keys: tuple[str, ...]
     delay: timedelta
     reach: timedelta
     aggs: dict[Agg, str] = field(default_factory=dict)
@@ -108,7 +109,7 @@ class Plan:
         """The fields the scans read of ``u``."""
         extra = {a.column for g in self.groups for a in g.aggs if a.column}
         extra |= {name for g in self.groups for a in g.aggs for name, _ in a.filter}
-        extra |= {g.key for g in self.groups}
+        extra |= {k for g in self.groups for k in g.keys}
         return ("tx_id", "tx_time", *sorted(extra - {"tx_id", "tx_time"}))
 
 
@@ -132,7 +133,7 @@ def plan(catalog: Catalog) -> Plan:
     builder = _Builder(catalog)
     exprs = {name: builder.expr(name) for name in catalog.features}
     fields = [*BASE_FIELDS]
-    for name in (*(g.key for g in builder.groups.values()), *builder.own):
+    for name in (*(k for g in builder.groups.values() for k in g.keys), *builder.own):
         if name not in fields:
             fields.append(name)
     groups = tuple(builder.groups.values())
@@ -148,10 +149,10 @@ class _Builder:
         self.by_name = catalog.by_name
         self.fields = catalog.fields
         self.done: dict[str, Expr] = {}
-        self.groups: dict[tuple[str, timedelta], Group] = {}
+        self.groups: dict[tuple[tuple[str, ...], timedelta], Group] = {}
         self.own: list[str] = []
         windows = [d for d in catalog.declarations if isinstance(d, WindowFeature)]
-        self.cuts = {(w.key, w.delay_span) for w in windows}
+        self.cuts = {(w.keys, w.delay_span) for w in windows}
 
     def expr(self, name: str) -> Expr:
         if name not in self.done:
@@ -206,7 +207,7 @@ class _Builder:
         latest (earliest) transaction is the latest piece's (earliest piece's) if it has one,
         which COALESCE over the pieces in that order gives."""
         lo, hi = w.delay_span, w.span
-        cuts = sorted({d for key, d in self.cuts if key == w.key and lo < d < hi})
+        cuts = sorted({d for keys, d in self.cuts if keys == w.keys and lo < d < hi})
         bounds = [lo, *cuts, hi]
         fn = w.function
         agg_fn: AggFunction = "count" if fn == "count" else "min" if "first" in fn else "max"
@@ -219,6 +220,8 @@ class _Builder:
             if len(parts) == 1
             else Expr("add" if fn == "count" else "coalesce", tuple(parts))
         )
+        if w.exclude_self:  # a count only (checked): the scored transaction is in the window
+            value = Expr("sub", (value, Expr("lit", ("1",))))
         return Expr("since", (value, w.unit)) if fn.startswith("since") else value
 
     def _agg(
@@ -231,8 +234,8 @@ class _Builder:
         plain: bool = False,
     ) -> Expr:
         lo, hi = span or (w.delay_span, w.span)
-        key = (w.key, lo)
-        group = self.groups.setdefault(key, Group(w.key, lo, hi))
+        key = (w.keys, lo)
+        group = self.groups.setdefault(key, Group(w.keys, lo, hi))
         known = w.known_fraud and not plain
         strict = lo == timedelta(0) and (known or w.function.startswith("since"))
         filters: Filter = () if plain else tuple(sorted(w.filter.items()))

@@ -27,9 +27,11 @@ from fraudd.warehouse.feature_sql import (
     conditions,
     interval,
     join_kinds,
+    key_match,
     summed,
     window_bounds,
 )
+from fraudd.warehouse.feature_sweep import partition, summable, sweep
 
 _PG_AGG = {"count": "count(*)", "sum": "sum({c})", "sumsq": "sum({c} * {c})", "min": "min({c})",
            "max": "max({c})", "distinct": "count(DISTINCT {c})"}  # fmt: skip
@@ -51,6 +53,11 @@ def _end(delay: timedelta, strict: bool) -> str:
     if delay:
         return f"{interval(delay)} PRECEDING"
     return "interval '1 microsecond' PRECEDING" if strict else "CURRENT ROW"
+
+
+def indexed(group: Group) -> bool:
+    """True when PostgreSQL has a ``(key, tx_time)`` index on one of ``group``'s keys."""
+    return bool(set(group.keys) & set(POSTGRES_INDEXED))
 
 
 class PostgresFeatureSql(FeatureSql):
@@ -95,22 +102,26 @@ class PostgresFeatureSql(FeatureSql):
         )
 
     def _lateral(self, index: int, group: Group) -> str:
-        aggs = ",\n               ".join(
-            f"{pg_aggregate(agg, conditions(agg, group.reach))} AS {name}"
-            for agg, name in group.aggs.items()
+        body = self._window_scan(group, group.aggs, group.reach)
+        return f"\n    CROSS JOIN LATERAL ({body}\n    ) g{index}"
+
+    @staticmethod
+    def _window_scan(group: Group, aggs: dict[Agg, str], reach: timedelta) -> str:
+        """The subquery computing ``aggs`` over the transactions of ``b``'s entity in
+        ``(t - reach, t - delay]``: an index range per transaction (serving's, and training's
+        distinct counts), labels joined when an aggregate reads them."""
+        listed = ",\n               ".join(
+            f"{pg_aggregate(agg, conditions(agg, reach))} AS {name}" for agg, name in aggs.items()
         )
         labels = (
             "\n        LEFT JOIN {schema}.labels l ON l.tx_id = u.tx_id AND l.is_fraud"
-            if group.labelled
+            if any(a.known_fraud for a in aggs)
             else ""
         )
-        bounds = "\n          AND ".join(
-            [f"u.{group.key} = b.{group.key}", *window_bounds(group, group.reach)]
-        )
+        bounds = "\n          AND ".join([*key_match(group), *window_bounds(group, reach)])
         return (
-            f"\n    CROSS JOIN LATERAL (\n        SELECT {aggs}\n"
-            f"        FROM {{schema}}.transactions u{labels}\n"
-            f"        WHERE {bounds}\n    ) g{index}"
+            f"\n        SELECT {listed}\n        FROM {{schema}}.transactions u{labels}\n"
+            f"        WHERE {bounds}"
         )
 
     def training(self) -> str:
@@ -120,7 +131,7 @@ class PostgresFeatureSql(FeatureSql):
             self._join_cte(i, g, known)
             for i, g in enumerate(self.plan.groups)
             for known in (True, False)
-        ]
+        ] + [self._sweep_cte(i, g) for i, g in enumerate(self.plan.groups)]
         ctes = [
             "p AS (\n    SELECT /*start*/%s::timestamptz AS start_at, "
             "/*end*/%s::timestamptz AS end_at\n)",
@@ -154,26 +165,39 @@ class PostgresFeatureSql(FeatureSql):
         transaction is a frame, not a join over the key's whole window)."""
         return not agg.known_fraud and agg.function in ("count", "sum", "sumsq", "min", "max")
 
+    @staticmethod
+    def swept(group: Group, agg: Agg) -> bool:
+        """True when ``agg`` is a count or sum over an entity without an index, computed as a
+        running sum (:mod:`fraudd.warehouse.feature_sweep`). Such a key (a merchant
+        category) has few values and many transactions each: a frame over its large
+        partitions was most of the rich catalog's training time (figures in the README), and
+        joining its frauds pairs them with every transaction of the value. An indexed key (the
+        card, the terminal) has few transactions and frauds each: frames and joins stay."""
+        return summable(agg) and not indexed(group)
+
     def _source(self, index: int, agg: Agg) -> str:
+        if self.swept(self.plan.groups[index], agg):
+            return f"g{index}s"
         if self.framed(agg):
             return "w"
         return f"g{index}{'f' if agg.known_fraud else 't'}"
 
     def _frames(self) -> str:
         """The framed aggregates: one named window per (key, reach, delay, strict)."""
-        windows: dict[tuple[str, timedelta, timedelta, bool], str] = {}
+        windows: dict[tuple[tuple[str, ...], timedelta, timedelta, bool], str] = {}
         aggs = []
         for group in self.plan.groups:
             for agg, name in group.aggs.items():
-                if self.framed(agg):
-                    shape = (group.key, agg.reach, group.delay, agg.strict)
+                if self.framed(agg) and not self.swept(group, agg):
+                    shape = (group.keys, agg.reach, group.delay, agg.strict)
                     frame = windows.setdefault(shape, f"w{len(windows)}")
                     conds = conditions(replace(agg, strict=False), agg.reach, "tx")
                     aggs.append(f"{pg_aggregate(agg, conds, 'tx')} OVER {frame} AS {name}")
         defs = [
-            f'{name} AS (PARTITION BY {key} COLLATE "C" ORDER BY tx_time RANGE BETWEEN '
-            f"{interval(reach)} - interval '1 microsecond' PRECEDING AND {_end(delay, strict)})"
-            for (key, reach, delay, strict), name in windows.items()
+            f"{name} AS (PARTITION BY {partition(keys)} "
+            f"ORDER BY tx_time RANGE BETWEEN {interval(reach)} - interval '1 microsecond' "
+            f"PRECEDING AND {_end(delay, strict)})"
+            for (keys, reach, delay, strict), name in windows.items()
         ]
         listed = "".join(f",\n           {a}" for a in aggs)
         window = "\n    WINDOW\n        " + ",\n        ".join(defs) if defs else ""
@@ -193,16 +217,20 @@ class PostgresFeatureSql(FeatureSql):
         """The aggregates of ``group`` frames cannot compute: over the transactions, or over
         the frauds known at t (``known``), joined per transaction."""
         mine = {
-            a: n for a, n in group.aggs.items() if not self.framed(a) and a.known_fraud == known
+            a: n
+            for a, n in group.aggs.items()
+            if not self.framed(a) and not self.swept(group, a) and a.known_fraud == known
         }
         if not mine:
             return "", ""
         name = f"g{index}{'f' if known else 't'}"
         reach = max(a.reach for a in mine)
+        if not known and indexed(group):
+            return self._lateral_cte(name, group, mine, reach), name
         aggs = ",\n           ".join(
             f"{pg_aggregate(a, conditions(a, reach, known=False))} AS {n}" for a, n in mine.items()
         )
-        on = [f"u.{group.key} = b.{group.key}", *window_bounds(group, reach)]
+        on = [*key_match(group), *window_bounds(group, reach)]
         on += ["u.labelled_at <= b.tx_time"] if known else []
         return (
             f"{name} AS (\n    SELECT b.tx_id,\n           {aggs}\n    FROM p\n"
@@ -211,6 +239,24 @@ class PostgresFeatureSql(FeatureSql):
             "    GROUP BY b.tx_id\n)",
             name,
         )
+
+
+    def _lateral_cte(
+        self, name: str, group: Group, aggs: dict[Agg, str], reach: timedelta
+    ) -> str:
+        """``aggs`` per transaction through the entity's index, as serving reads them: a join of
+        every transaction of the key in the look-back made a distinct count quadratic in the
+        card's history (bench figures in the README)."""
+        body = self._window_scan(group, aggs, reach).replace("\n", "\n    ")
+        return (
+            f"{name} AS (\n    SELECT b.tx_id, s.*\n    FROM p\n"
+            f"    JOIN tx b ON b.tx_time >= p.start_at\n    CROSS JOIN LATERAL ({body}\n    ) s\n)"
+        )
+
+    def _sweep_cte(self, index: int, group: Group) -> tuple[str, str]:
+        """The sums of known frauds :meth:`swept` takes."""
+        mine = {a: n for a, n in group.aggs.items() if self.swept(group, a)}
+        return (sweep(f"g{index}s", group, mine), f"g{index}s") if mine else ("", "")
 
 
 class RedshiftFeatureSql(FeatureSql):
@@ -279,7 +325,7 @@ class RedshiftFeatureSql(FeatureSql):
             f"{self._aggregate(agg, conditions(agg, group.reach))} AS {name}"
             for agg, name in group.aggs.items()
         )
-        on = AND_ON.join([f"u.{group.key} = b.{group.key}", *window_bounds(group, group.reach)])
+        on = AND_ON.join([*key_match(group), *window_bounds(group, group.reach)])
         labels = "\n    LEFT JOIN {schema}.labels l ON l.tx_id = u.tx_id" if group.labelled else ""
         return (
             f"g{index} AS (\n    SELECT b.tx_id,\n           {aggs}\n    FROM b\n    LEFT JOIN u\n"

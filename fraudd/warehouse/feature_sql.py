@@ -58,6 +58,11 @@ def conditions(agg: Agg, reach: timedelta, alias: str = "u", *, known: bool = Tr
     return conds
 
 
+def key_match(group: Group, alias: str = "u") -> list[str]:
+    """``u.<key> = b.<key>`` for each field keying ``group``'s entity."""
+    return [f"{alias}.{key} = b.{key}" for key in group.keys]
+
+
 def summed(agg: Agg, alias: str = "u") -> str:
     """The column ``agg`` aggregates; a float field summed as exact NUMERIC (``EXACT_SUMS``)."""
     column = f"{alias}.{agg.column}"

@@ -21,6 +21,24 @@ description = "the card's swipes in the last hour"
 reason = "card used {card_1h:.0f} times in the last hour"
 """
 
+COMPOUND = """
+[[feature]]
+name = "card_mcc_30d"
+kind = "window"
+entity = ["customer", "merchant_category"]
+function = "count"
+window = "30d"
+reason = "card used this merchant category {card_mcc_30d:.0f} times in 30 days"
+
+[[feature]]
+name = "mcc_channel_1h"
+kind = "window"
+entity = ["merchant_category", "channel"]
+function = "count"
+window = "1h"
+reason = "{mcc_channel_1h:.0f} swipes of this category and channel in the last hour"
+"""
+
 
 def test_list_names_every_feature_with_its_kind(invoke: Invoke) -> None:
     done = invoke("features", "list")
@@ -65,6 +83,12 @@ def test_check(invoke: Invoke, tmp_path: Path) -> None:
     assert one_line(done) == (
         f"fraudd: features: {own}: feature 'card_1h': declared twice: fix the catalog file"
     )
+    own.write_text(COMPOUND)
+    done = invoke("features", "check", str(own))
+    assert done.returncode == 0 and done.stdout.splitlines()[1:] == [
+        "note: feature 'mcc_channel_1h': PostgreSQL has no (merchant_category, tx_time) index, "
+        "so its serving window reads the whole table per transaction; add that index first"
+    ]  # the card in a merchant category ranges over the customer's index: no note
     missing = invoke("features", "check", str(tmp_path / "none.toml"))
     assert missing.returncode == 78 and "cannot read the catalog" in one_line(missing)
 

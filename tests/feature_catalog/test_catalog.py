@@ -175,11 +175,12 @@ def test_models_registered_before_catalogs_were_recorded_are_of_the_hand_written
 
 
 def test_the_rich_catalog_extends_the_built_in_one() -> None:
-    """Shipped, not the default: the built-in 23 then its 11 (mode extend), or its 11 alone;
+    """Shipped, not the default: the built-in 23 then its 13 (mode extend), or its 13 alone;
     the generic proofs run over it too (tests/warehouse/test_feature_proofs.py)."""
     rich = load_catalog(RICH, "extend")
-    assert rich.features[:23] == built_in().features and len(rich.features) == 34
+    assert rich.features[:23] == built_in().features and len(rich.features) == 36
     assert {"cust_count_1h", "cust_cnp_share_7d", "mcc_risk_30d", "cust_dx_30d"} <= set(
         rich.features
     )
+    assert {"cust_mcc_count_30d", "cust_mcc_amount_ratio_30d"} <= set(rich.features)
     assert load_catalog(RICH).features == rich.features[23:]

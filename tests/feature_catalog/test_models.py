@@ -30,9 +30,12 @@ def test_durations() -> None:
 def test_a_window_knows_its_key_and_reach() -> None:
     w = declare(kind="window", entity="terminal", function="count", window="30d", delay="7d")
     assert isinstance(w, WindowFeature)
-    assert w.key == "terminal_id" and w.span == timedelta(days=37)
+    assert w.keys == ("terminal_id",) and w.span == timedelta(days=37)
     by_field = declare(kind="window", entity="merchant_category", function="count", window="1h")
-    assert isinstance(by_field, WindowFeature) and by_field.key == "merchant_category"
+    assert isinstance(by_field, WindowFeature) and by_field.keys == ("merchant_category",)
+    both = declare(kind="window", entity=["card", "merchant_category"], function="count",
+                   window="30d")  # fmt: skip
+    assert isinstance(both, WindowFeature) and both.keys == ("card_token", "merchant_category")
 
 
 @pytest.mark.parametrize(
@@ -49,6 +52,10 @@ def test_a_window_knows_its_key_and_reach() -> None:
         ({"filter": {"channel": [5]}}, "5.0 is not a str value of field 'channel'"),
         ({"filter": {"amount": ["big"]}}, "'big' is not a float value of field 'amount'"),
         ({"function": "median"}, "Input should be"),
+        ({"entity": ["card", "amount"]}, "unknown entity 'amount'"),
+        ({"entity": ["card", "card_token"]}, "a compound entity is 2 to 3 different fields"),
+        ({"entity": ["card"]}, "a compound entity is 2 to 3 different fields"),
+        ({"function": "max", "field": "amount", "exclude_self": True}, "exclude_self takes"),
     ],
 )
 def test_a_window_refuses(fields: dict[str, Any], message: str) -> None:

@@ -11,7 +11,7 @@ from fraudd.feature_catalog.plan import Agg, Expr, plan
 
 def test_the_built_in_catalog_reads_three_scans() -> None:
     p = plan(built_in())
-    scans = [(g.key, g.delay, g.reach) for g in p.groups]
+    scans = [(g.keys[0], g.delay, g.reach) for g in p.groups]
     days = timedelta(days=1)
     assert scans == [("customer_id", 0 * days, 30 * days), ("terminal_id", 7 * days, 37 * days),
                      ("terminal_id", 0 * days, 7 * days)]  # fmt: skip
@@ -44,7 +44,7 @@ def test_share_mean_and_filters() -> None:
         'function = "mean"\nfield = "amount"\nwindow = "1h"\nreason = "r"\n'
     )
     p = plan(catalog)
-    assert [g.key for g in p.groups] == ["card_token", "merchant_category"]
+    assert [g.keys for g in p.groups] == [("card_token",), ("merchant_category",)]
     share = dict(p.features)["cnp_share"]
     part, whole = (e.args[0] for e in share.args)  # type: ignore[union-attr]
     assert part.filter == (("channel", ("cnp",)),) and whole.filter == ()  # type: ignore[union-attr]

@@ -3,8 +3,8 @@ serving equals training (invariant 5), and neither a label known only after the 
 time nor the transaction's own label moves any feature (invariant 6).
 
 Run over the built-in catalog and over SAMPLER, a catalog that uses every kind, function and
-option (filters, entities other than card and terminal, known frauds, delays, derived
-features), so a feature declared tomorrow is covered by one of the same compiled forms. Each
+option (filters, entities other than card and terminal, compound entities, known frauds, delays,
+derived features), so a feature declared tomorrow is covered by one of the same compiled forms. Each
 assertion names the feature that broke it."""
 
 from __future__ import annotations
@@ -72,7 +72,26 @@ SAMPLER = parse_catalog(
         _window("term_fraud_amount", "terminal", "mean", "30d", field="amount", known_fraud=True),
         _window("term_fraud_max", "terminal", "max", "20d", field="amount", known_fraud=True),
         _window("mcc_risk_7d", "merchant_category", "share", "7d", known_fraud=True),
+        _window("mcc_fraud_amount", "merchant_category", "mean", "20d", field="amount",
+                known_fraud=True),
+        _window("mcc_chan_fraud_x_std", '["merchant_category", "channel"]', "std", "10d",
+                field="terminal_x", delay="1d", known_fraud=True),
+        _window("mcc_ecom_frauds", "merchant_category", "count", "5d", known_fraud=True,
+                filter='{ channel = ["ecom"] }'),
+        _window("mcc_chan_frauds", '["merchant_category", "channel"]', "sum", "3d",
+                field="amount", known_fraud=True),
         _window("card_mean_7d", "card", "mean", "7d", field="amount", hidden=True),
+        _window("cust_mcc_prior_7d", '["customer", "merchant_category"]', "count", "7d",
+                exclude_self=True),
+        _window("cust_mcc_mean_7d", '["customer", "merchant_category"]', "mean", "7d",
+                field="amount", exclude_self=True),
+        _window("cust_chan_terms_1d", '["customer", "channel"]', "distinct", "1d",
+                field="terminal_id"),
+        _window("card_mcc_since_prev", '["card", "merchant_category"]', "since_last", "7d"),
+        _window("mcc_chan_cards_1d", '["merchant_category", "channel"]', "distinct", "1d",
+                field="card_token"),
+        _window("term_chan_frauds", '["terminal", "channel"]', "count", "10d", delay="2d",
+                known_fraud=True),
         _entry("card_ratio", "ratio", of='["card_1h", "card_terminals_1d"]'),
         _entry("card_gap", "difference", of='["card_max_7d", "card_mean_7d"]'),
         _entry("card_z", "zscore", of='["card_max_7d", "card_mean_7d", "card_std_7d"]'),
@@ -88,7 +107,7 @@ class Features:
     def __init__(self, db: AreaDb, catalog: Catalog) -> None:
         compiler = DIALECTS["redshift" if db.redshift else "postgres"](plan(catalog))
         self.db, self.names = db, catalog.features
-        self.keys = {g.key for g in plan(catalog).groups if g.labelled}
+        self.keys = {g.keys for g in plan(catalog).groups if g.labelled}
         self.serving = render(compiler.serving(), schema=db.schema)
         self.training = render(compiler.training(), schema=db.schema)
 
@@ -123,10 +142,12 @@ async def _raw(db: AreaDb, sql: str, *args: Any) -> int:
         return int(await conn.execute(sql.format(schema=db.schema), *args))
 
 
-async def _own_labels(db: AreaDb, keys: set[str]) -> int:
+async def _own_labels(db: AreaDb, keys: set[tuple[str, ...]]) -> int:
     """Make scored transactions frauds labelled at their own time: those no later scored
-    transaction shares a label-reading key with (for a later one, the label is known in time)."""
-    shared = " OR ".join(f"o.{k} = u.{k}" for k in sorted(keys)) or "false"
+    transaction shares a label-reading entity with (for a later one, the label is known in
+    time); an entity of several fields is shared when all of them are."""
+    same = (" AND ".join(f"o.{k} = u.{k}" for k in entity) for entity in sorted(keys))
+    shared = " OR ".join(f"({s})" for s in same) or "false"
     return await _raw(
         db,
         "UPDATE {schema}.labels l SET is_fraud = true, labelled_at = u.tx_time "
@@ -171,3 +192,30 @@ async def test_late_labels_and_own_labels_change_no_feature(loaded: AreaDb, cata
     known, _ = await features.both()
     with pytest.raises(AssertionError):
         features.assert_same(before, known, "labels known in time")
+
+
+async def test_a_compound_entity_keys_by_all_its_fields(loaded: AreaDb) -> None:
+    """Hand-counted: the sampler's ``cust_mcc_prior_7d``, the card's other transactions in this
+    merchant category of the last 7 days, on both paths; keyed by either field alone, the
+    counts differ."""
+    features = Features(loaded, SAMPLER)
+    trained, served = await features.both()
+    async with loaded.wh.acquire() as conn:
+        rows = await conn.fetch(
+            f"SELECT tx_id, tx_time, customer_id, merchant_category FROM {loaded.schema}"
+            ".transactions WHERE tx_time > %s AND tx_time < %s",
+            START - dt.timedelta(days=7),
+            END,
+        )
+    week = dt.timedelta(days=7)
+
+    def count(t: Any, same: Any) -> int:
+        return sum(1 for r in rows if same(r) and t[1] - week < r[1] <= t[1]) - 1
+
+    scored = [r for r in rows if r[0] in trained]
+    i = features.names.index("cust_mcc_prior_7d")
+    expected = {t[0]: count(t, lambda r, t=t: r[2:] == t[2:]) for t in scored}
+    assert {t: int(v[i]) for t, v in trained.items()} == expected
+    assert {t: int(v[i]) for t, v in served.items()} == expected
+    by_card = {t[0]: count(t, lambda r, t=t: r[2] == t[2]) for t in scored}
+    assert max(expected.values()) > 0 and by_card != expected
