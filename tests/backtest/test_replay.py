@@ -54,8 +54,9 @@ async def stored(db: AreaDb) -> AreaDb:
 
 async def _figures(db: AreaDb) -> dict[str, Any]:
     history = await read_history(db.wh, db.settings, hand.START, hand.END)
-    live = replay(compile_rules(load_rule_set(rule_set_toml(db.settings.rules))), history)
-    draft = replay(compile_rules(load_rule_set(hand.DRAFT)), history)
+    settings = db.settings
+    live = replay(compile_rules(load_rule_set(rule_set_toml(settings.rules)), settings), history)
+    draft = replay(compile_rules(load_rule_set(hand.DRAFT), db.settings), history)
     return report(history, live, draft, SOURCES)
 
 
@@ -121,7 +122,7 @@ async def test_the_active_models_scores_and_thresholds_join_the_rules(stored: Ar
     assert not history.model.overlaps  # the record names no training window
     own = np.array([DECISION_RANK[d] for d in decide(history.score, Thresholds(0.3, 0.9))])
     assert history.model_ranks().tolist() == own.tolist()
-    outcome = replay(compile_rules(load_rule_set(hand.DRAFT)), history)
+    outcome = replay(compile_rules(load_rule_set(hand.DRAFT), stored.settings), history)
     # rules make the model's decision stricter, never looser (the draft has no approve rule)
     assert (outcome.decision_rank >= own).all()
     assert (outcome.decision_rank[outcome.masks.any(axis=0)] >= 1).all()
@@ -157,7 +158,7 @@ async def test_a_label_known_only_after_the_transaction_is_not_read_by_its_rules
         '[[rules]]\nname = "known_fraud_terminal"\ndescription = "a fraud known on the terminal"\n'
         'when = "term_known_frauds_recent_7d >= 1"\noutcome = "review"\n'
     )
-    outcome = replay(compile_rules(rule_set), history)
+    outcome = replay(compile_rules(rule_set, db.settings), history)
     assert history.columns["terminal_id"].tolist() == ["term-k", "term-l"]
     assert outcome.mask("known_fraud_terminal").tolist() == [True, False]
     assert history.fraud.tolist() == [False, True]  # judged by today's labels
@@ -166,4 +167,4 @@ async def test_a_label_known_only_after_the_transaction_is_not_read_by_its_rules
 def test_the_label_is_not_a_name_rules_may_read() -> None:
     text = '[[rules]]\nname = "peek"\ndescription = "d"\nwhen = "is_fraud"\noutcome = "block"\n'
     with pytest.raises(RuleSetError, match="unknown name 'is_fraud'"):
-        compile_rules(load_rule_set(text))
+        compile_rules(load_rule_set(text), Settings())
