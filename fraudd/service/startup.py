@@ -75,7 +75,7 @@ async def _check_rules(deps: Deps) -> None:
             compile_version(version, schema)
         except RuleSetError as e:
             raise StartupError(
-                f"{e}; that version is {role}: declare the name again ([fields] or the "
+                f"{e} — that version is {role}: declare the name again ([fields] or the "
                 f"[features] catalog) or {UNDO[role]}"
             ) from None
 
