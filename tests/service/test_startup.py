@@ -125,8 +125,9 @@ async def test_a_consumer_refuses_a_rule_set_reading_a_field_the_settings_lost(
         await startup.check(unmigrated, ("consumer",))
     assert str(refused.value) == (
         "rule set version 1: rule 'foreign_cnp': line 1, column 1: unknown name 'card_present'; "
-        "did you mean 'card_token'? — that version is live: declare the name again ([fields] or the [features] catalog) or "
-        "make another version live (`fraudd rules activate VERSION`)"
+        "did you mean 'card_token'? — that version is live: declare the name again ([fields] "
+        "or the [features] catalog) or make another version live (`fraudd rules activate "
+        "VERSION`)"
     )
     await startup.check(unmigrated, ("producer", "ingest", "actions"))  # they run no rules
     async with unmigrated.warehouse.session() as session:
