@@ -43,8 +43,7 @@ def rule_schema(settings: Settings) -> dict[str, Type]:
 def feature_inputs(settings: Settings) -> tuple[str, ...]:
     """The configured catalog's features a rule reads as features (not shadowed by a record
     field, ``velocity`` or ``score`` of the same name), in the catalog's order."""
-    record = {**swipe_schema(), **{f.name: Type.STRING for f in settings.fields.declared}}
-    taken = {*record, SCORE}
+    taken = {*swipe_schema(), *(f.name for f in settings.fields.declared), SCORE}
     return tuple(n for n in settings.features.selected().features if n not in taken)
 
 
