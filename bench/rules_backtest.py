@@ -58,7 +58,8 @@ async def run(ctx: Context) -> Result:
     start = end - dt.timedelta(days=DAYS - 1)
     live_text = rule_set_toml(settings.rules)
     began = time.perf_counter()
-    live, draft = (compile_rules(load_rule_set(t)) for t in (live_text, draft_toml(live_text)))
+    texts = (live_text, draft_toml(live_text))
+    live, draft = (compile_rules(load_rule_set(t), settings) for t in texts)
     async with opened_warehouse(settings) as wh:
         read_at = time.perf_counter()
         history = await read_history(wh, settings, start, end)

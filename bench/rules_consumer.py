@@ -2,13 +2,13 @@
 rules: CPU per decided transaction over batches of 1,000 swipes.
 
 Measured, per batch, what :meth:`fraudd.scoring.engine.RulesEngine.decide` does in the
-consumer's process: the swipes as columns (:func:`fraudd.rules.legacy.swipe_columns`), the live
+consumer's process: the swipes as columns (:func:`fraudd.rules.inputs.record_columns`), the live
 version evaluated with the model's scores and thresholds (:meth:`Policy.run`), one verdict per
 row with the matched rules in words, and the rule results as the columns the driver sends. Not
 measured: the velocity query and the rule results' insert, which run in the warehouse (the
 insert is one array statement per batch on PostgreSQL). The rules read only what the consumer
-gives them (:data:`fraudd.scoring.policy.INPUTS`). Also measured, for comparison: the fixed rules
-this replaces (:class:`fraudd.scoring.rules.Rules`, one call per swipe).
+gives them (:attr:`fraudd.scoring.policy.Policy.schema`). Also measured, for comparison: the
+fixed rules this replaces (:class:`fraudd.scoring.rules.Rules`, one call per swipe).
 """
 
 from __future__ import annotations
@@ -21,7 +21,8 @@ from typing import Any
 import numpy as np
 
 from fraudd.records import Swipe
-from fraudd.rules.legacy import rule_set_toml, swipe_columns
+from fraudd.rules.inputs import record_columns
+from fraudd.rules.legacy import rule_set_toml
 from fraudd.scoring.base import ScoreResult
 from fraudd.scoring.engine import ModelScores, verdicts
 from fraudd.scoring.policy import Policy, compile_version
@@ -97,7 +98,7 @@ def _swipe(i: int, now: dt.datetime, rng: np.random.Generator) -> Swipe:
 def _policy(text: str) -> Policy:
     policy = Policy(Settings())
     version = RuleSetVersion(1, text, "", dt.datetime.now(dt.UTC), "bench", "")
-    policy.live = compile_version(version)
+    policy.live = compile_version(version, policy.schema)
     return policy
 
 
@@ -106,7 +107,8 @@ def _path_cpu(policy: Policy, batch: tuple[list[Swipe], list[int], np.ndarray]) 
     made, velocities, scores = batch
     model = ModelScores(ScoreResult(scores, [()] * len(scores)), Thresholds(0.5, 0.9), "m1")
     began = time.process_time()
-    run = policy.run(swipe_columns(made, velocities), model.result.scores, model.decide)
+    columns = record_columns(made, velocities, policy.settings.fields.declared)
+    run = policy.run(columns, model.result.scores, model.decide)
     verdicts(run, run.outcomes.score, model.result.reasons, model.version)
     result_columns(run.results([s.tx_id for s in made]))
     return time.process_time() - began

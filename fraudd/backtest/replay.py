@@ -2,11 +2,13 @@
 over labelled history, for the live rule set and a draft, compared.
 
 What the policy reads is what it would have read at each transaction's time (DESIGN.md
-invariant 6, the training path's guarantee): the features are the training rows'
-(:meth:`fraudd.warehouse.Session.training_rows`, terminal frauds counted only once their label was
-known), the record's fields and the card's velocity only swipes up to the transaction
-(:meth:`fraudd.warehouse.Session.backtest_records`). The label is not an input rules may read;
-it is read only to judge the outcome, as known today (a missing label counts as genuine).
+invariant 6, the training path's guarantee), by the names the consumer's rules read
+(:func:`fraudd.rules.inputs.rule_schema`): the configured catalog's features are the training
+rows' (:meth:`fraudd.warehouse.Session.training_rows`, terminal frauds counted only once their
+label was known), the record's fields (the declared ones included) and the card's velocity only
+swipes up to the transaction (:meth:`fraudd.warehouse.Session.backtest_records`). The label is
+not an input rules may read; it is read only to judge the outcome, as known today (a missing
+label counts as genuine).
 
 Counted, for each rule set (:class:`Judged`): alerts (review or block) and blocks in total and per
 day; precision, recall and fraud amount caught against the labels; per rule its matches, their
@@ -25,12 +27,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from fraudd.features import FEATURES, training_features_parallel
+from fraudd.features import CatalogMismatch, refusal, training_features_parallel
 from fraudd.model.record import ModelRecord
 from fraudd.rules.decide import CompiledRuleSet, Outcomes
-from fraudd.rules.legacy import swipe_schema
+from fraudd.rules.inputs import rule_schema
 from fraudd.rules.model import RuleSet
-from fraudd.rules.nodes import Type
 from fraudd.scoring.decision import decide
 from fraudd.scoring.local import LocalScorer
 from fraudd.scoring.thresholds import Thresholds
@@ -41,12 +42,6 @@ from fraudd.warehouse import BACKTEST_COLUMNS, Warehouse
 REVIEW, BLOCK = DECISION_RANK["review"], DECISION_RANK["block"]
 READ_PARTS = 2
 """Consecutive parts of the range whose training rows are read at once, on as many sessions."""
-
-
-def schema() -> dict[str, Type]:
-    """What a rule may read in a backtest, as in the consumer: the swipe's fields, the velocity
-    and every feature of the catalog (never the label)."""
-    return {**{name: Type.NUMBER for name in FEATURES}, **swipe_schema()}
 
 
 @dataclass(frozen=True)
@@ -102,12 +97,18 @@ async def read_history(
     first, after = _midnight(start), _midnight(end + dt.timedelta(days=1))
     frame, records, record = await asyncio.gather(
         training_features_parallel(warehouse, first, after, parts=READ_PARTS),
-        _records(warehouse, first, after, settings.rules.velocity_window_s),
+        _records(warehouse, settings, first, after),
         _active_model(warehouse),
     )
-    frame = frame.merge(records, on="tx_id", how="inner", validate="one_to_one")
     score, model = _scores(record, settings, frame, first)
-    return History(start, end, _columns(frame), frame["card_token"].to_numpy(dtype=object),
+    # a record field wins over a feature of its name, as in the consumer (rules.inputs);
+    # a left join keeps the rows aligned with the scores
+    shadowed = [c for c in records.columns if c != "tx_id" and c in frame.columns]
+    frame = frame.drop(columns=shadowed).merge(
+        records, on="tx_id", how="left", validate="one_to_one"
+    )
+    return History(start, end, _columns(frame, settings),
+                   frame["card_token"].to_numpy(dtype=object),
                    _day_index(frame["tx_time"], first), frame["amount"].to_numpy(np.float64),
                    frame["is_fraud"].to_numpy(dtype=bool), score, model)  # fmt: skip
 
@@ -121,8 +122,8 @@ def _midnight(day: dt.date) -> dt.datetime:
     return dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC)
 
 
-def _columns(frame: pd.DataFrame) -> dict[str, Any]:
-    columns: dict[str, Any] = {name: frame[name] for name in schema() if name in frame}
+def _columns(frame: pd.DataFrame, settings: Settings) -> dict[str, Any]:
+    columns: dict[str, Any] = {n: frame[n] for n in rule_schema(settings) if n in frame}
     columns["velocity"] = frame["velocity"].to_numpy(dtype=np.float64)
     # not stored with a transaction: the producer's clock, missing for every past swipe
     columns["produced_at"] = pd.Series(pd.NaT, index=frame.index, dtype="datetime64[ns, UTC]")
@@ -130,11 +131,13 @@ def _columns(frame: pd.DataFrame) -> dict[str, Any]:
 
 
 async def _records(
-    warehouse: Warehouse, first: dt.datetime, after: dt.datetime, window_s: float
+    warehouse: Warehouse, settings: Settings, first: dt.datetime, after: dt.datetime
 ) -> pd.DataFrame:
+    """The record fields (built-in, then the declared ones) and velocity of the range."""
     async with warehouse.session() as session:
-        rows = await session.backtest_records(first, after, window_s)
-    return pd.DataFrame(rows, columns=list(BACKTEST_COLUMNS))
+        rows = await session.backtest_records(first, after, settings.rules.velocity_window_s)
+    own = [f.name for f in settings.fields.declared]
+    return pd.DataFrame(rows, columns=[*BACKTEST_COLUMNS, *own])
 
 
 async def _active_model(warehouse: Warehouse) -> ModelRecord | None:
@@ -145,13 +148,19 @@ async def _active_model(warehouse: Warehouse) -> ModelRecord | None:
 def _scores(
     record: ModelRecord | None, settings: Settings, frame: pd.DataFrame, first: dt.datetime
 ) -> tuple[np.ndarray | None, Model | None]:
-    """The active ``local`` model's scores of the rows, and the model; none without one."""
+    """The active ``local`` model's scores of the rows, and the model; none without one.
+    :class:`CatalogMismatch` when it was trained with another catalog than the configured one
+    (the consumer refuses to serve it too)."""
     if record is None or record.backend != "local" or record.artifact is None:
         return None, None
+    catalog = settings.features.selected()
+    why = refusal(record, catalog)
+    if why is not None:
+        raise CatalogMismatch(why)
     thresholds = record.thresholds.configured(settings.scoring)
-    scorer = LocalScorer(record, reason_codes=0, n_jobs=1, thresholds=thresholds)
+    scorer = LocalScorer(record, reason_codes=0, n_jobs=1, thresholds=thresholds, catalog=catalog)
     try:
-        scores = scorer.score_sync(frame[list(FEATURES)].to_numpy(dtype=np.float64)).scores
+        scores = scorer.score_sync(frame[list(catalog.features)].to_numpy(np.float64)).scores
     finally:
         scorer.close()
     until = record.metadata.get("training_window", {}).get("end")
@@ -166,10 +175,11 @@ def _after(instant: str | None, first: dt.datetime) -> bool:
     return (parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)) > first
 
 
-def compile_rules(rule_set: RuleSet) -> CompiledRuleSet:
-    """The rule set checked against what a backtest reads (:func:`schema`), or
-    :class:`fraudd.rules.RuleSetError` in one line."""
-    return CompiledRuleSet(rule_set, schema())
+def compile_rules(rule_set: RuleSet, settings: Settings) -> CompiledRuleSet:
+    """The rule set checked against what the consumer under ``settings`` reads
+    (:func:`fraudd.rules.inputs.rule_schema`), or :class:`fraudd.rules.RuleSetError` in one
+    line."""
+    return CompiledRuleSet(rule_set, rule_schema(settings))
 
 
 def replay(compiled: CompiledRuleSet, history: History) -> Outcomes:

@@ -18,7 +18,8 @@ from typing import Any
 
 from fraudd.cases.service import ActionRefused, Actor, Forbidden, NotFound, audit_entry
 from fraudd.rules import CompiledRuleSet, RuleSetError, load_rule_set
-from fraudd.scoring.policy import INPUTS
+from fraudd.rules.check import Schema
+from fraudd.rules.inputs import rule_schema
 from fraudd.warehouse import RuleSetVersion
 from fraudd.warehouse import Session as RulesOps
 
@@ -36,21 +37,22 @@ class Published:
     live: bool
 
 
-def check_text(text: str) -> str:
+def check_text(text: str, schema: Schema) -> str:
     """One line: what the consumer would say about ``text`` as a rule set (``ok: ...``), or the
-    refusal (where and why). Never raises for bad text."""
+    refusal (where and why); ``schema``: what a rule may read
+    (:func:`fraudd.rules.inputs.rule_schema` of the settings). Never raises for bad text."""
     try:
         rule_set = load_rule_set(text)
-        CompiledRuleSet(rule_set, INPUTS)
+        CompiledRuleSet(rule_set, schema)
     except RuleSetError as exc:
         return str(exc)
     return f"ok: {len(rule_set.rules)} rule(s), {len(rule_set.lists)} list(s)"
 
 
-def checked_text(text: str) -> str:
-    """``text`` if the consumer would accept it and its audit fits, else :class:`ActionRefused`
-    with the one-line refusal."""
-    verdict = check_text(text)
+def checked_text(text: str, schema: Schema) -> str:
+    """``text`` if the consumer would accept it (``schema``: as :func:`check_text`) and its
+    audit fits, else :class:`ActionRefused` with the one-line refusal."""
+    verdict = check_text(text, schema)
     if not verdict.startswith("ok: "):
         raise ActionRefused(f"the rule set is refused: {verdict}")
     if len(json.dumps({"text": text}).encode("utf-8")) > AUDIT_TEXT_BYTES:
@@ -78,7 +80,7 @@ async def save_draft(ops: RulesOps, actor: Actor, text: str, at: datetime) -> No
     """Replace the draft with ``text`` (checked as the consumer compiles it), audited
     ``rules.draft_saved`` with the previous draft's text and the new one."""
     require_editor(actor)
-    checked_text(text)
+    checked_text(text, rule_schema(ops.settings))
     before = await ops.rule_draft()
     await ops.save_rule_draft(text, actor.name)
     await ops.append_audit(audit_entry(
@@ -117,7 +119,7 @@ async def publish_text(
 async def _publish(
     ops: RulesOps, actor: Actor, text: str, note: str, activate: bool, at: datetime, by: str
 ) -> Published:
-    checked_text(text)
+    checked_text(text, rule_schema(ops.settings))
     live = await ops.live_rule_set()
     version = await ops.publish_rule_set(text, actor.name, note, activate=activate)
     after = {**_state(version), "live": activate, "drafted_by": by, "note": note}
@@ -133,7 +135,7 @@ async def _stored(ops: RulesOps, version: int) -> RuleSetVersion:
     stored = await ops.get_rule_set(version)
     if stored is None:
         raise NotFound(f"no rule set version {version}")
-    verdict = check_text(stored.body)
+    verdict = check_text(stored.body, rule_schema(ops.settings))
     if not verdict.startswith("ok: "):  # a version this fraudd cannot compile never runs
         raise ActionRefused(f"rule set version {version} is refused: {verdict}")
     return stored

@@ -2,9 +2,10 @@
 the fraud team's rule sets (docs/rules.md) from the command line.
 
 A rule-set file is checked exactly as the consumer will compile it (the same inputs,
-:data:`fraudd.scoring.policy.INPUTS`) before anything is stored; a refusal is one line naming
-the file, the rule and where (exit 2). A published version never changes: to change the rules,
-publish a new version and activate it; consumers pick it up within ``scoring.model_poll_s``.
+:func:`fraudd.rules.inputs.rule_schema` of the settings) before anything is stored; a refusal
+is one line naming the file, the rule and where (exit 2). A published version never changes:
+to change the rules, publish a new version and activate it; consumers pick it up within
+``scoring.model_poll_s``.
 """
 
 from __future__ import annotations
@@ -26,7 +27,8 @@ from fraudd.cases.service import ActionRefused, Actor
 from fraudd.cli.app import rules_app, settings_from
 from fraudd.cli.errors import EX_USAGE, Failure, unreadable_file
 from fraudd.rules import CompiledRuleSet, RuleSet, RuleSetError, load_rule_set
-from fraudd.scoring.policy import INPUTS, compile_version, live_or_first
+from fraudd.rules.inputs import rule_schema
+from fraudd.scoring.policy import compile_version, live_or_first
 from fraudd.settings import Settings
 from fraudd.warehouse import RuleSetVersion, Session, ShadowCell, opened_warehouse
 
@@ -43,8 +45,9 @@ async def _session(settings: Settings) -> AsyncIterator[Session]:
         yield session
 
 
-def checked(path: Path) -> tuple[str, RuleSet]:
-    """The file's text and rule set, checked as the consumer compiles it; else a Failure."""
+def checked(path: Path, settings: Settings) -> tuple[str, RuleSet]:
+    """The file's text and rule set, checked as the consumer compiles it under ``settings``;
+    else a Failure."""
     refused = unreadable_file(path)
     if refused is not None:
         raise refused
@@ -54,7 +57,7 @@ def checked(path: Path) -> tuple[str, RuleSet]:
         raise Failure(f"{path}: not UTF-8 text: save the rule set as UTF-8", EX_USAGE) from None
     try:
         rule_set = load_rule_set(text)
-        CompiledRuleSet(rule_set, INPUTS)
+        CompiledRuleSet(rule_set, rule_schema(settings))
     except RuleSetError as e:
         raise Failure(f"{path}: {e}", EX_USAGE) from None
     return text, rule_set
@@ -122,9 +125,10 @@ async def _show(settings: Settings, version: int | None) -> RuleSetVersion | Non
 
 
 @rules_app.command("check")
-def rules_check(file: FileArg) -> None:
-    """Check a rule-set file without storing it: one line, exit 0 if it would be accepted."""
-    _, rule_set = checked(file)
+def rules_check(ctx: typer.Context, file: FileArg) -> None:
+    """Check a rule-set file without storing it: one line, exit 0 if it would be accepted
+    under this configuration (its declared fields and feature catalog)."""
+    _, rule_set = checked(file, settings_from(ctx))
     typer.echo(f"{file}: ok: {len(rule_set.rules)} rule(s), {len(rule_set.lists)} list(s)")
 
 
@@ -137,8 +141,8 @@ def rules_publish(
     author: AuthorOpt = None,
 ) -> None:
     """Check FILE and store it as the next version (immutable); --activate makes it live."""
-    text, _ = checked(file)
     settings = settings_from(ctx)
+    text, _ = checked(file, settings)
     published = asyncio.run(_publish(settings, text, note, activate, _actor(author)))
     typer.echo(json.dumps(_summary(published)))
 
@@ -212,9 +216,9 @@ async def _switch(settings: Settings, version: int | None, role: str, actor: Act
             if stored is None:
                 raise Failure(f"no rule set version {version}: {LIST_HINT}")
             try:  # a version this fraudd cannot compile must not become live
-                compile_version(stored)
+                compile_version(stored, rule_schema(settings))
             except RuleSetError as e:
-                raise Failure(f"rule set version {version} is refused: {e}") from None
+                raise Failure(f"{e}: it cannot become {role}") from None
         now = dt.datetime.now(dt.UTC)
         try:
             async with session.transaction():

@@ -24,9 +24,10 @@ from fraudd.backtest import judge
 from fraudd.backtest.replay import compile_rules
 from fraudd.cli.app import rules_app, settings_from
 from fraudd.cli.errors import EX_USAGE, Failure, unreadable_file
+from fraudd.features import CatalogMismatch
 from fraudd.rules import CompiledRuleSet, RuleSetError, load_rule_set
 from fraudd.rules.legacy import rule_set_toml
-from fraudd.settings import Settings
+from fraudd.settings import EX_CONFIG, Settings
 from fraudd.warehouse import opened_warehouse
 
 DayOpt = Annotated[dt.datetime, typer.Option(formats=["%Y-%m-%d"])]
@@ -54,11 +55,11 @@ def backtest(
     if start > end:
         raise Failure(f"--from {start} is after --to {end}: give the first day first", EX_USAGE)
     settings = settings_from(ctx)
-    sets = {} if draft is None else {"draft": _compiled(_read(draft), str(draft))}
+    sets = {} if draft is None else {"draft": _compiled(_read(draft), str(draft), settings)}
     live_text, live_source = (
         (_read(live), str(live)) if live is not None else asyncio.run(_published(settings))
     )
-    sets["live"] = _compiled(live_text, live_source)
+    sets["live"] = _compiled(live_text, live_source, settings)
     sources = {"live": live_source, "draft": str(draft)}
     figures = asyncio.run(_run(settings, start, end, sets, sources))
     if as_json:
@@ -87,10 +88,11 @@ def _read(path: Path) -> str:
         raise Failure(f"{path}: not UTF-8 text: give a rule-set TOML file", EX_USAGE) from None
 
 
-def _compiled(text: str, source: str) -> CompiledRuleSet:
-    """A rule set checked against what a backtest reads, or one line saying what is wrong."""
+def _compiled(text: str, source: str, settings: Settings) -> CompiledRuleSet:
+    """A rule set checked against what the consumer under ``settings`` reads, or one line
+    saying what is wrong."""
     try:
-        return compile_rules(load_rule_set(text))
+        return compile_rules(load_rule_set(text), settings)
     except RuleSetError as exc:
         raise Failure(f"{source}: {exc}", EX_USAGE) from None
 
@@ -102,7 +104,10 @@ async def _run(
     sets: dict[str, CompiledRuleSet],
     sources: dict[str, str],
 ) -> dict[str, Any]:
-    figures = await judge.backtest(settings, start, end, sets, sources)
+    try:
+        figures = await judge.backtest(settings, start, end, sets, sources)
+    except CatalogMismatch as exc:
+        raise Failure(str(exc), EX_CONFIG) from None
     if figures is None:
         raise Failure(
             f"no transactions from {start} to {end}: choose days the warehouse holds "

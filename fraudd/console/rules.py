@@ -24,7 +24,9 @@ from fraudd.cases import rulesets
 from fraudd.cases.service import ActionRefused, Actor
 from fraudd.console import auth
 from fraudd.console.web import USER, current, render
+from fraudd.features import CatalogMismatch
 from fraudd.rules import RuleSetError, load_rule_set
+from fraudd.rules.inputs import rule_schema
 from fraudd.rules.legacy import rule_set_toml
 from fraudd.scoring.policy import live_or_first
 from fraudd.settings import Settings
@@ -111,7 +113,8 @@ async def _page(
     context = {
         "versions": versions, "draft": draft, "live": live, "shadow": shadow, "text": text,
         "cells": cells, "shadow_days": SHADOW_DAYS, "audit": audit, "backtest": backtest,
-        "check": rulesets.check_text(text), "editor": request[USER].role in rulesets.EDITORS,
+        "check": rulesets.check_text(text, rule_schema(settings)),
+        "editor": request[USER].role in rulesets.EDITORS,
         "maker_checker": settings.console.rules_maker_checker,
         "notice": NOTICES.get(request.query.get("done", ""), ""),
         "first_day": str(days[0] if days else today - dt.timedelta(days=6)),
@@ -129,12 +132,12 @@ async def rules_page(request: web.Request) -> web.StreamResponse:
 @routes.post("/rules/check")
 async def check(request: web.Request) -> web.StreamResponse:
     """The editor's text as the consumer would take it: ``{"ok": bool, "message": one line}``."""
-    text = await _text(request)
+    text, schema = await _text(request), rule_schema(current(request).deps.settings)
     try:
-        rulesets.checked_text(text)
+        rulesets.checked_text(text, schema)
     except ActionRefused as exc:
         return web.json_response({"ok": False, "message": str(exc)})
-    return web.json_response({"ok": True, "message": rulesets.check_text(text)})
+    return web.json_response({"ok": True, "message": rulesets.check_text(text, schema)})
 
 
 # --- changing -----------------------------------------------------------------------------------
@@ -215,14 +218,15 @@ async def _sets(request: web.Request) -> tuple[dict[str, Any], dict[str, str]]:
         draft = await s.rule_draft()
     if draft is None:
         raise ActionRefused("there is no saved draft to backtest: save the draft first")
-    live_text = live.body if live else rule_set_toml(current(request).deps.settings.rules)
+    settings = current(request).deps.settings
+    live_text = live.body if live else rule_set_toml(settings.rules)
     sources = {
         "live": f"published version {live.version}" if live else SETTINGS_SOURCE,
         "draft": f"the draft saved by {draft.saved_by}",
     }
     try:
-        sets = {"live": compile_rules(load_rule_set(live_text)),
-                "draft": compile_rules(load_rule_set(draft.body))}  # fmt: skip
+        sets = {"live": compile_rules(load_rule_set(live_text), settings),
+                "draft": compile_rules(load_rule_set(draft.body), settings)}  # fmt: skip
     except RuleSetError as exc:
         raise ActionRefused(f"the rule set cannot be backtested: {exc}") from None
     return sets, sources
@@ -236,6 +240,8 @@ def _run(settings: Settings, first: dt.date, last: dt.date, *sets: Any) -> dict[
     except WarehouseError as exc:
         log.warning("console.backtest_failed", error=str(exc))
         raise ActionRefused(f"the backtest failed: {exc}: try fewer days") from None
+    except CatalogMismatch as exc:  # the active model cannot be replayed under this catalog
+        raise ActionRefused(f"the backtest cannot replay the model: {exc}") from None
 
 
 @routes.post("/rules/backtest")

@@ -22,7 +22,8 @@ from fraudd.features import feature_matrix, refusal
 from fraudd.metrics import Metrics, stage
 from fraudd.model.record import ModelRecord
 from fraudd.records import Swipe
-from fraudd.rules.legacy import VELOCITY, swipe_columns
+from fraudd.rules.inputs import feature_columns, record_columns
+from fraudd.rules.legacy import VELOCITY
 from fraudd.scoring.base import Scorer, ScoreResult
 from fraudd.scoring.decision import decide
 from fraudd.scoring.local import LocalScorer
@@ -60,15 +61,33 @@ class RulesEngine:
         self.policy = Policy(settings)
         self.settings = settings
         self.metrics = metrics
+        self.catalog = settings.features.selected()
 
     async def prepare(self, session: Session) -> None:
         await self.policy.refresh(session)
 
-    async def inputs(self, session: Session, swipes: list[Swipe]) -> dict[str, Any]:
-        """The batch's columns the rules read: the swipes' fields and their velocities."""
+    async def inputs(
+        self, session: Session, swipes: list[Swipe], features: np.ndarray | None = None
+    ) -> dict[str, Any]:
+        """The batch's columns the rules read: the swipes' fields (declared ones included),
+        their velocities and the catalog's features the rules read — from ``features`` (the
+        batch's serving feature matrix, when a model needed it) or computed here."""
         with stage(self.metrics, "velocity"):
             counts = await session.velocities(swipes, self.settings.rules.velocity_window_s)
-        return swipe_columns(swipes, [counts.get(s.tx_id, 1) for s in swipes])
+        velocities = [counts.get(s.tx_id, 1) for s in swipes]
+        columns = record_columns(swipes, velocities, self.settings.fields.declared)
+        read = self.policy.features_read
+        if read and features is None:
+            features = await self.features(session, swipes)
+        if read and features is not None:
+            columns.update(feature_columns(features, self.catalog.features, read))
+        return columns
+
+    async def features(self, session: Session, swipes: list[Swipe]) -> np.ndarray:
+        """The batch's serving features (the configured catalog's, in its order)."""
+        with stage(self.metrics, "features"):
+            rows = await session.serving_rows(swipes)
+        return feature_matrix(rows, [s.tx_id for s in swipes], len(self.catalog.features))
 
     async def decide(
         self,
@@ -154,12 +173,10 @@ class ModelEngine:
         await self._refresh_model(session)
 
     async def score_batch(self, session: Session, swipes: list[Swipe]) -> list[Verdict]:
-        columns = await self.rules.inputs(session, swipes)
-        if self.scorer is None:
-            return await self.rules.decide(session, swipes, columns)
-        with stage(self.metrics, "features"):
-            rows = await session.serving_rows(swipes)
-        matrix = feature_matrix(rows, [s.tx_id for s in swipes], len(self.catalog.features))
+        if self.scorer is None:  # the rules alone (they compute the features they read)
+            return await self.rules.score_batch(session, swipes)
+        matrix = await self.rules.features(session, swipes)
+        columns = await self.rules.inputs(session, swipes, matrix)
         with stage(self.metrics, "score"):
             result = await self.scorer.score(matrix)
         model = ModelScores(result, self.scorer.thresholds, self.scorer.version)
@@ -230,8 +247,8 @@ class RedshiftMLEngine:
         await self.rules.prepare(session)
 
     async def score_batch(self, session: Session, swipes: list[Swipe]) -> list[Verdict]:
-        columns = await self.rules.inputs(session, swipes)
-        _, scores = await self.sql.features_and_scores(session, swipes)
+        features, scores = await self.sql.features_and_scores(session, swipes)
+        columns = await self.rules.inputs(session, swipes, features)
         result = ScoreResult(scores, [()] * len(scores))
         model = ModelScores(result, self.sql.thresholds, self.sql.version)
         return await self.rules.decide(session, swipes, columns, model)

@@ -10,8 +10,11 @@ shadow, read from the warehouse's rules area and compiled once per version.
 * Both versions are evaluated vectorised over the batch; the live one's outcome is the
   decision, the shadow's is recorded (:class:`fraudd.warehouse.RuleResult`) and never acted on.
 
-A rule reads the swipe's fields, ``velocity`` (the card's swipes within
-``rules.velocity_window_s``) and the model's ``score`` (:data:`INPUTS`).
+A rule reads the record's fields (the declared ones included), the configured catalog's
+features, ``velocity`` and the model's ``score`` (:func:`fraudd.rules.inputs.rule_schema`). A
+version that reads a name the configuration no longer has (a field or feature removed) is
+refused: at start (:mod:`fraudd.service.startup`, exit 78) and, for a version activated while
+running, here — logged once, the current version kept.
 """
 
 from __future__ import annotations
@@ -25,15 +28,14 @@ import numpy as np
 import structlog
 
 from fraudd.rules import CompiledRuleSet, Outcomes, RuleSetError, load_rule_set
-from fraudd.rules.legacy import rule_set_toml, swipe_schema
+from fraudd.rules.check import Schema
+from fraudd.rules.inputs import feature_inputs, names_read, rule_schema
+from fraudd.rules.legacy import rule_set_toml
 from fraudd.scoring.verdict import Decision, Reason
 from fraudd.settings import Settings
 from fraudd.warehouse import RuleResult, RuleSetVersion, Session
 
 log = structlog.get_logger(__name__)
-INPUTS = swipe_schema()
-"""What a rule may read besides the model's ``score``: one schema for the consumer, the
-command line's checks and the backtest."""
 FIRST_AUTHOR = "fraudd"
 
 
@@ -48,22 +50,29 @@ async def live_or_first(session: Session, settings: Settings) -> RuleSetVersion:
 
 @dataclass(frozen=True)
 class LoadedRuleSet:
-    """A published version compiled for batches, with each rule's reason (name, description)."""
+    """A published version compiled for batches, with each rule's reason (name, description)
+    and the names its rules read."""
 
     version: int
     compiled: CompiledRuleSet
     reasons: Mapping[str, Reason]
+    reads: frozenset[str] = frozenset()
 
     def reasons_of(self, matched: Sequence[str]) -> tuple[Reason, ...]:
         """The matched rules, in words."""
         return tuple(self.reasons[name] for name in matched)
 
 
-def compile_version(version: RuleSetVersion) -> LoadedRuleSet:
-    """A published version compiled against :data:`INPUTS`; :class:`RuleSetError` if refused."""
-    rule_set = load_rule_set(version.body)
+def compile_version(version: RuleSetVersion, schema: Schema) -> LoadedRuleSet:
+    """A published version compiled against ``schema`` (:func:`rule_schema` of the settings);
+    :class:`RuleSetError` if refused, the message naming the version."""
+    try:
+        rule_set = load_rule_set(version.body)
+        compiled = CompiledRuleSet(rule_set, schema)
+    except RuleSetError as e:
+        raise RuleSetError(f"rule set version {version.version}: {e}") from None
     reasons = {r.name: Reason(r.name, r.description) for r in rule_set.rules}
-    return LoadedRuleSet(version.version, CompiledRuleSet(rule_set, INPUTS), reasons)
+    return LoadedRuleSet(version.version, compiled, reasons, names_read(rule_set))
 
 
 @dataclass(frozen=True)
@@ -97,9 +106,19 @@ class Policy:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
+        self.schema = rule_schema(settings)
+        self.features = feature_inputs(settings)
         self.live: LoadedRuleSet | None = None
         self.shadow: LoadedRuleSet | None = None
         self.checked_at = float("-inf")
+        self.refused: set[int] = set()
+
+    @property
+    def features_read(self) -> tuple[str, ...]:
+        """The catalog's features the live or the shadow version reads, in catalog order:
+        the consumer computes them for the batch even when no model scores."""
+        loaded = [v for v in (self.live, self.shadow) if v is not None]
+        return tuple(f for f in self.features if any(f in v.reads for v in loaded))
 
     async def refresh(self, session: Session) -> None:
         """Load the live and shadow versions at start and re-check every
@@ -118,13 +137,16 @@ class Policy:
     def _compiled(
         self, version: RuleSetVersion, current: LoadedRuleSet | None
     ) -> LoadedRuleSet | None:
-        """``version`` compiled, or ``current`` if it is that version; None if refused (a
-        version published by an older fraudd that reads a field this one lacks)."""
+        """``version`` compiled, or ``current`` if it is that version; None if refused (it
+        reads a field or feature this configuration lacks), logged once per version."""
         if current is not None and current.version == version.version:
             return current
+        if version.version in self.refused:
+            return None
         try:
-            loaded = compile_version(version)
+            loaded = compile_version(version, self.schema)
         except RuleSetError as e:
+            self.refused.add(version.version)
             log.error("rules.version_refused", version=version.version, error=str(e))
             return None
         log.info("rules.version_loaded", version=version.version, live=version.live)
@@ -136,7 +158,7 @@ class Policy:
         scores: np.ndarray | None = None,
         thresholds: Callable[[np.ndarray], Sequence[Decision]] | None = None,
     ) -> RuleRun:
-        """Both versions over the batch's ``columns`` (:data:`INPUTS`), with the model's
+        """Both versions over the batch's ``columns`` (:attr:`schema`), with the model's
         ``scores`` and ``thresholds`` when a model scores."""
         if self.live is None:
             raise RuntimeError("the rule sets are not loaded: call refresh() first")

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 from fraudd.deps import Deps
 from fraudd.features import refusal
+from fraudd.rules import RuleSetError
+from fraudd.rules.inputs import rule_schema
+from fraudd.scoring.policy import compile_version
 from fraudd.settings import Role
 
 
@@ -26,6 +29,8 @@ async def check(deps: Deps, roles: tuple[Role, ...]) -> None:
         )
     if "consumer" in roles and settings.scoring.backend in ("local", "sagemaker"):
         await _check_catalog(deps)
+    if "consumer" in roles:
+        await _check_rules(deps)
     if "consumer" in roles and wh.refresh_view:
         async with deps.warehouse.session() as session:
             refreshable = await session.view_refreshable()
@@ -46,6 +51,33 @@ async def _check_catalog(deps: Deps) -> None:
     why = None if active is None else refusal(active, deps.settings.features.selected())
     if why is not None:
         raise StartupError(why)
+
+
+UNDO = {
+    "live": "make another version live (`fraudd rules activate VERSION`)",
+    "in shadow": "stop the shadow run (`fraudd rules shadow --stop`)",
+}
+
+
+async def _check_rules(deps: Deps) -> None:
+    """The live and the shadow rule set must read only names this configuration has: a field
+    or feature removed since a version was published would otherwise match nothing, silently."""
+    async with deps.warehouse.session() as session:
+        versions = {
+            "live": await session.live_rule_set(),
+            "in shadow": await session.shadow_rule_set_version(),
+        }
+    schema = rule_schema(deps.settings)
+    for role, version in versions.items():
+        if version is None:
+            continue
+        try:
+            compile_version(version, schema)
+        except RuleSetError as e:
+            raise StartupError(
+                f"{e} — that version is {role}: declare the name again ([fields] or the "
+                f"[features] catalog) or {UNDO[role]}"
+            ) from None
 
 
 async def _check_console(deps: Deps) -> None:

@@ -4,7 +4,8 @@ swipes within the window before it, itself included, as :meth:`ScoringOps.veloci
 them for the consumer).
 
 Point in time by construction: a transaction's own fields, and only transactions at or before
-its time. The features and labels come from the training rows (:mod:`fraudd.warehouse.training`).
+its time. The issuer's declared fields follow the built-in ones (``{own_*:columns}``). The
+features and labels come from the training rows (:mod:`fraudd.warehouse.training`).
 
 **PostgreSQL**: an index range per transaction, as its ``velocities`` statement reads.
 **Redshift**: no ``RANGE`` frames with an offset: a self-join per customer, every scan bounded by
@@ -37,15 +38,16 @@ RECORD_COLUMNS: Final[tuple[str, ...]] = (
     ),
     "velocity",
 )
-"""The columns of :meth:`BacktestOps.backtest_records`, in order."""
+"""The columns of :meth:`BacktestOps.backtest_records`, in order; the declared fields follow."""
 
 
 class BacktestOps(Protocol):
     async def backtest_records(
         self, start: dt.datetime, end: dt.datetime, window_s: float
     ) -> list[Row]:
-        """:data:`RECORD_COLUMNS` of every transaction with ``start <= tx_time < end``, sorted
-        by (tx_time, tx_id) as the training rows are; ``velocity`` counts the swipes of the
+        """:data:`RECORD_COLUMNS`, then each declared field (``[fields]``, in declaration
+        order), of every transaction with ``start <= tx_time < end``, sorted by (tx_time,
+        tx_id) as the training rows are; ``velocity`` counts the swipes of the
         transaction's customer within ``window_s`` seconds before it, itself included."""
 
 

@@ -17,6 +17,7 @@ from contextlib import AbstractAsyncContextManager
 from typing import ClassVar, Protocol
 
 from fraudd.feature_catalog import Catalog
+from fraudd.settings import Settings
 from fraudd.warehouse.actions import ActionOps, PostgresActions, RedshiftActions
 from fraudd.warehouse.backtest import Backtest, BacktestOps
 from fraudd.warehouse.base import Connection, Dialect
@@ -63,6 +64,8 @@ class Session(
 
     conn: Connection
     """The raw connection, for migrations and tests only: callers use the operations."""
+    settings: Settings
+    """The settings the session was opened with (its declared fields and catalog among them)."""
 
     @property
     def catalog(self) -> Catalog:

@@ -11,10 +11,11 @@ from typing import Any
 
 import numpy as np
 import pytest
+import xgboost as xgb
 
 from fraudd.backtest.judge import report
 from fraudd.backtest.replay import compile_rules, read_history, replay
-from fraudd.features import FEATURES, training_features
+from fraudd.features import FEATURES, CatalogMismatch, catalog_metadata, training_features
 from fraudd.model.record import NewModel
 from fraudd.rules import RuleSetError, load_rule_set
 from fraudd.rules.legacy import rule_set_toml
@@ -54,8 +55,9 @@ async def stored(db: AreaDb) -> AreaDb:
 
 async def _figures(db: AreaDb) -> dict[str, Any]:
     history = await read_history(db.wh, db.settings, hand.START, hand.END)
-    live = replay(compile_rules(load_rule_set(rule_set_toml(db.settings.rules))), history)
-    draft = replay(compile_rules(load_rule_set(hand.DRAFT)), history)
+    settings = db.settings
+    live = replay(compile_rules(load_rule_set(rule_set_toml(settings.rules)), settings), history)
+    draft = replay(compile_rules(load_rule_set(hand.DRAFT), db.settings), history)
     return report(history, live, draft, SOURCES)
 
 
@@ -121,7 +123,7 @@ async def test_the_active_models_scores_and_thresholds_join_the_rules(stored: Ar
     assert not history.model.overlaps  # the record names no training window
     own = np.array([DECISION_RANK[d] for d in decide(history.score, Thresholds(0.3, 0.9))])
     assert history.model_ranks().tolist() == own.tolist()
-    outcome = replay(compile_rules(load_rule_set(hand.DRAFT)), history)
+    outcome = replay(compile_rules(load_rule_set(hand.DRAFT), stored.settings), history)
     # rules make the model's decision stricter, never looser (the draft has no approve rule)
     assert (outcome.decision_rank >= own).all()
     assert (outcome.decision_rank[outcome.masks.any(axis=0)] >= 1).all()
@@ -157,7 +159,7 @@ async def test_a_label_known_only_after_the_transaction_is_not_read_by_its_rules
         '[[rules]]\nname = "known_fraud_terminal"\ndescription = "a fraud known on the terminal"\n'
         'when = "term_known_frauds_recent_7d >= 1"\noutcome = "review"\n'
     )
-    outcome = replay(compile_rules(rule_set), history)
+    outcome = replay(compile_rules(rule_set, db.settings), history)
     assert history.columns["terminal_id"].tolist() == ["term-k", "term-l"]
     assert outcome.mask("known_fraud_terminal").tolist() == [True, False]
     assert history.fraud.tolist() == [False, True]  # judged by today's labels
@@ -166,4 +168,77 @@ async def test_a_label_known_only_after_the_transaction_is_not_read_by_its_rules
 def test_the_label_is_not_a_name_rules_may_read() -> None:
     text = '[[rules]]\nname = "peek"\ndescription = "d"\nwhen = "is_fraud"\noutcome = "block"\n'
     with pytest.raises(RuleSetError, match="unknown name 'is_fraud'"):
-        compile_rules(load_rule_set(text))
+        compile_rules(load_rule_set(text), Settings())
+
+
+RISKY_MCC = """
+[[feature]]
+name = "risky_mcc"
+kind = "in_set"
+field = "merchant_category"
+values = ["5967", "7995"]
+description = "1 at a merchant category of gambling or direct marketing"
+reason = "risky merchant category"
+"""
+
+
+@pytest.fixture(params=["postgres", "redshift"])
+async def extended(
+    request: pytest.FixtureRequest,
+    local_stack: tuple[Settings, Any],
+    pg_cluster: PgCluster,  # noqa: F811
+    shim: RedshiftShim,  # noqa: F811
+    tmp_path: Any,
+) -> AsyncIterator[AreaDb]:
+    """The hand-counted history on a warehouse configured with a catalog extending the
+    built-in one by :data:`RISKY_MCC`."""
+    (tmp_path / "features.toml").write_text(RISKY_MCC)
+    base = local_stack[0].derive(
+        features={"catalog": str(tmp_path / "features.toml"), "mode": "extend"}
+    )
+    async with open_area_db(base, pg_cluster, shim, request.param) as area:
+        async with area.wh.session() as s:
+            await hand.store(s)
+        yield area
+
+
+def _model_of(catalog: Any) -> Any:
+    """A local model trained on random rows of ``catalog``'s width, recording the catalog."""
+    rng = np.random.default_rng(3)
+    x = rng.random((2000, len(catalog.features)))
+    booster = xgb.train({"objective": "binary:logistic", "max_depth": 2, "seed": 0},
+                        xgb.DMatrix(x, label=x[:, -1] > 0.5, feature_names=list(catalog.features)),
+                        num_boost_round=5)  # fmt: skip
+    metadata = {"features": list(catalog.features), "thresholds": {"review": 0.3, "block": 0.9},
+                "catalog": catalog_metadata(catalog)}  # fmt: skip
+    return NewModel("local", bytes(booster.save_raw(raw_format="ubj")), metadata)
+
+
+async def test_the_configured_catalogs_features_are_read_and_scored(extended: AreaDb) -> None:
+    """A rule over a feature of a user's catalog, and a model trained with that catalog, are
+    replayed with its point-in-time features; a model of another catalog is refused in one
+    line, as the consumer refuses it."""
+    settings = extended.settings
+    catalog = settings.features.selected()
+    async with extended.wh.session() as s:
+        await s.register_model(_model_of(catalog), activate=True)
+        frame = await training_features(s, dt.datetime(2026, 11, 2, tzinfo=dt.UTC),
+                                         dt.datetime(2026, 11, 5, tzinfo=dt.UTC))  # fmt: skip
+        record = await s.active_model()
+    history = await read_history(extended.wh, settings, hand.START, hand.END)
+    assert record is not None and history.score is not None
+    expected = LocalScorer(record, reason_codes=0, n_jobs=1, catalog=catalog).score_sync(
+        frame[list(catalog.features)].to_numpy(np.float64)
+    )
+    np.testing.assert_allclose(history.score, expected.scores)
+    rule = ('[[rules]]\nname = "risky_small"\ndescription = "small at a risky category"\n'
+            'when = "risky_mcc == 1 and amount < 1000"\noutcome = "review"\n')  # fmt: skip
+    outcome = replay(compile_rules(load_rule_set(rule), settings), history)
+    assert history.columns["risky_mcc"].tolist() == [0, 0, 1, 1, 0, 0, 1]  # a0 … c2
+    assert outcome.mask("risky_small").tolist() == [False, False, False, True, False, False, True]
+    async with extended.wh.session() as s:
+        await s.register_model(NewModel("local", b"-", {"features": list(FEATURES)}),
+                               activate=True)  # fmt: skip
+    with pytest.raises(CatalogMismatch, match=r"^model 2 was trained with feature catalog .* "
+                       r"retrain under this catalog"):  # fmt: skip
+        await read_history(extended.wh, settings, hand.START, hand.END)

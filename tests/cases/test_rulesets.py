@@ -12,6 +12,8 @@ import pytest
 
 from fraudd.cases import rulesets
 from fraudd.cases.service import ActionRefused, Actor, Forbidden
+from fraudd.rules.inputs import rule_schema
+from fraudd.settings import Settings
 from tests.cases.conftest import CasesEnv
 
 ANA = Actor("ana@bank.example", "analyst")
@@ -161,6 +163,7 @@ async def test_a_refused_text_is_one_line_and_stores_nothing(cases_env: CasesEnv
 
 
 def test_check_text_says_ok_or_why_in_one_line() -> None:
-    assert rulesets.check_text(FIRST) == "ok: 1 rule(s), 0 list(s)"
-    refusal = rulesets.check_text(BROKEN)
+    schema = rule_schema(Settings())
+    assert rulesets.check_text(FIRST, schema) == "ok: 1 rule(s), 0 list(s)"
+    refusal = rulesets.check_text(BROKEN, schema)
     assert "\n" not in refusal and refusal.startswith("rule 'big'")

@@ -79,6 +79,28 @@ def test_check_refuses_in_one_line_with_exit_2(
     assert line.startswith(f"fraudd: {path}: ") and said in line
 
 
+OWN = """
+[fields.declared.merchant_country]
+type = "string"
+description = "the merchant's country"
+"""
+
+
+def test_check_reads_the_configurations_declared_fields(invoke: Invoke, tmp_path: Path) -> None:
+    """A rule over a declared field is accepted where the settings declare it, and refused in
+    one line (with a hint) where they do not."""
+    path, config = tmp_path / "own.toml", tmp_path / "fraudd.toml"
+    path.write_text(GOOD.replace("channel == 'online'", "merchant_country != 'FR'"))
+    config.write_text(OWN)
+    done = invoke("--config", str(config), "rules", "check", str(path))
+    assert (done.returncode, done.stdout) == (0, f"{path}: ok: 2 rule(s), 1 list(s)\n")
+    config.write_text(OWN.replace("merchant_country]", "merchant_county]"))
+    done = invoke("--config", str(config), "rules", "check", str(path))
+    assert done.returncode == EX_USAGE
+    assert one_line(done).endswith("unknown name 'merchant_country'; did you mean "
+                                   "'merchant_county'?")  # fmt: skip
+
+
 def test_check_of_a_missing_file_is_one_line(invoke: Invoke, tmp_path: Path) -> None:
     done = invoke("rules", "check", str(tmp_path / "none.toml"))
     assert done.returncode == EX_USAGE and "no such file" in one_line(done)

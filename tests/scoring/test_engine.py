@@ -16,6 +16,7 @@ from structlog.testing import capture_logs
 from fraudd.features import FEATURES
 from fraudd.metrics import create_metrics
 from fraudd.model.record import ModelRecord
+from fraudd.rules.inputs import rule_schema
 from fraudd.scoring.base import ScoreResult
 from fraudd.scoring.engine import (
     ModelEngine,
@@ -66,7 +67,9 @@ description = "amount ≥ review limit 500.00"
 when = "amount >= 500"
 outcome = "review"
 """
-LIVE = compile_version(RuleSetVersion(7, RULES, "", dt.datetime.now(dt.UTC), "ana", ""))
+LIVE = compile_version(
+    RuleSetVersion(7, RULES, "", dt.datetime.now(dt.UTC), "ana", ""), rule_schema(Settings())
+)
 
 
 def combine(cards: list[str], amounts: list[float], scores: list[float]) -> list[Verdict]:

@@ -5,6 +5,7 @@ newly activated version is picked up."""
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import datetime as dt
 from collections.abc import AsyncIterator
@@ -13,9 +14,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
+from structlog.testing import capture_logs
 
+from fraudd.backtest.replay import compile_rules, read_history, replay
 from fraudd.features import FEATURES
 from fraudd.records import Swipe
+from fraudd.rules import load_rule_set
 from fraudd.scoring.base import ScoreResult
 from fraudd.scoring.decision import decide
 from fraudd.scoring.engine import ModelEngine, RulesEngine
@@ -197,3 +201,135 @@ async def test_an_activated_version_is_picked_up(env: ContractEnv, history: list
     assert {(v.rule_set_version, v.decision) for v in verdicts} == {(published.version, "block")}
     assert verdicts[0].rules == (Reason("block_everything", "blocks every transaction"),)
     assert dataclasses.asdict(verdicts[0])["score"] == 1.0
+
+
+# --- rules over the issuer's declared fields and the configured catalog's features ------------
+OWN_FIELDS = {
+    "card_present": {"type": "boolean", "description": "chip, contactless or swipe"},
+    "merchant_country": {"type": "string", "description": "the merchant's country"},
+}
+OWN_CATALOG = """
+[[feature]]
+name = "card_cnp_count_1d"
+kind = "window"
+entity = "card"
+function = "count"
+window = "1d"
+filter = { card_present = [false] }
+description = "the card's card-not-present transactions in the last 24 hours"
+reason = "{card_cnp_count_1d:.0f} card-not-present transactions in 24 hours"
+"""
+OWN_RULES = """
+[[rules]]
+name = "cnp_burst"
+description = "two or more card-not-present swipes of the card within a day"
+when = "card_cnp_count_1d >= 2"
+outcome = "review"
+
+[[rules]]
+name = "german_cnp"
+description = "a card-not-present purchase of more than 60 at a German merchant"
+when = "merchant_country == 'DE' and card_present == false and amount > 60"
+outcome = "block"
+
+[[rules]]
+name = "busy_customer"
+description = "the customer's fourth swipe of the day"
+when = "cust_count_1d >= 4"
+outcome = "review"
+"""
+
+
+def _with_fields(swipe: Swipe) -> Swipe:
+    """The swipe carrying the declared fields: card present unless online, and a country by
+    terminal."""
+    country = ("FR", "DE", "ES")[int(swipe.terminal_id) % 3]
+    present = swipe.channel != "ecom"
+    return swipe.model_copy(
+        update={"fields": {"card_present": present, "merchant_country": country}}
+    )
+
+
+@pytest.fixture
+async def own_env(
+    warehouse_implementation: str, local_stack: Any, tmp_path: Any
+) -> AsyncIterator[ContractEnv]:
+    """Declared fields and a catalog extending the built-in one; no model (backend ``local``
+    with none registered: the rules decide alone)."""
+    (tmp_path / "features.toml").write_text(OWN_CATALOG)
+    built = await open_contract_env(
+        local_stack, warehouse_implementation, ("consumer",), shards=1,
+        fields={"declared": OWN_FIELDS}, scoring={"backend": "local"},
+        features={"catalog": str(tmp_path / "features.toml"), "mode": "extend"},
+    )  # fmt: skip
+    try:
+        yield built
+    finally:
+        await built.stack.aclose()
+
+
+async def test_rules_over_fields_and_features_decide_in_the_consumer_as_in_the_backtest(
+    own_env: ContractEnv, history: list[Swipe]
+) -> None:
+    """The consumer (no model: it computes the features its rules read) and the backtest
+    (point-in-time training features, the declared fields' columns) decide the same days alike,
+    rule by rule."""
+    settings = own_env.settings
+    swipes = [_with_fields(s) for s in history if s.tx_time.date() < dt.date(2018, 4, 5)]
+    engine = ModelEngine(settings)
+    async with own_env.deps.warehouse.session() as session:
+        async with session.transaction():
+            await session.store_transactions(swipes)
+        await session.publish_rule_set(OWN_RULES, "ana", activate=True)
+        await engine.prepare(session)
+        assert engine.scorer is None and engine.rules.policy.features_read == (
+            "cust_count_1d", "card_cnp_count_1d",
+        )  # fmt: skip
+        consumer: dict[str, tuple[str, frozenset[str]]] = {}
+        for start in range(0, len(swipes), 250):
+            batch = swipes[start : start + 250]
+            async with session.transaction():
+                verdicts = await engine.score_batch(session, batch)
+            for swipe, v in zip(batch, verdicts, strict=True):
+                consumer[swipe.tx_id] = (v.decision, frozenset(r.code for r in v.rules))
+    first, last = min(s.tx_time for s in swipes).date(), max(s.tx_time for s in swipes).date()
+    history_read = await read_history(own_env.deps.warehouse, settings, first, last)
+    outcome = replay(compile_rules(load_rule_set(OWN_RULES), settings), history_read)
+    backtest = {
+        str(tx): (decision, frozenset(matched))
+        for tx, decision, matched in zip(
+            history_read.columns["tx_id"], outcome.decisions, outcome.matched, strict=True
+        )
+    }
+    assert backtest == consumer
+    hits = {name: sum(name in m for _, m in consumer.values()) for name in
+            ("cnp_burst", "german_cnp", "busy_customer")}  # fmt: skip
+    assert all(0 < n < len(swipes) for n in hits.values()), hits
+
+
+async def test_a_version_activated_while_running_that_reads_an_undeclared_name_is_refused(
+    env: ContractEnv, history: list[Swipe]
+) -> None:
+    """Made live by another process whose settings declare a field this consumer lacks: the
+    consumer logs the refusal once and keeps deciding with the version it runs, never with a
+    rule that would silently match nothing."""
+    swipes = history[:100]
+    settings = env.settings.derive(scoring=env.settings.scoring.derive(model_poll_s=0.001))
+    engine = RulesEngine(settings)
+    async with env.deps.warehouse.session() as session:
+        async with session.transaction():
+            await session.store_transactions(swipes)
+        await engine.prepare(session)  # version 1
+        await session.publish_rule_set(OWN_RULES, "ana", activate=True)
+        with capture_logs() as logs:
+            for _ in range(3):
+                await asyncio.sleep(0.01)
+                await engine.prepare(session)
+        async with session.transaction():
+            verdicts = await engine.score_batch(session, swipes)
+    refused = [e for e in logs if e["event"] == "rules.version_refused"]
+    assert [(e["version"], e["log_level"]) for e in refused] == [(2, "error")]
+    assert "rule 'cnp_burst': line 1, column 1: unknown name 'card_cnp_count_1d'" in (
+        refused[0]["error"]
+    )
+    assert {v.rule_set_version for v in verdicts} == {1}

@@ -96,3 +96,45 @@ async def test_a_consumer_refuses_an_active_model_of_another_catalog(unmigrated:
     async with unmigrated.warehouse.session() as session:
         await session.register_model(NewModel("local", b"-", mine), activate=True)
     await startup.check(unmigrated, ("consumer",))
+
+
+READS_A_FIELD = """
+[[rules]]
+name = "foreign_cnp"
+description = "card not present at a foreign merchant"
+when = "card_present == false and merchant_country != 'FR'"
+outcome = "review"
+"""
+FIELDS = {
+    "card_present": {"type": "boolean", "description": "chip, contactless or swipe"},
+    "merchant_country": {"type": "string", "description": "the merchant's country"},
+}
+
+
+async def test_a_consumer_refuses_a_rule_set_reading_a_field_the_settings_lost(
+    unmigrated: Deps,
+) -> None:
+    """A version published while a field was declared, started without the declaration: one
+    line naming the version, the rule and the name — not a rule that silently never matches."""
+    await migrate(unmigrated.warehouse, unmigrated.settings)  # type: ignore[arg-type]
+    declared = unmigrated.settings.derive(fields={"declared": FIELDS})
+    async with unmigrated.warehouse.session() as session:
+        await session.publish_rule_set(READS_A_FIELD, "ana", activate=True)
+    await startup.check(dataclasses.replace(unmigrated, settings=declared), ("consumer",))
+    with pytest.raises(startup.StartupError) as refused:
+        await startup.check(unmigrated, ("consumer",))
+    assert str(refused.value) == (
+        "rule set version 1: rule 'foreign_cnp': line 1, column 1: unknown name 'card_present'; "
+        "did you mean 'card_token'? — that version is live: declare the name again ([fields] "
+        "or the [features] catalog) or make another version live (`fraudd rules activate "
+        "VERSION`)"
+    )
+    await startup.check(unmigrated, ("producer", "ingest", "actions"))  # they run no rules
+    async with unmigrated.warehouse.session() as session:
+        await session.publish_rule_set(READS_A_FIELD.replace("card_present == false and ", ""),
+                                       "ana", activate=True)  # fmt: skip
+        await session.shadow_rule_set(1, "ana")
+    with pytest.raises(startup.StartupError, match=r"^rule set version 1: .* — that version is in "
+                       r"shadow: .* stop the shadow run \(`fraudd rules shadow --stop`\)$"):
+        await startup.check(dataclasses.replace(unmigrated, settings=declared.derive(
+            fields={"declared": {"merchant_country": FIELDS["merchant_country"]}})), ("consumer",))

@@ -1,19 +1,19 @@
 -- name: records
--- The record fields and velocity of every transaction with start <= tx_time < end, in the
--- training rows' order. Velocity: the customer's swipes within the window before it, itself
--- included, as statements/scoring.sql's velocities counts them. Every scan of transactions is
--- bounded by constants on its sort key tx_time (zone maps). Parameters: window seconds, start
--- less the window, start, end.
-SELECT t.tx_id, t.terminal_id, t.last4, t.merchant_category, t.channel, t.currency,
-       t.terminal_x, t.terminal_y, COUNT(h.tx_id) AS velocity
-FROM {schema}.transactions t
+-- The record fields (built-in, then the declared ones) and velocity of every transaction with
+-- start <= tx_time < end, in the training rows' order. Velocity: the customer's swipes within
+-- the window before it, itself included, as statements/scoring.sql's velocities counts them.
+-- Every scan of transactions is bounded by constants on its sort key tx_time (zone maps).
+-- Parameters: window seconds, start less the window, start, end.
+SELECT s.tx_id, s.terminal_id, s.last4, s.merchant_category, s.channel, s.currency,
+       s.terminal_x, s.terminal_y, COUNT(h.tx_id) AS velocity{own_staged:columns}
+FROM {schema}.transactions s
 JOIN {schema}.transactions h
-  ON h.customer_id = t.customer_id
- AND h.tx_time <= t.tx_time
- AND EXTRACT(epoch FROM t.tx_time) - EXTRACT(epoch FROM h.tx_time) < %s
+  ON h.customer_id = s.customer_id
+ AND h.tx_time <= s.tx_time
+ AND EXTRACT(epoch FROM s.tx_time) - EXTRACT(epoch FROM h.tx_time) < %s
 WHERE h.tx_time >= %s
-  AND t.tx_time >= %s
-  AND t.tx_time < %s
-GROUP BY t.tx_id, t.tx_time, t.terminal_id, t.last4, t.merchant_category, t.channel,
-         t.currency, t.terminal_x, t.terminal_y
-ORDER BY t.tx_time, t.tx_id
+  AND s.tx_time >= %s
+  AND s.tx_time < %s
+GROUP BY s.tx_id, s.tx_time, s.terminal_id, s.last4, s.merchant_category, s.channel,
+         s.currency, s.terminal_x, s.terminal_y{own_staged:columns}
+ORDER BY s.tx_time, s.tx_id
