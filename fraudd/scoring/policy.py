@@ -6,7 +6,12 @@ shadow, read from the warehouse's rules area and compiled once per version.
   deployment decides exactly as before. After that the settings no longer change the rules:
   publish a new version (``fraudd rules publish``).
 * The versions are re-read every ``scoring.model_poll_s``, outside the batch's transaction
-  (:meth:`Policy.refresh`); a newly activated version is picked up by itself.
+  (:meth:`Policy.refresh`); a newly activated version is picked up by itself, and so is a change
+  of the named lists kept apart from the rules (:mod:`fraudd.rules.lists`): both versions are
+  compiled again with the lists' newest revision, without a new version.
+* Every decision records the rule-set version *and* the lists revision it read
+  (:class:`fraudd.warehouse.RuleResult`): the pair says exactly which rules and which list
+  values decided (the lists as of a revision are kept: ``fraudd rules lists --at``).
 * Both versions are evaluated vectorised over the batch; the live one's outcome is the
   decision, the shadow's is recorded (:class:`fraudd.warehouse.RuleResult`) and never acted on.
 
@@ -26,6 +31,8 @@ import structlog
 
 from fraudd.rules import CompiledRuleSet, Outcomes, RuleSetError, load_rule_set
 from fraudd.rules.legacy import rule_set_toml, swipe_schema
+from fraudd.rules.lists import kept_lists
+from fraudd.rules.model import NamedList
 from fraudd.scoring.verdict import Decision, Reason
 from fraudd.settings import Settings
 from fraudd.warehouse import RuleResult, RuleSetVersion, Session
@@ -48,22 +55,30 @@ async def live_or_first(session: Session, settings: Settings) -> RuleSetVersion:
 
 @dataclass(frozen=True)
 class LoadedRuleSet:
-    """A published version compiled for batches, with each rule's reason (name, description)."""
+    """A published version compiled for batches with the lists of revision ``lists_revision``
+    (None: no kept list), with each rule's reason (name, description)."""
 
     version: int
     compiled: CompiledRuleSet
     reasons: Mapping[str, Reason]
+    lists_revision: int | None = None
 
     def reasons_of(self, matched: Sequence[str]) -> tuple[Reason, ...]:
         """The matched rules, in words."""
         return tuple(self.reasons[name] for name in matched)
 
 
-def compile_version(version: RuleSetVersion) -> LoadedRuleSet:
-    """A published version compiled against :data:`INPUTS`; :class:`RuleSetError` if refused."""
-    rule_set = load_rule_set(version.body)
+def compile_version(
+    version: RuleSetVersion,
+    kept: Mapping[str, NamedList] | None = None,
+    lists_revision: int | None = None,
+) -> LoadedRuleSet:
+    """A published version compiled against :data:`INPUTS` with the ``kept`` lists (of
+    ``lists_revision``); :class:`RuleSetError` if refused."""
+    rule_set = load_rule_set(version.body).with_lists(kept or {})
     reasons = {r.name: Reason(r.name, r.description) for r in rule_set.rules}
-    return LoadedRuleSet(version.version, CompiledRuleSet(rule_set, INPUTS), reasons)
+    compiled = CompiledRuleSet(rule_set, INPUTS)
+    return LoadedRuleSet(version.version, compiled, reasons, lists_revision)
 
 
 @dataclass(frozen=True)
@@ -80,7 +95,7 @@ class RuleRun:
         if self.shadow is not None:
             runs.append((*self.shadow, True))
         return [
-            RuleResult(tx_id, loaded.version, shadow, decision, matched)
+            RuleResult(tx_id, loaded.version, shadow, decision, matched, loaded.lists_revision)
             for loaded, outcomes, shadow in runs
             for tx_id, decision, matched in zip(
                 tx_ids, outcomes.decisions, _matched(outcomes, len(tx_ids)), strict=True
@@ -99,6 +114,8 @@ class Policy:
         self.settings = settings
         self.live: LoadedRuleSet | None = None
         self.shadow: LoadedRuleSet | None = None
+        self.kept: dict[str, NamedList] = {}
+        self.lists_revision: int | None = None
         self.checked_at = float("-inf")
 
     async def refresh(self, session: Session) -> None:
@@ -107,6 +124,7 @@ class Policy:
         version 1)."""
         if time.monotonic() - self.checked_at < self.settings.scoring.model_poll_s:
             return
+        await self._refresh_lists(session)
         live = await live_or_first(session, self.settings)
         self.live = self._compiled(live, self.live) or self.live
         shadow = await session.shadow_rule_set_version()
@@ -115,19 +133,34 @@ class Policy:
         if self.live is None:
             raise RuntimeError("no usable live rule set: activate a valid version")
 
+    async def _refresh_lists(self, session: Session) -> None:
+        """The kept lists, read again only when their revision moved (one cheap query)."""
+        revision = await session.rule_lists_revision() or None
+        if revision != self.lists_revision:
+            state = await session.rule_lists(revision)
+            self.kept, self.lists_revision = kept_lists(state), state.revision or None
+            log.info("rules.lists_loaded", revision=revision, lists=len(self.kept))
+
     def _compiled(
         self, version: RuleSetVersion, current: LoadedRuleSet | None
     ) -> LoadedRuleSet | None:
-        """``version`` compiled, or ``current`` if it is that version; None if refused (a
-        version published by an older fraudd that reads a field this one lacks)."""
-        if current is not None and current.version == version.version:
+        """``version`` compiled with the kept lists, or ``current`` if it is that version with
+        those lists; None if refused (a version published by an older fraudd that reads a field
+        this one lacks)."""
+        if current is not None and (current.version, current.lists_revision) == (
+            version.version,
+            self.lists_revision,
+        ):
             return current
         try:
-            loaded = compile_version(version)
+            loaded = compile_version(version, self.kept, self.lists_revision)
         except RuleSetError as e:
             log.error("rules.version_refused", version=version.version, error=str(e))
             return None
-        log.info("rules.version_loaded", version=version.version, live=version.live)
+        log.info(
+            "rules.version_loaded",
+            version=version.version, live=version.live, lists_revision=self.lists_revision,
+        )  # fmt: skip
         return loaded
 
     def run(
