@@ -57,10 +57,14 @@ async def test_an_analysts_changes_are_revisions_each_audited(cases_env: CasesEn
     assert [(x.name, x.list.values, x.revision, x.source) for x in shown] == [
         ("vip_cards", ("tok_b",), 2, "kept")
     ]
-    assert [(e.action, e.subject, e.actor, e.detail) for e in entries] == [
-        ("rules.list_changed", "rule-list:vip_cards", ANA.name, "@vip_cards: 2 value(s) added, 0 removed"),
-        ("rules.list_changed", "rule-list:vip_cards", INES.name, "@vip_cards: 0 value(s) added, 1 removed"),
-    ]  # fmt: skip
+    assert [(e.action, e.subject, e.actor) for e in entries] == [
+        ("rules.list_changed", "rule-list:vip_cards", ANA.name),
+        ("rules.list_changed", "rule-list:vip_cards", INES.name),
+    ]
+    assert [e.detail for e in entries] == [
+        "@vip_cards: 2 value(s) added, 0 removed",
+        "@vip_cards: 0 value(s) added, 1 removed",
+    ]
     assert (entries[0].before, entries[0].after) == (
         None,
         {"revision": 1, "type": "string", "values": ["tok_a", "tok_b"]},
@@ -126,7 +130,7 @@ async def test_a_list_the_live_or_shadow_version_reads_otherwise_is_refused(
         await s.shadow_rule_set((await s.publish_rule_set(amounts, "ines")).version, "ines")
     with pytest.raises(ActionRefused, match="@block_cards is a string list and stays one"):
         await _change(cases_env, ANA, "block_cards", "number", ListEdit(values=["1"]))
-    with pytest.raises(ActionRefused, match="rule set version 2 would be refused: lists.amounts"):
+    with pytest.raises(ActionRefused, match=r"rule set version 2 would be refused: lists\.amounts"):
         await _change(cases_env, ANA, "amounts", "string", ListEdit(values=["x"]))
     async with cases_env.session() as s:
         assert await s.rule_lists_revision() == 0
