@@ -58,6 +58,8 @@ def backtest(
         raise Failure(f"--from {start} is after --to {end}: give the first day first", EX_USAGE)
     settings = settings_from(ctx)
     files = {name: _read(path) for name, path in (("draft", draft), ("live", live)) if path}
+    for name, text in files.items():  # a file declares the lists it reads: checked offline
+        _compiled(text, str(draft if name == "draft" else live), {})
     live_text, live_source, kept = asyncio.run(_published(settings))
     if live is not None:
         live_text, live_source = files["live"], str(live)
