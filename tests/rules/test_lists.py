@@ -84,7 +84,7 @@ def test_bad_edits_are_refused_in_one_line(
 
 
 def test_a_card_number_declared_inline_is_refused_too() -> None:
-    with pytest.raises(RuleSetError, match="lists.stolen.values: a value holds 13-19 digits"):
+    with pytest.raises(RuleSetError, match=r"lists\.stolen\.values: a value holds 13-19 digits"):
         load_rule_set(INLINE.replace("tok_inline", "4111111111111111"))
 
 
