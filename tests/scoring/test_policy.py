@@ -237,7 +237,9 @@ async def test_a_list_change_is_picked_up_without_a_new_version(
     hits = [s.card_token == card for s in later]
     assert not any(v.decision == "block" for v in before)
     assert [v.decision == "block" for v in after] == hits and any(hits)
-    assert {v.rule_set_version for v in after} == {published.version}
+    assert {(v.rule_set_version, v.lists_revision) for v in after} == {
+        (published.version, kept.revision)
+    }
     assert [v.version for v in versions] == [published.version]
     assert [(r.version, r.lists_revision) for rs in results for r in rs] == [
         (published.version, None), (published.version, kept.revision),
