@@ -76,6 +76,9 @@ async def change_list(
     require_editor(actor)
     _revision, shown = await shown_lists(ops)
     current = next((s for s in shown if s.name == name), None)
+    based_on = None if current is None else current.revision
+    if edit.seen is not None and edit.seen != (based_on or 0):
+        raise ActionRefused(f"@{name} changed since you opened it: reload it and edit again")
     try:
         after = edited(name, current.list if current else None, list_type, edit)
     except RuleSetError as e:
@@ -83,7 +86,12 @@ async def change_list(
     await _still_readable(ops, name, after)
     before = _state(current.list if current else None, current.revision if current else None)
     _fits(before, _state(after, None))
-    stored = await ops.set_rule_list(name, after.type, after.description, after.values, actor.name)
+    try:
+        stored = await ops.set_rule_list(
+            name, after.type, after.description, after.values, actor.name, based_on
+        )
+    except ValueError as e:  # changed meanwhile (RuleListChanged), or too long to store
+        raise ActionRefused(str(e)) from None
     await ops.append_audit(audit_entry(
         actor, at, "rules.list_changed", f"{SUBJECT}:{name}", detail=_detail(name, before, after),
         before=before, after=_state(after, stored.revision),

@@ -30,7 +30,11 @@ def _edit(form: dict[str, str]) -> tuple[str, str | None, ListEdit]:
     lines = form.get("values", "").replace("\r\n", "\n").split("\n")
     values = [v.strip() for v in lines if v.strip()]
     kind = form.get("type") or None
-    return form.get("name", "").strip(), kind, ListEdit(values, description=form.get("description"))
+    seen = form.get("revision", "")
+    edit = ListEdit(
+        values, description=form.get("description"), seen=int(seen) if seen.isdigit() else None
+    )
+    return form.get("name", "").strip(), kind, edit
 
 
 @routes.post("/rules/lists")

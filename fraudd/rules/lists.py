@@ -44,12 +44,14 @@ def _typed(list_type: str, values: Iterable[str | float]) -> tuple[str | float, 
 @dataclass(frozen=True)
 class ListEdit:
     """A change to one list: its values replaced (``values`` not None), then ``add`` added and
-    ``remove`` removed; values as typed (a number list's parsed from text)."""
+    ``remove`` removed; values as typed (a number list's parsed from text). ``seen``: the
+    revision the editor saw (0: the list was not kept yet; None: apply to the newest)."""
 
     values: Sequence[str] | None = None
     add: Sequence[str] = ()
     remove: Sequence[str] = ()
     description: str | None = None
+    seen: int | None = None
 
 
 def check_name(name: str) -> str:

@@ -57,7 +57,7 @@ from fraudd.warehouse.model_training import (
     render_create_model,
 )
 from fraudd.warehouse.redshift_s3 import StagingConfigError
-from fraudd.warehouse.rule_lists import ListsState, RuleList
+from fraudd.warehouse.rule_lists import ListsState, RuleList, RuleListChanged
 from fraudd.warehouse.rules import (
     RuleDraft,
     RuleResult,
@@ -114,6 +114,7 @@ __all__ = [
     "Row",
     "RuleDraft",
     "RuleList",
+    "RuleListChanged",
     "RuleResult",
     "RuleSetAltered",
     "RuleSetDuplicate",

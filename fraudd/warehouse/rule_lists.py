@@ -7,6 +7,9 @@ Invariants:
 * **A list's history never changes.** ``rule_lists`` only grows: a change is a new row, and
   no statement of this area updates or deletes one (PostgreSQL also refuses both by trigger;
   on Redshift the console's user holds only INSERT).
+* **No lost change.** A change names the revision it was based on; under the lock, a list
+  changed meanwhile is refused (:class:`RuleListChanged`), so two people editing one list
+  never silently drop each other's values.
 * **One revision counter over all lists.** Revisions are ``max + 1`` under the rules area's
   lock, so the lists *as of* revision R — each list's newest row at or below R — are exactly
   what a decision recorded with R read (``rule_results.lists_revision``).
@@ -35,6 +38,15 @@ LATEST = 2**31 - 1
 """A revision above every stored one: the lists as they are now."""
 MAX_VALUES_BYTES = 65535
 """Redshift's longest VARCHAR: the largest JSON text of one list's values."""
+
+
+class RuleListChanged(ValueError):
+    """The list changed since the revision a change was based on."""
+
+    def __init__(self, name: str, revision: int | None) -> None:
+        super().__init__(
+            f"@{name} changed meanwhile (it is at revision {revision}): reload it and edit again"
+        )
 
 
 @dataclass(frozen=True)
@@ -73,8 +85,11 @@ class RuleListOps(Protocol):
         description: str,
         values: Sequence[str | float],
         author: str,
+        based_on: int | None,
     ) -> RuleList:
-        """Store ``values`` as list ``name``'s next revision and return it."""
+        """Store ``values`` as list ``name``'s next revision and return it;
+        :class:`RuleListChanged` unless the list's newest revision is ``based_on`` (None: the
+        list was never kept)."""
 
 
 def values_json(values: Sequence[str | float]) -> str:
@@ -114,10 +129,14 @@ class RuleLists(SessionBase):
         description: str,
         values: Sequence[str | float],
         author: str,
+        based_on: int | None,
     ) -> RuleList:
         stored, now = values_json(values), dt.datetime.now(dt.UTC)
         async with self.atomic():
             await self.conn.execute(self.sql("rules", "lock"))
+            newest = await self.conn.fetchval(self.sql(AREA, "list_revision"), name)
+            if (None if newest is None else int(newest)) != based_on:
+                raise RuleListChanged(name, newest)
             revision = int(await self.conn.fetchval(self.sql(AREA, "next_list_revision")))
             await self.conn.execute(
                 self.sql(AREA, "insert_list"),

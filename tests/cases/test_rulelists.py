@@ -5,6 +5,7 @@ live version could not read are refused in one line, nothing stored."""
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -182,3 +183,38 @@ async def test_a_published_text_is_not_published_again(cases_env: CasesEnv) -> N
     async with cases_env.session() as s:
         assert [v.version for v in await s.list_rule_sets()] == [1]
     assert [e.action for e in await _audit(cases_env)] == ["rules.draft_saved", "rules.published"]
+
+
+async def test_an_edit_of_a_list_changed_since_it_was_opened_is_refused(
+    cases_env: CasesEnv,
+) -> None:
+    """Ana and Ines open @vip_cards at revision 1; Ines saves first. Ana's form (all values, as
+    she saw them) would drop Ines's card: refused, Ines's change kept."""
+    await _change(cases_env, ANA, "vip_cards", "string", ListEdit(add=["tok_a"]))
+    await _change(cases_env, INES, "vip_cards", None, ListEdit(values=["tok_a", "tok_i"], seen=1))
+    with pytest.raises(ActionRefused, match="@vip_cards changed since you opened it"):
+        await _change(
+            cases_env, ANA, "vip_cards", None, ListEdit(values=["tok_a", "tok_n"], seen=1)
+        )
+    async with cases_env.session() as s:
+        state = await s.rule_lists()
+    assert state.lists["vip_cards"].values == ("tok_a", "tok_i") and state.revision == 2
+
+
+async def test_concurrent_additions_lose_nothing(cases_env: CasesEnv) -> None:
+    """Three people add a card each at once: every addition is kept or refused in one line
+    (never silently dropped by another's)."""
+
+    async def add(n: int) -> str:
+        try:
+            await _change(cases_env, ANA, "vip_cards", "string", ListEdit(add=[f"tok_{n}"]))
+        except ActionRefused as e:
+            return str(e)
+        return f"tok_{n}"
+
+    outcomes = await asyncio.gather(*(add(n) for n in range(3)))
+    async with cases_env.session() as s:
+        state = await s.rule_lists()
+    kept = set(state.lists["vip_cards"].values)
+    assert kept == {o for o in outcomes if o.startswith("tok_")}
+    assert all("changed meanwhile" in o for o in outcomes if not o.startswith("tok_"))

@@ -228,7 +228,7 @@ async def test_a_list_change_is_picked_up_without_a_new_version(
         await engine.prepare(session)
         async with session.transaction():
             before = await engine.score_batch(session, swipes)
-        kept = await session.set_rule_list("stolen_cards", "string", "", [card], "ana")
+        kept = await session.set_rule_list("stolen_cards", "string", "", [card], "ana", None)
         await engine.prepare(session)
         async with session.transaction():
             after = await engine.score_batch(session, later)

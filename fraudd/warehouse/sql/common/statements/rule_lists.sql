@@ -9,6 +9,10 @@ SELECT COALESCE(MAX(revision), 0) FROM {schema}.rule_lists
 -- name: next_list_revision
 SELECT COALESCE(MAX(revision), 0) + 1 FROM {schema}.rule_lists
 
+-- name: list_revision
+-- A list's newest revision (NULL: never kept).
+SELECT MAX(revision) FROM {schema}.rule_lists WHERE name = %s
+
 -- name: insert_list
 -- Parameters: revision, name, list_type, description, list_values (JSON), changed_at, changed_by.
 INSERT INTO {schema}.rule_lists
