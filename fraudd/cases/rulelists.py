@@ -53,17 +53,18 @@ async def shown_lists(ops: ListOps) -> tuple[int, list[ShownList]]:
         for name, lst in kept_lists(state).items()
     ]
     live = await ops.live_rule_set()
-    inline = {} if live is None else load_rule_set(live.body).lists
     source = "" if live is None else f"declared in version {live.version}"
+    try:
+        inline = {} if live is None else load_rule_set(live.body).lists
+    except RuleSetError:  # a version this fraudd refuses never runs (policy): none to show
+        inline = {}
     shown += [
         ShownList(n, lst, None, "", source) for n, lst in inline.items() if n not in state.lists
     ]
     return state.revision, sorted(shown, key=lambda s: s.name)
 
 
-def _state(lst: NamedList | None, revision: int | None) -> dict[str, Any] | None:
-    if lst is None:
-        return None
+def _state(lst: NamedList, revision: int | None) -> dict[str, Any]:
     return {"revision": revision, "type": lst.type, "values": list(lst.values)}
 
 
@@ -74,17 +75,14 @@ async def change_list(
     ``rules.list_changed`` with its values before and after; :class:`ActionRefused` in one line
     for a bad value, a type change, or a change the live or shadow version cannot read."""
     require_editor(actor)
-    _revision, shown = await shown_lists(ops)
-    current = next((s for s in shown if s.name == name), None)
-    based_on = None if current is None else current.revision
-    if edit.seen is not None and edit.seen != (based_on or 0):
-        raise ActionRefused(f"@{name} changed since you opened it: reload it and edit again")
+    current = await _current(ops, name, edit)
     try:
         after = edited(name, current.list if current else None, list_type, edit)
     except RuleSetError as e:
         raise ActionRefused(f"the list is refused: {e}") from None
     await _still_readable(ops, name, after)
-    before = _state(current.list if current else None, current.revision if current else None)
+    based_on = None if current is None else current.revision
+    before = None if current is None else _state(current.list, based_on)
     _fits(before, _state(after, None))
     try:
         stored = await ops.set_rule_list(
@@ -97,6 +95,17 @@ async def change_list(
         before=before, after=_state(after, stored.revision),
     ))  # fmt: skip
     return stored
+
+
+async def _current(ops: ListOps, name: str, edit: ListEdit) -> ShownList | None:
+    """The list as rules read it now (None: a new one); refused if it changed since the
+    editor saw it (``edit.seen``)."""
+    _revision, shown = await shown_lists(ops)
+    current = next((s for s in shown if s.name == name), None)
+    revision = None if current is None else current.revision
+    if edit.seen is not None and edit.seen != (revision or 0):
+        raise ActionRefused(f"@{name} changed since you opened it: reload it and edit again")
+    return current
 
 
 async def _still_readable(ops: ListOps, name: str, after: NamedList) -> None:
