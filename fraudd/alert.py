@@ -38,6 +38,7 @@ class Alert:
     reasons: tuple[Mapping[str, str], ...]
     rule_set_version: int | None = None
     rules: tuple[Mapping[str, str], ...] = ()
+    lists_revision: int | None = None
 
 
 def payload(swipe: Swipe, verdict: Verdict) -> dict[str, Any]:
@@ -59,6 +60,7 @@ def payload(swipe: Swipe, verdict: Verdict) -> dict[str, Any]:
         "reasons": [r.as_dict() for r in verdict.reasons],
         "rule_set_version": verdict.rule_set_version,
         "rules": [r.as_dict() for r in verdict.rules],
+        "lists_revision": verdict.lists_revision,
     }
 
 
@@ -82,6 +84,7 @@ def parse(data: Mapping[str, Any] | str | bytes) -> Alert:
         reasons=tuple(raw.get("reasons", ())),
         rule_set_version=raw.get("rule_set_version"),
         rules=tuple(raw.get("rules", ())),
+        lists_revision=raw.get("lists_revision"),
     )
 
 

@@ -26,14 +26,16 @@ def test_payload_parses_back_and_shows_only_the_last_four_digits() -> None:
     assert parsed.score == 0.987654 and parsed.card_last4 == "4242"
     assert parsed.reasons == ({"code": "amount", "text": "amount is high"},)
     assert "card_number" not in data and "pan" not in data
-    assert (parsed.rule_set_version, parsed.rules) == (None, ())
+    assert (parsed.rule_set_version, parsed.rules, parsed.lists_revision) == (None, (), None)
 
 
 def test_the_alert_names_the_rule_set_version_and_its_matched_rules_in_words() -> None:
     stolen = Reason("stolen_card", "card reported stolen")
-    verdict = Verdict(1.0, "block", (stolen,), "7", rule_set_version=3, rules=(stolen,))
+    verdict = Verdict(
+        1.0, "block", (stolen,), "7", rule_set_version=3, rules=(stolen,), lists_revision=12
+    )
     parsed = alert.parse(json.dumps(alert.payload(_swipe(), verdict)))
-    assert parsed.rule_set_version == 3
+    assert (parsed.rule_set_version, parsed.lists_revision) == (3, 12)
     assert parsed.rules == ({"code": "stolen_card", "text": "card reported stolen"},)
 
 

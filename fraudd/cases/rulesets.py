@@ -12,6 +12,7 @@ an investigator must. Shadow runs are never acted on, so any analyst may start o
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -20,7 +21,9 @@ from fraudd.cases.service import ActionRefused, Actor, Forbidden, NotFound, audi
 from fraudd.rules import CompiledRuleSet, RuleSetError, load_rule_set
 from fraudd.rules.check import Schema
 from fraudd.rules.inputs import rule_schema
-from fraudd.warehouse import RuleSetVersion
+from fraudd.rules.lists import kept_lists
+from fraudd.rules.model import NamedList
+from fraudd.warehouse import RuleSetDuplicate, RuleSetVersion
 from fraudd.warehouse import Session as RulesOps
 
 SUBJECT = "rule-set"
@@ -37,22 +40,24 @@ class Published:
     live: bool
 
 
-def check_text(text: str, schema: Schema) -> str:
-    """One line: what the consumer would say about ``text`` as a rule set (``ok: ...``), or the
-    refusal (where and why); ``schema``: what a rule may read
+def check_text(text: str, schema: Schema, kept: Mapping[str, NamedList] | None = None) -> str:
+    """One line: what the consumer would say about ``text`` as a rule set with the ``kept``
+    lists (``ok: ...``), or the refusal (where and why); ``schema``: what a rule may read
     (:func:`fraudd.rules.inputs.rule_schema` of the settings). Never raises for bad text."""
     try:
-        rule_set = load_rule_set(text)
+        rule_set = load_rule_set(text).with_lists(kept or {})
         CompiledRuleSet(rule_set, schema)
     except RuleSetError as exc:
         return str(exc)
     return f"ok: {len(rule_set.rules)} rule(s), {len(rule_set.lists)} list(s)"
 
 
-def checked_text(text: str, schema: Schema) -> str:
-    """``text`` if the consumer would accept it (``schema``: as :func:`check_text`) and its
-    audit fits, else :class:`ActionRefused` with the one-line refusal."""
-    verdict = check_text(text, schema)
+def checked_text(
+    text: str, schema: Schema, kept: Mapping[str, NamedList] | None = None
+) -> str:
+    """``text`` if the consumer would accept it (``schema``, ``kept``: as :func:`check_text`)
+    and its audit fits, else :class:`ActionRefused` with the one-line refusal."""
+    verdict = check_text(text, schema, kept)
     if not verdict.startswith("ok: "):
         raise ActionRefused(f"the rule set is refused: {verdict}")
     if len(json.dumps({"text": text}).encode("utf-8")) > AUDIT_TEXT_BYTES:
@@ -80,7 +85,7 @@ async def save_draft(ops: RulesOps, actor: Actor, text: str, at: datetime) -> No
     """Replace the draft with ``text`` (checked as the consumer compiles it), audited
     ``rules.draft_saved`` with the previous draft's text and the new one."""
     require_editor(actor)
-    checked_text(text, rule_schema(ops.settings))
+    checked_text(text, rule_schema(ops.settings), kept_lists(await ops.rule_lists()))
     before = await ops.rule_draft()
     await ops.save_rule_draft(text, actor.name)
     await ops.append_audit(audit_entry(
@@ -119,9 +124,12 @@ async def publish_text(
 async def _publish(
     ops: RulesOps, actor: Actor, text: str, note: str, activate: bool, at: datetime, by: str
 ) -> Published:
-    checked_text(text, rule_schema(ops.settings))
+    checked_text(text, rule_schema(ops.settings), kept_lists(await ops.rule_lists()))
     live = await ops.live_rule_set()
-    version = await ops.publish_rule_set(text, actor.name, note, activate=activate)
+    try:
+        version = await ops.publish_rule_set(text, actor.name, note, activate=activate)
+    except RuleSetDuplicate as e:  # a version is published once: activate it instead
+        raise ActionRefused(f"nothing to publish: {e}") from None
     after = {**_state(version), "live": activate, "drafted_by": by, "note": note}
     await ops.append_audit(audit_entry(
         actor, at, "rules.published", f"{SUBJECT}:v{version.version}",
@@ -135,7 +143,7 @@ async def _stored(ops: RulesOps, version: int) -> RuleSetVersion:
     stored = await ops.get_rule_set(version)
     if stored is None:
         raise NotFound(f"no rule set version {version}")
-    verdict = check_text(stored.body, rule_schema(ops.settings))
+    verdict = check_text(stored.body, rule_schema(ops.settings), kept_lists(await ops.rule_lists()))
     if not verdict.startswith("ok: "):  # a version this fraudd cannot compile never runs
         raise ActionRefused(f"rule set version {version} is refused: {verdict}")
     return stored

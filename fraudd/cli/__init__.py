@@ -19,6 +19,7 @@ from fraudd.cli import (  # noqa: F401  (register commands)
     features,
     local,
     model,
+    rule_lists,
     rules,
     rules_backtest,
 )

@@ -28,6 +28,7 @@ from fraudd.cli.app import rules_app, settings_from
 from fraudd.cli.errors import EX_USAGE, Failure, unreadable_file
 from fraudd.rules import CompiledRuleSet, RuleSet, RuleSetError, load_rule_set
 from fraudd.rules.inputs import rule_schema
+from fraudd.rules.lists import kept_lists
 from fraudd.scoring.policy import compile_version, live_or_first
 from fraudd.settings import Settings
 from fraudd.warehouse import RuleSetVersion, Session, ShadowCell, opened_warehouse
@@ -215,8 +216,9 @@ async def _switch(settings: Settings, version: int | None, role: str, actor: Act
             stored = await session.get_rule_set(version)
             if stored is None:
                 raise Failure(f"no rule set version {version}: {LIST_HINT}")
+            kept = kept_lists(await session.rule_lists())
             try:  # a version this fraudd cannot compile must not become live
-                compile_version(stored, rule_schema(settings))
+                compile_version(stored, rule_schema(settings), kept)
             except RuleSetError as e:
                 raise Failure(f"{e}: it cannot become {role}") from None
         now = dt.datetime.now(dt.UTC)

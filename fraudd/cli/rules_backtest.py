@@ -3,7 +3,8 @@ thresholds, over labelled history, and compare them (:mod:`fraudd.backtest.repla
 
 The live set is a rule-set file (``--live``), by default the published live version (today's
 ``[rules]`` settings as a rule set when none was published yet); the draft (``--draft``) is a
-file. Output: rich tables, or ``--json`` (one document).
+file. Both read the named lists kept in the warehouse as they are now (docs/rules.md), not as
+they were on each day. Output: rich tables, or ``--json`` (one document).
 """
 
 from __future__ import annotations
@@ -27,6 +28,8 @@ from fraudd.cli.errors import EX_USAGE, Failure, unreadable_file
 from fraudd.features import CatalogMismatch
 from fraudd.rules import CompiledRuleSet, RuleSetError, load_rule_set
 from fraudd.rules.legacy import rule_set_toml
+from fraudd.rules.lists import kept_lists
+from fraudd.rules.model import NamedList
 from fraudd.settings import EX_CONFIG, Settings
 from fraudd.warehouse import opened_warehouse
 
@@ -55,11 +58,15 @@ def backtest(
     if start > end:
         raise Failure(f"--from {start} is after --to {end}: give the first day first", EX_USAGE)
     settings = settings_from(ctx)
-    sets = {} if draft is None else {"draft": _compiled(_read(draft), str(draft), settings)}
-    live_text, live_source = (
-        (_read(live), str(live)) if live is not None else asyncio.run(_published(settings))
-    )
-    sets["live"] = _compiled(live_text, live_source, settings)
+    files = {name: _read(path) for name, path in (("draft", draft), ("live", live)) if path}
+    for name, text in files.items():  # a file declares the lists it reads: checked offline
+        _compiled(text, str(draft if name == "draft" else live), settings, {})
+    live_text, live_source, kept = asyncio.run(_published(settings))
+    if live is not None:
+        live_text, live_source = files["live"], str(live)
+    draft_set = _compiled(files["draft"], str(draft), settings, kept) if draft else None
+    sets = {} if draft_set is None else {"draft": draft_set}
+    sets["live"] = _compiled(live_text, live_source, settings, kept)
     sources = {"live": live_source, "draft": str(draft)}
     figures = asyncio.run(_run(settings, start, end, sets, sources))
     if as_json:
@@ -68,13 +75,15 @@ def backtest(
         show(figures, Console())
 
 
-async def _published(settings: Settings) -> tuple[str, str]:
-    """The live version's text and name; today's settings as a rule set before any publication."""
+async def _published(settings: Settings) -> tuple[str, str, dict[str, NamedList]]:
+    """The live version's text and name (today's settings as a rule set before any
+    publication), and the named lists kept now."""
     async with opened_warehouse(settings) as wh, wh.session() as session:
         version = await session.live_rule_set()
+        kept = kept_lists(await session.rule_lists())
     if version is None:
-        return rule_set_toml(settings.rules), SETTINGS_SOURCE
-    return version.body, f"published version {version.version}"
+        return rule_set_toml(settings.rules), SETTINGS_SOURCE, kept
+    return version.body, f"published version {version.version}", kept
 
 
 def _read(path: Path) -> str:
@@ -88,11 +97,13 @@ def _read(path: Path) -> str:
         raise Failure(f"{path}: not UTF-8 text: give a rule-set TOML file", EX_USAGE) from None
 
 
-def _compiled(text: str, source: str, settings: Settings) -> CompiledRuleSet:
-    """A rule set checked against what the consumer under ``settings`` reads, or one line
-    saying what is wrong."""
+def _compiled(
+    text: str, source: str, settings: Settings, kept: dict[str, NamedList]
+) -> CompiledRuleSet:
+    """A rule set with the ``kept`` lists checked against what the consumer under ``settings``
+    reads, or one line saying what is wrong."""
     try:
-        return compile_rules(load_rule_set(text), settings)
+        return compile_rules(load_rule_set(text).with_lists(kept), settings)
     except RuleSetError as exc:
         raise Failure(f"{source}: {exc}", EX_USAGE) from None
 

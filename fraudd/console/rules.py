@@ -20,7 +20,7 @@ from aiohttp import web
 
 from fraudd.backtest import judge
 from fraudd.backtest.replay import compile_rules
-from fraudd.cases import rulesets
+from fraudd.cases import rulelists, rulesets
 from fraudd.cases.service import ActionRefused, Actor
 from fraudd.console import auth
 from fraudd.console.web import USER, current, render
@@ -28,6 +28,7 @@ from fraudd.features import CatalogMismatch
 from fraudd.rules import RuleSetError, load_rule_set
 from fraudd.rules.inputs import rule_schema
 from fraudd.rules.legacy import rule_set_toml
+from fraudd.rules.lists import kept_lists
 from fraudd.scoring.policy import live_or_first
 from fraudd.settings import Settings
 from fraudd.warehouse import RuleSetVersion, Session, WarehouseError
@@ -41,6 +42,7 @@ NOTICES = {
     "published": "Draft published.",
     "activated": "Version made live: consumers pick it up within scoring.model_poll_s.",
     "shadowed": "Shadow run changed.",
+    "list_changed": "List changed: consumers read it within scoring.model_poll_s.",
 }
 BACKTESTS = web.AppKey("backtests", asyncio.Lock)
 routes = web.RouteTableDef()
@@ -106,20 +108,24 @@ async def _page(
         since = _now(request) - dt.timedelta(days=SHADOW_DAYS)
         cells = [] if shadow is None else await s.shadow_comparison(shadow.version, since)
         subjects = [rulesets.SUBJECT] + [f"{rulesets.SUBJECT}:v{v.version}" for v in versions]
+        lists_revision, lists = await rulelists.shown_lists(s)
+        subjects += [f"{rulelists.SUBJECT}:{shown.name}" for shown in lists]
         audit = await s.audit_entries(subjects, 50)
+        kept = kept_lists(await s.rule_lists())
     live = next((v for v in versions if v.live), None)
     text = draft.body if draft else (live.body if live else rule_set_toml(settings.rules))
     today = _now(request).date()
     context = {
         "versions": versions, "draft": draft, "live": live, "shadow": shadow, "text": text,
         "cells": cells, "shadow_days": SHADOW_DAYS, "audit": audit, "backtest": backtest,
-        "check": rulesets.check_text(text, rule_schema(settings)),
+        "check": rulesets.check_text(text, rule_schema(settings), kept),
         "editor": request[USER].role in rulesets.EDITORS,
         "maker_checker": settings.console.rules_maker_checker,
         "notice": NOTICES.get(request.query.get("done", ""), ""),
         "first_day": str(days[0] if days else today - dt.timedelta(days=6)),
         "last_day": str(days[1] if days else today),
         "max_days": settings.console.backtest_max_days,
+        "lists": lists, "lists_revision": lists_revision,
     }  # fmt: skip
     return render("rules.html", request, context)
 
@@ -133,11 +139,13 @@ async def rules_page(request: web.Request) -> web.StreamResponse:
 async def check(request: web.Request) -> web.StreamResponse:
     """The editor's text as the consumer would take it: ``{"ok": bool, "message": one line}``."""
     text, schema = await _text(request), rule_schema(current(request).deps.settings)
+    async with current(request).deps.warehouse.session() as s:
+        kept = kept_lists(await s.rule_lists())
     try:
-        rulesets.checked_text(text, schema)
+        rulesets.checked_text(text, schema, kept)
     except ActionRefused as exc:
         return web.json_response({"ok": False, "message": str(exc)})
-    return web.json_response({"ok": True, "message": rulesets.check_text(text, schema)})
+    return web.json_response({"ok": True, "message": rulesets.check_text(text, schema, kept)})
 
 
 # --- changing -----------------------------------------------------------------------------------
@@ -212,10 +220,12 @@ def _days(form: dict[str, str], max_days: int) -> tuple[dt.date, dt.date]:
 
 
 async def _sets(request: web.Request) -> tuple[dict[str, Any], dict[str, str]]:
-    """The live version and the saved draft, compiled for a backtest."""
+    """The live version and the saved draft, compiled for a backtest with the lists as they
+    are now."""
     async with current(request).deps.warehouse.session() as s:
         live: RuleSetVersion | None = await s.live_rule_set()
         draft = await s.rule_draft()
+        kept = kept_lists(await s.rule_lists())
     if draft is None:
         raise ActionRefused("there is no saved draft to backtest: save the draft first")
     settings = current(request).deps.settings
@@ -225,8 +235,10 @@ async def _sets(request: web.Request) -> tuple[dict[str, Any], dict[str, str]]:
         "draft": f"the draft saved by {draft.saved_by}",
     }
     try:
-        sets = {"live": compile_rules(load_rule_set(live_text), settings),
-                "draft": compile_rules(load_rule_set(draft.body), settings)}  # fmt: skip
+        sets = {
+            name: compile_rules(load_rule_set(text).with_lists(kept), settings)
+            for name, text in (("live", live_text), ("draft", draft.body))
+        }
     except RuleSetError as exc:
         raise ActionRefused(f"the rule set cannot be backtested: {exc}") from None
     return sets, sources

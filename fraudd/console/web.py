@@ -176,7 +176,7 @@ def template_globals(request: web.Request) -> dict[str, Any]:
 
 def make_app(console: Console) -> web.Application:
     """The console application (routes from :mod:`fraudd.console.pages`)."""
-    from fraudd.console import pages, rules
+    from fraudd.console import pages, rule_lists, rules
 
     app = web.Application(middlewares=[security_headers, authenticate], client_max_size=1 << 20)
     app[CONSOLE] = console
@@ -190,6 +190,7 @@ def make_app(console: Console) -> web.Application:
     app.router.add_static("/static/", HERE / "static", append_version=False)
     pages.add_routes(app)
     rules.add_routes(app)
+    rule_lists.add_routes(app)
     return app
 
 

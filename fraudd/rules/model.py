@@ -27,6 +27,7 @@ from typing import Annotated, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from fraudd.pan import holds_pan, refusal
 from fraudd.rules.check import Schema, check
 from fraudd.rules.nodes import Expr, RuleError, Scalar, Type
 from fraudd.rules.satisfy import refuse_if_never
@@ -37,6 +38,7 @@ from fraudd.settings.base import conflict
 Outcome = Literal["approve", "review", "block"]
 Identifier = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,63}$")]
 LIST_TYPES = {"string": Type.STRING, "number": Type.NUMBER}
+PAN_ADVICE = "list card tokens (as the stream carries them), never card numbers"
 
 
 class RuleSetError(ValueError):
@@ -44,7 +46,10 @@ class RuleSetError(ValueError):
 
 
 class NamedList(BaseModel):
-    """A list maintained apart from the rules (cards, terminals, merchant categories, …)."""
+    """A named list of cards, terminals, merchant categories, countries, …: kept in the
+    warehouse apart from the rules (:mod:`fraudd.rules.lists`), or declared inline in a rule
+    set (version 1 and older documents). Its values are of its type, and none looks like a card
+    number (invariant 7)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -58,7 +63,16 @@ class NamedList(BaseModel):
         for value in self.values:
             if not isinstance(value, wanted) or isinstance(value, bool):
                 raise conflict("values", f"{value!r} is not a {self.type}")
+            if _pan_like(value):
+                raise conflict("values", refusal("a value", PAN_ADVICE))
         return self
+
+
+def _pan_like(value: str | float) -> bool:
+    """A string holding a card number, or a whole number whose digits are one."""
+    if isinstance(value, str):
+        return holds_pan(value)
+    return value.is_integer() and holds_pan(f"{value:.0f}")
 
 
 class Rule(BaseModel):
@@ -97,6 +111,20 @@ class RuleSet(BaseModel):
                 raise conflict("rules", f"two rules are named {rule.name!r}")
             seen.add(rule.name)
         return self
+
+    def with_lists(self, kept: Mapping[str, NamedList]) -> RuleSet:
+        """This set reading the ``kept`` lists (the warehouse's, :mod:`fraudd.rules.lists`):
+        a kept list replaces the values a document declares inline under its name, and rules
+        may read kept lists the document does not declare. A kept list of another type than
+        the document's declaration is refused (:class:`RuleSetError`)."""
+        for name, lst in kept.items():
+            declared = self.lists.get(name)
+            if declared is not None and declared.type != lst.type:
+                raise RuleSetError(
+                    f"lists.{name}: the rule set declares a {declared.type} list, the kept list "
+                    f"@{name} is a {lst.type} list: change the declaration's type or remove it"
+                )
+        return RuleSet(lists={**self.lists, **kept}, rules=self.rules)
 
     def list_types(self) -> dict[str, Type]:
         """Each named list's element type."""

@@ -145,7 +145,10 @@ def verdicts(
     for i, (decision, matched) in enumerate(zip(o.decisions, o.matched, strict=True)):
         rules = run.live.reasons_of(matched)
         reasons = rules if o.final[i] else rules + model_reasons[i]
-        out.append(Verdict(float(score[i]), decision, reasons, version, run.live.version, rules))
+        out.append(Verdict(
+            float(score[i]), decision, reasons, version, run.live.version, rules,
+            run.live.lists_revision,
+        ))  # fmt: skip
     return out
 
 

@@ -6,7 +6,12 @@ shadow, read from the warehouse's rules area and compiled once per version.
   deployment decides exactly as before. After that the settings no longer change the rules:
   publish a new version (``fraudd rules publish``).
 * The versions are re-read every ``scoring.model_poll_s``, outside the batch's transaction
-  (:meth:`Policy.refresh`); a newly activated version is picked up by itself.
+  (:meth:`Policy.refresh`); a newly activated version is picked up by itself, and so is a change
+  of the named lists kept apart from the rules (:mod:`fraudd.rules.lists`): both versions are
+  compiled again with the lists' newest revision, without a new version.
+* Every decision records the rule-set version *and* the lists revision it read
+  (:class:`fraudd.warehouse.RuleResult`): the pair says exactly which rules and which list
+  values decided (the lists as of a revision are kept: ``fraudd rules lists --at``).
 * Both versions are evaluated vectorised over the batch; the live one's outcome is the
   decision, the shadow's is recorded (:class:`fraudd.warehouse.RuleResult`) and never acted on.
 
@@ -31,6 +36,8 @@ from fraudd.rules import CompiledRuleSet, Outcomes, RuleSetError, load_rule_set
 from fraudd.rules.check import Schema
 from fraudd.rules.inputs import feature_inputs, names_read, rule_schema
 from fraudd.rules.legacy import rule_set_toml
+from fraudd.rules.lists import kept_lists
+from fraudd.rules.model import NamedList
 from fraudd.scoring.verdict import Decision, Reason
 from fraudd.settings import Settings
 from fraudd.warehouse import RuleResult, RuleSetVersion, Session
@@ -50,29 +57,39 @@ async def live_or_first(session: Session, settings: Settings) -> RuleSetVersion:
 
 @dataclass(frozen=True)
 class LoadedRuleSet:
-    """A published version compiled for batches, with each rule's reason (name, description)
-    and the names its rules read."""
+    """A published version compiled for batches with the lists of revision ``lists_revision``
+    (None: no kept list), with each rule's reason (name, description) and the names its rules
+    read."""
 
     version: int
     compiled: CompiledRuleSet
     reasons: Mapping[str, Reason]
     reads: frozenset[str] = frozenset()
+    lists_revision: int | None = None
 
     def reasons_of(self, matched: Sequence[str]) -> tuple[Reason, ...]:
         """The matched rules, in words."""
         return tuple(self.reasons[name] for name in matched)
 
 
-def compile_version(version: RuleSetVersion, schema: Schema) -> LoadedRuleSet:
-    """A published version compiled against ``schema`` (:func:`rule_schema` of the settings);
-    :class:`RuleSetError` if refused, the message naming the version."""
+def compile_version(
+    version: RuleSetVersion,
+    schema: Schema,
+    kept: Mapping[str, NamedList] | None = None,
+    lists_revision: int | None = None,
+) -> LoadedRuleSet:
+    """A published version compiled against ``schema`` (:func:`rule_schema` of the settings)
+    with the ``kept`` lists (of ``lists_revision``); :class:`RuleSetError` if refused, the
+    message naming the version."""
     try:
-        rule_set = load_rule_set(version.body)
+        rule_set = load_rule_set(version.body).with_lists(kept or {})
         compiled = CompiledRuleSet(rule_set, schema)
     except RuleSetError as e:
         raise RuleSetError(f"rule set version {version.version}: {e}") from None
     reasons = {r.name: Reason(r.name, r.description) for r in rule_set.rules}
-    return LoadedRuleSet(version.version, compiled, reasons, names_read(rule_set))
+    return LoadedRuleSet(
+        version.version, compiled, reasons, names_read(rule_set), lists_revision
+    )
 
 
 @dataclass(frozen=True)
@@ -89,7 +106,7 @@ class RuleRun:
         if self.shadow is not None:
             runs.append((*self.shadow, True))
         return [
-            RuleResult(tx_id, loaded.version, shadow, decision, matched)
+            RuleResult(tx_id, loaded.version, shadow, decision, matched, loaded.lists_revision)
             for loaded, outcomes, shadow in runs
             for tx_id, decision, matched in zip(
                 tx_ids, outcomes.decisions, _matched(outcomes, len(tx_ids)), strict=True
@@ -110,8 +127,10 @@ class Policy:
         self.features = feature_inputs(settings)
         self.live: LoadedRuleSet | None = None
         self.shadow: LoadedRuleSet | None = None
+        self.kept: dict[str, NamedList] = {}
+        self.lists_revision: int | None = None
         self.checked_at = float("-inf")
-        self.refused: set[int] = set()
+        self.refused: set[tuple[int, int | None]] = set()
 
     @property
     def features_read(self) -> tuple[str, ...]:
@@ -126,6 +145,7 @@ class Policy:
         version 1)."""
         if time.monotonic() - self.checked_at < self.settings.scoring.model_poll_s:
             return
+        await self._refresh_lists(session)
         live = await live_or_first(session, self.settings)
         self.live = self._compiled(live, self.live) or self.live
         shadow = await session.shadow_rule_set_version()
@@ -134,22 +154,37 @@ class Policy:
         if self.live is None:
             raise RuntimeError("no usable live rule set: activate a valid version")
 
+    async def _refresh_lists(self, session: Session) -> None:
+        """The kept lists, read again only when their revision moved (one cheap query)."""
+        revision = await session.rule_lists_revision() or None
+        if revision != self.lists_revision:
+            state = await session.rule_lists(revision)
+            self.kept, self.lists_revision = kept_lists(state), state.revision or None
+            log.info("rules.lists_loaded", revision=revision, lists=len(self.kept))
+
     def _compiled(
         self, version: RuleSetVersion, current: LoadedRuleSet | None
     ) -> LoadedRuleSet | None:
-        """``version`` compiled, or ``current`` if it is that version; None if refused (it
-        reads a field or feature this configuration lacks), logged once per version."""
-        if current is not None and current.version == version.version:
+        """``version`` compiled with the kept lists, or ``current`` if it is that version with
+        those lists; None if refused (it reads a field or feature this configuration lacks),
+        logged once per version and lists revision."""
+        if current is not None and (current.version, current.lists_revision) == (
+            version.version,
+            self.lists_revision,
+        ):
             return current
-        if version.version in self.refused:
+        if (version.version, self.lists_revision) in self.refused:
             return None
         try:
-            loaded = compile_version(version, self.schema)
+            loaded = compile_version(version, self.schema, self.kept, self.lists_revision)
         except RuleSetError as e:
-            self.refused.add(version.version)
+            self.refused.add((version.version, self.lists_revision))
             log.error("rules.version_refused", version=version.version, error=str(e))
             return None
-        log.info("rules.version_loaded", version=version.version, live=version.live)
+        log.info(
+            "rules.version_loaded",
+            version=version.version, live=version.live, lists_revision=self.lists_revision,
+        )  # fmt: skip
         return loaded
 
     def run(

@@ -23,7 +23,8 @@ class Reason:
 @dataclass(frozen=True)
 class Verdict:
     """One transaction's decision; ``rule_set_version`` is the live rule set that took part
-    (None where no rule set ran) and ``rules`` the rules of it that matched, in words."""
+    (None where no rule set ran), ``rules`` the rules of it that matched, in words, and
+    ``lists_revision`` the revision of the named lists it read (None: none kept)."""
 
     score: float
     decision: Decision
@@ -31,6 +32,7 @@ class Verdict:
     model_version: str
     rule_set_version: int | None = None
     rules: tuple[Reason, ...] = ()
+    lists_revision: int | None = None
 
 
 def stronger(a: Decision, b: Decision) -> Decision:

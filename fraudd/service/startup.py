@@ -7,6 +7,7 @@ from fraudd.deps import Deps
 from fraudd.features import refusal
 from fraudd.rules import RuleSetError
 from fraudd.rules.inputs import rule_schema
+from fraudd.rules.lists import kept_lists
 from fraudd.scoring.policy import compile_version
 from fraudd.settings import Role
 
@@ -67,12 +68,13 @@ async def _check_rules(deps: Deps) -> None:
             "live": await session.live_rule_set(),
             "in shadow": await session.shadow_rule_set_version(),
         }
+        kept = kept_lists(await session.rule_lists())
     schema = rule_schema(deps.settings)
     for role, version in versions.items():
         if version is None:
             continue
         try:
-            compile_version(version, schema)
+            compile_version(version, schema, kept)
         except RuleSetError as e:
             raise StartupError(
                 f"{e} — that version is {role}: declare the name again ([fields] or the "

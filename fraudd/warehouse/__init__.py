@@ -57,10 +57,12 @@ from fraudd.warehouse.model_training import (
     render_create_model,
 )
 from fraudd.warehouse.redshift_s3 import StagingConfigError
+from fraudd.warehouse.rule_lists import ListsState, RuleList, RuleListChanged
 from fraudd.warehouse.rules import (
     RuleDraft,
     RuleResult,
     RuleSetAltered,
+    RuleSetDuplicate,
     RuleSetVersion,
     ShadowCell,
 )
@@ -98,6 +100,7 @@ __all__ = [
     "HistoryRow",
     "HourVerdicts",
     "Label",
+    "ListsState",
     "LoadResult",
     "Migration",
     "MinuteCount",
@@ -110,8 +113,11 @@ __all__ = [
     "Pool",
     "Row",
     "RuleDraft",
+    "RuleList",
+    "RuleListChanged",
     "RuleResult",
     "RuleSetAltered",
+    "RuleSetDuplicate",
     "RuleSetVersion",
     "RunCaught",
     "RunCounts",

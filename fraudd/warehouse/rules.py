@@ -51,6 +51,17 @@ class RuleSetAltered(WarehouseError):
         )
 
 
+class RuleSetDuplicate(ValueError):
+    """The text is already published: a version is published once (activate it instead)."""
+
+    def __init__(self, version: int) -> None:
+        super().__init__(
+            f"this text is already published as version {version}: change the draft, or make "
+            f"version {version} live"
+        )
+        self.version = version
+
+
 @dataclass(frozen=True)
 class RuleSetVersion:
     """A published version, and whether it is live or in shadow now."""
@@ -77,13 +88,15 @@ class RuleDraft:
 @dataclass(frozen=True, slots=True)
 class RuleResult:
     """What one rule-set version said about one decision: its decision, the rules that matched
-    (names, in order of precedence), and whether the version ran in shadow (never acted on)."""
+    (names, in order of precedence), whether the version ran in shadow (never acted on), and
+    the revision of the named lists it read (None: none kept, or decided before they were)."""
 
     tx_id: str
     version: int
     shadow: bool
     decision: str
     matched: tuple[str, ...]
+    lists_revision: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,7 +114,8 @@ class RuleOps(Protocol):
     async def publish_rule_set(
         self, body: str, author: str, note: str = "", *, activate: bool = False
     ) -> RuleSetVersion:
-        """Store ``body`` as the next version (immutable), optionally making it live."""
+        """Store ``body`` as the next version (immutable), optionally making it live;
+        :class:`RuleSetDuplicate` when a version already holds the same text."""
 
     async def first_rule_set(self, body: str, author: str) -> RuleSetVersion:
         """The live version; when no version exists yet, ``body`` published as version 1 and
@@ -165,18 +179,20 @@ def _version(row: Row, state: dict[str, int | None]) -> RuleSetVersion:
 
 def _result(row: Row) -> RuleResult:
     matched = tuple(str(row[4]).split(",")) if row[4] else ()
-    return RuleResult(str(row[0]), int(row[1]), bool(row[2]), str(row[3]), matched)
+    lists = None if row[5] is None else int(row[5])
+    return RuleResult(str(row[0]), int(row[1]), bool(row[2]), str(row[3]), matched, lists)
 
 
 def result_columns(results: Sequence[RuleResult]) -> list[list[object]]:
     """A batch's results as the columns of ``rule_results`` (tx_id, version, shadow, decision,
-    matched), in order."""
+    matched, lists_revision), in order."""
     return [
         [r.tx_id for r in results],
         [r.version for r in results],
         [r.shadow for r in results],
         [r.decision for r in results],
         [",".join(r.matched) for r in results],
+        [r.lists_revision for r in results],
     ]
 
 
@@ -224,6 +240,9 @@ class RuleSets(SessionBase):
         log.info("rules.activated", role=role, version=version, author=author)
 
     async def _insert_rule_set(self, body: str, author: str, note: str, now: dt.datetime) -> int:
+        same = await self.conn.fetchval(self.sql(AREA, "version_of_checksum"), body_checksum(body))
+        if same is not None:  # under the lock: two publications of one draft cannot both pass
+            raise RuleSetDuplicate(int(same))
         version = int(await self.conn.fetchval(self.sql(AREA, "next_version")))
         await self.conn.execute(
             self.sql(AREA, "insert_version"),

@@ -32,6 +32,7 @@ from fraudd.warehouse.model_training import (
     RedshiftModelTraining,
 )
 from fraudd.warehouse.models import ModelOps, Models
+from fraudd.warehouse.rule_lists import RuleListOps, RuleLists
 from fraudd.warehouse.rules import PostgresRuleSets, RedshiftRuleSets, RuleOps
 from fraudd.warehouse.scoring import PostgresScoring, RedshiftScoring, ScoringOps
 from fraudd.warehouse.seeding import PostgresSeeding, RedshiftSeeding, SeedingOps
@@ -54,6 +55,7 @@ class Session(
     FiguresOps,
     SeedingOps,
     RuleOps,
+    RuleListOps,
     BacktestOps,
     Protocol,
 ):
@@ -110,6 +112,7 @@ class PostgresSession(
     Figures,
     PostgresSeeding,
     PostgresRuleSets,
+    RuleLists,
     Backtest,
 ):
     """Every operation of :class:`Session`, in PostgreSQL's dialect (the local stack's)."""
@@ -131,6 +134,7 @@ class RedshiftSession(
     Figures,
     RedshiftSeeding,
     RedshiftRuleSets,
+    RuleLists,
     Backtest,
 ):
     """Every operation of :class:`Session`, in Redshift's dialect."""

@@ -63,6 +63,7 @@ def payload(a: SeedAlert, when: datetime) -> dict[str, Any]:
         ],
         "rule_set_version": 2,
         "rules": [{"code": "mcc_watch", "text": "merchant category under investigation"}],
+        "lists_revision": 5,
     }  # fmt: skip
 
 

@@ -89,3 +89,23 @@ def test_a_backtest_of_the_hand_counted_history(
                   "live rules (published version 1)", "Alerts and blocks per day",
                   "From live to draft", "small_after_swipe", "No active local model"):  # fmt: skip
         assert title in tables.stdout, title
+
+
+def test_a_backtest_reads_the_named_lists_as_they_are_now(
+    invoke: Invoke, local_stack: tuple[Settings, StackInfo], schema: str
+) -> None:
+    """Card B added today to version 1's block list: the live set's backtest blocks both of
+    its transactions of 2 and 3 November, as the lists are now (docs/rules.md)."""
+    env = stack_env(local_stack[0], schema)
+    assert invoke("migrate", env=env).returncode == 0
+    asyncio.run(_store(local_stack[0].derive(warehouse={"schema_name": schema})))
+
+    def blocks() -> int:
+        done = invoke("rules", "backtest", *DAYS, "--json", env=env)
+        assert done.returncode == 0, done.stderr
+        return int(json.loads(done.stdout)["live"]["total"]["blocks"])
+
+    before = blocks()
+    added = invoke("rules", "list-set", "block_cards", "--add", hand.CARDS["B"], env=env)
+    assert added.returncode == 0, added.stderr
+    assert (before, blocks()) == (1, 3)

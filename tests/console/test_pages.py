@@ -153,6 +153,7 @@ async def test_logged_in_the_queue_and_case_show_the_data(
         case = await resp.text()
     assert "amount 480.00 is unusually high" in case and "local-1" in case and "blocked" in case
     assert "Rule set version 2: mcc_watch (merchant category under investigation)" in case
+    assert "rule set v2, lists r5" in case
 
 
 @pytest.fixture

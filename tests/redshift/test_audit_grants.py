@@ -14,9 +14,10 @@ from typing import Any
 
 import pytest
 
-from fraudd.cases import rulesets, service
+from fraudd.cases import rulelists, rulesets, service
 from fraudd.cases.chargebacks import import_file
 from fraudd.cases.service import Actor
+from fraudd.rules.lists import ListEdit
 from fraudd.warehouse import WarehouseError, opened_warehouse
 from fraudd.warehouse.sqlfiles import render
 from tests.cases.seed import block_card, seed_alerts
@@ -165,11 +166,47 @@ async def test_a_rule_change_whose_audit_entry_fails_is_not_kept(
     assert refused.value.sqlstate == "42501"
 
 
+async def test_the_console_changes_lists_as_its_own_user_and_cannot_rewrite_them(
+    redshift_mode: RedshiftModeEnv,
+) -> None:
+    """As the console's user: an analyst's list change is stored and audited; an UPDATE or
+    DELETE of a list's history is refused (42501: Redshift has no trigger, the grant is all)."""
+    edit = ListEdit(add=["tok_stolen"])
+    async with opened_warehouse(redshift_mode.settings.for_people()) as wh:
+        async with wh.session() as s, s.transaction():
+            await rulelists.change_list(s, ANALYST, "stolen", "string", edit, datetime.now(UTC))
+        async with wh.session() as s:
+            state = await s.rule_lists()
+            actions = [e.action for e in await s.audit_entries(["rule-list:stolen"], 5)]
+        refused = await _sqlstates(wh, redshift_mode.schema, {
+            "update": "UPDATE {schema}.rule_lists SET list_values = '[]'",
+            "delete": "DELETE FROM {schema}.rule_lists",
+        })  # fmt: skip
+    assert state.lists["stolen"].values == ("tok_stolen",) and actions == ["rules.list_changed"]
+    assert refused == {"update": "42501", "delete": "42501"}
+
+
+async def test_a_list_change_whose_audit_entry_fails_is_not_kept(
+    redshift_mode: RedshiftModeEnv,
+) -> None:
+    """As the daemon's user, which may not write the audit log: the list change it had
+    written is rolled back with its refused audit entry."""
+    edit = ListEdit(add=["tok_stolen"])
+    async with opened_warehouse(redshift_mode.settings) as daemon:
+        with pytest.raises(WarehouseError) as refused:
+            async with daemon.session() as s, s.transaction():
+                await rulelists.change_list(s, ANALYST, "stolen", "string", edit, datetime.now(UTC))
+        async with daemon.session() as s:
+            assert await s.rule_lists_revision() == 0
+    assert refused.value.sqlstate == "42501"
+
+
 WRITES = {"cases", "case_alerts", "verdicts", "labels", "card_blocks", "alert_outbox"}
 RULE_WRITES = {
     "rule_set_drafts": {"SELECT", "INSERT", "DELETE"},
     "rule_set_versions": {"SELECT", "INSERT"},
     "rule_set_activations": {"SELECT", "INSERT"},
+    "rule_lists": {"SELECT", "INSERT"},
 }
 
 
@@ -193,7 +230,7 @@ async def test_the_console_holds_exactly_the_runbooks_grants(
     redshift_mode: RedshiftModeEnv,
 ) -> None:
     """Reads every table, writes the six it acts on, appends to the audit log, to the rule-set
-    versions and activations, and rewrites the draft: nothing more."""
+    versions and activations and to the named lists, and rewrites the draft: nothing more."""
     held = _table_privileges(redshift_mode, CONSOLE_ROLE)
     assert held["audit_log"] == {"SELECT", "INSERT"}
     assert {t for t, p in held.items() if p == {"SELECT", "INSERT", "UPDATE", "DELETE"}} == WRITES

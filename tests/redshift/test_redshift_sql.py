@@ -127,6 +127,8 @@ EXPECTED_LAYOUT = {
     "rule_set_activations": ("ALL", None, ["activated_at"]),
     "rule_set_drafts": ("ALL", None, None),
     "rule_results": ("KEY", "tx_id", ["decided_at"]),
+    # the named lists (0008_rule_lists.sql): a few rows read by every consumer on each poll
+    "rule_lists": ("ALL", None, None),
 }
 
 

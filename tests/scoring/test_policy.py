@@ -333,3 +333,50 @@ async def test_a_version_activated_while_running_that_reads_an_undeclared_name_i
         refused[0]["error"]
     )
     assert {v.rule_set_version for v in verdicts} == {1}
+
+
+READS_STOLEN = """
+[lists.stolen_cards]
+type = "string"
+
+[[rules]]
+name = "stolen"
+description = "card reported stolen"
+when = "card_token in @stolen_cards"
+outcome = "block"
+"""
+
+
+async def test_a_list_change_is_picked_up_without_a_new_version(
+    env: ContractEnv, history: list[Swipe]
+) -> None:
+    """A version reads @stolen_cards (declared, no values: none stolen). A card added to the
+    kept list blocks at the consumer's next refresh, the version unchanged; each decision
+    records the lists revision it read next to the version."""
+    swipes, later = history[:200], history[200:400]
+    card = next(s.card_token for s in swipes if s.card_token in {t.card_token for t in later})
+    settings = env.settings.derive(scoring=env.settings.scoring.derive(model_poll_s=0.001))
+    engine = RulesEngine(settings)
+    async with env.deps.warehouse.session() as session:
+        async with session.transaction():
+            await session.store_transactions(swipes + later)
+        published = await session.publish_rule_set(READS_STOLEN, "ana", activate=True)
+        await engine.prepare(session)
+        async with session.transaction():
+            before = await engine.score_batch(session, swipes)
+        kept = await session.set_rule_list("stolen_cards", "string", "", [card], "ana", None)
+        await engine.prepare(session)
+        async with session.transaction():
+            after = await engine.score_batch(session, later)
+        results = [await session.rule_results(s.tx_id) for s in (swipes[0], later[0])]
+        versions = await session.list_rule_sets()
+    hits = [s.card_token == card for s in later]
+    assert not any(v.decision == "block" for v in before)
+    assert [v.decision == "block" for v in after] == hits and any(hits)
+    assert {(v.rule_set_version, v.lists_revision) for v in after} == {
+        (published.version, kept.revision)
+    }
+    assert [v.version for v in versions] == [published.version]
+    assert [(r.version, r.lists_revision) for rs in results for r in rs] == [
+        (published.version, None), (published.version, kept.revision),
+    ]  # fmt: skip

@@ -8,7 +8,7 @@ import datetime as dt
 
 import pytest
 
-from fraudd.warehouse import Label, RuleResult, RuleSetAltered, ShadowCell
+from fraudd.warehouse import Label, RuleResult, RuleSetAltered, RuleSetDuplicate, ShadowCell
 from tests.warehouse.sessions import AreaDb
 
 V1 = '[[rules]]\nname = "big"\ndescription = "big"\nwhen = "amount > 500"\noutcome = "review"\n'
@@ -65,13 +65,41 @@ async def test_a_published_version_is_immutable(area_db: AreaDb) -> None:
 async def test_concurrent_publications_take_distinct_versions(area_db: AreaDb) -> None:
     async def publish(n: int) -> int:
         async with area_db.wh.session() as s:
-            return (await s.publish_rule_set(V1, f"u{n}", activate=True)).version
+            text = V1.replace("500", str(500 + n))
+            return (await s.publish_rule_set(text, f"u{n}", activate=True)).version
 
     versions = await asyncio.gather(*(publish(n) for n in range(3)))
     async with area_db.wh.session() as s:
         live = await s.live_rule_set()
     assert sorted(versions) == [1, 2, 3]
     assert live is not None and live.version in versions
+
+
+async def test_a_text_already_published_is_not_published_again(area_db: AreaDb) -> None:
+    """The same text twice — a draft published again, or two people publishing it at once —
+    makes one version; the others are refused with the version that holds it."""
+
+    async def publish(n: int) -> int | str:
+        async with area_db.wh.session() as s:
+            try:
+                return (await s.publish_rule_set(V2, f"u{n}")).version
+            except RuleSetDuplicate as e:
+                return str(e)
+
+    async with area_db.wh.session() as s:
+        await s.publish_rule_set(V1, "ana", activate=True)
+    outcomes = await asyncio.gather(*(publish(n) for n in range(3)))
+    async with area_db.wh.session() as s:
+        with pytest.raises(RuleSetDuplicate, match="already published as version 1"):
+            await s.publish_rule_set(V1, "bo")
+        versions = [v.version for v in await s.list_rule_sets()]
+    assert (
+        versions == [1, 2]
+        and sorted(outcomes, key=str)
+        == [2]
+        + ["this text is already published as version 2: change the draft, or make version 2 live"]
+        * 2
+    )
 
 
 async def test_first_version_is_written_once(area_db: AreaDb) -> None:
@@ -86,8 +114,8 @@ async def test_first_version_is_written_once(area_db: AreaDb) -> None:
 
 async def test_drafts_and_rule_results(area_db: AreaDb) -> None:
     results = [
-        RuleResult("tx-1", 1, False, "review", ("big", "velocity")),
-        RuleResult("tx-1", 2, True, "approve", ()),
+        RuleResult("tx-1", 1, False, "review", ("big", "velocity"), 7),
+        RuleResult("tx-1", 2, True, "approve", (), 7),
         RuleResult("tx-2", 1, False, "approve", ()),
     ]
     async with area_db.wh.session() as s:

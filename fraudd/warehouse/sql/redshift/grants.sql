@@ -34,3 +34,5 @@ GRANT INSERT ON {schema}.audit_log TO {console_user};
 -- taken), append versions and activations — a published version is never updated or deleted
 GRANT INSERT, DELETE ON {schema}.rule_set_drafts TO {console_user};
 GRANT INSERT ON {schema}.rule_set_versions, {schema}.rule_set_activations TO {console_user};
+-- the named lists (fraudd.cases.rulelists): append a revision — a list's history never changes
+GRANT INSERT ON {schema}.rule_lists TO {console_user};

@@ -44,7 +44,7 @@ SELECT name, body, saved_at, saved_by FROM {schema}.rule_set_drafts WHERE name =
 
 -- name: results
 -- A decision's rule results: the live version's first, then the shadow's.
-SELECT tx_id, version, shadow, decision, matched
+SELECT tx_id, version, shadow, decision, matched, lists_revision
 FROM {schema}.rule_results WHERE tx_id = %s ORDER BY shadow, version
 
 -- name: shadow_comparison
@@ -57,3 +57,8 @@ LEFT JOIN {schema}.labels lb ON lb.tx_id = s.tx_id
 WHERE s.shadow AND s.version = %s AND s.decided_at >= %s
 GROUP BY l.decision, s.decision, lb.is_fraud
 ORDER BY 1, 2, 3
+
+-- name: version_of_checksum
+-- The published version holding the same text, if any (a text is published once).
+SELECT MIN(version) FROM {schema}.rule_set_versions WHERE checksum = %s
+

@@ -5,6 +5,7 @@
 LOCK TABLE {schema}.rule_set_drafts IN SHARE ROW EXCLUSIVE MODE
 
 -- name: insert_results
--- One batch's rule results as arrays: tx_id, version, shadow, decision, matched.
-INSERT INTO {schema}.rule_results (tx_id, version, shadow, decision, matched)
-SELECT * FROM unnest(%b::text[], %b::int4[], %b::bool[], %b::text[], %b::text[])
+-- One batch's rule results as arrays: tx_id, version, shadow, decision, matched,
+-- lists_revision.
+INSERT INTO {schema}.rule_results (tx_id, version, shadow, decision, matched, lists_revision)
+SELECT * FROM unnest(%b::text[], %b::int4[], %b::bool[], %b::text[], %b::text[], %b::int4[])

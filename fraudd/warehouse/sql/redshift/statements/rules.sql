@@ -9,7 +9,8 @@ LOCK {schema}.rule_set_drafts
 -- name: insert_results
 -- The head of a multi-row INSERT (Redshift binds no arrays); fraudd.warehouse.rules adds one
 -- insert_results_row per result, in chunks under the statement limit.
-INSERT INTO {schema}.rule_results (tx_id, version, shadow, decision, matched) VALUES
+INSERT INTO {schema}.rule_results (tx_id, version, shadow, decision, matched, lists_revision)
+VALUES
 
 -- name: insert_results_row
-(%s, %s, %s, %s, %s)
+(%s, %s, %s, %s, %s, %s)
