@@ -122,7 +122,7 @@ def _compiles(version: RuleSetVersion, schema: Schema, kept: dict[str, NamedList
     try:
         compile_version(version, schema, kept)
     except RuleSetError as e:
-        raise ActionRefused(f"rule set version {version.version} would be refused: {e}") from None
+        raise ActionRefused(f"the change is refused: {e}") from None
 
 
 def _fits(*states: dict[str, Any] | None) -> None:
