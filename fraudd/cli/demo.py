@@ -130,7 +130,9 @@ def _metrics_url(settings: Settings) -> str:
 
 def _next_steps(settings: Settings, log_path: Path | None) -> NextSteps:
     """Where to look next; the evaluation scores the history's last week, which the demo's
-    model did not train on (its training window ends a week before today)."""
+    model did not train on (its training window ends a week before today). The exports name
+    the demo's own schema, stream and topic: without them a command would use the configured
+    ones, and a daemon would feed the demo's schema from another stream."""
     from fraudd.cli.demo_view import NextSteps
 
     week_ago = dt.datetime.now(dt.UTC).date() - dt.timedelta(days=7)
@@ -139,4 +141,10 @@ def _next_steps(settings: Settings, log_path: Path | None) -> NextSteps:
         f"FRAUDD_WAREHOUSE__SCHEMA={schema} fraudd --config config/local.toml evaluate "
         f"--test-start {week_ago.isoformat()} --report demo-report"
     )
-    return NextSteps(_metrics_url(settings), str(log_path) if log_path else None, command)
+    data = f"export FRAUDD_CONFIG=config/local.toml FRAUDD_WAREHOUSE__SCHEMA={schema}"
+    stream = (
+        f"export FRAUDD_KINESIS__STREAM_NAME={settings.kinesis.stream_name} "
+        f"FRAUDD_SNS__TOPIC_NAME={settings.sns.topic_name}"
+    )
+    log_file = str(log_path) if log_path else None
+    return NextSteps(_metrics_url(settings), log_file, command, data, stream)

@@ -236,6 +236,10 @@ class NextSteps:
     metrics_url: str
     log_file: str | None
     evaluate_command: str
+    data_exports: str = ""
+    """The shell line that points the commands at the demo's schema (README "Rules")."""
+    stream_exports: str = ""
+    """The shell line that points ``fraudd run`` at the demo's stream and topic."""
 
 
 def summary_view(
@@ -368,4 +372,6 @@ def _next(steps: NextSteps) -> list[tuple[str, str]]:
     if steps.log_file:
         rows.append(("logs", steps.log_file))
     rows.append(("evaluation", steps.evaluate_command))
-    return rows
+    # each a whole shell line, short enough not to wrap in two (a wrapped one pastes as two)
+    rows += [("its data", steps.data_exports), ("its stream", steps.stream_exports)]
+    return [(label, value) for label, value in rows if value]

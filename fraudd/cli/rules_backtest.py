@@ -19,6 +19,7 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 from rich.markup import escape
+from rich.measure import Measurement
 from rich.table import Table
 
 from fraudd.backtest import judge
@@ -35,6 +36,7 @@ from fraudd.warehouse import opened_warehouse
 
 DayOpt = Annotated[dt.datetime, typer.Option(formats=["%Y-%m-%d"])]
 SETTINGS_SOURCE = "today's [rules] settings"
+UNLIMITED = 10_000
 
 
 @rules_app.command("backtest")
@@ -128,16 +130,27 @@ async def _run(
 
 
 def show(figures: dict[str, Any], console: Console) -> None:
-    """The backtest as tables: totals, each set's rules, days, changes."""
-    console.print(_totals(figures))
+    """The backtest as tables: totals, each set's rules, days, changes.
+
+    Each table gets the width its figures need, past the terminal's (or a pipe's 80 columns)
+    if it must: a wrapped line is still read right, a figure cut to "2,500…" is not."""
+    tables = [_totals(figures)]
     for name in ("live", "draft"):
         if figures[name] is not None:
-            console.print(_rules(name, figures[name], figures["model"] is not None))
-    console.print(_days(figures))
+            tables.append(_rules(name, figures[name], figures["model"] is not None))
+    tables.append(_days(figures))
     if figures["changes"] is not None:
-        console.print(_changes(figures["changes"]))
+        tables.append(_changes(figures["changes"]))
+    console.width = max(console.width, *(_natural_width(console, t) for t in tables))
+    for table in tables:
+        console.print(table)
     for note in notes(figures):
         console.print(escape(note), style="yellow")
+
+
+def _natural_width(console: Console, table: Table) -> int:
+    """How wide ``table`` is when nothing limits it."""
+    return Measurement.get(console, console.options.update_width(UNLIMITED), table).maximum
 
 
 def notes(figures: dict[str, Any]) -> list[str]:

@@ -22,6 +22,7 @@ from fraudd.cli.demo_view import DemoView
 from fraudd.cli.errors import EX_USAGE
 from fraudd.console.auth import LOGIN_AUDIENCE, console_secret, verify
 from fraudd.demo import LiveFigures
+from fraudd.demo_setup import demo_settings
 from fraudd.localstack import StackInfo
 from fraudd.settings import Settings, load_settings
 from tests.cli.conftest import Invoke, one_line, stack_env
@@ -102,6 +103,15 @@ def test_next_steps_evaluate_the_week_the_demo_model_did_not_train_on(tmp_path: 
         f"--test-start {week_ago.isoformat()} --report demo-report"
     )
     assert _next_steps(settings, None).log_file is None  # piped: the logs were on stdout
+    # the demo's own names, which a command needs to reach the demo's data and stream
+    demo = _next_steps(demo_settings(settings), None)
+    assert demo.data_exports == (
+        "export FRAUDD_CONFIG=config/local.toml FRAUDD_WAREHOUSE__SCHEMA=demo"
+    )
+    assert demo.stream_exports == (
+        "export FRAUDD_KINESIS__STREAM_NAME=fraudd-transactions-demo "
+        "FRAUDD_SNS__TOPIC_NAME=fraudd-alerts-demo"
+    )
 
 
 def test_the_live_view_shows_open_cases_and_a_console_login_url(tmp_path: Any) -> None:

@@ -41,7 +41,10 @@ ALERT = parse({
          "text": "terminal had 3 confirmed frauds in the last 7 days"},
     ],
 })  # fmt: skip
-STEPS = NextSteps("http://127.0.0.1:9108/metrics", "/state/logs/demo.log", "fraudd evaluate ...")
+STEPS = NextSteps(
+    "http://127.0.0.1:9108/metrics", "/state/logs/demo.log", "fraudd evaluate ...",
+    "export FRAUDD_WAREHOUSE__SCHEMA=demo", "export FRAUDD_KINESIS__STREAM_NAME=s-demo",
+)  # fmt: skip
 
 
 def render(renderable: Any) -> str:
@@ -69,6 +72,8 @@ def test_the_summary_has_its_sections_and_rounded_figures() -> None:
     assert "156 (1.7 per fraud caught; their card was blocked)" in text
     assert "9 of 101" in text  # cards blocked with no fraud
     assert "/state/logs/demo.log" in text and "http://127.0.0.1:9108/metrics" in text
+    assert "its data    export FRAUDD_WAREHOUSE__SCHEMA=demo" in text
+    assert "its stream  export FRAUDD_KINESIS__STREAM_NAME=s-demo" in text
 
 
 def test_a_run_that_lost_a_record_says_so() -> None:

@@ -89,6 +89,8 @@ def test_a_backtest_of_the_hand_counted_history(
                   "live rules (published version 1)", "Alerts and blocks per day",
                   "From live to draft", "small_after_swipe", "No active local model"):  # fmt: skip
         assert title in tables.stdout, title
+    # off a terminal (80 columns by default) every figure is whole: no column cut to "…"
+    assert "…" not in tables.stdout, tables.stdout
 
 
 def test_a_backtest_reads_the_named_lists_as_they_are_now(
