@@ -196,6 +196,18 @@ def _os(exc: BaseException) -> tuple[str, int] | None:
     return None
 
 
+def read_text(path: Path, hint: str) -> str:
+    """A text file's UTF-8 content, or a Failure in one line (unreadable, or not UTF-8: then
+    ``hint`` says what to give)."""
+    refused = unreadable_file(path)
+    if refused is not None:
+        raise refused
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise Failure(f"{path}: not UTF-8 text: {hint}", EX_USAGE) from None
+
+
 def unreadable_file(path: Path) -> Failure | None:
     """A Failure if ``path`` is not a readable regular file (checked before anything opens)."""
     if not path.exists():

@@ -20,7 +20,7 @@ import typer
 from fraudd.cases import rulelists
 from fraudd.cases.service import ActionRefused, Actor
 from fraudd.cli.app import rules_app, settings_from
-from fraudd.cli.errors import EX_USAGE, Failure, unreadable_file
+from fraudd.cli.errors import EX_USAGE, Failure, read_text
 from fraudd.cli.rules import AuthorOpt, _actor, _session
 from fraudd.rules.lists import ListEdit, kept_lists
 from fraudd.settings import Settings
@@ -86,13 +86,7 @@ def list_set(
 
 def _lines(path: Path) -> list[str]:
     """A values file: one value per line; blank lines and ``#`` comments skipped."""
-    refused = unreadable_file(path)
-    if refused is not None:
-        raise refused
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        raise Failure(f"{path}: not UTF-8 text: one value per line", EX_USAGE) from None
+    text = read_text(path, "one value per line")
     return [line.strip() for line in text.splitlines() if line.strip() and line[0] != "#"]
 
 

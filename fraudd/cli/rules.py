@@ -25,7 +25,7 @@ import typer
 from fraudd.cases import rulesets
 from fraudd.cases.service import ActionRefused, Actor
 from fraudd.cli.app import rules_app, settings_from
-from fraudd.cli.errors import EX_USAGE, Failure, unreadable_file
+from fraudd.cli.errors import EX_USAGE, Failure, read_text
 from fraudd.rules import CompiledRuleSet, RuleSet, RuleSetError, load_rule_set
 from fraudd.rules.inputs import rule_schema
 from fraudd.rules.lists import kept_lists
@@ -49,13 +49,7 @@ async def _session(settings: Settings) -> AsyncIterator[Session]:
 def checked(path: Path, settings: Settings) -> tuple[str, RuleSet]:
     """The file's text and rule set, checked as the consumer compiles it under ``settings``;
     else a Failure."""
-    refused = unreadable_file(path)
-    if refused is not None:
-        raise refused
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        raise Failure(f"{path}: not UTF-8 text: save the rule set as UTF-8", EX_USAGE) from None
+    text = read_text(path, "save the rule set as UTF-8")
     try:
         rule_set = load_rule_set(text)
         CompiledRuleSet(rule_set, rule_schema(settings))

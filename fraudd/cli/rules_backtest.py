@@ -25,7 +25,7 @@ from rich.table import Table
 from fraudd.backtest import judge
 from fraudd.backtest.replay import compile_rules
 from fraudd.cli.app import rules_app, settings_from
-from fraudd.cli.errors import EX_USAGE, Failure, unreadable_file
+from fraudd.cli.errors import EX_USAGE, Failure, read_text
 from fraudd.features import CatalogMismatch
 from fraudd.rules import CompiledRuleSet, RuleSetError, load_rule_set
 from fraudd.rules.legacy import rule_set_toml
@@ -90,13 +90,7 @@ async def _published(settings: Settings) -> tuple[str, str, dict[str, NamedList]
 
 def _read(path: Path) -> str:
     """A rule-set file's text, or one line saying why it cannot be read."""
-    unreadable = unreadable_file(path)
-    if unreadable is not None:
-        raise unreadable
-    try:
-        return path.read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        raise Failure(f"{path}: not UTF-8 text: give a rule-set TOML file", EX_USAGE) from None
+    return read_text(path, "give a rule-set TOML file")
 
 
 def _compiled(
