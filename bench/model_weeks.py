@@ -10,7 +10,8 @@ that extends the built-in one (``[features] mode = "extend"``), ``handbook`` (15
 checked first, on one day of the history (``--check-days``), and the run stops if they do not.
 
 Writes one JSON line per run (schema, feature set and the features fitted, train end, test
-start, train seconds, the machine's load average, the evaluation) to stdout and to
+start, train seconds, the machine's load average, the training's validation weeks and baseline
+check, the evaluation) to stdout and to
 ``bench/results/model-weeks-<schema>.jsonl`` (``--out``), after a first line describing the
 frame (catalog fingerprint, rows, seconds, the check).
 
@@ -50,6 +51,9 @@ TEST_AFTER_DAYS = 8
 """The test week starts this long after the training end: the README's protocol (7-day delay
 after the held-out week's last labelled day, as in the Handbook)."""
 RESULTS = Path(__file__).parent / "results"
+TRAINING_KEYS = ("validation", "rounds_choice", "baseline")
+"""What a run's line keeps of the model's metadata: its held-out week, the validation weeks
+that chose its rounds and setting, and its check against the plain baseline."""
 
 
 def load() -> float:
@@ -78,6 +82,7 @@ async def run_one(
         "load_average": [load_before, load_after],
         "finished_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "model": record.version,
+        "training": {k: record.metadata.get(k) for k in TRAINING_KEYS},
         "evaluation": evaluation.as_dict(),
     }
 
