@@ -20,6 +20,7 @@ from typing import Any
 from fraudd.features import FEATURES
 
 LABELS = {"extsim": "simulator's (1–7 d)", "extlate": "exactly 7 d late"}
+SETS = ("handbook", "builtin", "all")
 SCENARIOS = range(1, 8)
 Run = dict[str, Any]
 
@@ -33,6 +34,17 @@ def runs(paths: Iterable[Path]) -> dict[tuple[str, str, str], Run]:
             if "evaluation" in line:
                 out[(line["schema"], line["features"], line["train_end"])] = line
     return out
+
+
+def _order(key: tuple[str, str]) -> tuple[int, int, str]:
+    """Label modes as :data:`LABELS` lists them, then feature sets as :data:`SETS` does."""
+    schema, features = key
+    modes, sets = list(LABELS), list(SETS)
+    return (
+        modes.index(schema) if schema in modes else len(modes),
+        sets.index(features) if features in sets else len(sets),
+        schema + features,
+    )
 
 
 def _week(run: Run) -> str:
@@ -66,7 +78,7 @@ def metrics_table(found: dict[tuple[str, str, str], Run]) -> list[str]:
     head = ["labels", "features", *(f"test {t}: AUC / AP / CP@100" for t in tests)]
     head += [*(f"recall {s}" for s in SCENARIOS), "train s", "load", "command"]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
-    for schema, features in dict.fromkeys((k[0], k[1]) for k in sorted(found)):
+    for schema, features in sorted(dict.fromkeys((k[0], k[1]) for k in found), key=_order):
         weeks = [found[(schema, features, e)] for e in ends if (schema, features, e) in found]
         done = {w["train_end"] for w in weeks}
         cells = [_week(found[(schema, features, e)]) if e in done else "–" for e in ends]
@@ -82,7 +94,7 @@ def metrics_table(found: dict[tuple[str, str, str], Run]) -> list[str]:
 def features_table(found: dict[tuple[str, str, str], Run]) -> list[str]:
     """Gain share / top-reason share of each feature beyond the built-in 23, per (schema, week),
     in the models fitted on every feature."""
-    alls = [found[k] for k in sorted(found) if k[1] == "all"]
+    alls = [found[k] for k in sorted(found, key=lambda k: (_order(k[:2]), k[2])) if k[1] == "all"]
     extra = [n for n in alls[0]["feature_names"] if n not in FEATURES] if alls else []
     head = ["feature", *(f"{LABELS.get(r['schema'], r['schema'])} {r['test_start']}" for r in alls)]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
