@@ -2,7 +2,7 @@
 
 ``python -m bench.model_weeks_table bench/results/model-weeks-extsim.jsonl ...`` prints two
 Markdown tables: one row per (schema, feature set) with each test week's AUC ROC / Average
-Precision / Card Precision@100, the recall per fraud scenario pooled over the weeks (frauds
+Precision / Card Precision@100, the recall per fraud scenario pooled over the row's weeks (frauds
 caught over frauds, a fraud caught when the model's thresholds review or decline it), the
 training seconds and load averages, and the command; then, for the features of a catalog beyond
 the built-in 23, their gain share and top-reason share per test week in the ``all`` model. The
@@ -83,10 +83,11 @@ def metrics_table(found: dict[tuple[str, str, str], Run]) -> list[str]:
         done = {w["train_end"] for w in weeks}
         cells = [_week(found[(schema, features, e)]) if e in done else "–" for e in ends]
         n = len(weeks[0]["feature_names"])
-        seconds = "–".join(f"{w['train_seconds']:.0f}" for w in weeks)
+        seconds = " / ".join(f"{w['train_seconds']:.0f}" for w in weeks)
         loads = [v for w in weeks for v in w["load_average"]]
         row = [LABELS.get(schema, schema), f"{features} ({n})", *cells, *_recalls(weeks)]
-        row += [seconds, f"{min(loads):.1f}–{max(loads):.1f}", _command(schema, features, ends)]
+        command = _command(schema, features, sorted(done))
+        row += [seconds, f"{min(loads):.1f}–{max(loads):.1f}", command]
         lines.append("| " + " | ".join(row) + " |")
     return lines
 
