@@ -70,8 +70,9 @@ ForceActivateOpt = Annotated[
 FeaturesOpt = Annotated[
     str,
     typer.Option(
-        help="Features to fit on: all, or handbook (the Handbook's 15, to measure what the "
-        "others add)."
+        help="Features to fit on: all (the configured catalog's), builtin (the built-in 23, to "
+        "measure what an extending catalog adds), or handbook (the Handbook's 15, to measure "
+        "what the others add)."
     ),
 ]
 

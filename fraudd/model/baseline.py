@@ -26,10 +26,15 @@ from fraudd.model.protocol import EvalWindow
 
 HANDBOOK_FEATURES: Final[tuple[str, ...]] = FEATURES[:15]
 """The Handbook's 15 features: :data:`FEATURES` lists them first."""
-FEATURE_SETS: Final[dict[str, tuple[str, ...]]] = {"all": (), "handbook": HANDBOOK_FEATURES}
+FEATURE_SETS: Final[dict[str, tuple[str, ...]]] = {
+    "all": (),
+    "builtin": FEATURES,
+    "handbook": HANDBOOK_FEATURES,
+}
 """Feature sets ``fraudd train --features`` may fit a model on, by name: every feature of the
-configured catalog (empty: no subset), or the Handbook's 15 (to measure what the other features
-add, with the same training)."""
+configured catalog (empty: no subset), the built-in catalog's 23 (under a catalog that extends
+it: to measure what the extension adds), or the Handbook's 15 (to measure what the other
+features add), each with the same training."""
 BASELINE_ROUNDS = 300
 
 

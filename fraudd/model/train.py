@@ -97,7 +97,14 @@ class TrainedModel:
 
 def feature_names(frame: pd.DataFrame, config: TrainConfig) -> list[str]:
     """The columns of a training-features ``frame`` the model is fitted on (``config.features``,
-    else every feature the frame holds)."""
+    else every feature the frame holds); ValueError naming the first one the frame's catalog
+    does not compute."""
+    missing = [name for name in config.features if name not in frame.columns]
+    if missing:
+        raise ValueError(
+            f"the configured feature catalog does not compute {missing[0]!r} "
+            f"({len(missing)} of the {len(config.features)} features asked for)"
+        )
     return list(config.features) or features_of(frame)
 
 

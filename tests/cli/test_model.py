@@ -48,7 +48,7 @@ def test_the_training_backend_is_checked_before_any_work(invoke: Invoke) -> None
     features = invoke("train", "--features", "mine")
     assert features.returncode == EX_USAGE
     assert one_line(features) == (
-        "fraudd: Invalid value for --features: features must be all or handbook "
+        "fraudd: Invalid value for --features: features must be all or builtin or handbook "
         "(see `fraudd train --help`)"
     )
 

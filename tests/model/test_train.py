@@ -10,11 +10,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from fraudd.features import FEATURES
-from fraudd.model.baseline import HANDBOOK_FEATURES
+from fraudd.features import FEATURES, KEYS
+from fraudd.model.baseline import FEATURE_SETS, HANDBOOK_FEATURES
 from fraudd.model.evaluate import model_scores
 from fraudd.model.fit import FitConfig
-from fraudd.model.train import TrainConfig, train_and_register
+from fraudd.model.train import TrainConfig, feature_names, train_and_register
 from tests.model.fixtures import ModelDb, load_history
 
 CONFIG = TrainConfig(
@@ -87,3 +87,15 @@ async def test_a_model_fitted_on_the_handbooks_15_features_reads_only_them(
     others = rows.assign(**{f: 1e6 for f in FEATURES if f not in HANDBOOK_FEATURES})
     np.testing.assert_array_equal(model_scores(record, rows), model_scores(record, others))
     assert record.metadata["validation"]["auc_roc"] > 0.7
+
+
+def test_a_feature_set_the_catalog_does_not_compute_is_named() -> None:
+    # The Handbook's 15 computed, the built-in 23 asked for: a ValueError (one line from
+    # `fraudd train`), not a KeyError from deep in pandas.
+    frame = pd.DataFrame(columns=[*KEYS, *HANDBOOK_FEATURES, "is_fraud"])
+    builtin = dataclasses.replace(CONFIG, features=FEATURE_SETS["builtin"])
+    with pytest.raises(ValueError, match=f"does not compute '{FEATURES[15]}' \\(8 of the 23"):
+        feature_names(frame, builtin)
+    assert feature_names(frame, dataclasses.replace(CONFIG, features=HANDBOOK_FEATURES)) == list(
+        HANDBOOK_FEATURES
+    )
