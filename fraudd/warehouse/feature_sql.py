@@ -15,12 +15,15 @@ import re
 from collections.abc import Callable, Iterable
 from datetime import timedelta
 
+from fraudd.columns import TRANSACTION
 from fraudd.feature_catalog.plan import EXACT_SUMS, Agg, Expr, Group, Plan, field_type
 
 _LITERAL = re.compile(r"^[A-Za-z0-9 _.:/+-]{0,64}$")
 UNITS = {"days": " / 86400", "hours": " / 3600", "seconds": ""}
 AND_ON = "\n     AND "
 KNOWN = "l.is_fraud AND l.labelled_at <= b.tx_time"
+NOT_NULL = frozenset(c.name for c in TRANSACTION if c.required)
+"""The transaction's fields that always hold a value (``NOT NULL``)."""
 
 
 def interval(span: timedelta) -> str:
@@ -59,8 +62,17 @@ def conditions(agg: Agg, reach: timedelta, alias: str = "u", *, known: bool = Tr
 
 
 def key_match(group: Group, alias: str = "u") -> list[str]:
-    """``u.<key> = b.<key>`` for each field keying ``group``'s entity."""
-    return [f"{alias}.{key} = b.{key}" for key in group.keys]
+    """``u.<key> = b.<key>`` for each field keying ``group``'s entity. On a field that may be
+    missing, a missing value matches a missing value: a training window's ``PARTITION BY`` and
+    the sweep group them so, and serving must agree (invariant 5)."""
+    return [_same(key, alias) for key in group.keys]
+
+
+def _same(key: str, alias: str) -> str:
+    equal = f"{alias}.{key} = b.{key}"
+    if key in NOT_NULL:
+        return equal
+    return f"({equal} OR ({alias}.{key} IS NULL AND b.{key} IS NULL))"
 
 
 def summed(agg: Agg, alias: str = "u") -> str:

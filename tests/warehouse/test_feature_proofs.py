@@ -13,6 +13,7 @@ import datetime as dt
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from fraudd.feature_catalog import RICH, Catalog, built_in, load_catalog, parse_catalog
@@ -20,15 +21,29 @@ from fraudd.feature_catalog.plan import plan
 from fraudd.warehouse.feature_dialects import DIALECTS
 from fraudd.warehouse.features import serving_call, training_call
 from fraudd.warehouse.sqlfiles import render
-from tests.warehouse.contract.conftest import area_db, history, loaded
+from tests.warehouse.contract.conftest import area_db, loaded, simulated_history
 from tests.warehouse.contract.env import HISTORY_START as START
 from tests.warehouse.sessions import AreaDb
 
 __all__ = ["area_db", "history", "loaded"]
 
+MISSING_EVERY = 9
+"""Every 9th transaction of the proofs' history has no merchant category and no channel: an
+entity or a filter on an optional field meets NULL on both paths."""
 END = START + dt.timedelta(hours=8)
 LATE = END + dt.timedelta(hours=1)
 """Labels moved here are known to none of the scored transactions."""
+
+
+@pytest.fixture(scope="session")
+def history() -> pd.DataFrame:
+    """The contract tests' history with the optional fields missing on every
+    :data:`MISSING_EVERY`-th transaction."""
+    frame = simulated_history()
+    missing = frame.index % MISSING_EVERY == 0
+    for name in ("merchant_category", "channel"):  # as objects: a text column's NaN is "nan"
+        frame[name] = frame[name].astype(object).where(~missing, None)
+    return frame
 
 
 def _entry(name: str, kind: str, **keys: Any) -> str:
@@ -145,8 +160,11 @@ async def _raw(db: AreaDb, sql: str, *args: Any) -> int:
 async def _own_labels(db: AreaDb, keys: set[tuple[str, ...]]) -> int:
     """Make scored transactions frauds labelled at their own time: those no later scored
     transaction shares a label-reading entity with (for a later one, the label is known in
-    time); an entity of several fields is shared when all of them are."""
-    same = (" AND ".join(f"o.{k} = u.{k}" for k in entity) for entity in sorted(keys))
+    time); an entity of several fields is shared when all of them are, a missing value
+    sharing the group of missing values (``key_match``)."""
+    same = (
+        " AND ".join(f"o.{k} IS NOT DISTINCT FROM u.{k}" for k in entity) for entity in sorted(keys)
+    )
     shared = " OR ".join(f"({s})" for s in same) or "false"
     return await _raw(
         db,

@@ -56,12 +56,17 @@ async def area_db(
         yield db
 
 
-@pytest.fixture(scope="session")
-def history() -> pd.DataFrame:
+def simulated_history() -> pd.DataFrame:
     """45 days of a small simulation, labels included (training and evaluation read it)."""
     from fraudd.simulator.dataset import generate_history
 
     return generate_history(dt.date(2018, 4, 1), 45, customers=120, terminals=240, seed=5)
+
+
+@pytest.fixture(scope="session")
+def history() -> pd.DataFrame:
+    """:func:`simulated_history`, made once per session."""
+    return simulated_history()
 
 
 @pytest.fixture
