@@ -1,5 +1,6 @@
-"""PostgreSQL training features of the built-in and the rich catalog, and of each rich feature
-alone (with its inputs), on a simulated history: what ``fraudd train`` waits for before fitting.
+"""PostgreSQL training features of the core 23 (``catalog.toml``), the built-in catalog (with
+``record.toml``), the rich one (with ``rich.toml``), and of each feature beyond the core alone
+(with its inputs), on a simulated history: what ``fraudd train`` waits for before fitting.
 
 A feature PostgreSQL cannot compute as a window frame used to be a join per transaction: a
 distinct count joined every transaction of the card in the look-back, and the merchant
@@ -19,7 +20,7 @@ from typing import Any
 from bench.common import Result, Target, environment
 from bench.context import Context
 from bench.history import HistorySpec, load_history
-from fraudd.feature_catalog import RICH, Catalog, built_in, checked, load_catalog
+from fraudd.feature_catalog import RICH, Catalog, built_in, checked, core, load_catalog
 from fraudd.warehouse import compiled_queries, opened_warehouse
 from fraudd.warehouse.features import training_call
 
@@ -27,15 +28,16 @@ HISTORY = HistorySpec(customers=1760, terminals=3520, days=90, origin=dt.date(20
 QUICK = HistorySpec(customers=880, terminals=1760, days=60, origin=dt.date(2018, 4, 1))
 TRAIN_DAYS, QUICK_TRAIN_DAYS = 53, 23
 TARGET_RATIO = 3.0
-"""The rich catalog's 36 features may take at most this many times the built-in 23's."""
+"""The built-in catalog's features may take at most this many times the core 23's."""
 
 
 def catalogs() -> dict[str, Catalog]:
-    """The built-in catalog, the rich one (extend), and each rich feature with its inputs."""
+    """The core 23, the built-in catalog, the rich one (extend), and each feature beyond the
+    core with its inputs."""
     rich = load_catalog(RICH, "extend")
-    out = {"built_in": built_in(), "rich": rich}
+    out = {"core": core(), "built_in": built_in(), "rich": rich}
     for d in rich.declarations:
-        if d.name not in built_in().by_name and not d.hidden:
+        if d.name not in core().by_name and not d.hidden:
             keep = _closure(d.name, rich)
             out[d.name] = checked(tuple(x for x in rich.declarations if x.name in keep))
     return out
@@ -62,7 +64,7 @@ async def run(ctx: Context) -> Result:
             began = time.perf_counter()
             rows = len(await conn.fetch(query, *params))
             seconds[name] = round(time.perf_counter() - began, 2)
-    ratio = round(seconds["rich"] / seconds["built_in"], 2)
+    ratio = round(seconds["built_in"] / seconds["core"], 2)
     return Result(
         scenario="feature-training",
         parameters={
@@ -71,15 +73,20 @@ async def run(ctx: Context) -> Result:
             "training_days": days,
             "transactions": loaded.transactions,
         },
-        figures={"training_rows": rows, "seconds": seconds, "rich_over_built_in": ratio},
+        figures={
+            "training_rows": rows,
+            "seconds": seconds,
+            "built_in_over_core": ratio,
+            "rich_over_core": round(seconds["rich"] / seconds["core"], 2),
+        },
         targets=[
             Target(
-                f"PostgreSQL training features over {days} days: the rich catalog over the "
-                "built-in",
+                f"PostgreSQL training features over {days} days: the built-in catalog over its "
+                "core 23",
                 f"<= {TARGET_RATIO}",
                 ratio,
                 ratio <= TARGET_RATIO,
-                f"{seconds['rich']} s against {seconds['built_in']} s, {rows} rows",
+                f"{seconds['built_in']} s against {seconds['core']} s, {rows} rows",
             )
         ],
     )

@@ -5,9 +5,10 @@ Exactly what ``fraudd train --train-end E --features F --force-activate`` then `
 of every week are computed once (one warehouse query over the union of the training windows,
 sliced per week, as ``train`` slices its own): on 2 shared cores the feature queries, not the
 fits, are most of a run. Every feature set is a column subset of that one frame: under a catalog
-that extends the built-in one (``[features] mode = "extend"``), ``handbook`` (15) and
-``builtin`` (23) are its first columns. That their values equal the built-in catalog's own is
-checked first, on one day of the history (``--check-days``), and the run stops if they do not.
+that extends the built-in one (``[features] mode = "extend"``), ``handbook`` (15), ``core`` (23)
+and the rest of the built-in catalog are its first columns. That their values equal the built-in
+catalog's own is checked first, on one day of the history (``--check-days``), and the run stops
+if they do not.
 
 Writes one JSON line per run (schema, feature set and the features fitted, train end, test
 start, train seconds, the machine's load average, the training's validation weeks and baseline
@@ -19,7 +20,7 @@ Set-up: a history loaded in the configured schema (see the README's "On the exte
 simulator"). Run::
 
     FRAUDD_CONFIG=config/local.toml FRAUDD_WAREHOUSE__SCHEMA=S \\
-        nice python -m bench.model_weeks --features handbook builtin all \\
+        nice python -m bench.model_weeks --features handbook core all \\
         --train-end 2018-07-17 2018-07-31 2018-08-14
 """
 

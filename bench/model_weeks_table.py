@@ -5,7 +5,7 @@ Markdown tables: one row per (schema, feature set) with each test week's AUC ROC
 Precision / Card Precision@100, the recall per fraud scenario pooled over the row's weeks (frauds
 caught over frauds, a fraud caught when the model's thresholds review or decline it), the
 training seconds and load averages, and the command; then, for the features of a catalog beyond
-the built-in 23, their gain share and top-reason share per test week in the ``all`` model. The
+the core 23, their gain share and top-reason share per test week in the ``all`` model. The
 newest line of each (schema, feature set, training end) counts (the files are appended to).
 """
 
@@ -17,33 +17,40 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from fraudd.features import FEATURES
+from fraudd.feature_catalog import core
 
 LABELS = {"extsim": "simulator's (1–7 d)", "extlate": "exactly 7 d late"}
-SETS = ("handbook", "builtin", "all")
+SETS = ("handbook", "core", "all")
 SCENARIOS = range(1, 8)
 Run = dict[str, Any]
 
 
 def runs(paths: Iterable[Path]) -> dict[tuple[str, str, str], Run]:
-    """The newest run of each (schema, feature set, training end)."""
+    """The newest run of each (schema, feature set, training end); a run keeps the catalog of
+    the head line before it (``catalog``, ``catalog_mode``), and its feature set is named with
+    its width ("all (31)"), so one file may hold runs of several catalogs."""
     out: dict[tuple[str, str, str], Run] = {}
     for path in paths:
+        head: Run = {}
         for text in path.read_text(encoding="utf-8").splitlines():
             line = json.loads(text)
-            if "evaluation" in line:
-                out[(line["schema"], line["features"], line["train_end"])] = line
+            if "evaluation" not in line:
+                head = line
+                continue
+            line |= {k: head.get(k, "built-in") for k in ("catalog", "catalog_mode")}
+            label = f"{line['features']} ({len(line['feature_names'])})"
+            out[(line["schema"], label, line["train_end"])] = line
     return out
 
 
 def _order(key: tuple[str, str]) -> tuple[int, int, str]:
     """Label modes as :data:`LABELS` lists them, then feature sets as :data:`SETS` does."""
-    schema, features = key
-    modes, sets = list(LABELS), list(SETS)
+    schema, label = key
+    modes, sets, name = list(LABELS), list(SETS), label.split()[0]
     return (
         modes.index(schema) if schema in modes else len(modes),
-        sets.index(features) if features in sets else len(sets),
-        schema + features,
+        sets.index(name) if name in sets else len(sets),
+        schema + label,
     )
 
 
@@ -64,10 +71,17 @@ def _recalls(weeks: list[Run]) -> list[str]:
     return [f"{caught[s] / frauds[s]:.2f}" if frauds[s] else "–" for s in SCENARIOS]
 
 
-def _command(schema: str, features: str, ends: list[str]) -> str:
+def _command(schema: str, run: Run, ends: list[str]) -> str:
+    catalog = ""
+    if run["catalog"] != "built-in":  # a file shipped in fraudd/feature_catalog/
+        name = Path(run["catalog"]).name
+        catalog = (
+            f"FRAUDD_FEATURES__CATALOG=fraudd/feature_catalog/{name} "
+            f"FRAUDD_FEATURES__MODE={run['catalog_mode']} "
+        )
     return (
-        f"`FRAUDD_WAREHOUSE__SCHEMA={schema} nice python -m bench.model_weeks --features "
-        f"{features} --train-end {' '.join(ends)}`"
+        f"`{catalog}FRAUDD_WAREHOUSE__SCHEMA={schema} nice python -m bench.model_weeks "
+        f"--features {run['features']} --train-end {' '.join(ends)}`"
     )
 
 
@@ -78,25 +92,25 @@ def metrics_table(found: dict[tuple[str, str, str], Run]) -> list[str]:
     head = ["labels", "features", *(f"test {t}: AUC / AP / CP@100" for t in tests)]
     head += [*(f"recall {s}" for s in SCENARIOS), "train s", "load", "command"]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
-    for schema, features in sorted(dict.fromkeys((k[0], k[1]) for k in found), key=_order):
-        weeks = [found[(schema, features, e)] for e in ends if (schema, features, e) in found]
+    for schema, label in sorted(dict.fromkeys((k[0], k[1]) for k in found), key=_order):
+        weeks = [found[(schema, label, e)] for e in ends if (schema, label, e) in found]
         done = {w["train_end"] for w in weeks}
-        cells = [_week(found[(schema, features, e)]) if e in done else "–" for e in ends]
-        n = len(weeks[0]["feature_names"])
+        cells = [_week(found[(schema, label, e)]) if e in done else "–" for e in ends]
         seconds = " / ".join(f"{w['train_seconds']:.0f}" for w in weeks)
         loads = [v for w in weeks for v in w["load_average"]]
-        row = [LABELS.get(schema, schema), f"{features} ({n})", *cells, *_recalls(weeks)]
-        command = _command(schema, features, sorted(done))
+        row = [LABELS.get(schema, schema), label, *cells, *_recalls(weeks)]
+        command = _command(schema, weeks[0], sorted(done))
         row += [seconds, f"{min(loads):.1f}–{max(loads):.1f}", command]
         lines.append("| " + " | ".join(row) + " |")
     return lines
 
 
 def features_table(found: dict[tuple[str, str, str], Run]) -> list[str]:
-    """Gain share / top-reason share of each feature beyond the built-in 23, per (schema, week),
-    in the models fitted on every feature."""
-    alls = [found[k] for k in sorted(found, key=lambda k: (_order(k[:2]), k[2])) if k[1] == "all"]
-    extra = [n for n in alls[0]["feature_names"] if n not in FEATURES] if alls else []
+    """Gain share / top-reason share of each feature beyond the core 23, per (schema, week), in
+    the widest models fitted on every feature of their catalog."""
+    widest = max((k[1] for k in found if k[1].startswith("all")), key=_width, default="")
+    alls = [found[k] for k in sorted(found, key=lambda k: (_order(k[:2]), k[2])) if k[1] == widest]
+    extra = [n for n in alls[0]["feature_names"] if n not in core().features] if alls else []
     head = ["feature", *(f"{LABELS.get(r['schema'], r['schema'])} {r['test_start']}" for r in alls)]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for name in extra:
@@ -106,6 +120,11 @@ def features_table(found: dict[tuple[str, str, str], Run]) -> list[str]:
             cells.append(f"{f['gain_share']:.3f} / {f['top_reason_share']:.2f}")
         lines.append(f"| {name} | " + " | ".join(cells) + " |")
     return lines
+
+
+def _width(label: str) -> int:
+    """The number of features of a set's label, "all (36)": 36."""
+    return int(label.split("(")[1].rstrip(")"))
 
 
 def main(argv: list[str]) -> None:

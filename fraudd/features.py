@@ -1,6 +1,6 @@
 """The features as the model sees them: names, order and reason wording, all from the feature
-catalog (:mod:`fraudd.feature_catalog`, ``catalog.toml``: one declaration per feature, the
-measurements that chose them in its header), and the matrices the two paths give.
+catalog (:mod:`fraudd.feature_catalog`, ``catalog.toml`` then ``record.toml``: one declaration
+per feature, what chose them in their headers), and the matrices the two paths give.
 
 One definition (DESIGN.md invariant 5): the warehouse compiles the catalog into the serving query
 (index-bounded subqueries for a batch of tx_ids) and the training query (window frames over a

@@ -70,9 +70,9 @@ ForceActivateOpt = Annotated[
 FeaturesOpt = Annotated[
     str,
     typer.Option(
-        help="Features to fit on: all (the configured catalog's), builtin (the built-in 23, to "
-        "measure what an extending catalog adds), or handbook (the Handbook's 15, to measure "
-        "what the others add)."
+        help="Features to fit on: all (the configured catalog's), core (the 23 of card, "
+        "terminal, amount and time, to measure what the rest of the record adds), or handbook "
+        "(the Handbook's 15, to measure what the others add)."
     ),
 ]
 

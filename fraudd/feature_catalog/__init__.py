@@ -1,4 +1,5 @@
-"""The feature catalog: every feature one declaration (``catalog.toml``), checked as a whole.
+"""The feature catalog: every feature one declaration (``catalog.toml`` and
+``record.toml``), checked as a whole.
 
 At the bottom of the package's dependency order (it imports only :mod:`fraudd.columns`), and
 free of SQL: the warehouse compiles a catalog into each dialect's feature SQL
@@ -7,13 +8,15 @@ inputs and reason wording from it.
 """
 
 from fraudd.feature_catalog.catalog import (
-    BUILT_IN,
+    CORE,
+    RECORD,
     RICH,
     Catalog,
     CatalogError,
     CatalogMode,
     built_in,
     checked,
+    core,
     load_catalog,
     parse_catalog,
     selected,
@@ -21,7 +24,8 @@ from fraudd.feature_catalog.catalog import (
 from fraudd.feature_catalog.models import Declaration, WindowFeature, duration
 
 __all__ = [
-    "BUILT_IN",
+    "CORE",
+    "RECORD",
     "RICH",
     "Catalog",
     "CatalogError",
@@ -30,6 +34,7 @@ __all__ = [
     "WindowFeature",
     "built_in",
     "checked",
+    "core",
     "duration",
     "load_catalog",
     "parse_catalog",

@@ -17,9 +17,12 @@ from pydantic import TypeAdapter, ValidationError
 
 from fraudd.feature_catalog.models import FIELDS, Declaration, WindowFeature
 
-BUILT_IN = Path(__file__).with_name("catalog.toml")
+CORE = Path(__file__).with_name("catalog.toml")
+"""The built-in catalog's first part: the 23 features of card, terminal, amount and time."""
+RECORD = Path(__file__).with_name("record.toml")
+"""Its second part: features over the rest of the record (channel, merchant category, place)."""
 RICH = Path(__file__).with_name("rich.toml")
-"""A richer catalog shipped as an extension of the built-in one (``mode = "extend"``)."""
+"""Features measured and left out, shipped as an extension of the built-in catalog."""
 _DECLARATION: TypeAdapter[Declaration] = TypeAdapter(Declaration)
 _WORDING = {"reason", "description"}
 CatalogMode = Literal["replace", "extend"]
@@ -133,8 +136,18 @@ def selected(path: Path | None, mode: CatalogMode = "replace", fields: Fields = 
 
 @functools.cache
 def built_in() -> Catalog:
-    """The catalog shipped with fraudd (``catalog.toml``)."""
-    return parse_catalog(BUILT_IN.read_text(), BUILT_IN.name)
+    """The catalog fraudd computes unless told otherwise: ``catalog.toml``'s declarations, then
+    ``record.toml``'s, which may use them."""
+    base, text = core(), RECORD.read_text()
+    return checked(base.declarations + _declarations(text, RECORD.name), RECORD.name,
+                   f"{base.text}\n{text}")
+
+
+@functools.cache
+def core() -> Catalog:
+    """The built-in catalog's first part alone (``catalog.toml``): the 23 features of card,
+    terminal, amount and time that fraudd computed before its catalog existed, bit for bit."""
+    return parse_catalog(CORE.read_text(), CORE.name)
 
 
 def _declarations(text: str, source: str, fields: Fields = ()) -> tuple[Declaration, ...]:

@@ -10,10 +10,12 @@ from pathlib import Path
 import pytest
 
 from fraudd.feature_catalog import (
-    BUILT_IN,
+    CORE,
+    RECORD,
     RICH,
     CatalogError,
     built_in,
+    core,
     load_catalog,
     parse_catalog,
 )
@@ -40,11 +42,14 @@ def derived(name: str, *inputs: str) -> str:
 
 
 def test_the_built_in_catalog() -> None:
+    """catalog.toml's 23, then record.toml's features, which read the rest of the record."""
     catalog = built_in()
-    assert len(catalog.features) == 23 and catalog.features[0] == "amount"
+    assert catalog.features[:23] == core().features and catalog.features[0] == "amount"
+    assert len(catalog.features) == 31 and "is_cnp" in catalog.features
     assert set(catalog.reasons) == set(catalog.features)
-    assert catalog.lookback == timedelta(hours=888)
-    assert load_catalog() is catalog and load_catalog(BUILT_IN).features == catalog.features
+    assert catalog.lookback == core().lookback == timedelta(hours=888)
+    assert load_catalog() is catalog and load_catalog(CORE).features == core().features
+    assert RECORD.read_text() in catalog.text
 
 
 @pytest.mark.parametrize(
@@ -155,9 +160,9 @@ def test_a_filter_on_a_declared_field_takes_values_of_its_type(entry: str, messa
 
 
 def test_the_fingerprint_follows_what_the_values_depend_on_not_the_wording() -> None:
-    text = BUILT_IN.read_text()
+    text = CORE.read_text()
     base = parse_catalog(text).fingerprint
-    assert base == built_in().fingerprint and len(base) == 64
+    assert base == core().fingerprint and len(base) == 64
     reworded = text.replace("card used {cust_count_1d:.0f} times", "{cust_count_1d:.0f} swipes")
     assert parse_catalog(reworded).fingerprint == base
     assert parse_catalog("# a comment\n" + text).fingerprint == base
@@ -168,19 +173,20 @@ def test_the_fingerprint_follows_what_the_values_depend_on_not_the_wording() -> 
 def test_models_registered_before_catalogs_were_recorded_are_of_the_hand_written_catalog() -> None:
     """The 23 hand-written features, compared bit for bit with the built-in catalog in
     tests/warehouse/test_feature_dialects.py: a model without a recorded catalog is scored
-    under it. (When the built-in catalog changes, this constant stays: old models were not
-    trained on the new one.)"""
-    assert built_in().fingerprint == HAND_WRITTEN_CATALOG
-    assert len(built_in().features) == 23
+    under it. The built-in catalog has since grown (record.toml): such a model is refused under
+    it until retrained, or kept with ``[features] catalog = <catalog.toml>``."""
+    assert core().fingerprint == HAND_WRITTEN_CATALOG
+    assert len(core().features) == 23
+    assert built_in().fingerprint != HAND_WRITTEN_CATALOG
 
 
 def test_the_rich_catalog_extends_the_built_in_one() -> None:
-    """Shipped, not the default: the built-in 23 then its 13 (mode extend), or its 13 alone;
+    """Shipped, not the default: the built-in 31 then its 5 (mode extend), or its 5 alone;
     the generic proofs run over it too (tests/warehouse/test_feature_proofs.py)."""
     rich = load_catalog(RICH, "extend")
-    assert rich.features[:23] == built_in().features and len(rich.features) == 36
+    assert rich.features[:31] == built_in().features and len(rich.features) == 36
     assert {"cust_count_1h", "cust_cnp_share_7d", "mcc_risk_30d", "cust_dx_30d"} <= set(
         rich.features
     )
     assert {"cust_mcc_count_30d", "cust_mcc_amount_ratio_30d"} <= set(rich.features)
-    assert load_catalog(RICH).features == rich.features[23:]
+    assert load_catalog(RICH).features == rich.features[31:]

@@ -5,18 +5,18 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from fraudd.feature_catalog import built_in, parse_catalog
+from fraudd.feature_catalog import built_in, core, parse_catalog
 from fraudd.feature_catalog.plan import Agg, Expr, plan
 
 
-def test_the_built_in_catalog_reads_three_scans() -> None:
-    p = plan(built_in())
+def test_the_core_catalog_reads_three_scans() -> None:
+    p = plan(core())
     scans = [(g.keys[0], g.delay, g.reach) for g in p.groups]
     days = timedelta(days=1)
     assert scans == [("customer_id", 0 * days, 30 * days), ("terminal_id", 7 * days, 37 * days),
                      ("terminal_id", 0 * days, 7 * days)]  # fmt: skip
     assert p.lookback == timedelta(days=37)
-    assert [name for name, _ in p.features] == list(built_in().features)
+    assert [name for name, _ in p.features] == list(core().features)
     assert p.scan_fields() == ("tx_id", "tx_time", "amount", "customer_id", "terminal_id")
 
 

@@ -1,5 +1,5 @@
-"""A small model over FEATURES whose fraud signal is known: fraud when the amount is far above
-the card's 30-day average."""
+"""A small model over FEATURES (the built-in catalog's, which it records) whose fraud signal is
+known: fraud when the amount is far above the card's 30-day average."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ import datetime as dt
 import numpy as np
 import xgboost as xgb
 
-from fraudd.features import FEATURES
+from fraudd.feature_catalog import built_in
+from fraudd.features import FEATURES, catalog_metadata
 from fraudd.model.record import ModelRecord
 
 RATIO = FEATURES.index("amount_ratio_30d")
@@ -39,5 +40,9 @@ def record(thresholds: dict[str, float | None], version: int = 7) -> ModelRecord
         active=True,
         activated_at=None,
         artifact=bytes(booster.save_raw(raw_format="ubj")),
-        metadata={"features": list(FEATURES), "thresholds": thresholds},
+        metadata={
+            "features": list(FEATURES),
+            "thresholds": thresholds,
+            "catalog": catalog_metadata(built_in()),
+        },
     )

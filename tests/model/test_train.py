@@ -90,12 +90,12 @@ async def test_a_model_fitted_on_the_handbooks_15_features_reads_only_them(
 
 
 def test_a_feature_set_the_catalog_does_not_compute_is_named() -> None:
-    # The Handbook's 15 computed, the built-in 23 asked for: a ValueError (one line from
+    # The Handbook's 15 computed, the core 23 asked for: a ValueError (one line from
     # `fraudd train`), not a KeyError from deep in pandas.
     frame = pd.DataFrame(columns=[*KEYS, *HANDBOOK_FEATURES, "is_fraud"])
-    builtin = dataclasses.replace(CONFIG, features=FEATURE_SETS["builtin"])
+    core = dataclasses.replace(CONFIG, features=FEATURE_SETS["core"])
     with pytest.raises(ValueError, match=f"does not compute '{FEATURES[15]}' \\(8 of the 23"):
-        feature_names(frame, builtin)
+        feature_names(frame, core)
     assert feature_names(frame, dataclasses.replace(CONFIG, features=HANDBOOK_FEATURES)) == list(
         HANDBOOK_FEATURES
     )

@@ -13,6 +13,8 @@ from pathlib import Path
 import pytest
 import sqlglot
 
+from fraudd.feature_catalog import built_in
+from fraudd.feature_catalog.plan import plan
 from fraudd.features import FEATURES
 from fraudd.settings import Settings
 from fraudd.warehouse.features import (
@@ -61,7 +63,8 @@ def test_every_redshift_scan_of_transactions_has_constant_tx_time_bounds() -> No
         )
         assert len(re.findall(r"(?:FROM|JOIN) fraudd\.transactions", sql)) == 2  # batch + windows
         assert len(re.findall(windows, sql)) == 1, sql
-        assert len(re.findall(r"LEFT JOIN u\n", sql)) == 3, sql  # card, delayed, recent windows
+        groups = len(plan(built_in()).groups)  # card, terminal delayed and recent, card in MCC
+        assert len(re.findall(r"LEFT JOIN u\n", sql)) == groups == 4, sql
         assert re.search(base, sql) or re.search(
             rf"FROM fraudd\.transactions t\n\s+WHERE t\.tx_time >= /\*{low}\*/%s", sql
         ), sql

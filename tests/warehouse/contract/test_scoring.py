@@ -3,6 +3,7 @@ implementation: the rules' velocities, the active model's version, the serving f
 
 from __future__ import annotations
 
+from fraudd.features import FEATURES
 from tests.warehouse.contract.env import ContractEnv, swipe
 
 
@@ -22,4 +23,4 @@ async def test_scoring_reads_velocities_model_version_and_serving_features(
         rows = await s.serving_rows([swipes[0], swipes[2]])
     assert counts == {"t1": 1, "t2": 2, "t3": 1, "o1": 1}
     assert sorted(r[0] for r in rows) == ["t1", "t3"]
-    assert {len(r) for r in rows} == {24}  # tx_id and the 23 features
+    assert {len(r) for r in rows} == {1 + len(FEATURES)}  # tx_id and the features
