@@ -2,7 +2,8 @@
 ``fraudd migrate`` adds from the declaration) against one ``jsonb`` column (PostgreSQL's
 stand-in for Redshift's ``SUPER``), read through a view that extracts the same fields.
 
-The catalog is three features over two declared fields — a row expression (``in_set`` on
+The catalog is the tests' three features over two declared fields
+(``tests/feature_catalog/own_fields.py``) — a row expression (``in_set`` on
 ``merchant_country``), a filter (the card's card-not-present swipes of 24 hours,
 ``card_present = false``) and a group key (the mean amount at merchants of the same country
 over 7 days) — compiled for each dialect. Each dialect's query runs on its layout: PostgreSQL's
@@ -27,39 +28,16 @@ from bench.common import Result, Target, isolated
 from bench.context import Context
 from bench.redshift_features import LAYOUT, ZONE_MAP
 from fraudd.feature_catalog import parse_catalog
+from fraudd.fields import wire_types
+from fraudd.settings import FieldsSettings
 from fraudd.simulator.dataset import generate_history
 from fraudd.warehouse import compiled_queries, opened_warehouse
 from fraudd.warehouse.features import serving_call, training_call
+from tests.feature_catalog.own_fields import CATALOG, FIELDS
 from tests.model.fixtures import TX_COLUMNS, tx_rows
 
 DAYS, QUICK_DAYS, CUSTOMERS, BATCH, RUNS = 40, 15, 1000, 500, 3
-OWN = (("merchant_country", str), ("card_present", bool))
-CATALOG = """
-[[feature]]
-name = "abroad"
-kind = "in_set"
-field = "merchant_country"
-values = ["DE", "ES"]
-reason = "abroad"
-
-[[feature]]
-name = "card_cnp_count_1d"
-kind = "window"
-entity = "card"
-function = "count"
-window = "1d"
-filter = { card_present = [false] }
-reason = "cnp"
-
-[[feature]]
-name = "country_mean_amount_7d"
-kind = "window"
-entity = "merchant_country"
-function = "mean"
-field = "amount"
-window = "7d"
-reason = "country mean"
-"""
+OWN = wire_types(FieldsSettings.model_validate({"declared": FIELDS}).declared)
 POSTGRES_INDEXES = (
     "ALTER TABLE {schema}.{table} ADD PRIMARY KEY (tx_id)",
     "CREATE INDEX ON {schema}.{table} (card_token, tx_time)",
@@ -126,7 +104,7 @@ async def _timed(conn: Any, dialect: str, sql: str, args: list[Any]) -> tuple[fl
 async def measure(ctx: Context, dialect: str, storage: str, frame: pd.DataFrame) -> dict[str, Any]:
     settings = isolated(ctx.stack, shards=1).derive(warehouse={"statement_timeout_s": 600.0})
     schema = settings.warehouse.schema_name
-    queries = compiled_queries(parse_catalog(CATALOG, "bench", OWN), dialect, schema)  # type: ignore[arg-type]
+    queries = compiled_queries(parse_catalog(CATALOG, "bench", OWN), dialect, schema)
     batch = frame.tail(BATCH)
     first, last = (t.to_pydatetime() for t in (batch.tx_time.min(), batch.tx_time.max()))
     async with opened_warehouse(settings) as wh, wh.acquire() as conn:

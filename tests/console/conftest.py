@@ -1,6 +1,8 @@
 """A running console on a free port over a seeded warehouse (PostgreSQL, or Redshift mode), for
 HTTP and browser tests; ``client`` is a browser-like HTTP client (it keeps cookies) and
-:func:`log_in` logs it in; ``alb_keys`` is a local stand-in for the ALB public-key endpoint."""
+:func:`log_in` logs it in; ``ana``, ``ben`` (analysts), ``ines`` (an investigator) and ``vera``
+(a viewer) are people logged in on clients of their own (:class:`User`); ``alb_keys`` is a local
+stand-in for the ALB public-key endpoint."""
 
 from __future__ import annotations
 
@@ -58,6 +60,27 @@ class Running:
 
     def secret(self) -> bytes:
         return console_secret(self.settings)
+
+    def login_url(self, name: str, role: str, seconds: int = 60) -> str:
+        """The link that logs ``name`` in as ``role`` (its login token valid ``seconds``)."""
+        token = auth.mint(self.secret(), auth.LOGIN_AUDIENCE, name, role, seconds)
+        return f"{self.url}/login?token={token}"
+
+
+@dataclass
+class User:
+    """A browser-like client logged in to a console, with the CSRF token its pages carry."""
+
+    client: aiohttp.ClientSession
+    csrf: str
+    url: str
+
+    async def post(self, path: str, **data: str) -> tuple[int, str]:
+        """POST ``data`` (and the CSRF token) to ``path``, redirects not followed: the status and
+        the page."""
+        form = {"csrf": self.csrf, **data}
+        async with self.client.post(self.url + path, data=form, allow_redirects=False) as resp:
+            return resp.status, await resp.text()
 
 
 async def serve(app: web.Application, stack: AsyncExitStack) -> str:
@@ -126,11 +149,56 @@ async def client() -> AsyncIterator[aiohttp.ClientSession]:
 
 async def log_in(client: aiohttp.ClientSession, console: Running, role: str) -> str:
     """Log in as ``role``; return the page's CSRF token."""
-    token = auth.mint(console.secret(), auth.LOGIN_AUDIENCE, f"{role}@bank.example", role, 60)
-    async with client.get(f"{console.url}/login", params={"token": token}) as resp:
+    async with client.get(console.login_url(f"{role}@bank.example", role)) as resp:
         assert resp.status == 200 and resp.url.path == "/queue"
     async with client.get(f"{console.url}/cases/case-tx-a1") as resp:
         page = await resp.text()
     found = re.search(r'name="csrf" value="([0-9a-f]{64})"', page)
     assert found, "the case page carries a CSRF token"
     return found.group(1)
+
+
+async def log_in_as(console: Running, name: str, role: str, stack: AsyncExitStack) -> User:
+    """A new client logged in to ``console`` as ``name`` in ``role`` (closed with ``stack``), with
+    the rules page's CSRF token."""
+    client = await stack.enter_async_context(
+        aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True))
+    )
+    async with client.get(console.login_url(name, role)) as resp:
+        assert resp.status == 200
+    async with client.get(f"{console.url}/rules") as resp:
+        page = await resp.text()
+    found = re.search(r'name="csrf" value="([0-9a-f]{64})"', page)
+    assert found, "the rules page carries a CSRF token"
+    return User(client, found.group(1), console.url)
+
+
+@pytest.fixture
+async def clients() -> AsyncIterator[AsyncExitStack]:
+    """Closes the clients the people's fixtures log in."""
+    async with AsyncExitStack() as stack:
+        yield stack
+
+
+def _person(name: str, role: str) -> Any:
+    """The fixture ``name``: ``name@bank.example`` logged in to ``console`` as ``role``."""
+
+    async def logged_in(console: Running, clients: AsyncExitStack) -> User:
+        return await log_in_as(console, f"{name}@bank.example", role, clients)
+
+    return pytest.fixture(name=name)(logged_in)
+
+
+ana = _person("ana", "analyst")
+ben = _person("ben", "analyst")
+ines = _person("ines", "investigator")
+vera = _person("vera", "viewer")
+
+
+async def rules_audited(console: Running) -> list[tuple[str, str, str]]:
+    """The audit log's rules entries (action, actor, subject), in the order they were written."""
+    rows = await console.env.rows(
+        "SELECT action, actor, subject FROM {schema}.audit_log "
+        "WHERE action LIKE 'rules.%%' ORDER BY acted_at, action"
+    )
+    return [(r[0], r[1], r[2]) for r in rows]

@@ -7,11 +7,15 @@ from __future__ import annotations
 import re
 from contextlib import AsyncExitStack
 
-import aiohttp
-from yarl import URL
-
-from fraudd.console import auth
-from tests.console.conftest import BOTH_DIALECTS, POSTGRES, Running, start_console
+from tests.console.conftest import (
+    BOTH_DIALECTS,
+    POSTGRES,
+    Running,
+    User,
+    log_in_as,
+    rules_audited,
+    start_console,
+)
 
 RULES = """[[rules]]
 name = "big"
@@ -22,26 +26,6 @@ outcome = "block"
 BROKEN = RULES.replace("amount > 400", "amount > 'x'")
 
 
-async def login(console: Running, name: str, role: str) -> tuple[aiohttp.ClientSession, str]:
-    """A browser-like client logged in as ``name`` in ``role``, and its CSRF token."""
-    client = aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True))
-    token = auth.mint(console.secret(), auth.LOGIN_AUDIENCE, name, role, 60)
-    async with client.get(f"{console.url}/login", params={"token": token}) as resp:
-        assert resp.status == 200
-    async with client.get(f"{console.url}/rules") as resp:
-        page = await resp.text()
-    found = re.search(r'name="csrf" value="([0-9a-f]{64})"', page)
-    assert found, "the rules page carries a CSRF token"
-    return client, found.group(1)
-
-
-async def post(
-    client: aiohttp.ClientSession, url: URL | str, csrf: str, **data: str
-) -> tuple[int, str]:
-    async with client.post(url, data={"csrf": csrf, **data}, allow_redirects=False) as resp:
-        return resp.status, await resp.text()
-
-
 async def stored(console: Running) -> tuple[str | None, list[int]]:
     async with console.deps.warehouse.session() as s:
         draft = await s.rule_draft()
@@ -49,49 +33,38 @@ async def stored(console: Running) -> tuple[str | None, list[int]]:
     return (None if draft is None else draft.body), versions
 
 
-async def audited(console: Running) -> list[tuple[str, str, str]]:
-    rows = await console.env.rows(
-        "SELECT action, actor, subject FROM {schema}.audit_log "
-        "WHERE action LIKE 'rules.%%' ORDER BY acted_at, action"
-    )
-    return [(r[0], r[1], r[2]) for r in rows]
-
-
 @BOTH_DIALECTS
-async def test_a_viewer_sees_the_rules_but_cannot_edit_them(console: Running) -> None:
-    client, csrf = await login(console, "vera@bank.example", "viewer")
-    async with client:
-        async with client.get(f"{console.url}/rules") as resp:
-            page = await resp.text()
-        assert resp.status == 200 and 'id="draft-form"' not in page
-        assert "editing rules needs the analyst or investigator role" in page
-        for path in ("/rules/draft", "/rules/publish", "/rules/check", "/rules/backtest"):
-            status, _ = await post(client, console.url + path, csrf, text=RULES)
-            assert status == 403, path
+async def test_a_viewer_sees_the_rules_but_cannot_edit_them(console: Running, vera: User) -> None:
+    async with vera.client.get(f"{console.url}/rules") as resp:
+        page = await resp.text()
+    assert resp.status == 200 and 'id="draft-form"' not in page
+    assert "editing rules needs the analyst or investigator role" in page
+    for path in ("/rules/draft", "/rules/publish", "/rules/check", "/rules/backtest"):
+        status, _ = await vera.post(path, text=RULES)
+        assert status == 403, path
     assert await stored(console) == (None, [])
-    assert await audited(console) == []
+    assert await rules_audited(console) == []
 
 
 @BOTH_DIALECTS
-async def test_an_analyst_cannot_publish_alone_with_maker_checker_on(console: Running) -> None:
+async def test_an_analyst_cannot_publish_alone_with_maker_checker_on(
+    console: Running, ana: User, ben: User
+) -> None:
     """Ana saves a draft and publishes it: 403, nothing published. Ben, a second analyst,
     publishes it: version 2 (version 1 is today's settings), live. Both steps, and not the
     refused one, are in the audit log."""
-    ana, ana_csrf = await login(console, "ana@bank.example", "analyst")
-    ben, ben_csrf = await login(console, "ben@bank.example", "analyst")
-    async with ana, ben:
-        assert (await post(ana, f"{console.url}/rules/draft", ana_csrf, text=RULES))[0] == 303
-        status, page = await post(ana, f"{console.url}/rules/publish", ana_csrf, activate="1")
-        assert status == 403 and "maker-checker: ana@bank.example saved this draft" in page
-        assert await stored(console) == (RULES, [])
-        status, _ = await post(ben, f"{console.url}/rules/publish", ben_csrf, activate="1")
-        assert status == 303
+    assert (await ana.post("/rules/draft", text=RULES))[0] == 303
+    status, page = await ana.post("/rules/publish", activate="1")
+    assert status == 403 and "maker-checker: ana@bank.example saved this draft" in page
+    assert await stored(console) == (RULES, [])
+    status, _ = await ben.post("/rules/publish", activate="1")
+    assert status == 303
     async with console.deps.warehouse.session() as s:
         live = await s.live_rule_set()
     assert live is not None and (live.version, live.body, live.published_by) == (
         2, RULES, "ben@bank.example"
     )  # fmt: skip
-    assert await audited(console) == [
+    assert await rules_audited(console) == [
         ("rules.draft_saved", "ana@bank.example", "rule-set"),
         ("rules.published", "ben@bank.example", "rule-set:v2"),
     ]
@@ -101,36 +74,29 @@ async def test_an_analyst_cannot_publish_alone_with_maker_checker_on(console: Ru
 async def test_with_maker_checker_off_an_analyst_publishes_alone(console: Running) -> None:
     async with AsyncExitStack() as stack:
         alone = await start_console(console.env, stack, rules_maker_checker=False)
-        ana, csrf = await login(alone, "ana@bank.example", "analyst")
-        async with ana:
-            assert (await post(ana, f"{alone.url}/rules/draft", csrf, text=RULES))[0] == 303
-            assert (await post(ana, f"{alone.url}/rules/publish", csrf, activate="1"))[0] == 303
+        ana = await log_in_as(alone, "ana@bank.example", "analyst", stack)
+        assert (await ana.post("/rules/draft", text=RULES))[0] == 303
+        assert (await ana.post("/rules/publish", activate="1"))[0] == 303
     assert await stored(console) == (RULES, [1, 2])
 
 
 @POSTGRES
-async def test_an_analyst_acts_on_rules_only(console: Running) -> None:
-    ana, csrf = await login(console, "ana@bank.example", "analyst")
-    async with ana:
-        status, page = await post(
-            ana, f"{console.url}/cases/case-tx-a1/verdict", csrf, outcome="fraud"
-        )
-        assert status == 403 and "cases and cards need the investigator role" in page
-        status, _ = await post(ana, f"{console.url}/cards/card-tok-a/release", csrf, reason="x")
-        assert status == 403
+async def test_an_analyst_acts_on_rules_only(console: Running, ana: User) -> None:
+    status, page = await ana.post("/cases/case-tx-a1/verdict", outcome="fraud")
+    assert status == 403 and "cases and cards need the investigator role" in page
+    status, _ = await ana.post("/cards/card-tok-a/release", reason="x")
+    assert status == 403
     assert await console.env.rows("SELECT * FROM {schema}.verdicts") == []
 
 
 @POSTGRES
-async def test_the_editor_check_answers_in_one_line(console: Running) -> None:
-    ana, csrf = await login(console, "ana@bank.example", "analyst")
-    async with ana:
-        answers = []
-        for text in (RULES, BROKEN, "[[rules]\n"):
-            async with ana.post(
-                f"{console.url}/rules/check", data={"text": text}, headers={"X-CSRF-Token": csrf}
-            ) as resp:
-                answers.append(await resp.json())
+async def test_the_editor_check_answers_in_one_line(console: Running, ana: User) -> None:
+    answers = []
+    for text in (RULES, BROKEN, "[[rules]\n"):
+        async with ana.client.post(
+            f"{console.url}/rules/check", data={"text": text}, headers={"X-CSRF-Token": ana.csrf}
+        ) as resp:
+            answers.append(await resp.json())
     assert answers[0] == {"ok": True, "message": "ok: 1 rule(s), 0 list(s)"}
     assert [a["ok"] for a in answers[1:]] == [False, False]
     assert all("\n" not in a["message"] for a in answers)
@@ -139,35 +105,31 @@ async def test_the_editor_check_answers_in_one_line(console: Running) -> None:
 
 
 @POSTGRES
-async def test_a_backtest_is_bounded_to_the_days_given(console: Running) -> None:
-    ana, csrf = await login(console, "ana@bank.example", "analyst")
-    async with ana:
-        url = f"{console.url}/rules/backtest"
-        status, page = await post(ana, url, csrf, **{"from": "2026-01-01", "to": "2026-03-01"})
-        assert status == 409 and "at most 31 days (console.backtest_max_days)" in page
-        status, page = await post(ana, url, csrf, **{"from": "2026-01-02", "to": "2026-01-01"})
-        assert status == 409 and "is after the last day" in page
-        status, page = await post(ana, url, csrf, **{"from": "yesterday", "to": "2026-01-01"})
-        assert status == 409 and "YYYY-MM-DD" in page
-        status, page = await post(ana, url, csrf, **{"from": "2026-01-01", "to": "2026-01-02"})
-        assert status == 409 and "no saved draft to backtest" in page
-        assert (await post(ana, f"{console.url}/rules/draft", csrf, text=RULES))[0] == 303
-        status, page = await post(ana, url, csrf, **{"from": "2001-01-01", "to": "2001-01-31"})
-        assert status == 200 and "No transactions from 2001-01-01 to 2001-01-31" in page
+async def test_a_backtest_is_bounded_to_the_days_given(ana: User) -> None:
+    url = "/rules/backtest"
+    status, page = await ana.post(url, **{"from": "2026-01-01", "to": "2026-03-01"})
+    assert status == 409 and "at most 31 days (console.backtest_max_days)" in page
+    status, page = await ana.post(url, **{"from": "2026-01-02", "to": "2026-01-01"})
+    assert status == 409 and "is after the last day" in page
+    status, page = await ana.post(url, **{"from": "yesterday", "to": "2026-01-01"})
+    assert status == 409 and "YYYY-MM-DD" in page
+    status, page = await ana.post(url, **{"from": "2026-01-01", "to": "2026-01-02"})
+    assert status == 409 and "no saved draft to backtest" in page
+    assert (await ana.post("/rules/draft", text=RULES))[0] == 303
+    status, page = await ana.post(url, **{"from": "2001-01-01", "to": "2001-01-31"})
+    assert status == 200 and "No transactions from 2001-01-01 to 2001-01-31" in page
 
 
 @POSTGRES
-async def test_activation_and_shadow_runs_are_audited(console: Running) -> None:
-    ines, csrf = await login(console, "ines@bank.example", "investigator")
-    async with ines:
-        for text, live in ((RULES, "1"), (RULES.replace("400", "300"), "")):
-            assert (await post(ines, f"{console.url}/rules/draft", csrf, text=text))[0] == 303
-            assert (await post(ines, f"{console.url}/rules/publish", csrf, activate=live))[0] == 303
-        for path in ("versions/3/shadow", "shadow/stop", "versions/3/activate"):
-            assert (await post(ines, f"{console.url}/rules/{path}", csrf))[0] == 303, path
-        async with ines.get(f"{console.url}/rules") as resp:
-            page = await resp.text()
-    assert [a[0] for a in await audited(console)] == [
+async def test_activation_and_shadow_runs_are_audited(console: Running, ines: User) -> None:
+    for text, live in ((RULES, "1"), (RULES.replace("400", "300"), "")):
+        assert (await ines.post("/rules/draft", text=text))[0] == 303
+        assert (await ines.post("/rules/publish", activate=live))[0] == 303
+    for path in ("versions/3/shadow", "shadow/stop", "versions/3/activate"):
+        assert (await ines.post(f"/rules/{path}"))[0] == 303, path
+    async with ines.client.get(f"{console.url}/rules") as resp:
+        page = await resp.text()
+    assert [a[0] for a in await rules_audited(console)] == [
         "rules.draft_saved", "rules.published", "rules.draft_saved", "rules.published",
         "rules.shadowed", "rules.shadowed", "rules.activated",
     ]  # fmt: skip

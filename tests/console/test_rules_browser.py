@@ -15,7 +15,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from fraudd.console import auth
 from tests.console.conftest import POSTGRES, Running
 from tests.console.test_pages import HERE, artefacts, require_browser
 from tests.console.test_rules import BROKEN, RULES
@@ -38,15 +37,11 @@ async def run_rules_journey(config: dict[str, Any]) -> dict[str, Any]:
 async def test_an_analyst_writes_and_backtests_a_rule_an_investigator_publishes_it(
     console: Running, tmp_path: Path
 ) -> None:
-    def login(name: str, role: str) -> str:
-        token = auth.mint(console.secret(), auth.LOGIN_AUDIENCE, name, role, 120)
-        return f"{console.url}/login?token={token}"
-
     shots = artefacts()
     day = datetime.now(UTC).date().isoformat()
     seen = await run_rules_journey({
-        "url": console.url, "analyst": login("ana@bank.example", "analyst"),
-        "investigator": login("ines@bank.example", "investigator"),
+        "url": console.url, "analyst": console.login_url("ana@bank.example", "analyst", 120),
+        "investigator": console.login_url("ines@bank.example", "investigator", 120),
         "broken": BROKEN, "rules": RULES, "day": day,
         "shots": str(shots), "profiles": str(tmp_path),
     })  # fmt: skip

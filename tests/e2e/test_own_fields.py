@@ -1,9 +1,9 @@
 """The README's "Your own fields and features", end to end on PostgreSQL and in Redshift mode:
 declare fields, declare features over them in a catalog file extending the built-in one (a row
-expression, a filter, a group key), import a history file carrying the fields, train and
-evaluate a model on that catalog, and compute every feature on the training and on the serving
-path the consumer runs: identical values, bit for bit (invariant 5), the declared fields'
-features varying."""
+expression, a filter, a group key: ``tests/feature_catalog/own_fields.py``), import a history file
+carrying the fields, train and evaluate a model on that catalog, and compute every feature on the
+training and on the serving path the consumer runs: identical values, bit for bit (invariant 5), the
+declared fields' features varying."""
 
 from __future__ import annotations
 
@@ -23,49 +23,13 @@ from fraudd.model.train import TrainConfig
 from fraudd.simulator import write_csv
 from fraudd.simulator.dataset import generate_history
 from fraudd.warehouse.features import serving_call, training_call
+from tests.feature_catalog.own_fields import extending
 from tests.warehouse.contract.conftest import stage_by_insert
 from tests.warehouse.contract.env import open_contract_env
 
 __all__ = ["stage_by_insert"]
 pytestmark = pytest.mark.usefixtures("stage_by_insert")
 
-FIELDS = {
-    "merchant_country": {
-        "type": "string",
-        "required": True,
-        "description": "ISO 3166-1 alpha-2 country of the merchant",
-    },
-    "card_present": {"type": "boolean", "description": "chip, contactless or swipe"},
-}
-OWN_FEATURES = """
-[[feature]]
-name = "foreign_merchant"
-kind = "in_set"
-field = "merchant_country"
-values = ["DE", "ES"]
-description = "1 when the merchant is abroad"
-reason = "merchant abroad"
-
-[[feature]]
-name = "card_cnp_count_1d"
-kind = "window"
-entity = "card"
-function = "count"
-window = "1d"
-filter = { card_present = [false] }
-description = "the card's card-not-present transactions in the last 24 hours"
-reason = "{card_cnp_count_1d:.0f} card-not-present transactions in 24 hours"
-
-[[feature]]
-name = "country_mean_amount_7d"
-kind = "window"
-entity = "merchant_country"
-function = "mean"
-field = "amount"
-window = "7d"
-description = "the mean amount at merchants of this country in the last 7 days"
-reason = "mean amount in this merchant country is {country_mean_amount_7d:.2f}"
-"""
 START = dt.datetime(2018, 5, 10, tzinfo=dt.UTC)
 END = START + dt.timedelta(hours=12)
 TRAINING = TrainConfig(
@@ -91,11 +55,9 @@ def history_file(path: Path) -> pd.DataFrame:
 async def test_declared_fields_and_features_over_them_end_to_end(
     warehouse_implementation: str, local_stack: Any, tmp_path: Path
 ) -> None:
-    (tmp_path / "features.toml").write_text(OWN_FEATURES)
     env = await open_contract_env(
-        local_stack, warehouse_implementation, ("consumer",), fields={"declared": FIELDS},
-        features={"catalog": str(tmp_path / "features.toml"), "mode": "extend"},
-    )  # fmt: skip
+        local_stack, warehouse_implementation, ("consumer",), **extending(tmp_path)
+    )
     try:
         settings = env.settings
         catalog = settings.features.selected()

@@ -22,35 +22,21 @@ from fraudd.rules.inputs import (
 )
 from fraudd.rules.nodes import Type
 from fraudd.settings import Settings
+from tests.feature_catalog.own_fields import CARD_CNP_COUNT_1D, extending
+from tests.feature_catalog.own_fields import FIELDS as OWN_FIELDS
 
 FIELDS = {
-    "card_present": {"type": "boolean", "description": "chip, contactless or swipe"},
-    "merchant_country": {"type": "string", "description": "the merchant's country"},
+    **OWN_FIELDS,
     "device_score": {"type": "number", "description": "the device's risk score"},
     "enrolled_at": {"type": "timestamp", "description": "when the card was enrolled"},
 }
-CATALOG = """
-[[feature]]
-name = "card_cnp_count_1d"
-kind = "window"
-entity = "card"
-function = "count"
-window = "1d"
-filter = { card_present = [false] }
-description = "the card's card-not-present transactions in the last 24 hours"
-reason = "{card_cnp_count_1d:.0f} card-not-present transactions in 24 hours"
-"""
 NOW = dt.datetime(2026, 11, 2, 10, tzinfo=dt.UTC)
 
 
 @pytest.fixture
 def own(tmp_path: Path) -> Settings:
     """Settings declaring :data:`FIELDS` and extending the built-in catalog with one feature."""
-    (tmp_path / "features.toml").write_text(CATALOG)
-    return Settings().derive(
-        fields={"declared": FIELDS},
-        features={"catalog": str(tmp_path / "features.toml"), "mode": "extend"},
-    )
+    return Settings().derive(**extending(tmp_path, CARD_CNP_COUNT_1D, FIELDS))
 
 
 def rules(when: str) -> str:

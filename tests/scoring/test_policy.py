@@ -28,6 +28,7 @@ from fraudd.scoring.thresholds import Thresholds
 from fraudd.scoring.verdict import Reason, Verdict, stronger
 from fraudd.settings import RulesSettings
 from fraudd.simulator.dataset import generate_history
+from tests.feature_catalog.own_fields import CARD_CNP_COUNT_1D, extending
 from tests.warehouse.contract.env import ContractEnv, open_contract_env
 
 pytestmark = pytest.mark.timeout(300)
@@ -204,21 +205,6 @@ async def test_an_activated_version_is_picked_up(env: ContractEnv, history: list
 
 
 # --- rules over the issuer's declared fields and the configured catalog's features ------------
-OWN_FIELDS = {
-    "card_present": {"type": "boolean", "description": "chip, contactless or swipe"},
-    "merchant_country": {"type": "string", "description": "the merchant's country"},
-}
-OWN_CATALOG = """
-[[feature]]
-name = "card_cnp_count_1d"
-kind = "window"
-entity = "card"
-function = "count"
-window = "1d"
-filter = { card_present = [false] }
-description = "the card's card-not-present transactions in the last 24 hours"
-reason = "{card_cnp_count_1d:.0f} card-not-present transactions in 24 hours"
-"""
 OWN_RULES = """
 [[rules]]
 name = "cnp_burst"
@@ -256,11 +242,9 @@ async def own_env(
 ) -> AsyncIterator[ContractEnv]:
     """Declared fields and a catalog extending the built-in one; no model (backend ``local``
     with none registered: the rules decide alone)."""
-    (tmp_path / "features.toml").write_text(OWN_CATALOG)
     built = await open_contract_env(
         local_stack, warehouse_implementation, ("consumer",), shards=1,
-        fields={"declared": OWN_FIELDS}, scoring={"backend": "local"},
-        features={"catalog": str(tmp_path / "features.toml"), "mode": "extend"},
+        scoring={"backend": "local"}, **extending(tmp_path, CARD_CNP_COUNT_1D),
     )  # fmt: skip
     try:
         yield built
