@@ -13,6 +13,8 @@ import pytest
 from fraudd.cli import model as cli_model
 from fraudd.cli.errors import EX_FAILED, EX_USAGE
 from fraudd.cli.model import _registered
+from fraudd.feature_catalog import built_in
+from fraudd.features import catalog_metadata
 from fraudd.localstack import StackInfo
 from fraudd.model.record import ModelRecord, NewModel
 from fraudd.settings import EX_CONFIG, Settings
@@ -48,7 +50,7 @@ def test_the_training_backend_is_checked_before_any_work(invoke: Invoke) -> None
     features = invoke("train", "--features", "mine")
     assert features.returncode == EX_USAGE
     assert one_line(features) == (
-        "fraudd: Invalid value for --features: features must be all or builtin or handbook "
+        "fraudd: Invalid value for --features: features must be all or core or handbook "
         "(see `fraudd train --help`)"
     )
 
@@ -66,7 +68,8 @@ async def _register(settings: Settings, *validations: float) -> None:
     async with opened_warehouse(settings) as wh:
         async with wh.session() as s:
             for auc in validations:
-                model = NewModel("sagemaker", None, {"validation": {"auc": auc}})
+                metadata = {"validation": {"auc": auc}, "catalog": catalog_metadata(built_in())}
+                model = NewModel("sagemaker", None, metadata)
                 await s.register_model(model, activate=True)
 
 
