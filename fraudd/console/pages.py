@@ -20,6 +20,7 @@ from fraudd.console.web import USER, current, refuse, render, set_cookie
 from fraudd.features import REASONS
 from fraudd.pan import holds_pan
 from fraudd.records import IDENT_PATTERN
+from fraudd.rules.model import IDENTIFIER as RULE_NAME
 from fraudd.warehouse import CaseFilter, Session
 
 DECISIONS = ("review", "block")
@@ -116,15 +117,18 @@ def queue_filter(request: web.Request) -> tuple[CaseFilter, dict[str, str], int]
     min_amount = _decimal(q.get("min_amount", ""))
     mcc = q.get("mcc", "")
     mcc_value = mcc if _MCC.fullmatch(mcc) else None
+    rule = q.get("rule", "")
+    rule_value = rule if RULE_NAME.fullmatch(rule) else None
     page = max(1, min(_integer(q.get("page", "")) or 1, MAX_PAGE))
-    for key, value in (("decision", decision), ("age", age), ("mcc", mcc_value)):
+    for key, value in (("decision", decision), ("age", age), ("mcc", mcc_value),
+                       ("rule", rule_value)):  # fmt: skip
         if value:
             shown[key] = value
     if min_amount is not None:
         shown["min_amount"] = str(min_amount)
     query = CaseFilter(
         decision=decision, opened_since=since, min_amount=min_amount,
-        merchant_category=mcc_value, limit=size + 1, offset=(page - 1) * size,
+        merchant_category=mcc_value, rule=rule_value, limit=size + 1, offset=(page - 1) * size,
     )  # fmt: skip
     return query, shown, page
 

@@ -10,18 +10,15 @@ lists inline, and decides with those values until the fraud team first edits the
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from pydantic import ValidationError
 
 from fraudd.pan import holds_pan, refusal
-from fraudd.rules.model import LIST_TYPES, PAN_ADVICE, NamedList, RuleSetError
+from fraudd.rules.model import IDENTIFIER, LIST_TYPES, PAN_ADVICE, NamedList, RuleSetError
 from fraudd.settings import describe
 from fraudd.warehouse import ListsState
-
-NAME = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 
 
 def kept_lists(state: ListsState) -> dict[str, NamedList]:
@@ -56,7 +53,7 @@ class ListEdit:
 
 def check_name(name: str) -> str:
     """``name`` if it may name a list (as a rule writes ``@name``); else RuleSetError."""
-    if not NAME.match(name):
+    if not IDENTIFIER.match(name):
         raise RuleSetError(
             f"list name {name!r}: lower-case letters, digits and _, starting with a letter"
         )

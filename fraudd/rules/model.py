@@ -21,6 +21,7 @@ one line naming the rule and where in its condition.
 
 from __future__ import annotations
 
+import re
 import tomllib
 from collections.abc import Mapping, Sequence
 from typing import Annotated, Literal, Self
@@ -36,7 +37,9 @@ from fraudd.settings import describe
 from fraudd.settings.base import conflict
 
 Outcome = Literal["approve", "review", "block"]
-Identifier = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,63}$")]
+IDENTIFIER = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
+"""A rule's or a named list's name."""
+Identifier = Annotated[str, Field(pattern=IDENTIFIER.pattern)]
 LIST_TYPES = {"string": Type.STRING, "number": Type.NUMBER}
 PAN_ADVICE = "list card tokens (as the stream carries them), never card numbers"
 

@@ -39,6 +39,8 @@ class CaseFilter:
     opened_since: datetime | None = None
     min_amount: Decimal | None = None
     merchant_category: str | None = None
+    rule: str | None = None
+    """A rule of the live rule set that matched one of the case's alerts."""
     limit: int = 50
     offset: int = 0
 
@@ -271,11 +273,13 @@ class SharedCases(SessionBase):
         q = query
         rows = await self.conn.fetch(
             self.sql(AREA, "list_cases"),
+            q.rule,
             q.status,
             *(q.decision, q.decision),
             *(q.opened_since, q.opened_since),
             *(q.min_amount, q.min_amount),
             *(q.merchant_category, q.merchant_category),
+            q.rule,
             q.limit,
             q.offset,
         )

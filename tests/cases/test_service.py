@@ -58,6 +58,29 @@ async def test_queue_filters_and_pages(seeded: CasesEnv) -> None:
         assert await ids(status="closed") == []
 
 
+async def test_the_queue_filters_by_a_rule_the_live_rule_set_matched(seeded: CasesEnv) -> None:
+    """tx-a2 matched cnp_large_amount under the live version (and again under a second live
+    version, which must not count its alert twice); tx-b1 matched it only in a shadow run, and
+    cnp_large under the live one (a name that is a prefix must not match)."""
+    await intake(seeded)
+    results = [("tx-a2", 1, False, "velocity,cnp_large_amount"), ("tx-a2", 2, False,
+               "cnp_large_amount"), ("tx-b1", 1, False, "cnp_large"),
+               ("tx-b1", 3, True, "cnp_large_amount")]  # fmt: skip
+    for tx_id, version, shadow, matched in results:
+        await seeded.execute(
+            "INSERT INTO {schema}.rule_results (tx_id, version, shadow, decision, matched) "
+            "VALUES (%s, %s, %s, 'review', %s)", tx_id, version, shadow, matched,
+        )  # fmt: skip
+    async with seeded.session() as s:
+        by_rule = await s.list_cases(CaseFilter(rule="cnp_large_amount"))
+        assert [(c.case_id, c.alerts) for c in by_rule] == [("case-tx-a1", 2)]
+        assert [c.case_id for c in await s.list_cases(CaseFilter(rule="cnp_large"))] == [
+            "case-tx-b1"
+        ]
+        assert await s.list_cases(CaseFilter(rule="velocity", decision="review")) == []
+        assert len(await s.list_cases(CaseFilter())) == 2
+
+
 async def test_fraud_verdict_labels_closes_queues_message_and_audits(seeded: CasesEnv) -> None:
     await intake(seeded)
     now = datetime.now(UTC)

@@ -192,6 +192,8 @@ async def test_the_queue_filters_and_pages(
     grocery = await _page(client, queue, mcc="5411", decision="review", age="24h")
     assert _cases(grocery) == ["case-tx-b1"] and 'value="5411"' in grocery
     assert "No open case matches." in await _page(client, queue, age="1h", min_amount="1000")
+    by_rule = await _page(client, queue, rule="cnp_large_amount")  # no rule matched these alerts
+    assert "No open case matches." in by_rule and 'value="cnp_large_amount"' in by_rule
 
 
 @POSTGRES
@@ -300,10 +302,12 @@ async def test_query_parameters_are_parsed_strictly(
     console: Running, client: aiohttp.ClientSession
 ) -> None:
     """Sends page=² (str.isdigit accepts it, int refuses it: a 500 on main), other non-ASCII
-    digits, a 20-digit page and mcc=²²²²: each is ignored, the first page is shown."""
+    digits, a 20-digit page, mcc=²²²² and rule names no rule may have: each is ignored, the
+    first page is shown."""
     await log_in(client, console, "viewer")
     for junk in ({"page": "²"}, {"page": "١٢"}, {"page": "9" * 20}, {"page": " 2"},
-                 {"page": "1e3"}, {"mcc": "²²²²"}):  # fmt: skip
+                 {"page": "1e3"}, {"mcc": "²²²²"}, {"rule": "Velocity'--"},
+                 {"rule": "r" * 65}):  # fmt: skip
         page = await _page(client, f"{console.url}/queue", **junk)
         assert _cases(page) == ["case-tx-a1", "case-tx-b1"] and "page 1" in page, junk
 

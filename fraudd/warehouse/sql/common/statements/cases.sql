@@ -28,16 +28,21 @@ WHERE a.decision IN ('review', 'block') AND a.created_at > %s
 
 -- name: list_cases
 -- Each optional filter is (value IS NULL OR condition): one statement for every combination.
+-- The rule filter joins the live rule set's result of an alert's transaction only when the rule
+-- is among its matched names (a comma-separated list); alerts are counted distinct, so a
+-- transaction decided again under another version does not count twice.
 SELECT c.case_id, c.card_token, c.last4, c.status, c.assignee, c.opened_at,
        MAX(a.score) AS top_score,
        MAX(CASE WHEN a.decision = 'block' THEN 2 ELSE 1 END) AS decision_rank,
-       COUNT(*) AS alerts,
+       COUNT(DISTINCT a.alert_id) AS alerts,
        MAX(t.amount) AS max_amount,
        MAX(a.created_at) AS latest_alert_at
 FROM {schema}.cases c
 JOIN {schema}.case_alerts ca ON ca.case_id = c.case_id
 JOIN {schema}.alert_outbox a ON a.alert_id = ca.alert_id
 LEFT JOIN {schema}.transactions t ON t.tx_id = a.alert_id
+LEFT JOIN {schema}.rule_results r ON r.tx_id = a.alert_id AND NOT r.shadow
+     AND POSITION(',' || CAST(%s AS VARCHAR(64)) || ',' IN ',' || r.matched || ',') > 0
 WHERE c.status = %s
 GROUP BY c.case_id, c.card_token, c.last4, c.status, c.assignee, c.opened_at
 HAVING (CAST(%s AS VARCHAR(8)) IS NULL
@@ -46,6 +51,7 @@ HAVING (CAST(%s AS VARCHAR(8)) IS NULL
    AND (CAST(%s AS NUMERIC(14,2)) IS NULL OR MAX(t.amount) >= CAST(%s AS NUMERIC(14,2)))
    AND (CAST(%s AS VARCHAR(4)) IS NULL
         OR MAX(CASE WHEN t.merchant_category = CAST(%s AS VARCHAR(4)) THEN 1 ELSE 0 END) = 1)
+   AND (CAST(%s AS VARCHAR(64)) IS NULL OR MAX(CASE WHEN r.tx_id IS NULL THEN 0 ELSE 1 END) = 1)
 ORDER BY top_score DESC, c.opened_at, c.case_id
 LIMIT %s OFFSET %s
 
