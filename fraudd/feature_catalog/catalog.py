@@ -122,9 +122,13 @@ def load_catalog(
         raise CatalogError(f"{path}: cannot read the catalog: {e.strerror}") from e
     if mode == "replace":
         return parse_catalog(text, str(path), fields)
-    base = built_in()
-    declarations = base.declarations + _declarations(text, str(path), fields)
-    return checked(declarations, str(path), f"{base.text}\n{text}", fields)
+    return _extended(built_in(), text, str(path), fields)
+
+
+def _extended(base: Catalog, text: str, source: str, fields: Fields = ()) -> Catalog:
+    """``base``'s declarations, then those of ``text``, which may use them."""
+    declarations = base.declarations + _declarations(text, source, fields)
+    return checked(declarations, source, f"{base.text}\n{text}", fields)
 
 
 @functools.lru_cache(maxsize=4)
@@ -138,9 +142,7 @@ def selected(path: Path | None, mode: CatalogMode = "replace", fields: Fields = 
 def built_in() -> Catalog:
     """The catalog fraudd computes unless told otherwise: ``catalog.toml``'s declarations, then
     ``record.toml``'s, which may use them."""
-    base, text = core(), RECORD.read_text()
-    return checked(base.declarations + _declarations(text, RECORD.name), RECORD.name,
-                   f"{base.text}\n{text}")
+    return _extended(core(), RECORD.read_text(), RECORD.name)
 
 
 @functools.cache

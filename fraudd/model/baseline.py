@@ -35,8 +35,7 @@ FEATURE_SETS: Final[dict[str, tuple[str, ...]]] = {
 """Feature sets ``fraudd train --features`` may fit a model on, by name: every feature of the
 configured catalog (empty: no subset), the core 23 of card, terminal, amount and time (to
 measure what the rest of the record adds, or to keep a model's inputs across an upgrade), or the
-Handbook's 15 (to measure what the other
-features add), each with the same training."""
+Handbook's 15 (to measure what the other features add), each with the same training."""
 BASELINE_ROUNDS = 300
 
 
